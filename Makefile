@@ -1,0 +1,32 @@
+# Stowage: the two commands a newcomer runs are `make demo` and `make test`.
+# Every target installs what it needs (scripts/ensure-deps.sh) and is safe to re-run.
+SHELL := /bin/bash
+MVN ?= mvn -B -ntp
+ENGINE_JAR := engine/target/stowage.jar
+
+.PHONY: all deps build test test-unit test-it bench clean
+
+all: build
+
+deps:
+	bash scripts/ensure-deps.sh
+
+build: deps
+	$(MVN) -DskipTests package
+
+# Every tier: unit (*Test) and integration against real MariaDB (*IT) in the engine,
+# then the end-to-end tier when the local cluster targets exist.
+test: deps
+	$(MVN) verify
+	$(MAKE) test-e2e
+
+test-unit: deps
+	$(MVN) -DskipITs=true verify
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	$(MVN) -q clean
+
+-include e2e/cluster.mk

@@ -1,0 +1,111 @@
+package dev.stowage.engine.cli;
+
+import dev.stowage.engine.backup.BackupRunner;
+import dev.stowage.engine.backup.BackupSettings;
+import dev.stowage.engine.core.Retrier;
+import dev.stowage.engine.core.Roots;
+import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.core.Sizes;
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.BackupStorage;
+import dev.stowage.engine.storage.StorageFactory;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "backup", mixinStandardHelpOptions = true,
+    description = "Back up a stopped (or snapshotted) data directory; the MANIFEST is written last.")
+final class BackupCommand extends EngineCommand {
+  @Option(names = "--datadir", required = true, paramLabel = "DIR", description = "The MySQL data directory.")
+  Path datadir;
+
+  @Option(names = "--storage", required = true, paramLabel = "URL",
+      description = "Where backups live: file:///absolute/path (or an absolute path).")
+  String storage;
+
+  @Option(names = "--directory", required = true, paramLabel = "D",
+      description = "Relative directory of this source's backups, e.g. ns/mysql.")
+  String directory;
+
+  @Option(names = "--name", paramLabel = "NAME",
+      description = "Backup name (default: yyyy-MM-dd.HHmmss.<host> in UTC).")
+  String name;
+
+  @Option(names = "--chunk-threshold", paramLabel = "Q", defaultValue = "64Mi",
+      description = "Files larger than this are split into chunks; 0 turns chunking off (default: ${DEFAULT-VALUE}).")
+  String chunkThreshold;
+
+  @Option(names = "--chunk-size", paramLabel = "Q", defaultValue = "64Mi",
+      description = "Chunk size, at least 4Mi (default: ${DEFAULT-VALUE}).")
+  String chunkSize;
+
+  @Option(names = "--compression", paramLabel = "zstd|gzip|none", defaultValue = "zstd",
+      description = "Compression (default: ${DEFAULT-VALUE}).")
+  String compression;
+
+  @Option(names = "--level", paramLabel = "N", defaultValue = "1", description = "Compression level (default: ${DEFAULT-VALUE}).")
+  int level;
+
+  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: the number of cores, at least 2).")
+  Integer concurrency;
+
+  @Option(names = "--allow-live",
+      description = "Skip the running-mysqld check: ONLY for a copy of a filesystem snapshot.")
+  boolean allowLive;
+
+  @Option(names = "--innodb-data-dir", paramLabel = "DIR", description = "InnoDB system tablespace directory, if not the data directory.")
+  Path innodbDataDir;
+
+  @Option(names = "--innodb-log-dir", paramLabel = "DIR", description = "InnoDB redo log directory, if not the data directory.")
+  Path innodbLogDir;
+
+  @Option(names = "--quiet", description = "No progress output.")
+  boolean quiet;
+
+  private String resolvedName;
+
+  @Override
+  String commandName() {
+    return "backup";
+  }
+
+  @Override
+  String nameForResult() {
+    return resolvedName != null ? resolvedName : name;
+  }
+
+  @Override
+  RunSummary execute() {
+    resolvedName = name != null ? name : defaultName();
+    BackupSettings settings = new BackupSettings(
+        new Roots(datadir, innodbDataDir, innodbLogDir),
+        new BackupLocation(directory, resolvedName),
+        Sizes.parse("--chunk-threshold", chunkThreshold),
+        Sizes.parse("--chunk-size", chunkSize),
+        compression,
+        level,
+        concurrency != null ? concurrency : Math.max(2, Runtime.getRuntime().availableProcessors()),
+        allowLive,
+        quiet);
+    try (BackupStorage s = StorageFactory.open(storage)) {
+      return new BackupRunner(settings, s, Retrier.defaults()).run();
+    }
+  }
+
+  static String defaultName() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        host = "stowage";
+      }
+    }
+    host = host.replaceAll("[^A-Za-z0-9._-]", "-");
+    return DateTimeFormatter.ofPattern("yyyy-MM-dd.HHmmss").format(ZonedDateTime.now(ZoneOffset.UTC))
+        + "." + host;
+  }
+}

@@ -1,0 +1,64 @@
+package dev.stowage.engine.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ExitCode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Option;
+
+/** Shared shape of the commands: run, map failures to exit codes, write the result file. */
+abstract class EngineCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger("stowage");
+
+  @Option(names = "--result-file", paramLabel = "F",
+      description = "Write a JSON summary (at most 4 KiB) here, on success and on failure.")
+  Path resultFile;
+
+  abstract String commandName();
+
+  /** The backup name, if known before running, for failure results. */
+  String nameForResult() {
+    return null;
+  }
+
+  abstract RunSummary execute();
+
+  @Override
+  public final Integer call() {
+    long start = System.nanoTime();
+    try {
+      RunSummary s = execute();
+      writeResult(ResultFile.success(commandName(), s));
+      return 0;
+    } catch (EngineException e) {
+      LOG.error(e.getMessage());
+      if (e.getCause() != null && e.exitCode() == ExitCode.OTHER) {
+        LOG.debug("cause", e.getCause());
+      }
+      writeResult(ResultFile.failure(commandName(), nameForResult(), e, (System.nanoTime() - start) / 1e9));
+      return e.exitCode().code();
+    } catch (RuntimeException | Error e) {
+      EngineException wrapped = new EngineException(ExitCode.OTHER, null,
+          commandName() + " failed unexpectedly: " + e, e);
+      LOG.error(wrapped.getMessage(), e);
+      writeResult(ResultFile.failure(commandName(), nameForResult(), wrapped, (System.nanoTime() - start) / 1e9));
+      return ExitCode.OTHER.code();
+    }
+  }
+
+  private void writeResult(ObjectNode n) {
+    if (resultFile == null) {
+      return;
+    }
+    try {
+      ResultFile.write(resultFile, n);
+    } catch (IOException e) {
+      LOG.error("cannot write --result-file {}: {}", resultFile, e.toString());
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.stowage.engine.cli;
+
+import dev.stowage.engine.core.Retrier;
+import dev.stowage.engine.core.Roots;
+import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.restore.RestoreRunner;
+import dev.stowage.engine.restore.RestoreSettings;
+import dev.stowage.engine.storage.BackupStorage;
+import dev.stowage.engine.storage.StorageFactory;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "restore", mixinStandardHelpOptions = true,
+    description = "Restore a backup into an empty data directory (or, with --overwrite, replace its contents).")
+final class RestoreCommand extends EngineCommand {
+  @Option(names = "--storage", required = true, paramLabel = "URL", description = "Where backups live.")
+  String storage;
+
+  @Option(names = "--directory", required = true, paramLabel = "D", description = "Directory of the backups.")
+  String directory;
+
+  @Option(names = "--name", required = true, paramLabel = "NAME|latest",
+      description = "Backup to restore, or 'latest' for the newest complete one.")
+  String name;
+
+  @Option(names = "--datadir", required = true, paramLabel = "DIR", description = "Target data directory.")
+  Path datadir;
+
+  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: 4, or the number of cores if more).")
+  Integer concurrency;
+
+  @Option(names = "--overwrite", description = "Delete what the target holds before restoring (lost+found is kept).")
+  boolean overwrite;
+
+  @Option(names = "--innodb-data-dir", paramLabel = "DIR", description = "Where InnoDBData files go, if not the data directory.")
+  Path innodbDataDir;
+
+  @Option(names = "--innodb-log-dir", paramLabel = "DIR", description = "Where InnoDBLog files go, if not the data directory.")
+  Path innodbLogDir;
+
+  @Option(names = "--quiet", description = "No progress output.")
+  boolean quiet;
+
+  @Override
+  String commandName() {
+    return "restore";
+  }
+
+  @Override
+  String nameForResult() {
+    return name;
+  }
+
+  @Override
+  RunSummary execute() {
+    RestoreSettings settings = new RestoreSettings(new Roots(datadir, innodbDataDir, innodbLogDir),
+        directory, name, concurrency != null ? concurrency : defaultConcurrency(), overwrite, quiet);
+    try (BackupStorage s = StorageFactory.open(storage)) {
+      return new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC).run();
+    }
+  }
+
+  static int defaultConcurrency() {
+    return Math.max(4, Runtime.getRuntime().availableProcessors());
+  }
+}

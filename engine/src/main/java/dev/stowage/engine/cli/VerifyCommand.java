@@ -1,0 +1,51 @@
+package dev.stowage.engine.cli;
+
+import dev.stowage.engine.backup.BackupSettings;
+import dev.stowage.engine.core.Retrier;
+import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.storage.BackupStorage;
+import dev.stowage.engine.storage.StorageFactory;
+import dev.stowage.engine.verify.VerifyRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = "Download and check every object of a backup without writing anything.")
+final class VerifyCommand extends EngineCommand {
+  @Option(names = "--storage", required = true, paramLabel = "URL", description = "Where backups live.")
+  String storage;
+
+  @Option(names = "--directory", required = true, paramLabel = "D", description = "Directory of the backups.")
+  String directory;
+
+  @Option(names = "--name", required = true, paramLabel = "NAME|latest", description = "Backup to verify.")
+  String name;
+
+  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: 4, or the number of cores if more).")
+  Integer concurrency;
+
+  @Option(names = "--quiet", description = "No progress output.")
+  boolean quiet;
+
+  @Override
+  String commandName() {
+    return "verify";
+  }
+
+  @Override
+  String nameForResult() {
+    return name;
+  }
+
+  @Override
+  RunSummary execute() {
+    int c = concurrency != null ? concurrency : RestoreCommand.defaultConcurrency();
+    BackupSettings.checkConcurrency(c);
+    try (BackupStorage s = StorageFactory.open(storage)) {
+      RunSummary r = new VerifyRunner(s, Retrier.defaults()).run(directory, name, c, quiet);
+      System.out.println("OK " + r.location() + ": " + r.files() + " files, " + r.objects()
+          + " objects verified");
+      return r;
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package dev.stowage.engine.compress;
+
+import com.github.luben.zstd.EndDirective;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+/** zstd through zstd-jni's streaming API on direct buffers: one reused context per worker. */
+public final class ZstdCodec implements Codec {
+  @Override
+  public String engineName() {
+    return "zstd";
+  }
+
+  @Override
+  public Compressor newCompressor(int level) {
+    return new ZstdCompressor(level);
+  }
+
+  @Override
+  public Decompressor newDecompressor() {
+    return new ZstdDecompressor();
+  }
+
+  private static final class ZstdCompressor implements Compressor {
+    private final ZstdCompressCtx ctx = new ZstdCompressCtx();
+    private final ByteBuffer out = Buffers.direct(Buffers.CODEC_BUFFER);
+    private WritableByteChannel sink;
+
+    ZstdCompressor(int level) {
+      ctx.setLevel(level);
+      ctx.setChecksum(true);
+    }
+
+    @Override
+    public void begin(WritableByteChannel out) {
+      ctx.reset();
+      this.out.clear();
+      this.sink = out;
+    }
+
+    @Override
+    public void write(ByteBuffer raw) throws IOException {
+      while (raw.hasRemaining()) {
+        ctx.compressDirectByteBufferStream(out, raw, EndDirective.CONTINUE);
+        if (!out.hasRemaining() || raw.hasRemaining()) {
+          Buffers.drain(out, sink);
+        }
+      }
+      if (out.position() > out.capacity() / 2) {
+        Buffers.drain(out, sink);
+      }
+    }
+
+    @Override
+    public void finish() throws IOException {
+      ByteBuffer empty = ByteBuffer.allocateDirect(0);
+      boolean done;
+      do {
+        done = ctx.compressDirectByteBufferStream(out, empty, EndDirective.END);
+        Buffers.drain(out, sink);
+      } while (!done);
+      sink = null;
+    }
+
+    @Override
+    public void close() {
+      ctx.close();
+    }
+  }
+
+  private static final class ZstdDecompressor implements Decompressor {
+    private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+    private final ByteBuffer in = Buffers.direct(Buffers.CODEC_BUFFER);
+    private final ByteBuffer out = Buffers.direct(Buffers.CODEC_BUFFER);
+
+    @Override
+    public void decompress(ReadableByteChannel channel, RawSink sink) throws IOException {
+      ctx.reset();
+      in.clear();
+      out.clear();
+      boolean frameDone = true;
+      long totalIn = 0;
+      boolean eof = false;
+      while (true) {
+        int n = channel.read(in);
+        if (n < 0) {
+          eof = true;
+        } else {
+          totalIn += n;
+        }
+        in.flip();
+        // Run the context until it neither consumes input nor produces output.
+        while (true) {
+          int before = in.position();
+          boolean ended;
+          try {
+            ended = ctx.decompressDirectByteBufferStream(out, in);
+          } catch (ZstdException e) {
+            throw new CorruptStreamException("not a valid zstd stream: " + e.getMessage(), e);
+          }
+          boolean produced = out.position() > 0;
+          if (!produced && in.position() == before) {
+            break; // an idle call says nothing about frames (after a frame it asks for the next one)
+          }
+          frameDone = ended;
+          if (produced) {
+            out.flip();
+            sink.accept(out);
+            out.clear();
+          }
+        }
+        in.compact();
+        if (eof) {
+          if (totalIn == 0) {
+            throw new CorruptStreamException("object is empty: not a zstd stream");
+          }
+          if (!frameDone || in.position() > 0) {
+            throw new CorruptStreamException(
+                "zstd stream ends in the middle of a frame (the object is truncated)");
+          }
+          return;
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      ctx.close();
+    }
+  }
+}

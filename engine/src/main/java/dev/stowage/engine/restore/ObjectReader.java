@@ -1,0 +1,122 @@
+package dev.stowage.engine.restore;
+
+import dev.stowage.engine.compress.CorruptStreamException;
+import dev.stowage.engine.compress.Decompressor;
+import dev.stowage.engine.core.ChecksumChannels;
+import dev.stowage.engine.core.Retrier.RetryableException;
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.StorageException;
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.BackupStorage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.util.zip.CRC32C;
+
+/**
+ * Downloads one object and proves it: CRC-32 of the stored bytes against Hash (a mismatch is
+ * retryable: the transfer may have been cut), then the raw length and the raw-bytes checksum (a
+ * mismatch after a good CRC means the MANIFEST is wrong: fatal).
+ */
+public final class ObjectReader {
+  /** What the MANIFEST promises about one object. */
+  public record Expected(String object, String label, String hash, Long rawSize, String rawCrc32c) {}
+
+  /** Receives raw bytes at their position relative to the object's start. */
+  public interface PositionalSink {
+    void write(ByteBuffer raw, long position) throws IOException;
+  }
+
+  private final BackupStorage storage;
+  private final BackupLocation location;
+  private final ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 16);
+  private final CRC32C rawCrc = new CRC32C();
+
+  public ObjectReader(BackupStorage storage, BackupLocation location) {
+    this.storage = storage;
+    this.location = location;
+  }
+
+  /** One attempt; returns the raw length. Sink failures propagate as {@link SinkException}. */
+  public long read(Decompressor decompressor, Expected e, PositionalSink sink) {
+    String where = storage.describe(location, e.object()) + " (" + e.label() + ")";
+    long[] written = {0};
+    rawCrc.reset();
+    try (ReadableByteChannel raw = storage.open(location, e.object())) {
+      ChecksumChannels.Reading in = new ChecksumChannels.Reading(raw);
+      CorruptStreamException corrupt = null;
+      try {
+        decompressor.decompress(in, buf -> {
+          int n = buf.remaining();
+          if (e.rawSize() != null && written[0] + n > e.rawSize()) {
+            throw new SizeException();
+          }
+          rawCrc.update(buf.duplicate());
+          try {
+            sink.write(buf, written[0]);
+          } catch (IOException ioe) {
+            throw new SinkException(ioe);
+          }
+          written[0] += n;
+        });
+      } catch (CorruptStreamException ce) {
+        corrupt = ce;
+        in.drain(scratch);
+      } catch (SizeException se) {
+        in.drain(scratch);
+        if (in.hash().equals(e.hash())) {
+          throw EngineException.integrity(e.object(), where + " decompresses to more than the "
+              + e.rawSize() + " bytes the MANIFEST gives, though it matches its Hash: the MANIFEST"
+              + " is wrong; restore another backup");
+        }
+        corrupt = new CorruptStreamException("object is longer than expected");
+      }
+      if (!in.hash().equals(e.hash())) {
+        throw new RetryableException(EngineException.integrity(e.object(), "checksum mismatch in "
+            + where + ": CRC-32 of the stored bytes is " + in.hash() + ", the MANIFEST says "
+            + e.hash() + " (" + in.bytes() + " bytes read). The object is damaged; restore another"
+            + " backup"));
+      }
+      if (corrupt != null) {
+        throw EngineException.integrity(e.object(), where + " matches its Hash but cannot be"
+            + " decompressed (" + corrupt.getMessage() + "): the backup was written damaged");
+      }
+      if (e.rawSize() != null && written[0] != e.rawSize()) {
+        throw EngineException.integrity(e.object(), where + " decompresses to " + written[0]
+            + " bytes, the MANIFEST says " + e.rawSize() + ": the MANIFEST is wrong; restore"
+            + " another backup");
+      }
+      if (e.rawCrc32c() != null) {
+        String got = ChecksumChannels.hex(rawCrc.getValue());
+        if (!got.equalsIgnoreCase(e.rawCrc32c())) {
+          throw EngineException.integrity(e.object(), where + " decompresses to bytes whose CRC-32C"
+              + " is " + got + ", the MANIFEST says " + e.rawCrc32c() + ": the data is not what was"
+              + " backed up; restore another backup");
+        }
+      }
+      return written[0];
+    } catch (SinkException se) {
+      throw se;
+    } catch (IOException ioe) {
+      throw new StorageException(StorageException.Kind.TRANSIENT, e.object(), "reading " + where
+          + " failed: " + ioe.getMessage(), ioe);
+    }
+  }
+
+  /** Writing the raw bytes failed: a target problem, never retried as a download problem. */
+  public static final class SinkException extends RuntimeException {
+    SinkException(IOException cause) {
+      super(cause);
+    }
+
+    public IOException io() {
+      return (IOException) getCause();
+    }
+  }
+
+  private static final class SizeException extends RuntimeException {
+    SizeException() {
+      super(null, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.stowage.engine.restore;
+
+import dev.stowage.engine.core.Roots;
+import dev.stowage.engine.manifest.Base;
+import dev.stowage.engine.manifest.Chunk;
+import dev.stowage.engine.manifest.FileEntry;
+import dev.stowage.engine.manifest.Manifest;
+import dev.stowage.engine.manifest.PathEntry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** A validated MANIFEST turned into target paths and objects, ready to be read in parallel. */
+public record RestorePlan(List<TargetFile> files, List<Item> items) {
+
+  /** One file to create; {@code size} is null when the MANIFEST does not say (plain Vitess). */
+  public record TargetFile(int index, FileEntry entry, Path path, Long size) {}
+
+  /** One object and where its raw bytes go. */
+  public record Item(TargetFile file, long offset, ObjectReader.Expected expected) {
+    long sortSize() {
+      return expected.rawSize() == null ? Long.MAX_VALUE : expected.rawSize();
+    }
+  }
+
+  /** With {@code roots} null the plan has no target paths (verify writes nothing). */
+  public static RestorePlan of(Manifest m, Roots roots) {
+    List<TargetFile> files = new ArrayList<>();
+    List<Item> items = new ArrayList<>();
+    for (int i = 0; i < m.fileEntries.size(); i++) {
+      FileEntry fe = m.fileEntries.get(i);
+      Path p = roots == null ? null : roots.resolve(Base.fromVitessName(fe.base), fe.name);
+      String label = fe.base + "/" + fe.name;
+      if (fe.isChunked()) {
+        List<Chunk> chunks = new ArrayList<>(fe.chunks);
+        chunks.sort(Comparator.comparingLong(c -> c.offset));
+        Chunk last = chunks.get(chunks.size() - 1);
+        TargetFile tf = new TargetFile(i, fe, p, last.offset + last.size);
+        files.add(tf);
+        for (Chunk c : chunks) {
+          items.add(new Item(tf, c.offset, new ObjectReader.Expected(c.storageName,
+              label + " chunk " + c.storageName + " at offset " + c.offset, c.hash, c.size, c.rawCrc32c)));
+        }
+      } else {
+        TargetFile tf = new TargetFile(i, fe, p, fe.size);
+        files.add(tf);
+        items.add(new Item(tf, 0, new ObjectReader.Expected(Manifest.objectName(i), label, fe.hash,
+            fe.size, fe.rawCrc32c)));
+      }
+    }
+    // Largest first (unknown sizes first: they may be large); equal sizes alternate between files.
+    items.sort(Comparator.comparingLong(Item::sortSize).reversed()
+        .thenComparingLong(Item::offset)
+        .thenComparingInt(it -> it.file().index()));
+    return new RestorePlan(files, items);
+  }
+
+  /** Bytes the restore will write where the MANIFEST says; unknown sizes count as zero. */
+  public long knownBytes() {
+    return files.stream().mapToLong(f -> f.size() == null ? 0 : f.size()).sum();
+  }
+
+  public static List<Path> directories(Manifest m, Roots roots) {
+    List<Path> dirs = new ArrayList<>();
+    if (m.stowageDirectories != null) {
+      for (PathEntry d : m.stowageDirectories) {
+        dirs.add(roots.resolve(Base.fromVitessName(d.base), d.name));
+      }
+    }
+    return dirs;
+  }
+}

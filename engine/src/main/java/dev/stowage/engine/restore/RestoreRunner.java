@@ -1,0 +1,442 @@
+package dev.stowage.engine.restore;
+
+import dev.stowage.engine.catalog.BackupCatalog;
+import dev.stowage.engine.compress.Codec;
+import dev.stowage.engine.compress.Codecs;
+import dev.stowage.engine.compress.Decompressor;
+import dev.stowage.engine.core.FileAttributes;
+import dev.stowage.engine.core.Progress;
+import dev.stowage.engine.core.Retrier;
+import dev.stowage.engine.core.Roots;
+import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.core.Sizes;
+import dev.stowage.engine.core.WorkerPool;
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ExitCode;
+import dev.stowage.engine.manifest.Base;
+import dev.stowage.engine.manifest.Manifest;
+import dev.stowage.engine.manifest.ManifestValidator;
+import dev.stowage.engine.manifest.PathEntry;
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.BackupStorage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restores one backup: validates everything first, then creates each file once at its final size and
+ * writes objects in parallel at their offsets; fsyncs every file and directory before it removes the
+ * restore-in-progress marker.
+ */
+public final class RestoreRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(RestoreRunner.class);
+  private static final String LOST_FOUND = "lost+found";
+
+  /** How a finished file is made durable and closed; tests inject failures here. */
+  public interface Durability {
+    void force(FileChannel channel) throws IOException;
+
+    void close(FileChannel channel) throws IOException;
+  }
+
+  public static final Durability FSYNC = new Durability() {
+    @Override
+    public void force(FileChannel channel) throws IOException {
+      channel.force(true);
+    }
+
+    @Override
+    public void close(FileChannel channel) throws IOException {
+      channel.close();
+    }
+  };
+
+  private final RestoreSettings settings;
+  private final BackupStorage storage;
+  private final Retrier retrier;
+  private final Durability durability;
+
+  public RestoreRunner(RestoreSettings settings, BackupStorage storage, Retrier retrier, Durability durability) {
+    this.settings = settings;
+    this.storage = storage;
+    this.retrier = retrier;
+    this.durability = durability;
+  }
+
+  public RunSummary run() {
+    long start = System.nanoTime();
+    Roots roots = settings.roots();
+    BackupCatalog catalog = new BackupCatalog(storage);
+    BackupLocation loc = catalog.resolve(settings.directory(), settings.name());
+    Manifest m = catalog.load(loc);
+    String where = storage.describe(loc, Manifest.FILE_NAME);
+    ManifestValidator.validate(m, where);
+    Codec codec = Codecs.forReading(m.skipCompress, m.compressionEngine, m.externalDecompressor, where);
+    RestorePlan plan = RestorePlan.of(m, roots);
+
+    // Every check before the first byte is written.
+    Map<Path, List<Path>> existing = checkTargets(roots);
+    checkSpace(plan, roots, existing);
+
+    prepareTargets(roots, loc, existing);
+    createDirectories(plan, m, roots);
+    List<FileState> states = createFiles(plan);
+
+    AtomicLong read = new AtomicLong();
+    AtomicLong written = new AtomicLong();
+    long total = plan.knownBytes();
+    LOG.info("restoring {} ({} files, {}) into {} with {} workers", storage.describe(loc, null),
+        plan.files().size(), Sizes.human(total), roots.data(), settings.concurrency());
+    List<WorkerPool.Failure<RestorePlan.Item>> failures;
+    try (Progress progress = new Progress("restore", total, settings.quiet())) {
+      failures = WorkerPool.run("restore", settings.concurrency(), plan.items(),
+          () -> new Worker(codec.newDecompressor(), new ObjectReader(storage, loc)),
+          (w, item) -> restoreItem(w, states.get(item.file().index()), item, progress, read, written));
+    } finally {
+      states.forEach(FileState::closeQuietly);
+    }
+    if (!failures.isEmpty()) {
+      throw failed(loc, roots, failures);
+    }
+    finishTree(m, roots, plan);
+    try {
+      RestoreMarker.remove(roots.data());
+    } catch (IOException e) {
+      throw new EngineException(ExitCode.OTHER, roots.data().toString(), "restore finished but "
+          + RestoreMarker.NAME + " could not be removed: " + e, e);
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    long chunks = plan.items().stream().filter(i -> i.file().entry().isChunked()).count();
+    LOG.info("restore of {} complete: {} files, {} written, {} s", storage.describe(loc, null),
+        plan.files().size(), Sizes.human(written.get()), String.format("%.1f", secs));
+    return new RunSummary(loc.name(), storage.describe(loc, null), plan.files().size(), chunks,
+        plan.items().size(), read.get(), 0, written.get(), secs, List.of());
+  }
+
+  /** Entries already in each root (lost+found aside); refuses them without --overwrite. */
+  private Map<Path, List<Path>> checkTargets(Roots roots) {
+    Map<Path, List<Path>> existing = new HashMap<>();
+    for (Path root : roots.distinct()) {
+      if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+        throw EngineException.unsafe(root.toString(), "restore target " + root
+            + " exists and is not a directory");
+      }
+      List<Path> entries = new ArrayList<>();
+      if (Files.isDirectory(root)) {
+        try (Stream<Path> s = Files.list(root)) {
+          s.filter(p -> !p.getFileName().toString().equals(LOST_FOUND)).sorted().forEach(entries::add);
+        } catch (IOException e) {
+          throw EngineException.unsafe(root.toString(), "cannot list restore target " + root + ": " + e);
+        }
+      }
+      if (!entries.isEmpty() && !settings.overwrite()) {
+        boolean unfinished = entries.stream().anyMatch(p -> p.getFileName().toString().equals(RestoreMarker.NAME));
+        throw EngineException.unsafe(root.toString(), "restore target " + root + " is not empty ("
+            + entries.size() + " entries, e.g. " + sample(entries) + ")"
+            + (unfinished ? "; it holds " + RestoreMarker.NAME + " from a restore that did not finish" : "")
+            + ". Nothing was changed. Restore into an empty directory, or pass --overwrite to delete"
+            + " its contents first");
+      }
+      existing.put(root, entries);
+    }
+    return existing;
+  }
+
+  private static String sample(List<Path> entries) {
+    List<String> names = entries.stream().limit(5).map(p -> p.getFileName().toString()).toList();
+    return String.join(", ", names) + (entries.size() > 5 ? ", ..." : "");
+  }
+
+  private void checkSpace(RestorePlan plan, Roots roots, Map<Path, List<Path>> existing) {
+    Map<FileStore, long[]> needs = new HashMap<>();
+    Map<FileStore, Path> names = new HashMap<>();
+    for (RestorePlan.TargetFile f : plan.files()) {
+      Path root = roots.root(Base.fromVitessName(f.entry().base));
+      FileStore store = storeOf(root);
+      names.putIfAbsent(store, root);
+      needs.computeIfAbsent(store, s -> new long[2])[0] += f.size() == null ? 0 : f.size();
+    }
+    for (Map.Entry<Path, List<Path>> e : existing.entrySet()) {
+      FileStore store = storeOf(e.getKey());
+      needs.computeIfAbsent(store, s -> new long[2])[1] += bytesIn(e.getValue());
+    }
+    for (Map.Entry<FileStore, long[]> e : needs.entrySet()) {
+      long usable;
+      try {
+        usable = e.getKey().getUsableSpace();
+      } catch (IOException ex) {
+        throw EngineException.unsafe(names.get(e.getKey()) + "", "cannot read free space: " + ex);
+      }
+      long need = e.getValue()[0];
+      long freed = e.getValue()[1];
+      if (need > usable + freed) {
+        Path root = names.getOrDefault(e.getKey(), roots.data());
+        throw EngineException.unsafe(root.toString(), "not enough free space for the restore on "
+            + root + ": it needs " + Sizes.human(need) + ", " + Sizes.human(usable) + " is free"
+            + (freed > 0 ? " (+" + Sizes.human(freed) + " that --overwrite would free)" : "")
+            + ". Nothing was changed; use a larger volume");
+      }
+    }
+  }
+
+  private static FileStore storeOf(Path p) {
+    Path q = p;
+    while (q != null && !Files.exists(q)) {
+      q = q.getParent();
+    }
+    try {
+      return Files.getFileStore(q == null ? Path.of("/") : q);
+    } catch (IOException e) {
+      throw EngineException.unsafe(p.toString(), "cannot find the filesystem of " + p + ": " + e);
+    }
+  }
+
+  private static long bytesIn(List<Path> entries) {
+    long[] sum = {0};
+    for (Path p : entries) {
+      try (Stream<Path> s = Files.walk(p)) {
+        s.filter(Files::isRegularFile).forEach(f -> {
+          try {
+            sum[0] += Files.size(f);
+          } catch (IOException ignored) {
+            // counted as zero: the space check only gets stricter
+          }
+        });
+      } catch (IOException | UncheckedIOException ignored) {
+        // likewise
+      }
+    }
+    return sum[0];
+  }
+
+  /** Creates the roots and the marker, then (with --overwrite) removes what was there. */
+  private void prepareTargets(Roots roots, BackupLocation loc, Map<Path, List<Path>> existing) {
+    try {
+      for (Path root : roots.distinct()) {
+        Files.createDirectories(root);
+      }
+      RestoreMarker.create(roots.data(), storage.describe(loc, null));
+      for (Map.Entry<Path, List<Path>> e : existing.entrySet()) {
+        List<Path> entries = e.getValue().stream()
+            .filter(p -> !p.getFileName().toString().equals(RestoreMarker.NAME)).toList();
+        if (entries.isEmpty()) {
+          continue;
+        }
+        LOG.warn("--overwrite: removing {} entries from {}: {}", entries.size(), e.getKey(), sample(entries));
+        for (Path p : entries) {
+          deleteTree(p);
+        }
+        RestoreMarker.fsyncDirectory(e.getKey());
+      }
+    } catch (IOException e) {
+      throw new EngineException(ExitCode.OTHER, roots.data().toString(), "cannot prepare restore"
+          + " target " + roots.data() + ": " + e, e);
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> s = Files.list(p)) {
+        for (Path c : (Iterable<Path>) s::iterator) {
+          deleteTree(c);
+        }
+      }
+    }
+    Files.delete(p);
+  }
+
+  private void createDirectories(RestorePlan plan, Manifest m, Roots roots) {
+    try {
+      for (Path d : RestorePlan.directories(m, roots)) {
+        Files.createDirectories(d);
+      }
+      for (RestorePlan.TargetFile f : plan.files()) {
+        Files.createDirectories(f.path().getParent());
+      }
+    } catch (IOException e) {
+      throw new EngineException(ExitCode.OTHER, e.getMessage(), "cannot create directory: " + e, e);
+    }
+  }
+
+  /** Creates every file once, at its final size when known; chunk writes never truncate it. */
+  private List<FileState> createFiles(RestorePlan plan) {
+    List<FileState> states = new ArrayList<>();
+    Map<Integer, Integer> itemCounts = new HashMap<>();
+    for (RestorePlan.Item it : plan.items()) {
+      itemCounts.merge(it.file().index(), 1, Integer::sum);
+    }
+    for (RestorePlan.TargetFile f : plan.files()) {
+      try (FileChannel ch = FileChannel.open(f.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        if (f.size() != null && f.size() > 0) {
+          ch.write(ByteBuffer.wrap(new byte[1]), f.size() - 1);
+        }
+      } catch (IOException e) {
+        throw new EngineException(ExitCode.OTHER, f.path().toString(), "cannot create " + f.path()
+            + ": " + e, e);
+      }
+      states.add(new FileState(f, itemCounts.getOrDefault(f.index(), 0)));
+    }
+    return states;
+  }
+
+  /** Per-thread state: a reused decompressor and the object reader with its buffers. */
+  private record Worker(Decompressor decompressor, ObjectReader reader) implements AutoCloseable {
+    @Override
+    public void close() {
+      decompressor.close();
+    }
+  }
+
+  /** One target file: opened on first use, made durable when its last object is written. */
+  private final class FileState {
+    final RestorePlan.TargetFile file;
+    final AtomicInteger remaining;
+    private FileChannel channel;
+
+    FileState(RestorePlan.TargetFile file, int items) {
+      this.file = file;
+      this.remaining = new AtomicInteger(items);
+    }
+
+    synchronized FileChannel channel() throws IOException {
+      if (channel == null) {
+        channel = FileChannel.open(file.path(), StandardOpenOption.WRITE);
+      }
+      return channel;
+    }
+
+    /** fsync and close; either failing is fatal, as the data may not be on disk. */
+    synchronized void finish() {
+      String path = file.path().toString();
+      try {
+        durability.force(channel());
+      } catch (IOException e) {
+        throw new EngineException(ExitCode.OTHER, path, "fsync of " + path + " failed (" + e
+            + "): its data may not be on disk; the restore is not complete", e);
+      }
+      FileChannel ch = channel;
+      channel = null;
+      try {
+        durability.close(ch);
+      } catch (IOException e) {
+        throw new EngineException(ExitCode.OTHER, path, "closing " + path + " failed (" + e
+            + "): its data may not be on disk; the restore is not complete", e);
+      }
+      try {
+        FileAttributes.apply(file.path(), file.entry().mode, file.entry().mtime);
+      } catch (IOException | RuntimeException e) {
+        throw new EngineException(ExitCode.OTHER, path, "cannot set mode/mtime of " + path + ": " + e, e);
+      }
+    }
+
+    synchronized void closeQuietly() {
+      if (channel != null) {
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // the restore already failed; the marker stays
+        }
+        channel = null;
+      }
+    }
+  }
+
+  private void restoreItem(Worker w, FileState state, RestorePlan.Item item, Progress progress,
+      AtomicLong read, AtomicLong written) throws Exception {
+    String what = item.expected().object() + " (" + item.expected().label() + ")";
+    long[] counted = {0};
+    long n = retrier.run(what, attempt -> {
+      progress.add(-counted[0]);
+      counted[0] = 0;
+      FileChannel ch = state.channel();
+      try {
+        return w.reader().read(w.decompressor(), item.expected(), (buf, pos) -> {
+          long at = item.offset() + pos;
+          int len = buf.remaining();
+          while (buf.hasRemaining()) {
+            at += ch.write(buf, at);
+          }
+          counted[0] += len;
+          progress.add(len);
+        });
+      } catch (ObjectReader.SinkException e) {
+        throw new EngineException(ExitCode.OTHER, state.file.path().toString(), "cannot write "
+            + state.file.path() + ": " + e.io(), e.io());
+      }
+    });
+    written.addAndGet(n);
+    read.addAndGet(n);
+    if (state.remaining.decrementAndGet() == 0) {
+      state.finish();
+    }
+  }
+
+  /** Symlinks last (nothing is ever written through them), then directory modes and fsyncs. */
+  private void finishTree(Manifest m, Roots roots, RestorePlan plan) {
+    try {
+      if (m.stowageSymlinks != null) {
+        for (PathEntry l : m.stowageSymlinks) {
+          Path p = roots.resolve(Base.fromVitessName(l.base), l.name);
+          Files.createDirectories(p.getParent());
+          Files.createSymbolicLink(p, Path.of(l.target));
+        }
+      }
+      TreeSet<Path> dirs = new TreeSet<>(Comparator.comparingInt(Path::getNameCount).reversed()
+          .thenComparing(Comparator.naturalOrder()));
+      for (RestorePlan.TargetFile f : plan.files()) {
+        for (Path d = f.path().getParent(); d != null && !roots.distinct().contains(d); d = d.getParent()) {
+          dirs.add(d);
+        }
+      }
+      dirs.addAll(RestorePlan.directories(m, roots));
+      dirs.addAll(roots.distinct());
+      Map<Path, PathEntry> attrs = new HashMap<>();
+      if (m.stowageDirectories != null) {
+        for (PathEntry d : m.stowageDirectories) {
+          attrs.put(roots.resolve(Base.fromVitessName(d.base), d.name), d);
+        }
+      }
+      for (Path d : dirs) { // deepest first, so a parent's mtime is set after its children change it
+        PathEntry e = attrs.get(d);
+        if (e != null) {
+          FileAttributes.apply(d, e.mode, e.mtime);
+        }
+        RestoreMarker.fsyncDirectory(d);
+      }
+    } catch (IOException e) {
+      throw new EngineException(ExitCode.OTHER, roots.data().toString(), "cannot finish the directory"
+          + " tree in " + roots.data() + ": " + e + "; the restore is not complete", e);
+    }
+  }
+
+  private EngineException failed(BackupLocation loc, Roots roots,
+      List<WorkerPool.Failure<RestorePlan.Item>> failures) {
+    Throwable cause = failures.get(0).error();
+    RestorePlan.Item item = failures.get(0).item();
+    String object = item == null ? null : item.expected().object();
+    String msg = "restore of " + storage.describe(loc, null) + " into " + roots.data() + " failed; "
+        + RestoreMarker.NAME + " stays there, so the data is not mistaken for a good copy. "
+        + cause.getMessage();
+    if (cause instanceof EngineException e) {
+      return new EngineException(e.exitCode(), e.subject() != null ? e.subject() : object, msg, cause);
+    }
+    return new EngineException(ExitCode.OTHER, object, msg, cause);
+  }
+}

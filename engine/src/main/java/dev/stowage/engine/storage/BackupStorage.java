@@ -1,0 +1,41 @@
+package dev.stowage.engine.storage;
+
+import java.nio.channels.ReadableByteChannel;
+import java.util.List;
+
+/**
+ * Where backups are kept: a directory tree or an object store. Implementations report failures as
+ * {@link dev.stowage.engine.error.StorageException} naming the object.
+ */
+public interface BackupStorage extends AutoCloseable {
+  /** A human-readable URL of an object, or of the backup when {@code object} is null. */
+  String describe(BackupLocation location, String object);
+
+  /** Names of every backup folder under {@code directory}, complete or not, in name order. */
+  List<String> listBackupNames(String directory);
+
+  /** Names of the objects stored for one backup, MANIFEST included. */
+  List<String> listObjects(BackupLocation location);
+
+  boolean exists(BackupLocation location, String object);
+
+  /** Size in bytes of a stored object. */
+  long size(BackupLocation location, String object);
+
+  /**
+   * Starts writing an object. With {@code replace} false, commit fails if the object exists, so a
+   * complete backup's MANIFEST is never overwritten.
+   */
+  ObjectWriter create(BackupLocation location, String object, boolean replace);
+
+  ReadableByteChannel open(BackupLocation location, String object);
+
+  /** Deletes an object; deleting a missing object is not an error. */
+  void delete(BackupLocation location, String object);
+
+  /** Makes every committed object of the backup durable (e.g. fsync of a directory). */
+  void sync(BackupLocation location);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,18 @@
+package dev.stowage.engine.storage;
+
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * A storage object being written. Nothing is visible under the object's name until {@link #commit()}
+ * returns, and then it is durable; {@link #abort()} (or close without commit) discards it.
+ */
+public interface ObjectWriter extends WritableByteChannel {
+  void commit() throws IOException;
+
+  void abort();
+
+  /** Same as {@link #abort()} unless committed. */
+  @Override
+  void close();
+}

@@ -1,0 +1,248 @@
+package dev.stowage.engine.storage.file;
+
+import dev.stowage.engine.error.StorageException;
+import dev.stowage.engine.error.StorageException.Kind;
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.BackupStorage;
+import dev.stowage.engine.storage.ObjectWriter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Backups in a directory tree (a local path or a mounted backup volume). Objects are written to a
+ * temporary name, fsynced, then renamed into place, so a reader never sees half an object.
+ */
+public final class FileStorage implements BackupStorage {
+  private static final String TMP_PREFIX = ".tmp-";
+  private final Path root;
+
+  public FileStorage(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  @Override
+  public String describe(BackupLocation location, String object) {
+    Path p = backupDir(location);
+    return "file://" + (object == null ? p : p.resolve(object));
+  }
+
+  private Path backupDir(BackupLocation location) {
+    return root.resolve(location.directory()).resolve(location.name());
+  }
+
+  private void checkRoot() {
+    if (!Files.isDirectory(root)) {
+      throw new StorageException(Kind.NOT_FOUND, "file://" + root, "storage root file://" + root
+          + " does not exist or is not a directory; create it or mount the backup volume there");
+    }
+  }
+
+  @Override
+  public List<String> listBackupNames(String directory) {
+    checkRoot();
+    BackupLocation.checkDirectory(directory);
+    Path dir = root.resolve(directory);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw translate(e, "file://" + dir, "list backups in");
+    }
+  }
+
+  @Override
+  public List<String> listObjects(BackupLocation location) {
+    Path dir = backupDir(location);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      List<String> names = new ArrayList<>();
+      s.map(p -> p.getFileName().toString()).sorted().forEach(names::add);
+      return names;
+    } catch (IOException e) {
+      throw translate(e, describe(location, null), "list objects of");
+    }
+  }
+
+  @Override
+  public boolean exists(BackupLocation location, String object) {
+    checkRoot();
+    return Files.exists(backupDir(location).resolve(object));
+  }
+
+  @Override
+  public long size(BackupLocation location, String object) {
+    try {
+      return Files.size(backupDir(location).resolve(object));
+    } catch (IOException e) {
+      throw translate(e, describe(location, object), "read the size of");
+    }
+  }
+
+  @Override
+  public ObjectWriter create(BackupLocation location, String object, boolean replace) {
+    checkRoot();
+    Path dir = backupDir(location);
+    Path target = dir.resolve(object);
+    try {
+      Files.createDirectories(dir);
+      Path tmp = dir.resolve(TMP_PREFIX + object + "-" + UUID.randomUUID());
+      FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      return new FileObjectWriter(ch, tmp, target, replace, describe(location, object));
+    } catch (IOException e) {
+      throw translate(e, describe(location, object), "create");
+    }
+  }
+
+  @Override
+  public ReadableByteChannel open(BackupLocation location, String object) {
+    checkRoot();
+    try {
+      return FileChannel.open(backupDir(location).resolve(object), StandardOpenOption.READ);
+    } catch (IOException e) {
+      throw translate(e, describe(location, object), "open");
+    }
+  }
+
+  @Override
+  public void delete(BackupLocation location, String object) {
+    try {
+      Files.deleteIfExists(backupDir(location).resolve(object));
+    } catch (IOException e) {
+      throw translate(e, describe(location, object), "delete");
+    }
+  }
+
+  @Override
+  public void sync(BackupLocation location) {
+    Path dir = backupDir(location);
+    try {
+      fsyncDirectory(dir);
+      fsyncDirectory(dir.getParent());
+    } catch (IOException e) {
+      throw translate(e, describe(location, null), "fsync");
+    }
+  }
+
+  static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  @Override
+  public void close() {}
+
+  static StorageException translate(IOException e, String what, String verb) {
+    if (e instanceof NoSuchFileException) {
+      return new StorageException(Kind.NOT_FOUND, what, "cannot " + verb + " " + what
+          + ": it does not exist", e);
+    }
+    if (e instanceof AccessDeniedException) {
+      return new StorageException(Kind.DENIED, what, "cannot " + verb + " " + what
+          + ": permission denied; check the owner and mode of the backup volume", e);
+    }
+    if (e instanceof FileAlreadyExistsException) {
+      return new StorageException(Kind.OTHER, what, "cannot " + verb + " " + what
+          + ": it already exists", e);
+    }
+    return new StorageException(Kind.OTHER, what, "cannot " + verb + " " + what + ": " + e, e);
+  }
+
+  /** Writes to a temporary file; commit = fsync, close, rename (or hard link when not replacing). */
+  private static final class FileObjectWriter implements ObjectWriter {
+    private final FileChannel channel;
+    private final Path tmp;
+    private final Path target;
+    private final boolean replace;
+    private final String what;
+    private boolean done;
+
+    FileObjectWriter(FileChannel channel, Path tmp, Path target, boolean replace, String what) {
+      this.channel = channel;
+      this.tmp = tmp;
+      this.target = target;
+      this.replace = replace;
+      this.what = what;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      int n = 0;
+      while (src.hasRemaining()) {
+        n += channel.write(src);
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return channel.isOpen();
+    }
+
+    @Override
+    public void commit() throws IOException {
+      try {
+        channel.force(false);
+        channel.close();
+        if (replace) {
+          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+          // link(2) fails when the name exists: no window in which an existing object is replaced.
+          Files.createLink(target, tmp);
+          Files.delete(tmp);
+        }
+        done = true;
+      } catch (FileAlreadyExistsException e) {
+        abort();
+        throw new StorageException(Kind.OTHER, what, what + " already exists; refusing to overwrite it", e);
+      } catch (IOException e) {
+        abort();
+        throw translate(e, what, "commit");
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // the temporary file is deleted below either way
+      }
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // a stray temporary file is ignored by readers and replaced by a re-run
+      }
+    }
+
+    @Override
+    public void close() {
+      abort();
+    }
+  }
+}

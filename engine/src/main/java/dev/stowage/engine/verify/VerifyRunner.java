@@ -1,0 +1,86 @@
+package dev.stowage.engine.verify;
+
+import dev.stowage.engine.catalog.BackupCatalog;
+import dev.stowage.engine.compress.Codec;
+import dev.stowage.engine.compress.Codecs;
+import dev.stowage.engine.compress.Decompressor;
+import dev.stowage.engine.core.Progress;
+import dev.stowage.engine.core.Retrier;
+import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.core.WorkerPool;
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ExitCode;
+import dev.stowage.engine.manifest.Manifest;
+import dev.stowage.engine.manifest.ManifestValidator;
+import dev.stowage.engine.restore.ObjectReader;
+import dev.stowage.engine.restore.RestorePlan;
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.BackupStorage;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Downloads and checks every object of a backup exactly as a restore would, writing nothing. */
+public final class VerifyRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(VerifyRunner.class);
+  private final BackupStorage storage;
+  private final Retrier retrier;
+
+  public VerifyRunner(BackupStorage storage, Retrier retrier) {
+    this.storage = storage;
+    this.retrier = retrier;
+  }
+
+  public RunSummary run(String directory, String name, int concurrency, boolean quiet) {
+    long start = System.nanoTime();
+    BackupCatalog catalog = new BackupCatalog(storage);
+    BackupLocation loc = catalog.resolve(directory, name);
+    Manifest m = catalog.load(loc);
+    String where = storage.describe(loc, Manifest.FILE_NAME);
+    ManifestValidator.validate(m, where);
+    Codec codec = Codecs.forReading(m.skipCompress, m.compressionEngine, m.externalDecompressor, where);
+    RestorePlan plan = RestorePlan.of(m, null);
+    AtomicLong raw = new AtomicLong();
+    List<WorkerPool.Failure<RestorePlan.Item>> failures;
+    try (Progress progress = new Progress("verify", plan.knownBytes(), quiet)) {
+      failures = WorkerPool.run("verify", concurrency, plan.items(),
+          () -> new Worker(codec.newDecompressor(), new ObjectReader(storage, loc)),
+          (w, item) -> {
+            long[] counted = {0};
+            long n = retrier.run(item.expected().object(), attempt -> {
+              progress.add(-counted[0]);
+              counted[0] = 0;
+              return w.reader().read(w.decompressor(), item.expected(), (buf, pos) -> {
+                counted[0] += buf.remaining();
+                progress.add(buf.remaining());
+                buf.position(buf.limit());
+              });
+            });
+            raw.addAndGet(n);
+          });
+    }
+    if (!failures.isEmpty()) {
+      Throwable cause = failures.get(0).error();
+      String object = failures.get(0).item() == null ? null : failures.get(0).item().expected().object();
+      String msg = "verify of " + storage.describe(loc, null) + " failed: " + cause.getMessage();
+      if (cause instanceof EngineException e) {
+        throw new EngineException(e.exitCode(), e.subject() != null ? e.subject() : object, msg, cause);
+      }
+      throw new EngineException(ExitCode.OTHER, object, msg, cause);
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    long chunks = plan.items().stream().filter(i -> i.file().entry().isChunked()).count();
+    LOG.info("backup {} is intact: {} files, {} objects checked", storage.describe(loc, null),
+        plan.files().size(), plan.items().size());
+    return new RunSummary(loc.name(), storage.describe(loc, null), plan.files().size(), chunks,
+        plan.items().size(), raw.get(), 0, 0, secs, List.of());
+  }
+
+  private record Worker(Decompressor decompressor, ObjectReader reader) implements AutoCloseable {
+    @Override
+    public void close() {
+      decompressor.close();
+    }
+  }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, only when something is missing.
+# Idempotent: a second run with everything present does nothing and prints nothing.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have mariadbd || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server mariadb-client)
+have zstd || need+=(zstd)
+have pigz || need+=(pigz)
+[ -x /usr/bin/time ] || need+=(time)
+have mvn || need+=(maven)
+have java || need+=(openjdk-17-jdk-headless)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "ensure-deps: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # The package starts a system mariadbd on install on some images; tests start their own.
+  if pgrep -x mariadbd >/dev/null 2>&1 && [ -f /run/mysqld/mysqld.pid ]; then
+    kill "$(cat /run/mysqld/mysqld.pid)" 2>/dev/null || true
+  fi
+fi
