@@ -48,7 +48,8 @@ class BadInputIT {
     source = shared.resolve("source");
     Trees.writeSampleDatadir(source);
     sourceFiles = TreeSnapshot.of(source);
-    pristine = shared.resolve("storage");
+    // A storage root is a mounted volume or an existing directory; the engine does not invent one.
+    pristine = createDirectories(shared.resolve("storage"));
     ProcessRunner.Result r =
         EngineProcess.run(
             "backup",
@@ -380,7 +381,7 @@ class BadInputIT {
         "--compression=brotli",
       })
   void invalidBackupSettingsExit2BeforeAnyWork(String flags) {
-    Path emptyStorage = work.resolve("fresh-storage");
+    Path emptyStorage = createDirectories(work.resolve("fresh-storage"));
     java.util.List<String> args =
         new java.util.ArrayList<>(
             java.util.List.of(
@@ -397,6 +398,14 @@ class BadInputIT {
     assertThat(TreeSnapshot.of(emptyStorage).entries().values())
         .as("nothing stored")
         .noneMatch(e -> e.type().equals("file"));
+  }
+
+  private static Path createDirectories(Path dir) {
+    try {
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private ProcessRunner.Result restore(Path target, String... extra) {

@@ -76,7 +76,7 @@ class MariaDbBackupRestoreIT {
       throw new AssertionError(e);
     }
     sourceFiles = TreeSnapshot.of(source);
-    storage = shared.resolve("storage");
+    storage = createDirectories(shared.resolve("storage"));
     Path result = shared.resolve("backup-result.json");
     backup =
         EngineProcess.run(
@@ -276,7 +276,7 @@ class MariaDbBackupRestoreIT {
   @Test
   void backupOfARunningServerIsRefusedAndStoresNothingVisible() {
     Path datadir = shared.resolve("live");
-    Path liveStorage = shared.resolve("live-storage");
+    Path liveStorage = createDirectories(shared.resolve("live-storage"));
     String name = "2026-01-02.030405.live";
     try (MariaDbServer server = MariaDbServer.installAndStart(datadir, shared.resolve("run-live"))) {
       server.sql("CREATE DATABASE busy; USE busy; CREATE TABLE t (id INT PRIMARY KEY) ENGINE=InnoDB;"
@@ -354,6 +354,14 @@ class MariaDbBackupRestoreIT {
         .filter(e -> e.type().equals("file"))
         .mapToLong(TreeSnapshot.Entry::size)
         .sum();
+  }
+
+  private static Path createDirectories(Path dir) {
+    try {
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static long size(Path p) {
