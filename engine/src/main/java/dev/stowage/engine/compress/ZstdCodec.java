@@ -31,14 +31,18 @@ public final class ZstdCodec implements Codec {
     private final ByteBuffer out = Buffers.direct(Buffers.CODEC_BUFFER);
     private WritableByteChannel sink;
 
+    private final int level;
+
     ZstdCompressor(int level) {
-      ctx.setLevel(level);
-      ctx.setChecksum(true);
+      this.level = level;
     }
 
     @Override
     public void begin(WritableByteChannel out) {
+      // reset() also clears the parameters, so they are set again for every object.
       ctx.reset();
+      ctx.setLevel(level);
+      ctx.setChecksum(true);
       this.out.clear();
       this.sink = out;
     }

@@ -37,8 +37,11 @@ public final class ObjectReader {
     this.location = location;
   }
 
-  /** One attempt; returns the raw length. Sink failures propagate as {@link SinkException}. */
-  public long read(Decompressor decompressor, Expected e, PositionalSink sink) {
+  /** Bytes of one object: raw (decompressed) and as stored. */
+  public record Transfer(long raw, long stored) {}
+
+  /** One attempt. Sink failures propagate as {@link SinkException}. */
+  public Transfer read(Decompressor decompressor, Expected e, PositionalSink sink) {
     String where = storage.describe(location, e.object()) + " (" + e.label() + ")";
     long[] written = {0};
     rawCrc.reset();
@@ -94,7 +97,7 @@ public final class ObjectReader {
               + " backed up; restore another backup");
         }
       }
-      return written[0];
+      return new Transfer(written[0], in.bytes());
     } catch (SinkException se) {
       throw se;
     } catch (IOException ioe) {

@@ -362,7 +362,7 @@ public final class RestoreRunner {
       AtomicLong read, AtomicLong written) throws Exception {
     String what = item.expected().object() + " (" + item.expected().label() + ")";
     long[] counted = {0};
-    long n = retrier.run(what, attempt -> {
+    ObjectReader.Transfer t = retrier.run(what, attempt -> {
       progress.add(-counted[0]);
       counted[0] = 0;
       FileChannel ch = state.channel();
@@ -381,8 +381,8 @@ public final class RestoreRunner {
             + state.file.path() + ": " + e.io(), e.io());
       }
     });
-    written.addAndGet(n);
-    read.addAndGet(n);
+    written.addAndGet(t.raw());
+    read.addAndGet(t.stored());
     if (state.remaining.decrementAndGet() == 0) {
       state.finish();
     }

@@ -48,7 +48,7 @@ public final class VerifyRunner {
           () -> new Worker(codec.newDecompressor(), new ObjectReader(storage, loc)),
           (w, item) -> {
             long[] counted = {0};
-            long n = retrier.run(item.expected().object(), attempt -> {
+            ObjectReader.Transfer t = retrier.run(item.expected().object(), attempt -> {
               progress.add(-counted[0]);
               counted[0] = 0;
               return w.reader().read(w.decompressor(), item.expected(), (buf, pos) -> {
@@ -57,7 +57,7 @@ public final class VerifyRunner {
                 buf.position(buf.limit());
               });
             });
-            raw.addAndGet(n);
+            raw.addAndGet(t.stored());
           });
     }
     if (!failures.isEmpty()) {
