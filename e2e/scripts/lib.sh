@@ -56,3 +56,38 @@ wait_for() {
     sleep 1
   done
 }
+
+# containerd runs with its own config, socket and root, apart from any system containerd.
+CONTAINERD_ROOT="$CLUSTER_DIR/containerd"    # images live here (kept by cluster-down; PURGE=1 removes)
+CONTAINERD_STATE=/run/stowage-containerd
+CONTAINERD_SOCK=$CONTAINERD_STATE/containerd.sock
+PAUSE_IMAGE=docker.io/stowage/pause:dev
+
+ctrk() { ctr --address "$CONTAINERD_SOCK" -n k8s.io "$@"; }
+
+# pid_alive NAME: the process in $RUN_DIR/NAME.pid is running.
+pid_alive() {
+  local f="$RUN_DIR/$1.pid" pid
+  [ -s "$f" ] || return 1
+  pid=$(cat "$f")
+  [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null
+}
+
+# start NAME COMMAND...: run detached in its own session, log to $LOG_DIR/NAME.log.
+start() {
+  local name=$1; shift
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  log "starting $name"
+  echo "=== $(date -u +%FT%TZ) $*" >> "$LOG_DIR/$name.log"
+  setsid "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! > "$RUN_DIR/$name.pid"
+}
+
+# start_containerd: start the cluster's containerd unless it already answers.
+start_containerd() {
+  if pid_alive containerd && ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then return 0; fi
+  [ -s "$CLUSTER_DIR/config/containerd.toml" ] || die "no containerd config: run make cluster-up"
+  mkdir -p "$CONTAINERD_ROOT" "$CONTAINERD_STATE"
+  start containerd containerd --config "$CLUSTER_DIR/config/containerd.toml"
+  wait_for containerd 60 ctr --address "$CONTAINERD_SOCK" version || die "containerd did not start; see $LOG_DIR/containerd.log"
+}

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# Brings up (or confirms) the local single-node Kubernetes. Idempotent: a
+# healthy running cluster is left alone; leftovers of a killed run are stopped
+# and the cluster is started again. Must run as root.
+source "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || die "run as root (containerd, kubelet, iptables, mounts)"
+T0=$SECONDS
+
+bash "$E2E_DIR/scripts/ensure-host.sh"
+bash "$E2E_DIR/scripts/build-localkube.sh"
+bash "$E2E_DIR/scripts/build-addons.sh" coredns
+
+NODE_IP=$(node_ip)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns provisioner)
+
+if bash "$E2E_DIR/scripts/cluster-status.sh" -q; then
+  log "cluster already up and healthy (kubeconfig: $KUBECONFIG_OUT)"
+  exit 0
+fi
+if ls "$RUN_DIR"/*.pid >/dev/null 2>&1; then
+  log "found leftovers of a previous run: stopping them first"
+  bash "$E2E_DIR/scripts/cluster-down.sh"
+fi
+
+mkdir -p "$CLUSTER_DIR" "$LOG_DIR" "$RUN_DIR" "$VOLUMES_DIR" "$CLUSTER_DIR/config/cni" "$CLUSTER_DIR/config/certs.d/docker.io"
+CFG="$CLUSTER_DIR/config"
+
+# --- 1. network guard rails, before anything can send a packet --------------
+# Route the pod and service ranges to a dummy interface (packets sent there are
+# dropped), so nothing addressed to them can leave through the default route.
+# The more specific cni0 route and kube-proxy's DNAT still win.
+ip link show "$DUMMY_IF" >/dev/null 2>&1 || ip link add "$DUMMY_IF" type dummy
+ip link set "$DUMMY_IF" up
+ip route replace "$POD_CIDR" dev "$DUMMY_IF"
+ip route replace "$SERVICE_CIDR" dev "$DUMMY_IF"
+# Pods may talk to each other, to services and to this node, never beyond it.
+iptables -C FORWARD -s "$POD_CIDR" ! -o "$BRIDGE_IF" -m comment --comment stowage-no-egress -j DROP 2>/dev/null ||
+  iptables -I FORWARD 1 -s "$POD_CIDR" ! -o "$BRIDGE_IF" -m comment --comment stowage-no-egress -j DROP
+sysctl -qw net.ipv4.ip_forward=1
+[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && sysctl -qw net.bridge.bridge-nf-call-iptables=1
+# Values the kubelet would otherwise set itself (see README).
+sysctl -qw vm.overcommit_memory=1 kernel.panic=10 kernel.panic_on_oops=1 || true
+
+# --- 2. PKI and configuration -------------------------------------------------
+localkube certs --dir "$PKI_DIR" --node-ip "$NODE_IP" --node-name "$NODE_NAME" --service-ip "$API_SERVICE_IP"
+
+# Pods get no upstream nameserver: only the cluster DNS (ClusterFirst).
+printf 'search\n' > "$CFG/resolv.conf"
+cat > "$CFG/cni/10-stowage.conflist" <<JSON
+{
+  "cniVersion": "1.0.0",
+  "name": "stowage",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "$BRIDGE_IF", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+      "ipam": { "type": "host-local", "dataDir": "$CLUSTER_DIR/cni-ipam",
+                "ranges": [[{ "subnet": "$NODE_POD_CIDR" }]], "routes": [{ "dst": "0.0.0.0/0" }] }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+JSON
+# No registry is reachable: make any accidental docker.io pull fail on loopback.
+cat > "$CFG/certs.d/docker.io/hosts.toml" <<'TOML'
+server = "http://127.0.0.1:9"
+[host."http://127.0.0.1:9"]
+  capabilities = ["pull", "resolve"]
+TOML
+cat > "$CFG/containerd.toml" <<TOML
+version = 2
+root = "$CONTAINERD_ROOT"
+state = "$CONTAINERD_STATE"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
+[grpc]
+  address = "$CONTAINERD_SOCK"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CLUSTER_DIR/containerd-opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  stream_server_address = "127.0.0.1"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+        BinaryName = "$(command -v runc)"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$CFG/cni"
+    max_conf_num = 1
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$CFG/certs.d"
+TOML
+cat > "$CFG/kubelet.yaml" <<YAML
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: cgroupfs
+failCgroupV1: false
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+failSwapOn: false
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: false}
+  x509: {clientCAFile: $PKI_DIR/ca.crt}
+authorization: {mode: AlwaysAllow}
+clusterDNS: [$DNS_SERVICE_IP]
+clusterDomain: cluster.local
+resolvConf: $CFG/resolv.conf
+podCIDR: $NODE_POD_CIDR
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+protectKernelDefaults: false
+serializeImagePulls: false
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%, imagefs.inodesFree: 1%}
+maxPods: 60
+YAML
+cat > "$CFG/kube-proxy.yaml" <<YAML
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: $PKI_DIR/kube-proxy.conf}
+mode: iptables
+clusterCIDR: $POD_CIDR
+hostnameOverride: $NODE_NAME
+bindAddress: 127.0.0.1
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+conntrack: {maxPerCore: 0, min: 0}
+YAML
+cat > "$CFG/Corefile" <<COREFILE
+# Answers cluster.local (and reverse lookups) only; no forward: nothing is resolved outside the cluster.
+cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
+    bind $NODE_IP
+    errors
+    health 127.0.0.1:10380
+    ready 127.0.0.1:10381
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $PKI_DIR/localkube-addons.conf
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    cache 30
+}
+COREFILE
+
+# --- 3. processes ---------------------------------------------------------------
+PKI=$PKI_DIR
+
+start etcd "$BIN_DIR/localkube" etcd --data-dir "$CLUSTER_DIR/etcd"
+wait_for "etcd" 60 curl -fsS http://127.0.0.1:2379/health || die "etcd did not start; see $LOG_DIR/etcd.log"
+
+start kube-apiserver "$BIN_DIR/localkube" kube-apiserver \
+  --etcd-servers=http://127.0.0.1:2379 \
+  --advertise-address="$NODE_IP" --secure-port=6443 \
+  --service-cluster-ip-range="$SERVICE_CIDR" \
+  --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+  --client-ca-file="$PKI/ca.crt" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+  --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+  --authorization-mode=Node,RBAC --allow-privileged=true --profiling=false \
+  --endpoint-reconciler-type=lease
+wait_for "kube-apiserver" 120 kctl get --raw /readyz || die "kube-apiserver not ready; see $LOG_DIR/kube-apiserver.log"
+
+start kube-controller-manager "$BIN_DIR/localkube" kube-controller-manager \
+  --kubeconfig="$PKI/controller-manager.conf" \
+  --authentication-kubeconfig="$PKI/controller-manager.conf" --authorization-kubeconfig="$PKI/controller-manager.conf" \
+  --bind-address=127.0.0.1 --leader-elect=false --use-service-account-credentials=true \
+  --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key" \
+  --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+  --allocate-node-cidrs=true --cluster-cidr="$POD_CIDR" --node-cidr-mask-size=24 \
+  --service-cluster-ip-range="$SERVICE_CIDR" --profiling=false
+start kube-scheduler "$BIN_DIR/localkube" kube-scheduler \
+  --kubeconfig="$PKI/scheduler.conf" \
+  --authentication-kubeconfig="$PKI/scheduler.conf" --authorization-kubeconfig="$PKI/scheduler.conf" \
+  --bind-address=127.0.0.1 --leader-elect=false --profiling=false
+
+start_containerd
+bash "$E2E_DIR/images/build.sh" pause
+
+start kubelet "$BIN_DIR/localkube" kubelet \
+  --config="$CFG/kubelet.yaml" --kubeconfig="$PKI/kubelet.conf" \
+  --node-ip="$NODE_IP" --hostname-override="$NODE_NAME" --root-dir="$CLUSTER_DIR/kubelet"
+start kube-proxy "$BIN_DIR/localkube" kube-proxy --config="$CFG/kube-proxy.yaml"
+start coredns "$BIN_DIR/coredns-$COREDNS_VERSION/coredns" -conf "$CFG/Corefile"
+start provisioner "$BIN_DIR/localkube" provisioner \
+  --kubeconfig="$PKI/localkube-addons.conf" --dir="$VOLUMES_DIR" --node-name="$NODE_NAME"
+
+# --- 4. cluster objects ---------------------------------------------------------
+kctl apply -f - >/dev/null <<YAML
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: stowage-local
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: stowage.dev/local-dir
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels: {k8s-app: kube-dns, kubernetes.io/name: CoreDNS}
+spec:
+  clusterIP: $DNS_SERVICE_IP
+  ports:
+  - {name: dns, port: 53, protocol: UDP, targetPort: 53}
+  - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
+---
+# CoreDNS runs as a host process on the node IP; this slice points the
+# selector-less kube-dns Service at it.
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kube-dns-host
+  namespace: kube-system
+  labels: {kubernetes.io/service-name: kube-dns, endpointslice.kubernetes.io/managed-by: stowage.dev/localkube}
+addressType: IPv4
+ports:
+- {name: dns, port: 53, protocol: UDP}
+- {name: dns-tcp, port: 53, protocol: TCP}
+endpoints:
+- addresses: ["$NODE_IP"]
+  conditions: {ready: true}
+  nodeName: $NODE_NAME
+YAML
+
+# --- 5. wait until usable -------------------------------------------------------
+wait_for "node $NODE_NAME Ready" 180 kctl wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s ||
+  die "node not Ready; see $LOG_DIR/kubelet.log and $LOG_DIR/containerd.log"
+wait_for "CoreDNS on $NODE_IP" 60 localkube dns-check --server "$NODE_IP:53" ||
+  die "CoreDNS does not answer; see $LOG_DIR/coredns.log"
+wait_for "cluster DNS through the kube-dns Service" 60 localkube dns-check --server "$DNS_SERVICE_IP:53" ||
+  die "kube-dns Service does not answer; see $LOG_DIR/kube-proxy.log"
+wait_for "default service account" 60 kctl -n default get serviceaccount default ||
+  die "no default service account; see $LOG_DIR/kube-controller-manager.log"
+
+mkdir -p "$(dirname "$KUBECONFIG_OUT")"
+cp "$PKI_DIR/admin.conf" "$KUBECONFIG_OUT.tmp" && mv "$KUBECONFIG_OUT.tmp" "$KUBECONFIG_OUT"
+log "cluster up in $((SECONDS - T0))s: node $NODE_NAME ($NODE_IP), kubeconfig $KUBECONFIG_OUT, logs $LOG_DIR"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make test-e2e: local cluster up (idempotent), images, the *E2E tests, and
+# cluster-down at the end when this run was the one that started the cluster
+# (KEEP_CLUSTER=1 keeps it). With KUBECONFIG set, only the tests run, against it.
+source "$(dirname "$0")/lib.sh"
+cd "$REPO_DIR"
+MVN="${MVN:-mvn -B -ntp}"
+
+if [ -n "${KUBECONFIG:-}" ]; then
+  log "KUBECONFIG is set: running the E2E tests against $KUBECONFIG (images must be loaded there)"
+  exec $MVN -f e2e/pom.xml verify
+fi
+
+started=0
+if ! bash "$E2E_DIR/scripts/cluster-status.sh" -q; then started=1; fi
+cleanup() {
+  rc=$?
+  if [ $started = 1 ] && [ "${KEEP_CLUSTER:-0}" != 1 ]; then
+    log "stopping the cluster this run started (KEEP_CLUSTER=1 keeps it)"
+    bash "$E2E_DIR/scripts/cluster-down.sh" || rc=1
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+bash "$E2E_DIR/scripts/cluster-up.sh"
+bash "$E2E_DIR/images/build.sh"
+$MVN -f e2e/pom.xml verify

@@ -1,0 +1,296 @@
+package dev.stowage.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The issue-3 proof on a real cluster: MariaDB in a StatefulSet with a volumeClaimTemplate,
+ * data written through a Service, the StatefulSet scaled to 0, a backup Job of stowage/engine
+ * that mounts the database PVC and a backup PVC, a restore Job into a new PVC, and a new
+ * MariaDB pod on the restored PVC serving the same rows. The engine's result JSON is read from
+ * each Job pod's termination message.
+ */
+class BackupRestoreE2E {
+
+    static final String MARIADB_IMAGE = "stowage/mariadb:10.11";
+    static final String ENGINE_IMAGE = "stowage/engine:dev";
+    /** uid/gid of mysql in stowage/mariadb; the engine runs as it so restored files keep their owner. */
+    static final long MYSQL_UID = 999;
+    static final String PASSWORD = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+
+    static KubernetesClient client;
+    static String ns;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void namespace() throws Exception {
+        client = Cluster.connect();
+        ns = "stowage-e2e-" + UUID.randomUUID().toString().substring(0, 6);
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        await("default service account in " + ns).atMost(Duration.ofMinutes(1))
+                .until(() -> client.serviceAccounts().inNamespace(ns).withName("default").get() != null);
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("mariadb").endMetadata()
+                .withStringData(Map.of("password", PASSWORD)).build()).create();
+    }
+
+    @AfterAll
+    static void cleanup() {
+        if (client == null) {
+            return;
+        }
+        if (ns != null && !"1".equals(System.getenv("STOWAGE_E2E_KEEP"))) {
+            client.namespaces().withName(ns).delete();
+            await("namespace " + ns + " deleted").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> client.namespaces().withName(ns).get() == null);
+        }
+        client.close();
+    }
+
+    @Test
+    void backupAndRestoreAStatefulSetVolumeThroughJobs() throws Exception {
+        // 1. MariaDB StatefulSet with a volumeClaimTemplate, Ready.
+        service("mariadb", "mariadb", null);
+        service("mariadb-headless", "mariadb", "None");
+        client.apps().statefulSets().inNamespace(ns).resource(statefulSet()).create();
+        client.apps().statefulSets().inNamespace(ns).withName("mariadb")
+                .waitUntilCondition(s -> s != null && s.getStatus() != null && Integer.valueOf(1).equals(s.getStatus().getReadyReplicas()),
+                        5, TimeUnit.MINUTES);
+
+        // 2. Tables and rows, written through the Service by a client pod.
+        String write = """
+                CREATE DATABASE shop;
+                USE shop;
+                CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL) ENGINE=InnoDB;
+                INSERT INTO customers VALUES (1, 'ada'), (2, 'grace'), (3, 'linus');
+                CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, price DECIMAL(10,2)) ENGINE=InnoDB;
+                INSERT INTO items SELECT seq, CONCAT('item-', seq), seq * 1.25 FROM seq_1_to_5000;
+                CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT) ENGINE=Aria;
+                INSERT INTO notes (body) VALUES ('backed up by stowage'), ('restored by stowage');
+                """;
+        sql("write", "mariadb", write);
+        String expected = sql("read", "mariadb", READ);
+        assertThat(expected).contains("ada", "grace", "linus", "5000", "restored by stowage");
+
+        // 3. Scale to 0 and wait for the pod to be gone (the engine refuses a live datadir).
+        client.apps().statefulSets().inNamespace(ns).withName("mariadb").scale(0);
+        await("mariadb-0 gone").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> client.pods().inNamespace(ns).withName("mariadb-0").get() == null);
+
+        // 4. Backup Job: the StatefulSet's PVC -> a second "backups" PVC.
+        pvc("backups");
+        JsonNode backup = runEngine("backup", List.of("backup", "--datadir", "/var/lib/mysql", "--storage", "file:///backups",
+                        "--directory", "e2e/db", "--name", "b1", "--result-file", "/dev/termination-log"),
+                List.of(mount("data", "data-mariadb-0", "/var/lib/mysql"), mount("backups", "backups", "/backups")));
+        assertThat(backup.path("name").asText()).isEqualTo("b1");
+        assertThat(backup.path("files").asLong()).isPositive();
+        assertThat(backup.path("bytesRead").asLong()).isPositive();
+
+        // 5. Restore Job: the backup -> a new PVC.
+        pvc("restored");
+        JsonNode restore = runEngine("restore", List.of("restore", "--storage", "file:///backups", "--directory", "e2e/db",
+                        "--name", "b1", "--datadir", "/restore", "--result-file", "/dev/termination-log"),
+                List.of(mount("backups", "backups", "/backups"), mount("restored", "restored", "/restore")));
+        assertThat(restore.path("name").asText()).isEqualTo("b1");
+        assertThat(restore.path("files").asLong()).isEqualTo(backup.path("files").asLong());
+        assertThat(restore.path("bytesWritten").asLong()).isPositive();
+
+        // 6. A MariaDB pod on the restored PVC serves the same rows.
+        service("mariadb-restored", "mariadb-restored", null);
+        client.pods().inNamespace(ns).resource(restoredPod()).create();
+        client.pods().inNamespace(ns).withName("mariadb-restored").waitUntilReady(5, TimeUnit.MINUTES);
+        String actual = sql("read-restored", "mariadb-restored", READ);
+        assertThat(actual).isEqualTo(expected);
+    }
+
+    /** What the test compares before and after: rows, sums and table checksums. */
+    static final String READ = """
+            USE shop;
+            SELECT id, name FROM customers ORDER BY id;
+            SELECT COUNT(*), SUM(id), SUM(price), MAX(label) FROM items;
+            SELECT id, body FROM notes ORDER BY id;
+            CHECKSUM TABLE customers, items, notes EXTENDED;
+            """;
+
+    // ---------------------------------------------------------------- objects
+
+    private void service(String name, String app, String clusterIP) {
+        client.services().inNamespace(ns).resource(new ServiceBuilder()
+                .withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().withClusterIP(clusterIP).withSelector(Map.of("app", app))
+                .addNewPort().withName("mysql").withPort(3306).endPort()
+                .endSpec().build()).create();
+    }
+
+    private StatefulSet statefulSet() {
+        return new StatefulSetBuilder()
+                .withNewMetadata().withName("mariadb").endMetadata()
+                .withNewSpec()
+                .withReplicas(1).withServiceName("mariadb-headless")
+                .withNewSelector().addToMatchLabels("app", "mariadb").endSelector()
+                .withNewTemplate()
+                .withNewMetadata().addToLabels("app", "mariadb").endMetadata()
+                .withNewSpec()
+                .withSecurityContext(mysqlSecurityContext())
+                .withTerminationGracePeriodSeconds(120L)
+                .withContainers(mariadbContainer())
+                .endSpec()
+                .endTemplate()
+                .addNewVolumeClaimTemplate()
+                .withNewMetadata().withName("data").endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce")
+                .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources()
+                .endSpec()
+                .endVolumeClaimTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private Pod restoredPod() {
+        return new PodBuilder()
+                .withNewMetadata().withName("mariadb-restored").addToLabels("app", "mariadb-restored").endMetadata()
+                .withNewSpec()
+                .withSecurityContext(mysqlSecurityContext())
+                .withContainers(mariadbContainer())
+                .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("restored").endPersistentVolumeClaim().endVolume()
+                .endSpec()
+                .build();
+    }
+
+    private Container mariadbContainer() {
+        Probe ready = new ProbeBuilder()
+                .withNewExec().withCommand("sh", "-c",
+                        "mariadb-admin --socket=/run/mysqld/mysqld.sock -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping").endExec()
+                .withPeriodSeconds(2).withTimeoutSeconds(5).withFailureThreshold(3)
+                .build();
+        return new ContainerBuilder()
+                .withName("mariadb").withImage(MARIADB_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
+                .withEnv(passwordEnv())
+                .addNewPort().withName("mysql").withContainerPort(3306).endPort()
+                .withVolumeMounts(new VolumeMountBuilder().withName("data").withMountPath("/var/lib/mysql").build())
+                .withReadinessProbe(ready)
+                .build();
+    }
+
+    private static EnvVar passwordEnv() {
+        return new EnvVarBuilder().withName("MARIADB_ROOT_PASSWORD")
+                .withNewValueFrom().withNewSecretKeyRef().withName("mariadb").withKey("password").endSecretKeyRef().endValueFrom()
+                .build();
+    }
+
+    private static PodSecurityContext mysqlSecurityContext() {
+        return new PodSecurityContextBuilder()
+                .withRunAsUser(MYSQL_UID).withRunAsGroup(MYSQL_UID).withFsGroup(MYSQL_UID).withRunAsNonRoot(true)
+                .build();
+    }
+
+    private void pvc(String name) {
+        PersistentVolumeClaim claim = new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce")
+                .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources()
+                .endSpec().build();
+        client.persistentVolumeClaims().inNamespace(ns).resource(claim).create();
+    }
+
+    private record Mount(Volume volume, VolumeMount mount) {
+    }
+
+    private static Mount mount(String name, String claim, String path) {
+        return new Mount(
+                new VolumeBuilder().withName(name).withNewPersistentVolumeClaim().withClaimName(claim).endPersistentVolumeClaim().build(),
+                new VolumeMountBuilder().withName(name).withMountPath(path).build());
+    }
+
+    // ---------------------------------------------------------------- runs
+
+    /** Runs the engine as a Job and returns its result JSON from the termination message. */
+    private JsonNode runEngine(String name, List<String> args, List<Mount> mounts) throws Exception {
+        Job job = new JobBuilder()
+                .withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().withBackoffLimit(0)
+                .withNewTemplate()
+                .withNewSpec().withRestartPolicy("Never")
+                .withSecurityContext(mysqlSecurityContext())
+                .withVolumes(mounts.stream().map(Mount::volume).toList())
+                .addNewContainer().withName("engine").withImage(ENGINE_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
+                .withArgs(args)
+                .withVolumeMounts(mounts.stream().map(Mount::mount).toList())
+                .withTerminationMessagePolicy("File")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+        client.batch().v1().jobs().inNamespace(ns).resource(job).create();
+        boolean ok = Cluster.awaitJob(client, ns, name, Duration.ofMinutes(5));
+        Pod pod = Cluster.jobPod(client, ns, name);
+        String podName = pod.getMetadata().getName();
+        ContainerStateTerminated t = Cluster.terminated(client, ns, podName);
+        String logs = Cluster.logs(client, ns, podName);
+        assertThat(ok).as("job %s succeeded; exit %s, message %s, logs:%n%s", name, t.getExitCode(), t.getMessage(), logs).isTrue();
+        assertThat(t.getExitCode()).isZero();
+        assertThat(t.getMessage()).as("termination message of %s (logs:%n%s)", podName, logs).isNotBlank();
+        return JSON.readTree(t.getMessage());
+    }
+
+    /** Runs SQL with the mariadb client in a pod, against the given Service; returns its output. */
+    private String sql(String name, String host, String statements) {
+        Pod pod = new PodBuilder()
+                .withNewMetadata().withName("sql-" + name).endMetadata()
+                .withNewSpec().withRestartPolicy("Never")
+                .withSecurityContext(mysqlSecurityContext())
+                .addNewContainer().withName("client").withImage(MARIADB_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
+                .withEnv(passwordEnv(), new EnvVarBuilder().withName("SQL").withValue(statements).build())
+                .withCommand("sh", "-c", "printf '%s\\n' \"$SQL\" | mariadb --batch --skip-column-names -h " + host
+                        + " -uroot -p\"$MARIADB_ROOT_PASSWORD\"")
+                .endContainer()
+                .endSpec()
+                .build();
+        client.pods().inNamespace(ns).resource(pod).create();
+        client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).waitUntilCondition(
+                p -> p != null && p.getStatus() != null
+                        && ("Succeeded".equals(p.getStatus().getPhase()) || "Failed".equals(p.getStatus().getPhase())),
+                3, TimeUnit.MINUTES);
+        Pod done = client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).get();
+        String out = Cluster.logs(client, ns, pod.getMetadata().getName());
+        assertThat(done.getStatus().getPhase()).as("sql pod %s; output:%n%s", name, out).isEqualTo("Succeeded");
+        return out;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.stowage.e2e;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import static org.awaitility.Awaitility.await;
+
+/** Connects to the cluster under test and offers the few waits the E2E tests need. */
+final class Cluster {
+
+    /** Where `make cluster-up` writes the local cluster's admin kubeconfig. */
+    static final Path LOCAL_KUBECONFIG = Path.of(System.getProperty("user.home"), ".kube", "stowage-local.conf");
+
+    /** Images are imported into the node, never pulled (override for clusters with a registry). */
+    static final String PULL_POLICY = System.getProperty("stowage.e2e.pullPolicy", "Never");
+
+    private Cluster() {
+    }
+
+    /** KUBECONFIG (or ~/.kube/config) when KUBECONFIG is set, else the local cluster's kubeconfig. */
+    static KubernetesClient connect() throws IOException {
+        String env = System.getenv("KUBECONFIG");
+        if (env != null && !env.isBlank()) {
+            return new KubernetesClientBuilder().build();
+        }
+        if (!Files.isRegularFile(LOCAL_KUBECONFIG)) {
+            throw new IllegalStateException("KUBECONFIG is unset and " + LOCAL_KUBECONFIG
+                    + " does not exist: run `make cluster-up` (or point KUBECONFIG at a cluster)");
+        }
+        return new KubernetesClientBuilder()
+                .withConfig(Config.fromKubeconfig(Files.readString(LOCAL_KUBECONFIG)))
+                .build();
+    }
+
+    /** Waits until the Job has succeeded or failed; returns true on success. */
+    static boolean awaitJob(KubernetesClient client, String ns, String name, Duration timeout) {
+        await("job " + name).atMost(timeout).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            Job job = client.batch().v1().jobs().inNamespace(ns).withName(name).get();
+            return job != null && job.getStatus() != null
+                    && (nz(job.getStatus().getSucceeded()) > 0 || nz(job.getStatus().getFailed()) > 0);
+        });
+        Job job = client.batch().v1().jobs().inNamespace(ns).withName(name).get();
+        return nz(job.getStatus().getSucceeded()) > 0;
+    }
+
+    /** The (single) pod of a Job. */
+    static Pod jobPod(KubernetesClient client, String ns, String job) {
+        List<Pod> pods = client.pods().inNamespace(ns).withLabel("job-name", job).list().getItems();
+        if (pods.isEmpty()) {
+            throw new AssertionError("no pod for job " + job);
+        }
+        return pods.get(pods.size() - 1);
+    }
+
+    /** The terminated state of a pod's first container, once it has terminated. */
+    static ContainerStateTerminated terminated(KubernetesClient client, String ns, String pod) {
+        await("container of " + pod + " terminated").atMost(Duration.ofMinutes(1)).until(() -> terminatedNow(client, ns, pod).isPresent());
+        return terminatedNow(client, ns, pod).orElseThrow();
+    }
+
+    private static Optional<ContainerStateTerminated> terminatedNow(KubernetesClient client, String ns, String pod) {
+        Pod p = client.pods().inNamespace(ns).withName(pod).get();
+        if (p == null || p.getStatus() == null || p.getStatus().getContainerStatuses() == null) {
+            return Optional.empty();
+        }
+        return p.getStatus().getContainerStatuses().stream()
+                .map(ContainerStatus::getState)
+                .filter(s -> s != null && s.getTerminated() != null)
+                .map(s -> s.getTerminated())
+                .findFirst();
+    }
+
+    /** Pod logs, or a note why there are none (for failure messages). */
+    static String logs(KubernetesClient client, String ns, String pod) {
+        try {
+            return client.pods().inNamespace(ns).withName(pod).getLog();
+        } catch (RuntimeException e) {
+            return "(no logs: " + e.getMessage() + ")";
+        }
+    }
+
+    private static int nz(Integer i) {
+        return i == null ? 0 : i;
+    }
+}
