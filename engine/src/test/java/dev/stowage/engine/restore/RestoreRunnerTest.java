@@ -1,0 +1,201 @@
+package dev.stowage.engine.restore;
+
+import static dev.stowage.engine.EngineFixture.DIR;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.engine.EngineFixture;
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ExitCode;
+import dev.stowage.engine.manifest.Manifest;
+import dev.stowage.engine.manifest.ManifestCodec;
+import dev.stowage.engine.storage.FaultyStorage;
+import dev.stowage.engine.storage.file.FileStorage;
+import dev.stowage.engine.testing.TreeSnapshot;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RestoreRunnerTest {
+  @TempDir Path tmp;
+  Path data;
+  FileStorage files;
+  Path backup;
+
+  private static final Predicate<String> BACKED_UP = p -> !p.equals("mysqld.pid") && !p.equals("shop/pipe");
+
+  @BeforeEach
+  void backUp() throws Exception {
+    data = tmp.resolve("data");
+    EngineFixture.writeDatadir(data);
+    Files.createDirectories(tmp.resolve("backups"));
+    files = new FileStorage(tmp.resolve("backups"));
+    EngineFixture.backup(files, data, "b1");
+    backup = tmp.resolve("backups").resolve(DIR).resolve("b1");
+  }
+
+  private RestoreRunner runner(dev.stowage.engine.storage.BackupStorage s, Path target, int concurrency,
+      boolean overwrite, RestoreRunner.Durability d) {
+    return new RestoreRunner(EngineFixture.restoreSettings(target, "b1", concurrency, overwrite), s,
+        EngineFixture.fastRetrier(), d);
+  }
+
+  private static int exit(Throwable e) {
+    return ((EngineException) e).exitCode().code();
+  }
+
+  @Test
+  void aRetriedChunkDoesNotDamageItsNeighbours() throws Exception {
+    // One worker: chunk 3-3 (the short last chunk of orders.ibd) is written after 3-0..3-2; its first
+    // download is damaged, so it is written, found bad and rewritten. Nothing may truncate the file.
+    FaultyStorage s = new FaultyStorage(files).corruptRead("3-3", 2);
+    Path target = tmp.resolve("r");
+    runner(s, target, 1, false, RestoreRunner.FSYNC).run();
+    assertThat(s.opens.get("3-3").get()).isEqualTo(3);
+    assertThat(TreeSnapshot.of(target).contentOnly()).isEqualTo(TreeSnapshot.of(data).filter(BACKED_UP).contentOnly());
+    assertThat(target.resolve(RestoreMarker.NAME)).doesNotExist();
+  }
+
+  @Test
+  void aFailedFsyncIsFatalAndLeavesTheMarker() {
+    Path target = tmp.resolve("r");
+    RestoreRunner.Durability failingSync = new RestoreRunner.Durability() {
+      @Override
+      public void force(FileChannel channel) throws IOException {
+        throw new IOException("EIO (injected)");
+      }
+
+      @Override
+      public void close(FileChannel channel) throws IOException {
+        channel.close();
+      }
+    };
+    assertThatThrownBy(() -> runner(files, target, 2, false, failingSync).run())
+        .hasMessageContaining("fsync").hasMessageContaining("may not be on disk")
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(1));
+    assertThat(target.resolve(RestoreMarker.NAME)).exists();
+  }
+
+  @Test
+  void aFailedCloseIsFatalAndLeavesTheMarker() {
+    Path target = tmp.resolve("r");
+    RestoreRunner.Durability failingClose = new RestoreRunner.Durability() {
+      @Override
+      public void force(FileChannel channel) throws IOException {
+        channel.force(true);
+      }
+
+      @Override
+      public void close(FileChannel channel) throws IOException {
+        channel.close();
+        throw new IOException("EDQUOT on close (injected)");
+      }
+    };
+    assertThatThrownBy(() -> runner(files, target, 2, false, failingClose).run())
+        .hasMessageContaining("closing").hasMessageContaining("may not be on disk");
+    assertThat(target.resolve(RestoreMarker.NAME)).exists();
+  }
+
+  @Test
+  void aFlippedByteInAStoredChunkIsAnIntegrityErrorNamingTheChunk() throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(backup.resolve("3-1").toFile(), "rw")) {
+      f.seek(100);
+      int b = f.read();
+      f.seek(100);
+      f.write(b ^ 0x01);
+    }
+    Path target = tmp.resolve("r");
+    assertThatThrownBy(() -> EngineFixture.restore(files, target, "b1"))
+        .hasMessageContaining("3-1").hasMessageContaining("checksum mismatch")
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.INTEGRITY.code()))
+        .satisfies(e -> assertThat(((EngineException) e).subject()).isEqualTo("3-1"));
+    assertThat(target.resolve(RestoreMarker.NAME)).exists();
+  }
+
+  @Test
+  void aMissingObjectIsAStorageErrorNamingIt() throws Exception {
+    Files.delete(backup.resolve("1"));
+    assertThatThrownBy(() -> EngineFixture.restore(files, tmp.resolve("r"), "b1"))
+        .hasMessageContaining("b1/1:").hasMessageContaining("does not exist")
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.STORAGE.code()));
+  }
+
+  @Test
+  void aTraversingManifestIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Manifest m = ManifestCodec.read(Files.readAllBytes(backup.resolve("MANIFEST")), "m");
+    m.fileEntries.get(1).name = "../../escaped";
+    Files.write(backup.resolve("MANIFEST"), ManifestCodec.write(m));
+    Path target = tmp.resolve("nested/r");
+    assertThatThrownBy(() -> EngineFixture.restore(files, target, "b1"))
+        .hasMessageContaining("../../escaped").hasMessageContaining("escape")
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.INTEGRITY.code()));
+    assertThat(tmp.resolve("nested")).doesNotExist();
+    assertThat(tmp.resolve("escaped")).doesNotExist();
+  }
+
+  @Test
+  void aTruncatedManifestIsAnIntegrityError() throws Exception {
+    byte[] m = Files.readAllBytes(backup.resolve("MANIFEST"));
+    Files.write(backup.resolve("MANIFEST"), java.util.Arrays.copyOf(m, m.length / 3));
+    assertThatThrownBy(() -> EngineFixture.restore(files, tmp.resolve("r"), "b1"))
+        .hasMessageContaining("not valid JSON")
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.INTEGRITY.code()));
+    assertThat(tmp.resolve("r")).doesNotExist();
+  }
+
+  @Test
+  void aNonEmptyTargetIsRefusedUnlessOverwriteWhichKeepsLostAndFound() throws Exception {
+    Path target = tmp.resolve("r");
+    Files.createDirectories(target.resolve("lost+found"));
+    EngineFixture.restore(files, target, "b1"); // lost+found alone does not make it non-empty
+    Files.writeString(target.resolve("stale.ibd"), "old table");
+    TreeSnapshot before = TreeSnapshot.of(target);
+    assertThatThrownBy(() -> EngineFixture.restore(files, target, "b1"))
+        .hasMessageContaining("not empty").hasMessageContaining("--overwrite")
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.UNSAFE.code()));
+    assertThat(TreeSnapshot.of(target)).isEqualTo(before);
+
+    runner(files, target, 2, true, RestoreRunner.FSYNC).run();
+    assertThat(target.resolve("stale.ibd")).doesNotExist();
+    assertThat(target.resolve("lost+found")).isDirectory();
+    assertThat(TreeSnapshot.of(target).filter(p -> !p.equals("lost+found")).contentOnly())
+        .isEqualTo(TreeSnapshot.of(data).filter(BACKED_UP).contentOnly());
+  }
+
+  @Test
+  void notEnoughSpaceIsRefusedBeforeWriting() throws Exception {
+    Path small = tmp.resolve("small");
+    Files.createDirectories(small);
+    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", small.toString())
+        .inheritIO().start();
+    assertThat(p.waitFor()).as("mounting a small tmpfs (the tests run as root)").isZero();
+    try {
+      assertThatThrownBy(() -> EngineFixture.restore(files, small.resolve("r"), "b1"))
+          .hasMessageContaining("not enough free space")
+          .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.UNSAFE.code()));
+      assertThat(small.resolve("r")).doesNotExist();
+    } finally {
+      new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+    }
+  }
+
+  @Test
+  void latestPicksTheNewestCompleteBackup() throws Exception {
+    Files.writeString(data.resolve("shop/db.opt"), "changed\n");
+    EngineFixture.backup(files, data, "b2");
+    Files.createDirectories(tmp.resolve("backups").resolve(DIR).resolve("b3")); // incomplete
+    Files.writeString(tmp.resolve("backups").resolve(DIR).resolve("b3/0"), "partial");
+    Path target = tmp.resolve("r");
+    new RestoreRunner(new RestoreSettings(new dev.stowage.engine.core.Roots(target, null, null), DIR,
+        "latest", 2, false, true), files, EngineFixture.fastRetrier(), RestoreRunner.FSYNC).run();
+    assertThat(Files.readString(target.resolve("shop/db.opt"))).isEqualTo("changed\n");
+    assertThatThrownBy(() -> EngineFixture.restore(files, tmp.resolve("r3"), "b3"))
+        .hasMessageContaining("incomplete");
+  }
+}
