@@ -1,5 +1,6 @@
 package dev.stowage.engine.backup;
 
+import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.error.EngineException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,13 +29,13 @@ public final class ChunkPlanner {
       return;
     }
     if (chunkSize < MIN_CHUNK_SIZE) {
-      throw EngineException.invalid("--chunk-size " + chunkSize + " is below the minimum of 4Mi"
+      throw EngineException.invalid("--chunk-size " + Sizes.quantity(chunkSize) + " is below the minimum of 4Mi"
           + " (Vitess refuses smaller chunks); use 4Mi or more, or --chunk-threshold 0 to turn"
           + " chunking off");
     }
     if (threshold < chunkSize) {
-      throw EngineException.invalid("--chunk-threshold " + threshold + " is smaller than --chunk-size "
-          + chunkSize + "; the threshold must be at least the chunk size");
+      throw EngineException.invalid("--chunk-threshold " + Sizes.quantity(threshold)
+          + " is smaller than --chunk-size " + Sizes.quantity(chunkSize) + "; the threshold must be at least the chunk size");
     }
   }
 

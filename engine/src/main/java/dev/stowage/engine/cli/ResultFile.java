@@ -68,26 +68,30 @@ final class ResultFile {
     return Double.parseDouble(String.format(Locale.ROOT, "%.3f", v));
   }
 
-  /** Serialises within {@link #MAX_BYTES}, shortening the longest texts if needed. */
+  /** Serialises within {@link #MAX_BYTES}: long names are capped first, then the error shortened. */
   static byte[] render(ObjectNode n) {
     byte[] out = bytes(n);
     if (out.length <= MAX_BYTES) {
       return out;
     }
     n.remove("skipped");
-    for (String key : new String[] {"error", "object", "location"}) {
-      out = bytes(n);
-      if (out.length <= MAX_BYTES) {
-        return out;
-      }
-      if (n.hasNonNull(key)) {
-        String v = n.get(key).asText();
-        int excess = out.length - MAX_BYTES + 16;
-        int keep = Math.max(0, v.length() - excess);
-        n.put(key, v.substring(0, keep) + "...");
-      }
+    for (String key : new String[] {"object", "location", "name"}) {
+      cap(n, key, 512);
     }
-    return bytes(n);
+    out = bytes(n);
+    if (out.length > MAX_BYTES && n.hasNonNull("error")) {
+      String error = n.get("error").asText();
+      int keep = Math.max(0, error.length() - (out.length - MAX_BYTES) - 16);
+      n.put("error", error.substring(0, keep) + "...");
+      out = bytes(n);
+    }
+    return out;
+  }
+
+  private static void cap(ObjectNode n, String key, int max) {
+    if (n.hasNonNull(key) && n.get(key).asText().length() > max) {
+      n.put(key, n.get(key).asText().substring(0, max) + "...");
+    }
   }
 
   private static byte[] bytes(ObjectNode n) {

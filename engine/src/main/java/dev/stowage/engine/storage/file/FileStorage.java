@@ -137,6 +137,7 @@ public final class FileStorage implements BackupStorage {
   public void sync(BackupLocation location) {
     Path dir = backupDir(location);
     try {
+      Files.createDirectories(dir); // a backup of an empty tree has no objects, only a MANIFEST
       fsyncDirectory(dir);
       fsyncDirectory(dir.getParent());
     } catch (IOException e) {

@@ -1,0 +1,124 @@
+package dev.stowage.engine.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stowage.engine.EngineFixture;
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ExitCode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StowageCliTest {
+  @TempDir Path tmp;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private int run(String... args) {
+    return StowageCli.execute(args);
+  }
+
+  private String[] backupArgs(String... extra) {
+    String[] base = {"backup", "--datadir", tmp.resolve("data").toString(), "--storage",
+        "file://" + tmp.resolve("backups"), "--directory", "ns/db", "--quiet"};
+    String[] all = java.util.Arrays.copyOf(base, base.length + extra.length);
+    System.arraycopy(extra, 0, all, base.length, extra.length);
+    return all;
+  }
+
+  @Test
+  void invalidSettingsExitTwoBeforeAnyWork() throws Exception {
+    Files.createDirectories(tmp.resolve("data"));
+    Files.createDirectories(tmp.resolve("backups"));
+    assertThat(run(backupArgs("--name", "a", "--chunk-size", "1Ki"))).isEqualTo(2);
+    assertThat(run(backupArgs("--name", "a", "--chunk-threshold", "4Mi", "--chunk-size", "8Mi"))).isEqualTo(2);
+    assertThat(run(backupArgs("--name", "a", "--chunk-size", "-4Mi"))).isEqualTo(2);
+    assertThat(run(backupArgs("--name", "a", "--chunk-size", "99999999999Ti"))).isEqualTo(2);
+    assertThat(run(backupArgs("--name", "a", "--concurrency", "0"))).isEqualTo(2);
+    assertThat(run(backupArgs("--name", "a", "--compression", "brotli"))).isEqualTo(2);
+    assertThat(run(backupArgs("--name", "../x"))).isEqualTo(2);
+    assertThat(run(backupArgs("--name", "a", "--bogus"))).isEqualTo(2);
+    assertThat(run("backup")).isEqualTo(2);
+    assertThat(run()).isEqualTo(2);
+    assertThat(tmp.resolve("backups/ns")).doesNotExist();
+    // Chunking off: the chunk size is not checked.
+    assertThat(run(backupArgs("--name", "a", "--chunk-threshold", "0", "--chunk-size", "1Ki"))).isZero();
+  }
+
+  @Test
+  void resultFilesDescribeSuccessAndFailure() throws Exception {
+    EngineFixture.writeDatadir(tmp.resolve("data"));
+    Files.createDirectories(tmp.resolve("backups"));
+    Path result = tmp.resolve("result.json");
+    assertThat(run(backupArgs("--name", "b1", "--chunk-threshold", "4Mi", "--chunk-size", "4Mi",
+        "--result-file", result.toString()))).isZero();
+    JsonNode ok = JSON.readTree(result.toFile());
+    assertThat(ok.get("status").asText()).isEqualTo("Succeeded");
+    assertThat(ok.get("name").asText()).isEqualTo("b1");
+    assertThat(ok.get("files").asLong()).isEqualTo(6);
+    assertThat(ok.get("chunks").asLong()).isEqualTo(7);
+    assertThat(ok.get("bytesRead").asLong()).isGreaterThan(ok.get("bytesStored").asLong()).isPositive();
+    assertThat(ok.get("engineVersion").asText()).isNotEmpty();
+    assertThat(ok.get("skippedCount").asInt()).isEqualTo(1);
+
+    assertThat(run(backupArgs("--name", "b1", "--result-file", result.toString()))).isEqualTo(5);
+    JsonNode failed = JSON.readTree(result.toFile());
+    assertThat(failed.get("status").asText()).isEqualTo("Failed");
+    assertThat(failed.get("exitCode").asInt()).isEqualTo(5);
+    assertThat(failed.get("error").asText()).contains("already exists");
+    assertThat(failed.get("object").asText()).endsWith("b1/MANIFEST");
+
+    Path restored = tmp.resolve("restored.json");
+    assertThat(run("restore", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db",
+        "--name", "latest", "--datadir", tmp.resolve("r").toString(), "--quiet", "--result-file",
+        restored.toString())).isZero();
+    JsonNode r = JSON.readTree(restored.toFile());
+    assertThat(r.get("bytesWritten").asLong()).isEqualTo(ok.get("bytesRead").asLong());
+    assertThat(r.get("bytesRead").asLong()).isEqualTo(ok.get("bytesStored").asLong());
+  }
+
+  @Test
+  void resultFileStaysWithinFourKiB() throws Exception {
+    EngineException huge = new EngineException(ExitCode.INTEGRITY, "x".repeat(5000), "e".repeat(20000));
+    var node = ResultFile.failure("restore", "n".repeat(100), huge, 1.5);
+    byte[] bytes = ResultFile.render(node);
+    assertThat(bytes.length).isLessThanOrEqualTo(4096);
+    JsonNode back = JSON.readTree(bytes);
+    assertThat(back.get("exitCode").asInt()).isEqualTo(4);
+    assertThat(back.get("error").asText()).startsWith("eeee").endsWith("...");
+  }
+
+  @Test
+  void lsListsCompleteBackupsOldestFirstAndInspectSummarises() throws Exception {
+    EngineFixture.writeDatadir(tmp.resolve("data"));
+    Files.createDirectories(tmp.resolve("backups"));
+    assertThat(run(backupArgs("--name", "2026-01-01.000000.db"))).isZero();
+    assertThat(run(backupArgs("--name", "2026-01-02.000000.db"))).isZero();
+    Files.createDirectories(tmp.resolve("backups/ns/db/2026-01-03.000000.db")); // incomplete
+    String ls = capture(() -> run("ls", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db"));
+    assertThat(ls).containsSubsequence("2026-01-01.000000.db", "2026-01-02.000000.db")
+        .doesNotContain("2026-01-03");
+    String inspect = capture(() -> run("inspect", "--storage", tmp.resolve("backups").toString(),
+        "--directory", "ns/db", "--name", "latest"));
+    assertThat(inspect).contains("2026-01-02.000000.db").contains("Files:        6")
+        .contains("MANIFEST:     valid").contains("shop/orders.ibd");
+    assertThat(run("inspect", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db",
+        "--name", "nope")).isEqualTo(3);
+  }
+
+  private static String capture(java.util.function.IntSupplier body) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true));
+    try {
+      assertThat(body.getAsInt()).isZero();
+    } finally {
+      System.setOut(old);
+    }
+    return buf.toString();
+  }
+}
