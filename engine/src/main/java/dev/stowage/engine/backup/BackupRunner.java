@@ -88,7 +88,7 @@ public final class BackupRunner {
       try (Progress progress = new Progress("backup", total, settings.quiet())) {
         failures = WorkerPool.run("backup", settings.concurrency(), ChunkPlanner.schedule(items),
             () -> new Worker(codec.newCompressor(settings.level())),
-            (worker, item) -> store(worker, tree, manifest, item, progress, stored));
+            (worker, item) -> store(worker, guard, tree, manifest, item, progress, stored));
       }
       if (!failures.isEmpty()) {
         throw failed(loc, failures);
@@ -190,7 +190,7 @@ public final class BackupRunner {
     }
   }
 
-  private void store(Worker w, ScannedTree tree, Manifest manifest, ChunkPlanner.Item item,
+  private void store(Worker w, LiveServerGuard guard, ScannedTree tree, Manifest manifest, ChunkPlanner.Item item,
       Progress progress, AtomicLong stored) throws Exception {
     ScannedTree.SourceFile src = tree.files().get(item.fileIndex());
     String object = item.objectName();
@@ -201,7 +201,7 @@ public final class BackupRunner {
     Result r = retrier.run(what, attempt -> {
       progress.add(-counted[0]);
       counted[0] = 0;
-      try (FileChannel in = openSource(src);
+      try (SourceReader in = openSource(guard, src);
           ObjectWriter out = storage.create(settings.location(), object, true)) {
         ChecksumChannels.Writing sink = new ChecksumChannels.Writing(out);
         w.raw.reset();
@@ -249,16 +249,16 @@ public final class BackupRunner {
     }
   }
 
-  private static FileChannel openSource(ScannedTree.SourceFile src) {
+  private static SourceReader openSource(LiveServerGuard guard, ScannedTree.SourceFile src) {
     try {
-      return FileChannel.open(src.path(), StandardOpenOption.READ);
+      return guard.openForReading(src.path());
     } catch (IOException e) {
       throw new EngineException(ExitCode.OTHER, src.path().toString(), "cannot open " + src.path()
           + " for reading: " + e + "; check that the data directory is readable and unchanged", e);
     }
   }
 
-  private static int readSource(FileChannel in, ByteBuffer buf, long pos, ScannedTree.SourceFile src) {
+  private static int readSource(SourceReader in, ByteBuffer buf, long pos, ScannedTree.SourceFile src) {
     try {
       return in.read(buf, pos);
     } catch (IOException e) {

@@ -18,12 +18,26 @@ import org.slf4j.LoggerFactory;
  */
 public final class LiveServerGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LiveServerGuard.class);
+  private final Path lockedFile;
   private final FileChannel channel;
   private final FileLock lock;
 
-  private LiveServerGuard(FileChannel channel, FileLock lock) {
+  private LiveServerGuard(Path lockedFile, FileChannel channel, FileLock lock) {
+    this.lockedFile = lockedFile;
     this.channel = channel;
     this.lock = lock;
+  }
+
+  /**
+   * Opens a source file for reading. POSIX locks belong to the process and closing ANY descriptor of
+   * the locked file drops them, so the locked file is read through the guard's own channel, which
+   * only the guard closes.
+   */
+  SourceReader openForReading(Path file) throws IOException {
+    if (channel != null && file.equals(lockedFile)) {
+      return SourceReader.borrowing(channel);
+    }
+    return SourceReader.owning(FileChannel.open(file, StandardOpenOption.READ));
   }
 
   /** Locks {@code ibdata1} in {@code innodbDataDir}; exit 5 when a server holds it. */
@@ -32,7 +46,7 @@ public final class LiveServerGuard implements AutoCloseable {
     if (!Files.isRegularFile(ibdata)) {
       LOG.warn("{} not found: cannot prove that no mysqld uses {}; make sure it is stopped",
           ibdata, innodbDataDir);
-      return new LiveServerGuard(null, null);
+      return new LiveServerGuard(null, null, null);
     }
     FileChannel ch = null;
     try {
@@ -43,7 +57,7 @@ public final class LiveServerGuard implements AutoCloseable {
         ch.close();
         throw live(ibdata);
       }
-      return new LiveServerGuard(ch, lock);
+      return new LiveServerGuard(ibdata, ch, lock);
     } catch (OverlappingFileLockException e) {
       closeQuietly(ch);
       throw live(ibdata);
@@ -72,7 +86,7 @@ public final class LiveServerGuard implements AutoCloseable {
 
   /** A guard that checks nothing, for --allow-live. */
   public static LiveServerGuard none() {
-    return new LiveServerGuard(null, null);
+    return new LiveServerGuard(null, null, null);
   }
 
   @Override

@@ -119,6 +119,39 @@ class BackupRunnerTest {
   }
 
   @Test
+  void holdsTheLockForTheWholeBackupSoAServerCannotStartMeanwhile() throws Exception {
+    Path data = datadir();
+    Files.createDirectories(tmp.resolve("backups"));
+    java.util.List<Integer> probes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FaultyStorage storage = new FaultyStorage(new FileStorage(tmp.resolve("backups"))) {
+      @Override
+      public dev.stowage.engine.storage.ObjectWriter create(
+          dev.stowage.engine.storage.BackupLocation location, String object, boolean replace) {
+        if (object.equals("MANIFEST") || object.equals("0")) {
+          probes.add(tryExclusiveLock(data.resolve("ibdata1")));
+        }
+        return super.create(location, object, replace);
+      }
+    };
+    EngineFixture.backup(storage, data, "b1");
+    // What mysqld does at start-up (an exclusive fcntl lock) fails while the backup runs...
+    assertThat(probes).hasSize(2).allMatch(rc -> rc == 1);
+    // ...and works again once it is over.
+    assertThat(tryExclusiveLock(data.resolve("ibdata1"))).isZero();
+  }
+
+  private static int tryExclusiveLock(Path file) {
+    try {
+      Process p = new ProcessBuilder("python3", "-c",
+          "import fcntl,sys\nf=open(sys.argv[1],'r+b')\ntry:\n fcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\nexcept OSError:\n sys.exit(1)",
+          file.toString()).inheritIO().start();
+      return p.waitFor();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void refusesASymlinkThatLeavesTheTree() throws Exception {
     Path data = datadir();
     Files.createDirectories(tmp.resolve("backups"));

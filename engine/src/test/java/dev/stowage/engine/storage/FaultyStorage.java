@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Wraps a real storage and fails on purpose: transient errors when an object is created or opened,
  * a write cut in the middle, or a download with a flipped byte, each a set number of times.
  */
-public final class FaultyStorage implements BackupStorage {
+public class FaultyStorage implements BackupStorage {
   private final BackupStorage inner;
   private final Map<String, AtomicInteger> failCreate = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> failMidWrite = new ConcurrentHashMap<>();
