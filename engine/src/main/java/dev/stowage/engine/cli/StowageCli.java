@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         + " in the Vitess builtin backup format.",
     subcommands = {
       BackupCommand.class, RestoreCommand.class, VerifyCommand.class, LsCommand.class,
-      InspectCommand.class
+      InspectCommand.class, RmCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -48,7 +48,7 @@ public final class StowageCli implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "give a command: backup, restore,"
-        + " verify, ls or inspect");
+        + " verify, ls, inspect or rm");
   }
 
   static final class VersionProvider implements CommandLine.IVersionProvider {

@@ -33,6 +33,9 @@ public interface BackupStorage extends AutoCloseable {
   /** Deletes an object; deleting a missing object is not an error. */
   void delete(BackupLocation location, String object);
 
+  /** Removes what is left of a backup with no objects (a directory); a no-op for object stores. */
+  default void removeEmptyBackup(BackupLocation location) {}
+
   /** Makes every committed object of the backup durable (e.g. fsync of a directory). */
   void sync(BackupLocation location);
 

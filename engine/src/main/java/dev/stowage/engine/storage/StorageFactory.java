@@ -2,12 +2,17 @@ package dev.stowage.engine.storage;
 
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.storage.file.FileStorage;
+import dev.stowage.engine.storage.s3.S3Options;
+import dev.stowage.engine.storage.s3.S3Storage;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 
-/** Opens a storage from its URL: {@code file:///abs/path} or a plain absolute path. */
+/** Opens a storage from its URL: {@code file:///abs/path}, a plain absolute path, or {@code s3://bucket/prefix?...}. */
 public final class StorageFactory {
+  /** Part buffers kept for reuse by S3 uploads (one per busy worker). */
+  private static final int S3_BUFFERED_PARTS = 8;
+
   private StorageFactory() {}
 
   public static BackupStorage open(String url) {
@@ -31,7 +36,10 @@ public final class StorageFactory {
       }
       return new FileStorage(Path.of(uri.getPath()));
     }
+    if (scheme.equals("s3")) {
+      return new S3Storage(S3Options.parse(url), S3_BUFFERED_PARTS);
+    }
     throw EngineException.invalid("--storage \"" + url + "\": unsupported scheme \"" + scheme
-        + "\"; use file:///absolute/path");
+        + "\"; use file:///absolute/path or s3://bucket/prefix");
   }
 }

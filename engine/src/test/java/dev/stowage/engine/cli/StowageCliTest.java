@@ -110,6 +110,19 @@ class StowageCliTest {
         "--name", "nope")).isEqualTo(3);
   }
 
+  @Test
+  void rmDeletesTheManifestFirstAndIsIdempotent() throws Exception {
+    EngineFixture.writeDatadir(tmp.resolve("data"));
+    Files.createDirectories(tmp.resolve("backups"));
+    assertThat(run(backupArgs("--name", "b1"))).isZero();
+    String[] rm = {"rm", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db", "--name", "b1"};
+    assertThat(capture(() -> run(rm))).contains("deleted").contains("b1");
+    assertThat(tmp.resolve("backups/ns/db/b1")).doesNotExist();
+    assertThat(capture(() -> run(rm))).contains("nothing to delete");
+    assertThat(run("rm", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db", "--name", "latest"))
+        .as("rm takes an exact name").isZero();
+  }
+
   private static String capture(java.util.function.IntSupplier body) {
     PrintStream old = System.out;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -134,6 +134,19 @@ public final class FileStorage implements BackupStorage {
   }
 
   @Override
+  public void removeEmptyBackup(BackupLocation location) {
+    Path dir = backupDir(location);
+    try {
+      if (Files.isDirectory(dir)) {
+        Files.delete(dir);
+        fsyncDirectory(dir.getParent());
+      }
+    } catch (IOException e) {
+      throw translate(e, describe(location, null), "remove");
+    }
+  }
+
+  @Override
   public void sync(BackupLocation location) {
     Path dir = backupDir(location);
     try {

@@ -1,0 +1,46 @@
+package dev.stowage.engine.cli;
+
+import dev.stowage.engine.catalog.BackupRemover;
+import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.BackupStorage;
+import dev.stowage.engine.storage.StorageFactory;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "rm", mixinStandardHelpOptions = true,
+    description = "Delete a backup: its MANIFEST first, then its objects. Deleting a missing backup is not an error.")
+final class RmCommand extends EngineCommand {
+  @Option(names = "--storage", required = true, paramLabel = "URL", description = "Where backups live.")
+  String storage;
+
+  @Option(names = "--directory", required = true, paramLabel = "D", description = "Directory of the backups.")
+  String directory;
+
+  @Option(names = "--name", required = true, paramLabel = "NAME", description = "Backup to delete (not 'latest').")
+  String name;
+
+  @Override
+  String commandName() {
+    return "rm";
+  }
+
+  @Override
+  String nameForResult() {
+    return name;
+  }
+
+  @Override
+  RunSummary execute() {
+    long start = System.nanoTime();
+    BackupLocation loc = new BackupLocation(directory, name);
+    try (BackupStorage s = StorageFactory.open(storage)) {
+      int n = new BackupRemover(s).remove(loc);
+      System.out.println(n == 0 ? "no backup at " + s.describe(loc, null) + ": nothing to delete"
+          : "deleted " + s.describe(loc, null) + " (" + n + " objects)");
+      return new RunSummary(name, s.describe(loc, null), 0, 0, n, 0, 0, 0,
+          (System.nanoTime() - start) / 1e9, List.of());
+    }
+  }
+}

@@ -1,0 +1,429 @@
+package dev.stowage.engine.storage.s3;
+
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.StorageException;
+import dev.stowage.engine.error.StorageException.Kind;
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.BackupStorage;
+import dev.stowage.engine.storage.ObjectWriter;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+
+/**
+ * Backups in an S3-compatible object store. Objects of unknown length stream through one pooled part
+ * buffer each: small ones become a single PUT, larger ones a multipart upload that is aborted if the
+ * object fails. Credentials come only from the SDK's default provider chain.
+ */
+public final class S3Storage implements BackupStorage {
+  private final S3Options options;
+  private final S3Client client;
+  private final BlockingQueue<byte[]> parts;
+
+  /** {@code bufferedParts}: part buffers shared by all writers, which bounds upload memory. */
+  public S3Storage(S3Options options, int bufferedParts) {
+    this.options = options;
+    this.client = buildClient(options, Math.max(16, bufferedParts * 2));
+    this.parts = new ArrayBlockingQueue<>(bufferedParts);
+  }
+
+  private static S3Client buildClient(S3Options o, int maxConnections) {
+    Apache5HttpClient.Builder http = Apache5HttpClient.builder()
+        .maxConnections(maxConnections)
+        .connectionTimeout(Duration.ofSeconds(10))
+        .socketTimeout(o.readTimeout());
+    if (o.caBundle() != null) {
+      TrustManager[] tms = trustManagers(o);
+      http.tlsTrustManagersProvider(() -> tms);
+    }
+    var b = S3Client.builder()
+        .httpClientBuilder(http)
+        .credentialsProvider(DefaultCredentialsProvider.builder().build())
+        .forcePathStyle(o.pathStyle())
+        .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD))
+        // Many S3-compatible stores reject the SDK's newer default checksum headers.
+        .requestChecksumCalculation(o.checksumsWhenSupported()
+            ? RequestChecksumCalculation.WHEN_SUPPORTED : RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(o.checksumsWhenSupported()
+            ? ResponseChecksumValidation.WHEN_SUPPORTED : ResponseChecksumValidation.WHEN_REQUIRED);
+    if (o.endpoint() != null) {
+      b.endpointOverride(o.endpoint());
+    }
+    b.region(Region.of(region(o)));
+    return b.build();
+  }
+
+  private static String region(S3Options o) {
+    if (o.region() != null) {
+      return o.region();
+    }
+    try {
+      return new DefaultAwsRegionProviderChain().getRegion().id();
+    } catch (SdkException e) {
+      if (o.endpoint() != null) {
+        return "us-east-1"; // S3-compatible stores mostly ignore the region
+      }
+      throw EngineException.invalid("--storage: no region; add region=... to the URL or set AWS_REGION");
+    }
+  }
+
+  private static TrustManager[] trustManagers(S3Options o) {
+    try (InputStream in = Files.newInputStream(o.caBundle())) {
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+      ks.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        ks.setCertificateEntry("ca-" + i++, c);
+      }
+      if (i == 0) {
+        throw EngineException.invalid("--storage: caBundle " + o.caBundle() + " holds no certificate");
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      return tmf.getTrustManagers();
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw EngineException.invalid("--storage: cannot read caBundle " + o.caBundle() + ": " + e.getMessage());
+    }
+  }
+
+  private String key(BackupLocation loc, String object) {
+    return object == null ? options.key(loc.directory(), loc.name()) : options.key(loc.directory(), loc.name(), object);
+  }
+
+  @Override
+  public String describe(BackupLocation location, String object) {
+    return options.describe(key(location, object));
+  }
+
+  @Override
+  public List<String> listBackupNames(String directory) {
+    BackupLocation.checkDirectory(directory);
+    String prefix = options.key(directory) + "/";
+    List<String> names = new ArrayList<>();
+    try {
+      for (ListObjectsV2Response page : client.listObjectsV2Paginator(ListObjectsV2Request.builder()
+          .bucket(options.bucket()).prefix(prefix).delimiter("/").build())) {
+        for (CommonPrefix p : page.commonPrefixes()) {
+          String n = p.prefix().substring(prefix.length()).replaceAll("/$", "");
+          if (!n.isEmpty()) {
+            names.add(n);
+          }
+        }
+      }
+    } catch (SdkException e) {
+      throw S3Errors.translate(e, options, options.describe(prefix), "list backups in");
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Override
+  public List<String> listObjects(BackupLocation location) {
+    String prefix = key(location, null) + "/";
+    List<String> names = new ArrayList<>();
+    try {
+      for (ListObjectsV2Response page : client.listObjectsV2Paginator(ListObjectsV2Request.builder()
+          .bucket(options.bucket()).prefix(prefix).build())) {
+        for (S3Object o : page.contents()) {
+          names.add(o.key().substring(prefix.length()));
+        }
+      }
+    } catch (SdkException e) {
+      throw S3Errors.translate(e, options, options.describe(prefix), "list objects of");
+    }
+    return names;
+  }
+
+  @Override
+  public boolean exists(BackupLocation location, String object) {
+    return head(location, object) != null;
+  }
+
+  private HeadObjectResponse head(BackupLocation location, String object) {
+    String key = key(location, object);
+    try {
+      return client.headObject(r -> r.bucket(options.bucket()).key(key));
+    } catch (NoSuchKeyException e) {
+      return null;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404 && !"NoSuchBucket".equals(code(e))) {
+        return null;
+      }
+      throw S3Errors.translate(e, options, options.describe(key), "look up");
+    } catch (SdkException e) {
+      throw S3Errors.translate(e, options, options.describe(key), "look up");
+    }
+  }
+
+  private static String code(S3Exception e) {
+    return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+  }
+
+  @Override
+  public long size(BackupLocation location, String object) {
+    HeadObjectResponse h = head(location, object);
+    if (h == null) {
+      throw new StorageException(Kind.NOT_FOUND, describe(location, object), describe(location, object)
+          + " does not exist");
+    }
+    return h.contentLength();
+  }
+
+  @Override
+  public ObjectWriter create(BackupLocation location, String object, boolean replace) {
+    return new S3ObjectWriter(key(location, object), replace);
+  }
+
+  @Override
+  public ReadableByteChannel open(BackupLocation location, String object) {
+    String key = key(location, object);
+    try {
+      ResponseInputStream<GetObjectResponse> in = client.getObject(
+          r -> r.bucket(options.bucket()).key(key), ResponseTransformer.toInputStream());
+      return Channels.newChannel(new TranslatingInputStream(in, key));
+    } catch (SdkException e) {
+      throw S3Errors.translate(e, options, options.describe(key), "download");
+    }
+  }
+
+  /** Turns SDK failures in the middle of a download into retryable storage errors. */
+  private final class TranslatingInputStream extends java.io.FilterInputStream {
+    private final String key;
+
+    TranslatingInputStream(ResponseInputStream<GetObjectResponse> in, String key) {
+      super(in);
+      this.key = key;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (SdkException e) {
+        throw S3Errors.translate(e, options, options.describe(key), "download");
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      ((ResponseInputStream<?>) in).abort();
+      super.close();
+    }
+  }
+
+  @Override
+  public void delete(BackupLocation location, String object) {
+    String key = key(location, object);
+    try {
+      client.deleteObject(r -> r.bucket(options.bucket()).key(key));
+    } catch (SdkException e) {
+      throw S3Errors.translate(e, options, options.describe(key), "delete");
+    }
+  }
+
+  @Override
+  public void sync(BackupLocation location) {
+    // A completed PUT is durable in S3: nothing to flush.
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  private byte[] takePart() {
+    byte[] b = parts.poll();
+    return b != null ? b : new byte[(int) options.partSize()];
+  }
+
+  private void givePart(byte[] b) {
+    if (b != null) {
+      parts.offer(b);
+    }
+  }
+
+  /** Streams one object through a pooled part buffer. */
+  private final class S3ObjectWriter implements ObjectWriter {
+    private final String key;
+    private final boolean replace;
+    private byte[] part;
+    private int filled;
+    private String uploadId;
+    private final List<CompletedPart> completed = new ArrayList<>();
+    private boolean done;
+
+    S3ObjectWriter(String key, boolean replace) {
+      this.key = key;
+      this.replace = replace;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      if (part == null) {
+        part = takePart();
+      }
+      int n = src.remaining();
+      while (src.hasRemaining()) {
+        int k = Math.min(src.remaining(), part.length - filled);
+        src.get(part, filled, k);
+        filled += k;
+        if (filled == part.length) {
+          uploadPart();
+        }
+      }
+      return n;
+    }
+
+    private RequestBody body() {
+      byte[] b = part;
+      int len = filled;
+      ContentStreamProvider p = () -> new ByteArrayInputStream(b, 0, len);
+      return RequestBody.fromContentProvider(p, len, "application/octet-stream");
+    }
+
+    private void uploadPart() {
+      try {
+        if (uploadId == null) {
+          uploadId = client.createMultipartUpload(r -> r.bucket(options.bucket()).key(key)).uploadId();
+        }
+        int number = completed.size() + 1;
+        String etag = client.uploadPart(r -> r.bucket(options.bucket()).key(key).uploadId(uploadId)
+            .partNumber(number).contentLength((long) filled), body()).eTag();
+        completed.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+        filled = 0;
+      } catch (SdkException e) {
+        throw S3Errors.translate(e, options, options.describe(key), "upload");
+      }
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !done;
+    }
+
+    @Override
+    public void commit() {
+      try {
+        if (uploadId == null) {
+          if (part == null) {
+            part = takePart();
+          }
+          putWhole();
+        } else {
+          if (filled > 0) {
+            uploadPart();
+          }
+          client.completeMultipartUpload(r -> r.bucket(options.bucket()).key(key).uploadId(uploadId)
+              .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()));
+        }
+        done = true;
+        givePart(part);
+        part = null;
+      } catch (SdkException e) {
+        abort();
+        throw S3Errors.translate(e, options, options.describe(key), "upload");
+      } catch (RuntimeException e) {
+        abort();
+        throw e;
+      }
+    }
+
+    private void putWhole() {
+      if (replace) {
+        client.putObject(r -> r.bucket(options.bucket()).key(key).contentLength((long) filled), body());
+        return;
+      }
+      // Never replace (the MANIFEST): refuse an existing object, and ask the store to refuse it too.
+      if (exists(key)) {
+        throw new StorageException(Kind.OTHER, options.describe(key), options.describe(key)
+            + " already exists; refusing to overwrite it");
+      }
+      try {
+        client.putObject(r -> r.bucket(options.bucket()).key(key).contentLength((long) filled).ifNoneMatch("*"), body());
+      } catch (S3Exception e) {
+        if (e.statusCode() == 412) {
+          throw new StorageException(Kind.OTHER, options.describe(key), options.describe(key)
+              + " already exists; refusing to overwrite it", e);
+        }
+        if (e.statusCode() == 501 || "NotImplemented".equals(code(e))) {
+          client.putObject(r -> r.bucket(options.bucket()).key(key).contentLength((long) filled), body());
+          return;
+        }
+        throw e;
+      }
+    }
+
+    private boolean exists(String k) {
+      try {
+        client.headObject(r -> r.bucket(options.bucket()).key(k));
+        return true;
+      } catch (NoSuchKeyException e) {
+        return false;
+      } catch (S3Exception e) {
+        if (e.statusCode() == 404) {
+          return false;
+        }
+        throw e;
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      if (uploadId != null) {
+        try {
+          client.abortMultipartUpload(r -> r.bucket(options.bucket()).key(key).uploadId(uploadId));
+        } catch (SdkException ignored) {
+          // the store's lifecycle rules clean up what could not be aborted
+        }
+      }
+      givePart(part);
+      part = null;
+    }
+
+    @Override
+    public void close() {
+      abort();
+    }
+  }
+}
