@@ -49,7 +49,7 @@ final class BackupCommand extends EngineCommand {
   @Option(names = "--level", paramLabel = "N", defaultValue = "1", description = "Compression level (default: ${DEFAULT-VALUE}).")
   int level;
 
-  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: the number of cores, at least 2).")
+  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: the number of cores, at least 2; for S3 at least 4).")
   Integer concurrency;
 
   @Option(names = "--allow-live",
@@ -80,17 +80,17 @@ final class BackupCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     resolvedName = name != null ? name : defaultName();
-    BackupSettings settings = new BackupSettings(
-        new Roots(datadir, innodbDataDir, innodbLogDir),
-        new BackupLocation(directory, resolvedName),
-        Sizes.parse("--chunk-threshold", chunkThreshold),
-        Sizes.parse("--chunk-size", chunkSize),
-        compression,
-        level,
-        concurrency != null ? concurrency : Math.max(2, Runtime.getRuntime().availableProcessors()),
-        allowLive,
-        quiet);
     try (BackupStorage s = StorageFactory.open(storage)) {
+      BackupSettings settings = new BackupSettings(
+          new Roots(datadir, innodbDataDir, innodbLogDir),
+          new BackupLocation(directory, resolvedName),
+          Sizes.parse("--chunk-threshold", chunkThreshold),
+          Sizes.parse("--chunk-size", chunkSize),
+          compression,
+          level,
+          concurrency != null ? concurrency : s.defaultConcurrency(false),
+          allowLive,
+          quiet);
       return new BackupRunner(settings, s, Retrier.defaults()).run();
     }
   }

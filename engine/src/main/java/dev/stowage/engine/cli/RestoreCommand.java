@@ -27,7 +27,7 @@ final class RestoreCommand extends EngineCommand {
   @Option(names = "--datadir", required = true, paramLabel = "DIR", description = "Target data directory.")
   Path datadir;
 
-  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: 4, or the number of cores if more).")
+  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: 4, or the number of cores if more; for S3 at least 8).")
   Integer concurrency;
 
   @Option(names = "--overwrite", description = "Delete what the target holds before restoring (lost+found is kept).")
@@ -54,14 +54,10 @@ final class RestoreCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
-    RestoreSettings settings = new RestoreSettings(new Roots(datadir, innodbDataDir, innodbLogDir),
-        directory, name, concurrency != null ? concurrency : defaultConcurrency(), overwrite, quiet);
     try (BackupStorage s = StorageFactory.open(storage)) {
+      RestoreSettings settings = new RestoreSettings(new Roots(datadir, innodbDataDir, innodbLogDir),
+          directory, name, concurrency != null ? concurrency : s.defaultConcurrency(true), overwrite, quiet);
       return new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC).run();
     }
-  }
-
-  static int defaultConcurrency() {
-    return Math.max(4, Runtime.getRuntime().availableProcessors());
   }
 }

@@ -39,9 +39,9 @@ final class VerifyCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
-    int c = concurrency != null ? concurrency : RestoreCommand.defaultConcurrency();
-    BackupSettings.checkConcurrency(c);
     try (BackupStorage s = StorageFactory.open(storage)) {
+      int c = concurrency != null ? concurrency : s.defaultConcurrency(true);
+      BackupSettings.checkConcurrency(c);
       RunSummary r = new VerifyRunner(s, Retrier.defaults()).run(directory, name, c, quiet);
       System.out.println("OK " + r.location() + ": " + r.files() + " files, " + r.objects()
           + " objects verified");

@@ -33,6 +33,16 @@ public interface BackupStorage extends AutoCloseable {
   /** Deletes an object; deleting a missing object is not an error. */
   void delete(BackupLocation location, String object);
 
+  /**
+   * Workers to use when the user does not say: for a local directory, CPU-bound (one per core; a
+   * restore overlaps disk writes with a few more); object stores override this to keep enough
+   * requests in flight.
+   */
+  default int defaultConcurrency(boolean restore) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    return restore ? Math.max(4, cores) : Math.max(2, cores);
+  }
+
   /** Removes what is left of a backup with no objects (a directory); a no-op for object stores. */
   default void removeEmptyBackup(BackupLocation location) {}
 
