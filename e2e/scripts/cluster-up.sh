@@ -26,10 +26,14 @@ mkdir -p "$CLUSTER_DIR" "$LOG_DIR" "$RUN_DIR" "$VOLUMES_DIR" "$CLUSTER_DIR/confi
 CFG="$CLUSTER_DIR/config"
 
 # --- 1. network guard rails, before anything can send a packet --------------
-# Route the pod and service ranges to a dummy interface (packets sent there are
+# Route the pod and service ranges to a sink interface (packets sent there are
 # dropped), so nothing addressed to them can leave through the default route.
 # The more specific cni0 route and kube-proxy's DNAT still win.
-ip link show "$DUMMY_IF" >/dev/null 2>&1 || ip link add "$DUMMY_IF" type dummy
+# This kernel may lack the dummy driver: a bridge without ports is an equally
+# dead end (frames sent to it reach no wire).
+if ! ip link show "$DUMMY_IF" >/dev/null 2>&1; then
+  ip link add "$DUMMY_IF" type dummy 2>/dev/null || ip link add "$DUMMY_IF" type bridge
+fi
 ip link set "$DUMMY_IF" up
 ip route replace "$POD_CIDR" dev "$DUMMY_IF"
 ip route replace "$SERVICE_CIDR" dev "$DUMMY_IF"
@@ -77,6 +81,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   path = "$CLUSTER_DIR/containerd-opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
+  # This VM withholds CAP_SYS_RESOURCE, so no process may lower oom_score_adj
+  # below its own (0): clamp the sandbox's -998 and Guaranteed pods' -997.
+  restrict_oom_score_adj = true
   stream_server_address = "127.0.0.1"
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
@@ -129,6 +136,7 @@ bindAddress: 127.0.0.1
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
 conntrack: {maxPerCore: 0, min: 0}
+nodePortAddresses: [primary]
 YAML
 cat > "$CFG/Corefile" <<COREFILE
 # Answers cluster.local (and reverse lookups) only; no forward: nothing is resolved outside the cluster.
@@ -161,7 +169,7 @@ start kube-apiserver "$BIN_DIR/localkube" kube-apiserver \
   --client-ca-file="$PKI/ca.crt" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
   --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
   --authorization-mode=Node,RBAC --allow-privileged=true --profiling=false \
-  --endpoint-reconciler-type=lease
+  --endpoint-reconciler-type=lease --kubelet-preferred-address-types=InternalIP
 wait_for "kube-apiserver" 120 kctl get --raw /readyz || die "kube-apiserver not ready; see $LOG_DIR/kube-apiserver.log"
 
 start kube-controller-manager "$BIN_DIR/localkube" kube-controller-manager \
@@ -218,7 +226,7 @@ kind: EndpointSlice
 metadata:
   name: kube-dns-host
   namespace: kube-system
-  labels: {kubernetes.io/service-name: kube-dns, endpointslice.kubernetes.io/managed-by: stowage.dev/localkube}
+  labels: {kubernetes.io/service-name: kube-dns, endpointslice.kubernetes.io/managed-by: localkube.stowage.dev}
 addressType: IPv4
 ports:
 - {name: dns, port: 53, protocol: UDP}

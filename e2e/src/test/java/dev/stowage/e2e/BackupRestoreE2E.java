@@ -278,7 +278,10 @@ class BackupRestoreE2E {
                 .withSecurityContext(mysqlSecurityContext())
                 .addNewContainer().withName("client").withImage(MARIADB_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
                 .withEnv(passwordEnv(), new EnvVarBuilder().withName("SQL").withValue(statements).build())
-                .withCommand("sh", "-c", "printf '%s\\n' \"$SQL\" | mariadb --batch --skip-column-names -h " + host
+                // The Service may need a moment after the pod turns Ready (endpoints, kube-proxy rules).
+                .withCommand("sh", "-c", "for i in $(seq 1 60); do mariadb-admin --connect-timeout=2 -h " + host
+                        + " -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping >/dev/null 2>&1 && break; sleep 1; done; "
+                        + "printf '%s\\n' \"$SQL\" | mariadb --batch --skip-column-names -h " + host
                         + " -uroot -p\"$MARIADB_ROOT_PASSWORD\"")
                 .endContainer()
                 .endSpec()
