@@ -631,7 +631,7 @@ public final class FaultProxy implements AutoCloseable {
       throws IOException {
     LimitedOutput lout = new LimitedOutput(out, limit);
     try {
-      switch (f.kind) {
+      switch (f.kind()) {
         case NONE -> {}
         case LENGTH -> copyExactly(in, lout, f.length);
         case CHUNKED -> copyChunked(in, lout);
@@ -698,7 +698,12 @@ public final class FaultProxy implements AutoCloseable {
 
   private static final class LimitReached extends IOException {
     LimitReached() {
-      super(null, null, false, false);
+      super("copy limit reached");
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this; // control flow, not an error
     }
   }
 
