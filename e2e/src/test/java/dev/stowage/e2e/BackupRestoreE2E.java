@@ -51,6 +51,7 @@ class BackupRestoreE2E {
 
     static final String MARIADB_IMAGE = "stowage/mariadb:10.11";
     static final String ENGINE_IMAGE = "stowage/engine:dev";
+    static final String S3_IMAGE = "stowage/s3:dev";
     /** uid/gid of mysql in stowage/mariadb; the engine runs as it so restored files keep their owner. */
     static final long MYSQL_UID = 999;
     static final String PASSWORD = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
@@ -139,6 +140,32 @@ class BackupRestoreE2E {
         assertThat(actual).isEqualTo(expected);
     }
 
+    /** stowage/s3:dev (VersityGW, posix backend) serves the S3 API through a Service. */
+    @Test
+    void s3ServerImageAnswersThroughAService() {
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("s3").endMetadata()
+                .withStringData(Map.of("access", "e2eaccess", "secret", "e2esecret-" + PASSWORD)).build()).create();
+        service("s3", "s3", null, 7070);
+        Pod s3 = new PodBuilder()
+                .withNewMetadata().withName("s3").addToLabels("app", "s3").endMetadata()
+                .withNewSpec()
+                .addNewContainer().withName("s3").withImage(S3_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
+                .withEnv(secretEnv("ROOT_ACCESS_KEY", "s3", "access"), secretEnv("ROOT_SECRET_KEY", "s3", "secret"))
+                .addNewPort().withName("s3").withContainerPort(7070).endPort()
+                .withReadinessProbe(new ProbeBuilder().withNewTcpSocket().withNewPort(7070).endTcpSocket().withPeriodSeconds(1).build())
+                .withVolumeMounts(new VolumeMountBuilder().withName("data").withMountPath("/data").build())
+                .endContainer()
+                .addNewVolume().withName("data").withNewEmptyDir().endEmptyDir().endVolume()
+                .endSpec()
+                .build();
+        client.pods().inNamespace(ns).resource(s3).create();
+        client.pods().inNamespace(ns).withName("s3").waitUntilReady(3, TimeUnit.MINUTES);
+        // An anonymous ListBuckets must be refused by S3 itself (403 + an S3 XML error).
+        String out = shell("s3-probe", "for i in $(seq 1 30); do exec 3<>/dev/tcp/s3/7070 && break; sleep 1; done; "
+                + "printf 'GET / HTTP/1.1\\r\\nHost: s3\\r\\nConnection: close\\r\\n\\r\\n' >&3; cat <&3");
+        assertThat(out).startsWith("HTTP/1.1 403").contains("AccessDenied");
+    }
+
     /** What the test compares before and after: rows, sums and table checksums. */
     static final String READ = """
             USE shop;
@@ -151,10 +178,14 @@ class BackupRestoreE2E {
     // ---------------------------------------------------------------- objects
 
     private void service(String name, String app, String clusterIP) {
+        service(name, app, clusterIP, 3306);
+    }
+
+    private void service(String name, String app, String clusterIP, int port) {
         client.services().inNamespace(ns).resource(new ServiceBuilder()
                 .withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withClusterIP(clusterIP).withSelector(Map.of("app", app))
-                .addNewPort().withName("mysql").withPort(3306).endPort()
+                .addNewPort().withName("p" + port).withPort(port).endPort()
                 .endSpec().build()).create();
     }
 
@@ -209,8 +240,12 @@ class BackupRestoreE2E {
     }
 
     private static EnvVar passwordEnv() {
-        return new EnvVarBuilder().withName("MARIADB_ROOT_PASSWORD")
-                .withNewValueFrom().withNewSecretKeyRef().withName("mariadb").withKey("password").endSecretKeyRef().endValueFrom()
+        return secretEnv("MARIADB_ROOT_PASSWORD", "mariadb", "password");
+    }
+
+    private static EnvVar secretEnv(String env, String secret, String key) {
+        return new EnvVarBuilder().withName(env)
+                .withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom()
                 .build();
     }
 
@@ -272,28 +307,34 @@ class BackupRestoreE2E {
 
     /** Runs SQL with the mariadb client in a pod, against the given Service; returns its output. */
     private String sql(String name, String host, String statements) {
+        // The Service may need a moment after the pod turns Ready (endpoints, kube-proxy rules).
+        return shell("sql-" + name, "for i in $(seq 1 60); do mariadb-admin --connect-timeout=2 -h " + host
+                + " -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping >/dev/null 2>&1 && break; sleep 1; done; "
+                + "printf '%s\\n' \"$SQL\" | mariadb --batch --skip-column-names -h " + host
+                + " -uroot -p\"$MARIADB_ROOT_PASSWORD\"", new EnvVarBuilder().withName("SQL").withValue(statements).build());
+    }
+
+    /** Runs a bash script in a pod of the mariadb image (it has the client and bash); returns its output. */
+    private String shell(String name, String script, EnvVar... env) {
         Pod pod = new PodBuilder()
-                .withNewMetadata().withName("sql-" + name).endMetadata()
+                .withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withRestartPolicy("Never")
                 .withSecurityContext(mysqlSecurityContext())
                 .addNewContainer().withName("client").withImage(MARIADB_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
-                .withEnv(passwordEnv(), new EnvVarBuilder().withName("SQL").withValue(statements).build())
-                // The Service may need a moment after the pod turns Ready (endpoints, kube-proxy rules).
-                .withCommand("sh", "-c", "for i in $(seq 1 60); do mariadb-admin --connect-timeout=2 -h " + host
-                        + " -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping >/dev/null 2>&1 && break; sleep 1; done; "
-                        + "printf '%s\\n' \"$SQL\" | mariadb --batch --skip-column-names -h " + host
-                        + " -uroot -p\"$MARIADB_ROOT_PASSWORD\"")
+                .withEnv(passwordEnv())
+                .addToEnv(env)
+                .withCommand("bash", "-c", script)
                 .endContainer()
                 .endSpec()
                 .build();
         client.pods().inNamespace(ns).resource(pod).create();
-        client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).waitUntilCondition(
+        client.pods().inNamespace(ns).withName(name).waitUntilCondition(
                 p -> p != null && p.getStatus() != null
                         && ("Succeeded".equals(p.getStatus().getPhase()) || "Failed".equals(p.getStatus().getPhase())),
                 3, TimeUnit.MINUTES);
-        Pod done = client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).get();
-        String out = Cluster.logs(client, ns, pod.getMetadata().getName());
-        assertThat(done.getStatus().getPhase()).as("sql pod %s; output:%n%s", name, out).isEqualTo("Succeeded");
+        Pod done = client.pods().inNamespace(ns).withName(name).get();
+        String out = Cluster.logs(client, ns, name);
+        assertThat(done.getStatus().getPhase()).as("pod %s; output:%n%s", name, out).isEqualTo("Succeeded");
         return out;
     }
 }
