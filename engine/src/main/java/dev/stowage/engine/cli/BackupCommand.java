@@ -14,21 +14,16 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "backup", mixinStandardHelpOptions = true,
     description = "Back up a stopped (or snapshotted) data directory; the MANIFEST is written last.")
 final class BackupCommand extends EngineCommand {
+  @Mixin StorageOptions where;
+
   @Option(names = "--datadir", required = true, paramLabel = "DIR", description = "The MySQL data directory.")
   Path datadir;
-
-  @Option(names = "--storage", required = true, paramLabel = "URL",
-      description = "Where backups live: file:///absolute/path (or an absolute path).")
-  String storage;
-
-  @Option(names = "--directory", required = true, paramLabel = "D",
-      description = "Relative directory of this source's backups, e.g. ns/mysql.")
-  String directory;
 
   @Option(names = "--name", paramLabel = "NAME",
       description = "Backup name (default: yyyy-MM-dd.HHmmss.<host> in UTC).")
@@ -80,10 +75,10 @@ final class BackupCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     resolvedName = name != null ? name : defaultName();
-    try (BackupStorage s = StorageFactory.open(storage)) {
+    try (BackupStorage s = StorageFactory.open(where.storage)) {
       BackupSettings settings = new BackupSettings(
           new Roots(datadir, innodbDataDir, innodbLogDir),
-          new BackupLocation(directory, resolvedName),
+          new BackupLocation(where.directory, resolvedName),
           Sizes.parse("--chunk-threshold", chunkThreshold),
           Sizes.parse("--chunk-size", chunkSize),
           compression,

@@ -15,16 +15,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = "Print a human summary of a backup's MANIFEST.")
 final class InspectCommand extends EngineCommand {
-  @Option(names = "--storage", required = true, paramLabel = "URL", description = "Where backups live.")
-  String storage;
-
-  @Option(names = "--directory", required = true, paramLabel = "D", description = "Directory of the backups.")
-  String directory;
+  @Mixin StorageOptions where;
 
   @Option(names = "--name", required = true, paramLabel = "NAME|latest", description = "Backup to inspect.")
   String name;
@@ -42,9 +39,9 @@ final class InspectCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     long start = System.nanoTime();
-    try (BackupStorage s = StorageFactory.open(storage)) {
+    try (BackupStorage s = StorageFactory.open(where.storage)) {
       BackupCatalog catalog = new BackupCatalog(s);
-      BackupLocation loc = catalog.resolve(directory, name);
+      BackupLocation loc = catalog.resolve(where.directory, name);
       Manifest m = catalog.load(loc);
       PrintStream out = System.out;
       out.println("Backup:       " + s.describe(loc, null));

@@ -11,16 +11,13 @@ import dev.stowage.engine.storage.StorageFactory;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "ls", mixinStandardHelpOptions = true,
     description = "List complete backups (those with a MANIFEST), oldest first.")
 final class LsCommand extends EngineCommand {
-  @Option(names = "--storage", required = true, paramLabel = "URL", description = "Where backups live.")
-  String storage;
-
-  @Option(names = "--directory", required = true, paramLabel = "D", description = "Directory of the backups.")
-  String directory;
+  @Mixin StorageOptions where;
 
   @Override
   String commandName() {
@@ -30,14 +27,14 @@ final class LsCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     long start = System.nanoTime();
-    try (BackupStorage s = StorageFactory.open(storage)) {
+    try (BackupStorage s = StorageFactory.open(where.storage)) {
       BackupCatalog catalog = new BackupCatalog(s);
-      List<String> names = catalog.completeBackups(directory);
+      List<String> names = catalog.completeBackups(where.directory);
       String fmt = "%-40s %-20s %7s %11s %11s %s%n";
       System.out.printf(Locale.ROOT, fmt, "NAME", "TIME", "FILES", "SIZE", "STORED", "ENGINE");
       for (String name : names) {
         try {
-          Manifest m = catalog.load(new BackupLocation(directory, name));
+          Manifest m = catalog.load(new BackupLocation(where.directory, name));
           String size = m.stowageStats == null ? "-" : Sizes.human(m.stowageStats.rawBytes);
           String stored = m.stowageStats == null ? "-" : Sizes.human(m.stowageStats.storedBytes);
           String engine = m.skipCompress ? "none" : m.compressionEngine.isEmpty() ? "pgzip" : m.compressionEngine;
@@ -47,7 +44,7 @@ final class LsCommand extends EngineCommand {
           System.out.printf(Locale.ROOT, fmt, name, "?", "?", "?", "?", "unreadable MANIFEST: " + e.getMessage());
         }
       }
-      return new RunSummary("", s.describe(new BackupLocation(directory, "x"), null), names.size(), 0, 0,
+      return new RunSummary("", where.storage + " " + where.directory, names.size(), 0, 0,
           0, 0, 0, (System.nanoTime() - start) / 1e9, List.of());
     }
   }

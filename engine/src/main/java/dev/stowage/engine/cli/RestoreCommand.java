@@ -9,16 +9,13 @@ import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.StorageFactory;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
     description = "Restore a backup into an empty data directory (or, with --overwrite, replace its contents).")
 final class RestoreCommand extends EngineCommand {
-  @Option(names = "--storage", required = true, paramLabel = "URL", description = "Where backups live.")
-  String storage;
-
-  @Option(names = "--directory", required = true, paramLabel = "D", description = "Directory of the backups.")
-  String directory;
+  @Mixin StorageOptions where;
 
   @Option(names = "--name", required = true, paramLabel = "NAME|latest",
       description = "Backup to restore, or 'latest' for the newest complete one.")
@@ -54,9 +51,9 @@ final class RestoreCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
-    try (BackupStorage s = StorageFactory.open(storage)) {
+    try (BackupStorage s = StorageFactory.open(where.storage)) {
       RestoreSettings settings = new RestoreSettings(new Roots(datadir, innodbDataDir, innodbLogDir),
-          directory, name, concurrency != null ? concurrency : s.defaultConcurrency(true), overwrite, quiet);
+          where.directory, name, concurrency != null ? concurrency : s.defaultConcurrency(true), overwrite, quiet);
       return new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC).run();
     }
   }

@@ -7,16 +7,13 @@ import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.StorageFactory;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "rm", mixinStandardHelpOptions = true,
     description = "Delete a backup: its MANIFEST first, then its objects. Deleting a missing backup is not an error.")
 final class RmCommand extends EngineCommand {
-  @Option(names = "--storage", required = true, paramLabel = "URL", description = "Where backups live.")
-  String storage;
-
-  @Option(names = "--directory", required = true, paramLabel = "D", description = "Directory of the backups.")
-  String directory;
+  @Mixin StorageOptions where;
 
   @Option(names = "--name", required = true, paramLabel = "NAME", description = "Backup to delete (not 'latest').")
   String name;
@@ -34,8 +31,8 @@ final class RmCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     long start = System.nanoTime();
-    BackupLocation loc = new BackupLocation(directory, name);
-    try (BackupStorage s = StorageFactory.open(storage)) {
+    BackupLocation loc = new BackupLocation(where.directory, name);
+    try (BackupStorage s = StorageFactory.open(where.storage)) {
       int n = new BackupRemover(s).remove(loc);
       System.out.println(n == 0 ? "no backup at " + s.describe(loc, null) + ": nothing to delete"
           : "deleted " + s.describe(loc, null) + " (" + n + " objects)");

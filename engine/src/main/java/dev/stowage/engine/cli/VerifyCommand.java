@@ -7,16 +7,13 @@ import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.StorageFactory;
 import dev.stowage.engine.verify.VerifyRunner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = "Download and check every object of a backup without writing anything.")
 final class VerifyCommand extends EngineCommand {
-  @Option(names = "--storage", required = true, paramLabel = "URL", description = "Where backups live.")
-  String storage;
-
-  @Option(names = "--directory", required = true, paramLabel = "D", description = "Directory of the backups.")
-  String directory;
+  @Mixin StorageOptions where;
 
   @Option(names = "--name", required = true, paramLabel = "NAME|latest", description = "Backup to verify.")
   String name;
@@ -39,10 +36,10 @@ final class VerifyCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
-    try (BackupStorage s = StorageFactory.open(storage)) {
+    try (BackupStorage s = StorageFactory.open(where.storage)) {
       int c = concurrency != null ? concurrency : s.defaultConcurrency(true);
       BackupSettings.checkConcurrency(c);
-      RunSummary r = new VerifyRunner(s, Retrier.defaults()).run(directory, name, c, quiet);
+      RunSummary r = new VerifyRunner(s, Retrier.defaults()).run(where.directory, name, c, quiet);
       System.out.println("OK " + r.location() + ": " + r.files() + " files, " + r.objects()
           + " objects verified");
       return r;
