@@ -34,9 +34,13 @@ public final class MariaDbServer implements AutoCloseable {
   private final Path socket;
   private final Path errorLog;
   private final int port;
+  private final List<String> extraOptions;
   private Process process;
+  // A test JVM that dies must not leave a server behind holding a port and a data directory.
+  private final Thread shutdownHook = new Thread(this::kill);
 
-  private MariaDbServer(Path datadir, Path runDir, int port) {
+  private MariaDbServer(Path datadir, Path runDir, int port, List<String> extraOptions) {
+    this.extraOptions = List.copyOf(extraOptions);
     this.datadir = datadir;
     this.runDir = runDir;
     this.socket = runDir.resolve("mysqld.sock");
@@ -49,22 +53,32 @@ public final class MariaDbServer implements AutoCloseable {
    * be empty.
    */
   public static void install(Path datadir) {
+    install(datadir, List.of());
+  }
+
+  /**
+   * Like {@link #install(Path)}, with extra server options such as {@code
+   * --innodb-data-home-dir=...} (the same ones must then be given to {@link #start}).
+   */
+  public static void install(Path datadir, List<String> extraOptions) {
     try {
       Files.createDirectories(datadir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ProcessRunner.Result r =
-        ProcessRunner.run(
-            Duration.ofMinutes(5),
-            binary("mariadb-install-db").toString(),
-            "--no-defaults",
-            "--user=root",
-            "--datadir=" + datadir,
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
-            // Smaller redo log than the 96 MiB default keeps test data directories small and fast.
-            "--innodb-log-file-size=16M");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                binary("mariadb-install-db").toString(),
+                "--no-defaults",
+                "--user=root",
+                "--datadir=" + datadir,
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                // Smaller redo log than the 96 MiB default keeps test data directories small.
+                "--innodb-log-file-size=16M"));
+    cmd.addAll(extraOptions);
+    ProcessRunner.Result r = ProcessRunner.run(Duration.ofMinutes(5), null, Map.of(), cmd);
     if (r.exitCode() != 0) {
       throw new IllegalStateException(
           "mariadb-install-db failed with exit " + r.exitCode() + " for " + datadir + "\n" + r);
@@ -83,6 +97,11 @@ public final class MariaDbServer implements AutoCloseable {
    * the data directory so they are not part of what is backed up.
    */
   public static MariaDbServer start(Path datadir, Path runDir) {
+    return start(datadir, runDir, List.of());
+  }
+
+  /** Like {@link #start(Path, Path)}, with extra server options. */
+  public static MariaDbServer start(Path datadir, Path runDir, List<String> extraOptions) {
     try {
       Files.createDirectories(runDir);
     } catch (IOException e) {
@@ -92,27 +111,29 @@ public final class MariaDbServer implements AutoCloseable {
       // sun_path is 108 bytes; fail here rather than with a confusing bind error.
       throw new IllegalArgumentException("run directory path too long for a socket: " + runDir);
     }
-    MariaDbServer server = new MariaDbServer(datadir, runDir, freeLoopbackPort());
+    MariaDbServer server = new MariaDbServer(datadir, runDir, freeLoopbackPort(), extraOptions);
     server.launch();
     return server;
   }
 
   private void launch() {
     List<String> cmd =
-        List.of(
-            binary("mariadbd").toString(),
-            "--no-defaults",
-            "--user=root",
-            "--datadir=" + datadir,
-            "--socket=" + socket,
-            "--port=" + port,
-            "--bind-address=127.0.0.1",
-            "--pid-file=" + runDir.resolve("mysqld.pid"),
-            "--log-error=" + errorLog,
-            "--innodb-log-file-size=16M",
-            "--innodb-buffer-pool-size=128M",
-            "--skip-name-resolve",
-            "--skip-log-bin");
+        new ArrayList<>(
+            List.of(
+                binary("mariadbd").toString(),
+                "--no-defaults",
+                "--user=root",
+                "--datadir=" + datadir,
+                "--socket=" + socket,
+                "--port=" + port,
+                "--bind-address=127.0.0.1",
+                "--pid-file=" + runDir.resolve("mysqld.pid"),
+                "--log-error=" + errorLog,
+                "--innodb-log-file-size=16M",
+                "--innodb-buffer-pool-size=128M",
+                "--skip-name-resolve",
+                "--skip-log-bin"));
+    cmd.addAll(extraOptions);
     try {
       Files.deleteIfExists(socket);
       process =
@@ -123,7 +144,7 @@ public final class MariaDbServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start mariadbd: " + cmd, e);
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(this::kill));
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
     waitUntilReady();
   }
 
@@ -318,6 +339,11 @@ public final class MariaDbServer implements AutoCloseable {
       shutdown();
     } finally {
       kill();
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException | IllegalArgumentException ignored) {
+        // The JVM is already shutting down, or the hook was never registered.
+      }
     }
   }
 
