@@ -288,8 +288,9 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
-   * One line per request, {@code METHOD target -> outcome} (the status forwarded or the fault
-   * applied), for failure messages and assertions on what the client sent.
+   * One line per request, {@code METHOD target {body framing, encoding, expect} -> outcome} (the
+   * status forwarded or the fault applied), for failure messages and assertions on what the client
+   * sent.
    */
   public List<String> events() {
     return List.copyOf(events);
@@ -351,7 +352,7 @@ public final class FaultProxy implements AutoCloseable {
       }
       String method = line[0];
       String target = line[1];
-      String what = method + " " + target;
+      String what = method + " " + target + describeBody(request);
       Fault fault = choose(method, target);
       boolean expectContinue = "100-continue".equalsIgnoreCase(request.get("Expect"));
 
@@ -473,6 +474,28 @@ public final class FaultProxy implements AutoCloseable {
       }
     }
     return chosen;
+  }
+
+  /** How the request body travels, for the event log: " {length 5, 100-continue}". */
+  private static String describeBody(Head request) {
+    List<String> parts = new ArrayList<>();
+    if (isChunked(request)) {
+      parts.add("chunked");
+    } else if (request.get("Content-Length") != null) {
+      parts.add("length " + request.get("Content-Length").strip());
+    }
+    String encoding = request.get("Content-Encoding");
+    if (encoding != null) {
+      parts.add(encoding.strip());
+    }
+    String trailer = request.get("x-amz-trailer");
+    if (trailer != null) {
+      parts.add("trailer " + trailer.strip());
+    }
+    if (request.get("Expect") != null) {
+      parts.add(request.get("Expect").strip());
+    }
+    return parts.isEmpty() ? "" : " {" + String.join(", ", parts) + "}";
   }
 
   private void event(String e) {

@@ -3,9 +3,15 @@ package dev.stowage.engine.testing.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +22,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -23,11 +31,14 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * The S3 test infrastructure works: VersityGW starts and serves the AWS SDK, the {@link
@@ -149,6 +160,47 @@ class VersityGwIT {
   }
 
   @Test
+  void aChunkedRequestBodyReachesTheServerAndItsEarlyRefusalReachesTheClient() throws Exception {
+    // The SDK always sends a Content-Length (it buffers a stream of unknown length), so a
+    // presigned PUT from a client that streams with Transfer-Encoding: chunked covers that
+    // framing. S3 and VersityGW refuse a PutObject without a length, answering before the body
+    // is read: the proxy must relay that answer, not reset the client.
+    byte[] data = random(3 << 20, 11);
+    String key = "proxy/te-chunked";
+    URI url;
+    try (S3Presigner presigner =
+        S3Presigner.builder()
+            .endpointOverride(proxy.endpoint())
+            .region(Region.of(s3.region()))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())))
+            .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+            .build()) {
+      url =
+          presigner
+              .presignPutObject(
+                  p ->
+                      p.signatureDuration(Duration.ofMinutes(5))
+                          .putObjectRequest(r -> r.bucket(BUCKET).key(key)))
+              .url()
+              .toURI();
+    }
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(url)
+                .PUT(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(data)))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(411);
+    assertThat(response.body()).contains("<Code>MissingContentLength</Code>");
+    assertThat(proxy.events())
+        .anyMatch(
+            e -> e.startsWith("PUT /stowage-it/" + key + "?") && e.contains("{chunked} -> 411"));
+  }
+
+  @Test
   void theSdkDefaultChecksumsWorkThroughTheProxy() {
     // The SDK's default since 2.30: a CRC32 trailer in an aws-chunked body, validated on GET.
     S3Client client =
@@ -165,13 +217,16 @@ class VersityGwIT {
   @Test
   void internalErrorsAreRetriedAndSurfaceWhenTheyNeverStop() {
     S3Client client = client(proxy.endpoint(), 3);
-    byte[] data = random(10_000, 7);
+    // Large enough that the SDK sends Expect: 100-continue, which the error answers.
+    byte[] data = random(2 << 20, 7);
 
     FaultProxy.Rule twice =
         proxy.inject(FaultProxy.Fault.internalError(), "PUT", "/errors/3-1", 2);
     client.putObject(b -> b.bucket(BUCKET).key("errors/3-1"), RequestBody.fromBytes(data));
     assertThat(twice.injected()).isEqualTo(2);
     assertThat(twice.matched()).as("two faults, then the retry that passed").isEqualTo(3);
+    assertThat(proxy.events())
+        .anyMatch(e -> e.contains("100-continue} -> injected 500 InternalError"));
 
     FaultProxy.Rule always = proxy.injectAlways(FaultProxy.Fault.internalError(), "GET", "3-1");
     assertThatThrownBy(() -> get(client, "errors/3-1"))
