@@ -79,7 +79,8 @@ public final class FaultProxy implements AutoCloseable {
     private final long bodyBytes;
     private final Duration stall;
 
-    private Fault(Kind kind, int status, String code, String message, long bodyBytes, Duration stall) {
+    private Fault(
+        Kind kind, int status, String code, String message, long bodyBytes, Duration stall) {
       this.kind = kind;
       this.status = status;
       this.code = code;
@@ -107,9 +108,9 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Forwards the request, sends the response head and the first half of its body, then resets
-     * the connection (RST, SO_LINGER 0). A response without a body is reset before its head. The
-     * server has done the request's work (a PUT is stored) but the client cannot know it.
+     * Forwards the request, sends the response head and the first half of its body, then resets the
+     * connection (RST, SO_LINGER 0). A response without a body is reset before its head. The server
+     * has done the request's work (a PUT is stored) but the client cannot know it.
      */
     public static Fault resetMidBody() {
       return new Fault(Kind.RESET_MID_BODY, 0, null, null, -1, Duration.ZERO);

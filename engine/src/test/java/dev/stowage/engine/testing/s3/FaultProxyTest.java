@@ -74,7 +74,8 @@ class FaultProxyTest {
   @Test
   void aChunkedUploadWithExpectContinueIsForwardedByteForByteWithConnectionClose()
       throws Exception {
-    String chunkedBody = "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32: abc\r\n\r\n";
+    String chunkedBody =
+        "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32: abc\r\n\r\n";
     try (Socket client = connect()) {
       OutputStream out = client.getOutputStream();
       InputStream in = client.getInputStream();
@@ -102,8 +103,7 @@ class FaultProxyTest {
         .doesNotContain("Expect", "keep-alive")
         .endsWith("\r\n\r\n" + chunkedBody);
     assertThat(proxy.events())
-        .containsExactly(
-            "PUT /bucket/3-1?partNumber=1 {chunked, 100-continue} -> 200");
+        .containsExactly("PUT /bucket/3-1?partNumber=1 {chunked, 100-continue} -> 200");
   }
 
   @Test
@@ -116,7 +116,9 @@ class FaultProxyTest {
       byte[] body = in.readNBytes(10);
       assertThat(new String(body, StandardCharsets.US_ASCII))
           .isEqualTo(CHUNKED_RESPONSE_BODY.substring(0, 10));
-      assertThatThrownBy(in::read).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+      assertThatThrownBy(in::read)
+          .isInstanceOf(SocketException.class)
+          .hasMessageContaining("reset");
     }
     assertThat(rule.injected()).isEqualTo(1);
 
@@ -134,8 +136,9 @@ class FaultProxyTest {
   void anErrorFaultNeverReachesTheUpstreamAndAHeadErrorHasNoBody() throws Exception {
     proxy.injectAlways(FaultProxy.Fault.slowDown(), null, null);
     try (Socket client = connect()) {
-      client.getOutputStream().write(
-          "HEAD /bucket/k HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      client
+          .getOutputStream()
+          .write("HEAD /bucket/k HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       String response = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(response).startsWith("HTTP/1.1 503 Service Unavailable\r\n").endsWith("\r\n\r\n");
     }

@@ -188,7 +188,12 @@ public final class VersityGw implements AutoCloseable {
     }
     discard();
     throw new IllegalStateException(
-        "versitygw on 127.0.0.1:" + port + " not answering after " + START_TIMEOUT + "\n" + tail(log));
+        "versitygw on 127.0.0.1:"
+            + port
+            + " not answering after "
+            + START_TIMEOUT
+            + "\n"
+            + tail(log));
   }
 
   /** Any HTTP status line counts: an anonymous request is refused with 403, which is an answer. */
@@ -250,8 +255,8 @@ public final class VersityGw implements AutoCloseable {
   }
 
   /**
-   * Environment variables that point the AWS SDK's default credential and region providers at
-   * this server, for an engine started as a separate process.
+   * Environment variables that point the AWS SDK's default credential and region providers at this
+   * server, for an engine started as a separate process.
    */
   public Map<String, String> sdkEnvironment() {
     return Map.of(

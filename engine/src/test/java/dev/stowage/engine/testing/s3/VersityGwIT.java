@@ -41,9 +41,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * The S3 test infrastructure works: VersityGW starts and serves the AWS SDK, the {@link
- * FaultProxy} passes every request shape the SDK sends, and each injected fault reaches the client
- * the way the real failure would.
+ * The S3 test infrastructure works: VersityGW starts and serves the AWS SDK, the {@link FaultProxy}
+ * passes every request shape the SDK sends, and each injected fault reaches the client the way the
+ * real failure would.
  */
 class VersityGwIT {
 
@@ -123,8 +123,7 @@ class VersityGwIT {
     byte[] part1 = random(5 << 20, 4);
     byte[] part2 = random(1000, 5);
     String key = "proxy/multipart";
-    String uploadId =
-        client.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
+    String uploadId = client.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
     String etag1 =
         client
             .uploadPart(
@@ -220,8 +219,7 @@ class VersityGwIT {
     // Large enough that the SDK sends Expect: 100-continue, which the error answers.
     byte[] data = random(2 << 20, 7);
 
-    FaultProxy.Rule twice =
-        proxy.inject(FaultProxy.Fault.internalError(), "PUT", "/errors/3-1", 2);
+    FaultProxy.Rule twice = proxy.inject(FaultProxy.Fault.internalError(), "PUT", "/errors/3-1", 2);
     client.putObject(b -> b.bucket(BUCKET).key("errors/3-1"), RequestBody.fromBytes(data));
     assertThat(twice.injected()).isEqualTo(2);
     assertThat(twice.matched()).as("two faults, then the retry that passed").isEqualTo(3);
@@ -312,13 +310,11 @@ class VersityGwIT {
     Duration stall = Duration.ofSeconds(20);
 
     // A server that accepts the request and goes silent.
-    FaultProxy.Rule silent =
-        proxy.injectAlways(FaultProxy.Fault.stall(stall), "GET", "stall/3-1");
+    FaultProxy.Rule silent = proxy.injectAlways(FaultProxy.Fault.stall(stall), "GET", "stall/3-1");
     long start = System.nanoTime();
     assertThatThrownBy(() -> get(noRetry, "stall/3-1"))
         .isInstanceOf(SdkClientException.class)
-        .satisfies(
-            e -> assertThat(causes(e)).anyMatch(c -> c instanceof SocketTimeoutException));
+        .satisfies(e -> assertThat(causes(e)).anyMatch(c -> c instanceof SocketTimeoutException));
     assertThat(Duration.ofNanos(System.nanoTime() - start))
         .as("the read timeout, not the stall, ended the call")
         .isLessThan(stall.dividedBy(2));
