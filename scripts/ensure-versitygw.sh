@@ -23,6 +23,8 @@ if [ -x "$bin" ]; then
   exit 0
 fi
 
+# A login shell puts the official Go on PATH; a test JVM or CI may not have that PATH.
+command -v go >/dev/null 2>&1 || { [ -x /usr/local/go/bin/go ] && PATH="/usr/local/go/bin:$PATH"; }
 command -v go >/dev/null 2>&1 || {
   log "ERROR: go is not installed; the S3 integration tests build VersityGW with it"
   exit 1
