@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -263,6 +264,28 @@ public final class VersityGw implements AutoCloseable {
         "AWS_ACCESS_KEY_ID", accessKey,
         "AWS_SECRET_ACCESS_KEY", secretKey,
         "AWS_REGION", REGION);
+  }
+
+  /**
+   * The engine's {@code --storage} URL for {@code bucket/prefix} on this server: {@code
+   * s3://BUCKET/PREFIX?endpoint=..&region=us-east-1&pathStyle=true}. Credentials are not in it:
+   * give the engine {@link #sdkEnvironment()}.
+   */
+  public String storageUrl(String bucket, String prefix) {
+    return storageUrl(endpoint(), bucket, prefix);
+  }
+
+  /** {@link #storageUrl(String, String)} through another endpoint, such as a {@link FaultProxy}. */
+  public String storageUrl(URI endpoint, String bucket, String prefix) {
+    String path = prefix == null || prefix.isEmpty() ? "" : "/" + prefix;
+    return "s3://"
+        + bucket
+        + path
+        + "?endpoint="
+        + URLEncoder.encode(endpoint.toString(), StandardCharsets.UTF_8)
+        + "&region="
+        + REGION
+        + "&pathStyle=true";
   }
 
   /** A client builder for this server: path-style, static credentials, default HTTP timeouts. */

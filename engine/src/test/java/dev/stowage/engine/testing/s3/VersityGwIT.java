@@ -3,6 +3,7 @@ package dev.stowage.engine.testing.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stowage.engine.storage.s3.S3Options;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -88,6 +89,19 @@ class VersityGwIT {
     assertThat(s3.dataDir().resolve(BUCKET)).isDirectory();
     assertThatThrownBy(() -> client.headBucket(b -> b.bucket("no-such-bucket")))
         .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(404));
+  }
+
+  @Test
+  void theStorageUrlNamesThisServerTheWayTheEngineParsesIt() {
+    S3Options options = S3Options.parse(s3.storageUrl(proxy.endpoint(), BUCKET, "nightly/db1"));
+    assertThat(options.bucket()).isEqualTo(BUCKET);
+    assertThat(options.prefix()).isEqualTo("nightly/db1");
+    assertThat(options.endpoint()).isEqualTo(proxy.endpoint());
+    assertThat(options.region()).isEqualTo("us-east-1");
+    assertThat(options.pathStyle()).isTrue();
+    assertThat(s3.sdkEnvironment())
+        .containsEntry("AWS_ACCESS_KEY_ID", s3.accessKey())
+        .containsEntry("AWS_SECRET_ACCESS_KEY", s3.secretKey());
   }
 
   @Test
