@@ -1,0 +1,33 @@
+package dev.stowage.api.v1alpha1;
+
+/** Regular expressions shared by the OpenAPI schema of both kinds (RE2 syntax, as the API server uses). */
+public final class ApiPatterns {
+  /** A DNS-1123 subdomain: the names of PVCs, StatefulSets, Secrets, ConfigMaps and Stowage resources. */
+  public static final String DNS_SUBDOMAIN =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  /** A key in a Secret or ConfigMap. */
+  public static final String CONFIG_KEY = "^[-._a-zA-Z0-9]+$";
+
+  /**
+   * A relative path whose segments do not start with a dot, so it can neither be absolute nor climb
+   * out of its volume with {@code ..}.
+   */
+  public static final String RELATIVE_PATH =
+      "^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$";
+
+  /** A backup name as the engine writes it (yyyy-MM-dd.HHmmss.host), or any name of safe characters. */
+  public static final String BACKUP_NAME = "^[A-Za-z0-9_-][A-Za-z0-9._-]*$";
+
+  /** A size the engine accepts: bytes, or a whole number with a binary suffix. */
+  public static final String SIZE = "^[0-9]+(Ki|Mi|Gi|Ti)?$";
+
+  /** CEL rule for a field that must be a {@link #RELATIVE_PATH}. */
+  public static final String RELATIVE_PATH_RULE = "self.matches('" + RELATIVE_PATH + "')";
+
+  /** What a person reads when a path is refused. */
+  public static final String RELATIVE_PATH_MESSAGE = "must be a relative path inside the volume, such as"
+      + " mysql/data: no leading /, and no segment that starts with a dot (so no . or ..)";
+
+  private ApiPatterns() {}
+}

@@ -1,0 +1,7 @@
+package dev.stowage.api.v1alpha1;
+
+/** The kinds of object a CA bundle can be read from. */
+public enum CaBundleKind {
+  ConfigMap,
+  Secret
+}

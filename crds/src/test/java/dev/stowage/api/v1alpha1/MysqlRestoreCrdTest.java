@@ -1,0 +1,99 @@
+package dev.stowage.api.v1alpha1;
+
+import static dev.stowage.api.v1alpha1.Schemas.at;
+import static dev.stowage.api.v1alpha1.Schemas.rule;
+import static dev.stowage.api.v1alpha1.Schemas.rules;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What the generated MysqlRestore CRD must say; the rules' behaviour is checked on an API server. */
+class MysqlRestoreCrdTest {
+  private final CustomResourceDefinition crd = CrdFiles.generated(CrdFiles.RESTORE);
+
+  @Test
+  void namesTheKindInGroupStowageDev() {
+    assertThat(crd.getMetadata().getName()).isEqualTo("mysqlrestores.stowage.dev");
+    assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
+    assertThat(crd.getSpec().getNames().getKind()).isEqualTo("MysqlRestore");
+    assertThat(crd.getSpec().getNames().getShortNames()).containsExactly("mrs");
+    assertThat(Schemas.onlyVersion(crd).getName()).isEqualTo("v1alpha1");
+    assertThat(Schemas.onlyVersion(crd).getSubresources().getStatus()).isNotNull();
+  }
+
+  @Test
+  void printsPhaseSourceSizeDurationAndAge() {
+    Map<String, String> columns = new LinkedHashMap<>();
+    for (CustomResourceColumnDefinition c : Schemas.onlyVersion(crd).getAdditionalPrinterColumns()) {
+      columns.put(c.getName(), c.getJsonPath() + " " + c.getType());
+    }
+    assertThat(columns).containsOnly(
+        entry("Phase", ".status.phase string"),
+        entry("Source", ".status.backupName string"),
+        entry("Size", ".status.bytesWritten integer"),
+        entry("Duration", ".status.durationSeconds number"),
+        entry("Age", ".metadata.creationTimestamp date"));
+  }
+
+  @Test
+  void specIsImmutableWithExactlyOneSource() {
+    JSONSchemaProps spec = at(crd, "spec");
+    assertThat(rule(spec, "self == oldSelf").getMessage()).contains("immutable");
+    assertThat(rule(spec, "has(self.backup) != has(self.source)").getMessage())
+        .startsWith("set exactly one restore source");
+    assertThat(spec.getRequired()).containsExactly("target");
+    assertThat(at(crd, "spec.backup").getRequired()).containsExactly("name");
+    assertThat(at(crd, "spec.source").getRequired())
+        .containsExactlyInAnyOrder("storage", "directory", "backupName");
+    assertThat(rules(at(crd, "spec.source.storage")))
+        .containsExactly("has(self.s3) != has(self.persistentVolumeClaim)");
+  }
+
+  @Test
+  void targetIsExactlyOneOfAClaimOrATemplate() {
+    JSONSchemaProps target = at(crd, "spec.target");
+    assertThat(rule(target, "has(self.persistentVolumeClaim) != has(self.volumeClaimTemplate)").getMessage())
+        .startsWith("set exactly one restore target");
+    assertThat(at(crd, "spec.target.volumeClaimTemplate").getRequired())
+        .containsExactlyInAnyOrder("metadata", "spec");
+    assertThat(at(crd, "spec.target.volumeClaimTemplate.spec").getProperties())
+        .containsKeys("accessModes", "storageClassName", "resources");
+    assertThat(at(crd, "spec.target.volumeClaimTemplate.metadata").getRequired()).containsExactly("name");
+  }
+
+  @Test
+  void overwriteIsOffByDefaultAndConcurrencyBounded() {
+    assertThat(at(crd, "spec.overwrite").getDefault().asBoolean()).isFalse();
+    assertThat(at(crd, "spec.overwrite").getDefault().isBoolean()).isTrue();
+    assertThat(at(crd, "spec.concurrency").getMinimum()).isEqualTo(1.0);
+    assertThat(at(crd, "spec.concurrency").getMaximum()).isEqualTo(64.0);
+    assertThat(at(crd, "spec.pod").getProperties()).containsKeys("image", "resources", "nodeSelector",
+        "tolerations", "securityContext");
+  }
+
+  @Test
+  void statusCarriesTheResult() {
+    assertThat(Schemas.enumValues(at(crd, "status.phase")))
+        .containsExactly("Failed", "Pending", "Running", "Succeeded");
+    assertThat(at(crd, "status").getProperties()).containsKeys("conditions", "observedGeneration",
+        "location", "directory", "backupName", "startTime", "completionTime", "files", "chunks",
+        "bytesRead", "bytesWritten", "durationSeconds", "engineVersion", "message",
+        "targetPersistentVolumeClaim");
+    assertThat(at(crd, "status").getProperties()).doesNotContainKeys("bytesStored", "quiesce");
+  }
+
+  @Test
+  void everyFieldHasADescriptionForKubectlExplain() {
+    assertThat(Schemas.undescribed(crd, Set.of("spec.pod.resources", "spec.pod.tolerations",
+            "spec.pod.securityContext", "spec.pod.containerSecurityContext",
+            "spec.target.volumeClaimTemplate.spec")))
+        .isEmpty();
+  }
+}

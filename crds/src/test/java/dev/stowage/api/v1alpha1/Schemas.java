@@ -1,0 +1,86 @@
+package dev.stowage.api.v1alpha1;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Navigation in a generated CRD's OpenAPI schema, for assertions. */
+final class Schemas {
+  private Schemas() {}
+
+  static CustomResourceDefinitionVersion onlyVersion(CustomResourceDefinition crd) {
+    List<CustomResourceDefinitionVersion> versions = crd.getSpec().getVersions();
+    if (versions.size() != 1) {
+      throw new AssertionError("expected one version, got " + versions.size());
+    }
+    return versions.get(0);
+  }
+
+  /** The schema at a dotted path of property names below the root, e.g. "spec.chunking.size". */
+  static JSONSchemaProps at(CustomResourceDefinition crd, String path) {
+    JSONSchemaProps s = onlyVersion(crd).getSchema().getOpenAPIV3Schema();
+    for (String name : path.split("\\.")) {
+      JSONSchemaProps next = s.getProperties() == null ? null : s.getProperties().get(name);
+      if (next == null && s.getItems() != null && s.getItems().getSchema() != null) {
+        next = s.getItems().getSchema().getProperties().get(name);
+      }
+      if (next == null) {
+        throw new AssertionError("no property " + name + " in " + path);
+      }
+      s = next;
+    }
+    return s;
+  }
+
+  static List<String> rules(JSONSchemaProps s) {
+    return s.getXKubernetesValidations() == null
+        ? List.of()
+        : s.getXKubernetesValidations().stream().map(ValidationRule::getRule).toList();
+  }
+
+  static ValidationRule rule(JSONSchemaProps s, String expression) {
+    return s.getXKubernetesValidations().stream()
+        .filter(r -> r.getRule().equals(expression))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no rule " + expression + " in " + rules(s)));
+  }
+
+  static List<String> enumValues(JSONSchemaProps s) {
+    return s.getEnum() == null ? List.of() : s.getEnum().stream().map(n -> n.asText()).toList();
+  }
+
+  /**
+   * Paths of properties without a description, below the root, not looking inside the Kubernetes
+   * types given (their fields are Kubernetes' own, documented upstream; their own field is checked).
+   */
+  static List<String> undescribed(CustomResourceDefinition crd, Set<String> kubernetesTypes) {
+    List<String> missing = new ArrayList<>();
+    JSONSchemaProps root = onlyVersion(crd).getSchema().getOpenAPIV3Schema();
+    walk("", root, kubernetesTypes, missing);
+    return missing;
+  }
+
+  private static void walk(String path, JSONSchemaProps s, Set<String> skip, List<String> missing) {
+    if (s.getItems() != null && s.getItems().getSchema() != null) {
+      s = s.getItems().getSchema();
+    }
+    if (s.getProperties() == null) {
+      return;
+    }
+    for (Map.Entry<String, JSONSchemaProps> e : s.getProperties().entrySet()) {
+      String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+      String d = e.getValue().getDescription();
+      if (d == null || d.isBlank()) {
+        missing.add(p);
+      }
+      if (!skip.contains(p)) {
+        walk(p, e.getValue(), skip, missing);
+      }
+    }
+  }
+}
