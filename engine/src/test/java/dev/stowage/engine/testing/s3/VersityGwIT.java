@@ -19,6 +19,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -350,6 +354,30 @@ class VersityGwIT {
     FaultProxy.Rule once = proxy.inject(FaultProxy.Fault.stall(stall), "GET", "stall/3-1", 1);
     assertThat(get(retrying, "stall/3-1")).isEqualTo(data);
     assertThat(once.matched()).isEqualTo(2);
+  }
+
+  @Test
+  void parallelRequestsThroughTheProxyAreEachCountedOnce() throws Exception {
+    // The engine keeps 8 GETs in flight; faults and counts must hold under that.
+    byte[] data = random(256 << 10, 12);
+    client(s3.endpoint(), 1)
+        .putObject(b -> b.bucket(BUCKET).key("parallel/3-1"), RequestBody.fromBytes(data));
+    S3Client client = client(proxy.endpoint(), 5);
+    FaultProxy.Rule rule = proxy.inject(FaultProxy.Fault.resetMidBody(), "GET", "parallel/3-1", 4);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<byte[]>> gets = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        gets.add(pool.submit(() -> get(client, "parallel/3-1")));
+      }
+      for (Future<byte[]> f : gets) {
+        assertThat(f.get(2, TimeUnit.MINUTES)).isEqualTo(data);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(rule.injected()).isEqualTo(4);
+    assertThat(rule.matched()).as("16 GETs and 4 retries").isEqualTo(20);
   }
 
   /** A client with a short read timeout and {@code attempts} tries, with little backoff. */
