@@ -134,7 +134,10 @@ public final class VersityGw implements AutoCloseable {
       int port = freeLoopbackPort();
       List<String> cmd = new ArrayList<>();
       cmd.add(bin.toString());
-      cmd.addAll(List.of("--port", "127.0.0.1:" + port, "--region", REGION, "--quiet"));
+      // --keep-alive: versitygw closes every connection after one request unless told otherwise;
+      // real S3 keeps them open, and the engine's connection pool should be measured that way.
+      cmd.addAll(
+          List.of("--port", "127.0.0.1:" + port, "--region", REGION, "--quiet", "--keep-alive"));
       cmd.add("posix");
       if (sidecar) {
         cmd.addAll(List.of("--sidecar", metaDir.toString()));

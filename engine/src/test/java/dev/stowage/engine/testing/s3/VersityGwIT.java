@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.stowage.engine.storage.s3.S3Options;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,6 +119,18 @@ class VersityGwIT {
         .isEqualTo(data);
     assertThat(Files.readAllBytes(s3.dataDir().resolve(BUCKET).resolve("direct/obj")))
         .isEqualTo(data);
+
+    // The server keeps connections open, as S3 does.
+    try (Socket socket = new Socket("127.0.0.1", s3.port())) {
+      socket.setSoTimeout(5000);
+      byte[] twoRequests =
+          "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII);
+      socket.getOutputStream().write(twoRequests);
+      String answers =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(answers.split("HTTP/1.1 403", -1)).as(answers).hasSize(3);
+    }
   }
 
   @Test
