@@ -57,6 +57,26 @@ public final class EngineProcess {
     return ProcessRunner.run(TIMEOUT, null, Map.of(), cmd);
   }
 
+  /**
+   * Starts one engine command without waiting, output discarded: for tests that interrupt it.
+   * The caller must destroy or wait for the process.
+   */
+  public static Process start(List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-jar");
+    cmd.add(jar().toString());
+    cmd.addAll(args);
+    try {
+      return new ProcessBuilder(cmd)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot start " + cmd, e);
+    }
+  }
+
   /** {@code file://} URL for a storage root directory. */
   public static String fileUrl(Path root) {
     return "file://" + root.toAbsolutePath().normalize();
