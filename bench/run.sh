@@ -77,6 +77,7 @@ measure() {
   t1=$(date +%s.%N)
   M_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   M_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$LOGS/$id.time" 2>/dev/null || echo 0)
+  M_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$LOGS/$id.time" 2>/dev/null || echo 0)
   if [ "$M_RC" != 0 ]; then
     log "$id failed with exit $M_RC; see $LOGS/$id.err"
     tail -5 "$LOGS/$id.err" >&2 || true
@@ -87,20 +88,22 @@ measure() {
 BEST_SECS=
 BEST_RSS=
 BEST_RC=
-reset_best() { BEST_SECS=; BEST_RSS=0; BEST_RC=0; }
+BEST_CPU=
+reset_best() { BEST_SECS=; BEST_RSS=0; BEST_RC=0; BEST_CPU=; }
 keep_best() {
   if [ "$M_RC" != 0 ]; then
     BEST_RC=$M_RC
   fi
   if [ -z "$BEST_SECS" ] || awk -v a="$M_SECS" -v b="$BEST_SECS" 'BEGIN { exit !(a < b) }'; then
     BEST_SECS=$M_SECS
+    BEST_CPU=$M_CPU
   fi
   [ "${M_RSS_KB:-0}" -gt "$BEST_RSS" ] && BEST_RSS=$M_RSS_KB
   return 0
 }
 record() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$BEST_SECS" "$BEST_RSS" \
-    "$BEST_RC" "$6" >>"$RAW"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$BEST_SECS" "$BEST_RSS" \
+    "$BEST_RC" "$6" "$BEST_CPU" >>"$RAW"
 }
 
 STOWAGE=("$JAVA" -jar "$JAR") # an array, not a function: GNU time runs it
@@ -272,11 +275,13 @@ done
   echo "| disk read, cold cache (\`dd\`) | $(printf '%.0f' "$DISK_READ") |"
   echo
   echo "Backup ceiling = compress ceiling; restore ceiling = min(decompress ceiling, disk write)."
+  echo "CPU s = user + system CPU seconds of the run (all processes of a pipeline): a run whose CPU"
+  echo "seconds are well below seconds × cores waited on the disk (or on other work on the machine)."
   echo
   echo "## Results"
   echo
-  echo "| dataset | operation | tool | concurrency | seconds | MB/s | vs baseline | of ceiling | stored / raw | peak RSS MiB | note |"
-  echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| dataset | operation | tool | concurrency | seconds | MB/s | vs baseline | of ceiling | stored / raw | CPU s | peak RSS MiB | note |"
+  echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   awk -F'\t' -v OFS=' | ' -v cores="$CORES" -v dw="$DISK_WRITE" \
     -v zc="$(for ds in $SETS; do printf '%s=%s,' "$ds" "${ZC[$ds]}"; done)" \
     -v zd="$(for ds in $SETS; do printf '%s=%s,' "$ds" "${ZD[$ds]}"; done)" '
@@ -289,7 +294,7 @@ done
       ds = $1; op = $2; tool = $3; conc = $4; size = $5; secs = $6; rss = $7; rc = $8; extra = $9
       mbs = (rc == 0 && secs > 0) ? size / secs / 1e6 : 0
       n++; D[n] = ds; O[n] = op; T[n] = tool; C[n] = conc; M[n] = mbs; S[n] = secs; R[n] = rss
-      X[n] = extra; RC[n] = rc; Z[n] = size
+      X[n] = extra; RC[n] = rc; Z[n] = size; CPU[n] = $10
       if (tool ~ /^tar/) base[ds, "backup"] = mbs
       if (tool ~ /^zstd -d/) base[ds, "restore"] = mbs
     }
@@ -308,7 +313,7 @@ done
         if (RC[i] != 0) note = "FAILED (exit " RC[i] ")"
         np = split(T[i], parts, "|"); tool = parts[1]   # escape | for markdown, in any awk
         for (k = 2; k <= np; k++) tool = tool "\\|" parts[k]
-        print "| " D[i], O[i], tool, C[i], sprintf("%.2f", S[i]), (M[i] > 0 ? sprintf("%.0f", M[i]) : "-"), vs, frac, stored, sprintf("%.0f", R[i] / 1024), note " |"
+        print "| " D[i], O[i], tool, C[i], sprintf("%.2f", S[i]), (M[i] > 0 ? sprintf("%.0f", M[i]) : "-"), vs, frac, stored, CPU[i], sprintf("%.0f", R[i] / 1024), note " |"
       }
     }' "$RAW"
   echo
