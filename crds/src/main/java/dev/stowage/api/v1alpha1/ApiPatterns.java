@@ -1,8 +1,14 @@
 package dev.stowage.api.v1alpha1;
 
-/** Regular expressions shared by the OpenAPI schema of both kinds (RE2 syntax, as the API server uses). */
+/**
+ * Regular expressions shared by the OpenAPI schema of both kinds (RE2 syntax, as the API server
+ * uses).
+ */
 public final class ApiPatterns {
-  /** A DNS-1123 subdomain: the names of PVCs, StatefulSets, Secrets, ConfigMaps and Stowage resources. */
+  /**
+   * A DNS-1123 subdomain: the names of PVCs, StatefulSets, Secrets, ConfigMaps and Stowage
+   * resources.
+   */
   public static final String DNS_SUBDOMAIN =
       "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
@@ -16,7 +22,9 @@ public final class ApiPatterns {
   public static final String RELATIVE_PATH =
       "^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$";
 
-  /** A backup name as the engine writes it (yyyy-MM-dd.HHmmss.host), or any name of safe characters. */
+  /**
+   * A backup name as the engine writes it (yyyy-MM-dd.HHmmss.host), or any name of safe characters.
+   */
   public static final String BACKUP_NAME = "^[A-Za-z0-9_-][A-Za-z0-9._-]*$";
 
   /** A size the engine accepts: bytes, or a whole number with a binary suffix. */
@@ -26,8 +34,9 @@ public final class ApiPatterns {
   public static final String RELATIVE_PATH_RULE = "self.matches('" + RELATIVE_PATH + "')";
 
   /** What a person reads when a path is refused. */
-  public static final String RELATIVE_PATH_MESSAGE = "must be a relative path inside the volume, such as"
-      + " mysql/data: no leading /, and no segment that starts with a dot (so no . or ..)";
+  public static final String RELATIVE_PATH_MESSAGE =
+      "must be a relative path inside the volume, such as"
+          + " mysql/data: no leading /, and no segment that starts with a dot (so no . or ..)";
 
   private ApiPatterns() {}
 }

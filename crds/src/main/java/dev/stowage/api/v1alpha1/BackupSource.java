@@ -13,8 +13,9 @@ public class BackupSource {
   @Required
   @Size(max = 253)
   @Pattern(ApiPatterns.DNS_SUBDOMAIN)
-  @JsonPropertyDescription("Name of the PersistentVolumeClaim, in the MysqlBackup's namespace, that"
-      + " holds the MySQL data directory.")
+  @JsonPropertyDescription(
+      "Name of the PersistentVolumeClaim, in the MysqlBackup's namespace, that"
+          + " holds the MySQL data directory.")
   private String persistentVolumeClaim;
 
   @Size(max = 1024)
@@ -22,12 +23,14 @@ public class BackupSource {
       value = ApiPatterns.RELATIVE_PATH_RULE,
       message = ApiPatterns.RELATIVE_PATH_MESSAGE,
       reason = "FieldValueInvalid")
-  @JsonPropertyDescription("Directory inside the volume that is the MySQL data directory, relative to"
-      + " the volume's root (for example mysql). Unset: the volume's root.")
+  @JsonPropertyDescription(
+      "Directory inside the volume that is the MySQL data directory, relative to"
+          + " the volume's root (for example mysql). Unset: the volume's root.")
   private String subPath;
 
-  @JsonPropertyDescription("How to stop the MySQL server that uses the volume while it is copied. Unset:"
-      + " the backup waits, with a Blocked condition, while a running pod mounts the volume.")
+  @JsonPropertyDescription(
+      "How to stop the MySQL server that uses the volume while it is copied. Unset:"
+          + " the backup waits, with a Blocked condition, while a running pod mounts the volume.")
   private Quiesce quiesce;
 
   public String getPersistentVolumeClaim() {

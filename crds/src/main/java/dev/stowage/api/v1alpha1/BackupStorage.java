@@ -14,8 +14,8 @@ public class BackupStorage {
   @JsonPropertyDescription("An S3 bucket, on AWS or any S3-compatible store.")
   private S3Storage s3;
 
-  @JsonPropertyDescription("A PersistentVolumeClaim, in the resource's namespace, mounted by the engine"
-      + " Job.")
+  @JsonPropertyDescription(
+      "A PersistentVolumeClaim, in the resource's namespace, mounted by the engine" + " Job.")
   private VolumeStorage persistentVolumeClaim;
 
   public S3Storage getS3() {

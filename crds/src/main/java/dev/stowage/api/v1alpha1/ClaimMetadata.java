@@ -13,8 +13,9 @@ public class ClaimMetadata {
   @Required
   @Size(max = 253)
   @Pattern(ApiPatterns.DNS_SUBDOMAIN)
-  @JsonPropertyDescription("Name of the claim, in this namespace. A claim of that name that already"
-      + " exists is used only if the operator created it for this restore.")
+  @JsonPropertyDescription(
+      "Name of the claim, in this namespace. A claim of that name that already"
+          + " exists is used only if the operator created it for this restore.")
   private String name;
 
   @Size(max = 64)

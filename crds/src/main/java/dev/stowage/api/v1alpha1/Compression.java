@@ -7,8 +7,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** The codec and level of stored objects. */
 @ValidationRule(
-    value = "!has(self.level) || (self.engine == 'zstd' && self.level >= 1 && self.level <= 22)"
-        + " || (self.engine == 'gzip' && self.level >= 1 && self.level <= 9)",
+    value =
+        "!has(self.level) || (self.engine == 'zstd' && self.level >= 1 && self.level <= 22)"
+            + " || (self.engine == 'gzip' && self.level >= 1 && self.level <= 9)",
     message = "compression.level must be 1..22 for zstd, 1..9 for gzip, and unset for none",
     reason = "FieldValueInvalid")
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -17,8 +18,9 @@ public class Compression {
   @JsonPropertyDescription("zstd (default), gzip (readable by Vitess as pgzip) or none.")
   private CompressionEngine engine;
 
-  @JsonPropertyDescription("Compression level: 1..22 for zstd, 1..9 for gzip; unset for none. Unset: 1,"
-      + " the fastest, which keeps up with fast disks.")
+  @JsonPropertyDescription(
+      "Compression level: 1..22 for zstd, 1..9 for gzip; unset for none. Unset: 1,"
+          + " the fastest, which keeps up with fast disks.")
   private Integer level;
 
   public CompressionEngine getEngine() {

@@ -14,8 +14,8 @@ public class Condition {
   @Required
   @Size(max = 316)
   @Pattern("^[A-Za-z][A-Za-z0-9]*$")
-  @JsonPropertyDescription("Type of the condition, in CamelCase (for example Ready, Blocked or"
-      + " Quiesced).")
+  @JsonPropertyDescription(
+      "Type of the condition, in CamelCase (for example Ready, Blocked or" + " Quiesced).")
   private String type;
 
   @Required
@@ -24,16 +24,17 @@ public class Condition {
 
   @Size(max = 1024)
   @Pattern("^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$")
-  @JsonPropertyDescription("Why the condition last changed, as one CamelCase word for programs (for"
-      + " example WaitingForPod).")
+  @JsonPropertyDescription(
+      "Why the condition last changed, as one CamelCase word for programs (for"
+          + " example WaitingForPod).")
   private String reason;
 
   @Size(max = 32768)
   @JsonPropertyDescription("What happened and what a person can do about it.")
   private String message;
 
-  @JsonPropertyDescription("When the status last changed (RFC 3339); kept when only the reason or"
-      + " message changed.")
+  @JsonPropertyDescription(
+      "When the status last changed (RFC 3339); kept when only the reason or" + " message changed.")
   private String lastTransitionTime;
 
   @Min(0)

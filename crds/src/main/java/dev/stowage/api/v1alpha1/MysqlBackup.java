@@ -20,13 +20,25 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("mysqlbackups")
 @ShortNames("mbk")
 @Categories("stowage")
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING,
+@AdditionalPrinterColumn(
+    name = "Phase",
+    jsonPath = ".status.phase",
+    type = Type.STRING,
     getDescription = "Pending, Running, Succeeded or Failed")
-@AdditionalPrinterColumn(name = "Source", jsonPath = ".spec.source.persistentVolumeClaim",
-    type = Type.STRING, getDescription = "The PersistentVolumeClaim backed up")
-@AdditionalPrinterColumn(name = "Size", jsonPath = ".status.bytesStored", type = Type.INTEGER,
+@AdditionalPrinterColumn(
+    name = "Source",
+    jsonPath = ".spec.source.persistentVolumeClaim",
+    type = Type.STRING,
+    getDescription = "The PersistentVolumeClaim backed up")
+@AdditionalPrinterColumn(
+    name = "Size",
+    jsonPath = ".status.bytesStored",
+    type = Type.INTEGER,
     getDescription = "Bytes stored (after compression)")
-@AdditionalPrinterColumn(name = "Duration", jsonPath = ".status.durationSeconds", type = Type.NUMBER,
+@AdditionalPrinterColumn(
+    name = "Duration",
+    jsonPath = ".status.durationSeconds",
+    type = Type.NUMBER,
     getDescription = "Seconds the engine ran")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 public class MysqlBackup extends CustomResource<MysqlBackupSpec, MysqlBackupStatus>
@@ -37,13 +49,15 @@ public class MysqlBackup extends CustomResource<MysqlBackupSpec, MysqlBackupStat
   // Overridden only to carry the descriptions that kubectl explain shows for spec and status.
   @Override
   @Required
-  @JsonPropertyDescription("What to back up, where to and how. Immutable: create a new MysqlBackup for another backup.")
+  @JsonPropertyDescription(
+      "What to back up, where to and how. Immutable: create a new MysqlBackup for another backup.")
   public MysqlBackupSpec getSpec() {
     return super.getSpec();
   }
 
   @Override
-  @JsonPropertyDescription("What the operator observed: phase, conditions and the result of the backup.")
+  @JsonPropertyDescription(
+      "What the operator observed: phase, conditions and the result of the backup.")
   public MysqlBackupStatus getStatus() {
     return super.getStatus();
   }

@@ -11,21 +11,25 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** What to back up, where to, and how: fixed when the MysqlBackup is created. */
 @ValidationRule(
     value = "self == oldSelf",
-    message = "spec is immutable: a MysqlBackup records one backup; create a new MysqlBackup instead",
+    message =
+        "spec is immutable: a MysqlBackup records one backup; create a new MysqlBackup instead",
     reason = "FieldValueForbidden")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MysqlBackupSpec {
   @Required
-  @JsonPropertyDescription("The volume that holds the MySQL data directory, and how to stop the server"
-      + " that uses it for the duration of the backup.")
+  @JsonPropertyDescription(
+      "The volume that holds the MySQL data directory, and how to stop the server"
+          + " that uses it for the duration of the backup.")
   private BackupSource source;
 
   @Required
-  @JsonPropertyDescription("Where the backup is stored: exactly one of s3 or persistentVolumeClaim.")
+  @JsonPropertyDescription(
+      "Where the backup is stored: exactly one of s3 or persistentVolumeClaim.")
   private BackupStorage storage;
 
-  @JsonPropertyDescription("How large files are split into chunks that are compressed and stored in"
-      + " parallel. Unset: files over 64Mi are split into 64Mi chunks.")
+  @JsonPropertyDescription(
+      "How large files are split into chunks that are compressed and stored in"
+          + " parallel. Unset: files over 64Mi are split into 64Mi chunks.")
   private Chunking chunking;
 
   @JsonPropertyDescription("How stored objects are compressed. Unset: zstd at level 1.")
@@ -33,28 +37,32 @@ public class MysqlBackupSpec {
 
   @Min(1)
   @Max(64)
-  @JsonPropertyDescription("Files and chunks read, compressed and stored in parallel (1 to 64). Unset:"
-      + " the number of cores of the Job's container, at least 2, and at least 4 for S3.")
+  @JsonPropertyDescription(
+      "Files and chunks read, compressed and stored in parallel (1 to 64). Unset:"
+          + " the number of cores of the Job's container, at least 2, and at least 4 for S3.")
   private Integer concurrency;
 
   @Default("Retain")
-  @JsonPropertyDescription("What happens to the stored backup when this MysqlBackup is deleted: Retain"
-      + " keeps it (default); Delete removes it with an engine Job before the resource goes away.")
+  @JsonPropertyDescription(
+      "What happens to the stored backup when this MysqlBackup is deleted: Retain keeps it"
+          + " (default); Delete removes it with an engine Job before the resource goes away.")
   private DeletionPolicy deletionPolicy;
 
   @Min(0)
   @Max(10)
-  @JsonPropertyDescription("How many times the Job retries a failed engine pod before the backup fails"
-      + " (the Job's backoffLimit, 0 to 10). Unset: the operator's default.")
+  @JsonPropertyDescription(
+      "How many times the Job retries a failed engine pod before the backup fails"
+          + " (the Job's backoffLimit, 0 to 10). Unset: the operator's default.")
   private Integer backoffLimit;
 
   @Min(1)
-  @JsonPropertyDescription("Seconds the Job may run, retries included, before it is stopped and the"
-      + " backup fails (the Job's activeDeadlineSeconds). Unset: no limit.")
+  @JsonPropertyDescription(
+      "Seconds the Job may run, retries included, before it is stopped and the"
+          + " backup fails (the Job's activeDeadlineSeconds). Unset: no limit.")
   private Long activeDeadlineSeconds;
 
-  @JsonPropertyDescription("Settings of the engine Job's pod: image, resources, scheduling and security"
-      + " context.")
+  @JsonPropertyDescription(
+      "Settings of the engine Job's pod: image, resources, scheduling and security" + " context.")
   private PodSettings pod;
 
   public BackupSource getSource() {

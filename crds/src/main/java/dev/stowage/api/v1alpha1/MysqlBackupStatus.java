@@ -6,7 +6,9 @@ import io.fabric8.generator.annotation.Min;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What the operator observed of a MysqlBackup; the phase is derived, the quiesce record remembered. */
+/**
+ * What the operator observed of a MysqlBackup; the phase is derived, the quiesce record remembered.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MysqlBackupStatus {
   @JsonPropertyDescription("Pending, Running, Succeeded or Failed, derived from the engine Job.")
@@ -19,20 +21,24 @@ public class MysqlBackupStatus {
   @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("The storage location the backup was written to, as the engine's storage URL (for"
-      + " example s3://bucket/prefix or file:///backups), without credentials.")
+  @JsonPropertyDescription(
+      "The storage location the backup was written to, as the engine's storage URL (for"
+          + " example s3://bucket/prefix or file:///backups), without credentials.")
   private String location;
 
-  @JsonPropertyDescription("Directory of the source's backups inside the storage location (the engine's"
-      + " --directory, for example namespace/pvc).")
+  @JsonPropertyDescription(
+      "Directory of the source's backups inside the storage location (the engine's"
+          + " --directory, for example namespace/pvc).")
   private String directory;
 
-  @JsonPropertyDescription("Name of the backup inside the directory (yyyy-MM-dd.HHmmss.host, as Vitess"
-      + " names them). A MysqlRestore finds it through this MysqlBackup, or through location, directory"
-      + " and this name once the MysqlBackup is gone.")
+  @JsonPropertyDescription(
+      "Name of the backup inside the directory (yyyy-MM-dd.HHmmss.host, as Vitess names them). A"
+          + " MysqlRestore finds it through this MysqlBackup, or through location, directory and"
+          + " this name once the MysqlBackup is gone.")
   private String backupName;
 
-  @JsonPropertyDescription("The StatefulSet scaled down for the backup and its original replica count.")
+  @JsonPropertyDescription(
+      "The StatefulSet scaled down for the backup and its original replica count.")
   private QuiesceStatus quiesce;
 
   @JsonPropertyDescription("When the engine Job started (RFC 3339).")
@@ -64,8 +70,9 @@ public class MysqlBackupStatus {
   @JsonPropertyDescription("Version of the engine that ran.")
   private String engineVersion;
 
-  @JsonPropertyDescription("What happened, in words a person can act on; on failure the engine's error"
-      + " and exit code.")
+  @JsonPropertyDescription(
+      "What happened, in words a person can act on; on failure the engine's error"
+          + " and exit code.")
   private String message;
 
   public Phase getPhase() {

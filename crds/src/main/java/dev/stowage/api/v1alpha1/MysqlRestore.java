@@ -13,20 +13,35 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
 
-/** One restore of a backup into a PersistentVolumeClaim, run once as an engine Job; its spec cannot change. */
+/**
+ * One restore of a backup into a PersistentVolumeClaim, run once as an engine Job; its spec cannot
+ * change.
+ */
 @Group(MysqlBackup.GROUP)
 @Version(MysqlBackup.VERSION)
 @Singular("mysqlrestore")
 @Plural("mysqlrestores")
 @ShortNames("mrs")
 @Categories("stowage")
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING,
+@AdditionalPrinterColumn(
+    name = "Phase",
+    jsonPath = ".status.phase",
+    type = Type.STRING,
     getDescription = "Pending, Running, Succeeded or Failed")
-@AdditionalPrinterColumn(name = "Source", jsonPath = ".status.backupName", type = Type.STRING,
+@AdditionalPrinterColumn(
+    name = "Source",
+    jsonPath = ".status.backupName",
+    type = Type.STRING,
     getDescription = "The backup restored")
-@AdditionalPrinterColumn(name = "Size", jsonPath = ".status.bytesWritten", type = Type.INTEGER,
+@AdditionalPrinterColumn(
+    name = "Size",
+    jsonPath = ".status.bytesWritten",
+    type = Type.INTEGER,
     getDescription = "Bytes written to the target volume")
-@AdditionalPrinterColumn(name = "Duration", jsonPath = ".status.durationSeconds", type = Type.NUMBER,
+@AdditionalPrinterColumn(
+    name = "Duration",
+    jsonPath = ".status.durationSeconds",
+    type = Type.NUMBER,
     getDescription = "Seconds the engine ran")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 public class MysqlRestore extends CustomResource<MysqlRestoreSpec, MysqlRestoreStatus>
@@ -34,13 +49,16 @@ public class MysqlRestore extends CustomResource<MysqlRestoreSpec, MysqlRestoreS
   // Overridden only to carry the descriptions that kubectl explain shows for spec and status.
   @Override
   @Required
-  @JsonPropertyDescription("Which backup to restore, into which volume and how. Immutable: create a new MysqlRestore for another restore.")
+  @JsonPropertyDescription(
+      "Which backup to restore, into which volume and how. Immutable: create a new MysqlRestore for"
+          + " another restore.")
   public MysqlRestoreSpec getSpec() {
     return super.getSpec();
   }
 
   @Override
-  @JsonPropertyDescription("What the operator observed: phase, conditions and the result of the restore.")
+  @JsonPropertyDescription(
+      "What the operator observed: phase, conditions and the result of the restore.")
   public MysqlRestoreStatus getStatus() {
     return super.getStatus();
   }

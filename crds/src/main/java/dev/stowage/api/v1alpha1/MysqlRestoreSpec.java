@@ -11,52 +11,61 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** Which backup to restore, into which volume, and how: fixed when the MysqlRestore is created. */
 @ValidationRule(
     value = "self == oldSelf",
-    message = "spec is immutable: a MysqlRestore records one restore; create a new MysqlRestore instead",
+    message =
+        "spec is immutable: a MysqlRestore records one restore; create a new MysqlRestore instead",
     reason = "FieldValueForbidden")
 @ValidationRule(
     value = "has(self.backup) != has(self.source)",
-    message = "set exactly one restore source: backup (a MysqlBackup) or source (storage, directory and"
-        + " backupName)",
+    message =
+        "set exactly one restore source: backup (a MysqlBackup) or source (storage, directory and"
+            + " backupName)",
     reason = "FieldValueInvalid")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MysqlRestoreSpec {
-  @JsonPropertyDescription("The MysqlBackup, in this namespace, whose backup is restored. Its backup must"
-      + " have Succeeded. Exactly one of backup or source.")
+  @JsonPropertyDescription(
+      "The MysqlBackup, in this namespace, whose backup is restored. Its backup must"
+          + " have Succeeded. Exactly one of backup or source.")
   private BackupReference backup;
 
-  @JsonPropertyDescription("Where the backup is stored, for a backup whose MysqlBackup is gone or lives"
-      + " in another cluster. Exactly one of backup or source.")
+  @JsonPropertyDescription(
+      "Where the backup is stored, for a backup whose MysqlBackup is gone or lives"
+          + " in another cluster. Exactly one of backup or source.")
   private RestoreSource source;
 
   @Required
-  @JsonPropertyDescription("The volume restored into: an existing PersistentVolumeClaim or one created"
-      + " from a template.")
+  @JsonPropertyDescription(
+      "The volume restored into: an existing PersistentVolumeClaim or one created"
+          + " from a template.")
   private RestoreTarget target;
 
   @Default("false")
-  @JsonPropertyDescription("Replace whatever the target volume holds. When false (default) a target"
-      + " that is not empty (lost+found aside) fails the restore and nothing is written.")
+  @JsonPropertyDescription(
+      "Replace whatever the target volume holds. When false (default) a target"
+          + " that is not empty (lost+found aside) fails the restore and nothing is written.")
   private Boolean overwrite;
 
   @Min(1)
   @Max(64)
-  @JsonPropertyDescription("Objects downloaded, decompressed and written in parallel (1 to 64). Unset:"
-      + " the number of cores of the Job's container, at least 4.")
+  @JsonPropertyDescription(
+      "Objects downloaded, decompressed and written in parallel (1 to 64). Unset:"
+          + " the number of cores of the Job's container, at least 4.")
   private Integer concurrency;
 
   @Min(0)
   @Max(10)
-  @JsonPropertyDescription("How many times the Job retries a failed engine pod before the restore"
-      + " fails (the Job's backoffLimit, 0 to 10). Unset: the operator's default.")
+  @JsonPropertyDescription(
+      "How many times the Job retries a failed engine pod before the restore"
+          + " fails (the Job's backoffLimit, 0 to 10). Unset: the operator's default.")
   private Integer backoffLimit;
 
   @Min(1)
-  @JsonPropertyDescription("Seconds the Job may run, retries included, before it is stopped and the"
-      + " restore fails (the Job's activeDeadlineSeconds). Unset: no limit.")
+  @JsonPropertyDescription(
+      "Seconds the Job may run, retries included, before it is stopped and the"
+          + " restore fails (the Job's activeDeadlineSeconds). Unset: no limit.")
   private Long activeDeadlineSeconds;
 
-  @JsonPropertyDescription("Settings of the engine Job's pod: image, resources, scheduling and security"
-      + " context.")
+  @JsonPropertyDescription(
+      "Settings of the engine Job's pod: image, resources, scheduling and security" + " context.")
   private PodSettings pod;
 
   public BackupReference getBackup() {

@@ -19,19 +19,22 @@ public class MysqlRestoreStatus {
   @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("The storage location the backup was read from, as the engine's storage URL (for"
-      + " example s3://bucket/prefix or file:///backups), without credentials.")
+  @JsonPropertyDescription(
+      "The storage location the backup was read from, as the engine's storage URL (for"
+          + " example s3://bucket/prefix or file:///backups), without credentials.")
   private String location;
 
-  @JsonPropertyDescription("Directory of the source's backups inside the storage location (the engine's"
-      + " --directory, for example namespace/pvc).")
+  @JsonPropertyDescription(
+      "Directory of the source's backups inside the storage location (the engine's"
+          + " --directory, for example namespace/pvc).")
   private String directory;
 
   @JsonPropertyDescription("Name of the backup restored (resolved from spec.backup, or latest).")
   private String backupName;
 
-  @JsonPropertyDescription("The PersistentVolumeClaim restored into (created from the template if"
-      + " spec.target.volumeClaimTemplate is set).")
+  @JsonPropertyDescription(
+      "The PersistentVolumeClaim restored into (created from the template if"
+          + " spec.target.volumeClaimTemplate is set).")
   private String targetPersistentVolumeClaim;
 
   @JsonPropertyDescription("When the engine Job started (RFC 3339).")
@@ -63,8 +66,9 @@ public class MysqlRestoreStatus {
   @JsonPropertyDescription("Version of the engine that ran.")
   private String engineVersion;
 
-  @JsonPropertyDescription("What happened, in words a person can act on; on failure the engine's error"
-      + " and exit code.")
+  @JsonPropertyDescription(
+      "What happened, in words a person can act on; on failure the engine's error"
+          + " and exit code.")
   private String message;
 
   public Phase getPhase() {

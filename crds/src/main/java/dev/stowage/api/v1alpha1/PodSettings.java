@@ -14,33 +14,39 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PodSettings {
   @Size(min = 1, max = 1024)
-  @JsonPropertyDescription("Engine container image. Unset: the image the operator was installed with.")
+  @JsonPropertyDescription(
+      "Engine container image. Unset: the image the operator was installed with.")
   private String image;
 
-  @JsonPropertyDescription("When the kubelet pulls the image: Always, IfNotPresent or Never. Unset: the"
-      + " Kubernetes default for the image's tag.")
+  @JsonPropertyDescription(
+      "When the kubelet pulls the image: Always, IfNotPresent or Never. Unset: the"
+          + " Kubernetes default for the image's tag.")
   private PullPolicy imagePullPolicy;
 
-  @JsonPropertyDescription("CPU and memory of the engine container. Memory use is bounded by concurrency"
-      + " times the chunk buffers, never by the size of the database.")
+  @JsonPropertyDescription(
+      "CPU and memory of the engine container. Memory use is bounded by concurrency"
+          + " times the chunk buffers, never by the size of the database.")
   private ResourceRequirements resources;
 
   @Size(max = 64)
-  @JsonPropertyDescription("Node labels the pod must match. The pod also has to run where the volumes"
-      + " can be mounted.")
+  @JsonPropertyDescription(
+      "Node labels the pod must match. The pod also has to run where the volumes"
+          + " can be mounted.")
   private Map<String, String> nodeSelector;
 
   @Size(max = 64)
   @JsonPropertyDescription("Tolerations of the pod, for nodes with taints.")
   private List<Toleration> tolerations;
 
-  @JsonPropertyDescription("Pod security context. Set runAsUser, runAsGroup and fsGroup to the MySQL"
-      + " user's ids so that restored files keep their owner. Unset: the operator's default, the ids of"
-      + " the MySQL user.")
+  @JsonPropertyDescription(
+      "Pod security context. Set runAsUser, runAsGroup and fsGroup to the MySQL user's ids so that"
+          + " restored files keep their owner. Unset: the operator's default, the ids of the MySQL"
+          + " user.")
   private PodSecurityContext securityContext;
 
-  @JsonPropertyDescription("Security context of the engine container (for example a read-only root file"
-      + " system or dropped capabilities).")
+  @JsonPropertyDescription(
+      "Security context of the engine container (for example a read-only root file"
+          + " system or dropped capabilities).")
   private SecurityContext containerSecurityContext;
 
   public String getImage() {

@@ -12,9 +12,10 @@ public class Quiesce {
   @Required
   @Size(max = 253)
   @Pattern(ApiPatterns.DNS_SUBDOMAIN)
-  @JsonPropertyDescription("Name of the StatefulSet, in the MysqlBackup's namespace, whose pod mounts"
-      + " the volume. The operator scales it down just far enough to stop that pod, runs the backup and"
-      + " scales it back to the replica count it had, which it records in status.quiesce first.")
+  @JsonPropertyDescription(
+      "Name of the StatefulSet, in the MysqlBackup's namespace, whose pod mounts the volume. The"
+          + " operator scales it down just far enough to stop that pod, runs the backup and scales"
+          + " it back to the replica count it had, which it records in status.quiesce first.")
   private String statefulSet;
 
   public String getStatefulSet() {

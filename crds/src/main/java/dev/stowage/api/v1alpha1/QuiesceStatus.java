@@ -11,15 +11,17 @@ public class QuiesceStatus {
   private String statefulSet;
 
   @Min(0)
-  @JsonPropertyDescription("Its spec.replicas before the operator scaled it down, recorded before the"
-      + " scale-down and restored when the backup ends.")
+  @JsonPropertyDescription(
+      "Its spec.replicas before the operator scaled it down, recorded before the"
+          + " scale-down and restored when the backup ends.")
   private Integer originalReplicas;
 
   @JsonPropertyDescription("When the StatefulSet was scaled down (RFC 3339).")
   private String scaledDownTime;
 
-  @JsonPropertyDescription("When the original replica count was restored (RFC 3339); unset while the"
-      + " StatefulSet is still scaled down.")
+  @JsonPropertyDescription(
+      "When the original replica count was restored (RFC 3339); unset while the"
+          + " StatefulSet is still scaled down.")
   private String restoredTime;
 
   public String getStatefulSet() {

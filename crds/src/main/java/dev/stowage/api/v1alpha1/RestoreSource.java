@@ -11,7 +11,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RestoreSource {
   @Required
-  @JsonPropertyDescription("Where the backup is stored: exactly one of s3 or persistentVolumeClaim.")
+  @JsonPropertyDescription(
+      "Where the backup is stored: exactly one of s3 or persistentVolumeClaim.")
   private BackupStorage storage;
 
   @Required
@@ -20,15 +21,17 @@ public class RestoreSource {
       value = ApiPatterns.RELATIVE_PATH_RULE,
       message = ApiPatterns.RELATIVE_PATH_MESSAGE,
       reason = "FieldValueInvalid")
-  @JsonPropertyDescription("Directory of the source's backups inside the storage (status.directory of"
-      + " the MysqlBackup that wrote it, for example namespace/pvc).")
+  @JsonPropertyDescription(
+      "Directory of the source's backups inside the storage (status.directory of"
+          + " the MysqlBackup that wrote it, for example namespace/pvc).")
   private String directory;
 
   @Required
   @Size(max = 253)
   @Pattern(ApiPatterns.BACKUP_NAME)
-  @JsonPropertyDescription("Name of the backup inside the directory (status.backupName of the MysqlBackup"
-      + " that wrote it), or latest for the newest complete backup there.")
+  @JsonPropertyDescription(
+      "Name of the backup inside the directory (status.backupName of the MysqlBackup"
+          + " that wrote it), or latest for the newest complete backup there.")
   private String backupName;
 
   public BackupStorage getStorage() {

@@ -30,8 +30,8 @@ public class S3CredentialsSecretRef {
 
   @Size(max = 253)
   @Pattern(ApiPatterns.CONFIG_KEY)
-  @JsonPropertyDescription("Key of a session token in the Secret, for temporary credentials. Unset:"
-      + " none.")
+  @JsonPropertyDescription(
+      "Key of a session token in the Secret, for temporary credentials. Unset:" + " none.")
   private String sessionTokenKey;
 
   public String getName() {

@@ -17,34 +17,40 @@ public class S3Storage {
 
   @Size(max = 512)
   @Pattern("^[A-Za-z0-9!_.*'()/-]*$")
-  @JsonPropertyDescription("Key prefix under which backups are stored (for example mysql/prod). Unset:"
-      + " the bucket's root.")
+  @JsonPropertyDescription(
+      "Key prefix under which backups are stored (for example mysql/prod). Unset:"
+          + " the bucket's root.")
   private String prefix;
 
   @Size(max = 2048)
   @Pattern("^https?://[^\\s?#]+$")
-  @JsonPropertyDescription("URL of an S3-compatible endpoint (for example https://minio.storage:9000)."
-      + " Unset: AWS S3 for the region.")
+  @JsonPropertyDescription(
+      "URL of an S3-compatible endpoint (for example https://minio.storage:9000)."
+          + " Unset: AWS S3 for the region.")
   private String endpoint;
 
   @Size(max = 64)
   @Pattern("^[A-Za-z0-9_-]+$")
-  @JsonPropertyDescription("Region of the bucket (for example eu-west-1). Unset: from the"
-      + " environment of the engine's pod, or us-east-1.")
+  @JsonPropertyDescription(
+      "Region of the bucket (for example eu-west-1). Unset: from the"
+          + " environment of the engine's pod, or us-east-1.")
   private String region;
 
-  @JsonPropertyDescription("Address the bucket in the URL path (https://endpoint/bucket) instead of the"
-      + " host name, as most S3-compatible stores need. Unset: true when an endpoint is set, false"
-      + " otherwise.")
+  @JsonPropertyDescription(
+      "Address the bucket in the URL path (https://endpoint/bucket) instead of the host name, as"
+          + " most S3-compatible stores need. Unset: true when an endpoint is set, false"
+          + " otherwise.")
   private Boolean pathStyle;
 
-  @JsonPropertyDescription("Secret holding the access key. Its keys reach the engine container as"
-      + " environment variables, never as arguments. Unset: the SDK's default credentials (for example"
-      + " a web identity of the Job's service account).")
+  @JsonPropertyDescription(
+      "Secret holding the access key. Its keys reach the engine container as environment variables,"
+          + " never as arguments. Unset: the SDK's default credentials (for example a web identity"
+          + " of the Job's service account).")
   private S3CredentialsSecretRef credentialsSecretRef;
 
-  @JsonPropertyDescription("A ConfigMap or Secret key holding PEM certificates to trust for the"
-      + " endpoint, for stores with a private certificate authority.")
+  @JsonPropertyDescription(
+      "A ConfigMap or Secret key holding PEM certificates to trust for the"
+          + " endpoint, for stores with a private certificate authority.")
   private CaBundleRef caBundleRef;
 
   public String getBucket() {

@@ -13,8 +13,9 @@ public class VolumeClaimTemplate {
   private ClaimMetadata metadata;
 
   @Required
-  @JsonPropertyDescription("Spec of the claim (storageClassName, accessModes, resources.requests.storage"
-      + " large enough for the restored data directory).")
+  @JsonPropertyDescription(
+      "Spec of the claim (storageClassName, accessModes, resources.requests.storage"
+          + " large enough for the restored data directory).")
   private PersistentVolumeClaimSpec spec;
 
   public ClaimMetadata getMetadata() {

@@ -13,8 +13,8 @@ public class VolumeStorage {
   @Required
   @Size(max = 253)
   @Pattern(ApiPatterns.DNS_SUBDOMAIN)
-  @JsonPropertyDescription("Name of the PersistentVolumeClaim, in the resource's namespace, that holds"
-      + " backups.")
+  @JsonPropertyDescription(
+      "Name of the PersistentVolumeClaim, in the resource's namespace, that holds" + " backups.")
   private String claimName;
 
   @Size(max = 1024)
@@ -22,8 +22,9 @@ public class VolumeStorage {
       value = ApiPatterns.RELATIVE_PATH_RULE,
       message = ApiPatterns.RELATIVE_PATH_MESSAGE,
       reason = "FieldValueInvalid")
-  @JsonPropertyDescription("Directory inside the volume under which backups are stored, relative to its"
-      + " root (for example backups/mysql). It must exist. Unset: the volume's root.")
+  @JsonPropertyDescription(
+      "Directory inside the volume under which backups are stored, relative to its"
+          + " root (for example backups/mysql). It must exist. Unset: the volume's root.")
   private String path;
 
   public String getClaimName() {

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
  * under deploy/crds, which is what users and the operator's kustomize base install.
  */
 class CrdDriftTest {
-  static final String HOW_TO_UPDATE = "Regenerate the committed copies with `make crds` (that is:"
-      + " mvn -B -ntp -f crds/pom.xml -Pupdate-crds process-classes) and commit deploy/crds.";
+  static final String HOW_TO_UPDATE =
+      "Regenerate the committed copies with `make crds` (that is:"
+          + " mvn -B -ntp -f crds/pom.xml -Pupdate-crds process-classes) and commit deploy/crds.";
 
   @Test
   void committedCrdsMatchTheGeneratedOnes() throws IOException {
@@ -23,7 +24,9 @@ class CrdDriftTest {
     Path committed = CrdFiles.committedDir();
 
     assertThat(names(generated))
-        .as("CRDs generated into %s versus those committed in %s. %s", generated, committed, HOW_TO_UPDATE)
+        .as(
+            "CRDs generated into %s versus those committed in %s. %s",
+            generated, committed, HOW_TO_UPDATE)
         .containsExactlyInAnyOrderElementsOf(names(committed))
         .contains(CrdFiles.BACKUP, CrdFiles.RESTORE);
     for (String name : names(generated)) {
@@ -40,8 +43,13 @@ class CrdDriftTest {
     int n = Math.min(generated.size(), committed.size());
     for (int i = 0; i < n; i++) {
       if (!generated.get(i).equals(committed.get(i))) {
-        return "line " + (i + 1) + ": generated \"" + generated.get(i).strip() + "\" but committed \""
-            + committed.get(i).strip() + "\"";
+        return "line "
+            + (i + 1)
+            + ": generated \""
+            + generated.get(i).strip()
+            + "\" but committed \""
+            + committed.get(i).strip()
+            + "\"";
       }
     }
     if (generated.size() != committed.size()) {
@@ -61,7 +69,11 @@ class CrdDriftTest {
   private static List<String> names(Path dir) throws IOException {
     assertThat(dir).as("%s must exist. %s", dir, HOW_TO_UPDATE).isDirectory();
     try (Stream<Path> files = Files.list(dir)) {
-      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yml")).sorted().toList();
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".yml"))
+          .sorted()
+          .toList();
     }
   }
 }

@@ -32,7 +32,8 @@ class CrdValidationIT {
   private static LocalApiServer server;
   private static KubernetesClient client;
 
-  private static final String BACKUP = """
+  private static final String BACKUP =
+      """
       apiVersion: stowage.dev/v1alpha1
       kind: MysqlBackup
       metadata: {name: nightly}
@@ -52,7 +53,8 @@ class CrdValidationIT {
         concurrency: 8
       """;
 
-  private static final String RESTORE = """
+  private static final String RESTORE =
+      """
       apiVersion: stowage.dev/v1alpha1
       kind: MysqlRestore
       metadata: {name: restore}
@@ -61,15 +63,21 @@ class CrdValidationIT {
         target: {persistentVolumeClaim: data-mysql-restored}
       """;
 
-  private static final Map<String, Object> TEMPLATE = Map.of(
-      "metadata", Map.of("name", "restored"),
-      "spec", Map.of("accessModes", List.of("ReadWriteOnce"),
-          "resources", Map.of("requests", Map.of("storage", "10Gi"))));
+  private static final Map<String, Object> TEMPLATE =
+      Map.of(
+          "metadata", Map.of("name", "restored"),
+          "spec",
+              Map.of(
+                  "accessModes",
+                  List.of("ReadWriteOnce"),
+                  "resources",
+                  Map.of("requests", Map.of("storage", "10Gi"))));
 
-  private static final Map<String, Object> EXPLICIT_SOURCE = Map.of(
-      "storage", Map.of("s3", Map.of("bucket", "backups")),
-      "directory", "prod/data-mysql-0",
-      "backupName", "latest");
+  private static final Map<String, Object> EXPLICIT_SOURCE =
+      Map.of(
+          "storage", Map.of("s3", Map.of("bucket", "backups")),
+          "directory", "prod/data-mysql-0",
+          "backupName", "latest");
 
   @BeforeAll
   static void installCrds() throws Exception {
@@ -80,11 +88,23 @@ class CrdValidationIT {
       CustomResourceDefinition crd =
           YAML.unmarshal(Files.readString(dir.resolve(name)), CustomResourceDefinition.class);
       client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
-      client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
-                  && c.getStatus().getConditions().stream()
-              .anyMatch(k -> k.getType().equals("Established") && k.getStatus().equals("True")),
-              60, TimeUnit.SECONDS);
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(crd.getMetadata().getName())
+          .waitUntilCondition(
+              c ->
+                  c != null
+                      && c.getStatus() != null
+                      && c.getStatus().getConditions() != null
+                      && c.getStatus().getConditions().stream()
+                          .anyMatch(
+                              k ->
+                                  k.getType().equals("Established")
+                                      && k.getStatus().equals("True")),
+              60,
+              TimeUnit.SECONDS);
     }
   }
 
@@ -98,15 +118,41 @@ class CrdValidationIT {
   static Stream<Arguments> validResources() {
     return Stream.of(
         Arguments.of("the example backup", BACKUP, Map.of()),
-        Arguments.of("chunking off with any size", BACKUP, Map.of("spec.chunking", Map.of("threshold", 0, "size", "1Ki"))),
-        Arguments.of("sizes as numbers of bytes", BACKUP, Map.of("spec.chunking", Map.of("threshold", 1L << 30, "size", 4 << 20))),
-        Arguments.of("size only, at the default threshold", BACKUP, Map.of("spec.chunking", Map.of("size", "4Mi"))),
-        Arguments.of("a backup PVC", BACKUP, Map.of("spec.storage", Map.of("persistentVolumeClaim", Map.of("claimName", "backups", "path", "mysql/prod")))),
-        Arguments.of("gzip at 9", BACKUP, Map.of("spec.compression", Map.of("engine", "gzip", "level", 9))),
-        Arguments.of("no compression", BACKUP, Map.of("spec.compression", Map.of("engine", "none"))),
+        Arguments.of(
+            "chunking off with any size",
+            BACKUP,
+            Map.of("spec.chunking", Map.of("threshold", 0, "size", "1Ki"))),
+        Arguments.of(
+            "sizes as numbers of bytes",
+            BACKUP,
+            Map.of("spec.chunking", Map.of("threshold", 1L << 30, "size", 4 << 20))),
+        Arguments.of(
+            "size only, at the default threshold",
+            BACKUP,
+            Map.of("spec.chunking", Map.of("size", "4Mi"))),
+        Arguments.of(
+            "a backup PVC",
+            BACKUP,
+            Map.of(
+                "spec.storage",
+                Map.of(
+                    "persistentVolumeClaim",
+                    Map.of("claimName", "backups", "path", "mysql/prod")))),
+        Arguments.of(
+            "gzip at 9", BACKUP, Map.of("spec.compression", Map.of("engine", "gzip", "level", 9))),
+        Arguments.of(
+            "no compression", BACKUP, Map.of("spec.compression", Map.of("engine", "none"))),
         Arguments.of("the example restore", RESTORE, Map.of()),
-        Arguments.of("an explicit source into a new claim", RESTORE, Map.of("spec.backup", "DELETE",
-            "spec.source", EXPLICIT_SOURCE, "spec.target", Map.of("volumeClaimTemplate", TEMPLATE))));
+        Arguments.of(
+            "an explicit source into a new claim",
+            RESTORE,
+            Map.of(
+                "spec.backup",
+                "DELETE",
+                "spec.source",
+                EXPLICIT_SOURCE,
+                "spec.target",
+                Map.of("volumeClaimTemplate", TEMPLATE))));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -118,61 +164,156 @@ class CrdValidationIT {
 
   static Stream<Arguments> invalidResources() {
     return Stream.of(
-        Arguments.of("chunk size 1Ki", BACKUP, Map.of("spec.chunking.size", "1Ki"),
+        Arguments.of(
+            "chunk size 1Ki",
+            BACKUP,
+            Map.of("spec.chunking.size", "1Ki"),
             "chunking.size is 1Ki but must be at least 4Mi while chunking is on"),
-        Arguments.of("chunk size 3Mi in bytes", BACKUP, Map.of("spec.chunking.size", 3 << 20),
+        Arguments.of(
+            "chunk size 3Mi in bytes",
+            BACKUP,
+            Map.of("spec.chunking.size", 3 << 20),
             "chunking.size is 3145728 but must be at least 4Mi"),
-        Arguments.of("threshold below size", BACKUP, Map.of("spec.chunking", Map.of("threshold", "64Mi", "size", "128Mi")),
-            "chunking.threshold (64Mi) must be at least chunking.size (128Mi), or 0 to turn chunking off"),
-        Arguments.of("size above the default threshold", BACKUP, Map.of("spec.chunking", Map.of("size", "128Mi")),
+        Arguments.of(
+            "threshold below size",
+            BACKUP,
+            Map.of("spec.chunking", Map.of("threshold", "64Mi", "size", "128Mi")),
+            "chunking.threshold (64Mi) must be at least chunking.size (128Mi), or 0 to turn"
+                + " chunking off"),
+        Arguments.of(
+            "size above the default threshold",
+            BACKUP,
+            Map.of("spec.chunking", Map.of("size", "128Mi")),
             "chunking.threshold (64Mi) must be at least chunking.size (128Mi)"),
-        Arguments.of("a size the engine cannot parse", BACKUP, Map.of("spec.chunking.size", "64MB"),
-            "\"64MB\" is not a size: use a number of bytes, or a whole number with a Ki, Mi, Gi or Ti suffix"),
-        Arguments.of("a fractional size", BACKUP, Map.of("spec.chunking.size", "1.5Gi"), "\"1.5Gi\" is not a size"),
-        Arguments.of("a negative threshold", BACKUP, Map.of("spec.chunking.threshold", -1), "\"-1\" is not a size"),
-        Arguments.of("two storages", BACKUP, Map.of("spec.storage.persistentVolumeClaim", Map.of("claimName", "backups")),
+        Arguments.of(
+            "a size the engine cannot parse",
+            BACKUP,
+            Map.of("spec.chunking.size", "64MB"),
+            "\"64MB\" is not a size: use a number of bytes, or a whole number with a Ki, Mi, Gi or"
+                + " Ti suffix"),
+        Arguments.of(
+            "a fractional size",
+            BACKUP,
+            Map.of("spec.chunking.size", "1.5Gi"),
+            "\"1.5Gi\" is not a size"),
+        Arguments.of(
+            "a negative threshold",
+            BACKUP,
+            Map.of("spec.chunking.threshold", -1),
+            "\"-1\" is not a size"),
+        Arguments.of(
+            "two storages",
+            BACKUP,
+            Map.of("spec.storage.persistentVolumeClaim", Map.of("claimName", "backups")),
             "set exactly one storage kind: s3 or persistentVolumeClaim"),
-        Arguments.of("no storage kind", BACKUP, Map.of("spec.storage", Map.of()),
+        Arguments.of(
+            "no storage kind",
+            BACKUP,
+            Map.of("spec.storage", Map.of()),
             "set exactly one storage kind: s3 or persistentVolumeClaim"),
-        Arguments.of("concurrency 0", BACKUP, Map.of("spec.concurrency", 0),
+        Arguments.of(
+            "concurrency 0",
+            BACKUP,
+            Map.of("spec.concurrency", 0),
             "spec.concurrency in body should be greater than or equal to 1"),
-        Arguments.of("concurrency 65", BACKUP, Map.of("spec.concurrency", 65),
+        Arguments.of(
+            "concurrency 65",
+            BACKUP,
+            Map.of("spec.concurrency", 65),
             "spec.concurrency in body should be less than or equal to 64"),
-        Arguments.of("an unknown codec", BACKUP, Map.of("spec.compression", Map.of("engine", "brotli")),
+        Arguments.of(
+            "an unknown codec",
+            BACKUP,
+            Map.of("spec.compression", Map.of("engine", "brotli")),
             "Unsupported value: \"brotli\": supported values: \"gzip\", \"none\", \"zstd\""),
-        Arguments.of("zstd level 23", BACKUP, Map.of("spec.compression.level", 23),
+        Arguments.of(
+            "zstd level 23",
+            BACKUP,
+            Map.of("spec.compression.level", 23),
             "compression.level must be 1..22 for zstd, 1..9 for gzip, and unset for none"),
-        Arguments.of("a level without compression", BACKUP, Map.of("spec.compression", Map.of("engine", "none", "level", 1)),
+        Arguments.of(
+            "a level without compression",
+            BACKUP,
+            Map.of("spec.compression", Map.of("engine", "none", "level", 1)),
             "compression.level must be 1..22 for zstd, 1..9 for gzip, and unset for none"),
-        Arguments.of("an unknown deletion policy", BACKUP, Map.of("spec.deletionPolicy", "Orphan"),
+        Arguments.of(
+            "an unknown deletion policy",
+            BACKUP,
+            Map.of("spec.deletionPolicy", "Orphan"),
             "Unsupported value: \"Orphan\": supported values: \"Delete\", \"Retain\""),
-        Arguments.of("a sub-path that climbs out", BACKUP, Map.of("spec.source.subPath", "../etc"),
-            "spec.source.subPath: Invalid value: \"string\": must be a relative path inside the volume"),
-        Arguments.of("an absolute storage path", BACKUP,
-            Map.of("spec.storage", Map.of("persistentVolumeClaim", Map.of("claimName", "b", "path", "/backups"))),
-            "spec.storage.persistentVolumeClaim.path: Invalid value: \"string\": must be a relative path"),
-        Arguments.of("a PVC name that is not a DNS name", BACKUP, Map.of("spec.source.persistentVolumeClaim", "Data_MySQL"),
+        Arguments.of(
+            "a sub-path that climbs out",
+            BACKUP,
+            Map.of("spec.source.subPath", "../etc"),
+            "spec.source.subPath: Invalid value: \"string\": must be a relative path inside the"
+                + " volume"),
+        Arguments.of(
+            "an absolute storage path",
+            BACKUP,
+            Map.of(
+                "spec.storage",
+                Map.of("persistentVolumeClaim", Map.of("claimName", "b", "path", "/backups"))),
+            "spec.storage.persistentVolumeClaim.path: Invalid value: \"string\": must be a relative"
+                + " path"),
+        Arguments.of(
+            "a PVC name that is not a DNS name",
+            BACKUP,
+            Map.of("spec.source.persistentVolumeClaim", "Data_MySQL"),
             "spec.source.persistentVolumeClaim: Invalid value: \"Data_MySQL\""),
-        Arguments.of("no source", BACKUP, Map.of("spec.source", "DELETE"), "spec.source: Required value"),
-        Arguments.of("a restore with two sources", RESTORE, Map.of("spec.source", EXPLICIT_SOURCE),
-            "set exactly one restore source: backup (a MysqlBackup) or source (storage, directory and backupName)"),
-        Arguments.of("a restore without a source", RESTORE, Map.of("spec.backup", "DELETE"),
+        Arguments.of(
+            "no source", BACKUP, Map.of("spec.source", "DELETE"), "spec.source: Required value"),
+        Arguments.of(
+            "a restore with two sources",
+            RESTORE,
+            Map.of("spec.source", EXPLICIT_SOURCE),
+            "set exactly one restore source: backup (a MysqlBackup) or source (storage, directory"
+                + " and backupName)"),
+        Arguments.of(
+            "a restore without a source",
+            RESTORE,
+            Map.of("spec.backup", "DELETE"),
             "set exactly one restore source"),
-        Arguments.of("a restore with two targets", RESTORE, Map.of("spec.target.volumeClaimTemplate", TEMPLATE),
-            "set exactly one restore target: persistentVolumeClaim (an existing claim) or volumeClaimTemplate"),
-        Arguments.of("a restore without a target kind", RESTORE, Map.of("spec.target", Map.of()),
+        Arguments.of(
+            "a restore with two targets",
+            RESTORE,
+            Map.of("spec.target.volumeClaimTemplate", TEMPLATE),
+            "set exactly one restore target: persistentVolumeClaim (an existing claim) or"
+                + " volumeClaimTemplate"),
+        Arguments.of(
+            "a restore without a target kind",
+            RESTORE,
+            Map.of("spec.target", Map.of()),
             "set exactly one restore target"),
-        Arguments.of("a restore from two storages", RESTORE, Map.of("spec.backup", "DELETE", "spec.source",
-                Map.of("storage", Map.of("s3", Map.of("bucket", "b"), "persistentVolumeClaim", Map.of("claimName", "c")),
-                    "directory", "d", "backupName", "n")),
+        Arguments.of(
+            "a restore from two storages",
+            RESTORE,
+            Map.of(
+                "spec.backup",
+                "DELETE",
+                "spec.source",
+                Map.of(
+                    "storage",
+                    Map.of(
+                        "s3",
+                        Map.of("bucket", "b"),
+                        "persistentVolumeClaim",
+                        Map.of("claimName", "c")),
+                    "directory",
+                    "d",
+                    "backupName",
+                    "n")),
             "set exactly one storage kind"),
-        Arguments.of("restore concurrency 100", RESTORE, Map.of("spec.concurrency", 100),
+        Arguments.of(
+            "restore concurrency 100",
+            RESTORE,
+            Map.of("spec.concurrency", 100),
             "spec.concurrency in body should be less than or equal to 64"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidResources")
-  void refusesWithAReadableMessage(String why, String base, Map<String, Object> changes, String message) {
+  void refusesWithAReadableMessage(
+      String why, String base, Map<String, Object> changes, String message) {
     String json = variant(base, changes);
     assertThatThrownBy(() -> client.resource(json).inNamespace(NS).dryRun().create())
         .isInstanceOf(KubernetesClientException.class)
@@ -182,43 +323,83 @@ class CrdValidationIT {
 
   @Test
   void defaultsReachTheJavaClasses() {
-    MysqlBackup created = client.resources(MysqlBackup.class).inNamespace(NS)
-        .resource(YAML.unmarshal(variant(BACKUP, Map.of("metadata.name", "defaults",
-            "spec.chunking", Map.of("size", "16Mi"), "spec.compression", Map.of())), MysqlBackup.class))
-        .create();
+    MysqlBackup created =
+        client
+            .resources(MysqlBackup.class)
+            .inNamespace(NS)
+            .resource(
+                YAML.unmarshal(
+                    variant(
+                        BACKUP,
+                        Map.of(
+                            "metadata.name",
+                            "defaults",
+                            "spec.chunking",
+                            Map.of("size", "16Mi"),
+                            "spec.compression",
+                            Map.of())),
+                    MysqlBackup.class))
+            .create();
     try {
       assertThat(created.getSpec().getDeletionPolicy()).isEqualTo(DeletionPolicy.Retain);
       assertThat(created.getSpec().getChunking().getThreshold().toString()).isEqualTo("64Mi");
       assertThat(created.getSpec().getCompression().getEngine()).isEqualTo(CompressionEngine.ZSTD);
-      assertThat(created.getSpec().getStorage().getS3().getCredentialsSecretRef().getSecretAccessKeyKey())
+      assertThat(
+              created
+                  .getSpec()
+                  .getStorage()
+                  .getS3()
+                  .getCredentialsSecretRef()
+                  .getSecretAccessKeyKey())
           .isEqualTo("AWS_SECRET_ACCESS_KEY");
     } finally {
       client.resource(created).delete();
     }
-    MysqlRestore restore = client.resources(MysqlRestore.class).inNamespace(NS)
-        .resource(YAML.unmarshal(RESTORE, MysqlRestore.class)).dryRun().create();
+    MysqlRestore restore =
+        client
+            .resources(MysqlRestore.class)
+            .inNamespace(NS)
+            .resource(YAML.unmarshal(RESTORE, MysqlRestore.class))
+            .dryRun()
+            .create();
     assertThat(restore.getSpec().getOverwrite()).isFalse();
   }
 
   @Test
   void specCannotChangeButMetadataAndStatusCan() {
     var backups = client.resources(MysqlBackup.class).inNamespace(NS);
-    MysqlBackup backup = backups.resource(YAML.unmarshal(
-        variant(BACKUP, Map.of("metadata.name", "immutable")), MysqlBackup.class)).create();
+    MysqlBackup backup =
+        backups
+            .resource(
+                YAML.unmarshal(
+                    variant(BACKUP, Map.of("metadata.name", "immutable")), MysqlBackup.class))
+            .create();
     try {
-      assertThatThrownBy(() -> backups.withName("immutable").edit(b -> {
-        b.getSpec().setConcurrency(4);
-        return b;
-      })).isInstanceOf(KubernetesClientException.class)
-          .hasMessageContaining("spec: Forbidden: spec is immutable: a MysqlBackup records one backup;"
-              + " create a new MysqlBackup instead");
+      assertThatThrownBy(
+              () ->
+                  backups
+                      .withName("immutable")
+                      .edit(
+                          b -> {
+                            b.getSpec().setConcurrency(4);
+                            return b;
+                          }))
+          .isInstanceOf(KubernetesClientException.class)
+          .hasMessageContaining(
+              "spec: Forbidden: spec is immutable: a MysqlBackup records one backup;"
+                  + " create a new MysqlBackup instead");
 
-      MysqlBackup labelled = backups.withName("immutable").edit(b -> {
-        b.getMetadata().setLabels(Map.of("team", "db"));
-        b.getMetadata().setFinalizers(List.of("stowage.dev/delete-backup"));
-        return b;
-      });
-      assertThat(labelled.getMetadata().getFinalizers()).containsExactly("stowage.dev/delete-backup");
+      MysqlBackup labelled =
+          backups
+              .withName("immutable")
+              .edit(
+                  b -> {
+                    b.getMetadata().setLabels(Map.of("team", "db"));
+                    b.getMetadata().setFinalizers(List.of("stowage.dev/delete-backup"));
+                    return b;
+                  });
+      assertThat(labelled.getMetadata().getFinalizers())
+          .containsExactly("stowage.dev/delete-backup");
 
       MysqlBackupStatus status = new MysqlBackupStatus();
       status.setPhase(Phase.Running);
@@ -232,16 +413,26 @@ class CrdValidationIT {
       assertThat(backups.withName("immutable").get().getStatus().getQuiesce().getOriginalReplicas())
           .isEqualTo(3);
 
-      assertThatThrownBy(() -> backups.withName("immutable").editStatus(b -> {
-        b.getStatus().setDurationSeconds(-1.0);
-        return b;
-      })).hasMessageContaining("status.durationSeconds: Invalid value: -1: durationSeconds in body"
-          + " should be greater than or equal to 0");
+      assertThatThrownBy(
+              () ->
+                  backups
+                      .withName("immutable")
+                      .editStatus(
+                          b -> {
+                            b.getStatus().setDurationSeconds(-1.0);
+                            return b;
+                          }))
+          .hasMessageContaining(
+              "status.durationSeconds: Invalid value: -1: durationSeconds in body"
+                  + " should be greater than or equal to 0");
     } finally {
-      backups.withName("immutable").edit(b -> {
-        b.getMetadata().setFinalizers(List.of());
-        return b;
-      });
+      backups
+          .withName("immutable")
+          .edit(
+              b -> {
+                b.getMetadata().setFinalizers(List.of());
+                return b;
+              });
       backups.withName("immutable").delete();
     }
   }
@@ -250,18 +441,19 @@ class CrdValidationIT {
   @SuppressWarnings("unchecked")
   private static String variant(String base, Map<String, Object> changes) {
     Map<String, Object> doc = YAML.unmarshal(base, LinkedHashMap.class);
-    changes.forEach((path, value) -> {
-      String[] parts = path.split("\\.");
-      Map<String, Object> cur = doc;
-      for (int i = 0; i < parts.length - 1; i++) {
-        cur = (Map<String, Object>) cur.computeIfAbsent(parts[i], k -> new LinkedHashMap<>());
-      }
-      if ("DELETE".equals(value)) {
-        cur.remove(parts[parts.length - 1]);
-      } else {
-        cur.put(parts[parts.length - 1], value);
-      }
-    });
+    changes.forEach(
+        (path, value) -> {
+          String[] parts = path.split("\\.");
+          Map<String, Object> cur = doc;
+          for (int i = 0; i < parts.length - 1; i++) {
+            cur = (Map<String, Object>) cur.computeIfAbsent(parts[i], k -> new LinkedHashMap<>());
+          }
+          if ("DELETE".equals(value)) {
+            cur.remove(parts[parts.length - 1]);
+          } else {
+            cur.put(parts[parts.length - 1], value);
+          }
+        });
     return YAML.asJson(doc);
   }
 }

@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** What the generated MysqlBackup CRD must say; the rules' behaviour is checked on an API server. */
+/**
+ * What the generated MysqlBackup CRD must say; the rules' behaviour is checked on an API server.
+ */
 class MysqlBackupCrdTest {
   private final CustomResourceDefinition crd = CrdFiles.generated(CrdFiles.BACKUP);
 
@@ -38,15 +40,17 @@ class MysqlBackupCrdTest {
   @Test
   void printsPhaseSourceSizeDurationAndAge() {
     Map<String, String> columns = new LinkedHashMap<>();
-    for (CustomResourceColumnDefinition c : Schemas.onlyVersion(crd).getAdditionalPrinterColumns()) {
+    for (CustomResourceColumnDefinition c :
+        Schemas.onlyVersion(crd).getAdditionalPrinterColumns()) {
       columns.put(c.getName(), c.getJsonPath() + " " + c.getType());
     }
-    assertThat(columns).containsOnly(
-        entry("Phase", ".status.phase string"),
-        entry("Source", ".spec.source.persistentVolumeClaim string"),
-        entry("Size", ".status.bytesStored integer"),
-        entry("Duration", ".status.durationSeconds number"),
-        entry("Age", ".metadata.creationTimestamp date"));
+    assertThat(columns)
+        .containsOnly(
+            entry("Phase", ".status.phase string"),
+            entry("Source", ".spec.source.persistentVolumeClaim string"),
+            entry("Size", ".status.bytesStored integer"),
+            entry("Duration", ".status.durationSeconds number"),
+            entry("Age", ".metadata.creationTimestamp date"));
   }
 
   @Test
@@ -65,15 +69,23 @@ class MysqlBackupCrdTest {
     assertThat(storage.getProperties()).containsOnlyKeys("s3", "persistentVolumeClaim");
     assertThat(rule(storage, "has(self.s3) != has(self.persistentVolumeClaim)").getMessage())
         .isEqualTo("set exactly one storage kind: s3 or persistentVolumeClaim");
-    assertThat(at(crd, "spec.storage.s3").getProperties()).containsOnlyKeys("bucket", "prefix",
-        "endpoint", "region", "pathStyle", "credentialsSecretRef", "caBundleRef");
+    assertThat(at(crd, "spec.storage.s3").getProperties())
+        .containsOnlyKeys(
+            "bucket",
+            "prefix",
+            "endpoint",
+            "region",
+            "pathStyle",
+            "credentialsSecretRef",
+            "caBundleRef");
     assertThat(at(crd, "spec.storage.s3").getRequired()).containsExactly("bucket");
     assertThat(at(crd, "spec.storage.s3.pathStyle").getType()).isEqualTo("boolean");
     assertThat(at(crd, "spec.storage.s3.credentialsSecretRef.accessKeyIdKey").getDefault().asText())
         .isEqualTo("AWS_ACCESS_KEY_ID");
     assertThat(enumValues(at(crd, "spec.storage.s3.caBundleRef.kind")))
         .containsExactly("ConfigMap", "Secret");
-    assertThat(at(crd, "spec.storage.persistentVolumeClaim").getRequired()).containsExactly("claimName");
+    assertThat(at(crd, "spec.storage.persistentVolumeClaim").getRequired())
+        .containsExactly("claimName");
     assertThat(rules(at(crd, "spec.storage.persistentVolumeClaim.path")))
         .containsExactly(ApiPatterns.RELATIVE_PATH_RULE);
   }
@@ -84,11 +96,14 @@ class MysqlBackupCrdTest {
       JSONSchemaProps q = at(crd, "spec.chunking." + field);
       assertThat(q.getXKubernetesIntOrString()).as(field + " is int-or-string").isTrue();
       assertThat(q.getDefault().asText()).isEqualTo("64Mi");
-      assertThat(rules(q)).containsExactly(
-          "type(self) == int ? self >= 0 : type(self) == string && self.matches('^[0-9]+(Ki|Mi|Gi|Ti)?$')");
+      assertThat(rules(q))
+          .containsExactly(
+              "type(self) == int ? self >= 0 : type(self) == string &&"
+                  + " self.matches('^[0-9]+(Ki|Mi|Gi|Ti)?$')");
     }
     JSONSchemaProps chunking = at(crd, "spec.chunking");
-    assertThat(rules(chunking)).containsExactly(Chunking.SIZE_AT_LEAST_4MI, Chunking.THRESHOLD_AT_LEAST_SIZE);
+    assertThat(rules(chunking))
+        .containsExactly(Chunking.SIZE_AT_LEAST_4MI, Chunking.THRESHOLD_AT_LEAST_SIZE);
     assertThat(Chunking.SIZE_AT_LEAST_4MI)
         .contains("quantity(string(self.size)).compareTo(quantity('4Mi')) >= 0")
         .contains("quantity(string(self.threshold)).compareTo(quantity('0')) == 0");
@@ -121,18 +136,28 @@ class MysqlBackupCrdTest {
   @Test
   void sourceNamesThePvcAndTheStatefulSetToQuiesce() {
     assertThat(at(crd, "spec.source").getRequired()).containsExactly("persistentVolumeClaim");
-    assertThat(at(crd, "spec.source.persistentVolumeClaim").getPattern()).isEqualTo(ApiPatterns.DNS_SUBDOMAIN);
-    assertThat(rules(at(crd, "spec.source.subPath"))).containsExactly(ApiPatterns.RELATIVE_PATH_RULE);
+    assertThat(at(crd, "spec.source.persistentVolumeClaim").getPattern())
+        .isEqualTo(ApiPatterns.DNS_SUBDOMAIN);
+    assertThat(rules(at(crd, "spec.source.subPath")))
+        .containsExactly(ApiPatterns.RELATIVE_PATH_RULE);
     assertThat(at(crd, "spec.source.quiesce").getRequired()).containsExactly("statefulSet");
   }
 
   @Test
   void podSettingsUseTheKubernetesTypes() {
     JSONSchemaProps pod = at(crd, "spec.pod");
-    assertThat(pod.getProperties()).containsOnlyKeys("image", "imagePullPolicy", "resources",
-        "nodeSelector", "tolerations", "securityContext", "containerSecurityContext");
+    assertThat(pod.getProperties())
+        .containsOnlyKeys(
+            "image",
+            "imagePullPolicy",
+            "resources",
+            "nodeSelector",
+            "tolerations",
+            "securityContext",
+            "containerSecurityContext");
     assertThat(at(crd, "spec.pod.resources").getProperties()).containsKeys("limits", "requests");
-    assertThat(at(crd, "spec.pod.securityContext").getProperties()).containsKeys("runAsUser", "fsGroup");
+    assertThat(at(crd, "spec.pod.securityContext").getProperties())
+        .containsKeys("runAsUser", "fsGroup");
     assertThat(at(crd, "spec.pod.tolerations").getMaxItems()).isEqualTo(64L);
     assertThat(enumValues(at(crd, "spec.pod.imagePullPolicy")))
         .containsExactly("Always", "IfNotPresent", "Never");
@@ -143,21 +168,42 @@ class MysqlBackupCrdTest {
     assertThat(enumValues(at(crd, "status.phase")))
         .containsExactly("Failed", "Pending", "Running", "Succeeded");
     JSONSchemaProps condition = at(crd, "status.conditions").getItems().getSchema();
-    assertThat(condition.getProperties()).containsOnlyKeys("type", "status", "reason", "message",
-        "lastTransitionTime", "observedGeneration");
+    assertThat(condition.getProperties())
+        .containsOnlyKeys(
+            "type", "status", "reason", "message", "lastTransitionTime", "observedGeneration");
     assertThat(condition.getRequired()).containsExactlyInAnyOrder("type", "status");
-    assertThat(enumValues(condition.getProperties().get("status"))).containsExactly("False", "True", "Unknown");
-    assertThat(at(crd, "status").getProperties()).containsKeys("observedGeneration", "location",
-        "directory", "backupName", "startTime", "completionTime", "files", "chunks", "bytesRead",
-        "bytesStored", "durationSeconds", "engineVersion", "message", "quiesce");
+    assertThat(enumValues(condition.getProperties().get("status")))
+        .containsExactly("False", "True", "Unknown");
+    assertThat(at(crd, "status").getProperties())
+        .containsKeys(
+            "observedGeneration",
+            "location",
+            "directory",
+            "backupName",
+            "startTime",
+            "completionTime",
+            "files",
+            "chunks",
+            "bytesRead",
+            "bytesStored",
+            "durationSeconds",
+            "engineVersion",
+            "message",
+            "quiesce");
     assertThat(at(crd, "status.quiesce.originalReplicas").getType()).isEqualTo("integer");
     assertThat(at(crd, "status.durationSeconds").getType()).isEqualTo("number");
   }
 
   @Test
   void everyFieldHasADescriptionForKubectlExplain() {
-    assertThat(Schemas.undescribed(crd, Set.of("spec.pod.resources", "spec.pod.tolerations",
-            "spec.pod.securityContext", "spec.pod.containerSecurityContext")))
+    assertThat(
+            Schemas.undescribed(
+                crd,
+                Set.of(
+                    "spec.pod.resources",
+                    "spec.pod.tolerations",
+                    "spec.pod.securityContext",
+                    "spec.pod.containerSecurityContext")))
         .isEmpty();
   }
 }

@@ -14,7 +14,9 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** What the generated MysqlRestore CRD must say; the rules' behaviour is checked on an API server. */
+/**
+ * What the generated MysqlRestore CRD must say; the rules' behaviour is checked on an API server.
+ */
 class MysqlRestoreCrdTest {
   private final CustomResourceDefinition crd = CrdFiles.generated(CrdFiles.RESTORE);
 
@@ -31,15 +33,17 @@ class MysqlRestoreCrdTest {
   @Test
   void printsPhaseSourceSizeDurationAndAge() {
     Map<String, String> columns = new LinkedHashMap<>();
-    for (CustomResourceColumnDefinition c : Schemas.onlyVersion(crd).getAdditionalPrinterColumns()) {
+    for (CustomResourceColumnDefinition c :
+        Schemas.onlyVersion(crd).getAdditionalPrinterColumns()) {
       columns.put(c.getName(), c.getJsonPath() + " " + c.getType());
     }
-    assertThat(columns).containsOnly(
-        entry("Phase", ".status.phase string"),
-        entry("Source", ".status.backupName string"),
-        entry("Size", ".status.bytesWritten integer"),
-        entry("Duration", ".status.durationSeconds number"),
-        entry("Age", ".metadata.creationTimestamp date"));
+    assertThat(columns)
+        .containsOnly(
+            entry("Phase", ".status.phase string"),
+            entry("Source", ".status.backupName string"),
+            entry("Size", ".status.bytesWritten integer"),
+            entry("Duration", ".status.durationSeconds number"),
+            entry("Age", ".metadata.creationTimestamp date"));
   }
 
   @Test
@@ -59,13 +63,16 @@ class MysqlRestoreCrdTest {
   @Test
   void targetIsExactlyOneOfAClaimOrATemplate() {
     JSONSchemaProps target = at(crd, "spec.target");
-    assertThat(rule(target, "has(self.persistentVolumeClaim) != has(self.volumeClaimTemplate)").getMessage())
+    assertThat(
+            rule(target, "has(self.persistentVolumeClaim) != has(self.volumeClaimTemplate)")
+                .getMessage())
         .startsWith("set exactly one restore target");
     assertThat(at(crd, "spec.target.volumeClaimTemplate").getRequired())
         .containsExactlyInAnyOrder("metadata", "spec");
     assertThat(at(crd, "spec.target.volumeClaimTemplate.spec").getProperties())
         .containsKeys("accessModes", "storageClassName", "resources");
-    assertThat(at(crd, "spec.target.volumeClaimTemplate.metadata").getRequired()).containsExactly("name");
+    assertThat(at(crd, "spec.target.volumeClaimTemplate.metadata").getRequired())
+        .containsExactly("name");
   }
 
   @Test
@@ -74,26 +81,45 @@ class MysqlRestoreCrdTest {
     assertThat(at(crd, "spec.overwrite").getDefault().isBoolean()).isTrue();
     assertThat(at(crd, "spec.concurrency").getMinimum()).isEqualTo(1.0);
     assertThat(at(crd, "spec.concurrency").getMaximum()).isEqualTo(64.0);
-    assertThat(at(crd, "spec.pod").getProperties()).containsKeys("image", "resources", "nodeSelector",
-        "tolerations", "securityContext");
+    assertThat(at(crd, "spec.pod").getProperties())
+        .containsKeys("image", "resources", "nodeSelector", "tolerations", "securityContext");
   }
 
   @Test
   void statusCarriesTheResult() {
     assertThat(Schemas.enumValues(at(crd, "status.phase")))
         .containsExactly("Failed", "Pending", "Running", "Succeeded");
-    assertThat(at(crd, "status").getProperties()).containsKeys("conditions", "observedGeneration",
-        "location", "directory", "backupName", "startTime", "completionTime", "files", "chunks",
-        "bytesRead", "bytesWritten", "durationSeconds", "engineVersion", "message",
-        "targetPersistentVolumeClaim");
+    assertThat(at(crd, "status").getProperties())
+        .containsKeys(
+            "conditions",
+            "observedGeneration",
+            "location",
+            "directory",
+            "backupName",
+            "startTime",
+            "completionTime",
+            "files",
+            "chunks",
+            "bytesRead",
+            "bytesWritten",
+            "durationSeconds",
+            "engineVersion",
+            "message",
+            "targetPersistentVolumeClaim");
     assertThat(at(crd, "status").getProperties()).doesNotContainKeys("bytesStored", "quiesce");
   }
 
   @Test
   void everyFieldHasADescriptionForKubectlExplain() {
-    assertThat(Schemas.undescribed(crd, Set.of("spec.pod.resources", "spec.pod.tolerations",
-            "spec.pod.securityContext", "spec.pod.containerSecurityContext",
-            "spec.target.volumeClaimTemplate.spec")))
+    assertThat(
+            Schemas.undescribed(
+                crd,
+                Set.of(
+                    "spec.pod.resources",
+                    "spec.pod.tolerations",
+                    "spec.pod.securityContext",
+                    "spec.pod.containerSecurityContext",
+                    "spec.target.volumeClaimTemplate.spec")))
         .isEmpty();
   }
 }

@@ -56,7 +56,8 @@ final class Schemas {
 
   /**
    * Paths of properties without a description, below the root, not looking inside the Kubernetes
-   * types given (their fields are Kubernetes' own, documented upstream; their own field is checked).
+   * types given (their fields are Kubernetes' own, documented upstream; their own field is
+   * checked).
    */
   static List<String> undescribed(CustomResourceDefinition crd, Set<String> kubernetesTypes) {
     List<String> missing = new ArrayList<>();

@@ -42,22 +42,49 @@ public final class LocalApiServer implements AutoCloseable {
     int etcdPeer = freePort();
     int apiPort = freePort();
     Path pki = dir.resolve("pki");
-    run(List.of(localkube.toString(), "certs", "--dir", pki.toString(), "--node-ip", "127.0.0.1",
-        "--node-name", "crds-it", "--server", "https://127.0.0.1:" + apiPort), "certs");
-    start(List.of(localkube.toString(), "etcd", "--data-dir", dir.resolve("etcd").toString(),
-        "--listen-client-url", "http://127.0.0.1:" + etcdClient,
-        "--listen-peer-url", "http://127.0.0.1:" + etcdPeer), "etcd");
-    start(List.of(localkube.toString(), "kube-apiserver",
-        "--etcd-servers=http://127.0.0.1:" + etcdClient,
-        "--advertise-address=127.0.0.1", "--bind-address=127.0.0.1", "--secure-port=" + apiPort,
-        "--service-cluster-ip-range=10.96.0.0/16", "--endpoint-reconciler-type=none",
-        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-        "--service-account-key-file=" + pki.resolve("sa.pub"),
-        "--service-account-signing-key-file=" + pki.resolve("sa.key"),
-        "--client-ca-file=" + pki.resolve("ca.crt"),
-        "--tls-cert-file=" + pki.resolve("apiserver.crt"),
-        "--tls-private-key-file=" + pki.resolve("apiserver.key"),
-        "--authorization-mode=RBAC", "--profiling=false"), "kube-apiserver");
+    run(
+        List.of(
+            localkube.toString(),
+            "certs",
+            "--dir",
+            pki.toString(),
+            "--node-ip",
+            "127.0.0.1",
+            "--node-name",
+            "crds-it",
+            "--server",
+            "https://127.0.0.1:" + apiPort),
+        "certs");
+    start(
+        List.of(
+            localkube.toString(),
+            "etcd",
+            "--data-dir",
+            dir.resolve("etcd").toString(),
+            "--listen-client-url",
+            "http://127.0.0.1:" + etcdClient,
+            "--listen-peer-url",
+            "http://127.0.0.1:" + etcdPeer),
+        "etcd");
+    start(
+        List.of(
+            localkube.toString(),
+            "kube-apiserver",
+            "--etcd-servers=http://127.0.0.1:" + etcdClient,
+            "--advertise-address=127.0.0.1",
+            "--bind-address=127.0.0.1",
+            "--secure-port=" + apiPort,
+            "--service-cluster-ip-range=10.96.0.0/16",
+            "--endpoint-reconciler-type=none",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-account-key-file=" + pki.resolve("sa.pub"),
+            "--service-account-signing-key-file=" + pki.resolve("sa.key"),
+            "--client-ca-file=" + pki.resolve("ca.crt"),
+            "--tls-cert-file=" + pki.resolve("apiserver.crt"),
+            "--tls-private-key-file=" + pki.resolve("apiserver.key"),
+            "--authorization-mode=RBAC",
+            "--profiling=false"),
+        "kube-apiserver");
     Config config = Config.fromKubeconfig(Files.readString(pki.resolve("admin.conf")));
     KubernetesClient c = new KubernetesClientBuilder().withConfig(config).build();
     try {
@@ -69,7 +96,9 @@ public final class LocalApiServer implements AutoCloseable {
     return c;
   }
 
-  /** Starts the servers under {@code dir} (logs included) and waits until the API server is ready. */
+  /**
+   * Starts the servers under {@code dir} (logs included) and waits until the API server is ready.
+   */
   public static LocalApiServer start(Path dir) throws IOException, InterruptedException {
     // A fresh directory each time: the certs command keeps existing kubeconfigs, whose server URL
     // would name the previous run's port.
@@ -112,17 +141,22 @@ public final class LocalApiServer implements AutoCloseable {
 
   /** The e2e tier's binary, built (or found up to date) by its own script. */
   private Path localkube() throws IOException, InterruptedException {
-    Path script = Path.of(System.getProperty("stowage.e2e.dir", "../e2e"), "scripts", "build-localkube.sh");
+    Path script =
+        Path.of(System.getProperty("stowage.e2e.dir", "../e2e"), "scripts", "build-localkube.sh");
     if (!Files.isRegularFile(script)) {
-      throw new IllegalStateException(script.toAbsolutePath() + " not found: this test needs the e2e"
-          + " tier's localkube build script");
+      throw new IllegalStateException(
+          script.toAbsolutePath()
+              + " not found: this test needs the e2e"
+              + " tier's localkube build script");
     }
     run(List.of("bash", script.toString()), "build-localkube");
-    String cache = System.getenv().getOrDefault("STOWAGE_CACHE",
-        System.getProperty("user.home") + "/.cache/stowage");
+    String cache =
+        System.getenv()
+            .getOrDefault("STOWAGE_CACHE", System.getProperty("user.home") + "/.cache/stowage");
     Path bin = Path.of(cache, "bin", "localkube");
     if (!Files.isExecutable(bin)) {
-      throw new IllegalStateException(bin + " was not built; see " + dir.resolve("build-localkube.log"));
+      throw new IllegalStateException(
+          bin + " was not built; see " + dir.resolve("build-localkube.log"));
     }
     return bin;
   }
@@ -130,8 +164,8 @@ public final class LocalApiServer implements AutoCloseable {
   private void run(List<String> command, String name) throws IOException, InterruptedException {
     Process p = builder(command, name).start();
     if (p.waitFor() != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " failed; see "
-          + dir.resolve(name + ".log"));
+      throw new IllegalStateException(
+          String.join(" ", command) + " failed; see " + dir.resolve(name + ".log"));
     }
   }
 
@@ -151,8 +185,12 @@ public final class LocalApiServer implements AutoCloseable {
     while (Instant.now().isBefore(deadline)) {
       for (Process p : processes) {
         if (!p.isAlive()) {
-          throw new IllegalStateException(p.info().command().orElse("a server") + " exited with "
-              + p.exitValue() + "; see the logs in " + dir);
+          throw new IllegalStateException(
+              p.info().command().orElse("a server")
+                  + " exited with "
+                  + p.exitValue()
+                  + "; see the logs in "
+                  + dir);
         }
       }
       try {
