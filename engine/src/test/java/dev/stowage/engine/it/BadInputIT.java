@@ -53,12 +53,18 @@ class BadInputIT {
     ProcessRunner.Result r =
         EngineProcess.run(
             "backup",
-            "--datadir", source.toString(),
-            "--storage", fileUrl(pristine),
-            "--directory", DIRECTORY,
-            "--name", NAME,
-            "--chunk-threshold", "8Mi",
-            "--chunk-size", "4Mi");
+            "--datadir",
+            source.toString(),
+            "--storage",
+            fileUrl(pristine),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            NAME,
+            "--chunk-threshold",
+            "8Mi",
+            "--chunk-size",
+            "4Mi");
     assertThat(r.exitCode()).as("backup of the sample datadir\n%s", r).isZero();
     assertThat(StoredBackup.at(pristine, DIRECTORY, NAME).largestChunkedFile())
         .as("the sample has a chunked file")
@@ -164,7 +170,8 @@ class BadInputIT {
     ProcessRunner.Result r = restore(target);
 
     assertThat(r.exitCode()).as("restore with Name %s\n%s", name, r).isEqualTo(4);
-    assertThat(TreeSnapshot.of(work).filter(p -> !p.startsWith("sandbox/deep/target")).withoutTimes())
+    assertThat(
+            TreeSnapshot.of(work).filter(p -> !p.startsWith("sandbox/deep/target")).withoutTimes())
         .as("nothing written outside the target")
         .isEqualTo(before.withoutTimes());
     assertThat(TreeSnapshot.of(target).paths())
@@ -305,12 +312,18 @@ class BadInputIT {
     ProcessRunner.Result r =
         EngineProcess.run(
             "backup",
-            "--datadir", source.toString(),
-            "--storage", fileUrl(storage),
-            "--directory", DIRECTORY,
-            "--name", NAME,
-            "--chunk-threshold", "0",
-            "--compression", "none");
+            "--datadir",
+            source.toString(),
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            NAME,
+            "--chunk-threshold",
+            "0",
+            "--compression",
+            "none");
 
     // Writing over a complete backup is an unsafe target, like a non-empty restore target.
     assertThat(r.exitCode()).as("backup over a complete backup\n%s", r).isEqualTo(5);
@@ -330,12 +343,18 @@ class BadInputIT {
     ProcessRunner.Result b =
         EngineProcess.run(
             "backup",
-            "--datadir", source.toString(),
-            "--storage", fileUrl(storage),
-            "--directory", DIRECTORY,
-            "--name", NAME,
-            "--chunk-threshold", "8Mi",
-            "--chunk-size", "4Mi");
+            "--datadir",
+            source.toString(),
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            NAME,
+            "--chunk-threshold",
+            "8Mi",
+            "--chunk-size",
+            "4Mi");
     assertThat(b.exitCode()).as("backup over an incomplete backup\n%s", b).isZero();
     assertThat(backup.hasManifest()).isTrue();
 
@@ -358,11 +377,16 @@ class BadInputIT {
     ProcessRunner.Result latest =
         EngineProcess.run(
             "restore",
-            "--storage", fileUrl(storage),
-            "--directory", DIRECTORY,
-            "--name", "latest",
-            "--datadir", target.toString());
-    assertThat(latest.exitCode()).as("restore latest with no complete backup\n%s", latest)
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            "latest",
+            "--datadir",
+            target.toString());
+    assertThat(latest.exitCode())
+        .as("restore latest with no complete backup\n%s", latest)
         .isNotZero();
     assertThat(TreeSnapshot.of(target).paths()).isEmpty();
 
@@ -387,10 +411,14 @@ class BadInputIT {
         new java.util.ArrayList<>(
             java.util.List.of(
                 "backup",
-                "--datadir", source.toString(),
-                "--storage", fileUrl(emptyStorage),
-                "--directory", DIRECTORY,
-                "--name", "2026-01-01.000000.invalid"));
+                "--datadir",
+                source.toString(),
+                "--storage",
+                fileUrl(emptyStorage),
+                "--directory",
+                DIRECTORY,
+                "--name",
+                "2026-01-01.000000.invalid"));
     args.addAll(java.util.List.of(flags.split(" ")));
 
     ProcessRunner.Result r = EngineProcess.run(args);
@@ -414,10 +442,14 @@ class BadInputIT {
         new java.util.ArrayList<>(
             java.util.List.of(
                 "restore",
-                "--storage", fileUrl(storage),
-                "--directory", DIRECTORY,
-                "--name", NAME,
-                "--datadir", target.toString()));
+                "--storage",
+                fileUrl(storage),
+                "--directory",
+                DIRECTORY,
+                "--name",
+                NAME,
+                "--datadir",
+                target.toString()));
     args.addAll(java.util.List.of(extra));
     return EngineProcess.run(args);
   }
@@ -435,8 +467,8 @@ class BadInputIT {
   }
 
   /**
-   * A whole-file object's name is a bare number, which proves nothing on its own: the message
-   * must name the file, or the object by its path in the backup.
+   * A whole-file object's name is a bare number, which proves nothing on its own: the message must
+   * name the file, or the object by its path in the backup.
    */
   private static void assertNamesWholeFileObject(ProcessRunner.Result r, FileEntry file) {
     String out = r.output();

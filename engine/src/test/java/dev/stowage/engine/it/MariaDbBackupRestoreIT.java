@@ -39,12 +39,13 @@ class MariaDbBackupRestoreIT {
 
   private static final String DIRECTORY = "it/mariadb";
   private static final String NAME = "2026-01-02.030405.mariadb-it";
+
   /** Variants live in their own directory so that "latest" in {@link #DIRECTORY} stays NAME. */
   private static final String VARIANTS = "it/mariadb-variants";
 
   /**
-   * InnoDB rewrites its persistent statistics in the background whenever it likes, so their
-   * content depends on timing, not on the copy.
+   * InnoDB rewrites its persistent statistics in the background whenever it likes, so their content
+   * depends on timing, not on the copy.
    */
   private static final Set<String> VOLATILE_TABLES =
       Set.of("mysql.innodb_table_stats", "mysql.innodb_index_stats");
@@ -81,14 +82,22 @@ class MariaDbBackupRestoreIT {
     backup =
         EngineProcess.run(
             "backup",
-            "--datadir", source.toString(),
-            "--storage", fileUrl(storage),
-            "--directory", DIRECTORY,
-            "--name", NAME,
-            "--chunk-threshold", "8Mi",
-            "--chunk-size", "4Mi",
-            "--concurrency", "2",
-            "--result-file", result.toString());
+            "--datadir",
+            source.toString(),
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            NAME,
+            "--chunk-threshold",
+            "8Mi",
+            "--chunk-size",
+            "4Mi",
+            "--concurrency",
+            "2",
+            "--result-file",
+            result.toString());
     assertThat(backup.exitCode()).as("backup of a cleanly stopped datadir\n%s", backup).isZero();
     backupResult = ResultFile.read(result);
     assertThat(ResultFile.size(result)).isLessThanOrEqualTo(ResultFile.MAX_BYTES);
@@ -109,12 +118,18 @@ class MariaDbBackupRestoreIT {
     ProcessRunner.Result restore =
         EngineProcess.run(
             "restore",
-            "--storage", fileUrl(storage),
-            "--directory", DIRECTORY,
-            "--name", "latest",
-            "--datadir", target.toString(),
-            "--concurrency", "4",
-            "--result-file", result.toString());
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            "latest",
+            "--datadir",
+            target.toString(),
+            "--concurrency",
+            "4",
+            "--result-file",
+            result.toString());
     assertThat(restore.exitCode()).as("restore\n%s", restore).isZero();
     assertThat(target.resolve(".stowage-restore-in-progress")).doesNotExist();
 
@@ -179,7 +194,8 @@ class MariaDbBackupRestoreIT {
     assertThat(manifest.path("CompressionEngine").asText()).isEqualTo("zstd");
     assertThat(manifest.path("Incremental").asBoolean(true)).isFalse();
     assertThat(manifest.path("SkipCompress").asBoolean(true)).isFalse();
-    assertThat(manifest.path("BackupTime").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+    assertThat(manifest.path("BackupTime").asText())
+        .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
     assertThat(manifest.path("FinishedTime").asText())
         .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
 
@@ -211,7 +227,8 @@ class MariaDbBackupRestoreIT {
         }
         assertThat(offset).isEqualTo(size);
       } else {
-        assertThat(f.chunked()).as("%s (%d bytes) is not above the threshold", f.name(), size)
+        assertThat(f.chunked())
+            .as("%s (%d bytes) is not above the threshold", f.name(), size)
             .isFalse();
         assertStoredObject(stored, String.valueOf(f.index()), f.hash(), sourceFile, 0, size);
         expectedObjects.add(String.valueOf(f.index()));
@@ -219,11 +236,14 @@ class MariaDbBackupRestoreIT {
     }
     assertThat(stored.objectNames()).containsExactlyInAnyOrderElementsOf(expectedObjects);
     Set<String> sourceRegularFiles = new HashSet<>();
-    sourceFiles.entries().forEach((k, v) -> {
-      if (v.type().equals("file")) {
-        sourceRegularFiles.add(k);
-      }
-    });
+    sourceFiles
+        .entries()
+        .forEach(
+            (k, v) -> {
+              if (v.type().equals("file")) {
+                sourceRegularFiles.add(k);
+              }
+            });
     assertThat(names).isEqualTo(sourceRegularFiles);
     FileEntry big = stored.file(SampleSchema.BIG_TABLE_FILE);
     assertThat(big.chunks()).as("chunks of the big table").hasSizeGreaterThanOrEqualTo(15);
@@ -234,17 +254,25 @@ class MariaDbBackupRestoreIT {
   @ValueSource(strings = {"gzip", "none", "unchunked"})
   void otherSettingsRoundTripByteForByte(String variant) {
     String name = "2026-01-02.030405.variant-" + variant;
-    List<String> args = new ArrayList<>(List.of(
-        "backup",
-        "--datadir", source.toString(),
-        "--storage", fileUrl(storage),
-        "--directory", VARIANTS,
-        "--name", name,
-        "--concurrency", "2"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "backup",
+                "--datadir",
+                source.toString(),
+                "--storage",
+                fileUrl(storage),
+                "--directory",
+                VARIANTS,
+                "--name",
+                name,
+                "--concurrency",
+                "2"));
     if (variant.equals("unchunked")) {
       args.addAll(List.of("--chunk-threshold", "0"));
     } else {
-      args.addAll(List.of("--compression", variant, "--chunk-threshold", "8Mi", "--chunk-size", "4Mi"));
+      args.addAll(
+          List.of("--compression", variant, "--chunk-threshold", "8Mi", "--chunk-size", "4Mi"));
     }
     ProcessRunner.Result b = EngineProcess.run(args);
     assertThat(b.exitCode()).as("backup %s\n%s", variant, b).isZero();
@@ -268,10 +296,14 @@ class MariaDbBackupRestoreIT {
     ProcessRunner.Result r =
         EngineProcess.run(
             "restore",
-            "--storage", fileUrl(storage),
-            "--directory", VARIANTS,
-            "--name", name,
-            "--datadir", target.toString());
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            VARIANTS,
+            "--name",
+            name,
+            "--datadir",
+            target.toString());
     assertThat(r.exitCode()).as("restore %s\n%s", variant, r).isZero();
     assertThat(TreeSnapshot.of(target).withoutTimes()).isEqualTo(sourceFiles.withoutTimes());
   }
@@ -281,16 +313,22 @@ class MariaDbBackupRestoreIT {
     Path datadir = shared.resolve("live");
     Path liveStorage = createDirectories(shared.resolve("live-storage"));
     String name = "2026-01-02.030405.live";
-    try (MariaDbServer server = MariaDbServer.installAndStart(datadir, shared.resolve("run-live"))) {
-      server.sql("CREATE DATABASE busy; USE busy; CREATE TABLE t (id INT PRIMARY KEY) ENGINE=InnoDB;"
-          + " INSERT INTO t SELECT seq FROM seq_1_to_1000;");
+    try (MariaDbServer server =
+        MariaDbServer.installAndStart(datadir, shared.resolve("run-live"))) {
+      server.sql(
+          "CREATE DATABASE busy; USE busy; CREATE TABLE t (id INT PRIMARY KEY) ENGINE=InnoDB;"
+              + " INSERT INTO t SELECT seq FROM seq_1_to_1000;");
       ProcessRunner.Result live =
           EngineProcess.run(
               "backup",
-              "--datadir", datadir.toString(),
-              "--storage", fileUrl(liveStorage),
-              "--directory", DIRECTORY,
-              "--name", name);
+              "--datadir",
+              datadir.toString(),
+              "--storage",
+              fileUrl(liveStorage),
+              "--directory",
+              DIRECTORY,
+              "--name",
+              name);
       assertThat(live.exitCode()).as("backup of a live datadir\n%s", live).isEqualTo(5);
       assertThat(live.output()).contains("ibdata1");
       assertThat(StoredBackup.at(liveStorage, DIRECTORY, name).hasManifest()).isFalse();
@@ -301,10 +339,14 @@ class MariaDbBackupRestoreIT {
     ProcessRunner.Result stopped =
         EngineProcess.run(
             "backup",
-            "--datadir", datadir.toString(),
-            "--storage", fileUrl(liveStorage),
-            "--directory", DIRECTORY,
-            "--name", name);
+            "--datadir",
+            datadir.toString(),
+            "--storage",
+            fileUrl(liveStorage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            name);
     assertThat(stopped.exitCode()).as("backup after shutdown\n%s", stopped).isZero();
     assertThat(StoredBackup.at(liveStorage, DIRECTORY, name).hasManifest()).isTrue();
   }
@@ -316,11 +358,16 @@ class MariaDbBackupRestoreIT {
     List<String> args =
         List.of(
             "restore",
-            "--storage", fileUrl(storage),
-            "--directory", DIRECTORY,
-            "--name", NAME,
-            "--datadir", target.toString(),
-            "--concurrency", "1");
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            NAME,
+            "--datadir",
+            target.toString(),
+            "--concurrency",
+            "1");
     Process p = EngineProcess.start(args);
     Path marker = target.resolve(".stowage-restore-in-progress");
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
@@ -367,7 +414,9 @@ class MariaDbBackupRestoreIT {
     byte[] bytes = Files.readAllBytes(path);
     CRC32 crc = new CRC32();
     crc.update(bytes);
-    assertThat(hash).as("Hash of object %s", object).isEqualTo(String.format("%08x", crc.getValue()));
+    assertThat(hash)
+        .as("Hash of object %s", object)
+        .isEqualTo(String.format("%08x", crc.getValue()));
 
     byte[] raw;
     try (InputStream in = new ZstdInputStream(new java.io.ByteArrayInputStream(bytes))) {
@@ -378,7 +427,8 @@ class MariaDbBackupRestoreIT {
       f.seek(offset);
       f.readFully(expected);
     }
-    assertThat(raw).as("decompressed object %s equals %s at %d", object, sourceFile, offset)
+    assertThat(raw)
+        .as("decompressed object %s equals %s at %d", object, sourceFile, offset)
         .isEqualTo(expected);
   }
 

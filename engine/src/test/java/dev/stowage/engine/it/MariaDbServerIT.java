@@ -32,8 +32,9 @@ class MariaDbServerIT {
     assertThat(probeSharedLock(datadir.resolve("ibdata1"))).as("probe after shutdown").isTrue();
 
     try (MariaDbServer again = MariaDbServer.start(datadir, dir.resolve("run2"))) {
-      again.sql("CREATE DATABASE d; USE d; CREATE TABLE t (id INT PRIMARY KEY)"
-          + " SELECT seq AS id FROM seq_1_to_100;");
+      again.sql(
+          "CREATE DATABASE d; USE d; CREATE TABLE t (id INT PRIMARY KEY)"
+              + " SELECT seq AS id FROM seq_1_to_100;");
       assertThat(again.scalar("SELECT SUM(id) FROM d.t")).isEqualTo("5050");
       assertThat(again.tables()).containsEntry("d.t", "InnoDB");
     }

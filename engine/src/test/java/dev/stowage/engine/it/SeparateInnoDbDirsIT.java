@@ -45,14 +45,22 @@ class SeparateInnoDbDirsIT {
     List<String> backupArgs =
         List.of(
             "backup",
-            "--datadir", datadir.toString(),
-            "--innodb-data-dir", innoData.toString(),
-            "--innodb-log-dir", innoLog.toString(),
-            "--storage", fileUrl(storage),
-            "--directory", DIRECTORY,
-            "--name", NAME,
-            "--chunk-threshold", "8Mi",
-            "--chunk-size", "4Mi");
+            "--datadir",
+            datadir.toString(),
+            "--innodb-data-dir",
+            innoData.toString(),
+            "--innodb-log-dir",
+            innoLog.toString(),
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            NAME,
+            "--chunk-threshold",
+            "8Mi",
+            "--chunk-size",
+            "4Mi");
 
     Map<String, String> before;
     MariaDbServer.install(datadir, srcOptions);
@@ -81,7 +89,9 @@ class SeparateInnoDbDirsIT {
     StoredBackup stored = StoredBackup.at(storage, DIRECTORY, NAME);
     Map<String, String> bases =
         stored.files().stream().collect(Collectors.toMap(FileEntry::name, FileEntry::base));
-    assertThat(bases).containsEntry("ibdata1", "InnoDBData").containsEntry("ib_logfile0", "InnoDBLog");
+    assertThat(bases)
+        .containsEntry("ibdata1", "InnoDBData")
+        .containsEntry("ib_logfile0", "InnoDBLog");
     assertThat(bases).containsEntry("app/t.ibd", "Data");
 
     Path target = dir.resolve("dst/data");
@@ -90,12 +100,18 @@ class SeparateInnoDbDirsIT {
     ProcessRunner.Result restore =
         EngineProcess.run(
             "restore",
-            "--storage", fileUrl(storage),
-            "--directory", DIRECTORY,
-            "--name", NAME,
-            "--datadir", target.toString(),
-            "--innodb-data-dir", targetData.toString(),
-            "--innodb-log-dir", targetLog.toString());
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            NAME,
+            "--datadir",
+            target.toString(),
+            "--innodb-data-dir",
+            targetData.toString(),
+            "--innodb-log-dir",
+            targetLog.toString());
     assertThat(restore.exitCode()).as("restore\n%s", restore).isZero();
 
     assertThat(TreeSnapshot.of(targetData).withoutTimes())

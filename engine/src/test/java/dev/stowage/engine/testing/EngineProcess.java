@@ -58,8 +58,8 @@ public final class EngineProcess {
   }
 
   /**
-   * Starts one engine command without waiting, output discarded: for tests that interrupt it.
-   * The caller must destroy or wait for the process.
+   * Starts one engine command without waiting, output discarded: for tests that interrupt it. The
+   * caller must destroy or wait for the process.
    */
   public static Process start(List<String> args) {
     List<String> cmd = new ArrayList<>();

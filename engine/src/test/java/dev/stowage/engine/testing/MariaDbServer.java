@@ -208,7 +208,14 @@ public final class MariaDbServer implements AutoCloseable {
             "--raw");
     if (r.exitCode() != 0) {
       throw new IllegalStateException(
-          "SQL failed (exit " + r.exitCode() + ") on " + datadir + ": " + abbreviate(sql) + "\n" + r);
+          "SQL failed (exit "
+              + r.exitCode()
+              + ") on "
+              + datadir
+              + ": "
+              + abbreviate(sql)
+              + "\n"
+              + r);
     }
     return r.stdout();
   }
@@ -354,16 +361,16 @@ public final class MariaDbServer implements AutoCloseable {
         return "(no error log at " + errorLog + ")";
       }
       List<String> lines = Files.readAllLines(errorLog, StandardCharsets.UTF_8);
-      return "--- " + errorLog + " (tail) ---\n"
+      return "--- "
+          + errorLog
+          + " (tail) ---\n"
           + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     } catch (IOException e) {
       return "(cannot read " + errorLog + ": " + e + ")";
     }
   }
 
-  /**
-   * Finds a MariaDB binary in the usual Debian locations or on PATH. Fails loudly when absent.
-   */
+  /** Finds a MariaDB binary in the usual Debian locations or on PATH. Fails loudly when absent. */
   public static Path binary(String name) {
     List<Path> candidates = new ArrayList<>();
     candidates.add(Path.of("/usr/sbin", name));

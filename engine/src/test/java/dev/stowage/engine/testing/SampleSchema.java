@@ -2,10 +2,10 @@ package dev.stowage.engine.testing;
 
 /**
  * The data the real-MariaDB tests back up: several schemas and storage engines, and the on-disk
- * shapes a copy can get wrong (partition files with {@code #P#}, encoded names such as
- * {@code my@002dapp/user@0020data.ibd}, FULLTEXT auxiliary tables, compressed row format, triggers,
- * views, grants), plus one InnoDB table of about 80 MB so that with an 8 MiB threshold and 4 MiB
- * chunks its {@code .ibd} is split into about twenty chunks.
+ * shapes a copy can get wrong (partition files with {@code #P#}, encoded names such as {@code
+ * my@002dapp/user@0020data.ibd}, FULLTEXT auxiliary tables, compressed row format, triggers, views,
+ * grants), plus one InnoDB table of about 80 MB so that with an 8 MiB threshold and 4 MiB chunks
+ * its {@code .ibd} is split into about twenty chunks.
  */
 public final class SampleSchema {
 
@@ -68,7 +68,8 @@ public final class SampleSchema {
         FULLTEXT KEY ft_body (body)
       ) ENGINE=InnoDB ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8;
       INSERT INTO docs (title, body)
-        SELECT CONCAT('doc ', seq), REPEAT(CONCAT('lorem ipsum dolor ', seq, ' sit amet '), 50 + seq % 200)
+        SELECT CONCAT('doc ', seq),
+               REPEAT(CONCAT('lorem ipsum dolor ', seq, ' sit amet '), 50 + seq % 200)
         FROM seq_1_to_2000;
       CREATE TABLE empty_table (id INT PRIMARY KEY, v BLOB) ENGINE=InnoDB;
       CREATE VIEW paid_orders AS SELECT id, amount FROM orders WHERE status = 'paid';
@@ -78,7 +79,8 @@ public final class SampleSchema {
       USE logs;
       CREATE TABLE events (id INT NOT NULL PRIMARY KEY, at DATETIME NOT NULL, msg TEXT) ENGINE=Aria;
       INSERT INTO events
-        SELECT seq, TIMESTAMP '2024-06-01 00:00:00' + INTERVAL seq MINUTE, CONCAT('event ', SHA1(seq))
+        SELECT seq, TIMESTAMP '2024-06-01 00:00:00' + INTERVAL seq MINUTE,
+               CONCAT('event ', SHA1(seq))
         FROM seq_1_to_30000;
       CREATE TABLE archive (id INT NOT NULL PRIMARY KEY, payload VARBINARY(512)) ENGINE=MyISAM;
       INSERT INTO archive SELECT seq, UNHEX(SHA2(seq, 256)) FROM seq_1_to_20000;

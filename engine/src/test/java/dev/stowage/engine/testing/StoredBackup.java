@@ -13,9 +13,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A backup as it lies on file storage ({@code <root>/<directory>/<name>/}), read with plain
- * Jackson from FORMAT.md rather than with the engine's own model, so the tests check the format
- * and not the engine against itself.
+ * A backup as it lies on file storage ({@code <root>/<directory>/<name>/}), read with plain Jackson
+ * from FORMAT.md rather than with the engine's own model, so the tests check the format and not the
+ * engine against itself.
  */
 public record StoredBackup(Path dir) {
 
@@ -77,7 +77,11 @@ public record StoredBackup(Path dir) {
       }
       files.add(
           new FileEntry(
-              i, e.path("Base").asText(), e.path("Name").asText(), e.path("Hash").asText(), chunks));
+              i,
+              e.path("Base").asText(),
+              e.path("Name").asText(),
+              e.path("Hash").asText(),
+              chunks));
     }
     return files;
   }

@@ -65,7 +65,8 @@ public record TreeSnapshot(Path root, Map<String, Entry> entries) {
                 entries.put(rel(file), entry(file, attrs, "file", sha256(file)));
               } else if (attrs.isSymbolicLink()) {
                 entries.put(
-                    rel(file), entry(file, attrs, "symlink", Files.readSymbolicLink(file).toString()));
+                    rel(file),
+                    entry(file, attrs, "symlink", Files.readSymbolicLink(file).toString()));
               } else {
                 entries.put(rel(file), entry(file, attrs, "other", ""));
               }

@@ -47,8 +47,8 @@ public final class Trees {
 
   /**
    * A small, deterministic stand-in for a data directory: an {@code ibdata1}, a redo log, schema
-   * directories with table files of assorted sizes (two of them above an 8 MiB chunk threshold,
-   * one not a multiple of 4 MiB), an empty file and an empty directory. Content is text-like and
+   * directories with table files of assorted sizes (two of them above an 8 MiB chunk threshold, one
+   * not a multiple of 4 MiB), an empty file and an empty directory. Content is text-like and
    * compresses roughly like table data does, so compressed objects are neither trivial nor random.
    */
   public static void writeSampleDatadir(Path datadir) {
@@ -86,7 +86,9 @@ public final class Trees {
         int n = 0;
         while (n < buf.length) {
           byte[] w =
-              (words[rnd.nextInt(words.length)] + (char) ('a' + rnd.nextInt(26)) + rnd.nextInt(1000)
+              (words[rnd.nextInt(words.length)]
+                      + (char) ('a' + rnd.nextInt(26))
+                      + rnd.nextInt(1000)
                       + '|')
                   .getBytes(StandardCharsets.US_ASCII);
           int take = Math.min(w.length, buf.length - n);
