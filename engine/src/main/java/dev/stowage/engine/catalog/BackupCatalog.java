@@ -1,5 +1,6 @@
 package dev.stowage.engine.catalog;
 
+import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.manifest.Manifest;
@@ -19,9 +20,15 @@ public final class BackupCatalog {
   static final int MAX_MANIFEST_BYTES = 256 << 20;
 
   private final BackupStorage storage;
+  private final Retrier retrier;
 
   public BackupCatalog(BackupStorage storage) {
+    this(storage, Retrier.defaults());
+  }
+
+  public BackupCatalog(BackupStorage storage, Retrier retrier) {
     this.storage = storage;
+    this.retrier = retrier;
   }
 
   /** Names of complete backups, oldest first (names sort by time). */
@@ -70,7 +77,14 @@ public final class BackupCatalog {
           : "no backup at " + storage.describe(loc, null) + " (" + where + " does not exist); list"
               + " the backups with the ls command");
     }
-    byte[] json = readAll(loc, Manifest.FILE_NAME, where);
+    byte[] json;
+    try {
+      json = retrier.run(where, attempt -> readAll(loc, Manifest.FILE_NAME, where));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StorageException(StorageException.Kind.OTHER, where, "cannot read " + where + ": " + e, e);
+    }
     return ManifestCodec.read(json, where);
   }
 
@@ -87,7 +101,7 @@ public final class BackupCatalog {
         }
       }
     } catch (IOException e) {
-      throw new StorageException(StorageException.Kind.OTHER, where, "cannot read " + where + ": " + e, e);
+      throw new StorageException(StorageException.Kind.TRANSIENT, where, "cannot read " + where + ": " + e, e);
     }
     return out.toByteArray();
   }

@@ -83,7 +83,7 @@ public final class RestoreRunner {
   public RunSummary run() {
     long start = System.nanoTime();
     Roots roots = settings.roots();
-    BackupCatalog catalog = new BackupCatalog(storage);
+    BackupCatalog catalog = new BackupCatalog(storage, retrier);
     BackupLocation loc = catalog.resolve(settings.directory(), settings.name());
     Manifest m = catalog.load(loc);
     String where = storage.describe(loc, Manifest.FILE_NAME);

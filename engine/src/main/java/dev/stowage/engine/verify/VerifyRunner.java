@@ -34,7 +34,7 @@ public final class VerifyRunner {
 
   public RunSummary run(String directory, String name, int concurrency, boolean quiet) {
     long start = System.nanoTime();
-    BackupCatalog catalog = new BackupCatalog(storage);
+    BackupCatalog catalog = new BackupCatalog(storage, retrier);
     BackupLocation loc = catalog.resolve(directory, name);
     Manifest m = catalog.load(loc);
     String where = storage.describe(loc, Manifest.FILE_NAME);

@@ -27,6 +27,7 @@ final class S3Errors {
         case "NoSuchKey":
           return new StorageException(Kind.NOT_FOUND, target, prefix + ": it does not exist", e);
         case "InvalidAccessKeyId":
+        case "XAdminUserNotFound": // VersityGW's answer to an unknown access key
           return new StorageException(Kind.DENIED, target, prefix + ": " + endpoint + " does not know"
               + " this access key; check the credentials (AWS_ACCESS_KEY_ID, profile or web identity)", e);
         case "SignatureDoesNotMatch":

@@ -53,6 +53,7 @@ import software.amazon.awssdk.services.s3.model.CommonPrefix;
  * object fails. Credentials come only from the SDK's default provider chain.
  */
 public final class S3Storage implements BackupStorage {
+  private static final int SDK_ATTEMPTS = 5;
   private final S3Options options;
   private final S3Client client;
   private final BlockingQueue<byte[]> parts;
@@ -77,7 +78,10 @@ public final class S3Storage implements BackupStorage {
         .httpClientBuilder(http)
         .credentialsProvider(DefaultCredentialsProvider.builder().build())
         .forcePathStyle(o.pathStyle())
-        .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD))
+        // Throttling, 5xx, resets and timeouts are retried here with backoff, and again per object
+        // by the engine.
+        .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD)
+            .retryStrategy(r -> r.maxAttempts(SDK_ATTEMPTS)))
         // Many S3-compatible stores reject the SDK's newer default checksum headers.
         .requestChecksumCalculation(o.checksumsWhenSupported()
             ? RequestChecksumCalculation.WHEN_SUPPORTED : RequestChecksumCalculation.WHEN_REQUIRED)
