@@ -4,7 +4,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 ENGINE_JAR := engine/target/stowage.jar
 
-.PHONY: all deps build test test-unit test-it bench clean
+.PHONY: all deps build test test-unit test-it bench crds clean
 
 all: build
 
@@ -25,6 +25,10 @@ test-unit: deps
 
 bench: build
 	bash bench/run.sh
+
+# Regenerates deploy/crds/ from the API classes (the build fails while they differ).
+crds: deps
+	$(MVN) -pl crds -Pupdate-crds process-classes
 
 clean:
 	$(MVN) -q clean
