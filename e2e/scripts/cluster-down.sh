@@ -35,9 +35,14 @@ stop containerd
 # Shims of containers whose containerd is gone (a killed earlier run): they were
 # started with our containerd's address, so find them by that, pid by pid.
 for p in /proc/[0-9]*; do
-  if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK"; then
+  if tr '\0' ' ' 2>/dev/null < "$p/cmdline" | grep -q -- "-address $CONTAINERD_SOCK"; then
     log "killing leftover shim ${p#/proc/}"; kill -KILL "${p#/proc/}" 2>/dev/null || true
   fi
+done
+# Any pod process still alive (its shim was killed with an earlier run) lives in
+# the kubelet's kubepods cgroups, which only pods use: kill exactly those pids.
+for procs in $(find /sys/fs/cgroup/*/kubepods -name cgroup.procs 2>/dev/null); do
+  for pid in $(cat "$procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
 done
 stop kube-scheduler
 stop kube-controller-manager
@@ -59,6 +64,20 @@ for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do ip netns de
 ip link show "$BRIDGE_IF" >/dev/null 2>&1 && ip link delete "$BRIDGE_IF" || true
 # kube-proxy's rules, then ours.
 [ -x "$BIN_DIR/localkube" ] && "$BIN_DIR/localkube" kube-proxy --cleanup >/dev/null 2>&1 || true
+# The kubelet's own chains (KUBE-FIREWALL, KUBE-KUBELET-CANARY): jumps first, then the chains.
+for ipt in iptables ip6tables; do
+  command -v $ipt >/dev/null || continue
+  for table in filter nat mangle; do
+    $ipt -t $table -S 2>/dev/null | grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j KUBE-' |
+      while read -r rule; do eval "$ipt -t $table -D ${rule#-A }" 2>/dev/null || true; done || true
+    for chain in $($ipt -t $table -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-/ {print $2}'); do
+      $ipt -t $table -F "$chain" 2>/dev/null || true
+    done
+    for chain in $($ipt -t $table -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-/ {print $2}'); do
+      $ipt -t $table -X "$chain" 2>/dev/null || true
+    done
+  done
+done
 while iptables -D FORWARD -s "$POD_CIDR" ! -o "$BRIDGE_IF" -m comment --comment stowage-no-egress -j DROP 2>/dev/null; do :; done
 ip route del "$POD_CIDR" dev "$DUMMY_IF" 2>/dev/null || true
 ip route del "$SERVICE_CIDR" dev "$DUMMY_IF" 2>/dev/null || true

@@ -15,6 +15,10 @@ started=0
 if ! bash "$E2E_DIR/scripts/cluster-status.sh" -q; then started=1; fi
 cleanup() {
   rc=$?
+  if [ $rc != 0 ] && [ -d "$LOG_DIR" ]; then
+    log "E2E failed (exit $rc): last lines of every component log in $LOG_DIR"
+    for f in "$LOG_DIR"/*.log; do echo "----- $f"; tail -n 15 "$f" | cut -c1-400; done >&2
+  fi
   if [ $started = 1 ] && [ "${KEEP_CLUSTER:-0}" != 1 ]; then
     log "stopping the cluster this run started (KEEP_CLUSTER=1 keeps it)"
     bash "$E2E_DIR/scripts/cluster-down.sh" || rc=1
