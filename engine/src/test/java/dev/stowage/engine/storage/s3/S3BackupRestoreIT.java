@@ -121,6 +121,10 @@ class S3BackupRestoreIT {
         "--name", "2026-01-01.000000.a", "--quiet").exitCode()).isZero();
     assertThat(engine("backup", "--datadir", source.toString(), "--storage", url, "--directory", "it/db",
         "--name", "2026-01-02.000000.a", "--quiet").exitCode()).isZero();
+    ProcessRunner.Result twice = engine("backup", "--datadir", source.toString(), "--storage", url,
+        "--directory", "it/db", "--name", "2026-01-02.000000.a", "--quiet");
+    assertThat(twice.exitCode()).as("a complete backup is never overwritten").isEqualTo(5);
+    assertThat(twice.stderr()).contains("already exists");
     ProcessRunner.Result ls = engine("ls", "--storage", url, "--directory", "it/db");
     assertThat(ls.stdout()).containsSubsequence("2026-01-01.000000.a", "2026-01-02.000000.a");
     assertThat(engine("verify", "--storage", url, "--directory", "it/db", "--name", "latest").exitCode()).isZero();
