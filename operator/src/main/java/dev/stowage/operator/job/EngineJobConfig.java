@@ -1,0 +1,46 @@
+package dev.stowage.operator.job;
+
+import java.util.Objects;
+
+/**
+ * What the operator was installed with for engine Jobs, read once at start-up.
+ *
+ * @param image the engine image, used when a resource sets no {@code spec.pod.image}
+ * @param imagePullPolicy the pull policy when a resource sets none; null leaves the Kubernetes
+ *     default for the image's tag
+ * @param backoffLimit the Job's backoffLimit when a resource sets none
+ * @param mysqlUid the uid the engine runs as unless a resource sets its own security context: the
+ *     MySQL user's, so that restored files keep their owner
+ * @param mysqlGid the gid (and fsGroup) that goes with {@code mysqlUid}
+ */
+public record EngineJobConfig(
+    String image, String imagePullPolicy, int backoffLimit, long mysqlUid, long mysqlGid) {
+  /** The uid and gid of mysql in the Debian and official MySQL/MariaDB images. */
+  public static final long DEFAULT_MYSQL_ID = 999;
+
+  /**
+   * One retry: the engine already retries each object against storage, so a second pod only helps
+   * with a lost node or a storage outage longer than those retries.
+   */
+  public static final int DEFAULT_BACKOFF_LIMIT = 1;
+
+  public EngineJobConfig {
+    Objects.requireNonNull(image, "image");
+    if (image.isBlank()) {
+      throw new IllegalArgumentException("the engine image is empty");
+    }
+    if (backoffLimit < 0) {
+      throw new IllegalArgumentException("backoffLimit is " + backoffLimit + ", must be >= 0");
+    }
+    if (mysqlUid <= 0 || mysqlGid <= 0) {
+      throw new IllegalArgumentException(
+          "the engine runs as a non-root MySQL user, not " + mysqlUid + ":" + mysqlGid);
+    }
+  }
+
+  /** The defaults with the given engine image. */
+  public static EngineJobConfig withImage(String image) {
+    return new EngineJobConfig(
+        image, null, DEFAULT_BACKOFF_LIMIT, DEFAULT_MYSQL_ID, DEFAULT_MYSQL_ID);
+  }
+}

@@ -1,0 +1,548 @@
+package dev.stowage.operator.job;
+
+import dev.stowage.api.v1alpha1.BackupSource;
+import dev.stowage.api.v1alpha1.BackupStorage;
+import dev.stowage.api.v1alpha1.Chunking;
+import dev.stowage.api.v1alpha1.Compression;
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlBackupSpec;
+import dev.stowage.api.v1alpha1.MysqlRestore;
+import dev.stowage.api.v1alpha1.MysqlRestoreSpec;
+import dev.stowage.api.v1alpha1.PodSettings;
+import dev.stowage.api.v1alpha1.RestoreSource;
+import dev.stowage.api.v1alpha1.RestoreTarget;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Builds the engine Job of a MysqlBackup (backup, and rm for deletionPolicy Delete) and of a
+ * MysqlRestore. Pure: the same resource gives the same Job, so a Job is created once and never
+ * needs updating.
+ */
+public final class EngineJobFactory {
+  /** The engine container's name, which the Job's pod failure policy refers to. */
+  public static final String CONTAINER = "engine";
+
+  /** Where the container's termination message is read from; the engine writes its result there. */
+  public static final String RESULT_PATH = "/dev/termination-log";
+
+  /** Where the source or target claim's root is mounted. */
+  public static final String DATA_MOUNT = "/stowage/data";
+
+  static final String DATA_VOLUME = "data";
+  static final String TMP_VOLUME = "tmp";
+
+  /** Job purposes, which are also the Job name suffixes and the component label. */
+  static final String BACKUP = "backup";
+
+  static final String RESTORE = "restore";
+  static final String DELETE = "rm";
+
+  /** Label keys of every engine Job and its pod. */
+  public static final String LABEL_NAME = "app.kubernetes.io/name";
+
+  public static final String LABEL_INSTANCE = "app.kubernetes.io/instance";
+  public static final String LABEL_COMPONENT = "app.kubernetes.io/component";
+  public static final String LABEL_PART_OF = "app.kubernetes.io/part-of";
+  public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+
+  /** Exit codes after which another pod cannot succeed: bad arguments, integrity, unsafe source. */
+  static final List<Integer> PERMANENT_EXIT_CODES = List.of(2, 4, 5);
+
+  private static final DateTimeFormatter BACKUP_NAME_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd.HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  /** Backup names are at most 253 characters (the API's limit on a restore's backupName). */
+  static final int MAX_BACKUP_NAME = 253;
+
+  /** What the engine parses as a size; anything else is passed on in bytes. */
+  private static final Pattern ENGINE_SIZE = Pattern.compile("[0-9]+(Ki|Mi|Gi|Ti)?");
+
+  private final EngineJobConfig config;
+  private final Clock clock;
+
+  /**
+   * @param clock names a backup whose resource has no creationTimestamp yet; a stored resource
+   *     always has one, so the name does not depend on when the Job is built
+   */
+  public EngineJobFactory(EngineJobConfig config, Clock clock) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The name of a MysqlBackup's backup Job. */
+  public static String backupJobName(MysqlBackup backup) {
+    return KubernetesNames.jobName(backup.getMetadata().getName(), BACKUP);
+  }
+
+  /** The name of a MysqlBackup's rm Job, run when it is deleted with deletionPolicy Delete. */
+  public static String deleteJobName(MysqlBackup backup) {
+    return KubernetesNames.jobName(backup.getMetadata().getName(), DELETE);
+  }
+
+  /** The name of a MysqlRestore's Job. */
+  public static String restoreJobName(MysqlRestore restore) {
+    return KubernetesNames.jobName(restore.getMetadata().getName(), RESTORE);
+  }
+
+  /**
+   * The directory of the source's backups inside the storage: status.directory once recorded,
+   * otherwise {@code <namespace>/<source claim>}.
+   */
+  public static String backupDirectory(MysqlBackup backup) {
+    if (backup.getStatus() != null && notEmpty(backup.getStatus().getDirectory())) {
+      return backup.getStatus().getDirectory();
+    }
+    return backup.getMetadata().getNamespace() + "/" + source(backup).getPersistentVolumeClaim();
+  }
+
+  /**
+   * The backup's name inside its directory: status.backupName once recorded, otherwise {@code
+   * yyyy-MM-dd.HHmmss.<resource name>} from the resource's creationTimestamp in UTC, the shape
+   * Vitess uses, so that names sort by time and a retried Job writes under the same name.
+   */
+  public String backupName(MysqlBackup backup) {
+    if (backup.getStatus() != null && notEmpty(backup.getStatus().getBackupName())) {
+      return backup.getStatus().getBackupName();
+    }
+    String prefix = BACKUP_NAME_TIME.format(created(backup)) + ".";
+    return prefix
+        + KubernetesNames.fit(
+            backup.getMetadata().getName(), "", MAX_BACKUP_NAME - prefix.length());
+  }
+
+  /** The Job that backs up a MysqlBackup's source claim. */
+  public Job backupJob(MysqlBackup backup) {
+    MysqlBackupSpec spec = spec(backup.getSpec(), backup);
+    BackupSource source = source(backup);
+    EngineStorage storage = EngineStorage.of(spec.getStorage(), false);
+
+    List<String> args = new ArrayList<>();
+    args.add("backup");
+    args.add("--datadir");
+    args.add(dataDir(source.getSubPath()));
+    args.addAll(location(storage, backupDirectory(backup), backupName(backup)));
+    Chunking chunking = spec.getChunking();
+    if (chunking != null) {
+      addSize(args, "--chunk-threshold", chunking.getThreshold());
+      addSize(args, "--chunk-size", chunking.getSize());
+    }
+    Compression compression = spec.getCompression();
+    if (compression != null) {
+      if (compression.getEngine() != null) {
+        args.add("--compression");
+        args.add(compression.getEngine().name().toLowerCase(Locale.ROOT));
+      }
+      if (compression.getLevel() != null) {
+        args.add("--level");
+        args.add(compression.getLevel().toString());
+      }
+    }
+    addConcurrency(args, spec.getConcurrency());
+    args.add("--result-file");
+    args.add(RESULT_PATH);
+
+    // A backup only reads the data it copies, so the source is mounted read-only.
+    Volume data = claimVolume(source.getPersistentVolumeClaim(), true);
+    return job(
+        backup,
+        BACKUP,
+        backupJobName(backup),
+        spec.getPod(),
+        spec.getBackoffLimit(),
+        spec.getActiveDeadlineSeconds(),
+        args,
+        data,
+        storage);
+  }
+
+  /** The Job that deletes a MysqlBackup's stored backup (deletionPolicy Delete). */
+  public Job deleteJob(MysqlBackup backup) {
+    MysqlBackupSpec spec = spec(backup.getSpec(), backup);
+    EngineStorage storage = EngineStorage.of(spec.getStorage(), false);
+    List<String> args = new ArrayList<>();
+    args.add("rm");
+    args.addAll(location(storage, backupDirectory(backup), backupName(backup)));
+    args.add("--result-file");
+    args.add(RESULT_PATH);
+    return job(
+        backup,
+        DELETE,
+        deleteJobName(backup),
+        spec.getPod(),
+        spec.getBackoffLimit(),
+        spec.getActiveDeadlineSeconds(),
+        args,
+        null,
+        storage);
+  }
+
+  /**
+   * The Job that restores a MysqlRestore's backup into its target claim.
+   *
+   * @param referenced the MysqlBackup named by spec.backup; null when spec.source names the backup
+   */
+  public Job restoreJob(MysqlRestore restore, MysqlBackup referenced) {
+    MysqlRestoreSpec spec = spec(restore.getSpec(), restore);
+    Located from = restoreLocation(restore, referenced);
+    // A restore only reads backups; a backup claim is mounted read-only.
+    EngineStorage storage = EngineStorage.of(from.storage(), true);
+    RestoreTarget target = spec.getTarget();
+
+    List<String> args = new ArrayList<>();
+    args.add("restore");
+    args.addAll(location(storage, from.directory(), from.name()));
+    args.add("--datadir");
+    args.add(dataDir(target.getSubPath()));
+    addConcurrency(args, spec.getConcurrency());
+    if (Boolean.TRUE.equals(spec.getOverwrite())) {
+      args.add("--overwrite");
+    }
+    args.add("--result-file");
+    args.add(RESULT_PATH);
+
+    return job(
+        restore,
+        RESTORE,
+        restoreJobName(restore),
+        spec.getPod(),
+        spec.getBackoffLimit(),
+        spec.getActiveDeadlineSeconds(),
+        args,
+        claimVolume(targetClaim(restore), false),
+        storage);
+  }
+
+  /** The claim a restore writes into: the existing one, or the one its template creates. */
+  public static String targetClaim(MysqlRestore restore) {
+    RestoreTarget target = spec(restore.getSpec(), restore).getTarget();
+    if (target == null) {
+      throw invalid(restore, "spec.target is missing");
+    }
+    if (notEmpty(target.getPersistentVolumeClaim())) {
+      return target.getPersistentVolumeClaim();
+    }
+    if (target.getVolumeClaimTemplate() != null
+        && target.getVolumeClaimTemplate().getMetadata() != null
+        && notEmpty(target.getVolumeClaimTemplate().getMetadata().getName())) {
+      return target.getVolumeClaimTemplate().getMetadata().getName();
+    }
+    throw invalid(
+        restore, "spec.target names no claim: set persistentVolumeClaim or volumeClaimTemplate");
+  }
+
+  /** Where a restore reads from: storage, directory and backup name. */
+  record Located(BackupStorage storage, String directory, String name) {}
+
+  Located restoreLocation(MysqlRestore restore, MysqlBackup referenced) {
+    MysqlRestoreSpec spec = restore.getSpec();
+    if (spec.getBackup() != null) {
+      if (referenced == null
+          || !spec.getBackup().getName().equals(referenced.getMetadata().getName())) {
+        throw new IllegalArgumentException(
+            "MysqlRestore "
+                + restore.getMetadata().getName()
+                + " restores MysqlBackup "
+                + spec.getBackup().getName()
+                + " but was given "
+                + (referenced == null ? "none" : referenced.getMetadata().getName()));
+      }
+      return new Located(
+          spec(referenced.getSpec(), referenced).getStorage(),
+          backupDirectory(referenced),
+          backupName(referenced));
+    }
+    RestoreSource source = spec.getSource();
+    if (source == null) {
+      throw invalid(restore, "set exactly one restore source: backup or source");
+    }
+    return new Located(source.getStorage(), source.getDirectory(), source.getBackupName());
+  }
+
+  private Job job(
+      HasMetadata owner,
+      String purpose,
+      String name,
+      PodSettings pod,
+      Integer backoffLimit,
+      Long activeDeadlineSeconds,
+      List<String> args,
+      Volume data,
+      EngineStorage storage) {
+    PodSettings settings = pod != null ? pod : new PodSettings();
+    Map<String, String> labels = labels(owner, purpose);
+
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    if (data != null) {
+      volumes.add(data);
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName(DATA_VOLUME)
+              .withMountPath(DATA_MOUNT)
+              .withReadOnly(data.getPersistentVolumeClaim().getReadOnly())
+              .build());
+    }
+    volumes.addAll(storage.volumes());
+    mounts.addAll(storage.mounts());
+    // The root file system is read-only; the JVM and zstd-jni's native library need a /tmp.
+    volumes.add(
+        new VolumeBuilder()
+            .withName(TMP_VOLUME)
+            .withNewEmptyDir()
+            .withSizeLimit(new Quantity("256Mi"))
+            .endEmptyDir()
+            .build());
+    mounts.add(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build());
+
+    Container container = container(settings, args, mounts, storage.env());
+
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(owner.getMetadata().getNamespace())
+        .withLabels(labels)
+        .withOwnerReferences(ownerReference(owner))
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(backoffLimit != null ? backoffLimit : config.backoffLimit())
+        .withActiveDeadlineSeconds(activeDeadlineSeconds)
+        .withPodFailurePolicy(podFailurePolicy())
+        // Never two engine pods on one volume: a replacement starts only once the failed pod is gone.
+        .withPodReplacementPolicy("Failed")
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(labels)
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        // The engine talks to storage, never to the API server.
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withSecurityContext(podSecurityContext(settings))
+        .withNodeSelector(
+            settings.getNodeSelector() == null ? null : new LinkedHashMap<>(settings.getNodeSelector()))
+        .withTolerations(settings.getTolerations())
+        .withContainers(container)
+        .withVolumes(volumes)
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  private Container container(
+      PodSettings settings, List<String> args, List<VolumeMount> mounts, List<EnvVar> env) {
+    String pullPolicy =
+        settings.getImagePullPolicy() != null
+            ? settings.getImagePullPolicy().name()
+            : config.imagePullPolicy();
+    return new ContainerBuilder()
+        .withName(CONTAINER)
+        .withImage(notEmpty(settings.getImage()) ? settings.getImage() : config.image())
+        .withImagePullPolicy(pullPolicy)
+        .withArgs(args)
+        .withEnv(env.isEmpty() ? null : env)
+        .withResources(settings.getResources())
+        .withVolumeMounts(mounts)
+        .withSecurityContext(containerSecurityContext(settings))
+        .withTerminationMessagePath(RESULT_PATH)
+        .withTerminationMessagePolicy("File")
+        .build();
+  }
+
+  private PodSecurityContext podSecurityContext(PodSettings settings) {
+    if (settings.getSecurityContext() != null) {
+      return settings.getSecurityContext();
+    }
+    return new PodSecurityContextBuilder()
+        .withRunAsUser(config.mysqlUid())
+        .withRunAsGroup(config.mysqlGid())
+        .withFsGroup(config.mysqlGid())
+        // A data volume already owned by the MySQL group is not walked file by file on every mount.
+        .withFsGroupChangePolicy("OnRootMismatch")
+        .withRunAsNonRoot(true)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .build();
+  }
+
+  private static SecurityContext containerSecurityContext(PodSettings settings) {
+    if (settings.getContainerSecurityContext() != null) {
+      return settings.getContainerSecurityContext();
+    }
+    return new SecurityContextBuilder()
+        .withAllowPrivilegeEscalation(false)
+        .withReadOnlyRootFilesystem(true)
+        .withRunAsNonRoot(true)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .build();
+  }
+
+  private static PodFailurePolicy podFailurePolicy() {
+    return new PodFailurePolicyBuilder()
+        .addNewRule()
+        .withAction("FailJob")
+        .withNewOnExitCodes()
+        .withContainerName(CONTAINER)
+        .withOperator("In")
+        .withValues(PERMANENT_EXIT_CODES)
+        .endOnExitCodes()
+        .endRule()
+        // A pod evicted by a drain or preempted did not fail; it does not count against backoffLimit.
+        .addNewRule()
+        .withAction("Ignore")
+        .addNewOnPodCondition()
+        .withType("DisruptionTarget")
+        .withStatus("True")
+        .endOnPodCondition()
+        .endRule()
+        .build();
+  }
+
+  private static Map<String, String> labels(HasMetadata owner, String purpose) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(LABEL_NAME, "stowage-engine");
+    labels.put(LABEL_INSTANCE, KubernetesNames.labelValue(owner.getMetadata().getName()));
+    labels.put(LABEL_COMPONENT, purpose);
+    labels.put(LABEL_PART_OF, "stowage");
+    labels.put(LABEL_MANAGED_BY, "stowage-operator");
+    return labels;
+  }
+
+  private static OwnerReference ownerReference(HasMetadata owner) {
+    if (owner.getMetadata().getUid() == null) {
+      throw new IllegalArgumentException(
+          owner.getKind()
+              + " "
+              + owner.getMetadata().getName()
+              + " has no uid: a Job can only be owned by a stored resource");
+    }
+    return new OwnerReferenceBuilder()
+        .withApiVersion(owner.getApiVersion())
+        .withKind(owner.getKind())
+        .withName(owner.getMetadata().getName())
+        .withUid(owner.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
+  }
+
+  private static Volume claimVolume(String claim, boolean readOnly) {
+    return new VolumeBuilder()
+        .withName(DATA_VOLUME)
+        .withNewPersistentVolumeClaim(claim, readOnly)
+        .build();
+  }
+
+  /**
+   * The data directory inside the mounted claim. The claim's root is mounted and the sub-path
+   * appended, rather than mounted as a volume subPath: the kubelet would create a missing subPath,
+   * and a backup of that empty directory would look like a success.
+   */
+  private static String dataDir(String subPath) {
+    return notEmpty(subPath) ? DATA_MOUNT + "/" + subPath : DATA_MOUNT;
+  }
+
+  private static List<String> location(EngineStorage storage, String directory, String name) {
+    return List.of("--storage", storage.url(), "--directory", directory, "--name", name);
+  }
+
+  private static void addConcurrency(List<String> args, Integer concurrency) {
+    if (concurrency != null) {
+      args.add("--concurrency");
+      args.add(concurrency.toString());
+    }
+  }
+
+  private static void addSize(List<String> args, String flag, Quantity q) {
+    if (q != null) {
+      args.add(flag);
+      args.add(engineSize(flag, q));
+    }
+  }
+
+  /** A quantity in the engine's syntax: as written when the engine reads it, else in bytes. */
+  static String engineSize(String flag, Quantity q) {
+    String written = (q.getAmount() == null ? "" : q.getAmount()) + (q.getFormat() == null ? "" : q.getFormat());
+    if (ENGINE_SIZE.matcher(written).matches()) {
+      return written;
+    }
+    try {
+      return q.getNumericalAmount().toBigIntegerExact().toString();
+    } catch (ArithmeticException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + " " + written + " is not a whole number of bytes", e);
+    }
+  }
+
+  private Instant created(HasMetadata resource) {
+    String ts = resource.getMetadata().getCreationTimestamp();
+    if (!notEmpty(ts)) {
+      return clock.instant();
+    }
+    try {
+      return OffsetDateTime.parse(ts).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "creationTimestamp " + ts + " of " + resource.getMetadata().getName() + " is not RFC 3339",
+          e);
+    }
+  }
+
+  private static BackupSource source(MysqlBackup backup) {
+    BackupSource source = spec(backup.getSpec(), backup).getSource();
+    if (source == null || !notEmpty(source.getPersistentVolumeClaim())) {
+      throw invalid(backup, "spec.source.persistentVolumeClaim is missing");
+    }
+    return source;
+  }
+
+  private static <T> T spec(T spec, HasMetadata resource) {
+    if (spec == null) {
+      throw invalid(resource, "spec is missing");
+    }
+    return spec;
+  }
+
+  private static IllegalArgumentException invalid(HasMetadata resource, String what) {
+    return new IllegalArgumentException(
+        resource.getKind() + " " + resource.getMetadata().getName() + ": " + what);
+  }
+
+  private static boolean notEmpty(String s) {
+    return s != null && !s.isEmpty();
+  }
+}
