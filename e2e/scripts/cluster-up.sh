@@ -46,9 +46,12 @@ sysctl -qw net.ipv4.ip_forward=1
 sysctl -qw vm.overcommit_memory=1 kernel.panic=10 kernel.panic_on_oops=1 || true
 
 # --- 2. PKI and configuration -------------------------------------------------
+# Certificates name the node IP: start the PKI afresh if the IP changed.
+if [ -d "$PKI_DIR" ] && [ "$(cat "$PKI_DIR/node-ip" 2>/dev/null)" != "$NODE_IP" ]; then rm -rf "$PKI_DIR"; fi
 localkube certs --dir "$PKI_DIR" --node-ip "$NODE_IP" --node-name "$NODE_NAME" --service-ip "$API_SERVICE_IP"
 
 # Pods get no upstream nameserver: only the cluster DNS (ClusterFirst).
+echo "$NODE_IP" > "$PKI_DIR/node-ip"
 printf 'search\n' > "$CFG/resolv.conf"
 cat > "$CFG/cni/10-stowage.conflist" <<JSON
 {
@@ -64,42 +67,7 @@ cat > "$CFG/cni/10-stowage.conflist" <<JSON
   ]
 }
 JSON
-# No registry is reachable: make any accidental docker.io pull fail on loopback.
-cat > "$CFG/certs.d/docker.io/hosts.toml" <<'TOML'
-server = "http://127.0.0.1:9"
-[host."http://127.0.0.1:9"]
-  capabilities = ["pull", "resolve"]
-TOML
-cat > "$CFG/containerd.toml" <<TOML
-version = 2
-root = "$CONTAINERD_ROOT"
-state = "$CONTAINERD_STATE"
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
-[grpc]
-  address = "$CONTAINERD_SOCK"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$CLUSTER_DIR/containerd-opt"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$PAUSE_IMAGE"
-  # This VM withholds CAP_SYS_RESOURCE, so no process may lower oom_score_adj
-  # below its own (0): clamp the sandbox's -998 and Guaranteed pods' -997.
-  restrict_oom_score_adj = true
-  stream_server_address = "127.0.0.1"
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-        BinaryName = "$(command -v runc)"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "$CFG/cni"
-    max_conf_num = 1
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$CFG/certs.d"
-TOML
+write_containerd_config
 cat > "$CFG/kubelet.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration

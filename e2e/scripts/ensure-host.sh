@@ -12,6 +12,8 @@ have iptables || need+=(iptables)
 have conntrack || need+=(conntrack)
 have ip || need+=(iproute2)
 have curl || need+=(curl)
+have sysctl || need+=(procps)
+have flock || need+=(util-linux)
 have ethtool || need+=(ethtool)
 have socat || need+=(socat)
 have go || die "Go is not installed (this project's machines ship Go 1.26; apt's Go is too old)"

@@ -83,10 +83,52 @@ start() {
   echo $! > "$RUN_DIR/$name.pid"
 }
 
+# write_containerd_config: the cluster containerd's config (own root, state, socket; CRI with
+# the Debian CNI plugins). Used by cluster-up and by the image import when the cluster is down.
+write_containerd_config() {
+  mkdir -p "$CLUSTER_DIR/config/certs.d/docker.io" "$CLUSTER_DIR/config/cni"
+  # No registry is reachable: make any accidental docker.io pull fail on loopback.
+  cat > "$CLUSTER_DIR/config/certs.d/docker.io/hosts.toml" <<'TOML'
+server = "http://127.0.0.1:9"
+[host."http://127.0.0.1:9"]
+  capabilities = ["pull", "resolve"]
+TOML
+  cat > "$CLUSTER_DIR/config/containerd.toml" <<TOML
+version = 2
+root = "$CONTAINERD_ROOT"
+state = "$CONTAINERD_STATE"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
+[grpc]
+  address = "$CONTAINERD_SOCK"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CLUSTER_DIR/containerd-opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  # This VM withholds CAP_SYS_RESOURCE, so no process may lower oom_score_adj
+  # below its own (0): clamp the sandbox's -998 and Guaranteed pods' -997.
+  restrict_oom_score_adj = true
+  stream_server_address = "127.0.0.1"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+        BinaryName = "$(command -v runc)"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$CLUSTER_DIR/config/cni"
+    max_conf_num = 1
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$CLUSTER_DIR/config/certs.d"
+TOML
+}
+
 # start_containerd: start the cluster's containerd unless it already answers.
 start_containerd() {
   if pid_alive containerd && ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then return 0; fi
-  [ -s "$CLUSTER_DIR/config/containerd.toml" ] || die "no containerd config: run make cluster-up"
+  [ -s "$CLUSTER_DIR/config/containerd.toml" ] || write_containerd_config
   mkdir -p "$CONTAINERD_ROOT" "$CONTAINERD_STATE"
   start containerd containerd --config "$CLUSTER_DIR/config/containerd.toml"
   wait_for containerd 60 ctr --address "$CONTAINERD_SOCK" version || die "containerd did not start; see $LOG_DIR/containerd.log"
