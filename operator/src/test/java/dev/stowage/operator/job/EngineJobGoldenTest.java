@@ -1,0 +1,83 @@
+package dev.stowage.operator.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlRestore;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Input resource (golden/NAME.input.yaml) to expected engine Job (golden/NAME.job.yaml). See {@link
+ * GoldenFiles} for how to regenerate the expected files.
+ */
+class EngineJobGoldenTest {
+  static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+  /** Fixed, and far from every creationTimestamp in the inputs, so a leak of it would show. */
+  static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-02T03:04:05Z"), ZoneOffset.UTC);
+
+  static final EngineJobFactory FACTORY =
+      new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK);
+
+  @Test
+  void s3BackupWithAllOptions() {
+    assertGolden("s3-backup-all-options", FACTORY.backupJob(backup("s3-backup-all-options", 0)));
+  }
+
+  @Test
+  void pvcBackupWithSubPath() {
+    assertGolden("pvc-backup-subpath", FACTORY.backupJob(backup("pvc-backup-subpath", 0)));
+  }
+
+  @Test
+  void restoreFromBackupReference() {
+    String name = "restore-from-backup";
+    assertGolden(name, FACTORY.restoreJob(restore(name, 0), backup(name, 1)));
+  }
+
+  @Test
+  void restoreFromExplicitSourceIntoClaimTemplate() {
+    String name = "restore-from-source-template";
+    assertGolden(name, FACTORY.restoreJob(restore(name, 0), null));
+  }
+
+  @Test
+  void rmJobForDeletionPolicyDelete() {
+    assertGolden("rm-delete-policy", FACTORY.deleteJob(backup("rm-delete-policy", 0)));
+  }
+
+  @Test
+  void veryLongName() {
+    Job job = FACTORY.backupJob(backup("long-name-backup", 0));
+    assertThat(job.getMetadata().getName()).hasSizeLessThanOrEqualTo(63);
+    assertGolden("long-name-backup", job);
+  }
+
+  static void assertGolden(String name, Job job) {
+    GoldenFiles.assertMatches(name + ".job.yaml", YAML.asYaml(job));
+  }
+
+  static MysqlBackup backup(String name, int document) {
+    return YAML.unmarshal(document(name, document), MysqlBackup.class);
+  }
+
+  static MysqlRestore restore(String name, int document) {
+    return YAML.unmarshal(document(name, document), MysqlRestore.class);
+  }
+
+  /** One document of a multi-document input file. */
+  static String document(String name, int index) {
+    List<String> docs =
+        Arrays.stream(GoldenFiles.read(name + ".input.yaml").split("(?m)^---$"))
+            .filter(d -> d.lines().anyMatch(l -> l.startsWith("kind:")))
+            .toList();
+    return docs.get(index);
+  }
+}
