@@ -18,7 +18,7 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 log "building localkube ($v) — a cold build takes a while on 2 cores"
 start=$SECONDS
-cd "$E2E_DIR/localkube"
+cd "$E2E_DIR/localkube" || exit 1
 CGO_ENABLED=0 nice -n 10 go build -trimpath -buildvcs=false -ldflags "$ld" -o "$BIN_DIR/localkube.new" .
 CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$BIN_DIR/pause.new" ./cmd/pause
 mv "$BIN_DIR/localkube.new" "$BIN_DIR/localkube"

@@ -11,7 +11,6 @@ bash "$E2E_DIR/scripts/build-localkube.sh"
 bash "$E2E_DIR/scripts/build-addons.sh" coredns
 
 NODE_IP=$(node_ip)
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns provisioner)
 
 if bash "$E2E_DIR/scripts/cluster-status.sh" -q; then
   log "cluster already up and healthy (kubeconfig: $KUBECONFIG_OUT)"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings for the local cluster scripts. Source it; do not run it.
 # Everything the cluster writes lives outside the repository.
 set -euo pipefail
