@@ -338,7 +338,8 @@ public final class EngineJobFactory {
         .withBackoffLimit(backoffLimit != null ? backoffLimit : config.backoffLimit())
         .withActiveDeadlineSeconds(activeDeadlineSeconds)
         .withPodFailurePolicy(podFailurePolicy())
-        // Never two engine pods on one volume: a replacement starts only once the failed pod is gone.
+        // Never two engine pods on one volume: a replacement starts only once the failed pod is
+        // gone.
         .withPodReplacementPolicy("Failed")
         .withNewTemplate()
         .withNewMetadata()
@@ -351,7 +352,9 @@ public final class EngineJobFactory {
         .withEnableServiceLinks(false)
         .withSecurityContext(podSecurityContext(settings))
         .withNodeSelector(
-            settings.getNodeSelector() == null ? null : new LinkedHashMap<>(settings.getNodeSelector()))
+            settings.getNodeSelector() == null
+                ? null
+                : new LinkedHashMap<>(settings.getNodeSelector()))
         .withTolerations(settings.getTolerations())
         .withContainers(container)
         .withVolumes(volumes)
@@ -422,7 +425,8 @@ public final class EngineJobFactory {
         .withValues(PERMANENT_EXIT_CODES)
         .endOnExitCodes()
         .endRule()
-        // A pod evicted by a drain or preempted did not fail; it does not count against backoffLimit.
+        // A pod evicted by a drain or preempted did not fail; it does not count against
+        // backoffLimit.
         .addNewRule()
         .withAction("Ignore")
         .addNewOnPodCondition()
@@ -497,14 +501,16 @@ public final class EngineJobFactory {
 
   /** A quantity in the engine's syntax: as written when the engine reads it, else in bytes. */
   static String engineSize(String flag, Quantity q) {
-    String written = (q.getAmount() == null ? "" : q.getAmount()) + (q.getFormat() == null ? "" : q.getFormat());
+    String written =
+        (q.getAmount() == null ? "" : q.getAmount()) + (q.getFormat() == null ? "" : q.getFormat());
     if (ENGINE_SIZE.matcher(written).matches()) {
       return written;
     }
     try {
       return q.getNumericalAmount().toBigIntegerExact().toString();
     } catch (ArithmeticException | IllegalArgumentException e) {
-      throw new IllegalArgumentException(flag + " " + written + " is not a whole number of bytes", e);
+      throw new IllegalArgumentException(
+          flag + " " + written + " is not a whole number of bytes", e);
     }
   }
 
@@ -517,7 +523,11 @@ public final class EngineJobFactory {
       return OffsetDateTime.parse(ts).toInstant();
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
-          "creationTimestamp " + ts + " of " + resource.getMetadata().getName() + " is not RFC 3339",
+          "creationTimestamp "
+              + ts
+              + " of "
+              + resource.getMetadata().getName()
+              + " is not RFC 3339",
           e);
     }
   }

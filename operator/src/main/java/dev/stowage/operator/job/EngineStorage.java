@@ -65,7 +65,9 @@ public record EngineStorage(
       throw new IllegalArgumentException(
           "set exactly one storage kind: s3 or persistentVolumeClaim");
     }
-    return storage.getS3() != null ? s3(storage.getS3()) : claim(storage.getPersistentVolumeClaim(), readOnly);
+    return storage.getS3() != null
+        ? s3(storage.getS3())
+        : claim(storage.getPersistentVolumeClaim(), readOnly);
   }
 
   /** The storage URL alone, for status.location: no volumes or credentials involved. */
@@ -125,7 +127,8 @@ public record EngineStorage(
     if (!query.isEmpty()) {
       url.append('?').append(String.join("&", query));
     }
-    return new EngineStorage(url.toString(), volumes, mounts, credentials(s3.getCredentialsSecretRef()));
+    return new EngineStorage(
+        url.toString(), volumes, mounts, credentials(s3.getCredentialsSecretRef()));
   }
 
   private static void addOption(List<String> query, String key, String value) {
@@ -161,10 +164,14 @@ public record EngineStorage(
       return List.of();
     }
     List<EnvVar> env = new ArrayList<>();
-    env.add(fromSecret(ACCESS_KEY_ID, ref.getName(), orDefault(ref.getAccessKeyIdKey(), ACCESS_KEY_ID)));
     env.add(
         fromSecret(
-            SECRET_ACCESS_KEY, ref.getName(), orDefault(ref.getSecretAccessKeyKey(), SECRET_ACCESS_KEY)));
+            ACCESS_KEY_ID, ref.getName(), orDefault(ref.getAccessKeyIdKey(), ACCESS_KEY_ID)));
+    env.add(
+        fromSecret(
+            SECRET_ACCESS_KEY,
+            ref.getName(),
+            orDefault(ref.getSecretAccessKeyKey(), SECRET_ACCESS_KEY)));
     if (ref.getSessionTokenKey() != null && !ref.getSessionTokenKey().isEmpty()) {
       env.add(fromSecret(SESSION_TOKEN, ref.getName(), ref.getSessionTokenKey()));
     }

@@ -48,7 +48,9 @@ public final class KubernetesNames {
     return (prefix.isEmpty() ? "" : prefix + "-") + hash(base) + tail;
   }
 
-  /** The name of the engine Job of a resource: {@code <resource>-<purpose>}, within 63 characters. */
+  /**
+   * The name of the engine Job of a resource: {@code <resource>-<purpose>}, within 63 characters.
+   */
   public static String jobName(String resourceName, String purpose) {
     return fit(resourceName, purpose, MAX_JOB_NAME);
   }

@@ -85,12 +85,12 @@ final class GoldenFiles {
         ops.add(String.format("  %4d %s", i + 1, a.get(i)));
         i++;
         j++;
-      } else if (j < b.size() && (i == a.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-        ops.add(String.format("+ %4d %s", j + 1, b.get(j)));
-        j++;
-      } else {
+      } else if (i < a.size() && (j == b.size() || lcs[i + 1][j] >= lcs[i][j + 1])) {
         ops.add(String.format("- %4d %s", i + 1, a.get(i)));
         i++;
+      } else {
+        ops.add(String.format("+ %4d %s", j + 1, b.get(j)));
+        j++;
       }
     }
     StringBuilder out = new StringBuilder();

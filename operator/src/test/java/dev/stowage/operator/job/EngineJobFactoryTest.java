@@ -1,0 +1,261 @@
+package dev.stowage.operator.job;
+
+import static dev.stowage.operator.job.EngineJobGoldenTest.CLOCK;
+import static dev.stowage.operator.job.EngineJobGoldenTest.FACTORY;
+import static dev.stowage.operator.job.EngineJobGoldenTest.backup;
+import static dev.stowage.operator.job.EngineJobGoldenTest.restore;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.api.v1alpha1.BackupStorage;
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlBackupStatus;
+import dev.stowage.api.v1alpha1.MysqlRestore;
+import dev.stowage.api.v1alpha1.PodSettings;
+import dev.stowage.api.v1alpha1.S3Storage;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class EngineJobFactoryTest {
+
+  /** Every Job of the golden inputs, each with the storage Secret it refers to. */
+  static Stream<Job> allJobs() {
+    return Stream.of(
+        FACTORY.backupJob(backup("s3-backup-all-options", 0)),
+        FACTORY.deleteJob(backup("s3-backup-all-options", 0)),
+        FACTORY.backupJob(backup("pvc-backup-subpath", 0)),
+        FACTORY.restoreJob(restore("restore-from-backup", 0), backup("restore-from-backup", 1)),
+        FACTORY.restoreJob(restore("restore-from-source-template", 0), null),
+        FACTORY.deleteJob(backup("rm-delete-policy", 0)),
+        FACTORY.backupJob(backup("long-name-backup", 0)));
+  }
+
+  static Container engine(Job job) {
+    return job.getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  @ParameterizedTest
+  @MethodSource("allJobs")
+  void credentialsReachTheContainerOnlyAsSecretReferences(Job job) {
+    Container c = engine(job);
+    for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+      assertThat(e.getValue()).as("literal value of %s", e.getName()).isNull();
+      assertThat(e.getValueFrom().getSecretKeyRef()).as(e.getName()).isNotNull();
+    }
+    assertThat(String.join(" ", c.getArgs()))
+        .doesNotContainIgnoringCase("AWS_")
+        .doesNotContain("s3-credentials", "aws-backup-user", "access-key", "secret-key")
+        .doesNotContain("session-token");
+    assertThat(c.getCommand()).as("the image's entrypoint runs the engine").isNullOrEmpty();
+  }
+
+  @Test
+  void s3CredentialsComeFromTheNamedSecretKeys() {
+    Container c = engine(FACTORY.backupJob(backup("s3-backup-all-options", 0)));
+    assertThat(c.getEnv())
+        .extracting(
+            EnvVar::getName,
+            e -> e.getValueFrom().getSecretKeyRef().getName(),
+            e -> e.getValueFrom().getSecretKeyRef().getKey())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "AWS_ACCESS_KEY_ID", "s3-credentials", "access-key"),
+            org.assertj.core.groups.Tuple.tuple(
+                "AWS_SECRET_ACCESS_KEY", "s3-credentials", "secret-key"),
+            org.assertj.core.groups.Tuple.tuple(
+                "AWS_SESSION_TOKEN", "s3-credentials", "session-token"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("allJobs")
+  void everyJobRunsOnceAsNonRootAndReportsThroughItsTerminationMessage(Job job) {
+    PodSpec pod = job.getSpec().getTemplate().getSpec();
+    Container c = engine(job);
+    assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+    assertThat(pod.getSecurityContext().getRunAsUser()).isPositive();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getFsGroup()).isNotNull();
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/tmp"));
+    assertThat(c.getTerminationMessagePolicy()).isEqualTo("File");
+    assertThat(c.getArgs()).containsSequence("--result-file", c.getTerminationMessagePath());
+    assertThat(job.getMetadata().getName()).hasSizeLessThanOrEqualTo(63);
+    assertThat(job.getMetadata().getLabels().values()).allMatch(v -> v.length() <= 63);
+    assertThat(job.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getController()).isTrue();
+              assertThat(o.getBlockOwnerDeletion()).isTrue();
+            });
+  }
+
+  @Test
+  void theSameResourceAlwaysGivesTheSameJob() {
+    assertThat(FACTORY.backupJob(backup("s3-backup-all-options", 0)))
+        .isEqualTo(FACTORY.backupJob(backup("s3-backup-all-options", 0)));
+    EngineJobFactory later =
+        new EngineJobFactory(
+            EngineJobConfig.withImage("stowage/engine:dev"),
+            java.time.Clock.offset(CLOCK, java.time.Duration.ofDays(3)));
+    assertThat(later.backupJob(backup("pvc-backup-subpath", 0)))
+        .as("a stored resource is named from its creationTimestamp, not from the clock")
+        .isEqualTo(FACTORY.backupJob(backup("pvc-backup-subpath", 0)));
+  }
+
+  @Test
+  void backupNameFallsBackToTheClockOnlyWithoutCreationTimestamp() {
+    MysqlBackup b = backup("pvc-backup-subpath", 0);
+    b.getMetadata().setCreationTimestamp(null);
+    assertThat(FACTORY.backupName(b)).isEqualTo("2030-01-02.030405.wiki-db");
+  }
+
+  @Test
+  void recordedDirectoryAndBackupNameWinOverDerivedOnes() {
+    MysqlBackup b = backup("pvc-backup-subpath", 0);
+    MysqlBackupStatus status = new MysqlBackupStatus();
+    status.setDirectory("moved/elsewhere");
+    status.setBackupName("2026-02-28.235959.wiki-db");
+    b.setStatus(status);
+    assertThat(engine(FACTORY.backupJob(b)).getArgs())
+        .containsSequence("--directory", "moved/elsewhere", "--name", "2026-02-28.235959.wiki-db");
+  }
+
+  @Test
+  void backupNameOfAVeryLongResourceStaysWithinTheApiLimit() {
+    MysqlBackup b = backup("long-name-backup", 0);
+    b.getMetadata().setName("a".repeat(253));
+    String name = FACTORY.backupName(b);
+    assertThat(name).hasSize(EngineJobFactory.MAX_BACKUP_NAME).startsWith("2026-11-25.112233.aaa");
+    assertThat(name).matches("[A-Za-z0-9_][A-Za-z0-9._-]*");
+  }
+
+  @Test
+  void overwriteOnlyWhenTheSpecSaysTrue() {
+    MysqlRestore r = restore("restore-from-backup", 0);
+    MysqlBackup b = backup("restore-from-backup", 1);
+    assertThat(engine(FACTORY.restoreJob(r, b)).getArgs()).contains("--overwrite");
+    r.getSpec().setOverwrite(false);
+    assertThat(engine(FACTORY.restoreJob(r, b)).getArgs()).doesNotContain("--overwrite");
+    r.getSpec().setOverwrite(null);
+    assertThat(engine(FACTORY.restoreJob(r, b)).getArgs()).doesNotContain("--overwrite");
+  }
+
+  @Test
+  void aRestoreOfABackupNeedsThatBackup() {
+    MysqlRestore r = restore("restore-from-backup", 0);
+    assertThatThrownBy(() -> FACTORY.restoreJob(r, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("restores MysqlBackup orders-nightly but was given none");
+    MysqlBackup other = backup("pvc-backup-subpath", 0);
+    assertThatThrownBy(() -> FACTORY.restoreJob(r, other))
+        .hasMessageContaining("was given wiki-db");
+  }
+
+  @Test
+  void aResourceThatIsNotStoredCannotOwnAJob() {
+    MysqlBackup b = backup("pvc-backup-subpath", 0);
+    b.getMetadata().setUid(null);
+    assertThatThrownBy(() -> FACTORY.backupJob(b)).hasMessageContaining("has no uid");
+  }
+
+  @Test
+  void restoreTargetIsTheExistingClaimOrTheTemplatesName() {
+    assertThat(EngineJobFactory.targetClaim(restore("restore-from-backup", 0)))
+        .isEqualTo("data-orders-db-0");
+    assertThat(EngineJobFactory.targetClaim(restore("restore-from-source-template", 0)))
+        .isEqualTo("data-wiki-clone-0");
+  }
+
+  @Test
+  void s3UrlRoundTripsThroughTheEnginesDecoding() {
+    S3Storage s3 = new S3Storage();
+    s3.setBucket("my.bucket");
+    s3.setPrefix("/a/b c/");
+    s3.setEndpoint("https://user@host:9000/path");
+    s3.setRegion("eu-central-1");
+    s3.setPathStyle(false);
+    BackupStorage storage = new BackupStorage();
+    storage.setS3(s3);
+    String url = EngineStorage.url(storage);
+    assertThat(url).startsWith("s3://my.bucket/a/b c?");
+    String query = url.substring(url.indexOf('?') + 1);
+    assertThat(query.split("&"))
+        .extracting(kv -> URLDecoder.decode(kv, StandardCharsets.UTF_8))
+        .containsExactly(
+            "endpoint=https://user@host:9000/path", "region=eu-central-1", "pathStyle=false");
+    assertThat(URI.create(url.replace(" ", "%20")).getHost()).isEqualTo("my.bucket");
+  }
+
+  @Test
+  void s3WithoutOptionsIsJustTheBucket() {
+    S3Storage s3 = new S3Storage();
+    s3.setBucket("plain");
+    BackupStorage storage = new BackupStorage();
+    storage.setS3(s3);
+    assertThat(EngineStorage.url(storage)).isEqualTo("s3://plain");
+  }
+
+  @Test
+  void twoStorageKindsAreRefused() {
+    BackupStorage storage = backup("s3-backup-all-options", 0).getSpec().getStorage();
+    storage.setPersistentVolumeClaim(
+        backup("pvc-backup-subpath", 0).getSpec().getStorage().getPersistentVolumeClaim());
+    assertThatThrownBy(() -> EngineStorage.of(storage, false))
+        .hasMessageContaining("exactly one storage kind");
+  }
+
+  @Test
+  void sizesKeepTheEnginesSyntaxOrBecomeBytes() {
+    assertThat(EngineJobFactory.engineSize("--chunk-size", new Quantity("64Mi"))).isEqualTo("64Mi");
+    assertThat(EngineJobFactory.engineSize("--chunk-size", new Quantity("4194304")))
+        .isEqualTo("4194304");
+    assertThat(EngineJobFactory.engineSize("--chunk-size", new Quantity("1G")))
+        .isEqualTo("1000000000");
+    assertThat(EngineJobFactory.engineSize("--chunk-size", new Quantity("1.5Gi")))
+        .isEqualTo("1610612736");
+    assertThatThrownBy(() -> EngineJobFactory.engineSize("--chunk-size", new Quantity("1.5")))
+        .hasMessageContaining("--chunk-size 1.5 is not a whole number of bytes");
+  }
+
+  @Test
+  void podSettingsReplaceTheDefaultSecurityContextAndImage() {
+    MysqlBackup b = backup("pvc-backup-subpath", 0);
+    PodSettings pod = new PodSettings();
+    pod.setImage("mirror.example.com/engine:1");
+    pod.setSecurityContext(
+        new PodSecurityContextBuilder().withRunAsUser(27L).withRunAsGroup(27L).build());
+    b.getSpec().setPod(pod);
+    Job job = FACTORY.backupJob(b);
+    assertThat(engine(job).getImage()).isEqualTo("mirror.example.com/engine:1");
+    assertThat(job.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser())
+        .isEqualTo(27L);
+  }
+
+  @Test
+  void defaultsComeFromTheOperatorsConfiguration() {
+    EngineJobFactory f =
+        new EngineJobFactory(new EngineJobConfig("engine:2", "Always", 4, 1001, 1002), CLOCK);
+    Job job = f.backupJob(backup("pvc-backup-subpath", 0));
+    assertThat(job.getSpec().getBackoffLimit()).isEqualTo(4);
+    assertThat(engine(job).getImage()).isEqualTo("engine:2");
+    assertThat(engine(job).getImagePullPolicy()).isEqualTo("Always");
+    var sc = job.getSpec().getTemplate().getSpec().getSecurityContext();
+    assertThat(List.of(sc.getRunAsUser(), sc.getRunAsGroup(), sc.getFsGroup()))
+        .containsExactly(1001L, 1002L, 1002L);
+    assertThatThrownBy(() -> new EngineJobConfig("engine:2", null, 1, 0, 0))
+        .hasMessageContaining("non-root");
+  }
+}

@@ -1,0 +1,42 @@
+package dev.stowage.operator.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class KubernetesNamesTest {
+  @Test
+  void shortNamesAreKeptAsTheyAre() {
+    assertThat(KubernetesNames.jobName("orders", "backup")).isEqualTo("orders-backup");
+    String exactly63 = "a".repeat(56) + "-backup";
+    assertThat(KubernetesNames.jobName("a".repeat(56), "backup")).isEqualTo(exactly63);
+  }
+
+  @Test
+  void longNamesKeepAPrefixAHashAndTheSuffix() {
+    String name = KubernetesNames.jobName("a".repeat(57), "backup");
+    assertThat(name).hasSize(63).startsWith("aaaa").endsWith("-backup");
+    assertThat(name).matches("a+-[0-9a-f]{8}-backup");
+  }
+
+  @Test
+  void longNamesWithACommonPrefixDoNotCollide() {
+    String common = "x".repeat(100);
+    assertThat(KubernetesNames.jobName(common + "-one", "restore"))
+        .isNotEqualTo(KubernetesNames.jobName(common + "-two", "restore"));
+  }
+
+  @Test
+  void aCutPrefixNeverEndsWithADashOrDot() {
+    // 63 - "-rm" - "-" - 8 hash characters leaves 51: the cut falls right after ".-", which is
+    // dropped rather than followed by another dash.
+    String name = KubernetesNames.jobName("b".repeat(49) + ".-" + "c".repeat(40), "rm");
+    assertThat(name).matches("b{49}-[0-9a-f]{8}-rm");
+  }
+
+  @Test
+  void labelValuesFit63Characters() {
+    assertThat(KubernetesNames.labelValue("short")).isEqualTo("short");
+    assertThat(KubernetesNames.labelValue("d".repeat(253))).hasSize(63).matches("d+-[0-9a-f]{8}");
+  }
+}
