@@ -468,7 +468,7 @@ public final class EngineJobFactory {
   private static Volume claimVolume(String claim, boolean readOnly) {
     return new VolumeBuilder()
         .withName(DATA_VOLUME)
-        .withNewPersistentVolumeClaim(claim, readOnly)
+        .withNewPersistentVolumeClaim(claim, onlyTrue(readOnly))
         .build();
   }
 
@@ -479,6 +479,14 @@ public final class EngineJobFactory {
    */
   private static String dataDir(String subPath) {
     return notEmpty(subPath) ? DATA_MOUNT + "/" + subPath : DATA_MOUNT;
+  }
+
+  /**
+   * True, or null for false: the API server stores a false readOnly as unset, and a Job that reads
+   * back as built is easier to compare.
+   */
+  static Boolean onlyTrue(boolean b) {
+    return b ? Boolean.TRUE : null;
   }
 
   private static List<String> location(EngineStorage storage, String directory, String name) {

@@ -86,13 +86,13 @@ public record EngineStorage(
     Volume volume =
         new VolumeBuilder()
             .withName(STORAGE_VOLUME)
-            .withNewPersistentVolumeClaim(claim.getClaimName(), readOnly)
+            .withNewPersistentVolumeClaim(claim.getClaimName(), EngineJobFactory.onlyTrue(readOnly))
             .build();
     VolumeMount mount =
         new VolumeMountBuilder()
             .withName(STORAGE_VOLUME)
             .withMountPath(STORAGE_MOUNT)
-            .withReadOnly(readOnly)
+            .withReadOnly(EngineJobFactory.onlyTrue(readOnly))
             .build();
     return new EngineStorage("file://" + root, List.of(volume), List.of(mount), List.of());
   }

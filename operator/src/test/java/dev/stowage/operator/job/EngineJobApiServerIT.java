@@ -1,0 +1,141 @@
+package dev.stowage.operator.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.operator.testing.LocalApiServer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The golden files on a real Kubernetes 1.34 API server: every input resource passes the committed
+ * CRDs' validation, and every expected Job is accepted as it is, without the server dropping a
+ * field it does not know (podFailurePolicy, podReplacementPolicy, the security contexts).
+ */
+class EngineJobApiServerIT {
+  private static final KubernetesSerialization YAML = new KubernetesSerialization();
+  private static final List<String> CRDS =
+      List.of("mysqlbackups.stowage.dev-v1.yml", "mysqlrestores.stowage.dev-v1.yml");
+  private static LocalApiServer server;
+  private static KubernetesClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = LocalApiServer.start(Path.of("target", "jobs-it"));
+    client = server.client();
+    Path dir = Path.of(System.getProperty("stowage.crds.committed", "../deploy/crds"));
+    for (String file : CRDS) {
+      CustomResourceDefinition crd =
+          YAML.unmarshal(Files.readString(dir.resolve(file)), CustomResourceDefinition.class);
+      client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(crd.getMetadata().getName())
+          .waitUntilCondition(
+              c ->
+                  c != null
+                      && c.getStatus() != null
+                      && c.getStatus().getConditions() != null
+                      && c.getStatus().getConditions().stream()
+                          .anyMatch(
+                              k ->
+                                  k.getType().equals("Established")
+                                      && k.getStatus().equals("True")),
+              60,
+              TimeUnit.SECONDS);
+    }
+    for (String ns : List.of("shop", "wiki", "staging", "analytics")) {
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .create();
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  static Stream<String> cases() throws Exception {
+    try (Stream<Path> files = Files.list(GoldenFiles.dir())) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".job.yaml"))
+          .map(n -> n.substring(0, n.length() - ".job.yaml".length()))
+          .sorted()
+          .toList()
+          .stream();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void inputResourcesPassTheCrdValidation(String name) {
+    String[] docs = GoldenFiles.read(name + ".input.yaml").split("(?m)^---$");
+    List<String> resources =
+        Arrays.stream(docs).filter(d -> d.lines().anyMatch(l -> l.startsWith("kind:"))).toList();
+    assertThat(resources).isNotEmpty();
+    for (String doc : resources) {
+      GenericKubernetesResource r = YAML.unmarshal(doc, GenericKubernetesResource.class);
+      // Dry run: the inputs share names, and the spec of a stored one cannot change.
+      HasMetadata accepted = client.resource(r).dryRun().create();
+      assertThat(accepted.getMetadata().getName()).isEqualTo(r.getMetadata().getName());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void expectedJobsAreAcceptedWithEveryField(String name) {
+    Job expected = YAML.unmarshal(GoldenFiles.read(name + ".job.yaml"), Job.class);
+    Job stored = client.resource(expected).create();
+
+    assertThat(stored.getMetadata().getName()).isEqualTo(expected.getMetadata().getName());
+    assertThat(stored.getMetadata().getLabels()).isEqualTo(expected.getMetadata().getLabels());
+    assertThat(stored.getMetadata().getOwnerReferences())
+        .isEqualTo(expected.getMetadata().getOwnerReferences());
+    assertThat(stored.getSpec().getBackoffLimit()).isEqualTo(expected.getSpec().getBackoffLimit());
+    assertThat(stored.getSpec().getActiveDeadlineSeconds())
+        .isEqualTo(expected.getSpec().getActiveDeadlineSeconds());
+    assertThat(stored.getSpec().getPodFailurePolicy())
+        .isEqualTo(expected.getSpec().getPodFailurePolicy());
+    assertThat(stored.getSpec().getPodReplacementPolicy()).isEqualTo("Failed");
+    assertThat(stored.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(expected.getSpec().getTemplate().getMetadata().getLabels());
+
+    PodSpec want = expected.getSpec().getTemplate().getSpec();
+    PodSpec got = stored.getSpec().getTemplate().getSpec();
+    assertThat(got.getSecurityContext()).isEqualTo(want.getSecurityContext());
+    assertThat(got.getAutomountServiceAccountToken()).isFalse();
+    assertThat(got.getEnableServiceLinks()).isFalse();
+    assertThat(got.getNodeSelector()).isEqualTo(want.getNodeSelector());
+    assertThat(got.getTolerations()).isEqualTo(want.getTolerations());
+    var wantC = want.getContainers().get(0);
+    var gotC = got.getContainers().get(0);
+    assertThat(gotC.getArgs()).isEqualTo(wantC.getArgs());
+    assertThat(gotC.getEnv()).isEqualTo(wantC.getEnv());
+    assertThat(gotC.getVolumeMounts()).isEqualTo(wantC.getVolumeMounts());
+    assertThat(gotC.getSecurityContext()).isEqualTo(wantC.getSecurityContext());
+    assertThat(gotC.getTerminationMessagePolicy()).isEqualTo("File");
+    assertThat(got.getVolumes()).hasSameSizeAs(want.getVolumes());
+  }
+}
