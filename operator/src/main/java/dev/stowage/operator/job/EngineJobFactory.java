@@ -1,7 +1,6 @@
 package dev.stowage.operator.job;
 
 import dev.stowage.api.v1alpha1.BackupSource;
-import dev.stowage.api.v1alpha1.BackupStorage;
 import dev.stowage.api.v1alpha1.Chunking;
 import dev.stowage.api.v1alpha1.Compression;
 import dev.stowage.api.v1alpha1.MysqlBackup;
@@ -214,7 +213,7 @@ public final class EngineJobFactory {
    */
   public Job restoreJob(MysqlRestore restore, MysqlBackup referenced) {
     MysqlRestoreSpec spec = spec(restore.getSpec(), restore);
-    Located from = restoreLocation(restore, referenced);
+    StoredBackup from = restoreSource(restore, referenced);
     // A restore only reads backups; a backup claim is mounted read-only.
     EngineStorage storage = EngineStorage.of(from.storage(), true);
     RestoreTarget target = spec.getTarget();
@@ -261,10 +260,12 @@ public final class EngineJobFactory {
         restore, "spec.target names no claim: set persistentVolumeClaim or volumeClaimTemplate");
   }
 
-  /** Where a restore reads from: storage, directory and backup name. */
-  record Located(BackupStorage storage, String directory, String name) {}
-
-  Located restoreLocation(MysqlRestore restore, MysqlBackup referenced) {
+  /**
+   * Where a restore reads from, for the Job and for status.location, directory and backupName.
+   *
+   * @param referenced the MysqlBackup named by spec.backup; null when spec.source names the backup
+   */
+  public StoredBackup restoreSource(MysqlRestore restore, MysqlBackup referenced) {
     MysqlRestoreSpec spec = restore.getSpec();
     if (spec.getBackup() != null) {
       if (referenced == null
@@ -277,7 +278,7 @@ public final class EngineJobFactory {
                 + " but was given "
                 + (referenced == null ? "none" : referenced.getMetadata().getName()));
       }
-      return new Located(
+      return new StoredBackup(
           spec(referenced.getSpec(), referenced).getStorage(),
           backupDirectory(referenced),
           backupName(referenced));
@@ -286,7 +287,7 @@ public final class EngineJobFactory {
     if (source == null) {
       throw invalid(restore, "set exactly one restore source: backup or source");
     }
-    return new Located(source.getStorage(), source.getDirectory(), source.getBackupName());
+    return new StoredBackup(source.getStorage(), source.getDirectory(), source.getBackupName());
   }
 
   private Job job(

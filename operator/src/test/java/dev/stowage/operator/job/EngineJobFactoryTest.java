@@ -154,6 +154,22 @@ class EngineJobFactoryTest {
   }
 
   @Test
+  void restoreSourceIsWhatStatusNeedsToRecord() {
+    StoredBackup fromBackup =
+        FACTORY.restoreSource(restore("restore-from-backup", 0), backup("restore-from-backup", 1));
+    assertThat(fromBackup.directory()).isEqualTo("shop/data-orders-db-0");
+    assertThat(fromBackup.name()).isEqualTo("2026-11-24.230509.orders-nightly");
+    assertThat(fromBackup.location())
+        .isEqualTo(
+            "s3://backups/mysql/prod?endpoint=http%3A%2F%2Fversitygw.storage%3A7070"
+                + "&caBundle=%2Fstowage%2Fca%2Fca.crt");
+    StoredBackup explicit = FACTORY.restoreSource(restore("restore-from-source-template", 0), null);
+    assertThat(explicit.directory()).isEqualTo("wiki/data-wiki-mariadb-0");
+    assertThat(explicit.name()).isEqualTo("latest");
+    assertThat(explicit.location()).isEqualTo("file:///stowage/storage");
+  }
+
+  @Test
   void aRestoreOfABackupNeedsThatBackup() {
     MysqlRestore r = restore("restore-from-backup", 0);
     assertThatThrownBy(() -> FACTORY.restoreJob(r, null))
