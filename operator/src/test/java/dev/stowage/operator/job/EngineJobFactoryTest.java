@@ -91,6 +91,7 @@ class EngineJobFactoryTest {
     assertThat(c.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/tmp"));
     assertThat(c.getTerminationMessagePolicy()).isEqualTo("File");
     assertThat(c.getArgs()).containsSequence("--result-file", c.getTerminationMessagePath());
+    assertThat(c.getArgs()).as("never copy a live database").doesNotContain("--allow-live");
     assertThat(job.getMetadata().getName()).hasSizeLessThanOrEqualTo(63);
     assertThat(job.getMetadata().getLabels().values()).allMatch(v -> v.length() <= 63);
     assertThat(job.getMetadata().getOwnerReferences())
