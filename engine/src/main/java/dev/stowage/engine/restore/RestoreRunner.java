@@ -5,6 +5,7 @@ import dev.stowage.engine.compress.Codec;
 import dev.stowage.engine.compress.Codecs;
 import dev.stowage.engine.compress.Decompressor;
 import dev.stowage.engine.core.FileAttributes;
+import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
@@ -105,10 +106,16 @@ public final class RestoreRunner {
     LOG.info("restoring {} ({} files, {}) into {} with {} workers", storage.describe(loc, null),
         plan.files().size(), Sizes.human(total), roots.data(), settings.concurrency());
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
-    try (Progress progress = new Progress("restore", total, settings.quiet())) {
+    try (Progress progress = new Progress("restore", total, settings.quiet());
+        ParallelSync syncs = new ParallelSync("restore")) {
       failures = WorkerPool.run("restore", settings.concurrency(), plan.items(),
           () -> new Worker(codec.newDecompressor(), new ObjectReader(storage, loc)),
-          (w, item) -> restoreItem(w, states.get(item.file().index()), item, progress, read, written));
+          (w, item) -> restoreItem(w, states.get(item.file().index()), item, progress, read, written, syncs));
+      try {
+        syncs.awaitAll();
+      } catch (Exception e) {
+        throw failed(loc, roots, List.of(new WorkerPool.Failure<>(null, e)));
+      }
     } finally {
       states.forEach(FileState::closeQuietly);
     }
@@ -359,7 +366,7 @@ public final class RestoreRunner {
   }
 
   private void restoreItem(Worker w, FileState state, RestorePlan.Item item, Progress progress,
-      AtomicLong read, AtomicLong written) throws Exception {
+      AtomicLong read, AtomicLong written, ParallelSync syncs) throws Exception {
     String what = item.expected().object() + " (" + item.expected().label() + ")";
     long[] counted = {0};
     ObjectReader.Transfer t = retrier.run(what, attempt -> {
@@ -384,7 +391,8 @@ public final class RestoreRunner {
     written.addAndGet(t.raw());
     read.addAndGet(t.stored());
     if (state.remaining.decrementAndGet() == 0) {
-      state.finish();
+      // fsync, close, mode and mtime on the sync threads: workers go on decompressing meanwhile.
+      syncs.submit(state::finish);
     }
   }
 

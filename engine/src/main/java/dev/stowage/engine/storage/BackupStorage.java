@@ -46,7 +46,10 @@ public interface BackupStorage extends AutoCloseable {
   /** Removes what is left of a backup with no objects (a directory); a no-op for object stores. */
   default void removeEmptyBackup(BackupLocation location) {}
 
-  /** Makes every committed object of the backup durable (e.g. fsync of a directory). */
+  /**
+   * Makes every object committed so far for the backup durable (fsyncs of files and directories for
+   * a directory tree; nothing for an object store, where a completed upload is durable).
+   */
   void sync(BackupLocation location);
 
   @Override

@@ -1,5 +1,6 @@
 package dev.stowage.engine.storage.file;
 
+import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.error.StorageException.Kind;
 import dev.stowage.engine.storage.BackupLocation;
@@ -23,11 +24,14 @@ import java.util.stream.Stream;
 
 /**
  * Backups in a directory tree (a local path or a mounted backup volume). Objects are written to a
- * temporary name, fsynced, then renamed into place, so a reader never sees half an object.
+ * temporary name and renamed into place, so a reader never sees half an object; {@link #sync} fsyncs
+ * them (many at once) before the MANIFEST is written.
  */
 public final class FileStorage implements BackupStorage {
   private static final String TMP_PREFIX = ".tmp-";
   private final Path root;
+  /** Objects renamed into place but not fsynced yet; sync() makes them durable together. */
+  private final java.util.Set<Path> unsynced = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public FileStorage(Path root) {
     this.root = root.toAbsolutePath().normalize();
@@ -108,7 +112,7 @@ public final class FileStorage implements BackupStorage {
       Files.createDirectories(dir);
       Path tmp = dir.resolve(TMP_PREFIX + object + "-" + UUID.randomUUID());
       FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      return new FileObjectWriter(ch, tmp, target, replace, describe(location, object));
+      return new FileObjectWriter(ch, tmp, target, replace, describe(location, object), unsynced);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "create");
     }
@@ -149,12 +153,25 @@ public final class FileStorage implements BackupStorage {
   @Override
   public void sync(BackupLocation location) {
     Path dir = backupDir(location);
-    try {
+    List<Path> mine = unsynced.stream().filter(p -> dir.equals(p.getParent())).toList();
+    try (ParallelSync syncs = new ParallelSync("storage")) {
+      for (Path p : mine) {
+        syncs.submit(() -> {
+          try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ch.force(true);
+          }
+        });
+      }
+      syncs.awaitAll();
+      mine.forEach(unsynced::remove);
       Files.createDirectories(dir); // a backup of an empty tree has no objects, only a MANIFEST
       fsyncDirectory(dir);
       fsyncDirectory(dir.getParent());
     } catch (IOException e) {
       throw translate(e, describe(location, null), "fsync");
+    } catch (Exception e) {
+      throw new StorageException(Kind.OTHER, describe(location, null), "cannot fsync the objects of "
+          + describe(location, null) + ": " + e, e);
     }
   }
 
@@ -190,14 +207,17 @@ public final class FileStorage implements BackupStorage {
     private final Path target;
     private final boolean replace;
     private final String what;
+    private final java.util.Set<Path> unsynced;
     private boolean done;
 
-    FileObjectWriter(FileChannel channel, Path tmp, Path target, boolean replace, String what) {
+    FileObjectWriter(FileChannel channel, Path tmp, Path target, boolean replace, String what,
+        java.util.Set<Path> unsynced) {
       this.channel = channel;
       this.tmp = tmp;
       this.target = target;
       this.replace = replace;
       this.what = what;
+      this.unsynced = unsynced;
     }
 
     @Override
@@ -217,7 +237,7 @@ public final class FileStorage implements BackupStorage {
     @Override
     public void commit() throws IOException {
       try {
-        channel.force(false);
+        // Not fsynced here: sync() fsyncs a backup's objects together before its MANIFEST.
         channel.close();
         if (replace) {
           Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -226,6 +246,7 @@ public final class FileStorage implements BackupStorage {
           Files.createLink(target, tmp);
           Files.delete(tmp);
         }
+        unsynced.add(target);
         done = true;
       } catch (FileAlreadyExistsException e) {
         abort();
