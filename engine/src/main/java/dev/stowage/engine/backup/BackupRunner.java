@@ -205,7 +205,7 @@ public final class BackupRunner {
           ObjectWriter out = storage.create(settings.location(), object, true)) {
         ChecksumChannels.Writing sink = new ChecksumChannels.Writing(out);
         w.raw.reset();
-        w.compressor.begin(sink);
+        w.compressor.begin(sink, item.length());
         long pos = item.offset();
         long end = item.offset() + item.length();
         while (pos < end) {

@@ -6,8 +6,11 @@ import java.nio.channels.WritableByteChannel;
 
 /** Turns raw bytes into one self-contained compressed stream per object. Not thread-safe. */
 public interface Compressor extends AutoCloseable {
-  /** Starts a new object written to {@code out}. */
-  void begin(WritableByteChannel out) throws IOException;
+  /**
+   * Starts a new object written to {@code out} that will hold exactly {@code rawLength} raw bytes
+   * (-1 if unknown); codecs use it to size their tables for small objects.
+   */
+  void begin(WritableByteChannel out, long rawLength) throws IOException;
 
   /** Compresses all remaining bytes of {@code raw} (a direct buffer). */
   void write(ByteBuffer raw) throws IOException;

@@ -18,7 +18,7 @@ public final class NoCompression implements Codec {
       private WritableByteChannel out;
 
       @Override
-      public void begin(WritableByteChannel out) {
+      public void begin(WritableByteChannel out, long rawLength) {
         this.out = out;
       }
 

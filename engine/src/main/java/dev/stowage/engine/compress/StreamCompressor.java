@@ -22,7 +22,7 @@ final class StreamCompressor implements Compressor {
   }
 
   @Override
-  public void begin(WritableByteChannel sink) throws IOException {
+  public void begin(WritableByteChannel sink, long rawLength) throws IOException {
     // Encoders close their stream to write trailers; the channel belongs to the caller.
     WritableByteChannel keepOpen = new WritableByteChannel() {
       @Override

@@ -38,11 +38,14 @@ public final class ZstdCodec implements Codec {
     }
 
     @Override
-    public void begin(WritableByteChannel out) {
+    public void begin(WritableByteChannel out, long rawLength) {
       // reset() also clears the parameters, so they are set again for every object.
       ctx.reset();
       ctx.setLevel(level);
       ctx.setChecksum(true);
+      if (rawLength >= 0) {
+        ctx.setPledgedSrcSize(rawLength); // small objects get small tables; the size goes in the header
+      }
       this.out.clear();
       this.sink = out;
     }

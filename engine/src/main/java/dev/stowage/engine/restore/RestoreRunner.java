@@ -282,7 +282,11 @@ public final class RestoreRunner {
     }
   }
 
-  /** Creates every file once, at its final size when known; chunk writes never truncate it. */
+  /**
+   * Creates every chunked file once, at its final size, so parallel chunk writes never truncate or
+   * extend it. A file stored as one object is created by the worker that writes it (CREATE_NEW all the
+   * same: nothing existing is ever written through).
+   */
   private List<FileState> createFiles(RestorePlan plan) {
     List<FileState> states = new ArrayList<>();
     Map<Integer, Integer> itemCounts = new HashMap<>();
@@ -290,15 +294,18 @@ public final class RestoreRunner {
       itemCounts.merge(it.file().index(), 1, Integer::sum);
     }
     for (RestorePlan.TargetFile f : plan.files()) {
-      try (FileChannel ch = FileChannel.open(f.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        if (f.size() != null && f.size() > 0) {
-          ch.write(ByteBuffer.wrap(new byte[1]), f.size() - 1);
+      boolean chunked = f.entry().isChunked();
+      if (chunked) {
+        try (FileChannel ch = FileChannel.open(f.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          if (f.size() > 0) {
+            ch.write(ByteBuffer.wrap(new byte[1]), f.size() - 1);
+          }
+        } catch (IOException e) {
+          throw new EngineException(ExitCode.OTHER, f.path().toString(), "cannot create " + f.path()
+              + ": " + e, e);
         }
-      } catch (IOException e) {
-        throw new EngineException(ExitCode.OTHER, f.path().toString(), "cannot create " + f.path()
-            + ": " + e, e);
       }
-      states.add(new FileState(f, itemCounts.getOrDefault(f.index(), 0)));
+      states.add(new FileState(f, itemCounts.getOrDefault(f.index(), 0), !chunked));
     }
     return states;
   }
@@ -315,16 +322,21 @@ public final class RestoreRunner {
   private final class FileState {
     final RestorePlan.TargetFile file;
     final AtomicInteger remaining;
+    private boolean create;
     private FileChannel channel;
 
-    FileState(RestorePlan.TargetFile file, int items) {
+    FileState(RestorePlan.TargetFile file, int items, boolean create) {
       this.file = file;
       this.remaining = new AtomicInteger(items);
+      this.create = create;
     }
 
     synchronized FileChannel channel() throws IOException {
       if (channel == null) {
-        channel = FileChannel.open(file.path(), StandardOpenOption.WRITE);
+        channel = create
+            ? FileChannel.open(file.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+            : FileChannel.open(file.path(), StandardOpenOption.WRITE);
+        create = false; // a retried object writes into the file it created
       }
       return channel;
     }

@@ -30,7 +30,7 @@ class CodecsTest {
   static byte[] compress(Codec codec, byte[] raw, int level) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (Compressor c = codec.newCompressor(level)) {
-      c.begin(Channels.newChannel(out));
+      c.begin(Channels.newChannel(out), raw.length);
       // Feed in uneven pieces to exercise the streaming paths.
       int pos = 0;
       int step = 777_777;
@@ -82,7 +82,7 @@ class CodecsTest {
       byte[][] outs = new byte[2][];
       for (int k = 0; k < 2; k++) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        c.begin(Channels.newChannel(out));
+        c.begin(Channels.newChannel(out), -1);
         c.write(ByteBuffer.allocateDirect(raw.length).put(raw).flip());
         c.finish();
         outs[k] = out.toByteArray();

@@ -15,7 +15,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +22,9 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * Backups in a directory tree (a local path or a mounted backup volume). Objects are written to a
- * temporary name and renamed into place, so a reader never sees half an object; {@link #sync} fsyncs
- * them (many at once) before the MANIFEST is written.
+ * Backups in a directory tree (a local path or a mounted backup volume). Objects are written in
+ * place and fsynced together by {@link #sync} before the MANIFEST, which is written last through a
+ * temporary file and a no-replace link: nothing is a backup, or read, before it exists.
  */
 public final class FileStorage implements BackupStorage {
   private static final String TMP_PREFIX = ".tmp-";
@@ -47,8 +46,16 @@ public final class FileStorage implements BackupStorage {
     return root.resolve(location.directory()).resolve(location.name());
   }
 
+  private volatile boolean rootChecked;
+  private final java.util.Set<Path> createdDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private void checkRoot() {
-    if (!Files.isDirectory(root)) {
+    if (rootChecked) {
+      return;
+    }
+    if (Files.isDirectory(root)) {
+      rootChecked = true;
+    } else {
       throw new StorageException(Kind.NOT_FOUND, "file://" + root, "storage root file://" + root
           + " does not exist or is not a directory; create it or mount the backup volume there");
     }
@@ -109,10 +116,20 @@ public final class FileStorage implements BackupStorage {
     Path dir = backupDir(location);
     Path target = dir.resolve(object);
     try {
-      Files.createDirectories(dir);
+      if (!createdDirs.contains(dir)) {
+        Files.createDirectories(dir);
+        createdDirs.add(dir);
+      }
+      if (replace) {
+        // Objects are written in place: until the MANIFEST exists nothing reads them, and a backup
+        // that dies half-way is replaced as a whole by the next run.
+        FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING);
+        return new FileObjectWriter(ch, target, null, describe(location, object), unsynced);
+      }
       Path tmp = dir.resolve(TMP_PREFIX + object + "-" + UUID.randomUUID());
       FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      return new FileObjectWriter(ch, tmp, target, replace, describe(location, object), unsynced);
+      return new FileObjectWriter(ch, tmp, target, describe(location, object), unsynced);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "create");
     }
@@ -141,6 +158,7 @@ public final class FileStorage implements BackupStorage {
   public void removeEmptyBackup(BackupLocation location) {
     Path dir = backupDir(location);
     try {
+      createdDirs.remove(dir);
       if (Files.isDirectory(dir)) {
         Files.delete(dir);
         fsyncDirectory(dir.getParent());
@@ -200,22 +218,23 @@ public final class FileStorage implements BackupStorage {
     return new StorageException(Kind.OTHER, what, "cannot " + verb + " " + what + ": " + e, e);
   }
 
-  /** Writes to a temporary file; commit = fsync, close, rename (or hard link when not replacing). */
+  /**
+   * Writes an object in place ({@code target} null), or to a temporary file that commit links to its
+   * name, failing if that name exists (the MANIFEST: a complete backup is never overwritten).
+   */
   private static final class FileObjectWriter implements ObjectWriter {
     private final FileChannel channel;
-    private final Path tmp;
-    private final Path target;
-    private final boolean replace;
+    private final Path path;
+    private final Path linkTarget;
     private final String what;
     private final java.util.Set<Path> unsynced;
     private boolean done;
 
-    FileObjectWriter(FileChannel channel, Path tmp, Path target, boolean replace, String what,
+    FileObjectWriter(FileChannel channel, Path path, Path linkTarget, String what,
         java.util.Set<Path> unsynced) {
       this.channel = channel;
-      this.tmp = tmp;
-      this.target = target;
-      this.replace = replace;
+      this.path = path;
+      this.linkTarget = linkTarget;
       this.what = what;
       this.unsynced = unsynced;
     }
@@ -239,14 +258,12 @@ public final class FileStorage implements BackupStorage {
       try {
         // Not fsynced here: sync() fsyncs a backup's objects together before its MANIFEST.
         channel.close();
-        if (replace) {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } else {
+        if (linkTarget != null) {
           // link(2) fails when the name exists: no window in which an existing object is replaced.
-          Files.createLink(target, tmp);
-          Files.delete(tmp);
+          Files.createLink(linkTarget, path);
+          Files.delete(path);
         }
-        unsynced.add(target);
+        unsynced.add(linkTarget != null ? linkTarget : path);
         done = true;
       } catch (FileAlreadyExistsException e) {
         abort();
@@ -266,12 +283,12 @@ public final class FileStorage implements BackupStorage {
       try {
         channel.close();
       } catch (IOException ignored) {
-        // the temporary file is deleted below either way
+        // the file is deleted below either way
       }
       try {
-        Files.deleteIfExists(tmp);
+        Files.deleteIfExists(path);
       } catch (IOException ignored) {
-        // a stray temporary file is ignored by readers and replaced by a re-run
+        // a stray file is replaced by the next run, and unread without a MANIFEST
       }
     }
 
