@@ -5,6 +5,7 @@
 # and imported images are kept; PURGE=1 also removes the images (containerd root).
 source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root"
+lock_cluster
 
 stop() { # NAME [SECONDS]
   local name=$1 secs=${2:-20} f="$RUN_DIR/$1.pid" pid

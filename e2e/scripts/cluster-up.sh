@@ -4,6 +4,7 @@
 # and the cluster is started again. Must run as root.
 source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root (containerd, kubelet, iptables, mounts)"
+lock_cluster
 T0=$SECONDS
 
 bash "$E2E_DIR/scripts/ensure-host.sh"

@@ -80,7 +80,8 @@ start() {
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   log "starting $name"
   echo "=== $(date -u +%FT%TZ) $*" >> "$LOG_DIR/$name.log"
-  setsid "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  # 8>&-: the daemon must not inherit (and so hold) the cluster lock.
+  setsid "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null 8>&- &
   echo $! > "$RUN_DIR/$name.pid"
 }
 
@@ -133,4 +134,14 @@ start_containerd() {
   mkdir -p "$CONTAINERD_ROOT" "$CONTAINERD_STATE"
   start containerd containerd --config "$CLUSTER_DIR/config/containerd.toml"
   wait_for containerd 60 ctr --address "$CONTAINERD_SOCK" version || die "containerd did not start; see $LOG_DIR/containerd.log"
+}
+
+# lock_cluster: one cluster-up/cluster-down at a time on this machine.
+# (cluster-up runs cluster-down for leftovers: the child sees the parent holds it.)
+lock_cluster() {
+  [ -z "${STOWAGE_CLUSTER_LOCKED:-}" ] || return 0
+  mkdir -p "$(dirname "$CLUSTER_DIR")"
+  exec 8>"$CLUSTER_DIR.lock"
+  flock 8
+  export STOWAGE_CLUSTER_LOCKED=$$
 }
