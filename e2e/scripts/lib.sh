@@ -7,6 +7,8 @@ E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO_DIR="$(cd "$E2E_DIR/.." && pwd)"
 
 export GOTOOLCHAIN=local
+# CI may run with a minimal environment: caches and the kubeconfig hang off HOME.
+export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 STOWAGE_CACHE="${STOWAGE_CACHE:-$HOME/.cache/stowage}"
 BIN_DIR="$STOWAGE_CACHE/bin"                 # localkube, coredns, versitygw, pause
 IMAGES_DIR="$STOWAGE_CACHE/images"           # rootfs + image archives
