@@ -8,6 +8,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have mariadbd || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server mariadb-client)
 have zstd || need+=(zstd)
 have pigz || need+=(pigz)
+have python3 || need+=(python3)     # unit tests probe POSIX locks from a second process
 [ -x /usr/bin/time ] || need+=(time)
 have mvn || need+=(maven)
 have java || need+=(openjdk-17-jdk-headless)
