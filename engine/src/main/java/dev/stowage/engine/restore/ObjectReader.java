@@ -3,6 +3,8 @@ package dev.stowage.engine.restore;
 import dev.stowage.engine.compress.CorruptStreamException;
 import dev.stowage.engine.compress.Decompressor;
 import dev.stowage.engine.core.ChecksumChannels;
+import dev.stowage.engine.core.Progress;
+import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Retrier.RetryableException;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.StorageException;
@@ -18,7 +20,7 @@ import java.util.zip.CRC32C;
  * retryable: the transfer may have been cut), then the raw length and the raw-bytes checksum (a
  * mismatch after a good CRC means the MANIFEST is wrong: fatal).
  */
-public final class ObjectReader {
+public final class ObjectReader implements AutoCloseable {
   /** What the MANIFEST promises about one object. */
   public record Expected(String object, String label, String hash, Long rawSize, String rawCrc32c) {}
 
@@ -29,19 +31,46 @@ public final class ObjectReader {
 
   private final BackupStorage storage;
   private final BackupLocation location;
+  private final Decompressor decompressor;
   private final ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 16);
   private final CRC32C rawCrc = new CRC32C();
 
-  public ObjectReader(BackupStorage storage, BackupLocation location) {
+  /** One per worker thread: it owns a reusable decompressor and buffers. */
+  public ObjectReader(BackupStorage storage, BackupLocation location, Decompressor decompressor) {
     this.storage = storage;
     this.location = location;
+    this.decompressor = decompressor;
+  }
+
+  /**
+   * Reads one object with retries; a retry starts the object over (the sink must accept the same
+   * positions again) and takes back the progress the failed attempt reported.
+   */
+  public Transfer readWithRetries(Retrier retrier, Expected e, PositionalSink sink, Progress progress)
+      throws Exception {
+    long[] counted = {0};
+    return retrier.run(e.object() + " (" + e.label() + ")", attempt -> {
+      progress.add(-counted[0]);
+      counted[0] = 0;
+      return read(e, (buf, pos) -> {
+        int len = buf.remaining();
+        sink.write(buf, pos);
+        counted[0] += len;
+        progress.add(len);
+      });
+    });
+  }
+
+  @Override
+  public void close() {
+    decompressor.close();
   }
 
   /** Bytes of one object: raw (decompressed) and as stored. */
   public record Transfer(long raw, long stored) {}
 
   /** One attempt. Sink failures propagate as {@link SinkException}. */
-  public Transfer read(Decompressor decompressor, Expected e, PositionalSink sink) {
+  public Transfer read(Expected e, PositionalSink sink) {
     String where = storage.describe(location, e.object()) + " (" + e.label() + ")";
     long[] written = {0};
     rawCrc.reset();

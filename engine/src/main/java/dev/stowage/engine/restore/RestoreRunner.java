@@ -3,7 +3,6 @@ package dev.stowage.engine.restore;
 import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.compress.Codec;
 import dev.stowage.engine.compress.Codecs;
-import dev.stowage.engine.compress.Decompressor;
 import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.core.Progress;
@@ -109,7 +108,7 @@ public final class RestoreRunner {
     try (Progress progress = new Progress("restore", total, settings.quiet());
         ParallelSync syncs = new ParallelSync("restore")) {
       failures = WorkerPool.run("restore", settings.concurrency(), plan.items(),
-          () -> new Worker(codec.newDecompressor(), new ObjectReader(storage, loc)),
+          () -> new ObjectReader(storage, loc, codec.newDecompressor()),
           (w, item) -> restoreItem(w, states.get(item.file().index()), item, progress, read, written, syncs));
       try {
         syncs.awaitAll();
@@ -310,14 +309,6 @@ public final class RestoreRunner {
     return states;
   }
 
-  /** Per-thread state: a reused decompressor and the object reader with its buffers. */
-  private record Worker(Decompressor decompressor, ObjectReader reader) implements AutoCloseable {
-    @Override
-    public void close() {
-      decompressor.close();
-    }
-  }
-
   /** One target file: opened on first use, made durable when its last object is written. */
   private final class FileState {
     final RestorePlan.TargetFile file;
@@ -377,29 +368,21 @@ public final class RestoreRunner {
     }
   }
 
-  private void restoreItem(Worker w, FileState state, RestorePlan.Item item, Progress progress,
+  private void restoreItem(ObjectReader reader, FileState state, RestorePlan.Item item, Progress progress,
       AtomicLong read, AtomicLong written, ParallelSync syncs) throws Exception {
-    String what = item.expected().object() + " (" + item.expected().label() + ")";
-    long[] counted = {0};
-    ObjectReader.Transfer t = retrier.run(what, attempt -> {
-      progress.add(-counted[0]);
-      counted[0] = 0;
-      FileChannel ch = state.channel();
-      try {
-        return w.reader().read(w.decompressor(), item.expected(), (buf, pos) -> {
-          long at = item.offset() + pos;
-          int len = buf.remaining();
-          while (buf.hasRemaining()) {
-            at += ch.write(buf, at);
-          }
-          counted[0] += len;
-          progress.add(len);
-        });
-      } catch (ObjectReader.SinkException e) {
-        throw new EngineException(ExitCode.OTHER, state.file.path().toString(), "cannot write "
-            + state.file.path() + ": " + e.io(), e.io());
-      }
-    });
+    FileChannel ch = state.channel();
+    ObjectReader.Transfer t;
+    try {
+      t = reader.readWithRetries(retrier, item.expected(), (buf, pos) -> {
+        long at = item.offset() + pos;
+        while (buf.hasRemaining()) {
+          at += ch.write(buf, at);
+        }
+      }, progress);
+    } catch (ObjectReader.SinkException e) {
+      throw new EngineException(ExitCode.OTHER, state.file.path().toString(), "cannot write "
+          + state.file.path() + ": " + e.io(), e.io());
+    }
     written.addAndGet(t.raw());
     read.addAndGet(t.stored());
     if (state.remaining.decrementAndGet() == 0) {

@@ -3,7 +3,6 @@ package dev.stowage.engine.verify;
 import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.compress.Codec;
 import dev.stowage.engine.compress.Codecs;
-import dev.stowage.engine.compress.Decompressor;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.RunSummary;
@@ -45,18 +44,10 @@ public final class VerifyRunner {
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
     try (Progress progress = new Progress("verify", plan.knownBytes(), quiet)) {
       failures = WorkerPool.run("verify", concurrency, plan.items(),
-          () -> new Worker(codec.newDecompressor(), new ObjectReader(storage, loc)),
-          (w, item) -> {
-            long[] counted = {0};
-            ObjectReader.Transfer t = retrier.run(item.expected().object(), attempt -> {
-              progress.add(-counted[0]);
-              counted[0] = 0;
-              return w.reader().read(w.decompressor(), item.expected(), (buf, pos) -> {
-                counted[0] += buf.remaining();
-                progress.add(buf.remaining());
-                buf.position(buf.limit());
-              });
-            });
+          () -> new ObjectReader(storage, loc, codec.newDecompressor()),
+          (reader, item) -> {
+            ObjectReader.Transfer t = reader.readWithRetries(retrier, item.expected(),
+                (buf, pos) -> buf.position(buf.limit()), progress);
             raw.addAndGet(t.stored());
           });
     }
@@ -75,12 +66,5 @@ public final class VerifyRunner {
         plan.files().size(), plan.items().size());
     return new RunSummary(loc.name(), storage.describe(loc, null), plan.files().size(), chunks,
         plan.items().size(), raw.get(), 0, 0, secs, List.of());
-  }
-
-  private record Worker(Decompressor decompressor, ObjectReader reader) implements AutoCloseable {
-    @Override
-    public void close() {
-      decompressor.close();
-    }
   }
 }
