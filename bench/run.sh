@@ -348,3 +348,7 @@ log "disk: write+fsync at the end $DISK_WRITE_END MB/s"
   echo "Logs, per-run GNU time output and result files: \`bench/results/bench-$STAMP/\`."
 } | tee "$REPORT"
 log "report written to $REPORT"
+
+# S3 (a local VersityGW) vs file storage: bench/s3.sh appends its section to the same report.
+BENCH_REPORT=$REPORT BENCH_LOGS=$LOGS BENCH_QUICK=$QUICK STOWAGE_JAR=$JAR STOWAGE_BENCH_DIR=$BASE \
+  BENCH_LEVEL=$LEVEL BENCH_REPEAT=$REPEAT BENCH_DATASETS=$SETS bash "$HERE/s3.sh"
