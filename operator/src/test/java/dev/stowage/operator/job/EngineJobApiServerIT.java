@@ -2,7 +2,7 @@ package dev.stowage.operator.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stowage.operator.testing.LocalApiServer;
+import dev.stowage.api.v1alpha1.testing.LocalApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
