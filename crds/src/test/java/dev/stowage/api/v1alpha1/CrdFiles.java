@@ -9,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where the tests find the generated and the committed CRDs (paths set by the pom). */
-final class CrdFiles {
-  static final String BACKUP = "mysqlbackups.stowage.dev-v1.yml";
-  static final String RESTORE = "mysqlrestores.stowage.dev-v1.yml";
+public final class CrdFiles {
+  public static final String BACKUP = "mysqlbackups.stowage.dev-v1.yml";
+  public static final String RESTORE = "mysqlrestores.stowage.dev-v1.yml";
 
   private CrdFiles() {}
 
@@ -19,7 +19,7 @@ final class CrdFiles {
     return Path.of(System.getProperty("stowage.crds.generated", "target/classes/META-INF/fabric8"));
   }
 
-  static Path committedDir() {
+  public static Path committedDir() {
     return Path.of(System.getProperty("stowage.crds.committed", "../deploy/crds"));
   }
 

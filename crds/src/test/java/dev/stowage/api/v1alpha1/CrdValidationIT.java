@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.api.v1alpha1.testing.LocalApiServer;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,29 +80,7 @@ class CrdValidationIT {
   static void installCrds() throws Exception {
     server = LocalApiServer.start(Path.of("target", "crds-it"));
     client = server.client();
-    Path dir = Path.of(System.getProperty("stowage.crds.committed", "../deploy/crds"));
-    for (String name : List.of(CrdFiles.BACKUP, CrdFiles.RESTORE)) {
-      CustomResourceDefinition crd =
-          YAML.unmarshal(Files.readString(dir.resolve(name)), CustomResourceDefinition.class);
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(crd.getMetadata().getName())
-          .waitUntilCondition(
-              c ->
-                  c != null
-                      && c.getStatus() != null
-                      && c.getStatus().getConditions() != null
-                      && c.getStatus().getConditions().stream()
-                          .anyMatch(
-                              k ->
-                                  k.getType().equals("Established")
-                                      && k.getStatus().equals("True")),
-              60,
-              TimeUnit.SECONDS);
-    }
+    server.installCommittedCrds();
   }
 
   @AfterAll

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,8 +27,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class EngineJobApiServerIT {
   private static final KubernetesSerialization YAML = new KubernetesSerialization();
-  private static final List<String> CRDS =
-      List.of("mysqlbackups.stowage.dev-v1.yml", "mysqlrestores.stowage.dev-v1.yml");
   private static LocalApiServer server;
   private static KubernetesClient client;
 
@@ -38,29 +34,7 @@ class EngineJobApiServerIT {
   static void start() throws Exception {
     server = LocalApiServer.start(Path.of("target", "jobs-it"));
     client = server.client();
-    Path dir = Path.of(System.getProperty("stowage.crds.committed", "../deploy/crds"));
-    for (String file : CRDS) {
-      CustomResourceDefinition crd =
-          YAML.unmarshal(Files.readString(dir.resolve(file)), CustomResourceDefinition.class);
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(crd.getMetadata().getName())
-          .waitUntilCondition(
-              c ->
-                  c != null
-                      && c.getStatus() != null
-                      && c.getStatus().getConditions() != null
-                      && c.getStatus().getConditions().stream()
-                          .anyMatch(
-                              k ->
-                                  k.getType().equals("Established")
-                                      && k.getStatus().equals("True")),
-              60,
-              TimeUnit.SECONDS);
-    }
+    server.installCommittedCrds();
     for (String ns : List.of("shop", "wiki", "staging", "analytics")) {
       client
           .namespaces()

@@ -1,5 +1,9 @@
 package dev.stowage.api.v1alpha1.testing;
 
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.concurrent.TimeUnit;
+import dev.stowage.api.v1alpha1.CrdFiles;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -115,6 +119,37 @@ public final class LocalApiServer implements AutoCloseable {
 
   public KubernetesClient client() {
     return client;
+  }
+
+  /**
+   * Applies the committed CRDs ({@link CrdFiles#committedDir()}) and waits until each is
+   * Established.
+   */
+  public void installCommittedCrds() throws IOException {
+    Path dir = CrdFiles.committedDir();
+    KubernetesSerialization yaml = new KubernetesSerialization();
+    for (String name : List.of(CrdFiles.BACKUP, CrdFiles.RESTORE)) {
+      CustomResourceDefinition crd =
+          yaml.unmarshal(Files.readString(dir.resolve(name)), CustomResourceDefinition.class);
+      client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(crd.getMetadata().getName())
+          .waitUntilCondition(
+              c ->
+                  c != null
+                      && c.getStatus() != null
+                      && c.getStatus().getConditions() != null
+                      && c.getStatus().getConditions().stream()
+                          .anyMatch(
+                              k ->
+                                  k.getType().equals("Established")
+                                      && k.getStatus().equals("True")),
+              60,
+              TimeUnit.SECONDS);
+    }
   }
 
   @Override
