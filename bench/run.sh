@@ -13,34 +13,19 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
-QUICK=${BENCH_QUICK:-0}
-JAR=${STOWAGE_JAR:-$ROOT/engine/target/stowage.jar}
-BASE=${STOWAGE_BENCH_DIR:-/var/tmp/stowage-bench}
-WORK=$BASE/$([ "$QUICK" = 1 ] && echo quick || echo full)
-DATASETS=$WORK/datasets
-OUT=$WORK/scratch
-LEVEL=${BENCH_LEVEL:-1}
+BENCH_TAG=bench
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 CONCS=${BENCH_CONCURRENCY:-1 2 4}
 RSS_CONC=8
-REPEAT=${BENCH_REPEAT:-$([ "$QUICK" = 1 ] && echo 1 || echo 2)}
-SETS=${BENCH_DATASETS:-big small datadir}
-CORES=$(nproc)
 MAXC=$(tr ' ' '\n' <<<"$CONCS" | sort -n | tail -1)
 
-STAMP=$(date -u +%Y%m%d-%H%M%S)
-RESULTS=$HERE/results
 LOGS=$RESULTS/bench-$STAMP
 REPORT=$RESULTS/bench-$STAMP.md
 RAW=$LOGS/raw.tsv
 
-die() { echo "bench: $*" >&2; exit 1; }
-log() { echo "bench: $*" >&2; }
-
 # ---------------------------------------------------------------- prerequisites (fail loudly)
-[ -f "$JAR" ] || die "engine jar $JAR not found: run 'make build' first"
-for t in java tar zstd dd awk nproc; do command -v "$t" >/dev/null || die "$t not found"; done
-/usr/bin/time -v true 2>/dev/null || die "GNU time (/usr/bin/time -v) not found: apt-get install time"
-JAVA=$(command -v java)
+require_tools java tar zstd dd awk nproc
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$LOGS" "$OUT"
@@ -48,18 +33,7 @@ mkdir -p "$LOGS" "$OUT"
 
 bash "$HERE/datasets.sh" "$DATASETS"
 
-CAN_DROP=no
-if [ -w /proc/sys/vm/drop_caches ] && { sync; echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then
-  CAN_DROP=yes
-else
-  log "cannot drop the page cache (not root?): reads may come from memory"
-fi
-drop_caches() {
-  sync
-  if [ "$CAN_DROP" = yes ]; then echo 3 >/proc/sys/vm/drop_caches; fi
-}
-
-bytes_of() { du -sb --apparent-size "$1" | cut -f1; }
+init_page_cache
 
 # measure ID COMMAND...: drops caches, runs COMMAND under GNU time, then sync; sets M_SECS
 # (wall time including the sync), M_RSS_KB (peak RSS of the largest process), M_RC.

@@ -15,16 +15,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
-QUICK=${BENCH_QUICK:-0}
-JAR=${STOWAGE_JAR:-$ROOT/engine/target/stowage.jar}
-BASE=${STOWAGE_BENCH_DIR:-/var/tmp/stowage-bench}
-WORK=$BASE/$([ "$QUICK" = 1 ] && echo quick || echo full)
-DATASETS=$WORK/datasets
-OUT=$WORK/scratch
-LEVEL=${BENCH_LEVEL:-1}
-REPEAT=${BENCH_REPEAT:-$([ "$QUICK" = 1 ] && echo 1 || echo 2)}
-SETS=${BENCH_DATASETS:-big small datadir}
-CORES=$(nproc)
+BENCH_TAG=bench-s3
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 HZ=$(getconf CLK_TCK)
 BUCKET=bench-bucket
 REGION=us-east-1
@@ -34,8 +27,6 @@ REGION=us-east-1
 BACKUP_C=$((CORES > 4 ? CORES : 4))
 RESTORE_C=$((2 * CORES > 8 ? 2 * CORES : 8))
 
-STAMP=$(date -u +%Y%m%d-%H%M%S)
-RESULTS=$HERE/results
 if [ -n "${BENCH_REPORT:-}" ]; then
   REPORT=$BENCH_REPORT
   LOGS=${BENCH_LOGS:?BENCH_LOGS must be set with BENCH_REPORT}/s3
@@ -47,14 +38,8 @@ else
 fi
 RAW=$LOGS/raw.tsv
 
-die() { echo "bench-s3: $*" >&2; exit 1; }
-log() { echo "bench-s3: $*" >&2; }
-
 # ---------------------------------------------------------------- prerequisites (fail loudly)
-[ -f "$JAR" ] || die "engine jar $JAR not found: run 'make build' first"
-for t in java awk nproc getconf diff; do command -v "$t" >/dev/null || die "$t not found"; done
-/usr/bin/time -v true 2>/dev/null || die "GNU time (/usr/bin/time -v) not found: apt-get install time"
-JAVA=$(command -v java)
+require_tools java awk nproc getconf diff
 VGW=$(bash "$ROOT/scripts/ensure-versitygw.sh") || die "cannot build or find versitygw (scripts/ensure-versitygw.sh)"
 [ -x "$VGW" ] || die "versitygw binary $VGW not executable"
 
@@ -65,18 +50,7 @@ mkdir -p "$LOGS" "$OUT"
 
 bash "$HERE/datasets.sh" "$DATASETS"
 
-CAN_DROP=no
-if [ -w /proc/sys/vm/drop_caches ] && { sync; echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then
-  CAN_DROP=yes
-else
-  log "cannot drop the page cache (not root?): reads may come from memory"
-fi
-drop_caches() {
-  sync
-  if [ "$CAN_DROP" = yes ]; then echo 3 >/proc/sys/vm/drop_caches; fi
-}
-
-bytes_of() { du -sb --apparent-size "$1" | cut -f1; }
+init_page_cache
 
 # ---------------------------------------------------------------- the S3 server
 S3DIR=$OUT/s3                # versitygw's posix root: bucket = directory; same disk as $FSTORE
