@@ -9,6 +9,7 @@ import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.core.Version;
 import dev.stowage.engine.core.WorkerPool;
 import dev.stowage.engine.error.EngineException;
@@ -75,15 +76,15 @@ public final class BackupRunner {
       for (String s : tree.skipped()) {
         LOG.warn("not backed up: {}", s);
       }
-      Manifest manifest = newManifest(tree, startedAt);
+      Codec codec = Codecs.forWriting(settings.compression());
+      Manifest manifest = newManifest(tree, codec, startedAt);
       List<ChunkPlanner.Item> items = plan(tree, manifest);
       long total = tree.totalBytes();
       LOG.info("backing up {} files ({}) from {} to {} as {} objects, {} workers",
-          tree.files().size(), dev.stowage.engine.core.Sizes.human(total), settings.roots().data(),
+          tree.files().size(), Sizes.human(total), settings.roots().data(),
           storage.describe(loc, null), items.size(), settings.concurrency());
 
       AtomicLong stored = new AtomicLong();
-      Codec codec = Codecs.forWriting(settings.compression());
       List<WorkerPool.Failure<ChunkPlanner.Item>> failures;
       try (Progress progress = new Progress("backup", total, settings.quiet())) {
         failures = WorkerPool.run("backup", settings.concurrency(), ChunkPlanner.schedule(items),
@@ -105,8 +106,8 @@ public final class BackupRunner {
       writeManifest(loc, manifest);
       double secs = (System.nanoTime() - start) / 1e9;
       LOG.info("backup {} complete: {} files, {} read, {} stored, {} s", storage.describe(loc, null),
-          tree.files().size(), dev.stowage.engine.core.Sizes.human(total),
-          dev.stowage.engine.core.Sizes.human(stored.get()), String.format("%.1f", secs));
+          tree.files().size(), Sizes.human(total),
+          Sizes.human(stored.get()), String.format("%.1f", secs));
       return new RunSummary(loc.name(), storage.describe(loc, null), tree.files().size(), stats.chunks,
           items.size(), total, stored.get(), 0, secs, tree.skipped());
     }
@@ -129,12 +130,11 @@ public final class BackupRunner {
     }
   }
 
-  private Manifest newManifest(ScannedTree tree, Instant startedAt) {
+  private Manifest newManifest(ScannedTree tree, Codec codec, Instant startedAt) {
     Manifest m = new Manifest();
     m.backupName = settings.location().name();
     m.backupTime = rfc3339(startedAt);
     m.hostname = hostname();
-    Codec codec = Codecs.forWriting(settings.compression());
     m.skipCompress = codec.engineName().isEmpty();
     m.compressionEngine = m.skipCompress ? "" : codec.engineName();
     m.stowageVersion = Version.get();
@@ -325,7 +325,8 @@ public final class BackupRunner {
     return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
   }
 
-  private static String hostname() {
+  /** This host's name ({@code HOSTNAME}, the pod name in Kubernetes), or "" when unknown. */
+  public static String hostname() {
     String h = System.getenv("HOSTNAME");
     if (h != null && !h.isBlank()) {
       return h;

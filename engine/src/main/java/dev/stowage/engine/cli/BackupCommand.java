@@ -91,15 +91,8 @@ final class BackupCommand extends EngineCommand {
   }
 
   static String defaultName() {
-    String host = System.getenv("HOSTNAME");
-    if (host == null || host.isBlank()) {
-      try {
-        host = java.net.InetAddress.getLocalHost().getHostName();
-      } catch (java.io.IOException e) {
-        host = "stowage";
-      }
-    }
-    host = host.replaceAll("[^A-Za-z0-9._-]", "-");
+    String host = BackupRunner.hostname();
+    host = host.isEmpty() ? "stowage" : host.replaceAll("[^A-Za-z0-9._-]", "-");
     return DateTimeFormatter.ofPattern("yyyy-MM-dd.HHmmss").format(ZonedDateTime.now(ZoneOffset.UTC))
         + "." + host;
   }
