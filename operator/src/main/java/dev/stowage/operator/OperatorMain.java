@@ -1,0 +1,94 @@
+package dev.stowage.operator;
+
+import dev.stowage.operator.backup.MysqlBackupReconciler;
+import dev.stowage.operator.cluster.KubernetesCluster;
+import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.restore.MysqlRestoreReconciler;
+import dev.stowage.operator.status.Conditions;
+import dev.stowage.operator.status.KubernetesEventRecorder;
+import dev.stowage.operator.status.StatusWriter;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts the operator: both reconcilers, leader election, health and metrics endpoints. */
+public final class OperatorMain {
+
+  private static final Logger log = LoggerFactory.getLogger(OperatorMain.class);
+
+  private OperatorMain() {}
+
+  public static void main(String[] args) throws Exception {
+    OperatorConfig config;
+    try {
+      config = OperatorConfig.fromEnv(System.getenv());
+    } catch (IllegalArgumentException e) {
+      log.error("cannot start: {}", e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Clock clock = Clock.systemUTC();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    KubernetesClient client = new KubernetesClientBuilder().build();
+
+    Operator operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client);
+              o.withStopOnInformerErrorDuringStartup(true);
+              o.withCacheSyncTimeout(Duration.ofMinutes(2));
+              if (config.leaderElection()) {
+                o.withLeaderElectionConfiguration(
+                    new LeaderElectionConfiguration(
+                        OperatorConfig.LEASE_NAME, config.podNamespace(), config.podName()));
+              }
+            });
+    EngineJobFactory jobs = new EngineJobFactory(config.engine(), clock);
+    KubernetesCluster cluster = new KubernetesCluster(client, clock);
+    KubernetesEventRecorder events = new KubernetesEventRecorder(client, clock, config.podName());
+    OperatorMetrics metrics = new OperatorMetrics(registry);
+    Conditions conditions = new Conditions(clock);
+    var backups =
+        new MysqlBackupReconciler(
+            jobs, cluster, StatusWriter.kubernetes(), events, metrics, conditions);
+    var restores =
+        new MysqlRestoreReconciler(
+            jobs, cluster, StatusWriter.kubernetes(), events, metrics, conditions);
+    if (config.namespaces().isEmpty()) {
+      operator.register(backups);
+      operator.register(restores);
+    } else {
+      var namespaces = new HashSet<>(config.namespaces());
+      operator.register(backups, c -> c.settingNamespaces(namespaces));
+      operator.register(restores, c -> c.settingNamespaces(namespaces));
+    }
+
+    HttpEndpoints http =
+        new HttpEndpoints(
+            config.httpPort(),
+            () -> !operator.getRuntimeInfo().isStarted()
+                || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+            () -> operator.getRuntimeInfo().isStarted(),
+            registry);
+    http.start();
+    log.info(
+        "stowage operator: engine image {}, namespaces {}, leader election {}, http port {}",
+        config.engine().image(),
+        config.namespaces().isEmpty() ? "all" : config.namespaces(),
+        config.leaderElection(),
+        http.port());
+    operator.installShutdownHook(Duration.ofSeconds(10));
+    operator.start();
+  }
+}

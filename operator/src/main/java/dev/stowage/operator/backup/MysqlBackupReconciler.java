@@ -1,0 +1,518 @@
+package dev.stowage.operator.backup;
+
+import static dev.stowage.api.v1alpha1.ConditionStatus.False;
+import static dev.stowage.api.v1alpha1.ConditionStatus.True;
+
+import dev.stowage.api.v1alpha1.DeletionPolicy;
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlBackupStatus;
+import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.api.v1alpha1.QuiesceStatus;
+import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.StoredBackup;
+import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.status.Conditions;
+import dev.stowage.operator.status.EventRecorder;
+import dev.stowage.operator.status.EventRecorder.Type;
+import dev.stowage.operator.status.Reason;
+import dev.stowage.operator.status.StatusCopies;
+import dev.stowage.operator.status.StatusWriter;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a MysqlBackup into one engine backup Job on its source claim.
+ *
+ * <p>Each reconcile: record where the backup goes, observe the Job, and either project its outcome
+ * (scaling the StatefulSet back and unlocking the claim once it is done) or work towards starting
+ * it: lock the claim, quiesce, wait for every pod on the claim to stop, create the Job. Deleting
+ * the resource cancels a running Job, scales the StatefulSet back and, with {@code
+ * deletionPolicy: Delete}, deletes the stored backup with an engine {@code rm} Job.
+ */
+@ControllerConfiguration(name = MysqlBackupReconciler.NAME)
+public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cleaner<MysqlBackup> {
+
+  public static final String NAME = "mysqlbackup";
+
+  private static final Logger log = LoggerFactory.getLogger(MysqlBackupReconciler.class);
+
+  /** How often a waiting backup looks again at what it waits for. */
+  static final Duration WAIT = Duration.ofSeconds(5);
+
+  /** How often a backup looks again while the pods of a quiesced StatefulSet stop. */
+  static final Duration QUIESCE_POLL = Duration.ofSeconds(2);
+
+  /** How long a failed rm waits before it is tried again. */
+  static final Duration DELETE_RETRY = Duration.ofMinutes(5);
+
+  private final EngineJobFactory jobs;
+  private final Cluster cluster;
+  private final StatusWriter statusWriter;
+  private final EventRecorder events;
+  private final OperatorMetrics metrics;
+  private final Conditions conditions;
+
+  public MysqlBackupReconciler(
+      EngineJobFactory jobs,
+      Cluster cluster,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      OperatorMetrics metrics,
+      Conditions conditions) {
+    this.jobs = jobs;
+    this.cluster = cluster;
+    this.statusWriter = statusWriter;
+    this.events = events;
+    this.metrics = metrics;
+    this.conditions = conditions;
+  }
+
+  /** The engine Jobs, mapped to their MysqlBackup through the owner reference. */
+  @Override
+  public List<EventSource<?, MysqlBackup>> prepareEventSources(
+      EventSourceContext<MysqlBackup> context) {
+    var config =
+        InformerEventSourceConfiguration.from(Job.class, MysqlBackup.class)
+            .withLabelSelector(EngineJobFactory.LABEL_MANAGED_BY + "=stowage-operator")
+            .build();
+    return List.of(new InformerEventSource<>(config, context));
+  }
+
+  @Override
+  public UpdateControl<MysqlBackup> reconcile(MysqlBackup backup, Context<MysqlBackup> context) {
+    Step step = new Step(backup, context);
+    Duration again;
+    try {
+      step.record();
+      again = step.advance();
+    } catch (IllegalArgumentException e) {
+      // The Job factory refuses a spec it cannot turn into a Job: permanent until a new resource.
+      step.fail(Reason.InvalidSpec, e.getMessage());
+      step.settle();
+      again = null;
+    }
+    step.save();
+    UpdateControl<MysqlBackup> control = UpdateControl.noUpdate();
+    return again == null ? control : control.rescheduleAfter(again);
+  }
+
+  @Override
+  public DeleteControl cleanup(MysqlBackup backup, Context<MysqlBackup> context) {
+    Step step = new Step(backup, context);
+    Optional<Duration> again = step.cleanup();
+    step.save();
+    return again.map(d -> DeleteControl.noFinalizerRemoval().rescheduleAfter(d))
+        .orElseGet(DeleteControl::defaultDelete);
+  }
+
+  /** One reconcile of one backup: the resource, the status being built, and the steps. */
+  private final class Step {
+    private final MysqlBackup backup;
+    private final Context<MysqlBackup> context;
+    private final MysqlBackupStatus before;
+    private final MysqlBackupStatus status;
+    private final String ns;
+    private final String name;
+    private final Long generation;
+    private MysqlBackup current;
+
+    Step(MysqlBackup backup, Context<MysqlBackup> context) {
+      this.backup = backup;
+      this.current = backup;
+      this.context = context;
+      this.before = StatusCopies.copy(backup.getStatus(), MysqlBackupStatus.class);
+      this.status =
+          before == null
+              ? new MysqlBackupStatus()
+              : StatusCopies.copy(before, MysqlBackupStatus.class);
+      this.ns = backup.getMetadata().getNamespace();
+      this.name = backup.getMetadata().getName();
+      this.generation = backup.getMetadata().getGeneration();
+    }
+
+    String claim() {
+      return backup.getSpec().getSource().getPersistentVolumeClaim();
+    }
+
+    /** Where the backup goes, written once and before anything else, so it never changes. */
+    void record() {
+      if (status.getPhase() == null) {
+        status.setPhase(Phase.Pending);
+      }
+      if (status.getBackupName() == null) {
+        status.setDirectory(EngineJobFactory.backupDirectory(backup));
+        status.setBackupName(jobs.backupName(backup));
+        status.setLocation(
+            new StoredBackup(
+                    backup.getSpec().getStorage(), status.getDirectory(), status.getBackupName())
+                .location());
+        saveNow();
+      }
+    }
+
+    /** Moves the backup on; returns when to look again, or null when only an event can help. */
+    Duration advance() {
+      if (isDone(status.getPhase()) && settled()) {
+        reportLastSuccess();
+        return null;
+      }
+      Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
+      if (job.isPresent()) {
+        return observe(job.get());
+      }
+      if (status.getPhase() == Phase.Running || isDone(status.getPhase())) {
+        fail(
+            Reason.Failed,
+            "the engine Job "
+                + EngineJobFactory.backupJobName(backup)
+                + " was deleted before its result was read; the backup may be incomplete:"
+                + " create a new MysqlBackup");
+        settle();
+        return null;
+      }
+      return start();
+    }
+
+    /** Projects a Job onto the status; once it has finished, gives back what was taken. */
+    Duration observe(Job job) {
+      EngineRun run = EngineRun.observe(job, cluster.jobPods(ns, job.getMetadata().getName()));
+      status.setStartTime(run.startTime());
+      conditions.set(status.getConditions(), Conditions.BLOCKED, False, Reason.JobCreated.name(),
+          "the engine Job " + job.getMetadata().getName() + " has the claim", generation);
+      switch (run.state()) {
+        case RUNNING -> {
+          status.setPhase(Phase.Running);
+          status.setMessage("backing up " + claim() + " to " + status.getLocation());
+          conditions.set(status.getConditions(), Conditions.READY, False, Reason.Running.name(),
+              status.getMessage(), generation);
+          return null;
+        }
+        case SUCCEEDED -> {
+          var r = run.result();
+          status.setPhase(Phase.Succeeded);
+          status.setCompletionTime(run.completionTime());
+          status.setFiles(r.files());
+          status.setChunks(r.chunks());
+          status.setBytesRead(r.bytesRead());
+          status.setBytesStored(r.bytesStored());
+          status.setDurationSeconds(r.durationSeconds());
+          status.setEngineVersion(r.engineVersion());
+          status.setMessage(
+              "backed up "
+                  + (r.files() == null ? "the" : r.files())
+                  + " files of "
+                  + claim()
+                  + " to "
+                  + status.getLocation()
+                  + (r.problem() == null ? "" : " (" + r.problem() + ")"));
+          conditions.set(status.getConditions(), Conditions.READY, True, Reason.Succeeded.name(),
+              status.getMessage(), generation);
+        }
+        case FAILED -> {
+          status.setCompletionTime(run.completionTime());
+          status.setDurationSeconds(run.result().durationSeconds());
+          status.setEngineVersion(run.result().engineVersion());
+          fail(Reason.Failed, run.failureMessage());
+        }
+      }
+      settle();
+      return settled() ? null : WAIT;
+    }
+
+    /** Works towards creating the Job: claim, lock, quiesce, no pod on the claim. */
+    Duration start() {
+      if (cluster.claim(ns, claim()).isEmpty()) {
+        return block(Reason.ClaimNotFound,
+            "PersistentVolumeClaim " + claim() + " does not exist in " + ns + "; waiting for it");
+      }
+      String holder = cluster.lockClaim(ns, claim(), backup);
+      if (!holder.equals(backup.getKind() + "/" + name)) {
+        return block(Reason.WaitingForClaim,
+            "waiting for " + holder + ", which is using PersistentVolumeClaim " + claim()
+                + "; one backup or restore runs on a claim at a time");
+      }
+      String sts = statefulSetName();
+      if (sts != null) {
+        Duration wait = quiesce(sts);
+        if (wait != null) {
+          return wait;
+        }
+      }
+      List<Pod> mounting = cluster.podsMounting(ns, claim());
+      if (!mounting.isEmpty()) {
+        String pods = names(mounting);
+        if (sts != null) {
+          return block(Reason.ClaimInUse, "waiting for pod " + pods + " to stop ("
+              + "StatefulSet " + sts + " scaled down to "
+              + status.getQuiesce().getOriginalReplicas() + " -> " + replicasWithout(sts) + ")",
+              QUIESCE_POLL);
+        }
+        cluster.unlockClaim(ns, claim(), backup);
+        return block(Reason.ClaimInUse, "pod " + pods + " is running with PersistentVolumeClaim "
+            + claim() + " mounted; a live database is never copied: stop it, or set"
+            + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
+      }
+      Job job = cluster.createJob(jobs.backupJob(backup));
+      log.info("created engine Job {}", job.getMetadata().getName());
+      status.setPhase(Phase.Running);
+      status.setMessage("backing up " + claim() + " to " + status.getLocation());
+      conditions.set(status.getConditions(), Conditions.BLOCKED, False, Reason.JobCreated.name(),
+          "the engine Job " + job.getMetadata().getName() + " has the claim", generation);
+      conditions.set(status.getConditions(), Conditions.READY, False, Reason.Running.name(),
+          status.getMessage(), generation);
+      events.record(backup, Type.Normal, Reason.JobCreated,
+          "created engine Job " + job.getMetadata().getName() + " to back up " + claim());
+      return null;
+    }
+
+    /** Scales the StatefulSet down just enough; returns when to look again, or null when done. */
+    Duration quiesce(String stsName) {
+      Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
+      if (sts.isEmpty()) {
+        cluster.unlockClaim(ns, claim(), backup);
+        return block(Reason.StatefulSetNotFound, "StatefulSet " + stsName
+            + " (spec.source.quiesce.statefulSet) does not exist in " + ns + "; waiting for it");
+      }
+      int replicas = replicas(sts.get());
+      if (status.getQuiesce() == null || status.getQuiesce().getOriginalReplicas() == null) {
+        // Written before scaling: a restart in between must still know what to scale back to.
+        QuiesceStatus q = new QuiesceStatus();
+        q.setStatefulSet(stsName);
+        q.setOriginalReplicas(replicas);
+        status.setQuiesce(q);
+        saveNow();
+      }
+      int target = replicasWithout(stsName);
+      if (replicas > target) {
+        cluster.scaleStatefulSet(ns, stsName, target);
+        status.getQuiesce().setScaledDownTime(conditions.now());
+        String msg = "scaled StatefulSet " + stsName + " from " + replicas + " to " + target
+            + " replicas to stop the pod that mounts " + claim();
+        conditions.set(status.getConditions(), Conditions.QUIESCED, True, Reason.ScaledDown.name(),
+            msg, generation);
+        events.record(backup, Type.Normal, Reason.ScaledDown, msg);
+        log.info(msg);
+        saveNow();
+      }
+      return null;
+    }
+
+    /**
+     * The replicas that leave the pod mounting the claim stopped: its ordinal, from the pod's or
+     * the claim's name ({@code <template>-<statefulset>-<ordinal>}).
+     */
+    int replicasWithout(String stsName) {
+      for (Pod pod : cluster.podsMounting(ns, claim())) {
+        Integer ordinal = ordinal(pod.getMetadata().getName(), stsName);
+        if (ordinal != null && pod.getMetadata().getName().equals(stsName + "-" + ordinal)) {
+          return ordinal;
+        }
+      }
+      Integer fromClaim = ordinal(claim(), stsName);
+      if (fromClaim != null) {
+        return fromClaim;
+      }
+      // Not one of its claims: stop the whole StatefulSet rather than copy a live database.
+      return 0;
+    }
+
+    /** Scales the StatefulSet back and unlocks the claim, once; both survive a restart. */
+    void settle() {
+      QuiesceStatus q = status.getQuiesce();
+      if (q != null && q.getOriginalReplicas() != null && q.getRestoredTime() == null) {
+        cluster.statefulSet(ns, q.getStatefulSet()).ifPresent(sts -> {
+          int now = replicas(sts);
+          if (now < q.getOriginalReplicas()) {
+            cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
+            String msg = "scaled StatefulSet " + q.getStatefulSet() + " back from " + now + " to "
+                + q.getOriginalReplicas() + " replicas";
+            events.record(backup, Type.Normal, Reason.ScaledUp, msg);
+            log.info(msg);
+          }
+        });
+        q.setRestoredTime(conditions.now());
+        conditions.set(status.getConditions(), Conditions.QUIESCED, False, Reason.ScaledUp.name(),
+            "StatefulSet " + q.getStatefulSet() + " has its " + q.getOriginalReplicas()
+                + " replicas back", generation);
+      }
+      cluster.unlockClaim(ns, claim(), backup);
+      Conditions.remove(status.getConditions(), Conditions.BLOCKED);
+    }
+
+    boolean settled() {
+      QuiesceStatus q = status.getQuiesce();
+      return q == null || q.getOriginalReplicas() == null || q.getRestoredTime() != null;
+    }
+
+    /** Deletion: cancel, scale back, and delete the stored backup when asked to. */
+    Optional<Duration> cleanup() {
+      Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
+      if (job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished()) {
+        if (job.get().getMetadata().getDeletionTimestamp() == null) {
+          cluster.deleteJob(ns, job.get().getMetadata().getName());
+          status.setMessage("cancelling the running backup: its resource is being deleted");
+          events.record(backup, Type.Normal, Reason.Cancelled,
+              "deleted the running engine Job " + job.get().getMetadata().getName());
+        }
+        return Optional.of(QUIESCE_POLL);
+      }
+      if (!cluster.jobPods(ns, EngineJobFactory.backupJobName(backup)).stream()
+          .allMatch(p -> p.getStatus() != null
+              && ("Succeeded".equals(p.getStatus().getPhase())
+                  || "Failed".equals(p.getStatus().getPhase())))) {
+        return Optional.of(QUIESCE_POLL); // a cancelled engine is still stopping
+      }
+      settle();
+      boolean stored = job.isPresent() || status.getStartTime() != null
+          || status.getPhase() == Phase.Running || status.getPhase() == Phase.Succeeded;
+      if (backup.getSpec().getDeletionPolicy() != DeletionPolicy.Delete || !stored) {
+        return Optional.empty();
+      }
+      return deleteStored();
+    }
+
+    /** Runs the engine's rm Job; the finalizer goes only once it succeeded. */
+    Optional<Duration> deleteStored() {
+      String rmName = EngineJobFactory.deleteJobName(backup);
+      Optional<Job> rm = cluster.job(ns, rmName);
+      if (rm.isEmpty()) {
+        cluster.createJob(jobs.deleteJob(backup));
+        status.setMessage("deleting the stored backup " + status.getLocation());
+        events.record(backup, Type.Normal, Reason.Deleting, status.getMessage());
+        return Optional.of(WAIT);
+      }
+      EngineRun run = EngineRun.observe(rm.get(), cluster.jobPods(ns, rmName));
+      switch (run.state()) {
+        case SUCCEEDED -> {
+          events.record(backup, Type.Normal, Reason.Deleted,
+              "deleted the stored backup " + status.getLocation());
+          return Optional.empty();
+        }
+        case FAILED -> {
+          status.setMessage("could not delete the stored backup " + status.getLocation() + ": "
+              + run.failureMessage() + ". Fix the cause and delete Job " + rmName
+              + " to try again, or delete the backup from storage yourself and remove the"
+              + " finalizer from this MysqlBackup");
+          events.record(backup, Type.Warning, Reason.DeleteFailed, status.getMessage());
+          return Optional.of(DELETE_RETRY);
+        }
+        default -> {
+          return Optional.of(WAIT);
+        }
+      }
+    }
+
+    Duration block(Reason reason, String message) {
+      return block(reason, message, WAIT);
+    }
+
+    Duration block(Reason reason, String message, Duration again) {
+      status.setPhase(Phase.Pending);
+      status.setMessage(message);
+      conditions.set(status.getConditions(), Conditions.BLOCKED, True, reason.name(), message,
+          generation);
+      conditions.set(status.getConditions(), Conditions.READY, False, reason.name(), message,
+          generation);
+      return again;
+    }
+
+    void fail(Reason reason, String message) {
+      status.setPhase(Phase.Failed);
+      status.setMessage(message);
+      conditions.set(status.getConditions(), Conditions.READY, False, reason.name(), message,
+          generation);
+    }
+
+    String statefulSetName() {
+      var q = backup.getSpec().getSource().getQuiesce();
+      return q == null ? null : q.getStatefulSet();
+    }
+
+    void reportLastSuccess() {
+      if (status.getPhase() == Phase.Succeeded && status.getCompletionTime() != null) {
+        metrics.backupSucceededAt(ns, claim(), Instant.parse(status.getCompletionTime()));
+      }
+    }
+
+    /** Writes the status now, before acting on what it records. */
+    void saveNow() {
+      status.setObservedGeneration(generation);
+      current = statusWriter.write(current, StatusCopies.copy(status, MysqlBackupStatus.class),
+          context);
+    }
+
+    /** Writes the status if it changed, with the events and metrics of a transition. */
+    void save() {
+      status.setObservedGeneration(generation);
+      Phase was = before == null ? null : before.getPhase();
+      if (status.getPhase() != was && isDone(status.getPhase())) {
+        finished();
+      }
+      if (!StatusCopies.same(status, current.getStatus())) {
+        current = statusWriter.write(current, status, context);
+      }
+    }
+
+    void finished() {
+      boolean ok = status.getPhase() == Phase.Succeeded;
+      metrics.backupFinished(ns, ok ? OperatorMetrics.Result.succeeded
+              : OperatorMetrics.Result.failed,
+          status.getDurationSeconds(), status.getBytesRead(), status.getBytesStored());
+      reportLastSuccess();
+      if (ok) {
+        events.record(backup, Type.Normal, Reason.Succeeded, status.getMessage());
+        log.info("backup succeeded: {}", status.getMessage());
+      } else {
+        events.record(backup, Type.Warning, Reason.Failed, status.getMessage());
+        log.warn("backup failed: {}", status.getMessage());
+      }
+    }
+  }
+
+  static boolean isDone(Phase phase) {
+    return phase == Phase.Succeeded || phase == Phase.Failed;
+  }
+
+  static int replicas(StatefulSet sts) {
+    Integer r = sts.getSpec() == null ? null : sts.getSpec().getReplicas();
+    return r == null ? 1 : r;
+  }
+
+  /** The ordinal in {@code <sts>-<n>} or {@code <template>-<sts>-<n>}, or null. */
+  static Integer ordinal(String name, String sts) {
+    int dash = name.lastIndexOf('-');
+    String prefix = dash <= 0 ? "" : name.substring(0, dash);
+    if (!prefix.equals(sts) && !prefix.endsWith("-" + sts)) {
+      return null;
+    }
+    String digits = name.substring(dash + 1);
+    if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit) || digits.length() > 9) {
+      return null;
+    }
+    return Integer.parseInt(digits);
+  }
+
+  static String names(List<Pod> pods) {
+    return pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "));
+  }
+}

@@ -1,0 +1,55 @@
+package dev.stowage.operator.cluster;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the reconcilers read and change besides their own resource, read live from the API server.
+ * One narrow interface so that reconciler tests can run against a hand-written cluster in memory.
+ */
+public interface Cluster {
+
+  Optional<Job> job(String namespace, String name);
+
+  /** Creates the Job; when one of that name already exists, returns it unchanged. */
+  Job createJob(Job job);
+
+  /** Deletes a Job and, in the foreground, its pods. */
+  void deleteJob(String namespace, String name);
+
+  /** The pods of a Job, oldest first. */
+  List<Pod> jobPods(String namespace, String jobName);
+
+  /** Pods that mount the claim and have not finished (pending, running or terminating). */
+  List<Pod> podsMounting(String namespace, String claim);
+
+  Optional<PersistentVolumeClaim> claim(String namespace, String name);
+
+  PersistentVolumeClaim createClaim(PersistentVolumeClaim claim);
+
+  Optional<StatefulSet> statefulSet(String namespace, String name);
+
+  /** Sets a StatefulSet's replicas through its scale subresource. */
+  void scaleStatefulSet(String namespace, String name, int replicas);
+
+  Optional<MysqlBackup> backup(String namespace, String name);
+
+  /**
+   * Takes the claim for {@code holder}, a lock that keeps one backup or restore at a time on a
+   * volume: a Lease in the claim's namespace, owned by the holder so that it goes when the holder
+   * does.
+   *
+   * @return the holder of the claim after the call: {@code holder} itself when it has the claim,
+   *     otherwise who holds it (kind/name)
+   */
+  String lockClaim(String namespace, String claim, HasMetadata holder);
+
+  /** Gives the claim back when {@code holder} holds it; a no-op otherwise. */
+  void unlockClaim(String namespace, String claim, HasMetadata holder);
+}

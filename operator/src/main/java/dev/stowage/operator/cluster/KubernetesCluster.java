@@ -1,0 +1,219 @@
+package dev.stowage.operator.cluster;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlRestore;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** {@link Cluster} on a real API server through the fabric8 client. */
+public final class KubernetesCluster implements Cluster {
+
+  private final KubernetesClient client;
+  private final Clock clock;
+
+  public KubernetesCluster(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+  }
+
+  @Override
+  public Optional<Job> job(String namespace, String name) {
+    return Optional.ofNullable(client.batch().v1().jobs().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public Job createJob(Job job) {
+    try {
+      return client.batch().v1().jobs().resource(job).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        // Created by an earlier reconcile whose result had not reached us yet: never update it.
+        return job(job.getMetadata().getNamespace(), job.getMetadata().getName()).orElseThrow(() -> e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void deleteJob(String namespace, String name) {
+    client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(namespace)
+        .withName(name)
+        .withPropagationPolicy(DeletionPropagation.FOREGROUND)
+        .delete();
+  }
+
+  @Override
+  public List<Pod> jobPods(String namespace, String jobName) {
+    return client.pods().inNamespace(namespace).withLabel("job-name", jobName).list().getItems().stream()
+        .sorted(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+        .toList();
+  }
+
+  @Override
+  public List<Pod> podsMounting(String namespace, String claim) {
+    return client.pods().inNamespace(namespace).list().getItems().stream()
+        .filter(p -> !finished(p))
+        .filter(p -> mounts(p, claim))
+        .toList();
+  }
+
+  static boolean finished(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
+  static boolean mounts(Pod pod, String claim) {
+    List<Volume> volumes = pod.getSpec() == null ? null : pod.getSpec().getVolumes();
+    return volumes != null
+        && volumes.stream()
+            .anyMatch(
+                v ->
+                    v.getPersistentVolumeClaim() != null
+                        && claim.equals(v.getPersistentVolumeClaim().getClaimName()));
+  }
+
+  @Override
+  public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+    return Optional.ofNullable(
+        client.persistentVolumeClaims().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public PersistentVolumeClaim createClaim(PersistentVolumeClaim claim) {
+    try {
+      return client.persistentVolumeClaims().resource(claim).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return claim(claim.getMetadata().getNamespace(), claim.getMetadata().getName())
+            .orElseThrow(() -> e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Optional<StatefulSet> statefulSet(String namespace, String name) {
+    return Optional.ofNullable(
+        client.apps().statefulSets().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public void scaleStatefulSet(String namespace, String name, int replicas) {
+    client.apps().statefulSets().inNamespace(namespace).withName(name).scale(replicas);
+  }
+
+  @Override
+  public Optional<MysqlBackup> backup(String namespace, String name) {
+    return Optional.ofNullable(
+        client.resources(MysqlBackup.class).inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public String lockClaim(String namespace, String claim, HasMetadata holder) {
+    String me = ClaimLocks.holderIdentity(holder);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        client.resource(lease(namespace, claim, holder)).create();
+        return me;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+      }
+      Lease lease = leases(namespace).withName(ClaimLocks.leaseName(claim)).get();
+      if (lease == null) {
+        continue; // released in between: try again
+      }
+      if (heldBy(lease, holder)) {
+        return me;
+      }
+      if (ownerExists(lease)) {
+        return lease.getSpec().getHolderIdentity();
+      }
+      // Its holder is gone and the garbage collector has not caught up: take the lock over, but
+      // only this very Lease (a newer one is someone else's).
+      leases(namespace).withName(lease.getMetadata().getName()).lockResourceVersion(lease.getMetadata().getResourceVersion()).delete();
+    }
+    throw new IllegalStateException(
+        "could not lock claim " + namespace + "/" + claim + " for " + me + " after 3 attempts; will retry");
+  }
+
+  @Override
+  public void unlockClaim(String namespace, String claim, HasMetadata holder) {
+    Lease lease = leases(namespace).withName(ClaimLocks.leaseName(claim)).get();
+    if (lease != null && heldBy(lease, holder)) {
+      leases(namespace).withName(lease.getMetadata().getName()).lockResourceVersion(lease.getMetadata().getResourceVersion()).delete();
+    }
+  }
+
+  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Lease, io.fabric8.kubernetes.api.model.coordination.v1.LeaseList, io.fabric8.kubernetes.client.dsl.Resource<Lease>> leases(String namespace) {
+    return client.leases().inNamespace(namespace);
+  }
+
+  private Lease lease(String namespace, String claim, HasMetadata holder) {
+    OwnerReference owner =
+        new OwnerReferenceBuilder()
+            .withApiVersion(holder.getApiVersion())
+            .withKind(holder.getKind())
+            .withName(holder.getMetadata().getName())
+            .withUid(holder.getMetadata().getUid())
+            .build();
+    return new LeaseBuilder()
+        .withNewMetadata()
+        .withName(ClaimLocks.leaseName(claim))
+        .withNamespace(namespace)
+        .addToLabels("app.kubernetes.io/managed-by", "stowage-operator")
+        .addToLabels("app.kubernetes.io/part-of", "stowage")
+        .addToAnnotations("stowage.dev/claim", claim)
+        .withOwnerReferences(owner)
+        .endMetadata()
+        .withNewSpec()
+        .withHolderIdentity(ClaimLocks.holderIdentity(holder))
+        .withAcquireTime(ZonedDateTime.now(clock).withNano(0))
+        .endSpec()
+        .build();
+  }
+
+  private static boolean heldBy(Lease lease, HasMetadata holder) {
+    List<OwnerReference> owners = lease.getMetadata().getOwnerReferences();
+    return owners != null
+        && owners.stream().anyMatch(o -> holder.getMetadata().getUid().equals(o.getUid()));
+  }
+
+  private boolean ownerExists(Lease lease) {
+    List<OwnerReference> owners = lease.getMetadata().getOwnerReferences();
+    if (owners == null || owners.isEmpty()) {
+      return true; // not ours to judge: someone made it by hand
+    }
+    OwnerReference owner = owners.get(0);
+    String ns = lease.getMetadata().getNamespace();
+    HasMetadata current =
+        switch (owner.getKind()) {
+          case "MysqlBackup" -> client.resources(MysqlBackup.class).inNamespace(ns).withName(owner.getName()).get();
+          case "MysqlRestore" -> client.resources(MysqlRestore.class).inNamespace(ns).withName(owner.getName()).get();
+          default -> null;
+        };
+    return current != null && owner.getUid().equals(current.getMetadata().getUid());
+  }
+}

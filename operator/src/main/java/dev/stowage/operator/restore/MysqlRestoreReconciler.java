@@ -1,0 +1,336 @@
+package dev.stowage.operator.restore;
+
+import static dev.stowage.api.v1alpha1.ConditionStatus.False;
+import static dev.stowage.api.v1alpha1.ConditionStatus.True;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlRestore;
+import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
+import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
+import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.StoredBackup;
+import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.status.Conditions;
+import dev.stowage.operator.status.EventRecorder;
+import dev.stowage.operator.status.EventRecorder.Type;
+import dev.stowage.operator.status.Reason;
+import dev.stowage.operator.status.StatusCopies;
+import dev.stowage.operator.status.StatusWriter;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a MysqlRestore into one engine restore Job on its target claim.
+ *
+ * <p>Each reconcile: find the backup (waiting until a referenced MysqlBackup has succeeded), record
+ * where it reads from, observe the Job, and either project its outcome or work towards starting it:
+ * create the target claim from its template, lock it, wait until no pod mounts it, create the Job.
+ * The restore never stops a pod: a database running on the target is the user's to stop.
+ */
+@ControllerConfiguration(name = MysqlRestoreReconciler.NAME)
+public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
+
+  public static final String NAME = "mysqlrestore";
+
+  private static final Logger log = LoggerFactory.getLogger(MysqlRestoreReconciler.class);
+
+  /** How often a waiting restore looks again at what it waits for. */
+  static final Duration WAIT = Duration.ofSeconds(5);
+
+  /** Label on a claim created from a volumeClaimTemplate: the restore that created it. */
+  public static final String LABEL_RESTORED_BY = "stowage.dev/restored-by";
+
+  private final EngineJobFactory jobs;
+  private final Cluster cluster;
+  private final StatusWriter statusWriter;
+  private final EventRecorder events;
+  private final OperatorMetrics metrics;
+  private final Conditions conditions;
+
+  public MysqlRestoreReconciler(
+      EngineJobFactory jobs,
+      Cluster cluster,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      OperatorMetrics metrics,
+      Conditions conditions) {
+    this.jobs = jobs;
+    this.cluster = cluster;
+    this.statusWriter = statusWriter;
+    this.events = events;
+    this.metrics = metrics;
+    this.conditions = conditions;
+  }
+
+  @Override
+  public List<EventSource<?, MysqlRestore>> prepareEventSources(
+      EventSourceContext<MysqlRestore> context) {
+    var config =
+        InformerEventSourceConfiguration.from(Job.class, MysqlRestore.class)
+            .withLabelSelector(EngineJobFactory.LABEL_MANAGED_BY + "=stowage-operator")
+            .build();
+    return List.of(new InformerEventSource<>(config, context));
+  }
+
+  @Override
+  public UpdateControl<MysqlRestore> reconcile(MysqlRestore restore, Context<MysqlRestore> context) {
+    Step step = new Step(restore, context);
+    Duration again;
+    try {
+      again = step.advance();
+    } catch (IllegalArgumentException e) {
+      step.fail(Reason.InvalidSpec, e.getMessage());
+      step.settle();
+      again = null;
+    }
+    step.save();
+    UpdateControl<MysqlRestore> control = UpdateControl.noUpdate();
+    return again == null ? control : control.rescheduleAfter(again);
+  }
+
+  private final class Step {
+    private final MysqlRestore restore;
+    private final Context<MysqlRestore> context;
+    private final MysqlRestoreStatus before;
+    private final MysqlRestoreStatus status;
+    private final String ns;
+    private final Long generation;
+    private MysqlRestore current;
+
+    Step(MysqlRestore restore, Context<MysqlRestore> context) {
+      this.restore = restore;
+      this.current = restore;
+      this.context = context;
+      this.before = StatusCopies.copy(restore.getStatus(), MysqlRestoreStatus.class);
+      this.status =
+          before == null
+              ? new MysqlRestoreStatus()
+              : StatusCopies.copy(before, MysqlRestoreStatus.class);
+      this.ns = restore.getMetadata().getNamespace();
+      this.generation = restore.getMetadata().getGeneration();
+    }
+
+    String claim() {
+      return EngineJobFactory.targetClaim(restore);
+    }
+
+    Duration advance() {
+      if (status.getPhase() == null) {
+        status.setPhase(Phase.Pending);
+      }
+      if (isDone(status.getPhase())) {
+        return null;
+      }
+      Optional<Job> job = cluster.job(ns, EngineJobFactory.restoreJobName(restore));
+      if (job.isPresent()) {
+        return observe(job.get());
+      }
+      if (status.getPhase() == Phase.Running) {
+        fail(Reason.Failed, "the engine Job " + EngineJobFactory.restoreJobName(restore)
+            + " was deleted before its result was read; the target claim " + claim()
+            + " may hold a partial restore (the engine's marker file says so): create a new"
+            + " MysqlRestore with overwrite: true");
+        settle();
+        return null;
+      }
+      return start();
+    }
+
+    Duration start() {
+      MysqlBackup referenced = null;
+      if (restore.getSpec().getBackup() != null) {
+        String name = restore.getSpec().getBackup().getName();
+        Optional<MysqlBackup> backup = cluster.backup(ns, name);
+        if (backup.isEmpty()) {
+          return block(Reason.WaitingForBackup,
+              "MysqlBackup " + name + " does not exist in " + ns + "; waiting for it");
+        }
+        referenced = backup.get();
+        Phase phase = referenced.getStatus() == null ? null : referenced.getStatus().getPhase();
+        if (phase == Phase.Failed) {
+          fail(Reason.WaitingForBackup, "MysqlBackup " + name + " failed, so there is nothing to"
+              + " restore: " + referenced.getStatus().getMessage());
+          return null;
+        }
+        if (phase != Phase.Succeeded) {
+          return block(Reason.WaitingForBackup, "waiting for MysqlBackup " + name
+              + " to succeed (it is " + (phase == null ? "new" : phase) + ")");
+        }
+      }
+      StoredBackup source = jobs.restoreSource(restore, referenced);
+      if (status.getBackupName() == null) {
+        status.setLocation(source.location());
+        status.setDirectory(source.directory());
+        status.setBackupName(source.name());
+        status.setTargetPersistentVolumeClaim(claim());
+        saveNow();
+      }
+      if (cluster.claim(ns, claim()).isEmpty()) {
+        VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
+        if (template == null) {
+          return block(Reason.ClaimNotFound, "PersistentVolumeClaim " + claim()
+              + " (spec.target.persistentVolumeClaim) does not exist in " + ns
+              + "; waiting for it");
+        }
+        cluster.createClaim(claimFrom(template));
+        events.record(restore, Type.Normal, Reason.ClaimCreated,
+            "created PersistentVolumeClaim " + claim() + " from spec.target.volumeClaimTemplate");
+      }
+      String holder = cluster.lockClaim(ns, claim(), restore);
+      if (!holder.equals(restore.getKind() + "/" + restore.getMetadata().getName())) {
+        return block(Reason.WaitingForClaim, "waiting for " + holder
+            + ", which is using PersistentVolumeClaim " + claim()
+            + "; one backup or restore runs on a claim at a time");
+      }
+      List<Pod> mounting = cluster.podsMounting(ns, claim());
+      if (!mounting.isEmpty()) {
+        cluster.unlockClaim(ns, claim(), restore);
+        return block(Reason.ClaimInUse, "pod " + names(mounting) + " mounts the target"
+            + " PersistentVolumeClaim " + claim() + "; a restore never writes under a running"
+            + " database: stop it (for a StatefulSet, scale it down) and the restore starts");
+      }
+      Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
+      log.info("created engine Job {}", job.getMetadata().getName());
+      status.setPhase(Phase.Running);
+      status.setMessage("restoring " + status.getLocation() + " into " + claim());
+      conditions.set(status.getConditions(), Conditions.BLOCKED, False, Reason.JobCreated.name(),
+          "the engine Job " + job.getMetadata().getName() + " has the claim", generation);
+      conditions.set(status.getConditions(), Conditions.READY, False, Reason.Running.name(),
+          status.getMessage(), generation);
+      events.record(restore, Type.Normal, Reason.JobCreated, "created engine Job "
+          + job.getMetadata().getName() + " to restore into " + claim());
+      return null;
+    }
+
+    Duration observe(Job job) {
+      EngineRun run = EngineRun.observe(job, cluster.jobPods(ns, job.getMetadata().getName()));
+      status.setStartTime(run.startTime());
+      switch (run.state()) {
+        case RUNNING -> {
+          status.setPhase(Phase.Running);
+          return null;
+        }
+        case SUCCEEDED -> {
+          var r = run.result();
+          status.setPhase(Phase.Succeeded);
+          status.setCompletionTime(run.completionTime());
+          status.setFiles(r.files());
+          status.setChunks(r.chunks());
+          status.setBytesRead(r.bytesRead());
+          status.setBytesWritten(r.bytesWritten());
+          status.setDurationSeconds(r.durationSeconds());
+          status.setEngineVersion(r.engineVersion());
+          status.setMessage("restored " + (r.files() == null ? "the" : r.files()) + " files of "
+              + status.getLocation() + " into " + claim()
+              + (r.problem() == null ? "" : " (" + r.problem() + ")"));
+          conditions.set(status.getConditions(), Conditions.READY, True, Reason.Succeeded.name(),
+              status.getMessage(), generation);
+        }
+        case FAILED -> {
+          status.setCompletionTime(run.completionTime());
+          status.setDurationSeconds(run.result().durationSeconds());
+          status.setEngineVersion(run.result().engineVersion());
+          fail(Reason.Failed, run.failureMessage());
+        }
+      }
+      settle();
+      return null;
+    }
+
+    PersistentVolumeClaim claimFrom(VolumeClaimTemplate template) {
+      Map<String, String> labels = new HashMap<>();
+      if (template.getMetadata().getLabels() != null) {
+        labels.putAll(template.getMetadata().getLabels());
+      }
+      labels.put(LABEL_RESTORED_BY, restore.getMetadata().getName());
+      // Not owned by the restore: the restored data outlives the MysqlRestore that wrote it.
+      return new PersistentVolumeClaimBuilder()
+          .withNewMetadata()
+          .withName(claim())
+          .withNamespace(ns)
+          .withLabels(labels)
+          .withAnnotations(template.getMetadata().getAnnotations())
+          .endMetadata()
+          .withSpec(template.getSpec())
+          .build();
+    }
+
+    void settle() {
+      cluster.unlockClaim(ns, claim(), restore);
+      Conditions.remove(status.getConditions(), Conditions.BLOCKED);
+    }
+
+    Duration block(Reason reason, String message) {
+      status.setPhase(Phase.Pending);
+      status.setMessage(message);
+      conditions.set(status.getConditions(), Conditions.BLOCKED, True, reason.name(), message,
+          generation);
+      conditions.set(status.getConditions(), Conditions.READY, False, reason.name(), message,
+          generation);
+      return WAIT;
+    }
+
+    void fail(Reason reason, String message) {
+      status.setPhase(Phase.Failed);
+      status.setMessage(message);
+      conditions.set(status.getConditions(), Conditions.READY, False, reason.name(), message,
+          generation);
+    }
+
+    void saveNow() {
+      status.setObservedGeneration(generation);
+      current = statusWriter.write(current, StatusCopies.copy(status, MysqlRestoreStatus.class),
+          context);
+    }
+
+    void save() {
+      status.setObservedGeneration(generation);
+      Phase was = before == null ? null : before.getPhase();
+      if (status.getPhase() != was && isDone(status.getPhase())) {
+        boolean ok = status.getPhase() == Phase.Succeeded;
+        metrics.restoreFinished(ns, ok ? OperatorMetrics.Result.succeeded
+            : OperatorMetrics.Result.failed, status.getDurationSeconds(),
+            status.getBytesWritten());
+        events.record(restore, ok ? Type.Normal : Type.Warning,
+            ok ? Reason.Succeeded : Reason.Failed, status.getMessage());
+        if (ok) {
+          log.info("restore succeeded: {}", status.getMessage());
+        } else {
+          log.warn("restore failed: {}", status.getMessage());
+        }
+      }
+      if (!StatusCopies.same(status, current.getStatus())) {
+        current = statusWriter.write(current, status, context);
+      }
+    }
+  }
+
+  static boolean isDone(Phase phase) {
+    return phase == Phase.Succeeded || phase == Phase.Failed;
+  }
+
+  static String names(List<Pod> pods) {
+    return pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "));
+  }
+}

@@ -1,0 +1,37 @@
+package dev.stowage.operator.status;
+
+/** Why a condition or event is what it is: the closed set of reasons the operator reports. */
+public enum Reason {
+  /** The engine Job was created. */
+  JobCreated,
+  /** The engine Job is running. */
+  Running,
+  Succeeded,
+  Failed,
+  /** A running pod mounts the claim and nothing may stop it. */
+  ClaimInUse,
+  /** Another backup or restore holds the claim. */
+  WaitingForClaim,
+  /** The claim does not exist (yet). */
+  ClaimNotFound,
+  /** The referenced MysqlBackup does not exist or has not succeeded yet. */
+  WaitingForBackup,
+  /** The StatefulSet was scaled down to stop the pod that mounts the claim. */
+  ScaledDown,
+  /** The StatefulSet got its replicas back. */
+  ScaledUp,
+  /** The StatefulSet to quiesce does not exist. */
+  StatefulSetNotFound,
+  /** The target claim was created from the volumeClaimTemplate. */
+  ClaimCreated,
+  /** The stored backup is being deleted (deletionPolicy Delete). */
+  Deleting,
+  /** The stored backup was deleted. */
+  Deleted,
+  /** The stored backup could not be deleted. */
+  DeleteFailed,
+  /** A running backup was stopped because its resource was deleted. */
+  Cancelled,
+  /** The spec cannot be acted on. */
+  InvalidSpec
+}
