@@ -202,7 +202,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       switch (run.state()) {
         case RUNNING -> {
           status.setPhase(Phase.Running);
-          status.setMessage("backing up " + claim() + " to " + status.getLocation());
+          status.setMessage("backing up " + claim() + " to " + where());
           conditions.set(status.getConditions(), Conditions.READY, False, Reason.Running.name(),
               status.getMessage(), generation);
           return null;
@@ -223,7 +223,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   + " files of "
                   + claim()
                   + " to "
-                  + status.getLocation()
+                  + where()
                   + (r.problem() == null ? "" : " (" + r.problem() + ")"));
           conditions.set(status.getConditions(), Conditions.READY, True, Reason.Succeeded.name(),
               status.getMessage(), generation);
@@ -275,7 +275,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       Job job = cluster.createJob(jobs.backupJob(backup));
       log.info("created engine Job {}", job.getMetadata().getName());
       status.setPhase(Phase.Running);
-      status.setMessage("backing up " + claim() + " to " + status.getLocation());
+      status.setMessage("backing up " + claim() + " to " + where());
       conditions.set(status.getConditions(), Conditions.BLOCKED, False, Reason.JobCreated.name(),
           "the engine Job " + job.getMetadata().getName() + " has the claim", generation);
       conditions.set(status.getConditions(), Conditions.READY, False, Reason.Running.name(),
@@ -397,7 +397,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       Optional<Job> rm = cluster.job(ns, rmName);
       if (rm.isEmpty()) {
         cluster.createJob(jobs.deleteJob(backup));
-        status.setMessage("deleting the stored backup " + status.getLocation());
+        status.setMessage("deleting the stored backup " + where());
         events.record(backup, Type.Normal, Reason.Deleting, status.getMessage());
         return Optional.of(WAIT);
       }
@@ -405,11 +405,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       switch (run.state()) {
         case SUCCEEDED -> {
           events.record(backup, Type.Normal, Reason.Deleted,
-              "deleted the stored backup " + status.getLocation());
+              "deleted the stored backup " + where());
           return Optional.empty();
         }
         case FAILED -> {
-          status.setMessage("could not delete the stored backup " + status.getLocation() + ": "
+          status.setMessage("could not delete the stored backup " + where() + ": "
               + run.failureMessage() + ". Fix the cause and delete Job " + rmName
               + " to try again, or delete the backup from storage yourself and remove the"
               + " finalizer from this MysqlBackup");
@@ -441,6 +441,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       status.setMessage(message);
       conditions.set(status.getConditions(), Conditions.READY, False, reason.name(), message,
           generation);
+    }
+
+    /** The stored backup for people: the storage without its options, directory and name. */
+    String where() {
+      return StoredBackup.describe(status.getLocation(), status.getDirectory(), status.getBackupName());
     }
 
     String statefulSetName() {

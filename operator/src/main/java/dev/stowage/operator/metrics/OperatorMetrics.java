@@ -69,7 +69,7 @@ public final class OperatorMetrics {
             namespace + "/" + claim,
             key -> {
               AtomicLong v = new AtomicLong();
-              Gauge.builder("stowage.backup.last.success", v, AtomicLong::doubleValue)
+              Gauge.builder("stowage.backup.last.success.timestamp", v, AtomicLong::doubleValue)
                   .description("Unix time of the last successful backup of a source claim")
                   .baseUnit("seconds")
                   .tags("namespace", namespace, "persistentvolumeclaim", claim)

@@ -213,7 +213,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
       log.info("created engine Job {}", job.getMetadata().getName());
       status.setPhase(Phase.Running);
-      status.setMessage("restoring " + status.getLocation() + " into " + claim());
+      status.setMessage("restoring " + where() + " into " + claim());
       conditions.set(status.getConditions(), Conditions.BLOCKED, False, Reason.JobCreated.name(),
           "the engine Job " + job.getMetadata().getName() + " has the claim", generation);
       conditions.set(status.getConditions(), Conditions.READY, False, Reason.Running.name(),
@@ -242,7 +242,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           status.setDurationSeconds(r.durationSeconds());
           status.setEngineVersion(r.engineVersion());
           status.setMessage("restored " + (r.files() == null ? "the" : r.files()) + " files of "
-              + status.getLocation() + " into " + claim()
+              + where() + " into " + claim()
               + (r.problem() == null ? "" : " (" + r.problem() + ")"));
           conditions.set(status.getConditions(), Conditions.READY, True, Reason.Succeeded.name(),
               status.getMessage(), generation);
@@ -274,6 +274,10 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           .endMetadata()
           .withSpec(template.getSpec())
           .build();
+    }
+
+    String where() {
+      return StoredBackup.describe(status.getLocation(), status.getDirectory(), status.getBackupName());
     }
 
     void settle() {
