@@ -58,15 +58,18 @@ public record EngineRun(
    * wrote them, otherwise what Kubernetes said and why the engine said nothing.
    */
   public String failureMessage() {
-    List<String> parts = new ArrayList<>();
-    if (result.status() != EngineResult.Status.UNKNOWN || result.exitCode() != null) {
-      parts.add(result.failureMessage());
-    } else {
-      if (jobMessage != null) {
-        parts.add("the Job failed (" + jobMessage + ")");
-      }
-      parts.add(result.failureMessage());
+    if (result.status() != EngineResult.Status.UNKNOWN) {
+      return result.failureMessage();
     }
+    List<String> parts = new ArrayList<>();
+    if (jobMessage != null) {
+      parts.add("the Job failed (" + jobMessage + ")");
+    }
+    if (result.exitCode() != null) {
+      parts.add("the engine container exited with code " + result.exitCode()
+          + (result.exitCode() == 137 ? " (killed: often for using more memory than its limit)" : ""));
+    }
+    parts.add(result.problem() != null ? result.problem() : result.failureMessage());
     return String.join("; ", parts);
   }
 

@@ -249,9 +249,9 @@ class ExamplesApiServerIT {
     cases.add(access(true, "coordination.k8s.io", "leases", "", "create", OPERATOR_NS, ""));
     cases.add(
         access(true, "coordination.k8s.io", "leases", "", "get", OPERATOR_NS, "stowage-operator"));
-    cases.add(
-        access(
-            true, "coordination.k8s.io", "leases", "", "update", OPERATOR_NS, "stowage-operator"));
+    for (String v : List.of("update", "patch")) {
+      cases.add(access(true, "coordination.k8s.io", "leases", "", v, OPERATOR_NS, "stowage-operator"));
+    }
     // What it must never do.
     for (String v : List.of("get", "list", "watch")) {
       cases.add(access(false, "", "secrets", "", v, "shop", ""));
@@ -266,6 +266,7 @@ class ExamplesApiServerIT {
     cases.add(access(false, "", "persistentvolumeclaims", "", "delete", "shop", ""));
     cases.add(access(false, "", "persistentvolumes", "", "delete", "", ""));
     cases.add(access(false, "coordination.k8s.io", "leases", "", "update", OPERATOR_NS, "other"));
+    cases.add(access(false, "coordination.k8s.io", "leases", "", "patch", OPERATOR_NS, "other"));
     cases.add(access(false, "coordination.k8s.io", "leases", "", "update", "shop", ""));
     cases.add(access(false, "coordination.k8s.io", "leases", "", "list", "shop", ""));
     cases.add(access(false, "rbac.authorization.k8s.io", "clusterroles", "", "bind", "", ""));

@@ -1,0 +1,401 @@
+package dev.stowage.operator.backup;
+
+import static dev.stowage.operator.testing.InMemoryCluster.NS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.api.v1alpha1.ConditionStatus;
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.operator.job.EngineJobConfig;
+import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.status.Conditions;
+import dev.stowage.operator.testing.InMemoryCluster;
+import dev.stowage.operator.testing.RecordingEvents;
+import dev.stowage.operator.testing.RecordingStatusWriter;
+import dev.stowage.operator.testing.TestContext;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class MysqlBackupReconcilerTest {
+
+  static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-02T03:04:05Z"), ZoneOffset.UTC);
+  static final KubernetesSerialization YAML = new KubernetesSerialization();
+  static final String OK_RESULT =
+      "{\"status\":\"Succeeded\",\"exitCode\":0,\"name\":\"n\",\"files\":203,\"chunks\":6,"
+          + "\"bytesRead\":117918442,\"bytesStored\":694066,\"durationSeconds\":1.5,"
+          + "\"engineVersion\":\"0.1.0\"}";
+
+  final List<String> log = new ArrayList<>();
+  final InMemoryCluster cluster = new InMemoryCluster(log);
+  final RecordingStatusWriter writer = new RecordingStatusWriter(log);
+  final RecordingEvents events = new RecordingEvents();
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final MysqlBackupReconciler reconciler =
+      new MysqlBackupReconciler(
+          new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+          cluster,
+          writer,
+          events,
+          new OperatorMetrics(registry),
+          new Conditions(CLOCK));
+
+  static MysqlBackup backup(String name, String extraSource, String deletionPolicy) {
+    String yaml =
+        """
+        apiVersion: stowage.dev/v1alpha1
+        kind: MysqlBackup
+        metadata:
+          name: %s
+          namespace: prod
+          uid: uid-%s
+          generation: 1
+          creationTimestamp: "2030-01-02T03:00:00Z"
+        spec:
+          source:
+            persistentVolumeClaim: data-db-1
+        %s
+          deletionPolicy: %s
+          storage:
+            s3:
+              bucket: backups
+              endpoint: http://s3:7070
+              credentialsSecretRef:
+                name: s3
+        """
+            .formatted(name, name, extraSource, deletionPolicy);
+    return YAML.unmarshal(yaml, MysqlBackup.class);
+  }
+
+  static MysqlBackup plain() {
+    return backup("nightly", "", "Retain");
+  }
+
+  static MysqlBackup quiesced() {
+    return backup("nightly", "    quiesce:\n      statefulSet: db", "Retain");
+  }
+
+  UpdateControl<MysqlBackup> reconcile(MysqlBackup b) {
+    return reconciler.reconcile(b, new TestContext<>(b));
+  }
+
+  DeleteControl cleanup(MysqlBackup b) {
+    return reconciler.cleanup(b, new TestContext<>(b));
+  }
+
+  static String condition(MysqlBackup b, String type) {
+    return Conditions.find(b.getStatus().getConditions(), type)
+        .map(c -> c.getStatus() + " " + c.getReason() + ": " + c.getMessage())
+        .orElse("none");
+  }
+
+  double counted(String result) {
+    var c = registry.find("stowage.backups").tag("result", result).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void recordsWhereTheBackupGoesBeforeCreatingItsJob() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+
+    reconcile(b);
+
+    assertThat(log.get(0)).startsWith("status ").contains("\"backupName\":\"2030-01-02.030000.nightly\"");
+    assertThat(log).containsSubsequence("lock data-db-1 for MysqlBackup/nightly", "create job nightly-backup");
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(b.getStatus().getDirectory()).isEqualTo("prod/data-db-1");
+    assertThat(b.getStatus().getLocation()).startsWith("s3://backups");
+    assertThat(b.getStatus().getObservedGeneration()).isEqualTo(1L);
+    assertThat(condition(b, Conditions.READY)).startsWith("False Running");
+    assertThat(events.events).containsExactly(
+        "Normal JobCreated: created engine Job nightly-backup to back up data-db-1");
+  }
+
+  @Test
+  void aLiveDatabaseWithoutQuiesceBlocksAndNothingRuns() {
+    cluster.claim("data-db-1").pod("db-1", "data-db-1");
+    MysqlBackup b = plain();
+
+    UpdateControl<MysqlBackup> control = reconcile(b);
+
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith("True ClaimInUse: pod db-1 is running with PersistentVolumeClaim data-db-1")
+        .contains("spec.source.quiesce.statefulSet");
+    assertThat(control.getScheduleDelay()).contains(MysqlBackupReconciler.WAIT.toMillis());
+
+    cluster.pods.clear();
+    reconcile(b);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+    assertThat(condition(b, Conditions.BLOCKED)).startsWith("False JobCreated");
+  }
+
+  @Test
+  void quiesceRecordsTheReplicasBeforeScalingDownJustEnough() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+
+    UpdateControl<MysqlBackup> control = reconcile(b);
+
+    int recorded = indexOf("\"originalReplicas\":3");
+    assertThat(recorded).isGreaterThanOrEqualTo(0).isLessThan(log.indexOf("scale db to 1"));
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+    assertThat(cluster.jobs).isEmpty(); // db-1 is still stopping
+    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True ClaimInUse: waiting for pod db-1 to stop");
+    assertThat(control.getScheduleDelay()).contains(MysqlBackupReconciler.QUIESCE_POLL.toMillis());
+
+    cluster.pods.clear();
+    reconcile(b);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+    assertThat(log).containsOnlyOnce("scale db to 1");
+
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(b);
+    assertThat(log).containsSubsequence("scale db to 1", "create job nightly-backup", "scale db to 3", "unlock data-db-1");
+    assertThat(b.getStatus().getQuiesce().getRestoredTime()).isNotNull();
+    assertThat(condition(b, Conditions.QUIESCED)).startsWith("False ScaledUp");
+  }
+
+  @Test
+  void aRestartAfterTheScaleDownStillScalesBackToTheRecordedReplicas() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    // The operator restarts: a new reconciler reads the status back, the pod has stopped.
+    MysqlBackup reread = YAML.unmarshal(YAML.asYaml(b), MysqlBackup.class);
+    cluster.pods.clear();
+
+    reconcile(reread);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(reread);
+
+    assertThat(reread.getStatus().getQuiesce().getOriginalReplicas()).isEqualTo(3);
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+  }
+
+  @Test
+  void theUserScalingUpDuringTheBackupIsNotUndone() {
+    cluster.claim("data-db-1").statefulSet("db", 2);
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.pods.clear();
+    reconcile(b);
+    cluster.statefulSets.get("db").getSpec().setReplicas(5);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+
+    reconcile(b);
+
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(5);
+  }
+
+  @Test
+  void successIsProjectedFromTheTerminationMessageAndCountedOnce() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.startJob("nightly-backup");
+    reconcile(b);
+    assertThat(b.getStatus().getStartTime()).isEqualTo("2030-01-02T03:04:06Z");
+
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(b);
+    reconcile(b);
+
+    var s = b.getStatus();
+    assertThat(s.getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(s.getFiles()).isEqualTo(203);
+    assertThat(s.getChunks()).isEqualTo(6);
+    assertThat(s.getBytesRead()).isEqualTo(117918442L);
+    assertThat(s.getBytesStored()).isEqualTo(694066L);
+    assertThat(s.getDurationSeconds()).isEqualTo(1.5);
+    assertThat(s.getEngineVersion()).isEqualTo("0.1.0");
+    assertThat(s.getCompletionTime()).isEqualTo("2030-01-02T03:05:06Z");
+    assertThat(s.getMessage())
+        .isEqualTo("backed up 203 files of data-db-1 to s3://backups/prod/data-db-1/2030-01-02.030000.nightly");
+    assertThat(condition(b, Conditions.READY)).startsWith("True Succeeded");
+    assertThat(condition(b, Conditions.BLOCKED)).isEqualTo("none");
+    assertThat(cluster.locks).isEmpty();
+    assertThat(counted("succeeded")).isEqualTo(1);
+    assertThat(registry.find("stowage.backup.last.success.timestamp").gauge().value())
+        .isEqualTo(Instant.parse("2030-01-02T03:05:06Z").getEpochSecond());
+    assertThat(events.events).filteredOn(e -> e.contains("Succeeded")).hasSize(1);
+  }
+
+  @Test
+  void failureCarriesTheEngineMessageAndExitCode() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob("nightly-backup", false, 3,
+        "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"S3 refused the secret access key for"
+            + " bucket backups: check the Secret\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains("S3 refused the secret access key for bucket backups")
+        .contains("exit code 3");
+    assertThat(condition(b, Conditions.READY)).startsWith("False Failed");
+    assertThat(events.events).anyMatch(e -> e.startsWith("Warning Failed: S3 refused"));
+    assertThat(counted("failed")).isEqualTo(1);
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void anEngineKilledWithoutAResultSaysWhatKubernetesSaid() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob("nightly-backup", false, 137, "");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getMessage())
+        .contains("BackoffLimitExceeded")
+        .contains("the engine wrote no result");
+  }
+
+  @Test
+  void aSecondBackupOfTheClaimWaitsForTheFirst() {
+    cluster.claim("data-db-1");
+    MysqlBackup first = plain();
+    MysqlBackup second = backup("hourly", "", "Retain");
+    reconcile(first);
+
+    reconcile(second);
+
+    assertThat(cluster.jobs).containsOnlyKeys("nightly-backup");
+    assertThat(condition(second, Conditions.BLOCKED))
+        .isEqualTo("True WaitingForClaim: waiting for MysqlBackup/nightly, which is using"
+            + " PersistentVolumeClaim data-db-1; one backup or restore runs on a claim at a time");
+
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(first);
+    reconcile(second);
+    assertThat(cluster.jobs).containsKeys("nightly-backup", "hourly-backup");
+  }
+
+  @Test
+  void aJobDeletedWhileRunningFailsTheBackupInsteadOfStartingAgain() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.jobs.clear();
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage()).contains("was deleted before its result was read");
+    assertThat(log).containsOnlyOnce("create job nightly-backup");
+  }
+
+  @Test
+  void aMissingClaimWaits() {
+    MysqlBackup b = plain();
+    reconcile(b);
+    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True ClaimNotFound: PersistentVolumeClaim data-db-1 does not exist");
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void deletingARunningBackupCancelsItAndScalesBack() {
+    cluster.claim("data-db-1").statefulSet("db", 2);
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.pods.clear();
+    reconcile(b);
+    cluster.startJob("nightly-backup");
+
+    DeleteControl first = cleanup(b);
+    assertThat(first.isRemoveFinalizer()).isFalse();
+    assertThat(log).contains("delete job nightly-backup");
+
+    DeleteControl second = cleanup(b);
+    assertThat(second.isRemoveFinalizer()).isTrue(); // Retain: nothing to delete in storage
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(2);
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void deletionPolicyDeleteRunsRmAndKeepsTheFinalizerUntilItSucceeds() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = backup("nightly", "", "Delete");
+    reconcile(b);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(b);
+
+    assertThat(cleanup(b).isRemoveFinalizer()).isFalse();
+    Job rm = cluster.jobs.get("nightly-rm");
+    assertThat(rm.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("rm");
+
+    cluster.finishJob("nightly-rm", false, 3, "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"unreachable\"}");
+    DeleteControl failed = cleanup(b);
+    assertThat(failed.isRemoveFinalizer()).isFalse();
+    assertThat(failed.getScheduleDelay()).contains(MysqlBackupReconciler.DELETE_RETRY.toMillis());
+    assertThat(b.getStatus().getMessage()).contains("could not delete the stored backup").contains("unreachable");
+
+    cluster.finishJob("nightly-rm", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+    assertThat(cleanup(b).isRemoveFinalizer()).isTrue();
+    assertThat(events.events).anyMatch(e -> e.startsWith("Normal Deleted: deleted the stored backup"));
+  }
+
+  @Test
+  void aBackupThatNeverStartedIsDeletedAtOnceEvenWithDeletePolicy() {
+    MysqlBackup b = backup("nightly", "", "Delete");
+    reconcile(b); // no claim: it waits
+
+    assertThat(cleanup(b).isRemoveFinalizer()).isTrue();
+    assertThat(cluster.jobs).isEmpty();
+  }
+
+  @Test
+  void theOrdinalComesFromThePodOrTheClaimName() {
+    assertThat(MysqlBackupReconciler.ordinal("db-12", "db")).isEqualTo(12);
+    assertThat(MysqlBackupReconciler.ordinal("data-db-0", "db")).isEqualTo(0);
+    assertThat(MysqlBackupReconciler.ordinal("data-otherdb-0", "db")).isNull();
+    assertThat(MysqlBackupReconciler.ordinal("db-x", "db")).isNull();
+    assertThat(MysqlBackupReconciler.ordinal("db", "db")).isNull();
+  }
+
+  @Test
+  void conditionsKeepTheirTransitionTimeWhileTheStatusHolds() {
+    cluster.claim("data-db-1").pod("db-1", "data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    String first = Conditions.find(b.getStatus().getConditions(), Conditions.BLOCKED).orElseThrow().getLastTransitionTime();
+    var later = new MysqlBackupReconciler(
+        new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK), cluster, writer, events,
+        new OperatorMetrics(registry), new Conditions(Clock.offset(CLOCK, Duration.ofMinutes(5))));
+
+    later.reconcile(b, new TestContext<>(b));
+
+    var blocked = Conditions.find(b.getStatus().getConditions(), Conditions.BLOCKED).orElseThrow();
+    assertThat(blocked.getStatus()).isEqualTo(ConditionStatus.True);
+    assertThat(blocked.getLastTransitionTime()).isEqualTo(first);
+    assertThat(Optional.ofNullable(blocked.getObservedGeneration())).contains(1L);
+  }
+
+  int indexOf(String fragment) {
+    for (int i = 0; i < log.size(); i++) {
+      if (log.get(i).contains(fragment)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,221 @@
+package dev.stowage.operator.restore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlBackupStatus;
+import dev.stowage.api.v1alpha1.MysqlRestore;
+import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.operator.job.EngineJobConfig;
+import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.status.Conditions;
+import dev.stowage.operator.testing.InMemoryCluster;
+import dev.stowage.operator.testing.RecordingEvents;
+import dev.stowage.operator.testing.RecordingStatusWriter;
+import dev.stowage.operator.testing.TestContext;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MysqlRestoreReconcilerTest {
+
+  static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-02T03:04:05Z"), ZoneOffset.UTC);
+  static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+  final List<String> log = new ArrayList<>();
+  final InMemoryCluster cluster = new InMemoryCluster(log);
+  final RecordingEvents events = new RecordingEvents();
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final MysqlRestoreReconciler reconciler =
+      new MysqlRestoreReconciler(
+          new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+          cluster,
+          new RecordingStatusWriter(log),
+          events,
+          new OperatorMetrics(registry),
+          new Conditions(CLOCK));
+
+  static MysqlRestore fromTemplate() {
+    return YAML.unmarshal(
+        """
+        apiVersion: stowage.dev/v1alpha1
+        kind: MysqlRestore
+        metadata: {name: recover, namespace: prod, uid: uid-r, generation: 1}
+        spec:
+          backup: {name: nightly}
+          target:
+            volumeClaimTemplate:
+              metadata: {name: data-restored, labels: {team: db}}
+              spec:
+                accessModes: [ReadWriteOnce]
+                resources: {requests: {storage: 1Gi}}
+        """,
+        MysqlRestore.class);
+  }
+
+  static MysqlRestore intoExisting(String claim) {
+    return YAML.unmarshal(
+        """
+        apiVersion: stowage.dev/v1alpha1
+        kind: MysqlRestore
+        metadata: {name: recover, namespace: prod, uid: uid-r, generation: 1}
+        spec:
+          source:
+            storage: {s3: {bucket: backups, credentialsSecretRef: {name: s3}}}
+            directory: prod/data-db-0
+            backupName: 2030-01-01.000000.nightly
+          target: {persistentVolumeClaim: %s}
+        """
+            .formatted(claim),
+        MysqlRestore.class);
+  }
+
+  void backupIn(Phase phase, String message) {
+    MysqlBackup b =
+        YAML.unmarshal(
+            """
+            apiVersion: stowage.dev/v1alpha1
+            kind: MysqlBackup
+            metadata: {name: nightly, namespace: prod, uid: uid-b, generation: 1}
+            spec:
+              source: {persistentVolumeClaim: data-db-0}
+              storage: {s3: {bucket: backups, credentialsSecretRef: {name: s3}}}
+            """,
+            MysqlBackup.class);
+    MysqlBackupStatus s = new MysqlBackupStatus();
+    s.setPhase(phase);
+    s.setMessage(message);
+    s.setDirectory("prod/data-db-0");
+    s.setBackupName("2030-01-01.000000.nightly");
+    b.setStatus(s);
+    cluster.backups.put("nightly", b);
+  }
+
+  void reconcile(MysqlRestore r) {
+    reconciler.reconcile(r, new TestContext<>(r));
+  }
+
+  static String condition(MysqlRestore r, String type) {
+    return Conditions.find(r.getStatus().getConditions(), type)
+        .map(c -> c.getStatus() + " " + c.getReason() + ": " + c.getMessage())
+        .orElse("none");
+  }
+
+  @Test
+  void waitsUntilTheBackupHasSucceeded() {
+    MysqlRestore r = fromTemplate();
+    reconcile(r);
+    assertThat(condition(r, Conditions.BLOCKED))
+        .isEqualTo("True WaitingForBackup: MysqlBackup nightly does not exist in prod; waiting for it");
+
+    backupIn(Phase.Running, null);
+    reconcile(r);
+    assertThat(condition(r, Conditions.BLOCKED))
+        .isEqualTo("True WaitingForBackup: waiting for MysqlBackup nightly to succeed (it is Running)");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.claims).isEmpty();
+  }
+
+  @Test
+  void aFailedBackupFailsTheRestore() {
+    backupIn(Phase.Failed, "S3 refused the secret access key");
+    MysqlRestore r = fromTemplate();
+    reconcile(r);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .isEqualTo("MysqlBackup nightly failed, so there is nothing to restore: S3 refused the secret access key");
+  }
+
+  @Test
+  void createsTheTargetClaimFromItsTemplateThenTheJob() {
+    backupIn(Phase.Succeeded, null);
+    MysqlRestore r = fromTemplate();
+
+    reconcile(r);
+
+    assertThat(log.get(0)).startsWith("status ").contains("\"targetPersistentVolumeClaim\":\"data-restored\"");
+    assertThat(log).containsSubsequence("create claim data-restored", "lock data-restored for MysqlRestore/recover", "create job recover-restore");
+    PersistentVolumeClaim claim = cluster.claims.get("data-restored");
+    assertThat(claim.getMetadata().getOwnerReferences()).isNullOrEmpty(); // outlives the restore
+    assertThat(claim.getMetadata().getLabels()).containsEntry("team", "db").containsEntry("stowage.dev/restored-by", "recover");
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(r.getStatus().getBackupName()).isEqualTo("2030-01-01.000000.nightly");
+    assertThat(r.getStatus().getDirectory()).isEqualTo("prod/data-db-0");
+    assertThat(events.events).contains("Normal ClaimCreated: created PersistentVolumeClaim data-restored from spec.target.volumeClaimTemplate");
+  }
+
+  @Test
+  void neverWritesUnderARunningDatabase() {
+    cluster.claim("data-db-0").pod("db-0", "data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+
+    reconcile(r);
+
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(condition(r, Conditions.BLOCKED))
+        .startsWith("True ClaimInUse: pod db-0 mounts the target PersistentVolumeClaim data-db-0");
+  }
+
+  @Test
+  void aMissingTargetClaimWaitsAndIsNotCreated() {
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    assertThat(cluster.claims).isEmpty();
+    assertThat(condition(r, Conditions.BLOCKED)).startsWith("True ClaimNotFound");
+  }
+
+  @Test
+  void waitsWhileABackupHoldsTheClaim() {
+    cluster.claim("data-db-0");
+    cluster.locks.put("data-db-0", "MysqlBackup/nightly@uid-b");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(condition(r, Conditions.BLOCKED)).startsWith("True WaitingForClaim: waiting for MysqlBackup/nightly");
+  }
+
+  @Test
+  void successIsProjectedAndTheClaimUnlocked() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob("recover-restore", true, 0,
+        "{\"status\":\"Succeeded\",\"exitCode\":0,\"files\":203,\"chunks\":6,\"bytesRead\":694066,"
+            + "\"bytesWritten\":117918442,\"durationSeconds\":1.9,\"engineVersion\":\"0.1.0\"}");
+
+    reconcile(r);
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(r.getStatus().getBytesWritten()).isEqualTo(117918442L);
+    assertThat(r.getStatus().getFiles()).isEqualTo(203);
+    assertThat(r.getStatus().getMessage()).isEqualTo(
+        "restored 203 files of s3://backups/prod/data-db-0/2030-01-01.000000.nightly into data-db-0");
+    assertThat(cluster.locks).isEmpty();
+    assertThat(registry.find("stowage.restores").tag("result", "succeeded").counter().count()).isEqualTo(1);
+  }
+
+  @Test
+  void aFailedRestoreSaysWhatTheEngineSaid() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob("recover-restore", false, 2,
+        "{\"status\":\"Failed\",\"exitCode\":2,\"error\":\"the target /stowage/data is not empty;"
+            + " set overwrite\"}");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage()).isEqualTo("the target /stowage/data is not empty; set overwrite [exit code 2]");
+    assertThat(events.events).contains("Warning Failed: the target /stowage/data is not empty; set overwrite [exit code 2]");
+  }
+}

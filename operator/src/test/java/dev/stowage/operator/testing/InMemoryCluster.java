@@ -1,0 +1,175 @@
+package dev.stowage.operator.testing;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.operator.cluster.ClaimLocks;
+import dev.stowage.operator.cluster.Cluster;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A cluster in memory for reconciler tests: claims, pods, StatefulSets, Jobs and claim locks, with
+ * a log of every change in order (so a test can check that status was written before a scale).
+ */
+public final class InMemoryCluster implements Cluster {
+
+  public static final String NS = "prod";
+
+  public final Map<String, Job> jobs = new LinkedHashMap<>();
+  public final Map<String, List<Pod>> jobPods = new LinkedHashMap<>();
+  public final Map<String, Pod> pods = new LinkedHashMap<>();
+  public final Map<String, PersistentVolumeClaim> claims = new LinkedHashMap<>();
+  public final Map<String, StatefulSet> statefulSets = new LinkedHashMap<>();
+  public final Map<String, MysqlBackup> backups = new LinkedHashMap<>();
+  /** claim -> holder identity@uid */
+  public final Map<String, String> locks = new LinkedHashMap<>();
+  /** Every change, in order; shared with the status writer of the same test. */
+  public final List<String> log;
+
+  public InMemoryCluster(List<String> log) {
+    this.log = log;
+  }
+
+  public InMemoryCluster claim(String name) {
+    claims.put(name, new PersistentVolumeClaimBuilder().withNewMetadata().withName(name)
+        .withNamespace(NS).endMetadata().build());
+    return this;
+  }
+
+  public InMemoryCluster pod(String name, String claim) {
+    pods.put(name, new PodBuilder().withNewMetadata().withName(name).withNamespace(NS)
+        .endMetadata().withNewSpec().addNewVolume().withName("data")
+        .withNewPersistentVolumeClaim().withClaimName(claim).endPersistentVolumeClaim()
+        .endVolume().endSpec().withNewStatus().withPhase("Running").endStatus().build());
+    return this;
+  }
+
+  public InMemoryCluster statefulSet(String name, int replicas) {
+    statefulSets.put(name, new StatefulSetBuilder().withNewMetadata().withName(name)
+        .withNamespace(NS).endMetadata().withNewSpec().withReplicas(replicas).endSpec().build());
+    return this;
+  }
+
+  /** Marks a Job finished, with its pod's engine exit code and termination message. */
+  public void finishJob(String name, boolean succeeded, int exitCode, String message) {
+    Job job = jobs.get(name);
+    job.setStatus(new JobStatusBuilder()
+        .withStartTime("2030-01-02T03:04:06Z")
+        .withCompletionTime(succeeded ? "2030-01-02T03:05:06Z" : null)
+        .addToConditions(new JobConditionBuilder().withType(succeeded ? "Complete" : "Failed")
+            .withStatus("True").withReason(succeeded ? null : "BackoffLimitExceeded")
+            .withMessage(succeeded ? null : "Job has reached the specified backoff limit")
+            .withLastTransitionTime("2030-01-02T03:05:06Z").build())
+        .build());
+    Pod pod = new PodBuilder().withNewMetadata().withName(name + "-x1").withNamespace(NS)
+        .withCreationTimestamp("2030-01-02T03:04:06Z").endMetadata()
+        .withNewStatus().withPhase(succeeded ? "Succeeded" : "Failed")
+        .addNewContainerStatus().withName("engine").withNewState().withNewTerminated()
+        .withExitCode(exitCode).withMessage(message).endTerminated().endState()
+        .endContainerStatus().endStatus().build();
+    jobPods.put(name, List.of(pod));
+  }
+
+  public void startJob(String name) {
+    jobs.get(name).setStatus(new JobStatusBuilder().withStartTime("2030-01-02T03:04:06Z")
+        .withActive(1).build());
+  }
+
+  @Override
+  public Optional<Job> job(String namespace, String name) {
+    return Optional.ofNullable(jobs.get(name));
+  }
+
+  @Override
+  public Job createJob(Job job) {
+    String name = job.getMetadata().getName();
+    if (!jobs.containsKey(name)) {
+      log.add("create job " + name);
+      jobs.put(name, job);
+    }
+    return jobs.get(name);
+  }
+
+  @Override
+  public void deleteJob(String namespace, String name) {
+    log.add("delete job " + name);
+    jobs.remove(name);
+  }
+
+  @Override
+  public List<Pod> jobPods(String namespace, String jobName) {
+    return jobPods.getOrDefault(jobName, List.of());
+  }
+
+  @Override
+  public List<Pod> podsMounting(String namespace, String claim) {
+    List<Pod> out = new ArrayList<>();
+    for (Pod p : pods.values()) {
+      if (p.getSpec().getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
+          && claim.equals(v.getPersistentVolumeClaim().getClaimName()))) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+    return Optional.ofNullable(claims.get(name));
+  }
+
+  @Override
+  public PersistentVolumeClaim createClaim(PersistentVolumeClaim claim) {
+    log.add("create claim " + claim.getMetadata().getName());
+    claims.putIfAbsent(claim.getMetadata().getName(), claim);
+    return claims.get(claim.getMetadata().getName());
+  }
+
+  @Override
+  public Optional<StatefulSet> statefulSet(String namespace, String name) {
+    return Optional.ofNullable(statefulSets.get(name));
+  }
+
+  @Override
+  public void scaleStatefulSet(String namespace, String name, int replicas) {
+    log.add("scale " + name + " to " + replicas);
+    statefulSets.get(name).getSpec().setReplicas(replicas);
+  }
+
+  @Override
+  public Optional<MysqlBackup> backup(String namespace, String name) {
+    return Optional.ofNullable(backups.get(name));
+  }
+
+  @Override
+  public String lockClaim(String namespace, String claim, HasMetadata holder) {
+    String me = ClaimLocks.holderIdentity(holder);
+    String held = locks.putIfAbsent(claim, me + "@" + holder.getMetadata().getUid());
+    if (held == null) {
+      log.add("lock " + claim + " for " + me);
+      return me;
+    }
+    return held.substring(0, held.indexOf('@'));
+  }
+
+  @Override
+  public void unlockClaim(String namespace, String claim, HasMetadata holder) {
+    String me = ClaimLocks.holderIdentity(holder) + "@" + holder.getMetadata().getUid();
+    if (me.equals(locks.get(claim))) {
+      locks.remove(claim);
+      log.add("unlock " + claim);
+    }
+  }
+}
