@@ -250,7 +250,8 @@ class ExamplesApiServerIT {
     cases.add(
         access(true, "coordination.k8s.io", "leases", "", "get", OPERATOR_NS, "stowage-operator"));
     for (String v : List.of("update", "patch")) {
-      cases.add(access(true, "coordination.k8s.io", "leases", "", v, OPERATOR_NS, "stowage-operator"));
+      cases.add(
+          access(true, "coordination.k8s.io", "leases", "", v, OPERATOR_NS, "stowage-operator"));
     }
     // What it must never do.
     for (String v : List.of("get", "list", "watch")) {
