@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the cluster's container images without a daemon and imports them into
 # containerd's k8s.io namespace. Each image is rebuilt only when its inputs
-# (this directory's files, the Debian package set, the engine jar, the addon
-# version) change; an unchanged image already in containerd is left alone.
+# (this directory's files, the Debian package set, the engine or operator jar,
+# the addon version) change; an unchanged image already in containerd is left alone.
 #
-#   build.sh [pause] [engine] [mariadb] [s3]      (default: all four)
+#   build.sh [pause] [engine] [operator] [mariadb] [s3]      (default: all five)
 #
 # Root file systems come from debootstrap (Debian bookworm, minbase) and are
 # cached under $STOWAGE_CACHE/images; each image is a single layer.
@@ -14,8 +14,11 @@ IMG_SRC="$E2E_DIR/images"
 SUITE=bookworm
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 MYSQL_UID=999      # fixed uid/gid of mysql in stowage/mariadb (engine Jobs run as it too)
-ENGINE_UID=10001   # default (non-root) user of stowage/engine
+ENGINE_UID=10001   # default (non-root) user of stowage/engine and stowage/operator
 mkdir -p "$IMAGES_DIR"
+# One build at a time: two runs sharing the caches would clobber each other's stage dirs.
+exec 9>"$IMAGES_DIR/.build.lock"
+flock 9
 
 ensure_tools() {
   local need=()
@@ -70,7 +73,7 @@ import() {
     log "$ref is current"
     return 0
   fi
-  start_containerd
+  start_containerd 9>&-   # the daemon must not inherit (and so hold) the build lock
   log "importing $ref into containerd (k8s.io)"
   ctrk images import "$IMAGES_DIR/$name.tar" >/dev/null
   ctrk images ls -q | grep -qx "$ref" || die "$ref missing after import"
@@ -99,17 +102,34 @@ do_pause() {
   rm -rf "$stage"
 }
 
-# --- engine: Java 17 JRE + the engine jar, non-root --------------------------------
+# --- engine and operator: Java 17 JRE + a jar, non-root ------------------------------
 ENGINE_PKGS="openjdk-17-jre-headless"
-do_engine() {
-  local base stage="$IMAGES_DIR/stage-engine"
+# java_stage STAGE JAR: the Java root file system (one cache for both images) with the
+# stowage user and JAR at /opt/stowage/, copied to STAGE.
+java_stage() {
+  local stage=$1 jar=$2 base
   base=$(rootfs engine "$ENGINE_PKGS")
   rm -rf "$stage"; cp -a "$base" "$stage"
   chroot "$stage" groupadd -g $ENGINE_UID stowage
   chroot "$stage" useradd -u $ENGINE_UID -g $ENGINE_UID -d /home/stowage -m -s /usr/sbin/nologin stowage
   mkdir -p "$stage/opt/stowage"
-  install -m 0644 "$REPO_DIR/engine/target/stowage.jar" "$stage/opt/stowage/stowage.jar"
+  install -m 0644 "$jar" "$stage/opt/stowage/$(basename "$jar")"
+}
+
+do_engine() {
+  local stage="$IMAGES_DIR/stage-engine"
+  java_stage "$stage" "$REPO_DIR/engine/target/stowage.jar"
   pack "$1" "$2" "$stage" "$3" --entrypoint '["java", "-jar", "/opt/stowage/stowage.jar"]' \
+    --user "$ENGINE_UID:$ENGINE_UID" --workdir /home/stowage
+  rm -rf "$stage"
+}
+
+do_operator() {
+  local stage="$IMAGES_DIR/stage-operator"
+  java_stage "$stage" "$REPO_DIR/operator/target/stowage-operator.jar"
+  # The heap follows the container's memory limit (deploy/operator.yaml: 512Mi).
+  pack "$1" "$2" "$stage" "$3" \
+    --entrypoint '["java", "-XX:MaxRAMPercentage=70", "-jar", "/opt/stowage/stowage-operator.jar"]' \
     --user "$ENGINE_UID:$ENGINE_UID" --workdir /home/stowage
   rm -rf "$stage"
 }
@@ -153,7 +173,7 @@ do_s3() {
 }
 
 ensure_tools
-what=("$@"); [ ${#what[@]} -gt 0 ] || what=(pause engine mariadb s3)
+what=("$@"); [ ${#what[@]} -gt 0 ] || what=(pause engine operator mariadb s3)
 for w in "${what[@]}"; do
   case $w in
     pause)
@@ -163,6 +183,10 @@ for w in "${what[@]}"; do
       [ -s "$REPO_DIR/engine/target/stowage.jar" ] || die "engine/target/stowage.jar is missing (make images builds it)"
       build_image engine stowage/engine:dev \
         "$(echo "$ENGINE_PKGS" | cat - "$REPO_DIR/engine/target/stowage.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_engine ;;
+    operator)
+      [ -s "$REPO_DIR/operator/target/stowage-operator.jar" ] || die "operator/target/stowage-operator.jar is missing (make images builds it)"
+      build_image operator stowage/operator:dev \
+        "$(echo "$ENGINE_PKGS" | cat - "$REPO_DIR/operator/target/stowage-operator.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_operator ;;
     mariadb)
       build_image mariadb stowage/mariadb:10.11 \
         "$(echo "$MARIADB_PKGS" | cat - "$IMG_SRC"/mariadb/* "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_mariadb ;;

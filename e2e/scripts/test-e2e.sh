@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# make test-e2e: local cluster up (idempotent), images, the *E2E tests, and
-# cluster-down at the end when this run was the one that started the cluster
-# (KEEP_CLUSTER=1 keeps it). With KUBECONFIG set, only the tests run, against it.
+# make test-e2e: local cluster up (idempotent), images, the operator from deploy/,
+# the *E2E tests, and cluster-down at the end when this run was the one that started
+# the cluster (KEEP_CLUSTER=1 keeps it). With KUBECONFIG set, only the operator is
+# deployed and the tests run, against that cluster (its images must be loadable there).
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_DIR"
 MVN="${MVN:-mvn -B -ntp}"
 
 if [ -n "${KUBECONFIG:-}" ]; then
   log "KUBECONFIG is set: running the E2E tests against $KUBECONFIG (images must be loaded there)"
+  bash "$E2E_DIR/scripts/deploy-operator.sh"
   exec $MVN -f e2e/pom.xml verify
 fi
 
@@ -28,4 +30,5 @@ cleanup() {
 trap cleanup EXIT
 bash "$E2E_DIR/scripts/cluster-up.sh"
 bash "$E2E_DIR/images/build.sh"
+bash "$E2E_DIR/scripts/deploy-operator.sh"
 $MVN -f e2e/pom.xml verify
