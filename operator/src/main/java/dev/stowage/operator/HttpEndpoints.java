@@ -15,10 +15,17 @@ final class HttpEndpoints implements AutoCloseable {
 
   private final HttpServer server;
 
+  /**
+   * @param host the address to listen on: all of the pod's in the cluster, loopback in tests
+   */
   HttpEndpoints(
-      int port, BooleanSupplier live, BooleanSupplier ready, PrometheusMeterRegistry registry)
+      String host,
+      int port,
+      BooleanSupplier live,
+      BooleanSupplier ready,
+      PrometheusMeterRegistry registry)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 16);
+    server = HttpServer.create(new InetSocketAddress(host, port), 16);
     server.createContext("/healthz", ex -> probe(ex, live));
     server.createContext("/readyz", ex -> probe(ex, ready));
     server.createContext(

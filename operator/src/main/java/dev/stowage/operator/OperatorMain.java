@@ -76,6 +76,7 @@ public final class OperatorMain {
 
     HttpEndpoints http =
         new HttpEndpoints(
+            "0.0.0.0",
             config.httpPort(),
             () -> !operator.getRuntimeInfo().isStarted()
                 || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
