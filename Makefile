@@ -4,7 +4,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 ENGINE_JAR := engine/target/stowage.jar
 
-.PHONY: all deps build test test-unit test-it bench crds clean
+.PHONY: all deps build test test-unit test-it bench crds clean demo
 
 all: build
 
@@ -34,3 +34,9 @@ clean:
 	$(MVN) -q clean
 
 -include e2e/cluster.mk
+
+# The operator backs up a MariaDB StatefulSet to S3 and restores it, on the local cluster
+# (KUBECONFIG set: on that cluster). Safe to re-run; leaves the cluster running
+# (make cluster-down). See e2e/scripts/demo.sh. After the include: it needs the jar paths.
+demo: deps $(STOWAGE_JAR) $(OPERATOR_JAR)
+	bash e2e/scripts/demo.sh
