@@ -11,7 +11,8 @@ import dev.stowage.operator.status.StatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,20 +29,18 @@ public final class OperatorMain {
 
   private OperatorMain() {}
 
-  public static void main(String[] args) throws Exception {
-    OperatorConfig config;
-    try {
-      config = OperatorConfig.fromEnv(System.getenv());
-    } catch (IllegalArgumentException e) {
-      log.error("cannot start: {}", e.getMessage());
-      System.exit(2);
-      return;
-    }
-    Clock clock = Clock.systemUTC();
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(registry);
-    KubernetesClient client = new KubernetesClientBuilder().build();
-
+  /**
+   * The operator with both reconcilers registered, not started.
+   *
+   * @param exitOnLostLease end the process when the Lease is lost, so that two replicas never
+   *     reconcile at once (false only in tests, which stop the operator in-process)
+   */
+  public static Operator create(
+      KubernetesClient client,
+      OperatorConfig config,
+      Clock clock,
+      MeterRegistry registry,
+      boolean exitOnLostLease) {
     Operator operator =
         new Operator(
             o -> {
@@ -50,8 +49,12 @@ public final class OperatorMain {
               o.withCacheSyncTimeout(Duration.ofMinutes(2));
               if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(
-                    new LeaderElectionConfiguration(
-                        OperatorConfig.LEASE_NAME, config.podNamespace(), config.podName()));
+                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                            OperatorConfig.LEASE_NAME)
+                        .withLeaseNamespace(config.podNamespace())
+                        .withIdentity(config.podName())
+                        .withExitOnStopLeading(exitOnLostLease)
+                        .build());
               }
             });
     EngineJobFactory jobs = new EngineJobFactory(config.engine(), clock);
@@ -74,6 +77,24 @@ public final class OperatorMain {
       operator.register(restores, c -> c.settingNamespaces(namespaces));
     }
 
+    return operator;
+  }
+
+  public static void main(String[] args) throws Exception {
+    OperatorConfig config;
+    try {
+      config = OperatorConfig.fromEnv(System.getenv());
+    } catch (IllegalArgumentException e) {
+      log.error("cannot start: {}", e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Clock clock = Clock.systemUTC();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    KubernetesClient client = new KubernetesClientBuilder().build();
+
+    Operator operator = create(client, config, clock, registry, true);
     HttpEndpoints http =
         new HttpEndpoints(
             "0.0.0.0",

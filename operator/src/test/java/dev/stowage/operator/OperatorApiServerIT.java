@@ -1,0 +1,269 @@
+package dev.stowage.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.api.v1alpha1.testing.LocalApiServer;
+import dev.stowage.operator.job.EngineJobConfig;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator process against a real Kubernetes 1.34 API server (etcd and kube-apiserver on
+ * loopback, no kubelet or controllers): JOSDK, leader election, informers, status writes, claim
+ * Leases, scale subresource, finalizers and events, all with the permissions of deploy/rbac.yaml
+ * only (the operator's client impersonates its ServiceAccount). The test plays the Job controller
+ * and kubelet: it sets the Job's conditions and writes the engine's termination message into a
+ * pod's status.
+ */
+class OperatorApiServerIT {
+
+  static final String NS = "shop";
+  static final String SERVICE_ACCOUNT = "system:serviceaccount:stowage-system:stowage-operator";
+  static final KubernetesSerialization YAML = new KubernetesSerialization();
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  static LocalApiServer server;
+  static KubernetesClient admin;
+  static KubernetesClient asOperator;
+  static Operator operator;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = LocalApiServer.start(Path.of("target", "operator-it"));
+    admin = server.client();
+    server.installCommittedCrds();
+    Path deploy = Path.of(System.getProperty("stowage.crds.committed")).getParent();
+    for (String file : List.of("namespace.yaml", "rbac.yaml", "operator.yaml")) {
+      for (String doc : Files.readString(deploy.resolve(file)).split("(?m)^---$")) {
+        if (doc.lines().noneMatch(l -> l.startsWith("kind:"))) {
+          continue;
+        }
+        HasMetadata r = YAML.unmarshal(doc);
+        if (!r.getKind().equals("Deployment")) {
+          admin.resource(r).serverSideApply();
+        }
+      }
+    }
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+    // No controller-manager here: the ServiceAccount admission of test pods needs it made by hand.
+    admin.serviceAccounts().inNamespace(NS).resource(new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
+
+    asOperator =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(admin.getConfiguration())
+                    .withImpersonateUsername(SERVICE_ACCOUNT)
+                    .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:stowage-system", "system:authenticated")
+                    .build())
+            .build();
+    OperatorConfig config =
+        new OperatorConfig(
+            EngineJobConfig.withImage("stowage/engine:dev"), List.of(), true, "stowage-system", "operator-it", 0);
+    operator = OperatorMain.create(asOperator, config, Clock.systemUTC(), new SimpleMeterRegistry(), false);
+    operator.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.stop();
+    }
+    if (asOperator != null) {
+      asOperator.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void theOperatorRunsWithItsServiceAccountsPermissionsOnly() {
+    // Everything above and below runs with this client: it may not read a Secret.
+    assertThatThrownBy(() -> asOperator.secrets().inNamespace(NS).list())
+        .isInstanceOf(KubernetesClientException.class)
+        .extracting(e -> ((KubernetesClientException) e).getCode())
+        .isEqualTo(403);
+    assertThat(asOperator.batch().v1().jobs().inNamespace(NS).list().getItems()).isNotNull();
+  }
+
+  @Test
+  void aQuiescedBackupScalesDownRunsOnceAndScalesBack() {
+    statefulSet("db", 2);
+    claim("data-db-1");
+    MysqlBackup backup = create("nightly", "data-db-1", "db", "Retain");
+
+    await("StatefulSet scaled to 1 and the Job created").atMost(WAIT).untilAsserted(() -> {
+      assertThat(replicas("db")).isEqualTo(1);
+      assertThat(job("nightly-backup")).isNotNull();
+    });
+    MysqlBackup running = get("nightly");
+    assertThat(running.getStatus().getQuiesce().getOriginalReplicas()).isEqualTo(2);
+    assertThat(running.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(running.getMetadata().getFinalizers()).isNotEmpty();
+    Lease lease = admin.leases().inNamespace(NS).withName("stowage-claim-data-db-1").get();
+    assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("MysqlBackup/nightly");
+    assertThat(lease.getMetadata().getOwnerReferences().get(0).getUid()).isEqualTo(backup.getMetadata().getUid());
+
+    // A second backup of the claim waits for the first, and says so.
+    create("hourly", "data-db-1", null, "Retain");
+    await("second backup blocked").atMost(WAIT).untilAsserted(() ->
+        assertThat(get("hourly").getStatus().getMessage())
+            .isEqualTo("waiting for MysqlBackup/nightly, which is using PersistentVolumeClaim data-db-1;"
+                + " one backup or restore runs on a claim at a time"));
+    assertThat(job("hourly-backup")).isNull();
+
+    finish("nightly-backup", true,
+        "{\"command\":\"backup\",\"status\":\"Succeeded\",\"exitCode\":0,\"files\":12,\"chunks\":3,"
+            + "\"bytesRead\":1000,\"bytesStored\":100,\"durationSeconds\":2.5,\"engineVersion\":\"it\"}");
+
+    await("backup succeeded").atMost(WAIT).untilAsserted(() -> {
+      MysqlBackup done = get("nightly");
+      assertThat(done.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+      assertThat(done.getStatus().getFiles()).isEqualTo(12);
+      assertThat(done.getStatus().getBytesStored()).isEqualTo(100);
+      assertThat(done.getStatus().getQuiesce().getRestoredTime()).isNotNull();
+    });
+    assertThat(replicas("db")).isEqualTo(2);
+    await("the next backup starts").atMost(WAIT).untilAsserted(() ->
+        assertThat(job("hourly-backup")).isNotNull());
+    assertThat(admin.v1().events().inNamespace(NS).list().getItems())
+        .anyMatch(e -> "Succeeded".equals(e.getReason()) && e.getInvolvedObject().getName().equals("nightly"));
+  }
+
+  @Test
+  void deletingABackupWithDeletePolicyRunsRmBeforeItGoes() {
+    claim("data-solo-0");
+    create("solo", "data-solo-0", null, "Delete");
+    await("Job created").atMost(WAIT).until(() -> job("solo-backup") != null);
+    finish("solo-backup", true, "{\"command\":\"backup\",\"status\":\"Succeeded\",\"exitCode\":0}");
+    await("backup succeeded").atMost(WAIT).until(() -> get("solo").getStatus().getPhase() == Phase.Succeeded);
+
+    admin.resources(MysqlBackup.class).inNamespace(NS).withName("solo").delete();
+
+    await("rm Job created").atMost(WAIT).until(() -> job("solo-rm") != null);
+    assertThat(get("solo")).isNotNull(); // held by the finalizer until rm succeeds
+    finish("solo-rm", true, "{\"command\":\"rm\",\"status\":\"Succeeded\",\"exitCode\":0}");
+    await("resource gone").atMost(WAIT).until(() -> get("solo") == null);
+  }
+
+  @Test
+  void wrongCredentialsFailWithTheEngineMessage() {
+    claim("data-bad-0");
+    create("bad", "data-bad-0", null, "Retain");
+    await("Job created").atMost(WAIT).until(() -> job("bad-backup") != null);
+    finish("bad-backup", false,
+        "{\"command\":\"backup\",\"status\":\"Failed\",\"exitCode\":3,\"error\":\"S3 refused the"
+            + " secret access key: check the Secret\"}");
+    await("backup failed").atMost(WAIT).untilAsserted(() -> {
+      MysqlBackup failed = get("bad");
+      assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
+      assertThat(failed.getStatus().getMessage()).isEqualTo("S3 refused the secret access key: check the Secret [exit code 3]");
+    });
+    assertThat(admin.leases().inNamespace(NS).withName("stowage-claim-data-bad-0").get()).isNull();
+  }
+
+  static MysqlBackup create(String name, String claim, String statefulSet, String policy) {
+    String quiesce = statefulSet == null ? "" : "\n    quiesce: {statefulSet: " + statefulSet + "}";
+    MysqlBackup b = YAML.unmarshal("""
+        apiVersion: stowage.dev/v1alpha1
+        kind: MysqlBackup
+        metadata: {name: %s, namespace: %s}
+        spec:
+          source:
+            persistentVolumeClaim: %s%s
+          deletionPolicy: %s
+          storage: {s3: {bucket: backups, endpoint: "http://s3:7070", credentialsSecretRef: {name: s3}}}
+        """.formatted(name, NS, claim, quiesce, policy), MysqlBackup.class);
+    return admin.resource(b).create();
+  }
+
+  static MysqlBackup get(String name) {
+    return admin.resources(MysqlBackup.class).inNamespace(NS).withName(name).get();
+  }
+
+  static Job job(String name) {
+    return admin.batch().v1().jobs().inNamespace(NS).withName(name).get();
+  }
+
+  static int replicas(String sts) {
+    return admin.apps().statefulSets().inNamespace(NS).withName(sts).get().getSpec().getReplicas();
+  }
+
+  static void statefulSet(String name, int replicas) {
+    admin.resource(new StatefulSetBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withNewSpec().withReplicas(replicas).withServiceName(name)
+        .withNewSelector().addToMatchLabels("app", name).endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
+        .withNewSpec().addNewContainer().withName("db").withImage("stowage/mariadb:10.11").endContainer().endSpec()
+        .endTemplate().endSpec().build()).create();
+  }
+
+  static void claim(String name) {
+    admin.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+        .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().build()).create();
+  }
+
+  /** Plays kubelet and Job controller: a terminated engine pod, then the Job's final conditions. */
+  static void finish(String jobName, boolean succeeded, String terminationMessage) {
+    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    Pod pod = admin.resource(new PodBuilder().withNewMetadata().withName(jobName + "-x").withNamespace(NS)
+        .addToLabels("job-name", jobName).endMetadata()
+        .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("engine").withImage("stowage/engine:dev")
+        .endContainer().endSpec().build()).create();
+    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(succeeded ? "Succeeded" : "Failed")
+        .addNewContainerStatus().withName("engine").withImage("stowage/engine:dev").withImageID("")
+        .withReady(false).withRestartCount(0).withNewState().withNewTerminated()
+        .withExitCode(succeeded ? 0 : 3).withMessage(terminationMessage).withReason(succeeded ? "Completed" : "Error")
+        .endTerminated().endState().endContainerStatus().build());
+    admin.pods().resource(pod).updateStatus();
+
+    Job job = job(jobName);
+    String[] types = succeeded ? new String[] {"SuccessCriteriaMet", "Complete"} : new String[] {"FailureTarget", "Failed"};
+    var status = new JobStatusBuilder().withStartTime(now).withActive(0)
+        .withSucceeded(succeeded ? 1 : 0).withFailed(succeeded ? 0 : 1).withReady(0).withTerminating(0)
+        .withNewUncountedTerminatedPods().endUncountedTerminatedPods();
+    if (succeeded) {
+      status.withCompletionTime(now);
+    }
+    for (String type : types) {
+      status.addToConditions(new JobConditionBuilder().withType(type).withStatus("True")
+          .withReason(succeeded ? "CompletionsReached" : "BackoffLimitExceeded")
+          .withMessage(succeeded ? "Reached expected number of succeeded pods" : "Job has reached the specified backoff limit")
+          .withLastProbeTime(now).withLastTransitionTime(now).build());
+    }
+    job.setStatus(status.build());
+    admin.batch().v1().jobs().resource(job).updateStatus();
+  }
+}
