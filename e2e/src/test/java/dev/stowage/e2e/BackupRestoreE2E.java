@@ -2,19 +2,11 @@ package dev.stowage.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodSecurityContext;
-import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
-import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -24,7 +16,6 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -49,26 +40,19 @@ import static org.awaitility.Awaitility.await;
  */
 class BackupRestoreE2E {
 
-    static final String MARIADB_IMAGE = "stowage/mariadb:10.11";
     static final String ENGINE_IMAGE = "stowage/engine:dev";
     static final String S3_IMAGE = "stowage/s3:dev";
-    /** uid/gid of mysql in stowage/mariadb; the engine runs as it so restored files keep their owner. */
-    static final long MYSQL_UID = 999;
-    static final String PASSWORD = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
 
     static KubernetesClient client;
     static String ns;
+    static MariaDb db;
     static final ObjectMapper JSON = new ObjectMapper();
 
     @BeforeAll
     static void namespace() throws Exception {
         client = Cluster.connect();
-        ns = "stowage-e2e-" + UUID.randomUUID().toString().substring(0, 6);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-        await("default service account in " + ns).atMost(Duration.ofMinutes(1))
-                .until(() -> client.serviceAccounts().inNamespace(ns).withName("default").get() != null);
-        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("mariadb").endMetadata()
-                .withStringData(Map.of("password", PASSWORD)).build()).create();
+        ns = Cluster.createNamespace(client, "stowage-e2e-");
+        db = new MariaDb(client, ns).withPasswordSecret();
     }
 
     @AfterAll
@@ -76,7 +60,7 @@ class BackupRestoreE2E {
         if (client == null) {
             return;
         }
-        if (ns != null && !"1".equals(System.getenv("STOWAGE_E2E_KEEP"))) {
+        if (ns != null && !Cluster.keepNamespaces()) {
             client.namespaces().withName(ns).delete();
             await("namespace " + ns + " deleted").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
                     .until(() -> client.namespaces().withName(ns).get() == null);
@@ -87,12 +71,7 @@ class BackupRestoreE2E {
     @Test
     void backupAndRestoreAStatefulSetVolumeThroughJobs() throws Exception {
         // 1. MariaDB StatefulSet with a volumeClaimTemplate, Ready.
-        service("mariadb", "mariadb", null);
-        service("mariadb-headless", "mariadb", "None");
-        client.apps().statefulSets().inNamespace(ns).resource(statefulSet()).create();
-        client.apps().statefulSets().inNamespace(ns).withName("mariadb")
-                .waitUntilCondition(s -> s != null && s.getStatus() != null && Integer.valueOf(1).equals(s.getStatus().getReadyReplicas()),
-                        5, TimeUnit.MINUTES);
+        db.startStatefulSet("mariadb");
 
         // 2. Tables and rows, written through the Service by a client pod.
         String write = """
@@ -105,8 +84,8 @@ class BackupRestoreE2E {
                 CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT) ENGINE=Aria;
                 INSERT INTO notes (body) VALUES ('backed up by stowage'), ('restored by stowage');
                 """;
-        sql("write", "mariadb", write);
-        String expected = sql("read", "mariadb", READ);
+        db.sql("write", "mariadb", write);
+        String expected = db.sql("read", "mariadb", READ);
         assertThat(expected).contains("ada", "grace", "linus", "5000", "restored by stowage");
 
         // 3. Scale to 0 and wait for the pod to be gone (the engine refuses a live datadir).
@@ -118,7 +97,7 @@ class BackupRestoreE2E {
         pvc("backups");
         JsonNode backup = runEngine("backup", List.of("backup", "--datadir", "/var/lib/mysql", "--storage", "file:///backups",
                         "--directory", "e2e/db", "--name", "b1", "--result-file", "/dev/termination-log"),
-                List.of(mount("data", "data-mariadb-0", "/var/lib/mysql"), mount("backups", "backups", "/backups")));
+                List.of(mount("data", MariaDb.claimOf("mariadb"), "/var/lib/mysql"), mount("backups", "backups", "/backups")));
         assertThat(backup.path("name").asText()).isEqualTo("b1");
         assertThat(backup.path("files").asLong()).isPositive();
         assertThat(backup.path("bytesRead").asLong()).isPositive();
@@ -133,10 +112,8 @@ class BackupRestoreE2E {
         assertThat(restore.path("bytesWritten").asLong()).isPositive();
 
         // 6. A MariaDB pod on the restored PVC serves the same rows.
-        service("mariadb-restored", "mariadb-restored", null);
-        client.pods().inNamespace(ns).resource(restoredPod()).create();
-        client.pods().inNamespace(ns).withName("mariadb-restored").waitUntilReady(5, TimeUnit.MINUTES);
-        String actual = sql("read-restored", "mariadb-restored", READ);
+        db.startPodOnClaim("mariadb-restored", "restored");
+        String actual = db.sql("read-restored", "mariadb-restored", READ);
         assertThat(actual).isEqualTo(expected);
     }
 
@@ -144,13 +121,13 @@ class BackupRestoreE2E {
     @Test
     void s3ServerImageAnswersThroughAService() {
         client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("s3").endMetadata()
-                .withStringData(Map.of("access", "e2eaccess", "secret", "e2esecret-" + PASSWORD)).build()).create();
-        service("s3", "s3", null, 7070);
+                .withStringData(Map.of("access", "e2eaccess", "secret", "e2esecret-" + UUID.randomUUID())).build()).create();
+        service("s3", "s3", 7070);
         Pod s3 = new PodBuilder()
                 .withNewMetadata().withName("s3").addToLabels("app", "s3").endMetadata()
                 .withNewSpec()
                 .addNewContainer().withName("s3").withImage(S3_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
-                .withEnv(secretEnv("ROOT_ACCESS_KEY", "s3", "access"), secretEnv("ROOT_SECRET_KEY", "s3", "secret"))
+                .withEnv(MariaDb.secretEnv("ROOT_ACCESS_KEY", "s3", "access"), MariaDb.secretEnv("ROOT_SECRET_KEY", "s3", "secret"))
                 .addNewPort().withName("s3").withContainerPort(7070).endPort()
                 .withReadinessProbe(new ProbeBuilder().withNewTcpSocket().withNewPort(7070).endTcpSocket().withPeriodSeconds(1).build())
                 .withVolumeMounts(new VolumeMountBuilder().withName("data").withMountPath("/data").build())
@@ -161,7 +138,7 @@ class BackupRestoreE2E {
         client.pods().inNamespace(ns).resource(s3).create();
         client.pods().inNamespace(ns).withName("s3").waitUntilReady(3, TimeUnit.MINUTES);
         // An anonymous ListBuckets must be refused by S3 itself (403 + an S3 XML error).
-        String out = shell("s3-probe", "for i in $(seq 1 30); do exec 3<>/dev/tcp/s3/7070 && break; sleep 1; done; "
+        String out = db.shell("s3-probe", "for i in $(seq 1 30); do exec 3<>/dev/tcp/s3/7070 && break; sleep 1; done; "
                 + "printf 'GET / HTTP/1.1\\r\\nHost: s3\\r\\nConnection: close\\r\\n\\r\\n' >&3; cat <&3");
         assertThat(out).startsWith("HTTP/1.1 403").contains("AccessDenied");
     }
@@ -177,82 +154,12 @@ class BackupRestoreE2E {
 
     // ---------------------------------------------------------------- objects
 
-    private void service(String name, String app, String clusterIP) {
-        service(name, app, clusterIP, 3306);
-    }
-
-    private void service(String name, String app, String clusterIP, int port) {
+    private void service(String name, String app, int port) {
         client.services().inNamespace(ns).resource(new ServiceBuilder()
                 .withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withClusterIP(clusterIP).withSelector(Map.of("app", app))
+                .withNewSpec().withSelector(Map.of("app", app))
                 .addNewPort().withName("p" + port).withPort(port).endPort()
                 .endSpec().build()).create();
-    }
-
-    private StatefulSet statefulSet() {
-        return new StatefulSetBuilder()
-                .withNewMetadata().withName("mariadb").endMetadata()
-                .withNewSpec()
-                .withReplicas(1).withServiceName("mariadb-headless")
-                .withNewSelector().addToMatchLabels("app", "mariadb").endSelector()
-                .withNewTemplate()
-                .withNewMetadata().addToLabels("app", "mariadb").endMetadata()
-                .withNewSpec()
-                .withSecurityContext(mysqlSecurityContext())
-                .withTerminationGracePeriodSeconds(120L)
-                .withContainers(mariadbContainer())
-                .endSpec()
-                .endTemplate()
-                .addNewVolumeClaimTemplate()
-                .withNewMetadata().withName("data").endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce")
-                .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources()
-                .endSpec()
-                .endVolumeClaimTemplate()
-                .endSpec()
-                .build();
-    }
-
-    private Pod restoredPod() {
-        return new PodBuilder()
-                .withNewMetadata().withName("mariadb-restored").addToLabels("app", "mariadb-restored").endMetadata()
-                .withNewSpec()
-                .withSecurityContext(mysqlSecurityContext())
-                .withContainers(mariadbContainer())
-                .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("restored").endPersistentVolumeClaim().endVolume()
-                .endSpec()
-                .build();
-    }
-
-    private Container mariadbContainer() {
-        Probe ready = new ProbeBuilder()
-                .withNewExec().withCommand("sh", "-c",
-                        "mariadb-admin --socket=/run/mysqld/mysqld.sock -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping").endExec()
-                .withPeriodSeconds(2).withTimeoutSeconds(5).withFailureThreshold(3)
-                .build();
-        return new ContainerBuilder()
-                .withName("mariadb").withImage(MARIADB_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
-                .withEnv(passwordEnv())
-                .addNewPort().withName("mysql").withContainerPort(3306).endPort()
-                .withVolumeMounts(new VolumeMountBuilder().withName("data").withMountPath("/var/lib/mysql").build())
-                .withReadinessProbe(ready)
-                .build();
-    }
-
-    private static EnvVar passwordEnv() {
-        return secretEnv("MARIADB_ROOT_PASSWORD", "mariadb", "password");
-    }
-
-    private static EnvVar secretEnv(String env, String secret, String key) {
-        return new EnvVarBuilder().withName(env)
-                .withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom()
-                .build();
-    }
-
-    private static PodSecurityContext mysqlSecurityContext() {
-        return new PodSecurityContextBuilder()
-                .withRunAsUser(MYSQL_UID).withRunAsGroup(MYSQL_UID).withFsGroup(MYSQL_UID).withRunAsNonRoot(true)
-                .build();
     }
 
     private void pvc(String name) {
@@ -282,7 +189,7 @@ class BackupRestoreE2E {
                 .withNewSpec().withBackoffLimit(0)
                 .withNewTemplate()
                 .withNewSpec().withRestartPolicy("Never")
-                .withSecurityContext(mysqlSecurityContext())
+                .withSecurityContext(MariaDb.securityContext())
                 .withVolumes(mounts.stream().map(Mount::volume).toList())
                 .addNewContainer().withName("engine").withImage(ENGINE_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
                 .withArgs(args)
@@ -303,38 +210,5 @@ class BackupRestoreE2E {
         assertThat(t.getExitCode()).isZero();
         assertThat(t.getMessage()).as("termination message of %s (logs:%n%s)", podName, logs).isNotBlank();
         return JSON.readTree(t.getMessage());
-    }
-
-    /** Runs SQL with the mariadb client in a pod, against the given Service; returns its output. */
-    private String sql(String name, String host, String statements) {
-        // The Service may need a moment after the pod turns Ready (endpoints, kube-proxy rules).
-        return shell("sql-" + name, "for i in $(seq 1 60); do mariadb-admin --connect-timeout=2 -h " + host
-                + " -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping >/dev/null 2>&1 && break; sleep 1; done; "
-                + "printf '%s\\n' \"$SQL\" | mariadb --batch --skip-column-names -h " + host
-                + " -uroot -p\"$MARIADB_ROOT_PASSWORD\"", new EnvVarBuilder().withName("SQL").withValue(statements).build());
-    }
-
-    /** Runs a bash script in a pod of the mariadb image (it has the client and bash); returns its output. */
-    private String shell(String name, String script, EnvVar... env) {
-        Pod pod = new PodBuilder()
-                .withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withRestartPolicy("Never")
-                .withSecurityContext(mysqlSecurityContext())
-                .addNewContainer().withName("client").withImage(MARIADB_IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
-                .withEnv(passwordEnv())
-                .addToEnv(env)
-                .withCommand("bash", "-c", script)
-                .endContainer()
-                .endSpec()
-                .build();
-        client.pods().inNamespace(ns).resource(pod).create();
-        client.pods().inNamespace(ns).withName(name).waitUntilCondition(
-                p -> p != null && p.getStatus() != null
-                        && ("Succeeded".equals(p.getStatus().getPhase()) || "Failed".equals(p.getStatus().getPhase())),
-                3, TimeUnit.MINUTES);
-        Pod done = client.pods().inNamespace(ns).withName(name).get();
-        String out = Cluster.logs(client, ns, name);
-        assertThat(done.getStatus().getPhase()).as("pod %s; output:%n%s", name, out).isEqualTo("Succeeded");
-        return out;
     }
 }

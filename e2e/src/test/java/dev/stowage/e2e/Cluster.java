@@ -2,6 +2,7 @@ package dev.stowage.e2e;
 
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.Config;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
 
@@ -41,6 +43,20 @@ final class Cluster {
         return new KubernetesClientBuilder()
                 .withConfig(Config.fromKubeconfig(Files.readString(LOCAL_KUBECONFIG)))
                 .build();
+    }
+
+    /** STOWAGE_E2E_KEEP=1 keeps the tests' namespaces for a look afterwards. */
+    static boolean keepNamespaces() {
+        return "1".equals(System.getenv("STOWAGE_E2E_KEEP"));
+    }
+
+    /** Creates a namespace with a random suffix and waits for its default service account. */
+    static String createNamespace(KubernetesClient client, String prefix) {
+        String ns = prefix + UUID.randomUUID().toString().substring(0, 6);
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        await("default service account in " + ns).atMost(Duration.ofMinutes(1))
+                .until(() -> client.serviceAccounts().inNamespace(ns).withName("default").get() != null);
+        return ns;
     }
 
     /** Waits until the Job has succeeded or failed; returns true on success. */
