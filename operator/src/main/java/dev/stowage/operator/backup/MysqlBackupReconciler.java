@@ -25,6 +25,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -49,6 +52,8 @@ import org.slf4j.LoggerFactory;
  * the resource cancels a running Job, scales the StatefulSet back and, with {@code
  * deletionPolicy: Delete}, deletes the stored backup with an engine {@code rm} Job.
  */
+// About 4 minutes of retries for errors from the API server before giving up (see updateErrorStatus).
+@GradualRetry(maxAttempts = 10, initialInterval = 2000, intervalMultiplier = 1.5, maxInterval = 60000)
 @ControllerConfiguration(name = MysqlBackupReconciler.NAME)
 public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cleaner<MysqlBackup> {
 
@@ -123,6 +128,35 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     step.save();
     return again.map(d -> DeleteControl.noFinalizerRemoval().rescheduleAfter(d))
         .orElseGet(DeleteControl::defaultDelete);
+  }
+
+  /**
+   * An error JOSDK retries (the API server refused or failed a request): said in status.message
+   * meanwhile; on the last attempt the MysqlBackup fails, and what it took (replicas, the claim) is
+   * given back, so a database is never left scaled down by an operator that gave up.
+   */
+  @Override
+  public ErrorStatusUpdateControl<MysqlBackup> updateErrorStatus(
+      MysqlBackup backup, Context<MysqlBackup> context, Exception e) {
+    Step step = new Step(backup, context);
+    boolean last = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
+    String why = e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (last && !isDone(step.status.getPhase())) {
+      step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
+      try {
+        step.settle();
+      } catch (RuntimeException again) {
+        log.error("could not give back what the backup took: {}", again.getMessage());
+      }
+    } else if (!isDone(step.status.getPhase())) {
+      step.status.setMessage("retrying after an error from the Kubernetes API: " + why);
+    }
+    try {
+      step.save();
+    } catch (RuntimeException again) {
+      log.warn("could not write the status: {}", again.getMessage());
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   /** One reconcile of one backup: the resource, the status being built, and the steps. */

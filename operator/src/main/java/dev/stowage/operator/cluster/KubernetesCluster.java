@@ -47,6 +47,13 @@ public final class KubernetesCluster implements Cluster {
         // Created by an earlier reconcile whose result had not reached us yet: never update it.
         return job(job.getMetadata().getNamespace(), job.getMetadata().getName()).orElseThrow(() -> e);
       }
+      if (e.getCode() == 400 || e.getCode() == 422) {
+        // Refused as invalid: the same Job would be refused on every retry.
+        throw new IllegalArgumentException("the API server refused engine Job "
+            + job.getMetadata().getName() + ": " + (e.getStatus() == null ? e.getMessage()
+            : e.getStatus().getMessage()) + "; fix the resource's spec (for example spec.pod)"
+            + " and create it again", e);
+      }
       throw e;
     }
   }

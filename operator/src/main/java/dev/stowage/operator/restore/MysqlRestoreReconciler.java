@@ -25,6 +25,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -48,6 +51,8 @@ import org.slf4j.LoggerFactory;
  * create the target claim from its template, lock it, wait until no pod mounts it, create the Job.
  * The restore never stops a pod: a database running on the target is the user's to stop.
  */
+// About 4 minutes of retries for errors from the API server before giving up (see updateErrorStatus).
+@GradualRetry(maxAttempts = 10, initialInterval = 2000, intervalMultiplier = 1.5, maxInterval = 60000)
 @ControllerConfiguration(name = MysqlRestoreReconciler.NAME)
 public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
@@ -107,6 +112,35 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     step.save();
     UpdateControl<MysqlRestore> control = UpdateControl.noUpdate();
     return again == null ? control : control.rescheduleAfter(again);
+  }
+
+  /**
+   * An error JOSDK retries (the API server refused or failed a request): said in status.message
+   * meanwhile; on the last attempt the MysqlRestore fails, and what it took (replicas, the claim) is
+   * given back, so a database is never left scaled down by an operator that gave up.
+   */
+  @Override
+  public ErrorStatusUpdateControl<MysqlRestore> updateErrorStatus(
+      MysqlRestore restore, Context<MysqlRestore> context, Exception e) {
+    Step step = new Step(restore, context);
+    boolean last = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
+    String why = e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (last && !isDone(step.status.getPhase())) {
+      step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
+      try {
+        step.settle();
+      } catch (RuntimeException again) {
+        log.error("could not give back what the restore took: {}", again.getMessage());
+      }
+    } else if (!isDone(step.status.getPhase())) {
+      step.status.setMessage("retrying after an error from the Kubernetes API: " + why);
+    }
+    try {
+      step.save();
+    } catch (RuntimeException again) {
+      log.warn("could not write the status: {}", again.getMessage());
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   private final class Step {

@@ -364,6 +364,26 @@ class MysqlBackupReconcilerTest {
   }
 
   @Test
+  void anOperatorThatGivesUpAfterErrorsScalesTheDatabaseBackFirst() {
+    cluster.claim("data-db-1").statefulSet("db", 2).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+    var error = new IllegalStateException("etcdserver: request timed out");
+
+    reconciler.updateErrorStatus(b, TestContext.retrying(b, 3, false), error);
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(b.getStatus().getMessage()).startsWith("retrying after an error from the Kubernetes API");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+
+    reconciler.updateErrorStatus(b, TestContext.retrying(b, 10, true), error);
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage()).contains("gave up").contains("request timed out");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(2);
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
   void theOrdinalComesFromThePodOrTheClaimName() {
     assertThat(MysqlBackupReconciler.ordinal("db-12", "db")).isEqualTo(12);
     assertThat(MysqlBackupReconciler.ordinal("data-db-0", "db")).isEqualTo(0);

@@ -20,14 +20,35 @@ import java.util.concurrent.ExecutorService;
 public final class TestContext<P extends HasMetadata> implements Context<P> {
 
   private final P primary;
+  private final RetryInfo retry;
 
   public TestContext(P primary) {
+    this(primary, null);
+  }
+
+  private TestContext(P primary, RetryInfo retry) {
     this.primary = primary;
+    this.retry = retry;
+  }
+
+  /** A context for JOSDK's given retry attempt after an error. */
+  public static <P extends HasMetadata> TestContext<P> retrying(P primary, int attempt, boolean last) {
+    return new TestContext<>(primary, new RetryInfo() {
+      @Override
+      public int getAttemptCount() {
+        return attempt;
+      }
+
+      @Override
+      public boolean isLastAttempt() {
+        return last;
+      }
+    });
   }
 
   @Override
   public Optional<RetryInfo> getRetryInfo() {
-    return Optional.empty();
+    return Optional.ofNullable(retry);
   }
 
   @Override
