@@ -217,6 +217,15 @@ echo "$actual" | sed 's/^/    /'
 echo
 k get mysqlbackups,mysqlrestores -n "$NS"
 echo
+# The operator's Prometheus metrics for the demo, through the API server's pod proxy.
+pod=$(k -n stowage-system get pods -l app.kubernetes.io/name=stowage-operator -o jsonpath='{.items[0].metadata.name}')
+metrics=$(k get --raw "/api/v1/namespaces/stowage-system/pods/$pod:8080/proxy/metrics" 2>/dev/null |
+  grep -E "^stowage_(backups|restores)_total|^stowage_backup_last_success" | grep "namespace=\"$NS\"" || true)
+if [ -n "$metrics" ]; then
+  echo "Operator metrics (GET /metrics of $pod):"
+  echo "$metrics" | sed 's/^/    /'
+  echo
+fi
 echo "Time per step:"
 printf '    %s\n' "${TIMES[@]}"
 printf '    %-44s %4ds\n' "total" $((SECONDS - T0))
