@@ -132,6 +132,9 @@ class OperatorE2E {
 
         assertPhase(backup, Phase.Succeeded);
         assertThat(seen.violations).as("while the backup ran").isEmpty();
+        assertThat(seen.blocked.getOrDefault("full-restore", Set.of()))
+                .as("Blocked conditions of full-restore while full ran (seen: %s)", seen.blocked)
+                .anySatisfy(c -> assertThat(c).startsWith("(WaitingForBackup) ").contains("full"));
         MysqlBackupStatus status = backup.getStatus();
         long generation = backup.getMetadata().getGeneration();
         assertThat(status.getObservedGeneration()).isEqualTo(generation);
@@ -149,7 +152,7 @@ class OperatorE2E {
                 .allSatisfy(c -> assertThat(c.getObservedGeneration()).as("observedGeneration of %s", c).isEqualTo(generation));
         assertThat(condition(status.getConditions(), "Ready")).as("Ready condition").isNotNull()
                 .extracting(Condition::getStatus).isEqualTo(ConditionStatus.True);
-        assertQuiesceUndone(status.getQuiesce());
+        assertQuiesceUndone(status);
         db.awaitReady(DB, Duration.ofMinutes(3));
         assertThat(s3.exists(manifestKey(backup))).as("MANIFEST of %s in the bucket", status.getBackupName()).isTrue();
 
@@ -216,7 +219,7 @@ class OperatorE2E {
         assertThat(client.pods().inNamespace(ns).withLabel("job-name", "slow-backup").list().getItems())
                 .as("engine pods of slow-backup").hasSize(1);
         assertThat(backup.getStatus().getFiles()).isPositive();
-        assertQuiesceUndone(backup.getStatus().getQuiesce());
+        assertQuiesceUndone(backup.getStatus());
         db.awaitReady(DB, Duration.ofMinutes(3));
         System.out.printf("operator restart: old pod(s) %s deleted at %s; new pod Ready at %s (engine still running then: %s);"
                         + " Job ran %s .. %s; backup %.1f s%n", oldNames, deleted, newReady, stillRunning,
@@ -249,8 +252,8 @@ class OperatorE2E {
                 .as("Blocked conditions of %s while %s ran (seen: %s)", waiter, other, seen.blocked)
                 .isNotEmpty()
                 .anySatisfy(c -> assertThat(c).startsWith("(WaitingForClaim) ").contains("MysqlBackup/" + other));
-        assertQuiesceUndone(done.get("first").getStatus().getQuiesce());
-        assertQuiesceUndone(done.get("second").getStatus().getQuiesce());
+        assertQuiesceUndone(done.get("first").getStatus());
+        assertQuiesceUndone(done.get("second").getStatus());
         assertThat(done.get("first").getStatus().getBackupName()).isNotEqualTo(done.get("second").getStatus().getBackupName());
         assertThat(s3.exists(manifestKey(done.get("first")))).isTrue();
         assertThat(s3.exists(manifestKey(done.get("second")))).isTrue();
@@ -277,10 +280,18 @@ class OperatorE2E {
                 .satisfiesAnyOf(
                         m -> assertThat(m).contains("the secret key does not match the access key"),
                         m -> assertThat(m).contains("access denied; check the credentials"))
+                .contains("exit code 3")
                 .doesNotContain("not-the-secret-");
+        assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                .as("events of MysqlBackup wrong-key")
+                .anySatisfy(e -> {
+                    assertThat(e.getInvolvedObject().getName()).isEqualTo("wrong-key");
+                    assertThat(e.getType()).isEqualTo("Warning");
+                    assertThat(e.getMessage()).isEqualTo(backup.getStatus().getMessage());
+                });
         assertThat(condition(backup.getStatus().getConditions(), "Ready"))
                 .as("Ready condition").isNotNull().extracting(Condition::getStatus).isNotEqualTo(ConditionStatus.True);
-        assertQuiesceUndone(backup.getStatus().getQuiesce());
+        assertQuiesceUndone(backup.getStatus());
         db.awaitReady(DB, Duration.ofMinutes(3));
         assertThat(s3.list("e2e/" + ns)).as("objects stored by a backup that could not authenticate").doesNotContain("MANIFEST");
     }
@@ -442,12 +453,15 @@ class OperatorE2E {
     }
 
     /** The operator recorded the replica count before scaling down, and scaled back to it. */
-    private static void assertQuiesceUndone(QuiesceStatus quiesce) {
+    private static void assertQuiesceUndone(MysqlBackupStatus status) {
+        QuiesceStatus quiesce = status.getQuiesce();
         assertThat(quiesce).as("status.quiesce").isNotNull();
         assertThat(quiesce.getStatefulSet()).isEqualTo(DB);
         assertThat(quiesce.getOriginalReplicas()).as("status.quiesce.originalReplicas").isEqualTo(1);
         assertThat(quiesce.getScaledDownTime()).as("status.quiesce.scaledDownTime").isNotBlank();
         assertThat(quiesce.getRestoredTime()).as("status.quiesce.restoredTime").isNotBlank();
+        assertThat(condition(status.getConditions(), "Quiesced")).as("Quiesced condition").isNotNull()
+                .extracting(Condition::getStatus).isEqualTo(ConditionStatus.False);
     }
 
     // ---------------------------------------------------------------- waiting and watching
@@ -538,6 +552,10 @@ class OperatorE2E {
 
     /** While a backup has not Succeeded, a restore of it must not have a Job. */
     private void restoreWaits(String restore, String backup, Observations seen) {
+        MysqlRestore r = getRestore(restore);
+        if (r != null && r.getStatus() != null) {
+            seen.blocked(restore, r.getStatus().getConditions());
+        }
         MysqlBackup b = getBackup(backup);
         boolean jobExists = client.batch().v1().jobs().inNamespace(ns).withName(restore + "-restore").get() != null;
         MysqlBackup again = getBackup(backup);
