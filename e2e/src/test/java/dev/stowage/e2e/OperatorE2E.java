@@ -43,8 +43,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,6 +90,8 @@ class OperatorE2E {
 
     @BeforeEach
     void namespace() {
+        // An earlier test may have replaced the operator pod; each test starts with one that is Available.
+        Operator.requireAvailable(client, Duration.ofMinutes(2));
         ns = Cluster.createNamespace(client, "stowage-e2e-op-");
         namespaces.add(ns);
         db = new MariaDb(client, ns).withPasswordSecret();
@@ -359,7 +364,7 @@ class OperatorE2E {
         if (blobRows > 0) {
             write.append("CREATE TABLE blobs (id INT PRIMARY KEY, body TEXT NOT NULL) ENGINE=InnoDB;\n")
                     .append("INSERT INTO blobs SELECT seq, CONCAT(")
-                    .append(java.util.stream.IntStream.range(0, 8).mapToObj(i -> "SHA2(seq * 8 + " + i + ", 512)")
+                    .append(IntStream.range(0, 8).mapToObj(i -> "SHA2(seq * 8 + " + i + ", 512)")
                             .collect(Collectors.joining(", ")))
                     .append(") FROM seq_1_to_").append(blobRows).append(";\n");
         }
@@ -601,10 +606,10 @@ class OperatorE2E {
     }
 
     /** Awaits a condition; on time-out fails with what the resources, Jobs, pods and operator say. */
-    private void awaitOrExplain(String what, Duration timeout, java.util.concurrent.Callable<Boolean> condition, String... resources) {
+    private void awaitOrExplain(String what, Duration timeout, Callable<Boolean> condition, String... resources) {
         try {
             await(what).atMost(timeout).pollInterval(POLL).until(condition);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             throw new AssertionError(what + ": not after " + timeout.toSeconds() + " s\n" + diagnostics(resources), e);
         }
     }
@@ -675,7 +680,7 @@ class OperatorE2E {
         try {
             await("test namespaces deleted").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
                     .until(() -> namespaces.stream().allMatch(n -> client.namespaces().withName(n).get() == null));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             StringBuilder stuck = new StringBuilder();
             for (String n : namespaces) {
                 if (client.namespaces().withName(n).get() == null) {
