@@ -190,10 +190,33 @@ public final class S3Storage implements BackupStorage {
       if (e.statusCode() == 404 && !"NoSuchBucket".equals(code(e))) {
         return null;
       }
-      throw S3Errors.translate(e, options, options.describe(key), "look up");
+      throw S3Errors.translate(withErrorCode(e, key), options, options.describe(key), "look up");
     } catch (SdkException e) {
       throw S3Errors.translate(e, options, options.describe(key), "look up");
     }
+  }
+
+  /**
+   * A HEAD answer has no body, so a refused HEAD says only "403", not whether the key is unknown,
+   * the secret wrong or the permission missing. A one-key listing of the same bucket gets the
+   * server's error code for the message; if it tells nothing more, the HEAD's error stands.
+   */
+  private S3Exception withErrorCode(S3Exception head, String key) {
+    String code = code(head);
+    if ((head.statusCode() != 403 && head.statusCode() != 401) || (code != null && !code.isEmpty())) {
+      return head;
+    }
+    try {
+      client.listObjectsV2(r -> r.bucket(options.bucket()).prefix(key).maxKeys(1));
+    } catch (S3Exception list) {
+      String listCode = code(list);
+      if (listCode != null && !listCode.isEmpty()) {
+        return list;
+      }
+    } catch (SdkException ignored) {
+      // Nothing better to say than the HEAD's answer.
+    }
+    return head;
   }
 
   private static String code(S3Exception e) {

@@ -213,6 +213,13 @@ class S3BackupRestoreIT {
     assertThat(a.stderr()).contains("secret key").doesNotContain("not-the-secret-0123456789")
         .doesNotContain(s3.secretKey());
 
+    // A backup starts with a HEAD of the MANIFEST, whose 403 has no body: the message must still
+    // say which credential is wrong.
+    ProcessRunner.Result hb = engine(badSecret, "backup", "--datadir", source.toString(), "--storage", url,
+        "--directory", "it/db", "--name", "denied");
+    assertThat(hb.exitCode()).isEqualTo(3);
+    assertThat(hb.stderr()).contains("SignatureDoesNotMatch").contains("AWS_SECRET_ACCESS_KEY");
+
     Map<String, String> badKey = new HashMap<>(s3.sdkEnvironment());
     badKey.put("AWS_ACCESS_KEY_ID", "UNKNOWNKEY");
     ProcessRunner.Result k = engine(badKey, "ls", "--storage", url, "--directory", "it/db");
