@@ -340,8 +340,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (replicas > target) {
         cluster.scaleStatefulSet(ns, stsName, target);
         status.getQuiesce().setScaledDownTime(conditions.now());
-        String msg = "scaled StatefulSet " + stsName + " from " + replicas + " to " + target
-            + " replicas to stop the pod that mounts " + claim();
+        String msg = "scaled StatefulSet " + stsName + " from " + replicas + " to "
+            + replicasText(target) + " to stop the pod that mounts " + claim();
         conditions.set(status.getConditions(), Conditions.QUIESCED, True, Reason.ScaledDown.name(),
             msg, generation);
         events.record(backup, Type.Normal, Reason.ScaledDown, msg);
@@ -379,15 +379,15 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           if (now < q.getOriginalReplicas()) {
             cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
             String msg = "scaled StatefulSet " + q.getStatefulSet() + " back from " + now + " to "
-                + q.getOriginalReplicas() + " replicas";
+                + replicasText(q.getOriginalReplicas());
             events.record(backup, Type.Normal, Reason.ScaledUp, msg);
             log.info(msg);
           }
         });
         q.setRestoredTime(conditions.now());
         conditions.set(status.getConditions(), Conditions.QUIESCED, False, Reason.ScaledUp.name(),
-            "StatefulSet " + q.getStatefulSet() + " has its " + q.getOriginalReplicas()
-                + " replicas back", generation);
+            "StatefulSet " + q.getStatefulSet() + " is back to " + replicasText(q.getOriginalReplicas()),
+            generation);
       }
       cluster.unlockClaim(ns, claim(), backup);
       Conditions.remove(status.getConditions(), Conditions.BLOCKED);
@@ -549,6 +549,10 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return null;
     }
     return Integer.parseInt(digits);
+  }
+
+  static String replicasText(int n) {
+    return n + (n == 1 ? " replica" : " replicas");
   }
 
   static String names(List<Pod> pods) {
