@@ -6,10 +6,14 @@
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_DIR"
 MVN="${MVN:-mvn -B -ntp}"
+# e2e/pom.xml is not a module of the root build (its tests need the cluster), so the API
+# classes it uses are installed into ~/.m2 first, fresh from this tree.
+install_api() { $MVN -q -DskipTests -pl crds -am install; }
 
 if [ -n "${KUBECONFIG:-}" ]; then
   log "KUBECONFIG is set: running the E2E tests against $KUBECONFIG (images must be loaded there)"
   bash "$E2E_DIR/scripts/deploy-operator.sh"
+  install_api
   exec $MVN -f e2e/pom.xml verify
 fi
 
@@ -31,4 +35,5 @@ trap cleanup EXIT
 bash "$E2E_DIR/scripts/cluster-up.sh"
 bash "$E2E_DIR/images/build.sh"
 bash "$E2E_DIR/scripts/deploy-operator.sh"
+install_api
 $MVN -f e2e/pom.xml verify
