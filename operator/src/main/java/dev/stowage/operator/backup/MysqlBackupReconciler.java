@@ -207,6 +207,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     /** Moves the backup on; returns when to look again, or null when only an event can help. */
     Duration advance() {
       if (isDone(status.getPhase()) && settled()) {
+        // Again on every reconcile of a finished backup: an unlock that failed before is retried.
+        cluster.unlockClaim(ns, claim(), backup);
         reportLastSuccess();
         return null;
       }

@@ -174,6 +174,10 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         status.setPhase(Phase.Pending);
       }
       if (isDone(status.getPhase())) {
+        // Again on every reconcile of a finished restore: an unlock that failed before is retried.
+        if (status.getTargetPersistentVolumeClaim() != null) {
+          cluster.unlockClaim(ns, status.getTargetPersistentVolumeClaim(), restore);
+        }
         return null;
       }
       Optional<Job> job = cluster.job(ns, EngineJobFactory.restoreJobName(restore));

@@ -291,6 +291,21 @@ class MysqlBackupReconcilerTest {
   }
 
   @Test
+  void aFinishedBackupGivesBackAClaimItStillHolds() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(b);
+    // As if the unlock had failed after the status was written.
+    cluster.locks.put("data-db-1", "MysqlBackup/nightly@uid-nightly");
+
+    reconcile(b);
+
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
   void aJobDeletedWhileRunningFailsTheBackupInsteadOfStartingAgain() {
     cluster.claim("data-db-1");
     MysqlBackup b = plain();
