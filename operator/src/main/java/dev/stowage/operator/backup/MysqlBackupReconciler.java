@@ -8,6 +8,7 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.QuiesceStatus;
+import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
@@ -22,6 +23,7 @@ import dev.stowage.operator.status.StatusWriter;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -66,6 +68,15 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
   /** How often a backup looks again while the pods of a quiesced StatefulSet stop. */
   static final Duration QUIESCE_POLL = Duration.ofSeconds(2);
+
+  /** How often a backup whose retries ran out looks again at its still-running Job. */
+  static final Duration GIVE_UP_POLL = Duration.ofMinutes(1);
+
+  /**
+   * How long a backup waits for the pod on its claim to stop after quiescing before it fails and
+   * scales the StatefulSet back (a pod stuck terminating on a lost node, a pod of something else).
+   */
+  static final Duration QUIESCE_TIMEOUT = Duration.ofMinutes(10);
 
   /** How long a failed rm waits before it is tried again. */
   static final Duration DELETE_RETRY = Duration.ofMinutes(5);
@@ -138,23 +149,40 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   @Override
   public ErrorStatusUpdateControl<MysqlBackup> updateErrorStatus(
       MysqlBackup backup, Context<MysqlBackup> context, Exception e) {
-    Step step = new Step(backup, context);
     boolean last = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
     String why = e.getClass().getSimpleName() + ": " + e.getMessage();
-    if (last && !isDone(step.status.getPhase())) {
-      step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
-      try {
-        step.settle();
-      } catch (RuntimeException again) {
-        log.error("could not give back what the backup took: {}", again.getMessage());
-      }
-    } else if (!isDone(step.status.getPhase())) {
-      step.status.setMessage("retrying after an error from the Kubernetes API: " + why);
-    }
     try {
+      // Read afresh: the resource handed over may predate what this reconcile already wrote
+      // (the replicas before a scale-down), and that must never be written over.
+      Optional<MysqlBackup> fresh =
+          cluster.backup(backup.getMetadata().getNamespace(), backup.getMetadata().getName());
+      if (fresh.isEmpty() || fresh.get().getMetadata().getDeletionTimestamp() != null) {
+        return ErrorStatusUpdateControl.noStatusUpdate();
+      }
+      Step step = new Step(fresh.get(), context);
+      if (isDone(step.status.getPhase())) {
+        return ErrorStatusUpdateControl.noStatusUpdate();
+      }
+      if (!last) {
+        step.status.setMessage("retrying after an error from the Kubernetes API: " + why);
+        step.save();
+        return ErrorStatusUpdateControl.noStatusUpdate();
+      }
+      Optional<Job> job = cluster.job(step.ns, EngineJobFactory.backupJobName(backup));
+      if (job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished()) {
+        // The engine still runs on the volume: scaling the database back now would start it
+        // under the copy. Keep watching the Job instead of giving up.
+        step.status.setMessage("errors from the Kubernetes API (" + why + "); the engine Job"
+            + " still runs and is watched until it finishes");
+        step.save();
+        return ErrorStatusUpdateControl.<MysqlBackup>noStatusUpdate().rescheduleAfter(GIVE_UP_POLL);
+      }
+      step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
+      step.settle();
       step.save();
     } catch (RuntimeException again) {
-      log.warn("could not write the status: {}", again.getMessage());
+      log.error("could not record the error or give back what the backup took: {}",
+          again.getMessage());
     }
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
@@ -208,7 +236,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     Duration advance() {
       if (isDone(status.getPhase()) && settled()) {
         // Again on every reconcile of a finished backup: an unlock that failed before is retried.
-        cluster.unlockClaim(ns, claim(), backup);
+        unlockAll();
         reportLastSuccess();
         return null;
       }
@@ -281,14 +309,21 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         return block(Reason.ClaimNotFound,
             "PersistentVolumeClaim " + claim() + " does not exist in " + ns + "; waiting for it");
       }
-      String holder = cluster.lockClaim(ns, claim(), backup);
-      if (!holder.equals(backup.getKind() + "/" + name)) {
+      String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), backup);
+      if (!holder.equals(me())) {
         return block(Reason.WaitingForClaim,
             "waiting for " + holder + ", which is using PersistentVolumeClaim " + claim()
                 + "; one backup or restore runs on a claim at a time");
       }
       String sts = statefulSetName();
       if (sts != null) {
+        String stsHolder = cluster.lock(ns, ClaimLocks.statefulSetLease(sts), backup);
+        if (!stsHolder.equals(me())) {
+          cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
+          return block(Reason.WaitingForStatefulSet, "waiting for " + stsHolder
+              + ", which has StatefulSet " + sts + " scaled down; one backup quiesces a"
+              + " StatefulSet at a time");
+        }
         Duration wait = quiesce(sts);
         if (wait != null) {
           return wait;
@@ -298,12 +333,23 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (!mounting.isEmpty()) {
         String pods = names(mounting);
         if (sts != null) {
-          return block(Reason.ClaimInUse, "waiting for pod " + pods + " to stop ("
-              + "StatefulSet " + sts + " scaled down to "
-              + status.getQuiesce().getOriginalReplicas() + " -> " + replicasWithout(sts) + ")",
+          Duration waited = Duration.between(
+              Instant.parse(status.getQuiesce().getScaledDownTime()), Instant.parse(conditions.now()));
+          if (waited.compareTo(QUIESCE_TIMEOUT) > 0) {
+            fail(Reason.Failed, "pod " + pods + " still mounts PersistentVolumeClaim " + claim()
+                + " " + QUIESCE_TIMEOUT.toMinutes() + " minutes after StatefulSet " + sts
+                + " was scaled down; check that spec.source.quiesce.statefulSet is the one whose"
+                + " pod mounts the claim, and why the pod does not stop; StatefulSet " + sts
+                + " gets its replicas back");
+            settle();
+            return null;
+          }
+          return block(Reason.ClaimInUse, "waiting for pod " + pods + " to stop (StatefulSet "
+              + sts + " scaled from " + status.getQuiesce().getOriginalReplicas() + " to "
+              + replicasText(replicasWithout(cluster.statefulSet(ns, sts).orElse(null))) + ")",
               QUIESCE_POLL);
         }
-        cluster.unlockClaim(ns, claim(), backup);
+        cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
         return block(Reason.ClaimInUse, "pod " + pods + " is running with PersistentVolumeClaim "
             + claim() + " mounted; a live database is never copied: stop it, or set"
             + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
@@ -325,7 +371,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     Duration quiesce(String stsName) {
       Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
       if (sts.isEmpty()) {
-        cluster.unlockClaim(ns, claim(), backup);
+        unlockAll();
         return block(Reason.StatefulSetNotFound, "StatefulSet " + stsName
             + " (spec.source.quiesce.statefulSet) does not exist in " + ns + "; waiting for it");
       }
@@ -338,7 +384,13 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         status.setQuiesce(q);
         saveNow();
       }
-      int target = replicasWithout(stsName);
+      int target = replicasWithout(sts.get());
+      if (status.getQuiesce().getScaledDownTime() == null && replicas <= target) {
+        // Already low enough (scaled down by someone, or a restart after our scale-down was
+        // lost): the wait for the pod to stop starts now.
+        status.getQuiesce().setScaledDownTime(conditions.now());
+        saveNow();
+      }
       if (replicas > target) {
         cluster.scaleStatefulSet(ns, stsName, target);
         status.getQuiesce().setScaledDownTime(conditions.now());
@@ -357,19 +409,39 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
      * The replicas that leave the pod mounting the claim stopped: its ordinal, from the pod's or
      * the claim's name ({@code <template>-<statefulset>-<ordinal>}).
      */
-    int replicasWithout(String stsName) {
+    int replicasWithout(StatefulSet sts) {
+      if (sts == null) {
+        return 0;
+      }
+      String stsName = sts.getMetadata().getName();
+      // Pods are named from spec.ordinals.start (0 unless set): db-<start>, db-<start+1>, ...
+      int start = sts.getSpec() == null || sts.getSpec().getOrdinals() == null
+          || sts.getSpec().getOrdinals().getStart() == null
+          ? 0 : sts.getSpec().getOrdinals().getStart();
       for (Pod pod : cluster.podsMounting(ns, claim())) {
         Integer ordinal = ordinal(pod.getMetadata().getName(), stsName);
         if (ordinal != null && pod.getMetadata().getName().equals(stsName + "-" + ordinal)) {
-          return ordinal;
+          return Math.max(0, ordinal - start);
         }
       }
       Integer fromClaim = ordinal(claim(), stsName);
       if (fromClaim != null) {
-        return fromClaim;
+        return Math.max(0, fromClaim - start);
       }
       // Not one of its claims: stop the whole StatefulSet rather than copy a live database.
       return 0;
+    }
+
+    String me() {
+      return ClaimLocks.holderIdentity(backup);
+    }
+
+    void unlockAll() {
+      cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
+      String sts = statefulSetName();
+      if (sts != null) {
+        cluster.unlock(ns, ClaimLocks.statefulSetLease(sts), backup);
+      }
     }
 
     /** Scales the StatefulSet back and unlocks the claim, once; both survive a restart. */
@@ -391,7 +463,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
             "StatefulSet " + q.getStatefulSet() + " is back to " + replicasText(q.getOriginalReplicas()),
             generation);
       }
-      cluster.unlockClaim(ns, claim(), backup);
+      unlockAll();
       Conditions.remove(status.getConditions(), Conditions.BLOCKED);
     }
 
@@ -424,6 +496,15 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (backup.getSpec().getDeletionPolicy() != DeletionPolicy.Delete || !stored) {
         return Optional.empty();
       }
+      List<String> readers = cluster.restoresOf(ns, name).stream()
+          .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == Phase.Running)
+          .map(r -> r.getMetadata().getName())
+          .toList();
+      if (!readers.isEmpty()) {
+        status.setMessage("waiting for MysqlRestore " + String.join(", ", readers)
+            + " to finish reading this backup before deleting it from storage");
+        return Optional.of(WAIT);
+      }
       return deleteStored();
     }
 
@@ -432,16 +513,29 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       String rmName = EngineJobFactory.deleteJobName(backup);
       Optional<Job> rm = cluster.job(ns, rmName);
       if (rm.isEmpty()) {
-        cluster.createJob(jobs.deleteJob(backup));
+        try {
+          cluster.createJob(jobs.deleteJob(backup));
+        } catch (KubernetesClientException e) {
+          if (e.getCode() == 403 && String.valueOf(e.getMessage()).contains("being terminated")) {
+            // The namespace goes, and no Job can run in it any more: keeping the finalizer
+            // would only keep the namespace Terminating forever.
+            log.warn("namespace {} is being deleted: the stored backup {} cannot be deleted by an"
+                + " engine Job and stays in storage; delete it there yourself", ns, where());
+            return Optional.empty();
+          }
+          throw e;
+        }
         status.setMessage("deleting the stored backup " + where());
         events.record(backup, Type.Normal, Reason.Deleting, status.getMessage());
         return Optional.of(WAIT);
       }
-      EngineRun run = EngineRun.observe(rm.get(), cluster.jobPods(ns, rmName));
+      List<Pod> pods = cluster.jobPods(ns, rmName);
+      EngineRun run = EngineRun.observe(rm.get(), pods);
       switch (run.state()) {
         case SUCCEEDED -> {
           events.record(backup, Type.Normal, Reason.Deleted,
               "deleted the stored backup " + where());
+          cluster.deleteJob(ns, rmName);
           return Optional.empty();
         }
         case FAILED -> {
@@ -453,6 +547,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           return Optional.of(DELETE_RETRY);
         }
         default -> {
+          String stuck = stuck(pods);
+          status.setMessage("deleting the stored backup " + where()
+              + (stuck == null ? "" : "; the rm pod cannot start: " + stuck + ". Fix it (for"
+                  + " example the storage Secret), or delete the backup from storage yourself and"
+                  + " remove the finalizer from this MysqlBackup"));
           return Optional.of(WAIT);
         }
       }
@@ -551,6 +650,24 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return null;
     }
     return Integer.parseInt(digits);
+  }
+
+  /** Why a pod's engine container waits, when it is not just starting (a missing Secret...). */
+  static String stuck(List<Pod> pods) {
+    for (Pod p : pods) {
+      if (p.getStatus() == null || p.getStatus().getContainerStatuses() == null) {
+        continue;
+      }
+      for (var c : p.getStatus().getContainerStatuses()) {
+        var waiting = c.getState() == null ? null : c.getState().getWaiting();
+        if (waiting != null && waiting.getReason() != null
+            && !List.of("ContainerCreating", "PodInitializing").contains(waiting.getReason())) {
+          return "pod " + p.getMetadata().getName() + ": " + waiting.getReason()
+              + (waiting.getMessage() == null ? "" : " (" + waiting.getMessage() + ")");
+        }
+      }
+    }
+    return null;
   }
 
   static String replicasText(int n) {

@@ -1,6 +1,7 @@
 package dev.stowage.operator.cluster;
 
 import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlRestore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -40,16 +41,22 @@ public interface Cluster {
 
   Optional<MysqlBackup> backup(String namespace, String name);
 
+  /** A MysqlRestore, read live. */
+  Optional<MysqlRestore> restore(String namespace, String name);
+
+  /** The MysqlRestores in the namespace whose spec.backup names {@code backupName}. */
+  List<MysqlRestore> restoresOf(String namespace, String backupName);
+
   /**
-   * Takes the claim for {@code holder}, a lock that keeps one backup or restore at a time on a
-   * volume: a Lease in the claim's namespace, owned by the holder so that it goes when the holder
-   * does.
+   * Takes the lock {@code lease} (see {@link ClaimLocks}) for {@code holder}: a Lease in the
+   * namespace, owned by the holder so that it goes when the holder does. One backup or restore
+   * runs on a claim, and one backup quiesces a StatefulSet, at a time.
    *
-   * @return the holder of the claim after the call: {@code holder} itself when it has the claim,
+   * @return the holder of the lock after the call: {@code holder} itself when it has it,
    *     otherwise who holds it (kind/name)
    */
-  String lockClaim(String namespace, String claim, HasMetadata holder);
+  String lock(String namespace, String lease, HasMetadata holder);
 
-  /** Gives the claim back when {@code holder} holds it; a no-op otherwise. */
-  void unlockClaim(String namespace, String claim, HasMetadata holder);
+  /** Gives the lock back when {@code holder} holds it; a no-op otherwise. */
+  void unlock(String namespace, String lease, HasMetadata holder);
 }

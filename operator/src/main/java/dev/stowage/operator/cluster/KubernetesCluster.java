@@ -137,18 +137,32 @@ public final class KubernetesCluster implements Cluster {
   }
 
   @Override
-  public String lockClaim(String namespace, String claim, HasMetadata holder) {
+  public Optional<MysqlRestore> restore(String namespace, String name) {
+    return Optional.ofNullable(
+        client.resources(MysqlRestore.class).inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public List<MysqlRestore> restoresOf(String namespace, String backupName) {
+    return client.resources(MysqlRestore.class).inNamespace(namespace).list().getItems().stream()
+        .filter(r -> r.getSpec() != null && r.getSpec().getBackup() != null
+            && backupName.equals(r.getSpec().getBackup().getName()))
+        .toList();
+  }
+
+  @Override
+  public String lock(String namespace, String leaseName, HasMetadata holder) {
     String me = ClaimLocks.holderIdentity(holder);
     for (int attempt = 0; attempt < 3; attempt++) {
       try {
-        client.resource(lease(namespace, claim, holder)).create();
+        client.resource(lease(namespace, leaseName, holder)).create();
         return me;
       } catch (KubernetesClientException e) {
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
           throw e;
         }
       }
-      Lease lease = leases(namespace).withName(ClaimLocks.leaseName(claim)).get();
+      Lease lease = leases(namespace).withName(leaseName).get();
       if (lease == null) {
         continue; // released in between: try again
       }
@@ -163,12 +177,12 @@ public final class KubernetesCluster implements Cluster {
       leases(namespace).withName(lease.getMetadata().getName()).lockResourceVersion(lease.getMetadata().getResourceVersion()).delete();
     }
     throw new IllegalStateException(
-        "could not lock claim " + namespace + "/" + claim + " for " + me + " after 3 attempts; will retry");
+        "could not take the lock " + namespace + "/" + leaseName + " for " + me + " after 3 attempts; will retry");
   }
 
   @Override
-  public void unlockClaim(String namespace, String claim, HasMetadata holder) {
-    Lease lease = leases(namespace).withName(ClaimLocks.leaseName(claim)).get();
+  public void unlock(String namespace, String leaseName, HasMetadata holder) {
+    Lease lease = leases(namespace).withName(leaseName).get();
     if (lease != null && heldBy(lease, holder)) {
       leases(namespace).withName(lease.getMetadata().getName()).lockResourceVersion(lease.getMetadata().getResourceVersion()).delete();
     }
@@ -178,7 +192,7 @@ public final class KubernetesCluster implements Cluster {
     return client.leases().inNamespace(namespace);
   }
 
-  private Lease lease(String namespace, String claim, HasMetadata holder) {
+  private Lease lease(String namespace, String leaseName, HasMetadata holder) {
     OwnerReference owner =
         new OwnerReferenceBuilder()
             .withApiVersion(holder.getApiVersion())
@@ -188,11 +202,10 @@ public final class KubernetesCluster implements Cluster {
             .build();
     return new LeaseBuilder()
         .withNewMetadata()
-        .withName(ClaimLocks.leaseName(claim))
+        .withName(leaseName)
         .withNamespace(namespace)
         .addToLabels("app.kubernetes.io/managed-by", "stowage-operator")
         .addToLabels("app.kubernetes.io/part-of", "stowage")
-        .addToAnnotations("stowage.dev/claim", claim)
         .withOwnerReferences(owner)
         .endMetadata()
         .withNewSpec()

@@ -194,16 +194,22 @@ public final class EngineJobFactory {
     args.addAll(location(storage, backupDirectory(backup), backupName(backup)));
     args.add("--result-file");
     args.add(RESULT_PATH);
-    return job(
-        backup,
-        DELETE,
-        deleteJobName(backup),
-        spec.getPod(),
-        spec.getBackoffLimit(),
-        spec.getActiveDeadlineSeconds(),
-        args,
-        null,
-        storage);
+    Job job =
+        job(
+            backup,
+            DELETE,
+            deleteJobName(backup),
+            spec.getPod(),
+            spec.getBackoffLimit(),
+            spec.getActiveDeadlineSeconds(),
+            args,
+            null,
+            storage);
+    // Not owned by the MysqlBackup: it runs while that is being deleted, and a foreground
+    // deletion would have the garbage collector delete it under the rm. The reconciler deletes
+    // it once it succeeded.
+    job.getMetadata().setOwnerReferences(null);
+    return job;
   }
 
   /**

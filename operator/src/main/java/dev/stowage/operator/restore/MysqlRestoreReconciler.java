@@ -3,11 +3,13 @@ package dev.stowage.operator.restore;
 import static dev.stowage.api.v1alpha1.ConditionStatus.False;
 import static dev.stowage.api.v1alpha1.ConditionStatus.True;
 
+import dev.stowage.api.v1alpha1.DeletionPolicy;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
+import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
@@ -122,25 +124,36 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   @Override
   public ErrorStatusUpdateControl<MysqlRestore> updateErrorStatus(
       MysqlRestore restore, Context<MysqlRestore> context, Exception e) {
-    Step step = new Step(restore, context);
     boolean last = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
     String why = e.getClass().getSimpleName() + ": " + e.getMessage();
-    if (last && !isDone(step.status.getPhase())) {
-      step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
-      try {
-        step.settle();
-      } catch (RuntimeException again) {
-        log.error("could not give back what the restore took: {}", again.getMessage());
-      }
-    } else if (!isDone(step.status.getPhase())) {
-      step.status.setMessage("retrying after an error from the Kubernetes API: " + why);
-    }
     try {
+      // Read afresh: never write back a status older than what this reconcile already wrote.
+      Optional<MysqlRestore> fresh =
+          cluster.restore(restore.getMetadata().getNamespace(), restore.getMetadata().getName());
+      if (fresh.isEmpty()) {
+        return ErrorStatusUpdateControl.noStatusUpdate();
+      }
+      Step step = new Step(fresh.get(), context);
+      if (isDone(step.status.getPhase())) {
+        return ErrorStatusUpdateControl.noStatusUpdate();
+      }
+      Optional<Job> job = cluster.job(step.ns, EngineJobFactory.restoreJobName(restore));
+      boolean running = job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished();
+      if (last && !running) {
+        step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
+        step.settle();
+      } else {
+        step.status.setMessage("retrying after an error from the Kubernetes API: " + why
+            + (running ? "; the engine Job still runs and is watched until it finishes" : ""));
+      }
       step.save();
+      return last && running
+          ? ErrorStatusUpdateControl.<MysqlRestore>noStatusUpdate().rescheduleAfter(Duration.ofMinutes(1))
+          : ErrorStatusUpdateControl.noStatusUpdate();
     } catch (RuntimeException again) {
-      log.warn("could not write the status: {}", again.getMessage());
+      log.error("could not record the error or give back the claim: {}", again.getMessage());
+      return ErrorStatusUpdateControl.noStatusUpdate();
     }
-    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   private final class Step {
@@ -176,7 +189,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       if (isDone(status.getPhase())) {
         // Again on every reconcile of a finished restore: an unlock that failed before is retried.
         if (status.getTargetPersistentVolumeClaim() != null) {
-          cluster.unlockClaim(ns, status.getTargetPersistentVolumeClaim(), restore);
+          cluster.unlock(ns, ClaimLocks.claimLease(status.getTargetPersistentVolumeClaim()), restore);
         }
         return null;
       }
@@ -206,6 +219,15 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         }
         referenced = backup.get();
         Phase phase = referenced.getStatus() == null ? null : referenced.getStatus().getPhase();
+        if (referenced.getMetadata().getDeletionTimestamp() != null) {
+          fail(Reason.WaitingForBackup, "MysqlBackup " + name + " is being deleted"
+              + (referenced.getSpec().getDeletionPolicy() == DeletionPolicy.Delete
+                  ? " with its stored backup" : "")
+              + "; restore from spec.source (storage, directory "
+              + EngineJobFactory.backupDirectory(referenced) + ", backupName "
+              + jobs.backupName(referenced) + ") if the backup is still in storage");
+          return null;
+        }
         if (phase == Phase.Failed) {
           fail(Reason.WaitingForBackup, "MysqlBackup " + name + " failed, so there is nothing to"
               + " restore: " + referenced.getStatus().getMessage());
@@ -235,7 +257,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         events.record(restore, Type.Normal, Reason.ClaimCreated,
             "created PersistentVolumeClaim " + claim() + " from spec.target.volumeClaimTemplate");
       }
-      String holder = cluster.lockClaim(ns, claim(), restore);
+      String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), restore);
       if (!holder.equals(restore.getKind() + "/" + restore.getMetadata().getName())) {
         return block(Reason.WaitingForClaim, "waiting for " + holder
             + ", which is using PersistentVolumeClaim " + claim()
@@ -243,7 +265,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       }
       List<Pod> mounting = cluster.podsMounting(ns, claim());
       if (!mounting.isEmpty()) {
-        cluster.unlockClaim(ns, claim(), restore);
+        cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
         return block(Reason.ClaimInUse, "pod " + names(mounting) + " mounts the target"
             + " PersistentVolumeClaim " + claim() + "; a restore never writes under a running"
             + " database: stop it (for a StatefulSet, scale it down) and the restore starts");
@@ -319,7 +341,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     void settle() {
-      cluster.unlockClaim(ns, claim(), restore);
+      cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
       Conditions.remove(status.getConditions(), Conditions.BLOCKED);
     }
 

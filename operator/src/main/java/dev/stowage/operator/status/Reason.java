@@ -12,6 +12,8 @@ public enum Reason {
   ClaimInUse,
   /** Another backup or restore holds the claim. */
   WaitingForClaim,
+  /** Another backup has the StatefulSet to quiesce scaled down. */
+  WaitingForStatefulSet,
   /** The claim does not exist (yet). */
   ClaimNotFound,
   /** The referenced MysqlBackup does not exist or has not succeeded yet. */

@@ -113,7 +113,7 @@ class MysqlBackupReconcilerTest {
     reconcile(b);
 
     assertThat(log.get(0)).startsWith("status ").contains("\"backupName\":\"2030-01-02.030000.nightly\"");
-    assertThat(log).containsSubsequence("lock data-db-1 for MysqlBackup/nightly", "create job nightly-backup");
+    assertThat(log).containsSubsequence("lock stowage-claim-data-db-1 for MysqlBackup/nightly", "create job nightly-backup");
     assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
     assertThat(b.getStatus().getDirectory()).isEqualTo("prod/data-db-1");
     assertThat(b.getStatus().getLocation()).startsWith("s3://backups");
@@ -165,7 +165,7 @@ class MysqlBackupReconcilerTest {
 
     cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
     reconcile(b);
-    assertThat(log).containsSubsequence("scale db to 1", "create job nightly-backup", "scale db to 3", "unlock data-db-1");
+    assertThat(log).containsSubsequence("scale db to 1", "create job nightly-backup", "scale db to 3", "unlock stowage-claim-data-db-1");
     assertThat(b.getStatus().getQuiesce().getRestoredTime()).isNotNull();
     assertThat(condition(b, Conditions.QUIESCED)).startsWith("False ScaledUp");
   }
@@ -298,7 +298,7 @@ class MysqlBackupReconcilerTest {
     cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
     reconcile(b);
     // As if the unlock had failed after the status was written.
-    cluster.locks.put("data-db-1", "MysqlBackup/nightly@uid-nightly");
+    cluster.locks.put("stowage-claim-data-db-1", "MysqlBackup/nightly@uid-nightly");
 
     reconcile(b);
 
@@ -382,6 +382,7 @@ class MysqlBackupReconcilerTest {
   void anOperatorThatGivesUpAfterErrorsScalesTheDatabaseBackFirst() {
     cluster.claim("data-db-1").statefulSet("db", 2).pod("db-1", "data-db-1");
     MysqlBackup b = quiesced();
+    cluster.backups.put("nightly", b);
     reconcile(b);
     assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
     var error = new IllegalStateException("etcdserver: request timed out");
@@ -396,6 +397,138 @@ class MysqlBackupReconcilerTest {
     assertThat(b.getStatus().getMessage()).contains("gave up").contains("request timed out");
     assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(2);
     assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void anErrorNeverWritesBackAStatusOlderThanTheReplicasRecorded() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup stale = quiesced();
+    MysqlBackup stored = YAML.unmarshal(YAML.asYaml(stale), MysqlBackup.class);
+    cluster.backups.put("nightly", stored);
+    reconcile(stored); // records 3, scales to 1
+
+    // JOSDK hands the error handler the resource as it was before that reconcile.
+    reconciler.updateErrorStatus(stale, TestContext.retrying(stale, 1, false),
+        new IllegalStateException("connection reset"));
+
+    assertThat(stored.getStatus().getQuiesce().getOriginalReplicas()).isEqualTo(3);
+    assertThat(stored.getStatus().getMessage()).contains("connection reset");
+  }
+
+  @Test
+  void givingUpWhileTheEngineRunsKeepsTheDatabaseDown() {
+    cluster.claim("data-db-1").statefulSet("db", 2);
+    MysqlBackup b = quiesced();
+    cluster.backups.put("nightly", b);
+    reconcile(b);
+    cluster.startJob("nightly-backup");
+
+    var control = reconciler.updateErrorStatus(b, TestContext.retrying(b, 10, true),
+        new IllegalStateException("etcdserver: request timed out"));
+
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(b.getStatus().getMessage()).contains("still runs");
+    assertThat(control.getScheduleDelay()).contains(MysqlBackupReconciler.GIVE_UP_POLL.toMillis());
+  }
+
+  @Test
+  void oneBackupAtATimeQuiescesAStatefulSet() {
+    cluster.claim("data-db-1").claim("data-db-2").statefulSet("db", 3);
+    MysqlBackup first = backup("first", "    quiesce:\n      statefulSet: db", "Retain");
+    MysqlBackup second = YAML.unmarshal(YAML.asYaml(first).replace("first", "second")
+        .replace("data-db-1", "data-db-2"), MysqlBackup.class);
+    reconcile(first);
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+
+    reconcile(second);
+
+    assertThat(cluster.jobs).containsOnlyKeys("first-backup");
+    assertThat(condition(second, Conditions.BLOCKED)).startsWith(
+        "True WaitingForStatefulSet: waiting for MysqlBackup/first, which has StatefulSet db scaled down");
+    assertThat(cluster.locks).doesNotContainKey("stowage-claim-data-db-2");
+    assertThat(second.getStatus().getQuiesce()).isNull();
+  }
+
+  @Test
+  void ordinalsStartIsHonoured() {
+    cluster.claim("data-db-1").pod("db-1", "data-db-1");
+    cluster.statefulSets.put("db", new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+        .withNewMetadata().withName("db").withNamespace(InMemoryCluster.NS).endMetadata()
+        .withNewSpec().withReplicas(3).withNewOrdinals().withStart(1).endOrdinals().endSpec().build());
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isZero(); // db-1 is the first
+  }
+
+  @Test
+  void aPodThatNeverStopsFailsTheBackupAndTheReplicasComeBack() {
+    cluster.claim("data-db-1").statefulSet("db", 2).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    var later = new MysqlBackupReconciler(
+        new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK), cluster, writer, events,
+        new OperatorMetrics(registry), new Conditions(Clock.offset(CLOCK, Duration.ofMinutes(11))));
+
+    later.reconcile(b, new TestContext<>(b));
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage()).startsWith("pod db-1 still mounts PersistentVolumeClaim data-db-1 10 minutes after");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(2);
+    assertThat(cluster.locks).isEmpty();
+    assertThat(cluster.jobs).isEmpty();
+  }
+
+  @Test
+  void theStoredBackupIsNotDeletedWhileARestoreReadsIt() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = backup("nightly", "", "Delete");
+    reconcile(b);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(b);
+    var reader = YAML.unmarshal("""
+        apiVersion: stowage.dev/v1alpha1
+        kind: MysqlRestore
+        metadata: {name: recover, namespace: prod, uid: uid-r}
+        spec:
+          backup: {name: nightly}
+          target: {persistentVolumeClaim: data-new}
+        status: {phase: Running}
+        """, dev.stowage.api.v1alpha1.MysqlRestore.class);
+    cluster.restores.put("recover", reader);
+
+    assertThat(cleanup(b).isRemoveFinalizer()).isFalse();
+    assertThat(cluster.jobs).doesNotContainKey("nightly-rm");
+    assertThat(b.getStatus().getMessage()).contains("waiting for MysqlRestore recover");
+
+    reader.getStatus().setPhase(Phase.Succeeded);
+    cleanup(b);
+    assertThat(cluster.jobs).containsKey("nightly-rm");
+    assertThat(cluster.jobs.get("nightly-rm").getMetadata().getOwnerReferences()).isNullOrEmpty();
+    cluster.finishJob("nightly-rm", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+    assertThat(cleanup(b).isRemoveFinalizer()).isTrue();
+    assertThat(log).contains("delete job nightly-rm");
+  }
+
+  @Test
+  void anRmPodThatCannotStartSaysWhy() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = backup("nightly", "", "Delete");
+    reconcile(b);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(b);
+    cleanup(b);
+    cluster.jobPods.put("nightly-rm", List.of(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("nightly-rm-abc").endMetadata().withNewStatus().withPhase("Pending")
+        .addNewContainerStatus().withName("engine").withNewState().withNewWaiting()
+        .withReason("CreateContainerConfigError").withMessage("secret \"s3\" not found")
+        .endWaiting().endState().endContainerStatus().endStatus().build()));
+
+    assertThat(cleanup(b).isRemoveFinalizer()).isFalse();
+    assertThat(b.getStatus().getMessage()).contains("the rm pod cannot start: pod nightly-rm-abc:"
+        + " CreateContainerConfigError (secret \"s3\" not found)");
   }
 
   @Test

@@ -85,8 +85,8 @@ class EngineJobApiServerIT {
 
     assertThat(stored.getMetadata().getName()).isEqualTo(expected.getMetadata().getName());
     assertThat(stored.getMetadata().getLabels()).isEqualTo(expected.getMetadata().getLabels());
-    assertThat(stored.getMetadata().getOwnerReferences())
-        .isEqualTo(expected.getMetadata().getOwnerReferences());
+    assertThat(emptyIfNull(stored.getMetadata().getOwnerReferences()))
+        .isEqualTo(emptyIfNull(expected.getMetadata().getOwnerReferences()));
     assertThat(stored.getSpec().getBackoffLimit()).isEqualTo(expected.getSpec().getBackoffLimit());
     assertThat(stored.getSpec().getActiveDeadlineSeconds())
         .isEqualTo(expected.getSpec().getActiveDeadlineSeconds());
@@ -111,5 +111,9 @@ class EngineJobApiServerIT {
     assertThat(gotC.getSecurityContext()).isEqualTo(wantC.getSecurityContext());
     assertThat(gotC.getTerminationMessagePolicy()).isEqualTo("File");
     assertThat(got.getVolumes()).hasSameSizeAs(want.getVolumes());
+  }
+
+  private static <T> java.util.List<T> emptyIfNull(java.util.List<T> list) {
+    return list == null ? java.util.List.of() : list;
   }
 }

@@ -141,7 +141,7 @@ class MysqlRestoreReconcilerTest {
     reconcile(r);
 
     assertThat(log.get(0)).startsWith("status ").contains("\"targetPersistentVolumeClaim\":\"data-restored\"");
-    assertThat(log).containsSubsequence("create claim data-restored", "lock data-restored for MysqlRestore/recover", "create job recover-restore");
+    assertThat(log).containsSubsequence("create claim data-restored", "lock stowage-claim-data-restored for MysqlRestore/recover", "create job recover-restore");
     PersistentVolumeClaim claim = cluster.claims.get("data-restored");
     assertThat(claim.getMetadata().getOwnerReferences()).isNullOrEmpty(); // outlives the restore
     assertThat(claim.getMetadata().getLabels()).containsEntry("team", "db").containsEntry("stowage.dev/restored-by", "recover");
@@ -149,6 +149,18 @@ class MysqlRestoreReconcilerTest {
     assertThat(r.getStatus().getBackupName()).isEqualTo("2030-01-01.000000.nightly");
     assertThat(r.getStatus().getDirectory()).isEqualTo("prod/data-db-0");
     assertThat(events.events).contains("Normal ClaimCreated: created PersistentVolumeClaim data-restored from spec.target.volumeClaimTemplate");
+  }
+
+  @Test
+  void aBackupBeingDeletedIsNotRestored() {
+    backupIn(Phase.Succeeded, null);
+    cluster.backups.get("nightly").getMetadata().setDeletionTimestamp("2030-01-02T03:04:00Z");
+    MysqlRestore r = fromTemplate();
+    reconcile(r);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage()).startsWith("MysqlBackup nightly is being deleted")
+        .contains("directory prod/data-db-0, backupName 2030-01-01.000000.nightly");
+    assertThat(cluster.jobs).isEmpty();
   }
 
   @Test
@@ -175,7 +187,7 @@ class MysqlRestoreReconcilerTest {
   @Test
   void waitsWhileABackupHoldsTheClaim() {
     cluster.claim("data-db-0");
-    cluster.locks.put("data-db-0", "MysqlBackup/nightly@uid-b");
+    cluster.locks.put("stowage-claim-data-db-0", "MysqlBackup/nightly@uid-b");
     MysqlRestore r = intoExisting("data-db-0");
     reconcile(r);
     assertThat(cluster.jobs).isEmpty();

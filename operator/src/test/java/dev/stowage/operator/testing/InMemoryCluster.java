@@ -1,6 +1,7 @@
 package dev.stowage.operator.testing;
 
 import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -33,7 +34,8 @@ public final class InMemoryCluster implements Cluster {
   public final Map<String, PersistentVolumeClaim> claims = new LinkedHashMap<>();
   public final Map<String, StatefulSet> statefulSets = new LinkedHashMap<>();
   public final Map<String, MysqlBackup> backups = new LinkedHashMap<>();
-  /** claim -> holder identity@uid */
+  public final Map<String, MysqlRestore> restores = new LinkedHashMap<>();
+  /** Lease name -> holder identity@uid */
   public final Map<String, String> locks = new LinkedHashMap<>();
   /** Every change, in order; shared with the status writer of the same test. */
   public final List<String> log;
@@ -154,22 +156,35 @@ public final class InMemoryCluster implements Cluster {
   }
 
   @Override
-  public String lockClaim(String namespace, String claim, HasMetadata holder) {
+  public Optional<MysqlRestore> restore(String namespace, String name) {
+    return Optional.ofNullable(restores.get(name));
+  }
+
+  @Override
+  public List<MysqlRestore> restoresOf(String namespace, String backupName) {
+    return restores.values().stream()
+        .filter(r -> r.getSpec().getBackup() != null
+            && backupName.equals(r.getSpec().getBackup().getName()))
+        .toList();
+  }
+
+  @Override
+  public String lock(String namespace, String lease, HasMetadata holder) {
     String me = ClaimLocks.holderIdentity(holder);
-    String held = locks.putIfAbsent(claim, me + "@" + holder.getMetadata().getUid());
+    String held = locks.putIfAbsent(lease, me + "@" + holder.getMetadata().getUid());
     if (held == null) {
-      log.add("lock " + claim + " for " + me);
+      log.add("lock " + lease + " for " + me);
       return me;
     }
     return held.substring(0, held.indexOf('@'));
   }
 
   @Override
-  public void unlockClaim(String namespace, String claim, HasMetadata holder) {
+  public void unlock(String namespace, String lease, HasMetadata holder) {
     String me = ClaimLocks.holderIdentity(holder) + "@" + holder.getMetadata().getUid();
-    if (me.equals(locks.get(claim))) {
-      locks.remove(claim);
-      log.add("unlock " + claim);
+    if (me.equals(locks.get(lease))) {
+      locks.remove(lease);
+      log.add("unlock " + lease);
     }
   }
 }
