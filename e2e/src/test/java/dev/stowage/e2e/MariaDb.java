@@ -1,5 +1,8 @@
 package dev.stowage.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -22,175 +25,292 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 /**
  * MariaDB (stowage/mariadb) in one namespace: a StatefulSet with a volumeClaimTemplate, pods on
  * other claims, and SQL or bash run by short-lived client pods.
  */
 final class MariaDb {
 
-    static final String IMAGE = "stowage/mariadb:10.11";
-    /** uid/gid of mysql in stowage/mariadb; the engine runs as it so restored files keep their owner. */
-    static final long MYSQL_UID = 999;
-    /** The Secret (key {@code password}) that holds the root password of every server in the namespace. */
-    static final String PASSWORD_SECRET = "mariadb";
+  static final String IMAGE = "stowage/mariadb:10.11";
 
-    private final KubernetesClient client;
-    private final String ns;
+  /**
+   * uid/gid of mysql in stowage/mariadb; the engine runs as it so restored files keep their owner.
+   */
+  static final long MYSQL_UID = 999;
 
-    MariaDb(KubernetesClient client, String ns) {
-        this.client = client;
-        this.ns = ns;
-    }
+  /**
+   * The Secret (key {@code password}) that holds the root password of every server in the
+   * namespace.
+   */
+  static final String PASSWORD_SECRET = "mariadb";
 
-    /** Creates the root password Secret; call once per namespace before any server starts. */
-    MariaDb withPasswordSecret() {
-        String password = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
-        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(PASSWORD_SECRET).endMetadata()
-                .withStringData(Map.of("password", password)).build()).create();
-        return this;
-    }
+  private final KubernetesClient client;
+  private final String ns;
 
-    /** The claim the StatefulSet's first pod mounts (volumeClaimTemplate {@code data}). */
-    static String claimOf(String statefulSet) {
-        return "data-" + statefulSet + "-0";
-    }
+  MariaDb(KubernetesClient client, String ns) {
+    this.client = client;
+    this.ns = ns;
+  }
 
-    /**
-     * Creates a one-replica StatefulSet, its Service (same name) and headless Service, and waits until
-     * it is Ready.
-     */
-    void startStatefulSet(String name) {
-        service(name, name);
-        client.services().inNamespace(ns).resource(new ServiceBuilder()
-                .withNewMetadata().withName(name + "-headless").endMetadata()
-                .withNewSpec().withClusterIP("None").withSelector(Map.of("app", name))
-                .addNewPort().withName("mysql").withPort(3306).endPort()
-                .endSpec().build()).create();
-        client.apps().statefulSets().inNamespace(ns).resource(statefulSet(name)).create();
-        awaitReady(name, Duration.ofMinutes(5));
-    }
+  /** Creates the root password Secret; call once per namespace before any server starts. */
+  MariaDb withPasswordSecret() {
+    String password = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+    client
+        .secrets()
+        .inNamespace(ns)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(PASSWORD_SECRET)
+                .endMetadata()
+                .withStringData(Map.of("password", password))
+                .build())
+        .create();
+    return this;
+  }
 
-    /** Waits until the StatefulSet wants one replica and has one Ready. */
-    void awaitReady(String name, Duration timeout) {
-        await("statefulset " + ns + "/" + name + " back at 1 ready replica").atMost(timeout).pollInterval(Duration.ofSeconds(1))
-                .until(() -> {
-                    StatefulSet s = client.apps().statefulSets().inNamespace(ns).withName(name).get();
-                    return s != null && s.getSpec().getReplicas() == 1 && s.getStatus() != null
-                            && Integer.valueOf(1).equals(s.getStatus().getReadyReplicas());
-                });
-    }
+  /** The claim the StatefulSet's first pod mounts (volumeClaimTemplate {@code data}). */
+  static String claimOf(String statefulSet) {
+    return "data-" + statefulSet + "-0";
+  }
 
-    /** Starts a single MariaDB pod (and a Service of the same name) on an existing claim; waits until Ready. */
-    void startPodOnClaim(String name, String claim) {
-        service(name, name);
-        Pod pod = new PodBuilder()
-                .withNewMetadata().withName(name).addToLabels("app", name).endMetadata()
+  /**
+   * Creates a one-replica StatefulSet, its Service (same name) and headless Service, and waits
+   * until it is Ready.
+   */
+  void startStatefulSet(String name) {
+    service(name, name);
+    client
+        .services()
+        .inNamespace(ns)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name + "-headless")
+                .endMetadata()
                 .withNewSpec()
-                .withSecurityContext(securityContext())
-                .withContainers(container())
-                .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(claim).endPersistentVolumeClaim().endVolume()
+                .withClusterIP("None")
+                .withSelector(Map.of("app", name))
+                .addNewPort()
+                .withName("mysql")
+                .withPort(3306)
+                .endPort()
                 .endSpec()
-                .build();
-        client.pods().inNamespace(ns).resource(pod).create();
-        client.pods().inNamespace(ns).withName(name).waitUntilReady(5, TimeUnit.MINUTES);
-    }
+                .build())
+        .create();
+    client.apps().statefulSets().inNamespace(ns).resource(statefulSet(name)).create();
+    awaitReady(name, Duration.ofMinutes(5));
+  }
 
-    private void service(String name, String app) {
-        client.services().inNamespace(ns).resource(new ServiceBuilder()
-                .withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withSelector(Map.of("app", app))
-                .addNewPort().withName("mysql").withPort(3306).endPort()
-                .endSpec().build()).create();
-    }
+  /** Waits until the StatefulSet wants one replica and has one Ready. */
+  void awaitReady(String name, Duration timeout) {
+    await("statefulset " + ns + "/" + name + " back at 1 ready replica")
+        .atMost(timeout)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              StatefulSet s = client.apps().statefulSets().inNamespace(ns).withName(name).get();
+              return s != null
+                  && s.getSpec().getReplicas() == 1
+                  && s.getStatus() != null
+                  && Integer.valueOf(1).equals(s.getStatus().getReadyReplicas());
+            });
+  }
 
-    private static StatefulSet statefulSet(String name) {
-        return new StatefulSetBuilder()
-                .withNewMetadata().withName(name).endMetadata()
+  /**
+   * Starts a single MariaDB pod (and a Service of the same name) on an existing claim; waits until
+   * Ready.
+   */
+  void startPodOnClaim(String name, String claim) {
+    service(name, name);
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .addToLabels("app", name)
+            .endMetadata()
+            .withNewSpec()
+            .withSecurityContext(securityContext())
+            .withContainers(container())
+            .addNewVolume()
+            .withName("data")
+            .withNewPersistentVolumeClaim()
+            .withClaimName(claim)
+            .endPersistentVolumeClaim()
+            .endVolume()
+            .endSpec()
+            .build();
+    client.pods().inNamespace(ns).resource(pod).create();
+    client.pods().inNamespace(ns).withName(name).waitUntilReady(5, TimeUnit.MINUTES);
+  }
+
+  private void service(String name, String app) {
+    client
+        .services()
+        .inNamespace(ns)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
                 .withNewSpec()
-                .withReplicas(1).withServiceName(name + "-headless")
-                .withNewSelector().addToMatchLabels("app", name).endSelector()
-                .withNewTemplate()
-                .withNewMetadata().addToLabels("app", name).endMetadata()
-                .withNewSpec()
-                .withSecurityContext(securityContext())
-                .withTerminationGracePeriodSeconds(120L)
-                .withContainers(container())
+                .withSelector(Map.of("app", app))
+                .addNewPort()
+                .withName("mysql")
+                .withPort(3306)
+                .endPort()
                 .endSpec()
-                .endTemplate()
-                .addNewVolumeClaimTemplate()
-                .withNewMetadata().withName("data").endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce")
-                .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources()
-                .endSpec()
-                .endVolumeClaimTemplate()
-                .endSpec()
-                .build();
-    }
+                .build())
+        .create();
+  }
 
-    private static Container container() {
-        Probe ready = new ProbeBuilder()
-                .withNewExec().withCommand("sh", "-c",
-                        "mariadb-admin --socket=/run/mysqld/mysqld.sock -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping").endExec()
-                .withPeriodSeconds(2).withTimeoutSeconds(5).withFailureThreshold(3)
-                .build();
-        return new ContainerBuilder()
-                .withName("mariadb").withImage(IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
-                .withEnv(passwordEnv())
-                .addNewPort().withName("mysql").withContainerPort(3306).endPort()
-                .withVolumeMounts(new VolumeMountBuilder().withName("data").withMountPath("/var/lib/mysql").build())
-                .withReadinessProbe(ready)
-                .build();
-    }
+  private static StatefulSet statefulSet(String name) {
+    return new StatefulSetBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(1)
+        .withServiceName(name + "-headless")
+        .withNewSelector()
+        .addToMatchLabels("app", name)
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("app", name)
+        .endMetadata()
+        .withNewSpec()
+        .withSecurityContext(securityContext())
+        .withTerminationGracePeriodSeconds(120L)
+        .withContainers(container())
+        .endSpec()
+        .endTemplate()
+        .addNewVolumeClaimTemplate()
+        .withNewMetadata()
+        .withName("data")
+        .endMetadata()
+        .withNewSpec()
+        .withAccessModes("ReadWriteOnce")
+        .withNewResources()
+        .addToRequests("storage", new Quantity("1Gi"))
+        .endResources()
+        .endSpec()
+        .endVolumeClaimTemplate()
+        .endSpec()
+        .build();
+  }
 
-    static EnvVar passwordEnv() {
-        return secretEnv("MARIADB_ROOT_PASSWORD", PASSWORD_SECRET, "password");
-    }
+  private static Container container() {
+    Probe ready =
+        new ProbeBuilder()
+            .withNewExec()
+            .withCommand(
+                "sh",
+                "-c",
+                "mariadb-admin --socket=/run/mysqld/mysqld.sock -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping")
+            .endExec()
+            .withPeriodSeconds(2)
+            .withTimeoutSeconds(5)
+            .withFailureThreshold(3)
+            .build();
+    return new ContainerBuilder()
+        .withName("mariadb")
+        .withImage(IMAGE)
+        .withImagePullPolicy(Cluster.PULL_POLICY)
+        .withEnv(passwordEnv())
+        .addNewPort()
+        .withName("mysql")
+        .withContainerPort(3306)
+        .endPort()
+        .withVolumeMounts(
+            new VolumeMountBuilder().withName("data").withMountPath("/var/lib/mysql").build())
+        .withReadinessProbe(ready)
+        .build();
+  }
 
-    static EnvVar secretEnv(String env, String secret, String key) {
-        return new EnvVarBuilder().withName(env)
-                .withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom()
-                .build();
-    }
+  static EnvVar passwordEnv() {
+    return secretEnv("MARIADB_ROOT_PASSWORD", PASSWORD_SECRET, "password");
+  }
 
-    static PodSecurityContext securityContext() {
-        return new PodSecurityContextBuilder()
-                .withRunAsUser(MYSQL_UID).withRunAsGroup(MYSQL_UID).withFsGroup(MYSQL_UID).withRunAsNonRoot(true)
-                .build();
-    }
+  static EnvVar secretEnv(String env, String secret, String key) {
+    return new EnvVarBuilder()
+        .withName(env)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(secret)
+        .withKey(key)
+        .endSecretKeyRef()
+        .endValueFrom()
+        .build();
+  }
 
-    /** Runs SQL with the mariadb client in a pod named {@code sql-<name>}, against a Service; returns its output. */
-    String sql(String name, String host, String statements) {
-        // The Service may need a moment after the pod turns Ready (endpoints, kube-proxy rules).
-        return shell("sql-" + name, "for i in $(seq 1 60); do mariadb-admin --connect-timeout=2 -h " + host
-                + " -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping >/dev/null 2>&1 && break; sleep 1; done; "
-                + "printf '%s\\n' \"$SQL\" | mariadb --batch --skip-column-names -h " + host
-                + " -uroot -p\"$MARIADB_ROOT_PASSWORD\"", new EnvVarBuilder().withName("SQL").withValue(statements).build());
-    }
+  static PodSecurityContext securityContext() {
+    return new PodSecurityContextBuilder()
+        .withRunAsUser(MYSQL_UID)
+        .withRunAsGroup(MYSQL_UID)
+        .withFsGroup(MYSQL_UID)
+        .withRunAsNonRoot(true)
+        .build();
+  }
 
-    /** Runs a bash script in a pod of the mariadb image (it has the client and bash); returns its output. */
-    String shell(String name, String script, EnvVar... env) {
-        Pod pod = new PodBuilder()
-                .withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withRestartPolicy("Never")
-                .withSecurityContext(securityContext())
-                .addNewContainer().withName("client").withImage(IMAGE).withImagePullPolicy(Cluster.PULL_POLICY)
-                .withEnv(passwordEnv())
-                .addToEnv(env)
-                .withCommand("bash", "-c", script)
-                .endContainer()
-                .endSpec()
-                .build();
-        client.pods().inNamespace(ns).resource(pod).create();
-        client.pods().inNamespace(ns).withName(name).waitUntilCondition(
-                p -> p != null && p.getStatus() != null
-                        && ("Succeeded".equals(p.getStatus().getPhase()) || "Failed".equals(p.getStatus().getPhase())),
-                5, TimeUnit.MINUTES);
-        Pod done = client.pods().inNamespace(ns).withName(name).get();
-        String out = Cluster.logs(client, ns, name);
-        assertThat(done.getStatus().getPhase()).as("pod %s; output:%n%s", name, out).isEqualTo("Succeeded");
-        return out;
-    }
+  /**
+   * Runs SQL with the mariadb client in a pod named {@code sql-<name>}, against a Service; returns
+   * its output.
+   */
+  String sql(String name, String host, String statements) {
+    // The Service may need a moment after the pod turns Ready (endpoints, kube-proxy rules).
+    return shell(
+        "sql-" + name,
+        "for i in $(seq 1 60); do mariadb-admin --connect-timeout=2 -h "
+            + host
+            + " -uroot -p\"$MARIADB_ROOT_PASSWORD\" ping >/dev/null 2>&1 && break; sleep 1; done; "
+            + "printf '%s\\n' \"$SQL\" | mariadb --batch --skip-column-names -h "
+            + host
+            + " -uroot -p\"$MARIADB_ROOT_PASSWORD\"",
+        new EnvVarBuilder().withName("SQL").withValue(statements).build());
+  }
+
+  /**
+   * Runs a bash script in a pod of the mariadb image (it has the client and bash); returns its
+   * output.
+   */
+  String shell(String name, String script, EnvVar... env) {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .endMetadata()
+            .withNewSpec()
+            .withRestartPolicy("Never")
+            .withSecurityContext(securityContext())
+            .addNewContainer()
+            .withName("client")
+            .withImage(IMAGE)
+            .withImagePullPolicy(Cluster.PULL_POLICY)
+            .withEnv(passwordEnv())
+            .addToEnv(env)
+            .withCommand("bash", "-c", script)
+            .endContainer()
+            .endSpec()
+            .build();
+    client.pods().inNamespace(ns).resource(pod).create();
+    client
+        .pods()
+        .inNamespace(ns)
+        .withName(name)
+        .waitUntilCondition(
+            p ->
+                p != null
+                    && p.getStatus() != null
+                    && ("Succeeded".equals(p.getStatus().getPhase())
+                        || "Failed".equals(p.getStatus().getPhase())),
+            5,
+            TimeUnit.MINUTES);
+    Pod done = client.pods().inNamespace(ns).withName(name).get();
+    String out = Cluster.logs(client, ns, name);
+    assertThat(done.getStatus().getPhase())
+        .as("pod %s; output:%n%s", name, out)
+        .isEqualTo("Succeeded");
+    return out;
+  }
 }

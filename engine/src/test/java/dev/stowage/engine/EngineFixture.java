@@ -40,10 +40,15 @@ public final class EngineFixture {
     if (p.waitFor() != 0) {
       throw new IOException("mkfifo failed");
     }
-    Files.setPosixFilePermissions(d.resolve("shop/orders.ibd"), PosixFilePermissions.fromString("rw-r-----"));
-    Files.setPosixFilePermissions(d.resolve("empty_schema"), PosixFilePermissions.fromString("rwxr-x---"));
-    Files.setLastModifiedTime(d.resolve("shop/orders.frm"), FileTime.from(Instant.parse("2024-02-03T04:05:06.123456789Z")));
-    Files.setLastModifiedTime(d.resolve("empty_schema"), FileTime.from(Instant.parse("2023-01-01T00:00:00Z")));
+    Files.setPosixFilePermissions(
+        d.resolve("shop/orders.ibd"), PosixFilePermissions.fromString("rw-r-----"));
+    Files.setPosixFilePermissions(
+        d.resolve("empty_schema"), PosixFilePermissions.fromString("rwxr-x---"));
+    Files.setLastModifiedTime(
+        d.resolve("shop/orders.frm"),
+        FileTime.from(Instant.parse("2024-02-03T04:05:06.123456789Z")));
+    Files.setLastModifiedTime(
+        d.resolve("empty_schema"), FileTime.from(Instant.parse("2023-01-01T00:00:00Z")));
   }
 
   public static Retrier fastRetrier() {
@@ -51,20 +56,31 @@ public final class EngineFixture {
   }
 
   public static BackupSettings backupSettings(Path datadir, String name) {
-    return new BackupSettings(new Roots(datadir, null, null), new BackupLocation(DIR, name),
-        4 * MI, 4 * MI, "zstd", 1, 3, false, true);
+    return new BackupSettings(
+        new Roots(datadir, null, null),
+        new BackupLocation(DIR, name),
+        4 * MI,
+        4 * MI,
+        "zstd",
+        1,
+        3,
+        false,
+        true);
   }
 
   public static RunSummary backup(BackupStorage storage, Path datadir, String name) {
     return new BackupRunner(backupSettings(datadir, name), storage, fastRetrier()).run();
   }
 
-  public static RestoreSettings restoreSettings(Path target, String name, int concurrency, boolean overwrite) {
-    return new RestoreSettings(new Roots(target, null, null), DIR, name, concurrency, overwrite, true);
+  public static RestoreSettings restoreSettings(
+      Path target, String name, int concurrency, boolean overwrite) {
+    return new RestoreSettings(
+        new Roots(target, null, null), DIR, name, concurrency, overwrite, true);
   }
 
   public static RunSummary restore(BackupStorage storage, Path target, String name) {
-    return new RestoreRunner(restoreSettings(target, name, 3, false), storage, fastRetrier(),
-        RestoreRunner.FSYNC).run();
+    return new RestoreRunner(
+            restoreSettings(target, name, 3, false), storage, fastRetrier(), RestoreRunner.FSYNC)
+        .run();
   }
 }

@@ -99,8 +99,9 @@ public final class OperatorMain {
         new HttpEndpoints(
             "0.0.0.0",
             config.httpPort(),
-            () -> !operator.getRuntimeInfo().isStarted()
-                || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+            () ->
+                !operator.getRuntimeInfo().isStarted()
+                    || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
             () -> operator.getRuntimeInfo().isStarted(),
             registry);
     http.start();

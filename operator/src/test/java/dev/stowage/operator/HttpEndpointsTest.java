@@ -28,7 +28,8 @@ class HttpEndpointsTest {
     AtomicBoolean ready = new AtomicBoolean(false);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Counter.builder("stowage.backups").tag("result", "succeeded").register(registry).increment();
-    try (HttpEndpoints server = new HttpEndpoints("127.0.0.1", 0, () -> true, ready::get, registry)) {
+    try (HttpEndpoints server =
+        new HttpEndpoints("127.0.0.1", 0, () -> true, ready::get, registry)) {
       server.start();
       assertThat(get(server, "/healthz").statusCode()).isEqualTo(200);
       assertThat(get(server, "/readyz").statusCode()).isEqualTo(503);
@@ -43,9 +44,15 @@ class HttpEndpointsTest {
   @Test
   void aProbeThatThrowsIsNotHealthy() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (HttpEndpoints server = new HttpEndpoints("127.0.0.1", 0, () -> {
-      throw new IllegalStateException("informer stopped");
-    }, () -> true, registry)) {
+    try (HttpEndpoints server =
+        new HttpEndpoints(
+            "127.0.0.1",
+            0,
+            () -> {
+              throw new IllegalStateException("informer stopped");
+            },
+            () -> true,
+            registry)) {
       server.start();
       assertThat(get(server, "/healthz").statusCode()).isEqualTo(503);
     }

@@ -75,22 +75,40 @@ class OperatorApiServerIT {
         }
       }
     }
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+    admin
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .create();
     // No controller-manager here: the ServiceAccount admission of test pods needs it made by hand.
-    admin.serviceAccounts().inNamespace(NS).resource(new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
+    admin
+        .serviceAccounts()
+        .inNamespace(NS)
+        .resource(
+            new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build())
+        .create();
 
     asOperator =
         new KubernetesClientBuilder()
             .withConfig(
                 new ConfigBuilder(admin.getConfiguration())
                     .withImpersonateUsername(SERVICE_ACCOUNT)
-                    .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:stowage-system", "system:authenticated")
+                    .withImpersonateGroups(
+                        "system:serviceaccounts",
+                        "system:serviceaccounts:stowage-system",
+                        "system:authenticated")
                     .build())
             .build();
     OperatorConfig config =
         new OperatorConfig(
-            EngineJobConfig.withImage("stowage/engine:dev"), List.of(), true, "stowage-system", "operator-it", 0);
-    operator = OperatorMain.create(asOperator, config, Clock.systemUTC(), new SimpleMeterRegistry(), false);
+            EngineJobConfig.withImage("stowage/engine:dev"),
+            List.of(),
+            true,
+            "stowage-system",
+            "operator-it",
+            0);
+    operator =
+        OperatorMain.create(
+            asOperator, config, Clock.systemUTC(), new SimpleMeterRegistry(), false);
     operator.start();
   }
 
@@ -123,42 +141,59 @@ class OperatorApiServerIT {
     claim("data-db-1");
     MysqlBackup backup = create("nightly", "data-db-1", "db", "Retain");
 
-    await("StatefulSet scaled to 1 and the Job created").atMost(WAIT).untilAsserted(() -> {
-      assertThat(replicas("db")).isEqualTo(1);
-      assertThat(job("nightly-backup")).isNotNull();
-    });
+    await("StatefulSet scaled to 1 and the Job created")
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(replicas("db")).isEqualTo(1);
+              assertThat(job("nightly-backup")).isNotNull();
+            });
     MysqlBackup running = get("nightly");
     assertThat(running.getStatus().getQuiesce().getOriginalReplicas()).isEqualTo(2);
     assertThat(running.getStatus().getPhase()).isEqualTo(Phase.Running);
     assertThat(running.getMetadata().getFinalizers()).isNotEmpty();
     Lease lease = admin.leases().inNamespace(NS).withName("stowage-claim-data-db-1").get();
     assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("MysqlBackup/nightly");
-    assertThat(lease.getMetadata().getOwnerReferences().get(0).getUid()).isEqualTo(backup.getMetadata().getUid());
+    assertThat(lease.getMetadata().getOwnerReferences().get(0).getUid())
+        .isEqualTo(backup.getMetadata().getUid());
 
     // A second backup of the claim waits for the first, and says so.
     create("hourly", "data-db-1", null, "Retain");
-    await("second backup blocked").atMost(WAIT).untilAsserted(() ->
-        assertThat(get("hourly").getStatus().getMessage())
-            .isEqualTo("waiting for MysqlBackup/nightly, which is using PersistentVolumeClaim data-db-1;"
-                + " one backup or restore runs on a claim at a time"));
+    await("second backup blocked")
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(get("hourly").getStatus().getMessage())
+                    .isEqualTo(
+                        "waiting for MysqlBackup/nightly, which is using PersistentVolumeClaim data-db-1;"
+                            + " one backup or restore runs on a claim at a time"));
     assertThat(job("hourly-backup")).isNull();
 
-    finish("nightly-backup", true,
+    finish(
+        "nightly-backup",
+        true,
         "{\"command\":\"backup\",\"status\":\"Succeeded\",\"exitCode\":0,\"files\":12,\"chunks\":3,"
             + "\"bytesRead\":1000,\"bytesStored\":100,\"durationSeconds\":2.5,\"engineVersion\":\"it\"}");
 
-    await("backup succeeded").atMost(WAIT).untilAsserted(() -> {
-      MysqlBackup done = get("nightly");
-      assertThat(done.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
-      assertThat(done.getStatus().getFiles()).isEqualTo(12);
-      assertThat(done.getStatus().getBytesStored()).isEqualTo(100);
-      assertThat(done.getStatus().getQuiesce().getRestoredTime()).isNotNull();
-    });
+    await("backup succeeded")
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              MysqlBackup done = get("nightly");
+              assertThat(done.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+              assertThat(done.getStatus().getFiles()).isEqualTo(12);
+              assertThat(done.getStatus().getBytesStored()).isEqualTo(100);
+              assertThat(done.getStatus().getQuiesce().getRestoredTime()).isNotNull();
+            });
     assertThat(replicas("db")).isEqualTo(2);
-    await("the next backup starts").atMost(WAIT).untilAsserted(() ->
-        assertThat(job("hourly-backup")).isNotNull());
+    await("the next backup starts")
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(job("hourly-backup")).isNotNull());
     assertThat(admin.v1().events().inNamespace(NS).list().getItems())
-        .anyMatch(e -> "Succeeded".equals(e.getReason()) && e.getInvolvedObject().getName().equals("nightly"));
+        .anyMatch(
+            e ->
+                "Succeeded".equals(e.getReason())
+                    && e.getInvolvedObject().getName().equals("nightly"));
   }
 
   @Test
@@ -167,7 +202,9 @@ class OperatorApiServerIT {
     create("solo", "data-solo-0", null, "Delete");
     await("Job created").atMost(WAIT).until(() -> job("solo-backup") != null);
     finish("solo-backup", true, "{\"command\":\"backup\",\"status\":\"Succeeded\",\"exitCode\":0}");
-    await("backup succeeded").atMost(WAIT).until(() -> get("solo").getStatus().getPhase() == Phase.Succeeded);
+    await("backup succeeded")
+        .atMost(WAIT)
+        .until(() -> get("solo").getStatus().getPhase() == Phase.Succeeded);
 
     admin.resources(MysqlBackup.class).inNamespace(NS).withName("solo").delete();
 
@@ -182,20 +219,28 @@ class OperatorApiServerIT {
     claim("data-bad-0");
     create("bad", "data-bad-0", null, "Retain");
     await("Job created").atMost(WAIT).until(() -> job("bad-backup") != null);
-    finish("bad-backup", false,
+    finish(
+        "bad-backup",
+        false,
         "{\"command\":\"backup\",\"status\":\"Failed\",\"exitCode\":3,\"error\":\"S3 refused the"
             + " secret access key: check the Secret\"}");
-    await("backup failed").atMost(WAIT).untilAsserted(() -> {
-      MysqlBackup failed = get("bad");
-      assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
-      assertThat(failed.getStatus().getMessage()).isEqualTo("S3 refused the secret access key: check the Secret [exit code 3]");
-    });
+    await("backup failed")
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              MysqlBackup failed = get("bad");
+              assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
+              assertThat(failed.getStatus().getMessage())
+                  .isEqualTo("S3 refused the secret access key: check the Secret [exit code 3]");
+            });
     assertThat(admin.leases().inNamespace(NS).withName("stowage-claim-data-bad-0").get()).isNull();
   }
 
   static MysqlBackup create(String name, String claim, String statefulSet, String policy) {
     String quiesce = statefulSet == null ? "" : "\n    quiesce: {statefulSet: " + statefulSet + "}";
-    MysqlBackup b = YAML.unmarshal("""
+    MysqlBackup b =
+        YAML.unmarshal(
+            """
         apiVersion: stowage.dev/v1alpha1
         kind: MysqlBackup
         metadata: {name: %s, namespace: %s}
@@ -204,7 +249,9 @@ class OperatorApiServerIT {
             persistentVolumeClaim: %s%s
           deletionPolicy: %s
           storage: {s3: {bucket: backups, endpoint: "http://s3:7070", credentialsSecretRef: {name: s3}}}
-        """.formatted(name, NS, claim, quiesce, policy), MysqlBackup.class);
+        """
+                .formatted(name, NS, claim, quiesce, policy),
+            MysqlBackup.class);
     return admin.resource(b).create();
   }
 
@@ -221,47 +268,125 @@ class OperatorApiServerIT {
   }
 
   static void statefulSet(String name, int replicas) {
-    admin.resource(new StatefulSetBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-        .withNewSpec().withReplicas(replicas).withServiceName(name)
-        .withNewSelector().addToMatchLabels("app", name).endSelector()
-        .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
-        .withNewSpec().addNewContainer().withName("db").withImage("stowage/mariadb:10.11").endContainer().endSpec()
-        .endTemplate().endSpec().build()).create();
+    admin
+        .resource(
+            new StatefulSetBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .withServiceName(name)
+                .withNewSelector()
+                .addToMatchLabels("app", name)
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", name)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("db")
+                .withImage("stowage/mariadb:10.11")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
   }
 
   static void claim(String name) {
-    admin.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-        .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-        .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().build()).create();
+    admin
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .build())
+        .create();
   }
 
   /** Plays kubelet and Job controller: a terminated engine pod, then the Job's final conditions. */
   static void finish(String jobName, boolean succeeded, String terminationMessage) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    Pod pod = admin.resource(new PodBuilder().withNewMetadata().withName(jobName + "-x").withNamespace(NS)
-        .addToLabels("job-name", jobName).endMetadata()
-        .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("engine").withImage("stowage/engine:dev")
-        .endContainer().endSpec().build()).create();
-    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(succeeded ? "Succeeded" : "Failed")
-        .addNewContainerStatus().withName("engine").withImage("stowage/engine:dev").withImageID("")
-        .withReady(false).withRestartCount(0).withNewState().withNewTerminated()
-        .withExitCode(succeeded ? 0 : 3).withMessage(terminationMessage).withReason(succeeded ? "Completed" : "Error")
-        .endTerminated().endState().endContainerStatus().build());
+    Pod pod =
+        admin
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(jobName + "-x")
+                    .withNamespace(NS)
+                    .addToLabels("job-name", jobName)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withRestartPolicy("Never")
+                    .addNewContainer()
+                    .withName("engine")
+                    .withImage("stowage/engine:dev")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    pod.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .withPhase(succeeded ? "Succeeded" : "Failed")
+            .addNewContainerStatus()
+            .withName("engine")
+            .withImage("stowage/engine:dev")
+            .withImageID("")
+            .withReady(false)
+            .withRestartCount(0)
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(succeeded ? 0 : 3)
+            .withMessage(terminationMessage)
+            .withReason(succeeded ? "Completed" : "Error")
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .build());
     admin.pods().resource(pod).updateStatus();
 
     Job job = job(jobName);
-    String[] types = succeeded ? new String[] {"SuccessCriteriaMet", "Complete"} : new String[] {"FailureTarget", "Failed"};
-    var status = new JobStatusBuilder().withStartTime(now).withActive(0)
-        .withSucceeded(succeeded ? 1 : 0).withFailed(succeeded ? 0 : 1).withReady(0).withTerminating(0)
-        .withNewUncountedTerminatedPods().endUncountedTerminatedPods();
+    String[] types =
+        succeeded
+            ? new String[] {"SuccessCriteriaMet", "Complete"}
+            : new String[] {"FailureTarget", "Failed"};
+    var status =
+        new JobStatusBuilder()
+            .withStartTime(now)
+            .withActive(0)
+            .withSucceeded(succeeded ? 1 : 0)
+            .withFailed(succeeded ? 0 : 1)
+            .withReady(0)
+            .withTerminating(0)
+            .withNewUncountedTerminatedPods()
+            .endUncountedTerminatedPods();
     if (succeeded) {
       status.withCompletionTime(now);
     }
     for (String type : types) {
-      status.addToConditions(new JobConditionBuilder().withType(type).withStatus("True")
-          .withReason(succeeded ? "CompletionsReached" : "BackoffLimitExceeded")
-          .withMessage(succeeded ? "Reached expected number of succeeded pods" : "Job has reached the specified backoff limit")
-          .withLastProbeTime(now).withLastTransitionTime(now).build());
+      status.addToConditions(
+          new JobConditionBuilder()
+              .withType(type)
+              .withStatus("True")
+              .withReason(succeeded ? "CompletionsReached" : "BackoffLimitExceeded")
+              .withMessage(
+                  succeeded
+                      ? "Reached expected number of succeeded pods"
+                      : "Job has reached the specified backoff limit")
+              .withLastProbeTime(now)
+              .withLastTransitionTime(now)
+              .build());
     }
     job.setStatus(status.build());
     admin.batch().v1().jobs().resource(job).updateStatus();

@@ -10,7 +10,8 @@ class OperatorConfigTest {
 
   @Test
   void defaultsNeedOnlyTheDownwardApi() {
-    OperatorConfig c = OperatorConfig.fromEnv(Map.of("POD_NAMESPACE", "stowage-system", "POD_NAME", "op-1"));
+    OperatorConfig c =
+        OperatorConfig.fromEnv(Map.of("POD_NAMESPACE", "stowage-system", "POD_NAME", "op-1"));
     assertThat(c.engine().image()).isEqualTo("stowage/engine:dev");
     assertThat(c.engine().imagePullPolicy()).isNull();
     assertThat(c.engine().mysqlUid()).isEqualTo(999);
@@ -22,14 +23,16 @@ class OperatorConfigTest {
 
   @Test
   void everySettingIsRead() {
-    OperatorConfig c = OperatorConfig.fromEnv(Map.of(
-        "STOWAGE_ENGINE_IMAGE", "registry.example/stowage/engine:1.0",
-        "STOWAGE_ENGINE_PULL_POLICY", "IfNotPresent",
-        "STOWAGE_NAMESPACES", " prod, staging ,,",
-        "STOWAGE_LEADER_ELECTION", "false",
-        "STOWAGE_HTTP_PORT", "9090",
-        "STOWAGE_MYSQL_UID", "27",
-        "STOWAGE_MYSQL_GID", "28"));
+    OperatorConfig c =
+        OperatorConfig.fromEnv(
+            Map.of(
+                "STOWAGE_ENGINE_IMAGE", "registry.example/stowage/engine:1.0",
+                "STOWAGE_ENGINE_PULL_POLICY", "IfNotPresent",
+                "STOWAGE_NAMESPACES", " prod, staging ,,",
+                "STOWAGE_LEADER_ELECTION", "false",
+                "STOWAGE_HTTP_PORT", "9090",
+                "STOWAGE_MYSQL_UID", "27",
+                "STOWAGE_MYSQL_GID", "28"));
     assertThat(c.engine().image()).isEqualTo("registry.example/stowage/engine:1.0");
     assertThat(c.engine().imagePullPolicy()).isEqualTo("IfNotPresent");
     assertThat(c.namespaces()).containsExactly("prod", "staging");
@@ -43,11 +46,17 @@ class OperatorConfigTest {
   void badValuesNameTheVariable() {
     assertThatThrownBy(() -> OperatorConfig.fromEnv(Map.of("STOWAGE_LEADER_ELECTION", "yes")))
         .hasMessageContaining("STOWAGE_LEADER_ELECTION is 'yes'");
-    assertThatThrownBy(() -> OperatorConfig.fromEnv(Map.of("STOWAGE_LEADER_ELECTION", "false", "STOWAGE_HTTP_PORT", "http")))
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnv(
+                    Map.of("STOWAGE_LEADER_ELECTION", "false", "STOWAGE_HTTP_PORT", "http")))
         .hasMessageContaining("STOWAGE_HTTP_PORT is 'http'");
     assertThatThrownBy(() -> OperatorConfig.fromEnv(Map.of()))
         .hasMessageContaining("POD_NAMESPACE");
-    assertThatThrownBy(() -> OperatorConfig.fromEnv(Map.of("STOWAGE_LEADER_ELECTION", "false", "STOWAGE_MYSQL_UID", "0")))
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnv(
+                    Map.of("STOWAGE_LEADER_ELECTION", "false", "STOWAGE_MYSQL_UID", "0")))
         .hasMessageContaining("non-root");
   }
 }

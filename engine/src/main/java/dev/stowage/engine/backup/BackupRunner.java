@@ -26,10 +26,8 @@ import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.ObjectWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -42,11 +40,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes one backup: checks the source is not live, scans it, stores every object through one bounded
- * worker pool (largest first), and writes the MANIFEST last, only when every object is stored.
+ * Takes one backup: checks the source is not live, scans it, stores every object through one
+ * bounded worker pool (largest first), and writes the MANIFEST last, only when every object is
+ * stored.
  */
 public final class BackupRunner {
   private static final Logger LOG = LoggerFactory.getLogger(BackupRunner.class);
+
   /** Size of each worker's read buffer. */
   static final int READ_BUFFER = 1 << 20;
 
@@ -66,11 +66,14 @@ public final class BackupRunner {
     BackupLocation loc = settings.location();
     for (var root : settings.roots().distinct()) {
       if (!Files.isDirectory(root)) {
-        throw EngineException.invalid("data directory " + root + " does not exist or is not a directory");
+        throw EngineException.invalid(
+            "data directory " + root + " does not exist or is not a directory");
       }
     }
-    try (LiveServerGuard guard = settings.allowLive()
-        ? LiveServerGuard.none() : LiveServerGuard.acquire(settings.roots().innodbData())) {
+    try (LiveServerGuard guard =
+        settings.allowLive()
+            ? LiveServerGuard.none()
+            : LiveServerGuard.acquire(settings.roots().innodbData())) {
       prepareLocation(loc);
       ScannedTree tree = DataDirScanner.scan(settings.roots());
       for (String s : tree.skipped()) {
@@ -80,16 +83,25 @@ public final class BackupRunner {
       Manifest manifest = newManifest(tree, codec, startedAt);
       List<ChunkPlanner.Item> items = plan(tree, manifest);
       long total = tree.totalBytes();
-      LOG.info("backing up {} files ({}) from {} to {} as {} objects, {} workers",
-          tree.files().size(), Sizes.human(total), settings.roots().data(),
-          storage.describe(loc, null), items.size(), settings.concurrency());
+      LOG.info(
+          "backing up {} files ({}) from {} to {} as {} objects, {} workers",
+          tree.files().size(),
+          Sizes.human(total),
+          settings.roots().data(),
+          storage.describe(loc, null),
+          items.size(),
+          settings.concurrency());
 
       AtomicLong stored = new AtomicLong();
       List<WorkerPool.Failure<ChunkPlanner.Item>> failures;
       try (Progress progress = new Progress("backup", total, settings.quiet())) {
-        failures = WorkerPool.run("backup", settings.concurrency(), ChunkPlanner.schedule(items),
-            () -> new Worker(codec.newCompressor(settings.level())),
-            (worker, item) -> store(worker, guard, tree, manifest, item, progress, stored));
+        failures =
+            WorkerPool.run(
+                "backup",
+                settings.concurrency(),
+                ChunkPlanner.schedule(items),
+                () -> new Worker(codec.newCompressor(settings.level())),
+                (worker, item) -> store(worker, guard, tree, manifest, item, progress, stored));
       }
       if (!failures.isEmpty()) {
         throw failed(loc, failures);
@@ -105,25 +117,43 @@ public final class BackupRunner {
       manifest.stowageStats = stats;
       writeManifest(loc, manifest);
       double secs = (System.nanoTime() - start) / 1e9;
-      LOG.info("backup {} complete: {} files, {} read, {} stored, {} s", storage.describe(loc, null),
-          tree.files().size(), Sizes.human(total),
-          Sizes.human(stored.get()), String.format("%.1f", secs));
-      return new RunSummary(loc.name(), storage.describe(loc, null), tree.files().size(), stats.chunks,
-          items.size(), total, stored.get(), 0, secs, tree.skipped());
+      LOG.info(
+          "backup {} complete: {} files, {} read, {} stored, {} s",
+          storage.describe(loc, null),
+          tree.files().size(),
+          Sizes.human(total),
+          Sizes.human(stored.get()),
+          String.format("%.1f", secs));
+      return new RunSummary(
+          loc.name(),
+          storage.describe(loc, null),
+          tree.files().size(),
+          stats.chunks,
+          items.size(),
+          total,
+          stored.get(),
+          0,
+          secs,
+          tree.skipped());
     }
   }
 
   /** Refuses a complete backup of the same name; clears what an interrupted run left behind. */
   private void prepareLocation(BackupLocation loc) {
     if (storage.exists(loc, Manifest.FILE_NAME)) {
-      throw EngineException.unsafe(storage.describe(loc, Manifest.FILE_NAME), "backup "
-          + storage.describe(loc, null) + " already exists and is complete; Stowage never overwrites"
-          + " a backup: choose another --name");
+      throw EngineException.unsafe(
+          storage.describe(loc, Manifest.FILE_NAME),
+          "backup "
+              + storage.describe(loc, null)
+              + " already exists and is complete; Stowage never overwrites"
+              + " a backup: choose another --name");
     }
     List<String> leftovers = storage.listObjects(loc);
     if (!leftovers.isEmpty()) {
-      LOG.info("{} holds {} objects of an interrupted backup (no MANIFEST); replacing them",
-          storage.describe(loc, null), leftovers.size());
+      LOG.info(
+          "{} holds {} objects of an interrupted backup (no MANIFEST); replacing them",
+          storage.describe(loc, null),
+          leftovers.size());
       for (String o : leftovers) {
         storage.delete(loc, o);
       }
@@ -160,8 +190,9 @@ public final class BackupRunner {
   private List<ChunkPlanner.Item> plan(ScannedTree tree, Manifest manifest) {
     List<ChunkPlanner.Item> items = new ArrayList<>();
     for (int i = 0; i < tree.files().size(); i++) {
-      List<ChunkPlanner.Item> fileItems = ChunkPlanner.itemsOf(i, tree.files().get(i).size(),
-          settings.chunkThreshold(), settings.chunkSize());
+      List<ChunkPlanner.Item> fileItems =
+          ChunkPlanner.itemsOf(
+              i, tree.files().get(i).size(), settings.chunkThreshold(), settings.chunkSize());
       FileEntry fe = manifest.fileEntries.get(i);
       if (fileItems.get(0).chunkIndex() >= 0) {
         fe.chunks = new ArrayList<>();
@@ -190,51 +221,76 @@ public final class BackupRunner {
     }
   }
 
-  private void store(Worker w, LiveServerGuard guard, ScannedTree tree, Manifest manifest, ChunkPlanner.Item item,
-      Progress progress, AtomicLong stored) throws Exception {
+  private void store(
+      Worker w,
+      LiveServerGuard guard,
+      ScannedTree tree,
+      Manifest manifest,
+      ChunkPlanner.Item item,
+      Progress progress,
+      AtomicLong stored)
+      throws Exception {
     ScannedTree.SourceFile src = tree.files().get(item.fileIndex());
     String object = item.objectName();
-    String what = storage.describe(settings.location(), object) + " (" + src.name()
-        + (item.chunkIndex() >= 0 ? " bytes " + item.offset() + ".." + (item.offset() + item.length()) : "")
-        + ")";
+    String what =
+        storage.describe(settings.location(), object)
+            + " ("
+            + src.name()
+            + (item.chunkIndex() >= 0
+                ? " bytes " + item.offset() + ".." + (item.offset() + item.length())
+                : "")
+            + ")";
     long[] counted = {0};
-    Result r = retrier.run(what, attempt -> {
-      progress.add(-counted[0]);
-      counted[0] = 0;
-      try (SourceReader in = openSource(guard, src);
-          ObjectWriter out = storage.create(settings.location(), object, true)) {
-        ChecksumChannels.Writing sink = new ChecksumChannels.Writing(out);
-        w.raw.reset();
-        w.compressor.begin(sink, item.length());
-        long pos = item.offset();
-        long end = item.offset() + item.length();
-        while (pos < end) {
-          w.buffer.clear();
-          if (end - pos < w.buffer.capacity()) {
-            w.buffer.limit((int) (end - pos));
-          }
-          int n = readSource(in, w.buffer, pos, src);
-          if (n < 0) {
-            throw EngineException.unsafe(src.path().toString(), src.path() + " became shorter during"
-                + " the backup (expected " + src.size() + " bytes): something is writing to the data"
-                + " directory; stop it and back up again");
-          }
-          w.buffer.flip();
-          w.raw.update(w.buffer.duplicate());
-          w.compressor.write(w.buffer);
-          pos += n;
-          counted[0] += n;
-          progress.add(n);
-        }
-        w.compressor.finish();
-        out.commit();
-        return new Result(sink.hash(), ChecksumChannels.hex(w.raw.getValue()), sink.bytes());
-      } catch (IOException e) {
-        // Source read errors are EngineExceptions already; what is left came from the storage.
-        throw new StorageException(StorageException.Kind.OTHER, object, "storing " + what
-            + " failed: " + e.getMessage(), e);
-      }
-    });
+    Result r =
+        retrier.run(
+            what,
+            attempt -> {
+              progress.add(-counted[0]);
+              counted[0] = 0;
+              try (SourceReader in = openSource(guard, src);
+                  ObjectWriter out = storage.create(settings.location(), object, true)) {
+                ChecksumChannels.Writing sink = new ChecksumChannels.Writing(out);
+                w.raw.reset();
+                w.compressor.begin(sink, item.length());
+                long pos = item.offset();
+                long end = item.offset() + item.length();
+                while (pos < end) {
+                  w.buffer.clear();
+                  if (end - pos < w.buffer.capacity()) {
+                    w.buffer.limit((int) (end - pos));
+                  }
+                  int n = readSource(in, w.buffer, pos, src);
+                  if (n < 0) {
+                    throw EngineException.unsafe(
+                        src.path().toString(),
+                        src.path()
+                            + " became shorter during"
+                            + " the backup (expected "
+                            + src.size()
+                            + " bytes): something is writing to the data"
+                            + " directory; stop it and back up again");
+                  }
+                  w.buffer.flip();
+                  w.raw.update(w.buffer.duplicate());
+                  w.compressor.write(w.buffer);
+                  pos += n;
+                  counted[0] += n;
+                  progress.add(n);
+                }
+                w.compressor.finish();
+                out.commit();
+                return new Result(
+                    sink.hash(), ChecksumChannels.hex(w.raw.getValue()), sink.bytes());
+              } catch (IOException e) {
+                // Source read errors are EngineExceptions already; what is left came from the
+                // storage.
+                throw new StorageException(
+                    StorageException.Kind.OTHER,
+                    object,
+                    "storing " + what + " failed: " + e.getMessage(),
+                    e);
+              }
+            });
     stored.addAndGet(r.storedBytes);
     FileEntry fe = manifest.fileEntries.get(item.fileIndex());
     if (item.chunkIndex() < 0) {
@@ -253,17 +309,34 @@ public final class BackupRunner {
     try {
       return guard.openForReading(src.path());
     } catch (IOException e) {
-      throw new EngineException(ExitCode.OTHER, src.path().toString(), "cannot open " + src.path()
-          + " for reading: " + e + "; check that the data directory is readable and unchanged", e);
+      throw new EngineException(
+          ExitCode.OTHER,
+          src.path().toString(),
+          "cannot open "
+              + src.path()
+              + " for reading: "
+              + e
+              + "; check that the data directory is readable and unchanged",
+          e);
     }
   }
 
-  private static int readSource(SourceReader in, ByteBuffer buf, long pos, ScannedTree.SourceFile src) {
+  private static int readSource(
+      SourceReader in, ByteBuffer buf, long pos, ScannedTree.SourceFile src) {
     try {
       return in.read(buf, pos);
     } catch (IOException e) {
-      throw new EngineException(ExitCode.OTHER, src.path().toString(), "cannot read " + src.path()
-          + " at offset " + pos + ": " + e + "; check the source volume", e);
+      throw new EngineException(
+          ExitCode.OTHER,
+          src.path().toString(),
+          "cannot read "
+              + src.path()
+              + " at offset "
+              + pos
+              + ": "
+              + e
+              + "; check the source volume",
+          e);
     }
   }
 
@@ -273,16 +346,26 @@ public final class BackupRunner {
   private void checkUnchanged(ScannedTree tree) {
     for (ScannedTree.SourceFile f : tree.files()) {
       try {
-        BasicFileAttributes a = Files.readAttributes(f.path(), BasicFileAttributes.class,
-            LinkOption.NOFOLLOW_LINKS);
+        BasicFileAttributes a =
+            Files.readAttributes(f.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (a.size() != f.size() || !a.lastModifiedTime().equals(f.mtime())) {
-          throw EngineException.unsafe(f.path().toString(), f.path() + " changed during the backup"
-              + " (size " + f.size() + " -> " + a.size() + "): something is writing to the data"
-              + " directory; no MANIFEST was written. Stop the writer and back up again");
+          throw EngineException.unsafe(
+              f.path().toString(),
+              f.path()
+                  + " changed during the backup"
+                  + " (size "
+                  + f.size()
+                  + " -> "
+                  + a.size()
+                  + "): something is writing to the data"
+                  + " directory; no MANIFEST was written. Stop the writer and back up again");
         }
       } catch (IOException e) {
-        throw EngineException.unsafe(f.path().toString(), f.path() + " disappeared during the backup;"
-            + " no MANIFEST was written. Stop whatever changes the data directory and back up again");
+        throw EngineException.unsafe(
+            f.path().toString(),
+            f.path()
+                + " disappeared during the backup;"
+                + " no MANIFEST was written. Stop whatever changes the data directory and back up again");
       }
     }
   }
@@ -297,13 +380,17 @@ public final class BackupRunner {
       }
       out.commit();
     } catch (IOException e) {
-      throw new StorageException(StorageException.Kind.OTHER, storage.describe(loc, Manifest.FILE_NAME),
-          "cannot write " + storage.describe(loc, Manifest.FILE_NAME) + ": " + e.getMessage(), e);
+      throw new StorageException(
+          StorageException.Kind.OTHER,
+          storage.describe(loc, Manifest.FILE_NAME),
+          "cannot write " + storage.describe(loc, Manifest.FILE_NAME) + ": " + e.getMessage(),
+          e);
     }
     storage.sync(loc);
   }
 
-  private EngineException failed(BackupLocation loc, List<WorkerPool.Failure<ChunkPlanner.Item>> failures) {
+  private EngineException failed(
+      BackupLocation loc, List<WorkerPool.Failure<ChunkPlanner.Item>> failures) {
     WorkerPool.Failure<ChunkPlanner.Item> first = failures.get(0);
     Throwable cause = first.error();
     List<String> names = new ArrayList<>();
@@ -313,10 +400,17 @@ public final class BackupRunner {
       }
     }
     String objects = String.join(", ", names);
-    String msg = "backup " + storage.describe(loc, null) + " failed; no MANIFEST was written, so it is"
-        + " not a backup. Objects not stored: " + objects + ". First error: " + cause.getMessage();
+    String msg =
+        "backup "
+            + storage.describe(loc, null)
+            + " failed; no MANIFEST was written, so it is"
+            + " not a backup. Objects not stored: "
+            + objects
+            + ". First error: "
+            + cause.getMessage();
     if (cause instanceof EngineException e) {
-      return new EngineException(e.exitCode(), e.subject() != null ? e.subject() : objects, msg, cause);
+      return new EngineException(
+          e.exitCode(), e.subject() != null ? e.subject() : objects, msg, cause);
     }
     return new EngineException(ExitCode.OTHER, objects, msg, cause);
   }

@@ -30,8 +30,8 @@ public record BackupSettings(
 
   public static void checkConcurrency(int concurrency) {
     if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-      throw EngineException.invalid("--concurrency " + concurrency + " is out of range 1.."
-          + MAX_CONCURRENCY);
+      throw EngineException.invalid(
+          "--concurrency " + concurrency + " is out of range 1.." + MAX_CONCURRENCY);
     }
   }
 }

@@ -29,13 +29,20 @@ public final class ChunkPlanner {
       return;
     }
     if (chunkSize < MIN_CHUNK_SIZE) {
-      throw EngineException.invalid("--chunk-size " + Sizes.quantity(chunkSize) + " is below the minimum of 4Mi"
-          + " (Vitess refuses smaller chunks); use 4Mi or more, or --chunk-threshold 0 to turn"
-          + " chunking off");
+      throw EngineException.invalid(
+          "--chunk-size "
+              + Sizes.quantity(chunkSize)
+              + " is below the minimum of 4Mi"
+              + " (Vitess refuses smaller chunks); use 4Mi or more, or --chunk-threshold 0 to turn"
+              + " chunking off");
     }
     if (threshold < chunkSize) {
-      throw EngineException.invalid("--chunk-threshold " + Sizes.quantity(threshold)
-          + " is smaller than --chunk-size " + Sizes.quantity(chunkSize) + "; the threshold must be at least the chunk size");
+      throw EngineException.invalid(
+          "--chunk-threshold "
+              + Sizes.quantity(threshold)
+              + " is smaller than --chunk-size "
+              + Sizes.quantity(chunkSize)
+              + "; the threshold must be at least the chunk size");
     }
   }
 
@@ -51,8 +58,12 @@ public final class ChunkPlanner {
     }
     long count = (fileSize + chunkSize - 1) / chunkSize;
     if (count > Integer.MAX_VALUE) {
-      throw EngineException.invalid("file of " + fileSize + " bytes would need " + count
-          + " chunks; use a larger --chunk-size");
+      throw EngineException.invalid(
+          "file of "
+              + fileSize
+              + " bytes would need "
+              + count
+              + " chunks; use a larger --chunk-size");
     }
     List<Item> items = new ArrayList<>((int) count);
     for (int j = 0; j < count; j++) {
@@ -63,14 +74,16 @@ public final class ChunkPlanner {
   }
 
   /**
-   * The order objects are sent: largest first, so one huge file does not finish last alone; items of
-   * equal size alternate between files (chunk 0 of every file, then chunk 1, ...).
+   * The order objects are sent: largest first, so one huge file does not finish last alone; items
+   * of equal size alternate between files (chunk 0 of every file, then chunk 1, ...).
    */
   public static List<Item> schedule(List<Item> items) {
     List<Item> sorted = new ArrayList<>(items);
-    sorted.sort(Comparator.comparingLong(Item::length).reversed()
-        .thenComparingInt(Item::chunkIndex)
-        .thenComparingInt(Item::fileIndex));
+    sorted.sort(
+        Comparator.comparingLong(Item::length)
+            .reversed()
+            .thenComparingInt(Item::chunkIndex)
+            .thenComparingInt(Item::fileIndex));
     return sorted;
   }
 }

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Walks the data directory (and separate InnoDB directories) without following symlinks, leaving out
- * files that a server recreates at start-up.
+ * Walks the data directory (and separate InnoDB directories) without following symlinks, leaving
+ * out files that a server recreates at start-up.
  */
 public final class DataDirScanner {
   /** Top-level entries that are transient: recreated by the server, never worth restoring. */
@@ -35,7 +35,9 @@ public final class DataDirScanner {
     if (!relative.contains("/") && TRANSIENT_TOP.contains(relative)) {
       return true;
     }
-    return fileName.endsWith(".pid") || fileName.endsWith(".sock") || fileName.endsWith(".sock.lock");
+    return fileName.endsWith(".pid")
+        || fileName.endsWith(".sock")
+        || fileName.endsWith(".sock.lock");
   }
 
   public static ScannedTree scan(Roots roots) {
@@ -46,89 +48,128 @@ public final class DataDirScanner {
     List<Path> distinct = roots.distinct();
     for (Path root : distinct) {
       if (Files.exists(root.resolve(RestoreMarker.NAME))) {
-        throw EngineException.unsafe(root.resolve(RestoreMarker.NAME).toString(), root
-            + " holds " + RestoreMarker.NAME + ": a restore into it never finished, so its data is"
-            + " incomplete; finish or redo the restore before backing it up");
+        throw EngineException.unsafe(
+            root.resolve(RestoreMarker.NAME).toString(),
+            root
+                + " holds "
+                + RestoreMarker.NAME
+                + ": a restore into it never finished, so its data is"
+                + " incomplete; finish or redo the restore before backing it up");
       }
-      Base fixed = root.equals(roots.data()) ? null
-          : root.equals(roots.innodbData()) ? Base.INNODB_DATA : Base.INNODB_LOG;
+      Base fixed =
+          root.equals(roots.data())
+              ? null
+              : root.equals(roots.innodbData()) ? Base.INNODB_DATA : Base.INNODB_LOG;
       walk(roots, root, fixed, distinct, files, dirs, links, skipped);
     }
-    files.sort(Comparator.comparing((ScannedTree.SourceFile f) -> f.base().ordinal())
-        .thenComparing(ScannedTree.SourceFile::name));
+    files.sort(
+        Comparator.comparing((ScannedTree.SourceFile f) -> f.base().ordinal())
+            .thenComparing(ScannedTree.SourceFile::name));
     return new ScannedTree(files, dirs, links, skipped);
   }
 
-  private static void walk(Roots roots, Path root, Base fixed, List<Path> allRoots,
-      List<ScannedTree.SourceFile> files, List<PathEntry> dirs, List<PathEntry> links,
+  private static void walk(
+      Roots roots,
+      Path root,
+      Base fixed,
+      List<Path> allRoots,
+      List<ScannedTree.SourceFile> files,
+      List<PathEntry> dirs,
+      List<PathEntry> links,
       List<String> skipped) {
     try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-          if (dir.equals(root)) {
-            return FileVisitResult.CONTINUE;
-          }
-          if (allRoots.contains(dir)) {
-            return FileVisitResult.SKIP_SUBTREE; // a separate InnoDB directory, walked on its own
-          }
-          String rel = relative(root, dir);
-          if (isTransient(rel)) {
-            return FileVisitResult.SKIP_SUBTREE;
-          }
-          PosixFileAttributes pa = posix(dir);
-          PathEntry e = new PathEntry(baseOf(fixed, rel), rel);
-          e.mode = FileAttributes.mode(pa.permissions());
-          e.mtime = FileAttributes.time(pa.lastModifiedTime());
-          dirs.add(e);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          String rel = relative(root, file);
-          if (isTransient(rel) || rel.equals(RestoreMarker.NAME)) {
-            return FileVisitResult.CONTINUE;
-          }
-          Base base = baseOf(fixed, rel);
-          if (attrs.isSymbolicLink()) {
-            String target = Files.readSymbolicLink(file).toString();
-            try {
-              ManifestValidator.checkName(file.toString(), rel, rel);
-              ManifestValidator.checkLinkTarget(file.toString(), rel, rel, target);
-            } catch (EngineException e) {
-              throw EngineException.unsafe(file.toString(), "symlink " + file + " points to \"" + target
-                  + "\", outside the data directory; Stowage does not follow links out of the tree."
-                  + " Move that data inside the data directory (or back up its volume separately)");
+      Files.walkFileTree(
+          root,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+                throws IOException {
+              if (dir.equals(root)) {
+                return FileVisitResult.CONTINUE;
+              }
+              if (allRoots.contains(dir)) {
+                return FileVisitResult
+                    .SKIP_SUBTREE; // a separate InnoDB directory, walked on its own
+              }
+              String rel = relative(root, dir);
+              if (isTransient(rel)) {
+                return FileVisitResult.SKIP_SUBTREE;
+              }
+              PosixFileAttributes pa = posix(dir);
+              PathEntry e = new PathEntry(baseOf(fixed, rel), rel);
+              e.mode = FileAttributes.mode(pa.permissions());
+              e.mtime = FileAttributes.time(pa.lastModifiedTime());
+              dirs.add(e);
+              return FileVisitResult.CONTINUE;
             }
-            PathEntry e = new PathEntry(base, rel);
-            e.target = target;
-            links.add(e);
-            return FileVisitResult.CONTINUE;
-          }
-          if (!attrs.isRegularFile()) {
-            skipped.add(rel + " (" + (attrs.isOther() ? "socket, fifo or device" : "special file") + ")");
-            return FileVisitResult.CONTINUE;
-          }
-          PosixFileAttributes pa = posix(file);
-          files.add(new ScannedTree.SourceFile(base, rel, file, pa.size(),
-              FileAttributes.mode(pa.permissions()), pa.lastModifiedTime()));
-          return FileVisitResult.CONTINUE;
-        }
 
-        @Override
-        public FileVisitResult visitFileFailed(Path file, IOException exc) {
-          throw EngineException.unsafe(file.toString(), "cannot read " + file + ": " + exc.getMessage()
-              + "; run the backup as a user that can read the whole data directory");
-        }
-      });
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              String rel = relative(root, file);
+              if (isTransient(rel) || rel.equals(RestoreMarker.NAME)) {
+                return FileVisitResult.CONTINUE;
+              }
+              Base base = baseOf(fixed, rel);
+              if (attrs.isSymbolicLink()) {
+                String target = Files.readSymbolicLink(file).toString();
+                try {
+                  ManifestValidator.checkName(file.toString(), rel, rel);
+                  ManifestValidator.checkLinkTarget(file.toString(), rel, rel, target);
+                } catch (EngineException e) {
+                  throw EngineException.unsafe(
+                      file.toString(),
+                      "symlink "
+                          + file
+                          + " points to \""
+                          + target
+                          + "\", outside the data directory; Stowage does not follow links out of the tree."
+                          + " Move that data inside the data directory (or back up its volume separately)");
+                }
+                PathEntry e = new PathEntry(base, rel);
+                e.target = target;
+                links.add(e);
+                return FileVisitResult.CONTINUE;
+              }
+              if (!attrs.isRegularFile()) {
+                skipped.add(
+                    rel
+                        + " ("
+                        + (attrs.isOther() ? "socket, fifo or device" : "special file")
+                        + ")");
+                return FileVisitResult.CONTINUE;
+              }
+              PosixFileAttributes pa = posix(file);
+              files.add(
+                  new ScannedTree.SourceFile(
+                      base,
+                      rel,
+                      file,
+                      pa.size(),
+                      FileAttributes.mode(pa.permissions()),
+                      pa.lastModifiedTime()));
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) {
+              throw EngineException.unsafe(
+                  file.toString(),
+                  "cannot read "
+                      + file
+                      + ": "
+                      + exc.getMessage()
+                      + "; run the backup as a user that can read the whole data directory");
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   private static PosixFileAttributes posix(Path p) throws IOException {
-    return Files.readAttributes(p, PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    return Files.readAttributes(
+        p, PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
   }
 
   private static Base baseOf(Base fixed, String rel) {

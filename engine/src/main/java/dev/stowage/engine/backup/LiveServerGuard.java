@@ -12,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Proves no mysqld is using the data directory, and keeps it that way: a running InnoDB holds a POSIX
- * write lock on its system tablespace, so a shared-lock probe fails; holding that shared lock for the
- * whole backup makes a mysqld started meanwhile fail to lock its files instead of changing them.
+ * Proves no mysqld is using the data directory, and keeps it that way: a running InnoDB holds a
+ * POSIX write lock on its system tablespace, so a shared-lock probe fails; holding that shared lock
+ * for the whole backup makes a mysqld started meanwhile fail to lock its files instead of changing
+ * them.
  */
 public final class LiveServerGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LiveServerGuard.class);
@@ -29,9 +30,9 @@ public final class LiveServerGuard implements AutoCloseable {
   }
 
   /**
-   * Opens a source file for reading. POSIX locks belong to the process and closing ANY descriptor of
-   * the locked file drops them, so the locked file is read through the guard's own channel, which
-   * only the guard closes.
+   * Opens a source file for reading. POSIX locks belong to the process and closing ANY descriptor
+   * of the locked file drops them, so the locked file is read through the guard's own channel,
+   * which only the guard closes.
    */
   SourceReader openForReading(Path file) throws IOException {
     if (channel != null && file.equals(lockedFile)) {
@@ -44,8 +45,10 @@ public final class LiveServerGuard implements AutoCloseable {
   public static LiveServerGuard acquire(Path innodbDataDir) {
     Path ibdata = innodbDataDir.resolve("ibdata1");
     if (!Files.isRegularFile(ibdata)) {
-      LOG.warn("{} not found: cannot prove that no mysqld uses {}; make sure it is stopped",
-          ibdata, innodbDataDir);
+      LOG.warn(
+          "{} not found: cannot prove that no mysqld uses {}; make sure it is stopped",
+          ibdata,
+          innodbDataDir);
       return new LiveServerGuard(null, null, null);
     }
     FileChannel ch = null;
@@ -63,15 +66,19 @@ public final class LiveServerGuard implements AutoCloseable {
       throw live(ibdata);
     } catch (IOException e) {
       closeQuietly(ch);
-      throw EngineException.unsafe(ibdata.toString(), "cannot open " + ibdata
-          + " to check for a running mysqld: " + e.getMessage());
+      throw EngineException.unsafe(
+          ibdata.toString(),
+          "cannot open " + ibdata + " to check for a running mysqld: " + e.getMessage());
     }
   }
 
   private static EngineException live(Path ibdata) {
-    return EngineException.unsafe(ibdata.toString(), "a running mysqld holds the lock on " + ibdata
-        + ": copying a live data directory gives a corrupt backup. Stop the server first (scale its"
-        + " StatefulSet down), or pass --allow-live only for a copy of a filesystem snapshot");
+    return EngineException.unsafe(
+        ibdata.toString(),
+        "a running mysqld holds the lock on "
+            + ibdata
+            + ": copying a live data directory gives a corrupt backup. Stop the server first (scale its"
+            + " StatefulSet down), or pass --allow-live only for a copy of a filesystem snapshot");
   }
 
   private static void closeQuietly(FileChannel ch) {

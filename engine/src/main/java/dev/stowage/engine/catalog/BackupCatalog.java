@@ -35,7 +35,8 @@ public final class BackupCatalog {
   public List<String> completeBackups(String directory) {
     List<String> out = new ArrayList<>();
     for (String name : storage.listBackupNames(directory)) {
-      if (isSafeName(name) && storage.exists(new BackupLocation(directory, name), Manifest.FILE_NAME)) {
+      if (isSafeName(name)
+          && storage.exists(new BackupLocation(directory, name), Manifest.FILE_NAME)) {
         out.add(name);
       }
     }
@@ -59,9 +60,14 @@ public final class BackupCatalog {
     List<String> all = completeBackups(directory);
     if (all.isEmpty()) {
       BackupLocation.checkDirectory(directory);
-      throw new StorageException(StorageException.Kind.NOT_FOUND, directory, "no complete backup"
-          + " (one with a MANIFEST) in directory \"" + directory + "\"; check --storage and --directory"
-          + " with the ls command");
+      throw new StorageException(
+          StorageException.Kind.NOT_FOUND,
+          directory,
+          "no complete backup"
+              + " (one with a MANIFEST) in directory \""
+              + directory
+              + "\"; check --storage and --directory"
+              + " with the ls command");
     }
     return new BackupLocation(directory, all.get(all.size() - 1));
   }
@@ -71,11 +77,20 @@ public final class BackupCatalog {
     String where = storage.describe(loc, Manifest.FILE_NAME);
     if (!storage.exists(loc, Manifest.FILE_NAME)) {
       boolean partial = !storage.listObjects(loc).isEmpty();
-      throw new StorageException(StorageException.Kind.NOT_FOUND, where, partial
-          ? "backup " + storage.describe(loc, null) + " is incomplete: it has objects but no MANIFEST"
-              + " (the backup was interrupted); restore another backup"
-          : "no backup at " + storage.describe(loc, null) + " (" + where + " does not exist); list"
-              + " the backups with the ls command");
+      throw new StorageException(
+          StorageException.Kind.NOT_FOUND,
+          where,
+          partial
+              ? "backup "
+                  + storage.describe(loc, null)
+                  + " is incomplete: it has objects but no MANIFEST"
+                  + " (the backup was interrupted); restore another backup"
+              : "no backup at "
+                  + storage.describe(loc, null)
+                  + " ("
+                  + where
+                  + " does not exist); list"
+                  + " the backups with the ls command");
     }
     byte[] json;
     try {
@@ -83,7 +98,8 @@ public final class BackupCatalog {
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
-      throw new StorageException(StorageException.Kind.OTHER, where, "cannot read " + where + ": " + e, e);
+      throw new StorageException(
+          StorageException.Kind.OTHER, where, "cannot read " + where + ": " + e, e);
     }
     return ManifestCodec.read(json, where);
   }
@@ -96,12 +112,17 @@ public final class BackupCatalog {
         out.write(buf.array(), 0, buf.position());
         buf.clear();
         if (out.size() > MAX_MANIFEST_BYTES) {
-          throw EngineException.integrity(where, where + " is larger than " + MAX_MANIFEST_BYTES
-              + " bytes: not a MANIFEST Stowage can read");
+          throw EngineException.integrity(
+              where,
+              where
+                  + " is larger than "
+                  + MAX_MANIFEST_BYTES
+                  + " bytes: not a MANIFEST Stowage can read");
         }
       }
     } catch (IOException e) {
-      throw new StorageException(StorageException.Kind.TRANSIENT, where, "cannot read " + where + ": " + e, e);
+      throw new StorageException(
+          StorageException.Kind.TRANSIENT, where, "cannot read " + where + ": " + e, e);
     }
     return out.toByteArray();
   }

@@ -35,7 +35,10 @@ public final class BackupRemover {
     if (n == 0) {
       LOG.info("no backup at {}: nothing to delete", storage.describe(loc, null));
     } else {
-      LOG.info("deleted {} ({} objects{})", storage.describe(loc, null), n,
+      LOG.info(
+          "deleted {} ({} objects{})",
+          storage.describe(loc, null),
+          n,
           hadManifest ? "" : ", it was incomplete");
     }
     return n;

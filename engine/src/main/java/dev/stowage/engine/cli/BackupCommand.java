@@ -17,44 +17,78 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "backup", mixinStandardHelpOptions = true,
-    description = "Back up a stopped (or snapshotted) data directory; the MANIFEST is written last.")
+@Command(
+    name = "backup",
+    mixinStandardHelpOptions = true,
+    description =
+        "Back up a stopped (or snapshotted) data directory; the MANIFEST is written last.")
 final class BackupCommand extends EngineCommand {
   @Mixin StorageOptions where;
 
-  @Option(names = "--datadir", required = true, paramLabel = "DIR", description = "The MySQL data directory.")
+  @Option(
+      names = "--datadir",
+      required = true,
+      paramLabel = "DIR",
+      description = "The MySQL data directory.")
   Path datadir;
 
-  @Option(names = "--name", paramLabel = "NAME",
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
       description = "Backup name (default: yyyy-MM-dd.HHmmss.<host> in UTC).")
   String name;
 
-  @Option(names = "--chunk-threshold", paramLabel = "Q", defaultValue = "64Mi",
-      description = "Files larger than this are split into chunks; 0 turns chunking off (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--chunk-threshold",
+      paramLabel = "Q",
+      defaultValue = "64Mi",
+      description =
+          "Files larger than this are split into chunks; 0 turns chunking off (default: ${DEFAULT-VALUE}).")
   String chunkThreshold;
 
-  @Option(names = "--chunk-size", paramLabel = "Q", defaultValue = "64Mi",
+  @Option(
+      names = "--chunk-size",
+      paramLabel = "Q",
+      defaultValue = "64Mi",
       description = "Chunk size, at least 4Mi (default: ${DEFAULT-VALUE}).")
   String chunkSize;
 
-  @Option(names = "--compression", paramLabel = "zstd|gzip|none", defaultValue = "zstd",
+  @Option(
+      names = "--compression",
+      paramLabel = "zstd|gzip|none",
+      defaultValue = "zstd",
       description = "Compression (default: ${DEFAULT-VALUE}).")
   String compression;
 
-  @Option(names = "--level", paramLabel = "N", defaultValue = "1", description = "Compression level (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--level",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Compression level (default: ${DEFAULT-VALUE}).")
   int level;
 
-  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: the number of cores, at least 2; for S3 at least 4).")
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      description =
+          "Parallel workers (default: the number of cores, at least 2; for S3 at least 4).")
   Integer concurrency;
 
-  @Option(names = "--allow-live",
+  @Option(
+      names = "--allow-live",
       description = "Skip the running-mysqld check: ONLY for a copy of a filesystem snapshot.")
   boolean allowLive;
 
-  @Option(names = "--innodb-data-dir", paramLabel = "DIR", description = "InnoDB system tablespace directory, if not the data directory.")
+  @Option(
+      names = "--innodb-data-dir",
+      paramLabel = "DIR",
+      description = "InnoDB system tablespace directory, if not the data directory.")
   Path innodbDataDir;
 
-  @Option(names = "--innodb-log-dir", paramLabel = "DIR", description = "InnoDB redo log directory, if not the data directory.")
+  @Option(
+      names = "--innodb-log-dir",
+      paramLabel = "DIR",
+      description = "InnoDB redo log directory, if not the data directory.")
   Path innodbLogDir;
 
   @Option(names = "--quiet", description = "No progress output.")
@@ -76,16 +110,17 @@ final class BackupCommand extends EngineCommand {
   RunSummary execute() {
     resolvedName = name != null ? name : defaultName();
     try (BackupStorage s = StorageFactory.open(where.storage)) {
-      BackupSettings settings = new BackupSettings(
-          new Roots(datadir, innodbDataDir, innodbLogDir),
-          new BackupLocation(where.directory, resolvedName),
-          Sizes.parse("--chunk-threshold", chunkThreshold),
-          Sizes.parse("--chunk-size", chunkSize),
-          compression,
-          level,
-          concurrency != null ? concurrency : s.defaultConcurrency(false),
-          allowLive,
-          quiet);
+      BackupSettings settings =
+          new BackupSettings(
+              new Roots(datadir, innodbDataDir, innodbLogDir),
+              new BackupLocation(where.directory, resolvedName),
+              Sizes.parse("--chunk-threshold", chunkThreshold),
+              Sizes.parse("--chunk-size", chunkSize),
+              compression,
+              level,
+              concurrency != null ? concurrency : s.defaultConcurrency(false),
+              allowLive,
+              quiet);
       return new BackupRunner(settings, s, Retrier.defaults()).run();
     }
   }
@@ -93,7 +128,9 @@ final class BackupCommand extends EngineCommand {
   static String defaultName() {
     String host = BackupRunner.hostname();
     host = host.isEmpty() ? "stowage" : host.replaceAll("[^A-Za-z0-9._-]", "-");
-    return DateTimeFormatter.ofPattern("yyyy-MM-dd.HHmmss").format(ZonedDateTime.now(ZoneOffset.UTC))
-        + "." + host;
+    return DateTimeFormatter.ofPattern("yyyy-MM-dd.HHmmss")
+            .format(ZonedDateTime.now(ZoneOffset.UTC))
+        + "."
+        + host;
   }
 }

@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
 abstract class EngineCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger("stowage");
 
-  @Option(names = "--result-file", paramLabel = "F",
+  @Option(
+      names = "--result-file",
+      paramLabel = "F",
       description = "Write a JSON summary (at most 4 KiB) here, on success and on failure.")
   Path resultFile;
 
@@ -40,13 +42,17 @@ abstract class EngineCommand implements Callable<Integer> {
       if (e.getCause() != null && e.exitCode() == ExitCode.OTHER) {
         LOG.debug("cause", e.getCause());
       }
-      writeResult(ResultFile.failure(commandName(), nameForResult(), e, (System.nanoTime() - start) / 1e9));
+      writeResult(
+          ResultFile.failure(commandName(), nameForResult(), e, (System.nanoTime() - start) / 1e9));
       return e.exitCode().code();
     } catch (RuntimeException | Error e) {
-      EngineException wrapped = new EngineException(ExitCode.OTHER, null,
-          commandName() + " failed unexpectedly: " + e, e);
+      EngineException wrapped =
+          new EngineException(
+              ExitCode.OTHER, null, commandName() + " failed unexpectedly: " + e, e);
       LOG.error(wrapped.getMessage(), e);
-      writeResult(ResultFile.failure(commandName(), nameForResult(), wrapped, (System.nanoTime() - start) / 1e9));
+      writeResult(
+          ResultFile.failure(
+              commandName(), nameForResult(), wrapped, (System.nanoTime() - start) / 1e9));
       return ExitCode.OTHER.code();
     }
   }

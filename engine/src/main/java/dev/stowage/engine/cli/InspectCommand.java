@@ -18,12 +18,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
     description = "Print a human summary of a backup's MANIFEST.")
 final class InspectCommand extends EngineCommand {
   @Mixin StorageOptions where;
 
-  @Option(names = "--name", required = true, paramLabel = "NAME|latest", description = "Backup to inspect.")
+  @Option(
+      names = "--name",
+      required = true,
+      paramLabel = "NAME|latest",
+      description = "Backup to inspect.")
   String name;
 
   @Override
@@ -46,12 +52,21 @@ final class InspectCommand extends EngineCommand {
       PrintStream out = System.out;
       out.println("Backup:       " + s.describe(loc, null));
       out.println("Name:         " + m.backupName);
-      out.println("Method:       " + m.backupMethod + (m.incremental ? " (incremental)" : " (full)"));
+      out.println(
+          "Method:       " + m.backupMethod + (m.incremental ? " (incremental)" : " (full)"));
       out.println("Started:      " + m.backupTime);
       out.println("Finished:     " + m.finishedTime);
-      out.println("Compression:  " + (m.skipCompress ? "none" : m.compressionEngine.isEmpty() ? "pgzip" : m.compressionEngine));
-      out.println("Written by:   " + (m.stowageVersion != null ? "Stowage " + m.stowageVersion : "Vitess (or another writer)")
-          + (m.hostname.isEmpty() ? "" : " on " + m.hostname));
+      out.println(
+          "Compression:  "
+              + (m.skipCompress
+                  ? "none"
+                  : m.compressionEngine.isEmpty() ? "pgzip" : m.compressionEngine));
+      out.println(
+          "Written by:   "
+              + (m.stowageVersion != null
+                  ? "Stowage " + m.stowageVersion
+                  : "Vitess (or another writer)")
+              + (m.hostname.isEmpty() ? "" : " on " + m.hostname));
       if (!m.mysqlVersion.isEmpty()) {
         out.println("MySQL:        " + m.mysqlVersion);
       }
@@ -60,17 +75,42 @@ final class InspectCommand extends EngineCommand {
       }
       List<FileEntry> files = m.fileEntries == null ? List.of() : m.fileEntries;
       long chunked = files.stream().filter(FileEntry::isChunked).count();
-      long chunks = files.stream().filter(FileEntry::isChunked).mapToLong(f -> f.chunks.size()).sum();
-      out.println("Files:        " + files.size() + " (" + chunked + " chunked into " + chunks + " chunks)");
+      long chunks =
+          files.stream().filter(FileEntry::isChunked).mapToLong(f -> f.chunks.size()).sum();
+      out.println(
+          "Files:        "
+              + files.size()
+              + " ("
+              + chunked
+              + " chunked into "
+              + chunks
+              + " chunks)");
       if (m.stowageStats != null) {
-        double ratio = m.stowageStats.storedBytes == 0 ? 0 : (double) m.stowageStats.rawBytes / m.stowageStats.storedBytes;
-        out.println("Size:         " + Sizes.human(m.stowageStats.rawBytes) + " raw, "
-            + Sizes.human(m.stowageStats.storedBytes) + " stored (" + String.format(Locale.ROOT, "%.2f", ratio) + "x)");
+        double ratio =
+            m.stowageStats.storedBytes == 0
+                ? 0
+                : (double) m.stowageStats.rawBytes / m.stowageStats.storedBytes;
+        out.println(
+            "Size:         "
+                + Sizes.human(m.stowageStats.rawBytes)
+                + " raw, "
+                + Sizes.human(m.stowageStats.storedBytes)
+                + " stored ("
+                + String.format(Locale.ROOT, "%.2f", ratio)
+                + "x)");
       }
       if (m.stowageSettings != null) {
-        out.println("Settings:     chunk threshold " + Sizes.quantity(m.stowageSettings.chunkThreshold)
-            + ", chunk size " + Sizes.quantity(m.stowageSettings.chunkSize) + ", " + m.stowageSettings.compression
-            + " level " + m.stowageSettings.level + ", concurrency " + m.stowageSettings.concurrency);
+        out.println(
+            "Settings:     chunk threshold "
+                + Sizes.quantity(m.stowageSettings.chunkThreshold)
+                + ", chunk size "
+                + Sizes.quantity(m.stowageSettings.chunkSize)
+                + ", "
+                + m.stowageSettings.compression
+                + " level "
+                + m.stowageSettings.level
+                + ", concurrency "
+                + m.stowageSettings.concurrency);
       }
       if (m.stowageDirectories != null) {
         out.println("Directories:  " + m.stowageDirectories.size());
@@ -78,7 +118,11 @@ final class InspectCommand extends EngineCommand {
       if (m.stowageSymlinks != null) {
         out.println("Symlinks:     " + m.stowageSymlinks.size());
       }
-      out.println("Readers:      " + (chunked > 0 ? "Stowage, or Vitess v25+ (chunked files)" : "Stowage, or any Vitess version"));
+      out.println(
+          "Readers:      "
+              + (chunked > 0
+                  ? "Stowage, or Vitess v25+ (chunked files)"
+                  : "Stowage, or any Vitess version"));
       String validity;
       try {
         ManifestValidator.validate(m, s.describe(loc, Manifest.FILE_NAME));
@@ -91,11 +135,26 @@ final class InspectCommand extends EngineCommand {
       files.stream()
           .sorted(Comparator.comparingLong(InspectCommand::sizeOf).reversed())
           .limit(10)
-          .forEach(f -> out.printf(Locale.ROOT, "  %12s  %s/%s%s%n",
-              sizeOf(f) < 0 ? "?" : Sizes.human(sizeOf(f)), f.base, f.name,
-              f.isChunked() ? "  (" + f.chunks.size() + " chunks)" : ""));
-      return new RunSummary(loc.name(), s.describe(loc, null), files.size(), chunks, 0, 0, 0, 0,
-          (System.nanoTime() - start) / 1e9, List.of());
+          .forEach(
+              f ->
+                  out.printf(
+                      Locale.ROOT,
+                      "  %12s  %s/%s%s%n",
+                      sizeOf(f) < 0 ? "?" : Sizes.human(sizeOf(f)),
+                      f.base,
+                      f.name,
+                      f.isChunked() ? "  (" + f.chunks.size() + " chunks)" : ""));
+      return new RunSummary(
+          loc.name(),
+          s.describe(loc, null),
+          files.size(),
+          chunks,
+          0,
+          0,
+          0,
+          0,
+          (System.nanoTime() - start) / 1e9,
+          List.of());
     }
   }
 

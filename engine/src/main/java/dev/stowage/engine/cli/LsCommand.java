@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
-@Command(name = "ls", mixinStandardHelpOptions = true,
+@Command(
+    name = "ls",
+    mixinStandardHelpOptions = true,
     description = "List complete backups (those with a MANIFEST), oldest first.")
 final class LsCommand extends EngineCommand {
   @Mixin StorageOptions where;
@@ -37,15 +38,35 @@ final class LsCommand extends EngineCommand {
           Manifest m = catalog.load(new BackupLocation(where.directory, name));
           String size = m.stowageStats == null ? "-" : Sizes.human(m.stowageStats.rawBytes);
           String stored = m.stowageStats == null ? "-" : Sizes.human(m.stowageStats.storedBytes);
-          String engine = m.skipCompress ? "none" : m.compressionEngine.isEmpty() ? "pgzip" : m.compressionEngine;
-          System.out.printf(Locale.ROOT, fmt, name, m.backupTime, m.fileEntries == null ? 0 : m.fileEntries.size(),
-              size, stored, engine);
+          String engine =
+              m.skipCompress
+                  ? "none"
+                  : m.compressionEngine.isEmpty() ? "pgzip" : m.compressionEngine;
+          System.out.printf(
+              Locale.ROOT,
+              fmt,
+              name,
+              m.backupTime,
+              m.fileEntries == null ? 0 : m.fileEntries.size(),
+              size,
+              stored,
+              engine);
         } catch (EngineException e) {
-          System.out.printf(Locale.ROOT, fmt, name, "?", "?", "?", "?", "unreadable MANIFEST: " + e.getMessage());
+          System.out.printf(
+              Locale.ROOT, fmt, name, "?", "?", "?", "?", "unreadable MANIFEST: " + e.getMessage());
         }
       }
-      return new RunSummary("", where.storage + " " + where.directory, names.size(), 0, 0,
-          0, 0, 0, (System.nanoTime() - start) / 1e9, List.of());
+      return new RunSummary(
+          "",
+          where.storage + " " + where.directory,
+          names.size(),
+          0,
+          0,
+          0,
+          0,
+          0,
+          (System.nanoTime() - start) / 1e9,
+          List.of());
     }
   }
 }

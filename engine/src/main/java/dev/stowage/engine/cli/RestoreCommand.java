@@ -12,28 +12,50 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "restore", mixinStandardHelpOptions = true,
-    description = "Restore a backup into an empty data directory (or, with --overwrite, replace its contents).")
+@Command(
+    name = "restore",
+    mixinStandardHelpOptions = true,
+    description =
+        "Restore a backup into an empty data directory (or, with --overwrite, replace its contents).")
 final class RestoreCommand extends EngineCommand {
   @Mixin StorageOptions where;
 
-  @Option(names = "--name", required = true, paramLabel = "NAME|latest",
+  @Option(
+      names = "--name",
+      required = true,
+      paramLabel = "NAME|latest",
       description = "Backup to restore, or 'latest' for the newest complete one.")
   String name;
 
-  @Option(names = "--datadir", required = true, paramLabel = "DIR", description = "Target data directory.")
+  @Option(
+      names = "--datadir",
+      required = true,
+      paramLabel = "DIR",
+      description = "Target data directory.")
   Path datadir;
 
-  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: 4, or the number of cores if more; for S3 at least 8).")
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      description =
+          "Parallel workers (default: 4, or the number of cores if more; for S3 at least 8).")
   Integer concurrency;
 
-  @Option(names = "--overwrite", description = "Delete what the target holds before restoring (lost+found is kept).")
+  @Option(
+      names = "--overwrite",
+      description = "Delete what the target holds before restoring (lost+found is kept).")
   boolean overwrite;
 
-  @Option(names = "--innodb-data-dir", paramLabel = "DIR", description = "Where InnoDBData files go, if not the data directory.")
+  @Option(
+      names = "--innodb-data-dir",
+      paramLabel = "DIR",
+      description = "Where InnoDBData files go, if not the data directory.")
   Path innodbDataDir;
 
-  @Option(names = "--innodb-log-dir", paramLabel = "DIR", description = "Where InnoDBLog files go, if not the data directory.")
+  @Option(
+      names = "--innodb-log-dir",
+      paramLabel = "DIR",
+      description = "Where InnoDBLog files go, if not the data directory.")
   Path innodbLogDir;
 
   @Option(names = "--quiet", description = "No progress output.")
@@ -52,8 +74,14 @@ final class RestoreCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     try (BackupStorage s = StorageFactory.open(where.storage)) {
-      RestoreSettings settings = new RestoreSettings(new Roots(datadir, innodbDataDir, innodbLogDir),
-          where.directory, name, concurrency != null ? concurrency : s.defaultConcurrency(true), overwrite, quiet);
+      RestoreSettings settings =
+          new RestoreSettings(
+              new Roots(datadir, innodbDataDir, innodbLogDir),
+              where.directory,
+              name,
+              concurrency != null ? concurrency : s.defaultConcurrency(true),
+              overwrite,
+              quiet);
       return new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC).run();
     }
   }

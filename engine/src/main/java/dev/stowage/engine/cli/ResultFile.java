@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The JSON summary written for the caller (the operator reads it as a pod termination message, so it
- * must stay within 4 KiB).
+ * The JSON summary written for the caller (the operator reads it as a pod termination message, so
+ * it must stay within 4 KiB).
  */
 final class ResultFile {
   static final int MAX_BYTES = 4096;
@@ -68,7 +68,9 @@ final class ResultFile {
     return Double.parseDouble(String.format(Locale.ROOT, "%.3f", v));
   }
 
-  /** Serialises within {@link #MAX_BYTES}: long names are capped first, then the error shortened. */
+  /**
+   * Serialises within {@link #MAX_BYTES}: long names are capped first, then the error shortened.
+   */
   static byte[] render(ObjectNode n) {
     byte[] out = bytes(n);
     if (out.length <= MAX_BYTES) {

@@ -10,12 +10,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "rm", mixinStandardHelpOptions = true,
-    description = "Delete a backup: its MANIFEST first, then its objects. Deleting a missing backup is not an error.")
+@Command(
+    name = "rm",
+    mixinStandardHelpOptions = true,
+    description =
+        "Delete a backup: its MANIFEST first, then its objects. Deleting a missing backup is not an error.")
 final class RmCommand extends EngineCommand {
   @Mixin StorageOptions where;
 
-  @Option(names = "--name", required = true, paramLabel = "NAME", description = "Backup to delete (not 'latest').")
+  @Option(
+      names = "--name",
+      required = true,
+      paramLabel = "NAME",
+      description = "Backup to delete (not 'latest').")
   String name;
 
   @Override
@@ -34,10 +41,21 @@ final class RmCommand extends EngineCommand {
     BackupLocation loc = new BackupLocation(where.directory, name);
     try (BackupStorage s = StorageFactory.open(where.storage)) {
       int n = new BackupRemover(s).remove(loc);
-      System.out.println(n == 0 ? "no backup at " + s.describe(loc, null) + ": nothing to delete"
-          : "deleted " + s.describe(loc, null) + " (" + n + " objects)");
-      return new RunSummary(name, s.describe(loc, null), 0, 0, n, 0, 0, 0,
-          (System.nanoTime() - start) / 1e9, List.of());
+      System.out.println(
+          n == 0
+              ? "no backup at " + s.describe(loc, null) + ": nothing to delete"
+              : "deleted " + s.describe(loc, null) + " (" + n + " objects)");
+      return new RunSummary(
+          name,
+          s.describe(loc, null),
+          0,
+          0,
+          n,
+          0,
+          0,
+          0,
+          (System.nanoTime() - start) / 1e9,
+          List.of());
     }
   }
 }

@@ -10,11 +10,16 @@ import picocli.CommandLine.Command;
     name = "stowage",
     mixinStandardHelpOptions = true,
     versionProvider = StowageCli.VersionProvider.class,
-    description = "Fast physical backup and restore of MySQL/MariaDB data directories"
-        + " in the Vitess builtin backup format.",
+    description =
+        "Fast physical backup and restore of MySQL/MariaDB data directories"
+            + " in the Vitess builtin backup format.",
     subcommands = {
-      BackupCommand.class, RestoreCommand.class, VerifyCommand.class, LsCommand.class,
-      InspectCommand.class, RmCommand.class
+      BackupCommand.class,
+      RestoreCommand.class,
+      VerifyCommand.class,
+      LsCommand.class,
+      InspectCommand.class,
+      RmCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -36,19 +41,24 @@ public final class StowageCli implements Runnable {
   public static int execute(String... args) {
     CommandLine cl = new CommandLine(new StowageCli());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    cl.setParameterExceptionHandler((ex, a) -> {
-      ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-      ex.getCommandLine().getErr().println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName()
-          + " --help' for usage.");
-      return ExitCode.INVALID_ARGUMENTS.code();
-    });
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+          ex.getCommandLine()
+              .getErr()
+              .println(
+                  "Run '"
+                      + ex.getCommandLine().getCommandSpec().qualifiedName()
+                      + " --help' for usage.");
+          return ExitCode.INVALID_ARGUMENTS.code();
+        });
     return cl.execute(args);
   }
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "give a command: backup, restore,"
-        + " verify, ls, inspect or rm");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "give a command: backup, restore," + " verify, ls, inspect or rm");
   }
 
   static final class VersionProvider implements CommandLine.IVersionProvider {

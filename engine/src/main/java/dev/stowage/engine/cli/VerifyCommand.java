@@ -10,15 +10,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
     description = "Download and check every object of a backup without writing anything.")
 final class VerifyCommand extends EngineCommand {
   @Mixin StorageOptions where;
 
-  @Option(names = "--name", required = true, paramLabel = "NAME|latest", description = "Backup to verify.")
+  @Option(
+      names = "--name",
+      required = true,
+      paramLabel = "NAME|latest",
+      description = "Backup to verify.")
   String name;
 
-  @Option(names = "--concurrency", paramLabel = "N", description = "Parallel workers (default: 4, or the number of cores if more).")
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      description = "Parallel workers (default: 4, or the number of cores if more).")
   Integer concurrency;
 
   @Option(names = "--quiet", description = "No progress output.")
@@ -40,8 +49,8 @@ final class VerifyCommand extends EngineCommand {
       int c = concurrency != null ? concurrency : s.defaultConcurrency(true);
       BackupSettings.checkConcurrency(c);
       RunSummary r = new VerifyRunner(s, Retrier.defaults()).run(where.directory, name, c, quiet);
-      System.out.println("OK " + r.location() + ": " + r.files() + " files, " + r.objects()
-          + " objects verified");
+      System.out.println(
+          "OK " + r.location() + ": " + r.files() + " files, " + r.objects() + " objects verified");
       return r;
     }
   }

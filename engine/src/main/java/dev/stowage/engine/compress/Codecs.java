@@ -13,47 +13,62 @@ public final class Codecs {
       case "zstd" -> new ZstdCodec();
       case "gzip", "pgzip" -> new GzipCodec("pgzip");
       case "none" -> new NoCompression();
-      default -> throw EngineException.invalid(
-          "--compression \"" + name + "\" is not supported; use zstd, gzip or none");
+      default ->
+          throw EngineException.invalid(
+              "--compression \"" + name + "\" is not supported; use zstd, gzip or none");
     };
   }
 
   /** Valid level range for a codec, checked before any work starts. */
   public static void checkLevel(String name, int level) {
     String n = name.toLowerCase(Locale.ROOT);
-    boolean ok = switch (n) {
-      case "zstd" -> level >= 1 && level <= 22;
-      case "gzip", "pgzip" -> level >= 1 && level <= 9;
-      default -> true;
-    };
+    boolean ok =
+        switch (n) {
+          case "zstd" -> level >= 1 && level <= 22;
+          case "gzip", "pgzip" -> level >= 1 && level <= 9;
+          default -> true;
+        };
     if (!ok) {
-      throw EngineException.invalid("--level " + level + " is out of range for " + name
-          + " (zstd: 1..22, gzip: 1..9)");
+      throw EngineException.invalid(
+          "--level " + level + " is out of range for " + name + " (zstd: 1..22, gzip: 1..9)");
     }
   }
 
   /**
-   * The codec a MANIFEST's objects were written with. Never runs ExternalDecompressor: a backup that
-   * needs it is refused with an explanation.
+   * The codec a MANIFEST's objects were written with. Never runs ExternalDecompressor: a backup
+   * that needs it is refused with an explanation.
    */
-  public static Codec forReading(boolean skipCompress, String engine, String externalDecompressor, String where) {
+  public static Codec forReading(
+      boolean skipCompress, String engine, String externalDecompressor, String where) {
     if (skipCompress) {
       return new NoCompression();
     }
     String e = engine == null ? "" : engine;
     if (externalDecompressor != null && !externalDecompressor.isEmpty()) {
-      throw EngineException.integrity(where, "backup " + where + " was written with an external"
-          + " compressor and names ExternalDecompressor \"" + externalDecompressor + "\"; Stowage never"
-          + " runs commands from a MANIFEST: restore it with Vitess");
+      throw EngineException.integrity(
+          where,
+          "backup "
+              + where
+              + " was written with an external"
+              + " compressor and names ExternalDecompressor \""
+              + externalDecompressor
+              + "\"; Stowage never"
+              + " runs commands from a MANIFEST: restore it with Vitess");
     }
     return switch (e) {
       case "zstd" -> new ZstdCodec();
       case "", "pgzip" -> new GzipCodec("pgzip");
       case "pargzip" -> new GzipCodec("pargzip");
       case "lz4" -> new Lz4Codec();
-      default -> throw EngineException.integrity(where, "backup " + where
-          + " uses CompressionEngine \"" + e + "\", which Stowage cannot read (it reads zstd, pgzip,"
-          + " pargzip, lz4 and uncompressed backups)");
+      default ->
+          throw EngineException.integrity(
+              where,
+              "backup "
+                  + where
+                  + " uses CompressionEngine \""
+                  + e
+                  + "\", which Stowage cannot read (it reads zstd, pgzip,"
+                  + " pargzip, lz4 and uncompressed backups)");
     };
   }
 }

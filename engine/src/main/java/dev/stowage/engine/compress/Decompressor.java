@@ -12,8 +12,8 @@ public interface Decompressor extends AutoCloseable {
   }
 
   /**
-   * Decompresses {@code in} to its end. Throws {@link CorruptStreamException} when the stream is not
-   * valid or ends early.
+   * Decompresses {@code in} to its end. Throws {@link CorruptStreamException} when the stream is
+   * not valid or ends early.
    */
   void decompress(ReadableByteChannel in, RawSink sink) throws IOException;
 

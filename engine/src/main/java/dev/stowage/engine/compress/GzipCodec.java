@@ -23,18 +23,23 @@ public final class GzipCodec implements Codec {
 
   @Override
   public Compressor newCompressor(int level) {
-    return new StreamCompressor(out -> new GZIPOutputStream(out, 1 << 16) {
-      {
-        def.setLevel(level);
-      }
-    });
+    return new StreamCompressor(
+        out ->
+            new GZIPOutputStream(out, 1 << 16) {
+              {
+                def.setLevel(level);
+              }
+            });
   }
 
   @Override
   public Decompressor newDecompressor() {
-    return new StreamDecompressor(in -> GzipCompressorInputStream.builder()
-        .setInputStream(new BufferedInputStream(in, 1 << 16))
-        .setDecompressConcatenated(true)
-        .get(), "gzip");
+    return new StreamDecompressor(
+        in ->
+            GzipCompressorInputStream.builder()
+                .setInputStream(new BufferedInputStream(in, 1 << 16))
+                .setDecompressConcatenated(true)
+                .get(),
+        "gzip");
   }
 }

@@ -24,20 +24,21 @@ final class StreamCompressor implements Compressor {
   @Override
   public void begin(WritableByteChannel sink, long rawLength) throws IOException {
     // Encoders close their stream to write trailers; the channel belongs to the caller.
-    WritableByteChannel keepOpen = new WritableByteChannel() {
-      @Override
-      public int write(ByteBuffer src) throws IOException {
-        return sink.write(src);
-      }
+    WritableByteChannel keepOpen =
+        new WritableByteChannel() {
+          @Override
+          public int write(ByteBuffer src) throws IOException {
+            return sink.write(src);
+          }
 
-      @Override
-      public boolean isOpen() {
-        return true;
-      }
+          @Override
+          public boolean isOpen() {
+            return true;
+          }
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     out = encoder.open(Channels.newOutputStream(keepOpen));
   }
 

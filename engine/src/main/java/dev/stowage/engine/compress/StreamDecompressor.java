@@ -40,7 +40,8 @@ final class StreamDecompressor implements Decompressor {
         if (e instanceof CorruptStreamException) {
           throw e;
         }
-        throw new CorruptStreamException("damaged or truncated " + format + " stream: " + e.getMessage(), e);
+        throw new CorruptStreamException(
+            "damaged or truncated " + format + " stream: " + e.getMessage(), e);
       }
       if (n < 0) {
         return;

@@ -44,7 +44,8 @@ public final class ZstdCodec implements Codec {
       ctx.setLevel(level);
       ctx.setChecksum(true);
       if (rawLength >= 0) {
-        ctx.setPledgedSrcSize(rawLength); // small objects get small tables; the size goes in the header
+        ctx.setPledgedSrcSize(
+            rawLength); // small objects get small tables; the size goes in the header
       }
       this.out.clear();
       this.sink = out;
@@ -112,7 +113,8 @@ public final class ZstdCodec implements Codec {
           }
           boolean produced = out.position() > 0;
           if (!produced && in.position() == before) {
-            break; // an idle call says nothing about frames (after a frame it asks for the next one)
+            break; // an idle call says nothing about frames (after a frame it asks for the next
+            // one)
           }
           frameDone = ended;
           if (produced) {

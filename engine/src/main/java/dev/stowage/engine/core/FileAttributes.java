@@ -47,8 +47,9 @@ public final class FileAttributes {
       Files.setPosixFilePermissions(p, permissions(mode));
     }
     if (mtime != null) {
-      Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class,
-          LinkOption.NOFOLLOW_LINKS).setTimes(parseTime(mtime), null, null);
+      Files.getFileAttributeView(
+              p, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(parseTime(mtime), null, null);
     }
   }
 }

@@ -9,8 +9,8 @@ import java.util.concurrent.Future;
 
 /**
  * Runs fsyncs on their own threads. A file system commits concurrent fsyncs together, so many small
- * files become durable far faster than one fsync after another, and the CPU workers never wait on the
- * disk. Every failure is reported: a failed fsync means data may not be on disk.
+ * files become durable far faster than one fsync after another, and the CPU workers never wait on
+ * the disk. Every failure is reported: a failed fsync means data may not be on disk.
  */
 public final class ParallelSync implements AutoCloseable {
   /** Concurrent fsyncs: enough for the journal to batch them, few enough to stay cheap. */
@@ -26,18 +26,23 @@ public final class ParallelSync implements AutoCloseable {
 
   public ParallelSync(String name) {
     int[] n = {0};
-    pool = Executors.newFixedThreadPool(THREADS, r -> {
-      Thread t = new Thread(r, name + "-sync-" + n[0]++);
-      t.setDaemon(true);
-      return t;
-    });
+    pool =
+        Executors.newFixedThreadPool(
+            THREADS,
+            r -> {
+              Thread t = new Thread(r, name + "-sync-" + n[0]++);
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   public synchronized void submit(Task task) {
-    pending.add(pool.submit(() -> {
-      task.run();
-      return null;
-    }));
+    pending.add(
+        pool.submit(
+            () -> {
+              task.run();
+              return null;
+            }));
   }
 
   /** Waits for every task; throws the first failure (as it was thrown) after all have finished. */

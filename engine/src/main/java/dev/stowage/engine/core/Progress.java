@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reports bytes done: a live line on a terminal, otherwise a log line every few seconds, so Job logs
- * stay readable.
+ * Reports bytes done: a live line on a terminal, otherwise a log line every few seconds, so Job
+ * logs stay readable.
  */
 public final class Progress implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
@@ -76,8 +76,15 @@ public final class Progress implements AutoCloseable {
       eta = "0:00";
     }
     int pct = total == 0 ? 100 : (int) (100.0 * d / total);
-    return String.format(Locale.ROOT, "%s %s / %s (%d%%) %.1f MB/s ETA %s",
-        label, Sizes.human(d), Sizes.human(total), pct, mbps, eta);
+    return String.format(
+        Locale.ROOT,
+        "%s %s / %s (%d%%) %.1f MB/s ETA %s",
+        label,
+        Sizes.human(d),
+        Sizes.human(total),
+        pct,
+        mbps,
+        eta);
   }
 
   @Override

@@ -61,8 +61,13 @@ public final class Retrier {
   private void pause(String what, int attempt, Exception e) throws InterruptedException {
     long cap = Math.min(maxDelayMillis, baseDelayMillis << Math.min(attempt - 1, 20));
     long delay = cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
-    LOG.warn("{}: attempt {} of {} failed ({}); retrying in {} ms", what, attempt, attempts,
-        e.getMessage(), delay);
+    LOG.warn(
+        "{}: attempt {} of {} failed ({}); retrying in {} ms",
+        what,
+        attempt,
+        attempts,
+        e.getMessage(),
+        delay);
     Thread.sleep(delay);
   }
 }

@@ -3,7 +3,9 @@ package dev.stowage.engine.core;
 import dev.stowage.engine.manifest.Base;
 import java.nio.file.Path;
 
-/** The directories the MANIFEST's Bases map to; for an ordinary volume all are the data directory. */
+/**
+ * The directories the MANIFEST's Bases map to; for an ordinary volume all are the data directory.
+ */
 public record Roots(Path data, Path innodbData, Path innodbLog) {
   public Roots {
     data = data.toAbsolutePath().normalize();

@@ -15,16 +15,20 @@ public final class Sizes {
   public static long parse(String option, String value) {
     Matcher m = QUANTITY.matcher(value == null ? "" : value.trim());
     if (!m.matches()) {
-      throw EngineException.invalid(option + " \"" + value
-          + "\" is not a size; use bytes or a Ki/Mi/Gi/Ti suffix, e.g. 64Mi");
+      throw EngineException.invalid(
+          option
+              + " \""
+              + value
+              + "\" is not a size; use bytes or a Ki/Mi/Gi/Ti suffix, e.g. 64Mi");
     }
-    int shift = switch (m.group(2) == null ? "" : m.group(2)) {
-      case "Ki" -> 10;
-      case "Mi" -> 20;
-      case "Gi" -> 30;
-      case "Ti" -> 40;
-      default -> 0;
-    };
+    int shift =
+        switch (m.group(2) == null ? "" : m.group(2)) {
+          case "Ki" -> 10;
+          case "Mi" -> 20;
+          case "Gi" -> 30;
+          case "Ti" -> 40;
+          default -> 0;
+        };
     try {
       long n = Long.parseLong(m.group(1));
       if (n > (Long.MAX_VALUE >> shift)) {
@@ -45,7 +49,9 @@ public final class Sizes {
       v /= 1024;
       u++;
     }
-    return u == 0 ? bytes + " B" : String.format(Locale.ROOT, v < 10 ? "%.2f %s" : "%.1f %s", v, units[u]);
+    return u == 0
+        ? bytes + " B"
+        : String.format(Locale.ROOT, v < 10 ? "%.2f %s" : "%.1f %s", v, units[u]);
   }
 
   /** Kubernetes form when exact (64Mi), bytes otherwise. */

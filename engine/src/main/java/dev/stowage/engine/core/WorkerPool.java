@@ -29,26 +29,29 @@ public final class WorkerPool {
     List<Thread> threads = new ArrayList<>();
     int n = Math.max(1, Math.min(workers, items.size()));
     for (int w = 0; w < n; w++) {
-      Thread t = new Thread(() -> {
-        try (C ctx = contexts.get()) {
-          while (!stop.get()) {
-            int i = next.getAndIncrement();
-            if (i >= items.size()) {
-              break;
-            }
-            T item = items.get(i);
-            try {
-              task.run(ctx, item);
-            } catch (Throwable e) {
-              failures.add(new Failure<>(item, e));
-              stop.set(true);
-            }
-          }
-        } catch (Throwable e) {
-          failures.add(new Failure<>(null, e));
-          stop.set(true);
-        }
-      }, name + "-" + w);
+      Thread t =
+          new Thread(
+              () -> {
+                try (C ctx = contexts.get()) {
+                  while (!stop.get()) {
+                    int i = next.getAndIncrement();
+                    if (i >= items.size()) {
+                      break;
+                    }
+                    T item = items.get(i);
+                    try {
+                      task.run(ctx, item);
+                    } catch (Throwable e) {
+                      failures.add(new Failure<>(item, e));
+                      stop.set(true);
+                    }
+                  }
+                } catch (Throwable e) {
+                  failures.add(new Failure<>(null, e));
+                  stop.set(true);
+                }
+              },
+              name + "-" + w);
       threads.add(t);
       t.start();
     }

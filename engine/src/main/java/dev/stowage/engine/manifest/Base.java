@@ -30,12 +30,14 @@ public enum Base {
   }
 
   /**
-   * Classifies a top-level file name as Vitess does: system and undo tablespaces are InnoDBData, redo
-   * logs InnoDBLog, anything else Data.
+   * Classifies a top-level file name as Vitess does: system and undo tablespaces are InnoDBData,
+   * redo logs InnoDBLog, anything else Data.
    */
   public static Base classifyTopLevel(String fileName) {
     String lower = fileName.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("ibdata") || lower.startsWith("undo_") || lower.startsWith("undo0")
+    if (lower.startsWith("ibdata")
+        || lower.startsWith("undo_")
+        || lower.startsWith("undo0")
         || lower.endsWith(".ibu")) {
       return INNODB_DATA;
     }

@@ -9,15 +9,32 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The MANIFEST of a Vitess builtin backup: Vitess keys in Vitess order, then Stowage's extension keys
- * (all prefixed {@code Stowage}, which a Vitess reader ignores).
+ * The MANIFEST of a Vitess builtin backup: Vitess keys in Vitess order, then Stowage's extension
+ * keys (all prefixed {@code Stowage}, which a Vitess reader ignores).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({
-  "BackupName", "BackupMethod", "Position", "PurgedPosition", "FromPosition", "FromBackup",
-  "Incremental", "BackupTime", "FinishedTime", "ServerUUID", "TabletAlias", "Keyspace", "Shard",
-  "Hostname", "MySQLVersion", "UpgradeSafe", "IncrementalDetails", "CompressionEngine",
-  "FileEntries", "SkipCompress", "ExternalDecompressor"
+  "BackupName",
+  "BackupMethod",
+  "Position",
+  "PurgedPosition",
+  "FromPosition",
+  "FromBackup",
+  "Incremental",
+  "BackupTime",
+  "FinishedTime",
+  "ServerUUID",
+  "TabletAlias",
+  "Keyspace",
+  "Shard",
+  "Hostname",
+  "MySQLVersion",
+  "UpgradeSafe",
+  "IncrementalDetails",
+  "CompressionEngine",
+  "FileEntries",
+  "SkipCompress",
+  "ExternalDecompressor"
 })
 public class Manifest {
   public static final String FILE_NAME = "MANIFEST";

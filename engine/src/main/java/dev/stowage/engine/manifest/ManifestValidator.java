@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Checks a whole MANIFEST before anything is written: known Bases, names that cannot escape their
- * root, chunks that tile each file exactly, object names as Vitess writes them. Every error names the
- * file or chunk concerned.
+ * root, chunks that tile each file exactly, object names as Vitess writes them. Every error names
+ * the file or chunk concerned.
  */
 public final class ManifestValidator {
   private static final Pattern HASH = Pattern.compile("[0-9a-fA-F]{8}");
@@ -21,12 +21,21 @@ public final class ManifestValidator {
   /** Throws an integrity error (exit 4) for the first problem found. */
   public static void validate(Manifest m, String where) {
     if (!Manifest.BUILTIN.equals(m.backupMethod)) {
-      throw bad(where, null, "BackupMethod is \"" + m.backupMethod + "\", not \"builtin\": this is not"
-          + " a builtin backup (an xtrabackup or mysqlshell backup needs its own tool)");
+      throw bad(
+          where,
+          null,
+          "BackupMethod is \""
+              + m.backupMethod
+              + "\", not \"builtin\": this is not"
+              + " a builtin backup (an xtrabackup or mysqlshell backup needs its own tool)");
     }
     if (m.incremental || (m.incrementalDetails != null && !m.incrementalDetails.isNull())) {
-      throw bad(where, null, "this is an incremental backup (FromPosition \"" + m.fromPosition
-          + "\"); Stowage restores full backups only: restore the full backup it is based on");
+      throw bad(
+          where,
+          null,
+          "this is an incremental backup (FromPosition \""
+              + m.fromPosition
+              + "\"); Stowage restores full backups only: restore the full backup it is based on");
     }
     if (m.fileEntries == null) {
       throw bad(where, null, "FileEntries is missing");
@@ -41,8 +50,12 @@ public final class ManifestValidator {
       Base base = checkBase(where, label, fe.base);
       checkName(where, label, fe.name);
       if (fe.parentPath != null && !fe.parentPath.isEmpty()) {
-        throw bad(where, label, "ParentPath is \"" + fe.parentPath
-            + "\"; only an empty ParentPath is supported, so files land under the target's roots");
+        throw bad(
+            where,
+            label,
+            "ParentPath is \""
+                + fe.parentPath
+                + "\"; only an empty ParentPath is supported, so files land under the target's roots");
       }
       if (!seen.add(base.vitessName() + "/" + fe.name)) {
         throw bad(where, label, "the same file appears twice");
@@ -75,15 +88,29 @@ public final class ManifestValidator {
       String chunkLabel = label + " chunk \"" + c.storageName + "\"";
       String expectedName = Manifest.chunkName(fileIndex, j);
       if (!expectedName.equals(c.storageName)) {
-        throw bad(where, chunkLabel, "chunk at offset " + c.offset + " is named \"" + c.storageName
-            + "\" but must be \"" + expectedName + "\" (chunks are named <file>-<index> in offset order)");
+        throw bad(
+            where,
+            chunkLabel,
+            "chunk at offset "
+                + c.offset
+                + " is named \""
+                + c.storageName
+                + "\" but must be \""
+                + expectedName
+                + "\" (chunks are named <file>-<index> in offset order)");
       }
       if (c.size <= 0) {
         throw bad(where, chunkLabel, "Size is " + c.size + "; chunk sizes must be > 0");
       }
       if (c.offset != expectedOffset) {
-        throw bad(where, chunkLabel, (c.offset < expectedOffset ? "overlaps" : "leaves a gap after")
-            + " the previous chunk: Offset is " + c.offset + ", expected " + expectedOffset);
+        throw bad(
+            where,
+            chunkLabel,
+            (c.offset < expectedOffset ? "overlaps" : "leaves a gap after")
+                + " the previous chunk: Offset is "
+                + c.offset
+                + ", expected "
+                + expectedOffset);
       }
       if (Long.MAX_VALUE - c.offset < c.size) {
         throw bad(where, chunkLabel, "Offset + Size overflows a 64-bit file size");
@@ -93,11 +120,13 @@ public final class ManifestValidator {
       checkOptionalHash(where, chunkLabel, "StowageRawCRC32C", c.rawCrc32c);
     }
     if (fe.size != null && fe.size != expectedOffset) {
-      throw bad(where, label, "chunks cover " + expectedOffset + " bytes but StowageSize is " + fe.size);
+      throw bad(
+          where, label, "chunks cover " + expectedOffset + " bytes but StowageSize is " + fe.size);
     }
   }
 
-  private static void checkPathEntries(String where, String key, List<PathEntry> entries, boolean links) {
+  private static void checkPathEntries(
+      String where, String key, List<PathEntry> entries, boolean links) {
     if (entries == null) {
       return;
     }
@@ -118,7 +147,10 @@ public final class ManifestValidator {
   /** A symlink target must be relative and resolve inside the link's own root. */
   public static void checkLinkTarget(String where, String label, String name, String target) {
     if (target == null || target.isEmpty() || target.startsWith("/") || target.indexOf('\0') >= 0) {
-      throw bad(where, label, "symlink target \"" + target + "\" must be a relative path inside the tree");
+      throw bad(
+          where,
+          label,
+          "symlink target \"" + target + "\" must be a relative path inside the tree");
     }
     int depth = name.split("/").length - 1; // directories above the link, inside the root
     for (String part : target.split("/")) {
@@ -136,8 +168,10 @@ public final class ManifestValidator {
   private static Base checkBase(String where, String label, String base) {
     Base b = Base.fromVitessName(base);
     if (b == null) {
-      throw bad(where, label, "unknown Base \"" + base
-          + "\" (known: Data, InnoDBData, InnoDBLog, BinLog)");
+      throw bad(
+          where,
+          label,
+          "unknown Base \"" + base + "\" (known: Data, InnoDBData, InnoDBLog, BinLog)");
     }
     return b;
   }
@@ -148,13 +182,24 @@ public final class ManifestValidator {
       throw bad(where, label, "Name is empty");
     }
     if (name.startsWith("/") || name.indexOf('\0') >= 0) {
-      throw bad(where, label, "Name \"" + name + "\" is absolute or contains NUL; names must be"
-          + " relative to their root");
+      throw bad(
+          where,
+          label,
+          "Name \""
+              + name
+              + "\" is absolute or contains NUL; names must be"
+              + " relative to their root");
     }
     for (String part : name.split("/", -1)) {
       if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-        throw bad(where, label, "Name \"" + name + "\" has a \"" + part
-            + "\" path element and could escape the target directory; refusing this MANIFEST");
+        throw bad(
+            where,
+            label,
+            "Name \""
+                + name
+                + "\" has a \""
+                + part
+                + "\" path element and could escape the target directory; refusing this MANIFEST");
       }
     }
   }
@@ -174,7 +219,6 @@ public final class ManifestValidator {
   private static EngineException bad(String where, String subject, String problem) {
     String s = subject == null ? "" : subject + ": ";
     return EngineException.integrity(
-        subject == null ? where : subject,
-        "invalid MANIFEST " + where + ": " + s + problem);
+        subject == null ? where : subject, "invalid MANIFEST " + where + ": " + s + problem);
   }
 }

@@ -22,7 +22,8 @@ import java.util.zip.CRC32C;
  */
 public final class ObjectReader implements AutoCloseable {
   /** What the MANIFEST promises about one object. */
-  public record Expected(String object, String label, String hash, Long rawSize, String rawCrc32c) {}
+  public record Expected(
+      String object, String label, String hash, Long rawSize, String rawCrc32c) {}
 
   /** Receives raw bytes at their position relative to the object's start. */
   public interface PositionalSink {
@@ -46,19 +47,23 @@ public final class ObjectReader implements AutoCloseable {
    * Reads one object with retries; a retry starts the object over (the sink must accept the same
    * positions again) and takes back the progress the failed attempt reported.
    */
-  public Transfer readWithRetries(Retrier retrier, Expected e, PositionalSink sink, Progress progress)
-      throws Exception {
+  public Transfer readWithRetries(
+      Retrier retrier, Expected e, PositionalSink sink, Progress progress) throws Exception {
     long[] counted = {0};
-    return retrier.run(e.object() + " (" + e.label() + ")", attempt -> {
-      progress.add(-counted[0]);
-      counted[0] = 0;
-      return read(e, (buf, pos) -> {
-        int len = buf.remaining();
-        sink.write(buf, pos);
-        counted[0] += len;
-        progress.add(len);
-      });
-    });
+    return retrier.run(
+        e.object() + " (" + e.label() + ")",
+        attempt -> {
+          progress.add(-counted[0]);
+          counted[0] = 0;
+          return read(
+              e,
+              (buf, pos) -> {
+                int len = buf.remaining();
+                sink.write(buf, pos);
+                counted[0] += len;
+                progress.add(len);
+              });
+        });
   }
 
   @Override
@@ -78,60 +83,96 @@ public final class ObjectReader implements AutoCloseable {
       ChecksumChannels.Reading in = new ChecksumChannels.Reading(raw);
       CorruptStreamException corrupt = null;
       try {
-        decompressor.decompress(in, buf -> {
-          int n = buf.remaining();
-          if (e.rawSize() != null && written[0] + n > e.rawSize()) {
-            throw new SizeException();
-          }
-          rawCrc.update(buf.duplicate());
-          try {
-            sink.write(buf, written[0]);
-          } catch (IOException ioe) {
-            throw new SinkException(ioe);
-          }
-          written[0] += n;
-        });
+        decompressor.decompress(
+            in,
+            buf -> {
+              int n = buf.remaining();
+              if (e.rawSize() != null && written[0] + n > e.rawSize()) {
+                throw new SizeException();
+              }
+              rawCrc.update(buf.duplicate());
+              try {
+                sink.write(buf, written[0]);
+              } catch (IOException ioe) {
+                throw new SinkException(ioe);
+              }
+              written[0] += n;
+            });
       } catch (CorruptStreamException ce) {
         corrupt = ce;
         in.drain(scratch);
       } catch (SizeException se) {
         in.drain(scratch);
         if (in.hash().equals(e.hash())) {
-          throw EngineException.integrity(e.object(), where + " decompresses to more than the "
-              + e.rawSize() + " bytes the MANIFEST gives, though it matches its Hash: the MANIFEST"
-              + " is wrong; restore another backup");
+          throw EngineException.integrity(
+              e.object(),
+              where
+                  + " decompresses to more than the "
+                  + e.rawSize()
+                  + " bytes the MANIFEST gives, though it matches its Hash: the MANIFEST"
+                  + " is wrong; restore another backup");
         }
         corrupt = new CorruptStreamException("object is longer than expected");
       }
       if (!in.hash().equals(e.hash())) {
-        throw new RetryableException(EngineException.integrity(e.object(), "checksum mismatch in "
-            + where + ": CRC-32 of the stored bytes is " + in.hash() + ", the MANIFEST says "
-            + e.hash() + " (" + in.bytes() + " bytes read). The object is damaged; restore another"
-            + " backup"));
+        throw new RetryableException(
+            EngineException.integrity(
+                e.object(),
+                "checksum mismatch in "
+                    + where
+                    + ": CRC-32 of the stored bytes is "
+                    + in.hash()
+                    + ", the MANIFEST says "
+                    + e.hash()
+                    + " ("
+                    + in.bytes()
+                    + " bytes read). The object is damaged; restore another"
+                    + " backup"));
       }
       if (corrupt != null) {
-        throw EngineException.integrity(e.object(), where + " matches its Hash but cannot be"
-            + " decompressed (" + corrupt.getMessage() + "): the backup was written damaged");
+        throw EngineException.integrity(
+            e.object(),
+            where
+                + " matches its Hash but cannot be"
+                + " decompressed ("
+                + corrupt.getMessage()
+                + "): the backup was written damaged");
       }
       if (e.rawSize() != null && written[0] != e.rawSize()) {
-        throw EngineException.integrity(e.object(), where + " decompresses to " + written[0]
-            + " bytes, the MANIFEST says " + e.rawSize() + ": the MANIFEST is wrong; restore"
-            + " another backup");
+        throw EngineException.integrity(
+            e.object(),
+            where
+                + " decompresses to "
+                + written[0]
+                + " bytes, the MANIFEST says "
+                + e.rawSize()
+                + ": the MANIFEST is wrong; restore"
+                + " another backup");
       }
       if (e.rawCrc32c() != null) {
         String got = ChecksumChannels.hex(rawCrc.getValue());
         if (!got.equalsIgnoreCase(e.rawCrc32c())) {
-          throw EngineException.integrity(e.object(), where + " decompresses to bytes whose CRC-32C"
-              + " is " + got + ", the MANIFEST says " + e.rawCrc32c() + ": the data is not what was"
-              + " backed up; restore another backup");
+          throw EngineException.integrity(
+              e.object(),
+              where
+                  + " decompresses to bytes whose CRC-32C"
+                  + " is "
+                  + got
+                  + ", the MANIFEST says "
+                  + e.rawCrc32c()
+                  + ": the data is not what was"
+                  + " backed up; restore another backup");
         }
       }
       return new Transfer(written[0], in.bytes());
     } catch (SinkException se) {
       throw se;
     } catch (IOException ioe) {
-      throw new StorageException(StorageException.Kind.TRANSIENT, e.object(), "reading " + where
-          + " failed: " + ioe.getMessage(), ioe);
+      throw new StorageException(
+          StorageException.Kind.TRANSIENT,
+          e.object(),
+          "reading " + where + " failed: " + ioe.getMessage(),
+          ioe);
     }
   }
 

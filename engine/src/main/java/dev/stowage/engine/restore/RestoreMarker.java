@@ -18,8 +18,13 @@ public final class RestoreMarker {
 
   public static void create(Path dataDir, String backup) throws IOException {
     Path marker = dataDir.resolve(NAME);
-    Files.write(marker, ("restore of " + backup + " started; the data here is incomplete until this"
-        + " file is gone\n").getBytes(StandardCharsets.UTF_8));
+    Files.write(
+        marker,
+        ("restore of "
+                + backup
+                + " started; the data here is incomplete until this"
+                + " file is gone\n")
+            .getBytes(StandardCharsets.UTF_8));
     try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.WRITE)) {
       ch.force(true);
     }

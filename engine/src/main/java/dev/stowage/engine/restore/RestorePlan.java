@@ -39,20 +39,34 @@ public record RestorePlan(List<TargetFile> files, List<Item> items) {
         TargetFile tf = new TargetFile(i, fe, p, last.offset + last.size);
         files.add(tf);
         for (Chunk c : chunks) {
-          items.add(new Item(tf, c.offset, new ObjectReader.Expected(c.storageName,
-              label + " chunk " + c.storageName + " at offset " + c.offset, c.hash, c.size, c.rawCrc32c)));
+          items.add(
+              new Item(
+                  tf,
+                  c.offset,
+                  new ObjectReader.Expected(
+                      c.storageName,
+                      label + " chunk " + c.storageName + " at offset " + c.offset,
+                      c.hash,
+                      c.size,
+                      c.rawCrc32c)));
         }
       } else {
         TargetFile tf = new TargetFile(i, fe, p, fe.size);
         files.add(tf);
-        items.add(new Item(tf, 0, new ObjectReader.Expected(Manifest.objectName(i), label, fe.hash,
-            fe.size, fe.rawCrc32c)));
+        items.add(
+            new Item(
+                tf,
+                0,
+                new ObjectReader.Expected(
+                    Manifest.objectName(i), label, fe.hash, fe.size, fe.rawCrc32c)));
       }
     }
     // Largest first (unknown sizes first: they may be large); equal sizes alternate between files.
-    items.sort(Comparator.comparingLong(Item::sortSize).reversed()
-        .thenComparingLong(Item::offset)
-        .thenComparingInt(it -> it.file().index()));
+    items.sort(
+        Comparator.comparingLong(Item::sortSize)
+            .reversed()
+            .thenComparingLong(Item::offset)
+            .thenComparingInt(it -> it.file().index()));
     return new RestorePlan(files, items);
   }
 

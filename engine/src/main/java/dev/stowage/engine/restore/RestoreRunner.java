@@ -41,9 +41,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Restores one backup: validates everything first, then creates each file once at its final size and
- * writes objects in parallel at their offsets; fsyncs every file and directory before it removes the
- * restore-in-progress marker.
+ * Restores one backup: validates everything first, then creates each file once at its final size
+ * and writes objects in parallel at their offsets; fsyncs every file and directory before it
+ * removes the restore-in-progress marker.
  */
 public final class RestoreRunner {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreRunner.class);
@@ -56,24 +56,26 @@ public final class RestoreRunner {
     void close(FileChannel channel) throws IOException;
   }
 
-  public static final Durability FSYNC = new Durability() {
-    @Override
-    public void force(FileChannel channel) throws IOException {
-      channel.force(true);
-    }
+  public static final Durability FSYNC =
+      new Durability() {
+        @Override
+        public void force(FileChannel channel) throws IOException {
+          channel.force(true);
+        }
 
-    @Override
-    public void close(FileChannel channel) throws IOException {
-      channel.close();
-    }
-  };
+        @Override
+        public void close(FileChannel channel) throws IOException {
+          channel.close();
+        }
+      };
 
   private final RestoreSettings settings;
   private final BackupStorage storage;
   private final Retrier retrier;
   private final Durability durability;
 
-  public RestoreRunner(RestoreSettings settings, BackupStorage storage, Retrier retrier, Durability durability) {
+  public RestoreRunner(
+      RestoreSettings settings, BackupStorage storage, Retrier retrier, Durability durability) {
     this.settings = settings;
     this.storage = storage;
     this.retrier = retrier;
@@ -88,7 +90,8 @@ public final class RestoreRunner {
     Manifest m = catalog.load(loc);
     String where = storage.describe(loc, Manifest.FILE_NAME);
     ManifestValidator.validate(m, where);
-    Codec codec = Codecs.forReading(m.skipCompress, m.compressionEngine, m.externalDecompressor, where);
+    Codec codec =
+        Codecs.forReading(m.skipCompress, m.compressionEngine, m.externalDecompressor, where);
     RestorePlan plan = RestorePlan.of(m, roots);
 
     // Every check before the first byte is written.
@@ -102,14 +105,25 @@ public final class RestoreRunner {
     AtomicLong read = new AtomicLong();
     AtomicLong written = new AtomicLong();
     long total = plan.knownBytes();
-    LOG.info("restoring {} ({} files, {}) into {} with {} workers", storage.describe(loc, null),
-        plan.files().size(), Sizes.human(total), roots.data(), settings.concurrency());
+    LOG.info(
+        "restoring {} ({} files, {}) into {} with {} workers",
+        storage.describe(loc, null),
+        plan.files().size(),
+        Sizes.human(total),
+        roots.data(),
+        settings.concurrency());
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
     try (Progress progress = new Progress("restore", total, settings.quiet());
         ParallelSync syncs = new ParallelSync("restore")) {
-      failures = WorkerPool.run("restore", settings.concurrency(), plan.items(),
-          () -> new ObjectReader(storage, loc, codec.newDecompressor()),
-          (w, item) -> restoreItem(w, states.get(item.file().index()), item, progress, read, written, syncs));
+      failures =
+          WorkerPool.run(
+              "restore",
+              settings.concurrency(),
+              plan.items(),
+              () -> new ObjectReader(storage, loc, codec.newDecompressor()),
+              (w, item) ->
+                  restoreItem(
+                      w, states.get(item.file().index()), item, progress, read, written, syncs));
       try {
         syncs.awaitAll();
       } catch (Exception e) {
@@ -125,40 +139,70 @@ public final class RestoreRunner {
     try {
       RestoreMarker.remove(roots.data());
     } catch (IOException e) {
-      throw new EngineException(ExitCode.OTHER, roots.data().toString(), "restore finished but "
-          + RestoreMarker.NAME + " could not be removed: " + e, e);
+      throw new EngineException(
+          ExitCode.OTHER,
+          roots.data().toString(),
+          "restore finished but " + RestoreMarker.NAME + " could not be removed: " + e,
+          e);
     }
     double secs = (System.nanoTime() - start) / 1e9;
     long chunks = plan.items().stream().filter(i -> i.file().entry().isChunked()).count();
-    LOG.info("restore of {} complete: {} files, {} written, {} s", storage.describe(loc, null),
-        plan.files().size(), Sizes.human(written.get()), String.format("%.1f", secs));
-    return new RunSummary(loc.name(), storage.describe(loc, null), plan.files().size(), chunks,
-        plan.items().size(), read.get(), 0, written.get(), secs, List.of());
+    LOG.info(
+        "restore of {} complete: {} files, {} written, {} s",
+        storage.describe(loc, null),
+        plan.files().size(),
+        Sizes.human(written.get()),
+        String.format("%.1f", secs));
+    return new RunSummary(
+        loc.name(),
+        storage.describe(loc, null),
+        plan.files().size(),
+        chunks,
+        plan.items().size(),
+        read.get(),
+        0,
+        written.get(),
+        secs,
+        List.of());
   }
 
   /** Entries already in each root (lost+found aside); refuses them without --overwrite. */
   private Map<Path, List<Path>> checkTargets(Roots roots) {
     Map<Path, List<Path>> existing = new HashMap<>();
     for (Path root : roots.distinct()) {
-      if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-        throw EngineException.unsafe(root.toString(), "restore target " + root
-            + " exists and is not a directory");
+      if (Files.exists(root, LinkOption.NOFOLLOW_LINKS)
+          && !Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+        throw EngineException.unsafe(
+            root.toString(), "restore target " + root + " exists and is not a directory");
       }
       List<Path> entries = new ArrayList<>();
       if (Files.isDirectory(root)) {
         try (Stream<Path> s = Files.list(root)) {
-          s.filter(p -> !p.getFileName().toString().equals(LOST_FOUND)).sorted().forEach(entries::add);
+          s.filter(p -> !p.getFileName().toString().equals(LOST_FOUND))
+              .sorted()
+              .forEach(entries::add);
         } catch (IOException e) {
-          throw EngineException.unsafe(root.toString(), "cannot list restore target " + root + ": " + e);
+          throw EngineException.unsafe(
+              root.toString(), "cannot list restore target " + root + ": " + e);
         }
       }
       if (!entries.isEmpty() && !settings.overwrite()) {
-        boolean unfinished = entries.stream().anyMatch(p -> p.getFileName().toString().equals(RestoreMarker.NAME));
-        throw EngineException.unsafe(root.toString(), "restore target " + root + " is not empty ("
-            + entries.size() + " entries, e.g. " + sample(entries) + ")"
-            + (unfinished ? "; it holds " + RestoreMarker.NAME + " from a restore that did not finish" : "")
-            + ". Nothing was changed. Restore into an empty directory, or pass --overwrite to delete"
-            + " its contents first");
+        boolean unfinished =
+            entries.stream().anyMatch(p -> p.getFileName().toString().equals(RestoreMarker.NAME));
+        throw EngineException.unsafe(
+            root.toString(),
+            "restore target "
+                + root
+                + " is not empty ("
+                + entries.size()
+                + " entries, e.g. "
+                + sample(entries)
+                + ")"
+                + (unfinished
+                    ? "; it holds " + RestoreMarker.NAME + " from a restore that did not finish"
+                    : "")
+                + ". Nothing was changed. Restore into an empty directory, or pass --overwrite to delete"
+                + " its contents first");
       }
       existing.put(root, entries);
     }
@@ -194,10 +238,17 @@ public final class RestoreRunner {
       long freed = e.getValue()[1];
       if (need > usable + freed) {
         Path root = names.getOrDefault(e.getKey(), roots.data());
-        throw EngineException.unsafe(root.toString(), "not enough free space for the restore on "
-            + root + ": it needs " + Sizes.human(need) + ", " + Sizes.human(usable) + " is free"
-            + (freed > 0 ? " (+" + Sizes.human(freed) + " that --overwrite would free)" : "")
-            + ". Nothing was changed; use a larger volume");
+        throw EngineException.unsafe(
+            root.toString(),
+            "not enough free space for the restore on "
+                + root
+                + ": it needs "
+                + Sizes.human(need)
+                + ", "
+                + Sizes.human(usable)
+                + " is free"
+                + (freed > 0 ? " (+" + Sizes.human(freed) + " that --overwrite would free)" : "")
+                + ". Nothing was changed; use a larger volume");
       }
     }
   }
@@ -218,13 +269,15 @@ public final class RestoreRunner {
     long[] sum = {0};
     for (Path p : entries) {
       try (Stream<Path> s = Files.walk(p)) {
-        s.filter(Files::isRegularFile).forEach(f -> {
-          try {
-            sum[0] += Files.size(f);
-          } catch (IOException ignored) {
-            // counted as zero: the space check only gets stricter
-          }
-        });
+        s.filter(Files::isRegularFile)
+            .forEach(
+                f -> {
+                  try {
+                    sum[0] += Files.size(f);
+                  } catch (IOException ignored) {
+                    // counted as zero: the space check only gets stricter
+                  }
+                });
       } catch (IOException | UncheckedIOException ignored) {
         // likewise
       }
@@ -240,20 +293,29 @@ public final class RestoreRunner {
       }
       RestoreMarker.create(roots.data(), storage.describe(loc, null));
       for (Map.Entry<Path, List<Path>> e : existing.entrySet()) {
-        List<Path> entries = e.getValue().stream()
-            .filter(p -> !p.getFileName().toString().equals(RestoreMarker.NAME)).toList();
+        List<Path> entries =
+            e.getValue().stream()
+                .filter(p -> !p.getFileName().toString().equals(RestoreMarker.NAME))
+                .toList();
         if (entries.isEmpty()) {
           continue;
         }
-        LOG.warn("--overwrite: removing {} entries from {}: {}", entries.size(), e.getKey(), sample(entries));
+        LOG.warn(
+            "--overwrite: removing {} entries from {}: {}",
+            entries.size(),
+            e.getKey(),
+            sample(entries));
         for (Path p : entries) {
           deleteTree(p);
         }
         RestoreMarker.fsyncDirectory(e.getKey());
       }
     } catch (IOException e) {
-      throw new EngineException(ExitCode.OTHER, roots.data().toString(), "cannot prepare restore"
-          + " target " + roots.data() + ": " + e, e);
+      throw new EngineException(
+          ExitCode.OTHER,
+          roots.data().toString(),
+          "cannot prepare restore" + " target " + roots.data() + ": " + e,
+          e);
     }
   }
 
@@ -283,8 +345,8 @@ public final class RestoreRunner {
 
   /**
    * Creates every chunked file once, at its final size, so parallel chunk writes never truncate or
-   * extend it. A file stored as one object is created by the worker that writes it (CREATE_NEW all the
-   * same: nothing existing is ever written through).
+   * extend it. A file stored as one object is created by the worker that writes it (CREATE_NEW all
+   * the same: nothing existing is ever written through).
    */
   private List<FileState> createFiles(RestorePlan plan) {
     List<FileState> states = new ArrayList<>();
@@ -295,13 +357,14 @@ public final class RestoreRunner {
     for (RestorePlan.TargetFile f : plan.files()) {
       boolean chunked = f.entry().isChunked();
       if (chunked) {
-        try (FileChannel ch = FileChannel.open(f.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch =
+            FileChannel.open(f.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
           if (f.size() > 0) {
             ch.write(ByteBuffer.wrap(new byte[1]), f.size() - 1);
           }
         } catch (IOException e) {
-          throw new EngineException(ExitCode.OTHER, f.path().toString(), "cannot create " + f.path()
-              + ": " + e, e);
+          throw new EngineException(
+              ExitCode.OTHER, f.path().toString(), "cannot create " + f.path() + ": " + e, e);
         }
       }
       states.add(new FileState(f, itemCounts.getOrDefault(f.index(), 0), !chunked));
@@ -324,9 +387,11 @@ public final class RestoreRunner {
 
     synchronized FileChannel channel() throws IOException {
       if (channel == null) {
-        channel = create
-            ? FileChannel.open(file.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
-            : FileChannel.open(file.path(), StandardOpenOption.WRITE);
+        channel =
+            create
+                ? FileChannel.open(
+                    file.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+                : FileChannel.open(file.path(), StandardOpenOption.WRITE);
         create = false; // a retried object writes into the file it created
       }
       return channel;
@@ -338,21 +403,36 @@ public final class RestoreRunner {
       try {
         durability.force(channel());
       } catch (IOException e) {
-        throw new EngineException(ExitCode.OTHER, path, "fsync of " + path + " failed (" + e
-            + "): its data may not be on disk; the restore is not complete", e);
+        throw new EngineException(
+            ExitCode.OTHER,
+            path,
+            "fsync of "
+                + path
+                + " failed ("
+                + e
+                + "): its data may not be on disk; the restore is not complete",
+            e);
       }
       FileChannel ch = channel;
       channel = null;
       try {
         durability.close(ch);
       } catch (IOException e) {
-        throw new EngineException(ExitCode.OTHER, path, "closing " + path + " failed (" + e
-            + "): its data may not be on disk; the restore is not complete", e);
+        throw new EngineException(
+            ExitCode.OTHER,
+            path,
+            "closing "
+                + path
+                + " failed ("
+                + e
+                + "): its data may not be on disk; the restore is not complete",
+            e);
       }
       try {
         FileAttributes.apply(file.path(), file.entry().mode, file.entry().mtime);
       } catch (IOException | RuntimeException e) {
-        throw new EngineException(ExitCode.OTHER, path, "cannot set mode/mtime of " + path + ": " + e, e);
+        throw new EngineException(
+            ExitCode.OTHER, path, "cannot set mode/mtime of " + path + ": " + e, e);
       }
     }
 
@@ -368,20 +448,35 @@ public final class RestoreRunner {
     }
   }
 
-  private void restoreItem(ObjectReader reader, FileState state, RestorePlan.Item item, Progress progress,
-      AtomicLong read, AtomicLong written, ParallelSync syncs) throws Exception {
+  private void restoreItem(
+      ObjectReader reader,
+      FileState state,
+      RestorePlan.Item item,
+      Progress progress,
+      AtomicLong read,
+      AtomicLong written,
+      ParallelSync syncs)
+      throws Exception {
     FileChannel ch = state.channel();
     ObjectReader.Transfer t;
     try {
-      t = reader.readWithRetries(retrier, item.expected(), (buf, pos) -> {
-        long at = item.offset() + pos;
-        while (buf.hasRemaining()) {
-          at += ch.write(buf, at);
-        }
-      }, progress);
+      t =
+          reader.readWithRetries(
+              retrier,
+              item.expected(),
+              (buf, pos) -> {
+                long at = item.offset() + pos;
+                while (buf.hasRemaining()) {
+                  at += ch.write(buf, at);
+                }
+              },
+              progress);
     } catch (ObjectReader.SinkException e) {
-      throw new EngineException(ExitCode.OTHER, state.file.path().toString(), "cannot write "
-          + state.file.path() + ": " + e.io(), e.io());
+      throw new EngineException(
+          ExitCode.OTHER,
+          state.file.path().toString(),
+          "cannot write " + state.file.path() + ": " + e.io(),
+          e.io());
     }
     written.addAndGet(t.raw());
     read.addAndGet(t.stored());
@@ -401,10 +496,15 @@ public final class RestoreRunner {
           Files.createSymbolicLink(p, Path.of(l.target));
         }
       }
-      TreeSet<Path> dirs = new TreeSet<>(Comparator.comparingInt(Path::getNameCount).reversed()
-          .thenComparing(Comparator.naturalOrder()));
+      TreeSet<Path> dirs =
+          new TreeSet<>(
+              Comparator.comparingInt(Path::getNameCount)
+                  .reversed()
+                  .thenComparing(Comparator.naturalOrder()));
       for (RestorePlan.TargetFile f : plan.files()) {
-        for (Path d = f.path().getParent(); d != null && !roots.distinct().contains(d); d = d.getParent()) {
+        for (Path d = f.path().getParent();
+            d != null && !roots.distinct().contains(d);
+            d = d.getParent()) {
           dirs.add(d);
         }
       }
@@ -416,7 +516,8 @@ public final class RestoreRunner {
           attrs.put(roots.resolve(Base.fromVitessName(d.base), d.name), d);
         }
       }
-      for (Path d : dirs) { // deepest first, so a parent's mtime is set after its children change it
+      for (Path d :
+          dirs) { // deepest first, so a parent's mtime is set after its children change it
         PathEntry e = attrs.get(d);
         if (e != null) {
           FileAttributes.apply(d, e.mode, e.mtime);
@@ -424,21 +525,36 @@ public final class RestoreRunner {
         RestoreMarker.fsyncDirectory(d);
       }
     } catch (IOException e) {
-      throw new EngineException(ExitCode.OTHER, roots.data().toString(), "cannot finish the directory"
-          + " tree in " + roots.data() + ": " + e + "; the restore is not complete", e);
+      throw new EngineException(
+          ExitCode.OTHER,
+          roots.data().toString(),
+          "cannot finish the directory"
+              + " tree in "
+              + roots.data()
+              + ": "
+              + e
+              + "; the restore is not complete",
+          e);
     }
   }
 
-  private EngineException failed(BackupLocation loc, Roots roots,
-      List<WorkerPool.Failure<RestorePlan.Item>> failures) {
+  private EngineException failed(
+      BackupLocation loc, Roots roots, List<WorkerPool.Failure<RestorePlan.Item>> failures) {
     Throwable cause = failures.get(0).error();
     RestorePlan.Item item = failures.get(0).item();
     String object = item == null ? null : item.expected().object();
-    String msg = "restore of " + storage.describe(loc, null) + " into " + roots.data() + " failed; "
-        + RestoreMarker.NAME + " stays there, so the data is not mistaken for a good copy. "
-        + cause.getMessage();
+    String msg =
+        "restore of "
+            + storage.describe(loc, null)
+            + " into "
+            + roots.data()
+            + " failed; "
+            + RestoreMarker.NAME
+            + " stays there, so the data is not mistaken for a good copy. "
+            + cause.getMessage();
     if (cause instanceof EngineException e) {
-      return new EngineException(e.exitCode(), e.subject() != null ? e.subject() : object, msg, cause);
+      return new EngineException(
+          e.exitCode(), e.subject() != null ? e.subject() : object, msg, cause);
     }
     return new EngineException(ExitCode.OTHER, object, msg, cause);
   }

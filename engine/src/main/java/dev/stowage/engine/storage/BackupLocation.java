@@ -21,16 +21,22 @@ public record BackupLocation(String directory, String name) {
     }
     for (String part : directory.split("/", -1)) {
       if (!ELEMENT.matcher(part).matches() || part.equals(".") || part.equals("..")) {
-        throw EngineException.invalid("--directory \"" + directory + "\" has the element \"" + part
-            + "\"; use a relative path of letters, digits, '.', '_', '-' (no '..', no leading '/')");
+        throw EngineException.invalid(
+            "--directory \""
+                + directory
+                + "\" has the element \""
+                + part
+                + "\"; use a relative path of letters, digits, '.', '_', '-' (no '..', no leading '/')");
       }
     }
   }
 
   public static void checkName(String name) {
     if (name == null || !NAME.matcher(name).matches() || name.contains("..")) {
-      throw EngineException.invalid("backup name \"" + name
-          + "\" is not allowed; use letters, digits, '.', '_', '-' (e.g. 2026-01-31.120000.db-0)");
+      throw EngineException.invalid(
+          "backup name \""
+              + name
+              + "\" is not allowed; use letters, digits, '.', '_', '-' (e.g. 2026-01-31.120000.db-0)");
     }
   }
 

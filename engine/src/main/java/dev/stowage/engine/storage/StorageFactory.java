@@ -8,7 +8,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 
-/** Opens a storage from its URL: {@code file:///abs/path}, a plain absolute path, or {@code s3://bucket/prefix?...}. */
+/**
+ * Opens a storage from its URL: {@code file:///abs/path}, a plain absolute path, or {@code
+ * s3://bucket/prefix?...}.
+ */
 public final class StorageFactory {
   /** Part buffers kept for reuse by S3 uploads (one per busy worker). */
   private static final int S3_BUFFERED_PARTS = 8;
@@ -26,20 +29,30 @@ public final class StorageFactory {
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw EngineException.invalid("--storage \"" + url + "\" is not a valid URL: " + e.getReason());
+      throw EngineException.invalid(
+          "--storage \"" + url + "\" is not a valid URL: " + e.getReason());
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme();
     if (scheme.equals("file")) {
-      if (uri.getPath() == null || !uri.getPath().startsWith("/") || (uri.getAuthority() != null && !uri.getAuthority().isEmpty())) {
-        throw EngineException.invalid("--storage \"" + url + "\": a file URL needs an absolute path,"
-            + " as in file:///backups");
+      if (uri.getPath() == null
+          || !uri.getPath().startsWith("/")
+          || (uri.getAuthority() != null && !uri.getAuthority().isEmpty())) {
+        throw EngineException.invalid(
+            "--storage \""
+                + url
+                + "\": a file URL needs an absolute path,"
+                + " as in file:///backups");
       }
       return new FileStorage(Path.of(uri.getPath()));
     }
     if (scheme.equals("s3")) {
       return new S3Storage(S3Options.parse(url), S3_BUFFERED_PARTS);
     }
-    throw EngineException.invalid("--storage \"" + url + "\": unsupported scheme \"" + scheme
-        + "\"; use file:///absolute/path or s3://bucket/prefix");
+    throw EngineException.invalid(
+        "--storage \""
+            + url
+            + "\": unsupported scheme \""
+            + scheme
+            + "\"; use file:///absolute/path or s3://bucket/prefix");
   }
 }

@@ -38,33 +38,56 @@ public final class VerifyRunner {
     Manifest m = catalog.load(loc);
     String where = storage.describe(loc, Manifest.FILE_NAME);
     ManifestValidator.validate(m, where);
-    Codec codec = Codecs.forReading(m.skipCompress, m.compressionEngine, m.externalDecompressor, where);
+    Codec codec =
+        Codecs.forReading(m.skipCompress, m.compressionEngine, m.externalDecompressor, where);
     RestorePlan plan = RestorePlan.of(m, null);
     AtomicLong raw = new AtomicLong();
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
     try (Progress progress = new Progress("verify", plan.knownBytes(), quiet)) {
-      failures = WorkerPool.run("verify", concurrency, plan.items(),
-          () -> new ObjectReader(storage, loc, codec.newDecompressor()),
-          (reader, item) -> {
-            ObjectReader.Transfer t = reader.readWithRetries(retrier, item.expected(),
-                (buf, pos) -> buf.position(buf.limit()), progress);
-            raw.addAndGet(t.stored());
-          });
+      failures =
+          WorkerPool.run(
+              "verify",
+              concurrency,
+              plan.items(),
+              () -> new ObjectReader(storage, loc, codec.newDecompressor()),
+              (reader, item) -> {
+                ObjectReader.Transfer t =
+                    reader.readWithRetries(
+                        retrier,
+                        item.expected(),
+                        (buf, pos) -> buf.position(buf.limit()),
+                        progress);
+                raw.addAndGet(t.stored());
+              });
     }
     if (!failures.isEmpty()) {
       Throwable cause = failures.get(0).error();
-      String object = failures.get(0).item() == null ? null : failures.get(0).item().expected().object();
+      String object =
+          failures.get(0).item() == null ? null : failures.get(0).item().expected().object();
       String msg = "verify of " + storage.describe(loc, null) + " failed: " + cause.getMessage();
       if (cause instanceof EngineException e) {
-        throw new EngineException(e.exitCode(), e.subject() != null ? e.subject() : object, msg, cause);
+        throw new EngineException(
+            e.exitCode(), e.subject() != null ? e.subject() : object, msg, cause);
       }
       throw new EngineException(ExitCode.OTHER, object, msg, cause);
     }
     double secs = (System.nanoTime() - start) / 1e9;
     long chunks = plan.items().stream().filter(i -> i.file().entry().isChunked()).count();
-    LOG.info("backup {} is intact: {} files, {} objects checked", storage.describe(loc, null),
-        plan.files().size(), plan.items().size());
-    return new RunSummary(loc.name(), storage.describe(loc, null), plan.files().size(), chunks,
-        plan.items().size(), raw.get(), 0, 0, secs, List.of());
+    LOG.info(
+        "backup {} is intact: {} files, {} objects checked",
+        storage.describe(loc, null),
+        plan.files().size(),
+        plan.items().size());
+    return new RunSummary(
+        loc.name(),
+        storage.describe(loc, null),
+        plan.files().size(),
+        chunks,
+        plan.items().size(),
+        raw.get(),
+        0,
+        0,
+        secs,
+        List.of());
   }
 }

@@ -16,7 +16,9 @@ class ChunkPlannerTest {
   void fileAtThresholdIsNotChunkedOneByteMoreIs() {
     assertThat(ChunkPlanner.itemsOf(0, 8 * MI, 8 * MI, 4 * MI)).hasSize(1);
     List<ChunkPlanner.Item> items = ChunkPlanner.itemsOf(3, 8 * MI + 1, 8 * MI, 4 * MI);
-    assertThat(items).extracting(ChunkPlanner.Item::objectName).containsExactly("3-0", "3-1", "3-2");
+    assertThat(items)
+        .extracting(ChunkPlanner.Item::objectName)
+        .containsExactly("3-0", "3-1", "3-2");
     assertThat(items.get(2).offset()).isEqualTo(8 * MI);
     assertThat(items.get(2).length()).isEqualTo(1);
   }
@@ -36,9 +38,11 @@ class ChunkPlannerTest {
 
   @Test
   void zeroThresholdTurnsChunkingOffAndEmptyFilesAreOneObject() {
-    assertThat(ChunkPlanner.itemsOf(1, 100L << 30, 0, 0)).singleElement()
+    assertThat(ChunkPlanner.itemsOf(1, 100L << 30, 0, 0))
+        .singleElement()
         .satisfies(i -> assertThat(i.objectName()).isEqualTo("1"));
-    assertThat(ChunkPlanner.itemsOf(2, 0, 4 * MI, 4 * MI)).singleElement()
+    assertThat(ChunkPlanner.itemsOf(2, 0, 4 * MI, 4 * MI))
+        .singleElement()
         .satisfies(i -> assertThat(i.length()).isZero());
   }
 
@@ -46,7 +50,8 @@ class ChunkPlannerTest {
   void hugeFileNearLongMaxDoesNotOverflow() {
     long size = Long.MAX_VALUE / 2;
     assertThatThrownBy(() -> ChunkPlanner.itemsOf(0, size, 4 * MI, 4 * MI))
-        .isInstanceOf(EngineException.class).hasMessageContaining("larger --chunk-size");
+        .isInstanceOf(EngineException.class)
+        .hasMessageContaining("larger --chunk-size");
   }
 
   @Test
@@ -54,8 +59,10 @@ class ChunkPlannerTest {
     ChunkPlanner.validate(0, 1); // chunking off: size ignored
     ChunkPlanner.validate(4 * MI, 4 * MI);
     assertThatThrownBy(() -> ChunkPlanner.validate(8 * MI, 1024))
-        .isInstanceOf(EngineException.class).hasMessageContaining("minimum of 4Mi")
-        .extracting(e -> ((EngineException) e).exitCode()).isEqualTo(ExitCode.INVALID_ARGUMENTS);
+        .isInstanceOf(EngineException.class)
+        .hasMessageContaining("minimum of 4Mi")
+        .extracting(e -> ((EngineException) e).exitCode())
+        .isEqualTo(ExitCode.INVALID_ARGUMENTS);
     assertThatThrownBy(() -> ChunkPlanner.validate(4 * MI, 8 * MI))
         .hasMessageContaining("at least the chunk size");
     assertThatThrownBy(() -> ChunkPlanner.validate(-1, 8 * MI)).hasMessageContaining("negative");
@@ -68,7 +75,8 @@ class ChunkPlannerTest {
     items.addAll(ChunkPlanner.itemsOf(1, 12 * MI, 4 * MI, 4 * MI));
     items.addAll(ChunkPlanner.itemsOf(2, 8 * MI + 5, 4 * MI, 4 * MI));
     items.addAll(ChunkPlanner.itemsOf(3, 5 * MI, 8 * MI, 4 * MI));
-    List<String> order = ChunkPlanner.schedule(items).stream().map(ChunkPlanner.Item::objectName).toList();
+    List<String> order =
+        ChunkPlanner.schedule(items).stream().map(ChunkPlanner.Item::objectName).toList();
     assertThat(order).containsExactly("3", "1-0", "2-0", "1-1", "2-1", "1-2", "0", "2-2");
   }
 }

@@ -23,8 +23,16 @@ class StowageCliTest {
   }
 
   private String[] backupArgs(String... extra) {
-    String[] base = {"backup", "--datadir", tmp.resolve("data").toString(), "--storage",
-        "file://" + tmp.resolve("backups"), "--directory", "ns/db", "--quiet"};
+    String[] base = {
+      "backup",
+      "--datadir",
+      tmp.resolve("data").toString(),
+      "--storage",
+      "file://" + tmp.resolve("backups"),
+      "--directory",
+      "ns/db",
+      "--quiet"
+    };
     String[] all = java.util.Arrays.copyOf(base, base.length + extra.length);
     System.arraycopy(extra, 0, all, base.length, extra.length);
     return all;
@@ -35,7 +43,8 @@ class StowageCliTest {
     Files.createDirectories(tmp.resolve("data"));
     Files.createDirectories(tmp.resolve("backups"));
     assertThat(run(backupArgs("--name", "a", "--chunk-size", "1Ki"))).isEqualTo(2);
-    assertThat(run(backupArgs("--name", "a", "--chunk-threshold", "4Mi", "--chunk-size", "8Mi"))).isEqualTo(2);
+    assertThat(run(backupArgs("--name", "a", "--chunk-threshold", "4Mi", "--chunk-size", "8Mi")))
+        .isEqualTo(2);
     assertThat(run(backupArgs("--name", "a", "--chunk-size", "-4Mi"))).isEqualTo(2);
     assertThat(run(backupArgs("--name", "a", "--chunk-size", "99999999999Ti"))).isEqualTo(2);
     assertThat(run(backupArgs("--name", "a", "--concurrency", "0"))).isEqualTo(2);
@@ -46,7 +55,8 @@ class StowageCliTest {
     assertThat(run()).isEqualTo(2);
     assertThat(tmp.resolve("backups/ns")).doesNotExist();
     // Chunking off: the chunk size is not checked.
-    assertThat(run(backupArgs("--name", "a", "--chunk-threshold", "0", "--chunk-size", "1Ki"))).isZero();
+    assertThat(run(backupArgs("--name", "a", "--chunk-threshold", "0", "--chunk-size", "1Ki")))
+        .isZero();
   }
 
   @Test
@@ -54,14 +64,26 @@ class StowageCliTest {
     EngineFixture.writeDatadir(tmp.resolve("data"));
     Files.createDirectories(tmp.resolve("backups"));
     Path result = tmp.resolve("result.json");
-    assertThat(run(backupArgs("--name", "b1", "--chunk-threshold", "4Mi", "--chunk-size", "4Mi",
-        "--result-file", result.toString()))).isZero();
+    assertThat(
+            run(
+                backupArgs(
+                    "--name",
+                    "b1",
+                    "--chunk-threshold",
+                    "4Mi",
+                    "--chunk-size",
+                    "4Mi",
+                    "--result-file",
+                    result.toString())))
+        .isZero();
     JsonNode ok = JSON.readTree(result.toFile());
     assertThat(ok.get("status").asText()).isEqualTo("Succeeded");
     assertThat(ok.get("name").asText()).isEqualTo("b1");
     assertThat(ok.get("files").asLong()).isEqualTo(6);
     assertThat(ok.get("chunks").asLong()).isEqualTo(7);
-    assertThat(ok.get("bytesRead").asLong()).isGreaterThan(ok.get("bytesStored").asLong()).isPositive();
+    assertThat(ok.get("bytesRead").asLong())
+        .isGreaterThan(ok.get("bytesStored").asLong())
+        .isPositive();
     assertThat(ok.get("engineVersion").asText()).isNotEmpty();
     assertThat(ok.get("skippedCount").asInt()).isEqualTo(1);
 
@@ -73,9 +95,21 @@ class StowageCliTest {
     assertThat(failed.get("object").asText()).endsWith("b1/MANIFEST");
 
     Path restored = tmp.resolve("restored.json");
-    assertThat(run("restore", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db",
-        "--name", "latest", "--datadir", tmp.resolve("r").toString(), "--quiet", "--result-file",
-        restored.toString())).isZero();
+    assertThat(
+            run(
+                "restore",
+                "--storage",
+                tmp.resolve("backups").toString(),
+                "--directory",
+                "ns/db",
+                "--name",
+                "latest",
+                "--datadir",
+                tmp.resolve("r").toString(),
+                "--quiet",
+                "--result-file",
+                restored.toString()))
+        .isZero();
     JsonNode r = JSON.readTree(restored.toFile());
     assertThat(r.get("bytesWritten").asLong()).isEqualTo(ok.get("bytesRead").asLong());
     assertThat(r.get("bytesRead").asLong()).isEqualTo(ok.get("bytesStored").asLong());
@@ -83,7 +117,8 @@ class StowageCliTest {
 
   @Test
   void resultFileStaysWithinFourKiB() throws Exception {
-    EngineException huge = new EngineException(ExitCode.INTEGRITY, "x".repeat(5000), "e".repeat(20000));
+    EngineException huge =
+        new EngineException(ExitCode.INTEGRITY, "x".repeat(5000), "e".repeat(20000));
     var node = ResultFile.failure("restore", "n".repeat(100), huge, 1.5);
     byte[] bytes = ResultFile.render(node);
     assertThat(bytes.length).isLessThanOrEqualTo(4096);
@@ -99,15 +134,39 @@ class StowageCliTest {
     assertThat(run(backupArgs("--name", "2026-01-01.000000.db"))).isZero();
     assertThat(run(backupArgs("--name", "2026-01-02.000000.db"))).isZero();
     Files.createDirectories(tmp.resolve("backups/ns/db/2026-01-03.000000.db")); // incomplete
-    String ls = capture(() -> run("ls", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db"));
-    assertThat(ls).containsSubsequence("2026-01-01.000000.db", "2026-01-02.000000.db")
+    String ls =
+        capture(
+            () ->
+                run("ls", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db"));
+    assertThat(ls)
+        .containsSubsequence("2026-01-01.000000.db", "2026-01-02.000000.db")
         .doesNotContain("2026-01-03");
-    String inspect = capture(() -> run("inspect", "--storage", tmp.resolve("backups").toString(),
-        "--directory", "ns/db", "--name", "latest"));
-    assertThat(inspect).contains("2026-01-02.000000.db").contains("Files:        6")
-        .contains("MANIFEST:     valid").contains("shop/orders.ibd");
-    assertThat(run("inspect", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db",
-        "--name", "nope")).isEqualTo(3);
+    String inspect =
+        capture(
+            () ->
+                run(
+                    "inspect",
+                    "--storage",
+                    tmp.resolve("backups").toString(),
+                    "--directory",
+                    "ns/db",
+                    "--name",
+                    "latest"));
+    assertThat(inspect)
+        .contains("2026-01-02.000000.db")
+        .contains("Files:        6")
+        .contains("MANIFEST:     valid")
+        .contains("shop/orders.ibd");
+    assertThat(
+            run(
+                "inspect",
+                "--storage",
+                tmp.resolve("backups").toString(),
+                "--directory",
+                "ns/db",
+                "--name",
+                "nope"))
+        .isEqualTo(3);
   }
 
   @Test
@@ -115,12 +174,23 @@ class StowageCliTest {
     EngineFixture.writeDatadir(tmp.resolve("data"));
     Files.createDirectories(tmp.resolve("backups"));
     assertThat(run(backupArgs("--name", "b1"))).isZero();
-    String[] rm = {"rm", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db", "--name", "b1"};
+    String[] rm = {
+      "rm", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db", "--name", "b1"
+    };
     assertThat(capture(() -> run(rm))).contains("deleted").contains("b1");
     assertThat(tmp.resolve("backups/ns/db/b1")).doesNotExist();
     assertThat(capture(() -> run(rm))).contains("nothing to delete");
-    assertThat(run("rm", "--storage", tmp.resolve("backups").toString(), "--directory", "ns/db", "--name", "latest"))
-        .as("rm takes an exact name").isZero();
+    assertThat(
+            run(
+                "rm",
+                "--storage",
+                tmp.resolve("backups").toString(),
+                "--directory",
+                "ns/db",
+                "--name",
+                "latest"))
+        .as("rm takes an exact name")
+        .isZero();
   }
 
   private static String capture(java.util.function.IntSupplier body) {

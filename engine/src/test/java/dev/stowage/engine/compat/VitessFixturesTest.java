@@ -48,7 +48,10 @@ class VitessFixturesTest {
     byte[] b = new byte[size];
     for (int i = 0; i < size; i++) {
       int inPage = i % 16384;
-      b[i] = inPage < 38 ? (byte) (i / 16384 + inPage) : r.nextInt(5) == 0 ? (byte) r.nextInt() : (byte) ('a' + inPage % 26);
+      b[i] =
+          inPage < 38
+              ? (byte) (i / 16384 + inPage)
+              : r.nextInt(5) == 0 ? (byte) r.nextInt() : (byte) ('a' + inPage % 26);
     }
     return b;
   }
@@ -136,7 +139,8 @@ class VitessFixturesTest {
         ArrayNode chunks = e.putArray("Chunks");
         int j = 0;
         for (int off = 0; off < raw.length; off += CHUNK, j++) {
-          byte[] stored = compress(engine, Arrays.copyOfRange(raw, off, Math.min(raw.length, off + CHUNK)));
+          byte[] stored =
+              compress(engine, Arrays.copyOfRange(raw, off, Math.min(raw.length, off + CHUNK)));
           Files.write(dir.resolve(i + "-" + j), stored);
           ObjectNode c = chunks.addObject();
           c.put("StorageName", i + "-" + j);
@@ -152,7 +156,8 @@ class VitessFixturesTest {
       }
       i++;
     }
-    Files.write(dir.resolve("MANIFEST"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+    Files.write(
+        dir.resolve("MANIFEST"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
   }
 
   @ParameterizedTest
@@ -160,21 +165,46 @@ class VitessFixturesTest {
   void restoresVitessBackupsByteForByte(String engine) throws Exception {
     for (boolean chunked : new boolean[] {true, false}) {
       Path storage = tmp.resolve(engine + chunked);
-      writeVitessBackup(storage.resolve("commerce/0/2026-01-02.030405.zone1-0000000101"), engine, chunked);
+      writeVitessBackup(
+          storage.resolve("commerce/0/2026-01-02.030405.zone1-0000000101"), engine, chunked);
       Path target = tmp.resolve("target-" + engine + chunked);
       Path result = tmp.resolve("result-" + engine + chunked + ".json");
-      int rc = StowageCli.execute("restore", "--storage", "file://" + storage, "--directory", "commerce/0",
-          "--name", "latest", "--datadir", target.toString(), "--quiet", "--result-file", result.toString());
-      assertThat(rc).as("restore of a %s backup (chunked=%s): %s", engine, chunked,
-          Files.exists(result) ? Files.readString(result) : "").isZero();
+      int rc =
+          StowageCli.execute(
+              "restore",
+              "--storage",
+              "file://" + storage,
+              "--directory",
+              "commerce/0",
+              "--name",
+              "latest",
+              "--datadir",
+              target.toString(),
+              "--quiet",
+              "--result-file",
+              result.toString());
+      assertThat(rc)
+          .as(
+              "restore of a %s backup (chunked=%s): %s",
+              engine, chunked, Files.exists(result) ? Files.readString(result) : "")
+          .isZero();
       for (Map.Entry<String[], byte[]> f : sourceFiles().entrySet()) {
         assertThat(Files.readAllBytes(target.resolve(f.getKey()[1])))
             .as("%s restored from %s (chunked=%s)", f.getKey()[1], engine, chunked)
             .isEqualTo(f.getValue());
       }
       assertThat(target.resolve(".stowage-restore-in-progress")).doesNotExist();
-      assertThat(StowageCli.execute("verify", "--storage", storage.toString(), "--directory", "commerce/0",
-          "--name", "2026-01-02.030405.zone1-0000000101", "--quiet")).isZero();
+      assertThat(
+              StowageCli.execute(
+                  "verify",
+                  "--storage",
+                  storage.toString(),
+                  "--directory",
+                  "commerce/0",
+                  "--name",
+                  "2026-01-02.030405.zone1-0000000101",
+                  "--quiet"))
+          .isZero();
     }
   }
 }

@@ -12,9 +12,9 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class CodecsTest {
   /** Page-like data: repetitive structure with varying content, compressible but not trivially. */
@@ -51,11 +51,13 @@ class CodecsTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (Decompressor d = codec.newDecompressor()) {
       ReadableByteChannel in = Channels.newChannel(new java.io.ByteArrayInputStream(stored));
-      d.decompress(in, buf -> {
-        byte[] tmp = new byte[buf.remaining()];
-        buf.get(tmp);
-        out.write(tmp, 0, tmp.length);
-      });
+      d.decompress(
+          in,
+          buf -> {
+            byte[] tmp = new byte[buf.remaining()];
+            buf.get(tmp);
+            out.write(tmp, 0, tmp.length);
+          });
     }
     return out.toByteArray();
   }
@@ -101,7 +103,8 @@ class CodecsTest {
     assertThat(decompress(codec, both)).isEqualTo(concat(a, b));
     byte[] cut = Arrays.copyOf(both, both.length - 10);
     assertThatThrownBy(() -> decompress(codec, cut)).isInstanceOf(CorruptStreamException.class);
-    assertThatThrownBy(() -> decompress(codec, new byte[0])).isInstanceOf(CorruptStreamException.class);
+    assertThatThrownBy(() -> decompress(codec, new byte[0]))
+        .isInstanceOf(CorruptStreamException.class);
     byte[] garbage = sample(1000, 5);
     assertThatThrownBy(() -> decompress(codec, garbage)).isInstanceOf(CorruptStreamException.class);
   }

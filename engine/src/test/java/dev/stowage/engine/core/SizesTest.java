@@ -20,10 +20,15 @@ class SizesTest {
   @Test
   void refusesNegativeMalformedAndOverflowingValuesNamingTheOption() {
     assertThatThrownBy(() -> Sizes.parse("--chunk-size", "-4Mi"))
-        .isInstanceOf(EngineException.class).hasMessageContaining("--chunk-size").hasMessageContaining("-4Mi");
-    assertThatThrownBy(() -> Sizes.parse("--chunk-size", "64MB")).hasMessageContaining("not a size");
-    assertThatThrownBy(() -> Sizes.parse("--chunk-size", "9999999999Ti")).hasMessageContaining("too large");
-    assertThatThrownBy(() -> Sizes.parse("--chunk-size", "99999999999999999999")).hasMessageContaining("too large");
+        .isInstanceOf(EngineException.class)
+        .hasMessageContaining("--chunk-size")
+        .hasMessageContaining("-4Mi");
+    assertThatThrownBy(() -> Sizes.parse("--chunk-size", "64MB"))
+        .hasMessageContaining("not a size");
+    assertThatThrownBy(() -> Sizes.parse("--chunk-size", "9999999999Ti"))
+        .hasMessageContaining("too large");
+    assertThatThrownBy(() -> Sizes.parse("--chunk-size", "99999999999999999999"))
+        .hasMessageContaining("too large");
   }
 
   @Test

@@ -23,7 +23,8 @@ class ManifestValidatorTest {
     whole.hash = "0a1b2c3d";
     m.fileEntries.add(whole);
     FileEntry chunked = new FileEntry(Base.INNODB_DATA, "ibdata1");
-    chunked.chunks = new ArrayList<>(List.of(chunk("1-0", 0, 10), chunk("1-1", 10, 10), chunk("1-2", 20, 5)));
+    chunked.chunks =
+        new ArrayList<>(List.of(chunk("1-0", 0, 10), chunk("1-1", 10, 10), chunk("1-2", 20, 5)));
     m.fileEntries.add(chunked);
     return m;
   }
@@ -59,12 +60,17 @@ class ManifestValidatorTest {
     m.stowageVersion = "1.2.3";
     byte[] json = ManifestCodec.write(m);
     String text = new String(json, StandardCharsets.UTF_8);
-    assertThat(text).contains("\"IncrementalDetails\":null").contains("\"StowageSize\":42")
-        .doesNotContain("chunked").contains("\n  \"BackupName\"");
+    assertThat(text)
+        .contains("\"IncrementalDetails\":null")
+        .contains("\"StowageSize\":42")
+        .doesNotContain("chunked")
+        .contains("\n  \"BackupName\"");
     Manifest back = ManifestCodec.read(json, W);
     assertThat(back.fileEntries).hasSize(2);
     assertThat(back.fileEntries.get(0).chunks).isNull();
-    assertThat(back.fileEntries.get(1).chunks).extracting(c -> c.storageName).containsExactly("1-0", "1-1", "1-2");
+    assertThat(back.fileEntries.get(1).chunks)
+        .extracting(c -> c.storageName)
+        .containsExactly("1-0", "1-1", "1-2");
     assertThat(back.fileEntries.get(0).rawCrc32c).isEqualTo("01234567");
     assertThat(back.stowageVersion).isEqualTo("1.2.3");
     // The unchunked entry has no Chunks key at all: readable by any Vitess version.
@@ -82,8 +88,9 @@ class ManifestValidatorTest {
 
   @Test
   void unknownKeysAreIgnored() {
-    String json = "{\"BackupMethod\":\"builtin\",\"FutureKey\":{\"a\":1},\"FileEntries\":[{\"Base\":\"Data\","
-        + "\"Name\":\"a\",\"Hash\":\"00000000\",\"NewField\":3}]}";
+    String json =
+        "{\"BackupMethod\":\"builtin\",\"FutureKey\":{\"a\":1},\"FileEntries\":[{\"Base\":\"Data\","
+            + "\"Name\":\"a\",\"Hash\":\"00000000\",\"NewField\":3}]}";
     Manifest m = ManifestCodec.read(json.getBytes(StandardCharsets.UTF_8), W);
     ManifestValidator.validate(m, W);
   }
@@ -92,8 +99,10 @@ class ManifestValidatorTest {
   void truncatedOrEmptyManifestIsAnIntegrityError() {
     byte[] json = ManifestCodec.write(valid());
     byte[] half = java.util.Arrays.copyOf(json, json.length / 2);
-    assertThatThrownBy(() -> ManifestCodec.read(half, W)).isInstanceOf(EngineException.class)
-        .hasMessageContaining("not valid JSON").hasMessageContaining(W)
+    assertThatThrownBy(() -> ManifestCodec.read(half, W))
+        .isInstanceOf(EngineException.class)
+        .hasMessageContaining("not valid JSON")
+        .hasMessageContaining(W)
         .satisfies(e -> assertThat(((EngineException) e).exitCode()).isEqualTo(ExitCode.INTEGRITY));
     assertThatThrownBy(() -> ManifestCodec.read(new byte[0], W)).hasMessageContaining("empty");
   }
@@ -102,14 +111,18 @@ class ManifestValidatorTest {
   void rejectsGapsOverlapsAndWrongNames() {
     assertInvalid(m -> m.fileEntries.get(1).chunks.get(1).offset = 11, "chunk \"1-1\"", "gap");
     assertInvalid(m -> m.fileEntries.get(1).chunks.get(1).offset = 9, "chunk \"1-1\"", "overlaps");
-    assertInvalid(m -> m.fileEntries.get(1).chunks.get(0).offset = 1, "chunk \"1-0\"", "expected 0");
-    assertInvalid(m -> m.fileEntries.get(1).chunks.get(2).storageName = "1-7", "\"1-7\"", "must be \"1-2\"");
+    assertInvalid(
+        m -> m.fileEntries.get(1).chunks.get(0).offset = 1, "chunk \"1-0\"", "expected 0");
+    assertInvalid(
+        m -> m.fileEntries.get(1).chunks.get(2).storageName = "1-7", "\"1-7\"", "must be \"1-2\"");
     assertInvalid(m -> m.fileEntries.get(1).chunks.get(0).storageName = "0-0", "must be \"1-0\"");
     assertInvalid(m -> m.fileEntries.get(1).chunks.get(2).size = 0, "Size is 0");
     assertInvalid(m -> m.fileEntries.get(1).chunks.get(2).hash = "xyz", "Hash \"xyz\"");
-    assertInvalid(m -> {
-      m.fileEntries.get(1).chunks.get(1).size = Long.MAX_VALUE;
-    }, "overflows");
+    assertInvalid(
+        m -> {
+          m.fileEntries.get(1).chunks.get(1).size = Long.MAX_VALUE;
+        },
+        "overflows");
     assertInvalid(m -> m.fileEntries.get(1).size = 26L, "cover 25 bytes");
   }
 
@@ -127,10 +140,12 @@ class ManifestValidatorTest {
   @Test
   void rejectsUnknownBaseDuplicatesAndUnsupportedBackups() {
     assertInvalid(m -> m.fileEntries.get(0).base = "Elsewhere", "unknown Base \"Elsewhere\"");
-    assertInvalid(m -> {
-      m.fileEntries.get(1).base = "Data";
-      m.fileEntries.get(1).name = "shop/orders.frm";
-    }, "twice");
+    assertInvalid(
+        m -> {
+          m.fileEntries.get(1).base = "Data";
+          m.fileEntries.get(1).name = "shop/orders.frm";
+        },
+        "twice");
     assertInvalid(m -> m.backupMethod = "xtrabackup", "not a builtin backup");
     assertInvalid(m -> m.incremental = true, "incremental");
     assertInvalid(m -> m.fileEntries.get(0).hash = "", "Hash \"\"");
@@ -146,10 +161,12 @@ class ManifestValidatorTest {
     m.stowageSymlinks = new ArrayList<>(List.of(ok));
     ManifestValidator.validate(m, W);
     m.stowageSymlinks.add(bad);
-    assertThatThrownBy(() -> ManifestValidator.validate(m, W)).hasMessageContaining("leaves the tree");
+    assertThatThrownBy(() -> ManifestValidator.validate(m, W))
+        .hasMessageContaining("leaves the tree");
     PathEntry abs = new PathEntry(Base.DATA, "db/link3");
     abs.target = "/etc";
     m.stowageSymlinks.set(1, abs);
-    assertThatThrownBy(() -> ManifestValidator.validate(m, W)).hasMessageContaining("relative path");
+    assertThatThrownBy(() -> ManifestValidator.validate(m, W))
+        .hasMessageContaining("relative path");
   }
 }

@@ -28,7 +28,8 @@ class RestoreRunnerTest {
   FileStorage files;
   Path backup;
 
-  private static final Predicate<String> BACKED_UP = p -> !p.equals("mysqld.pid") && !p.equals("shop/pipe");
+  private static final Predicate<String> BACKED_UP =
+      p -> !p.equals("mysqld.pid") && !p.equals("shop/pipe");
 
   @BeforeEach
   void backUp() throws Exception {
@@ -40,10 +41,17 @@ class RestoreRunnerTest {
     backup = tmp.resolve("backups").resolve(DIR).resolve("b1");
   }
 
-  private RestoreRunner runner(dev.stowage.engine.storage.BackupStorage s, Path target, int concurrency,
-      boolean overwrite, RestoreRunner.Durability d) {
-    return new RestoreRunner(EngineFixture.restoreSettings(target, "b1", concurrency, overwrite), s,
-        EngineFixture.fastRetrier(), d);
+  private RestoreRunner runner(
+      dev.stowage.engine.storage.BackupStorage s,
+      Path target,
+      int concurrency,
+      boolean overwrite,
+      RestoreRunner.Durability d) {
+    return new RestoreRunner(
+        EngineFixture.restoreSettings(target, "b1", concurrency, overwrite),
+        s,
+        EngineFixture.fastRetrier(),
+        d);
   }
 
   private static int exit(Throwable e) {
@@ -52,32 +60,37 @@ class RestoreRunnerTest {
 
   @Test
   void aRetriedChunkDoesNotDamageItsNeighbours() throws Exception {
-    // One worker: chunk 3-3 (the short last chunk of orders.ibd) is written after 3-0..3-2; its first
-    // download is damaged, so it is written, found bad and rewritten. Nothing may truncate the file.
+    // One worker: chunk 3-3 (the short last chunk of orders.ibd) is written after 3-0..3-2; its
+    // first
+    // download is damaged, so it is written, found bad and rewritten. Nothing may truncate the
+    // file.
     FaultyStorage s = new FaultyStorage(files).corruptRead("3-3", 2);
     Path target = tmp.resolve("r");
     runner(s, target, 1, false, RestoreRunner.FSYNC).run();
     assertThat(s.opens.get("3-3").get()).isEqualTo(3);
-    assertThat(TreeSnapshot.of(target).contentOnly()).isEqualTo(TreeSnapshot.of(data).filter(BACKED_UP).contentOnly());
+    assertThat(TreeSnapshot.of(target).contentOnly())
+        .isEqualTo(TreeSnapshot.of(data).filter(BACKED_UP).contentOnly());
     assertThat(target.resolve(RestoreMarker.NAME)).doesNotExist();
   }
 
   @Test
   void aFailedFsyncIsFatalAndLeavesTheMarker() {
     Path target = tmp.resolve("r");
-    RestoreRunner.Durability failingSync = new RestoreRunner.Durability() {
-      @Override
-      public void force(FileChannel channel) throws IOException {
-        throw new IOException("EIO (injected)");
-      }
+    RestoreRunner.Durability failingSync =
+        new RestoreRunner.Durability() {
+          @Override
+          public void force(FileChannel channel) throws IOException {
+            throw new IOException("EIO (injected)");
+          }
 
-      @Override
-      public void close(FileChannel channel) throws IOException {
-        channel.close();
-      }
-    };
+          @Override
+          public void close(FileChannel channel) throws IOException {
+            channel.close();
+          }
+        };
     assertThatThrownBy(() -> runner(files, target, 2, false, failingSync).run())
-        .hasMessageContaining("fsync").hasMessageContaining("may not be on disk")
+        .hasMessageContaining("fsync")
+        .hasMessageContaining("may not be on disk")
         .satisfies(e -> assertThat(exit(e)).isEqualTo(1));
     assertThat(target.resolve(RestoreMarker.NAME)).exists();
   }
@@ -85,20 +98,22 @@ class RestoreRunnerTest {
   @Test
   void aFailedCloseIsFatalAndLeavesTheMarker() {
     Path target = tmp.resolve("r");
-    RestoreRunner.Durability failingClose = new RestoreRunner.Durability() {
-      @Override
-      public void force(FileChannel channel) throws IOException {
-        channel.force(true);
-      }
+    RestoreRunner.Durability failingClose =
+        new RestoreRunner.Durability() {
+          @Override
+          public void force(FileChannel channel) throws IOException {
+            channel.force(true);
+          }
 
-      @Override
-      public void close(FileChannel channel) throws IOException {
-        channel.close();
-        throw new IOException("EDQUOT on close (injected)");
-      }
-    };
+          @Override
+          public void close(FileChannel channel) throws IOException {
+            channel.close();
+            throw new IOException("EDQUOT on close (injected)");
+          }
+        };
     assertThatThrownBy(() -> runner(files, target, 2, false, failingClose).run())
-        .hasMessageContaining("closing").hasMessageContaining("may not be on disk");
+        .hasMessageContaining("closing")
+        .hasMessageContaining("may not be on disk");
     assertThat(target.resolve(RestoreMarker.NAME)).exists();
   }
 
@@ -112,7 +127,8 @@ class RestoreRunnerTest {
     }
     Path target = tmp.resolve("r");
     assertThatThrownBy(() -> EngineFixture.restore(files, target, "b1"))
-        .hasMessageContaining("3-1").hasMessageContaining("checksum mismatch")
+        .hasMessageContaining("3-1")
+        .hasMessageContaining("checksum mismatch")
         .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.INTEGRITY.code()))
         .satisfies(e -> assertThat(((EngineException) e).subject()).isEqualTo("3-1"));
     assertThat(target.resolve(RestoreMarker.NAME)).exists();
@@ -122,7 +138,8 @@ class RestoreRunnerTest {
   void aMissingObjectIsAStorageErrorNamingIt() throws Exception {
     Files.delete(backup.resolve("1"));
     assertThatThrownBy(() -> EngineFixture.restore(files, tmp.resolve("r"), "b1"))
-        .hasMessageContaining("b1/1:").hasMessageContaining("does not exist")
+        .hasMessageContaining("b1/1:")
+        .hasMessageContaining("does not exist")
         .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.STORAGE.code()));
   }
 
@@ -133,7 +150,8 @@ class RestoreRunnerTest {
     Files.write(backup.resolve("MANIFEST"), ManifestCodec.write(m));
     Path target = tmp.resolve("nested/r");
     assertThatThrownBy(() -> EngineFixture.restore(files, target, "b1"))
-        .hasMessageContaining("../../escaped").hasMessageContaining("escape")
+        .hasMessageContaining("../../escaped")
+        .hasMessageContaining("escape")
         .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.INTEGRITY.code()));
     assertThat(tmp.resolve("nested")).doesNotExist();
     assertThat(tmp.resolve("escaped")).doesNotExist();
@@ -157,7 +175,8 @@ class RestoreRunnerTest {
     Files.writeString(target.resolve("stale.ibd"), "old table");
     TreeSnapshot before = TreeSnapshot.of(target);
     assertThatThrownBy(() -> EngineFixture.restore(files, target, "b1"))
-        .hasMessageContaining("not empty").hasMessageContaining("--overwrite")
+        .hasMessageContaining("not empty")
+        .hasMessageContaining("--overwrite")
         .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.UNSAFE.code()));
     assertThat(TreeSnapshot.of(target)).isEqualTo(before);
 
@@ -172,8 +191,10 @@ class RestoreRunnerTest {
   void notEnoughSpaceIsRefusedBeforeWriting() throws Exception {
     Path small = tmp.resolve("small");
     Files.createDirectories(small);
-    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", small.toString())
-        .inheritIO().start();
+    Process p =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", small.toString())
+            .inheritIO()
+            .start();
     assertThat(p.waitFor()).as("mounting a small tmpfs (the tests run as root)").isZero();
     try {
       assertThatThrownBy(() -> EngineFixture.restore(files, small.resolve("r"), "b1"))
@@ -192,8 +213,18 @@ class RestoreRunnerTest {
     Files.createDirectories(tmp.resolve("backups").resolve(DIR).resolve("b3")); // incomplete
     Files.writeString(tmp.resolve("backups").resolve(DIR).resolve("b3/0"), "partial");
     Path target = tmp.resolve("r");
-    new RestoreRunner(new RestoreSettings(new dev.stowage.engine.core.Roots(target, null, null), DIR,
-        "latest", 2, false, true), files, EngineFixture.fastRetrier(), RestoreRunner.FSYNC).run();
+    new RestoreRunner(
+            new RestoreSettings(
+                new dev.stowage.engine.core.Roots(target, null, null),
+                DIR,
+                "latest",
+                2,
+                false,
+                true),
+            files,
+            EngineFixture.fastRetrier(),
+            RestoreRunner.FSYNC)
+        .run();
     assertThat(Files.readString(target.resolve("shop/db.opt"))).isEqualTo("changed\n");
     assertThatThrownBy(() -> EngineFixture.restore(files, tmp.resolve("r3"), "b3"))
         .hasMessageContaining("incomplete");

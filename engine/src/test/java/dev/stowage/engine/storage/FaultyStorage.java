@@ -78,7 +78,8 @@ public class FaultyStorage implements BackupStorage {
   @Override
   public ObjectWriter create(BackupLocation location, String object, boolean replace) {
     if (take(failCreate, object)) {
-      throw new StorageException(StorageException.Kind.TRANSIENT, object, "injected: 503 SlowDown on " + object);
+      throw new StorageException(
+          StorageException.Kind.TRANSIENT, object, "injected: 503 SlowDown on " + object);
     }
     ObjectWriter w = inner.create(location, object, replace);
     if (!take(failMidWrite, object)) {
@@ -123,7 +124,8 @@ public class FaultyStorage implements BackupStorage {
   public ReadableByteChannel open(BackupLocation location, String object) {
     opens.computeIfAbsent(object, k -> new AtomicInteger()).incrementAndGet();
     if (take(failOpen, object)) {
-      throw new StorageException(StorageException.Kind.TRANSIENT, object, "injected: 500 on " + object);
+      throw new StorageException(
+          StorageException.Kind.TRANSIENT, object, "injected: 500 on " + object);
     }
     ReadableByteChannel in = inner.open(location, object);
     if (!take(corruptRead, object)) {

@@ -27,16 +27,16 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
-import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
-import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -51,11 +51,16 @@ import org.slf4j.LoggerFactory;
  * <p>Each reconcile: record where the backup goes, observe the Job, and either project its outcome
  * (scaling the StatefulSet back and unlocking the claim once it is done) or work towards starting
  * it: lock the claim, quiesce, wait for every pod on the claim to stop, create the Job. Deleting
- * the resource cancels a running Job, scales the StatefulSet back and, with {@code
- * deletionPolicy: Delete}, deletes the stored backup with an engine {@code rm} Job.
+ * the resource cancels a running Job, scales the StatefulSet back and, with {@code deletionPolicy:
+ * Delete}, deletes the stored backup with an engine {@code rm} Job.
  */
-// About 4 minutes of retries for errors from the API server before giving up (see updateErrorStatus).
-@GradualRetry(maxAttempts = 10, initialInterval = 2000, intervalMultiplier = 1.5, maxInterval = 60000)
+// About 4 minutes of retries for errors from the API server before giving up (see
+// updateErrorStatus).
+@GradualRetry(
+    maxAttempts = 10,
+    initialInterval = 2000,
+    intervalMultiplier = 1.5,
+    maxInterval = 60000)
 @ControllerConfiguration(name = MysqlBackupReconciler.NAME)
 public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cleaner<MysqlBackup> {
 
@@ -137,7 +142,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     Step step = new Step(backup, context);
     Optional<Duration> again = step.cleanup();
     step.save();
-    return again.map(d -> DeleteControl.noFinalizerRemoval().rescheduleAfter(d))
+    return again
+        .map(d -> DeleteControl.noFinalizerRemoval().rescheduleAfter(d))
         .orElseGet(DeleteControl::defaultDelete);
   }
 
@@ -172,8 +178,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished()) {
         // The engine still runs on the volume: scaling the database back now would start it
         // under the copy. Keep watching the Job instead of giving up.
-        step.status.setMessage("errors from the Kubernetes API (" + why + "); the engine Job"
-            + " still runs and is watched until it finishes");
+        step.status.setMessage(
+            "errors from the Kubernetes API ("
+                + why
+                + "); the engine Job"
+                + " still runs and is watched until it finishes");
         step.save();
         return ErrorStatusUpdateControl.<MysqlBackup>noStatusUpdate().rescheduleAfter(GIVE_UP_POLL);
       }
@@ -181,8 +190,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       step.settle();
       step.save();
     } catch (RuntimeException again) {
-      log.error("could not record the error or give back what the backup took: {}",
-          again.getMessage());
+      log.error(
+          "could not record the error or give back what the backup took: {}", again.getMessage());
     }
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
@@ -261,14 +270,24 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     Duration observe(Job job) {
       EngineRun run = EngineRun.observe(job, cluster.jobPods(ns, job.getMetadata().getName()));
       status.setStartTime(run.startTime());
-      conditions.set(status.getConditions(), Conditions.BLOCKED, False, Reason.JobCreated.name(),
-          "the engine Job " + job.getMetadata().getName() + " has the claim", generation);
+      conditions.set(
+          status.getConditions(),
+          Conditions.BLOCKED,
+          False,
+          Reason.JobCreated.name(),
+          "the engine Job " + job.getMetadata().getName() + " has the claim",
+          generation);
       switch (run.state()) {
         case RUNNING -> {
           status.setPhase(Phase.Running);
           status.setMessage("backing up " + claim() + " to " + where());
-          conditions.set(status.getConditions(), Conditions.READY, False, Reason.Running.name(),
-              status.getMessage(), generation);
+          conditions.set(
+              status.getConditions(),
+              Conditions.READY,
+              False,
+              Reason.Running.name(),
+              status.getMessage(),
+              generation);
           return null;
         }
         case SUCCEEDED -> {
@@ -289,8 +308,13 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   + " to "
                   + where()
                   + (r.problem() == null ? "" : " (" + r.problem() + ")"));
-          conditions.set(status.getConditions(), Conditions.READY, True, Reason.Succeeded.name(),
-              status.getMessage(), generation);
+          conditions.set(
+              status.getConditions(),
+              Conditions.READY,
+              True,
+              Reason.Succeeded.name(),
+              status.getMessage(),
+              generation);
         }
         case FAILED -> {
           status.setCompletionTime(run.completionTime());
@@ -306,13 +330,18 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     /** Works towards creating the Job: claim, lock, quiesce, no pod on the claim. */
     Duration start() {
       if (cluster.claim(ns, claim()).isEmpty()) {
-        return block(Reason.ClaimNotFound,
+        return block(
+            Reason.ClaimNotFound,
             "PersistentVolumeClaim " + claim() + " does not exist in " + ns + "; waiting for it");
       }
       String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), backup);
       if (!holder.equals(me())) {
-        return block(Reason.WaitingForClaim,
-            "waiting for " + holder + ", which is using PersistentVolumeClaim " + claim()
+        return block(
+            Reason.WaitingForClaim,
+            "waiting for "
+                + holder
+                + ", which is using PersistentVolumeClaim "
+                + claim()
                 + "; one backup or restore runs on a claim at a time");
       }
       String sts = statefulSetName();
@@ -320,9 +349,14 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         String stsHolder = cluster.lock(ns, ClaimLocks.statefulSetLease(sts), backup);
         if (!stsHolder.equals(me())) {
           cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
-          return block(Reason.WaitingForStatefulSet, "waiting for " + stsHolder
-              + ", which has StatefulSet " + sts + " scaled down; one backup quiesces a"
-              + " StatefulSet at a time");
+          return block(
+              Reason.WaitingForStatefulSet,
+              "waiting for "
+                  + stsHolder
+                  + ", which has StatefulSet "
+                  + sts
+                  + " scaled down; one backup quiesces a"
+                  + " StatefulSet at a time");
         }
         Duration wait = quiesce(sts);
         if (wait != null) {
@@ -333,36 +367,73 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (!mounting.isEmpty()) {
         String pods = names(mounting);
         if (sts != null) {
-          Duration waited = Duration.between(
-              Instant.parse(status.getQuiesce().getScaledDownTime()), Instant.parse(conditions.now()));
+          Duration waited =
+              Duration.between(
+                  Instant.parse(status.getQuiesce().getScaledDownTime()),
+                  Instant.parse(conditions.now()));
           if (waited.compareTo(QUIESCE_TIMEOUT) > 0) {
-            fail(Reason.Failed, "pod " + pods + " still mounts PersistentVolumeClaim " + claim()
-                + " " + QUIESCE_TIMEOUT.toMinutes() + " minutes after StatefulSet " + sts
-                + " was scaled down; check that spec.source.quiesce.statefulSet is the one whose"
-                + " pod mounts the claim, and why the pod does not stop; StatefulSet " + sts
-                + " gets its replicas back");
+            fail(
+                Reason.Failed,
+                "pod "
+                    + pods
+                    + " still mounts PersistentVolumeClaim "
+                    + claim()
+                    + " "
+                    + QUIESCE_TIMEOUT.toMinutes()
+                    + " minutes after StatefulSet "
+                    + sts
+                    + " was scaled down; check that spec.source.quiesce.statefulSet is the one whose"
+                    + " pod mounts the claim, and why the pod does not stop; StatefulSet "
+                    + sts
+                    + " gets its replicas back");
             settle();
             return null;
           }
-          return block(Reason.ClaimInUse, "waiting for pod " + pods + " to stop (StatefulSet "
-              + sts + " scaled from " + status.getQuiesce().getOriginalReplicas() + " to "
-              + replicasText(replicasWithout(cluster.statefulSet(ns, sts).orElse(null))) + ")",
+          return block(
+              Reason.ClaimInUse,
+              "waiting for pod "
+                  + pods
+                  + " to stop (StatefulSet "
+                  + sts
+                  + " scaled from "
+                  + status.getQuiesce().getOriginalReplicas()
+                  + " to "
+                  + replicasText(replicasWithout(cluster.statefulSet(ns, sts).orElse(null)))
+                  + ")",
               QUIESCE_POLL);
         }
         cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
-        return block(Reason.ClaimInUse, "pod " + pods + " is running with PersistentVolumeClaim "
-            + claim() + " mounted; a live database is never copied: stop it, or set"
-            + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
+        return block(
+            Reason.ClaimInUse,
+            "pod "
+                + pods
+                + " is running with PersistentVolumeClaim "
+                + claim()
+                + " mounted; a live database is never copied: stop it, or set"
+                + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
       }
       Job job = cluster.createJob(jobs.backupJob(backup));
       log.info("created engine Job {}", job.getMetadata().getName());
       status.setPhase(Phase.Running);
       status.setMessage("backing up " + claim() + " to " + where());
-      conditions.set(status.getConditions(), Conditions.BLOCKED, False, Reason.JobCreated.name(),
-          "the engine Job " + job.getMetadata().getName() + " has the claim", generation);
-      conditions.set(status.getConditions(), Conditions.READY, False, Reason.Running.name(),
-          status.getMessage(), generation);
-      events.record(backup, Type.Normal, Reason.JobCreated,
+      conditions.set(
+          status.getConditions(),
+          Conditions.BLOCKED,
+          False,
+          Reason.JobCreated.name(),
+          "the engine Job " + job.getMetadata().getName() + " has the claim",
+          generation);
+      conditions.set(
+          status.getConditions(),
+          Conditions.READY,
+          False,
+          Reason.Running.name(),
+          status.getMessage(),
+          generation);
+      events.record(
+          backup,
+          Type.Normal,
+          Reason.JobCreated,
           "created engine Job " + job.getMetadata().getName() + " to back up " + claim());
       return null;
     }
@@ -372,8 +443,13 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
       if (sts.isEmpty()) {
         unlockAll();
-        return block(Reason.StatefulSetNotFound, "StatefulSet " + stsName
-            + " (spec.source.quiesce.statefulSet) does not exist in " + ns + "; waiting for it");
+        return block(
+            Reason.StatefulSetNotFound,
+            "StatefulSet "
+                + stsName
+                + " (spec.source.quiesce.statefulSet) does not exist in "
+                + ns
+                + "; waiting for it");
       }
       int replicas = replicas(sts.get());
       if (status.getQuiesce() == null || status.getQuiesce().getOriginalReplicas() == null) {
@@ -394,10 +470,22 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (replicas > target) {
         cluster.scaleStatefulSet(ns, stsName, target);
         status.getQuiesce().setScaledDownTime(conditions.now());
-        String msg = "scaled StatefulSet " + stsName + " from " + replicas + " to "
-            + replicasText(target) + " to stop the pod that mounts " + claim();
-        conditions.set(status.getConditions(), Conditions.QUIESCED, True, Reason.ScaledDown.name(),
-            msg, generation);
+        String msg =
+            "scaled StatefulSet "
+                + stsName
+                + " from "
+                + replicas
+                + " to "
+                + replicasText(target)
+                + " to stop the pod that mounts "
+                + claim();
+        conditions.set(
+            status.getConditions(),
+            Conditions.QUIESCED,
+            True,
+            Reason.ScaledDown.name(),
+            msg,
+            generation);
         events.record(backup, Type.Normal, Reason.ScaledDown, msg);
         log.info(msg);
         saveNow();
@@ -415,9 +503,12 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       }
       String stsName = sts.getMetadata().getName();
       // Pods are named from spec.ordinals.start (0 unless set): db-<start>, db-<start+1>, ...
-      int start = sts.getSpec() == null || sts.getSpec().getOrdinals() == null
-          || sts.getSpec().getOrdinals().getStart() == null
-          ? 0 : sts.getSpec().getOrdinals().getStart();
+      int start =
+          sts.getSpec() == null
+                  || sts.getSpec().getOrdinals() == null
+                  || sts.getSpec().getOrdinals().getStart() == null
+              ? 0
+              : sts.getSpec().getOrdinals().getStart();
       for (Pod pod : cluster.podsMounting(ns, claim())) {
         Integer ordinal = ordinal(pod.getMetadata().getName(), stsName);
         if (ordinal != null && pod.getMetadata().getName().equals(stsName + "-" + ordinal)) {
@@ -448,19 +539,34 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     void settle() {
       QuiesceStatus q = status.getQuiesce();
       if (q != null && q.getOriginalReplicas() != null && q.getRestoredTime() == null) {
-        cluster.statefulSet(ns, q.getStatefulSet()).ifPresent(sts -> {
-          int now = replicas(sts);
-          if (now < q.getOriginalReplicas()) {
-            cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
-            String msg = "scaled StatefulSet " + q.getStatefulSet() + " back from " + now + " to "
-                + replicasText(q.getOriginalReplicas());
-            events.record(backup, Type.Normal, Reason.ScaledUp, msg);
-            log.info(msg);
-          }
-        });
+        cluster
+            .statefulSet(ns, q.getStatefulSet())
+            .ifPresent(
+                sts -> {
+                  int now = replicas(sts);
+                  if (now < q.getOriginalReplicas()) {
+                    cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
+                    String msg =
+                        "scaled StatefulSet "
+                            + q.getStatefulSet()
+                            + " back from "
+                            + now
+                            + " to "
+                            + replicasText(q.getOriginalReplicas());
+                    events.record(backup, Type.Normal, Reason.ScaledUp, msg);
+                    log.info(msg);
+                  }
+                });
         q.setRestoredTime(conditions.now());
-        conditions.set(status.getConditions(), Conditions.QUIESCED, False, Reason.ScaledUp.name(),
-            "StatefulSet " + q.getStatefulSet() + " is back to " + replicasText(q.getOriginalReplicas()),
+        conditions.set(
+            status.getConditions(),
+            Conditions.QUIESCED,
+            False,
+            Reason.ScaledUp.name(),
+            "StatefulSet "
+                + q.getStatefulSet()
+                + " is back to "
+                + replicasText(q.getOriginalReplicas()),
             generation);
       }
       unlockAll();
@@ -479,30 +585,41 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         if (job.get().getMetadata().getDeletionTimestamp() == null) {
           cluster.deleteJob(ns, job.get().getMetadata().getName());
           status.setMessage("cancelling the running backup: its resource is being deleted");
-          events.record(backup, Type.Normal, Reason.Cancelled,
+          events.record(
+              backup,
+              Type.Normal,
+              Reason.Cancelled,
               "deleted the running engine Job " + job.get().getMetadata().getName());
         }
         return Optional.of(QUIESCE_POLL);
       }
       if (!cluster.jobPods(ns, EngineJobFactory.backupJobName(backup)).stream()
-          .allMatch(p -> p.getStatus() != null
-              && ("Succeeded".equals(p.getStatus().getPhase())
-                  || "Failed".equals(p.getStatus().getPhase())))) {
+          .allMatch(
+              p ->
+                  p.getStatus() != null
+                      && ("Succeeded".equals(p.getStatus().getPhase())
+                          || "Failed".equals(p.getStatus().getPhase())))) {
         return Optional.of(QUIESCE_POLL); // a cancelled engine is still stopping
       }
       settle();
-      boolean stored = job.isPresent() || status.getStartTime() != null
-          || status.getPhase() == Phase.Running || status.getPhase() == Phase.Succeeded;
+      boolean stored =
+          job.isPresent()
+              || status.getStartTime() != null
+              || status.getPhase() == Phase.Running
+              || status.getPhase() == Phase.Succeeded;
       if (backup.getSpec().getDeletionPolicy() != DeletionPolicy.Delete || !stored) {
         return Optional.empty();
       }
-      List<String> readers = cluster.restoresOf(ns, name).stream()
-          .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == Phase.Running)
-          .map(r -> r.getMetadata().getName())
-          .toList();
+      List<String> readers =
+          cluster.restoresOf(ns, name).stream()
+              .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == Phase.Running)
+              .map(r -> r.getMetadata().getName())
+              .toList();
       if (!readers.isEmpty()) {
-        status.setMessage("waiting for MysqlRestore " + String.join(", ", readers)
-            + " to finish reading this backup before deleting it from storage");
+        status.setMessage(
+            "waiting for MysqlRestore "
+                + String.join(", ", readers)
+                + " to finish reading this backup before deleting it from storage");
         return Optional.of(WAIT);
       }
       return deleteStored();
@@ -519,8 +636,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           if (e.getCode() == 403 && String.valueOf(e.getMessage()).contains("being terminated")) {
             // The namespace goes, and no Job can run in it any more: keeping the finalizer
             // would only keep the namespace Terminating forever.
-            log.warn("namespace {} is being deleted: the stored backup {} cannot be deleted by an"
-                + " engine Job and stays in storage; delete it there yourself", ns, where());
+            log.warn(
+                "namespace {} is being deleted: the stored backup {} cannot be deleted by an"
+                    + " engine Job and stays in storage; delete it there yourself",
+                ns,
+                where());
             return Optional.empty();
           }
           throw e;
@@ -533,25 +653,36 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       EngineRun run = EngineRun.observe(rm.get(), pods);
       switch (run.state()) {
         case SUCCEEDED -> {
-          events.record(backup, Type.Normal, Reason.Deleted,
-              "deleted the stored backup " + where());
+          events.record(
+              backup, Type.Normal, Reason.Deleted, "deleted the stored backup " + where());
           cluster.deleteJob(ns, rmName);
           return Optional.empty();
         }
         case FAILED -> {
-          status.setMessage("could not delete the stored backup " + where() + ": "
-              + run.failureMessage() + ". Fix the cause and delete Job " + rmName
-              + " to try again, or delete the backup from storage yourself and remove the"
-              + " finalizer from this MysqlBackup");
+          status.setMessage(
+              "could not delete the stored backup "
+                  + where()
+                  + ": "
+                  + run.failureMessage()
+                  + ". Fix the cause and delete Job "
+                  + rmName
+                  + " to try again, or delete the backup from storage yourself and remove the"
+                  + " finalizer from this MysqlBackup");
           events.record(backup, Type.Warning, Reason.DeleteFailed, status.getMessage());
           return Optional.of(DELETE_RETRY);
         }
         default -> {
           String stuck = stuck(pods);
-          status.setMessage("deleting the stored backup " + where()
-              + (stuck == null ? "" : "; the rm pod cannot start: " + stuck + ". Fix it (for"
-                  + " example the storage Secret), or delete the backup from storage yourself and"
-                  + " remove the finalizer from this MysqlBackup"));
+          status.setMessage(
+              "deleting the stored backup "
+                  + where()
+                  + (stuck == null
+                      ? ""
+                      : "; the rm pod cannot start: "
+                          + stuck
+                          + ". Fix it (for"
+                          + " example the storage Secret), or delete the backup from storage yourself and"
+                          + " remove the finalizer from this MysqlBackup"));
           return Optional.of(WAIT);
         }
       }
@@ -564,23 +695,24 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     Duration block(Reason reason, String message, Duration again) {
       status.setPhase(Phase.Pending);
       status.setMessage(message);
-      conditions.set(status.getConditions(), Conditions.BLOCKED, True, reason.name(), message,
-          generation);
-      conditions.set(status.getConditions(), Conditions.READY, False, reason.name(), message,
-          generation);
+      conditions.set(
+          status.getConditions(), Conditions.BLOCKED, True, reason.name(), message, generation);
+      conditions.set(
+          status.getConditions(), Conditions.READY, False, reason.name(), message, generation);
       return again;
     }
 
     void fail(Reason reason, String message) {
       status.setPhase(Phase.Failed);
       status.setMessage(message);
-      conditions.set(status.getConditions(), Conditions.READY, False, reason.name(), message,
-          generation);
+      conditions.set(
+          status.getConditions(), Conditions.READY, False, reason.name(), message, generation);
     }
 
     /** The stored backup for people: the storage without its options, directory and name. */
     String where() {
-      return StoredBackup.describe(status.getLocation(), status.getDirectory(), status.getBackupName());
+      return StoredBackup.describe(
+          status.getLocation(), status.getDirectory(), status.getBackupName());
     }
 
     String statefulSetName() {
@@ -597,8 +729,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     /** Writes the status now, before acting on what it records. */
     void saveNow() {
       status.setObservedGeneration(generation);
-      current = statusWriter.write(current, StatusCopies.copy(status, MysqlBackupStatus.class),
-          context);
+      current =
+          statusWriter.write(current, StatusCopies.copy(status, MysqlBackupStatus.class), context);
     }
 
     /** Writes the status if it changed, with the events and metrics of a transition. */
@@ -615,9 +747,12 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     void finished() {
       boolean ok = status.getPhase() == Phase.Succeeded;
-      metrics.backupFinished(ns, ok ? OperatorMetrics.Result.succeeded
-              : OperatorMetrics.Result.failed,
-          status.getDurationSeconds(), status.getBytesRead(), status.getBytesStored());
+      metrics.backupFinished(
+          ns,
+          ok ? OperatorMetrics.Result.succeeded : OperatorMetrics.Result.failed,
+          status.getDurationSeconds(),
+          status.getBytesRead(),
+          status.getBytesStored());
       reportLastSuccess();
       if (ok) {
         events.record(backup, Type.Normal, Reason.Succeeded, status.getMessage());
@@ -660,9 +795,13 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       }
       for (var c : p.getStatus().getContainerStatuses()) {
         var waiting = c.getState() == null ? null : c.getState().getWaiting();
-        if (waiting != null && waiting.getReason() != null
+        if (waiting != null
+            && waiting.getReason() != null
             && !List.of("ContainerCreating", "PodInitializing").contains(waiting.getReason())) {
-          return "pod " + p.getMetadata().getName() + ": " + waiting.getReason()
+          return "pod "
+              + p.getMetadata().getName()
+              + ": "
+              + waiting.getReason()
               + (waiting.getMessage() == null ? "" : " (" + waiting.getMessage() + ")");
         }
       }

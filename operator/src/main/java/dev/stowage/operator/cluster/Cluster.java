@@ -49,11 +49,11 @@ public interface Cluster {
 
   /**
    * Takes the lock {@code lease} (see {@link ClaimLocks}) for {@code holder}: a Lease in the
-   * namespace, owned by the holder so that it goes when the holder does. One backup or restore
-   * runs on a claim, and one backup quiesces a StatefulSet, at a time.
+   * namespace, owned by the holder so that it goes when the holder does. One backup or restore runs
+   * on a claim, and one backup quiesces a StatefulSet, at a time.
    *
-   * @return the holder of the lock after the call: {@code holder} itself when it has it,
-   *     otherwise who holds it (kind/name)
+   * @return the holder of the lock after the call: {@code holder} itself when it has it, otherwise
+   *     who holds it (kind/name)
    */
   String lock(String namespace, String lease, HasMetadata holder);
 

@@ -35,7 +35,8 @@ public final class KubernetesCluster implements Cluster {
 
   @Override
   public Optional<Job> job(String namespace, String name) {
-    return Optional.ofNullable(client.batch().v1().jobs().inNamespace(namespace).withName(name).get());
+    return Optional.ofNullable(
+        client.batch().v1().jobs().inNamespace(namespace).withName(name).get());
   }
 
   @Override
@@ -45,14 +46,19 @@ public final class KubernetesCluster implements Cluster {
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
         // Created by an earlier reconcile whose result had not reached us yet: never update it.
-        return job(job.getMetadata().getNamespace(), job.getMetadata().getName()).orElseThrow(() -> e);
+        return job(job.getMetadata().getNamespace(), job.getMetadata().getName())
+            .orElseThrow(() -> e);
       }
       if (e.getCode() == 400 || e.getCode() == 422) {
         // Refused as invalid: the same Job would be refused on every retry.
-        throw new IllegalArgumentException("the API server refused engine Job "
-            + job.getMetadata().getName() + ": " + (e.getStatus() == null ? e.getMessage()
-            : e.getStatus().getMessage()) + "; fix the resource's spec (for example spec.pod)"
-            + " and create it again", e);
+        throw new IllegalArgumentException(
+            "the API server refused engine Job "
+                + job.getMetadata().getName()
+                + ": "
+                + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage())
+                + "; fix the resource's spec (for example spec.pod)"
+                + " and create it again",
+            e);
       }
       throw e;
     }
@@ -72,7 +78,13 @@ public final class KubernetesCluster implements Cluster {
 
   @Override
   public List<Pod> jobPods(String namespace, String jobName) {
-    return client.pods().inNamespace(namespace).withLabel("job-name", jobName).list().getItems().stream()
+    return client
+        .pods()
+        .inNamespace(namespace)
+        .withLabel("job-name", jobName)
+        .list()
+        .getItems()
+        .stream()
         .sorted(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
         .toList();
   }
@@ -145,8 +157,11 @@ public final class KubernetesCluster implements Cluster {
   @Override
   public List<MysqlRestore> restoresOf(String namespace, String backupName) {
     return client.resources(MysqlRestore.class).inNamespace(namespace).list().getItems().stream()
-        .filter(r -> r.getSpec() != null && r.getSpec().getBackup() != null
-            && backupName.equals(r.getSpec().getBackup().getName()))
+        .filter(
+            r ->
+                r.getSpec() != null
+                    && r.getSpec().getBackup() != null
+                    && backupName.equals(r.getSpec().getBackup().getName()))
         .toList();
   }
 
@@ -174,21 +189,37 @@ public final class KubernetesCluster implements Cluster {
       }
       // Its holder is gone and the garbage collector has not caught up: take the lock over, but
       // only this very Lease (a newer one is someone else's).
-      leases(namespace).withName(lease.getMetadata().getName()).lockResourceVersion(lease.getMetadata().getResourceVersion()).delete();
+      leases(namespace)
+          .withName(lease.getMetadata().getName())
+          .lockResourceVersion(lease.getMetadata().getResourceVersion())
+          .delete();
     }
     throw new IllegalStateException(
-        "could not take the lock " + namespace + "/" + leaseName + " for " + me + " after 3 attempts; will retry");
+        "could not take the lock "
+            + namespace
+            + "/"
+            + leaseName
+            + " for "
+            + me
+            + " after 3 attempts; will retry");
   }
 
   @Override
   public void unlock(String namespace, String leaseName, HasMetadata holder) {
     Lease lease = leases(namespace).withName(leaseName).get();
     if (lease != null && heldBy(lease, holder)) {
-      leases(namespace).withName(lease.getMetadata().getName()).lockResourceVersion(lease.getMetadata().getResourceVersion()).delete();
+      leases(namespace)
+          .withName(lease.getMetadata().getName())
+          .lockResourceVersion(lease.getMetadata().getResourceVersion())
+          .delete();
     }
   }
 
-  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Lease, io.fabric8.kubernetes.api.model.coordination.v1.LeaseList, io.fabric8.kubernetes.client.dsl.Resource<Lease>> leases(String namespace) {
+  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
+          Lease,
+          io.fabric8.kubernetes.api.model.coordination.v1.LeaseList,
+          io.fabric8.kubernetes.client.dsl.Resource<Lease>>
+      leases(String namespace) {
     return client.leases().inNamespace(namespace);
   }
 
@@ -230,8 +261,10 @@ public final class KubernetesCluster implements Cluster {
     String ns = lease.getMetadata().getNamespace();
     HasMetadata current =
         switch (owner.getKind()) {
-          case "MysqlBackup" -> client.resources(MysqlBackup.class).inNamespace(ns).withName(owner.getName()).get();
-          case "MysqlRestore" -> client.resources(MysqlRestore.class).inNamespace(ns).withName(owner.getName()).get();
+          case "MysqlBackup" ->
+              client.resources(MysqlBackup.class).inNamespace(ns).withName(owner.getName()).get();
+          case "MysqlRestore" ->
+              client.resources(MysqlRestore.class).inNamespace(ns).withName(owner.getName()).get();
           default -> null;
         };
     return current != null && owner.getUid().equals(current.getMetadata().getUid());

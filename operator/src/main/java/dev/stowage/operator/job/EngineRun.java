@@ -66,8 +66,12 @@ public record EngineRun(
       parts.add("the Job failed (" + jobMessage + ")");
     }
     if (result.exitCode() != null) {
-      parts.add("the engine container exited with code " + result.exitCode()
-          + (result.exitCode() == 137 ? " (killed: often for using more memory than its limit)" : ""));
+      parts.add(
+          "the engine container exited with code "
+              + result.exitCode()
+              + (result.exitCode() == 137
+                  ? " (killed: often for using more memory than its limit)"
+                  : ""));
     }
     parts.add(result.problem() != null ? result.problem() : result.failureMessage());
     return String.join("; ", parts);
@@ -125,8 +129,18 @@ public record EngineRun(
       return r;
     }
     return new EngineResult(
-        r.status(), exitCode, r.error(), r.object(), r.name(), r.files(), r.chunks(),
-        r.bytesRead(), r.bytesStored(), r.bytesWritten(), r.durationSeconds(),
-        r.engineVersion(), r.problem());
+        r.status(),
+        exitCode,
+        r.error(),
+        r.object(),
+        r.name(),
+        r.files(),
+        r.chunks(),
+        r.bytesRead(),
+        r.bytesStored(),
+        r.bytesWritten(),
+        r.durationSeconds(),
+        r.engineVersion(),
+        r.problem());
   }
 }

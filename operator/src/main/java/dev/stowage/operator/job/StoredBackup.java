@@ -13,8 +13,8 @@ public record StoredBackup(BackupStorage storage, String directory, String name)
   }
 
   /**
-   * A stored backup for people: the storage URL without its options, then directory and name,
-   * for example {@code s3://backups/mariadb/prod/data-mariadb-0/2026-11-25.161409.nightly}.
+   * A stored backup for people: the storage URL without its options, then directory and name, for
+   * example {@code s3://backups/mariadb/prod/data-mariadb-0/2026-11-25.161409.nightly}.
    */
   public static String describe(String location, String directory, String name) {
     String base = location == null ? "" : location;

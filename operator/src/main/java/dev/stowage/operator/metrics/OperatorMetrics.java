@@ -11,8 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The operator's Prometheus metrics: backups and restores by result, their durations and bytes,
- * and the time of the last successful backup of each source claim (for "too old" alerts).
+ * The operator's Prometheus metrics: backups and restores by result, their durations and bytes, and
+ * the time of the last successful backup of each source claim (for "too old" alerts).
  */
 public final class OperatorMetrics {
 
@@ -39,9 +39,18 @@ public final class OperatorMetrics {
         .register(registry)
         .increment();
     if (result == Result.succeeded) {
-      record("stowage.backup.duration", "Seconds each successful backup's engine ran", tags, seconds);
-      add("stowage.backup.read", "Bytes read from source volumes by successful backups", tags, bytesRead);
-      add("stowage.backup.stored", "Bytes stored, after compression, by successful backups", tags, bytesStored);
+      record(
+          "stowage.backup.duration", "Seconds each successful backup's engine ran", tags, seconds);
+      add(
+          "stowage.backup.read",
+          "Bytes read from source volumes by successful backups",
+          tags,
+          bytesRead);
+      add(
+          "stowage.backup.stored",
+          "Bytes stored, after compression, by successful backups",
+          tags,
+          bytesStored);
     }
   }
 
@@ -54,8 +63,16 @@ public final class OperatorMetrics {
         .register(registry)
         .increment();
     if (result == Result.succeeded) {
-      record("stowage.restore.duration", "Seconds each successful restore's engine ran", tags, seconds);
-      add("stowage.restore.written", "Bytes written to target volumes by successful restores", tags, bytesWritten);
+      record(
+          "stowage.restore.duration",
+          "Seconds each successful restore's engine ran",
+          tags,
+          seconds);
+      add(
+          "stowage.restore.written",
+          "Bytes written to target volumes by successful restores",
+          tags,
+          bytesWritten);
     }
   }
 
@@ -92,7 +109,12 @@ public final class OperatorMetrics {
 
   private void add(String name, String description, Tags tags, Long bytes) {
     if (bytes != null) {
-      Counter.builder(name).description(description).baseUnit("bytes").tags(tags).register(registry).increment(bytes);
+      Counter.builder(name)
+          .description(description)
+          .baseUnit("bytes")
+          .tags(tags)
+          .register(registry)
+          .increment(bytes);
     }
   }
 }

@@ -27,15 +27,15 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
-import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
-import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -53,8 +53,13 @@ import org.slf4j.LoggerFactory;
  * create the target claim from its template, lock it, wait until no pod mounts it, create the Job.
  * The restore never stops a pod: a database running on the target is the user's to stop.
  */
-// About 4 minutes of retries for errors from the API server before giving up (see updateErrorStatus).
-@GradualRetry(maxAttempts = 10, initialInterval = 2000, intervalMultiplier = 1.5, maxInterval = 60000)
+// About 4 minutes of retries for errors from the API server before giving up (see
+// updateErrorStatus).
+@GradualRetry(
+    maxAttempts = 10,
+    initialInterval = 2000,
+    intervalMultiplier = 1.5,
+    maxInterval = 60000)
 @ControllerConfiguration(name = MysqlRestoreReconciler.NAME)
 public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
@@ -101,7 +106,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   }
 
   @Override
-  public UpdateControl<MysqlRestore> reconcile(MysqlRestore restore, Context<MysqlRestore> context) {
+  public UpdateControl<MysqlRestore> reconcile(
+      MysqlRestore restore, Context<MysqlRestore> context) {
     Step step = new Step(restore, context);
     Duration again;
     try {
@@ -118,8 +124,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
   /**
    * An error JOSDK retries (the API server refused or failed a request): said in status.message
-   * meanwhile; on the last attempt the MysqlRestore fails, and what it took (replicas, the claim) is
-   * given back, so a database is never left scaled down by an operator that gave up.
+   * meanwhile; on the last attempt the MysqlRestore fails, and what it took (replicas, the claim)
+   * is given back, so a database is never left scaled down by an operator that gave up.
    */
   @Override
   public ErrorStatusUpdateControl<MysqlRestore> updateErrorStatus(
@@ -143,12 +149,15 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
         step.settle();
       } else {
-        step.status.setMessage("retrying after an error from the Kubernetes API: " + why
-            + (running ? "; the engine Job still runs and is watched until it finishes" : ""));
+        step.status.setMessage(
+            "retrying after an error from the Kubernetes API: "
+                + why
+                + (running ? "; the engine Job still runs and is watched until it finishes" : ""));
       }
       step.save();
       return last && running
-          ? ErrorStatusUpdateControl.<MysqlRestore>noStatusUpdate().rescheduleAfter(Duration.ofMinutes(1))
+          ? ErrorStatusUpdateControl.<MysqlRestore>noStatusUpdate()
+              .rescheduleAfter(Duration.ofMinutes(1))
           : ErrorStatusUpdateControl.noStatusUpdate();
     } catch (RuntimeException again) {
       log.error("could not record the error or give back the claim: {}", again.getMessage());
@@ -189,7 +198,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       if (isDone(status.getPhase())) {
         // Again on every reconcile of a finished restore: an unlock that failed before is retried.
         if (status.getTargetPersistentVolumeClaim() != null) {
-          cluster.unlock(ns, ClaimLocks.claimLease(status.getTargetPersistentVolumeClaim()), restore);
+          cluster.unlock(
+              ns, ClaimLocks.claimLease(status.getTargetPersistentVolumeClaim()), restore);
         }
         return null;
       }
@@ -198,10 +208,14 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         return observe(job.get());
       }
       if (status.getPhase() == Phase.Running) {
-        fail(Reason.Failed, "the engine Job " + EngineJobFactory.restoreJobName(restore)
-            + " was deleted before its result was read; the target claim " + claim()
-            + " may hold a partial restore (the engine's marker file says so): create a new"
-            + " MysqlRestore with overwrite: true");
+        fail(
+            Reason.Failed,
+            "the engine Job "
+                + EngineJobFactory.restoreJobName(restore)
+                + " was deleted before its result was read; the target claim "
+                + claim()
+                + " may hold a partial restore (the engine's marker file says so): create a new"
+                + " MysqlRestore with overwrite: true");
         settle();
         return null;
       }
@@ -214,28 +228,46 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         String name = restore.getSpec().getBackup().getName();
         Optional<MysqlBackup> backup = cluster.backup(ns, name);
         if (backup.isEmpty()) {
-          return block(Reason.WaitingForBackup,
+          return block(
+              Reason.WaitingForBackup,
               "MysqlBackup " + name + " does not exist in " + ns + "; waiting for it");
         }
         referenced = backup.get();
         Phase phase = referenced.getStatus() == null ? null : referenced.getStatus().getPhase();
         if (referenced.getMetadata().getDeletionTimestamp() != null) {
-          fail(Reason.WaitingForBackup, "MysqlBackup " + name + " is being deleted"
-              + (referenced.getSpec().getDeletionPolicy() == DeletionPolicy.Delete
-                  ? " with its stored backup" : "")
-              + "; restore from spec.source (storage, directory "
-              + EngineJobFactory.backupDirectory(referenced) + ", backupName "
-              + jobs.backupName(referenced) + ") if the backup is still in storage");
+          fail(
+              Reason.WaitingForBackup,
+              "MysqlBackup "
+                  + name
+                  + " is being deleted"
+                  + (referenced.getSpec().getDeletionPolicy() == DeletionPolicy.Delete
+                      ? " with its stored backup"
+                      : "")
+                  + "; restore from spec.source (storage, directory "
+                  + EngineJobFactory.backupDirectory(referenced)
+                  + ", backupName "
+                  + jobs.backupName(referenced)
+                  + ") if the backup is still in storage");
           return null;
         }
         if (phase == Phase.Failed) {
-          fail(Reason.WaitingForBackup, "MysqlBackup " + name + " failed, so there is nothing to"
-              + " restore: " + referenced.getStatus().getMessage());
+          fail(
+              Reason.WaitingForBackup,
+              "MysqlBackup "
+                  + name
+                  + " failed, so there is nothing to"
+                  + " restore: "
+                  + referenced.getStatus().getMessage());
           return null;
         }
         if (phase != Phase.Succeeded) {
-          return block(Reason.WaitingForBackup, "waiting for MysqlBackup " + name
-              + " to succeed (it is " + (phase == null ? "new" : phase) + ")");
+          return block(
+              Reason.WaitingForBackup,
+              "waiting for MysqlBackup "
+                  + name
+                  + " to succeed (it is "
+                  + (phase == null ? "new" : phase)
+                  + ")");
         }
       }
       StoredBackup source = jobs.restoreSource(restore, referenced);
@@ -249,37 +281,67 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       if (cluster.claim(ns, claim()).isEmpty()) {
         VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
         if (template == null) {
-          return block(Reason.ClaimNotFound, "PersistentVolumeClaim " + claim()
-              + " (spec.target.persistentVolumeClaim) does not exist in " + ns
-              + "; waiting for it");
+          return block(
+              Reason.ClaimNotFound,
+              "PersistentVolumeClaim "
+                  + claim()
+                  + " (spec.target.persistentVolumeClaim) does not exist in "
+                  + ns
+                  + "; waiting for it");
         }
         cluster.createClaim(claimFrom(template));
-        events.record(restore, Type.Normal, Reason.ClaimCreated,
+        events.record(
+            restore,
+            Type.Normal,
+            Reason.ClaimCreated,
             "created PersistentVolumeClaim " + claim() + " from spec.target.volumeClaimTemplate");
       }
       String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), restore);
       if (!holder.equals(restore.getKind() + "/" + restore.getMetadata().getName())) {
-        return block(Reason.WaitingForClaim, "waiting for " + holder
-            + ", which is using PersistentVolumeClaim " + claim()
-            + "; one backup or restore runs on a claim at a time");
+        return block(
+            Reason.WaitingForClaim,
+            "waiting for "
+                + holder
+                + ", which is using PersistentVolumeClaim "
+                + claim()
+                + "; one backup or restore runs on a claim at a time");
       }
       List<Pod> mounting = cluster.podsMounting(ns, claim());
       if (!mounting.isEmpty()) {
         cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
-        return block(Reason.ClaimInUse, "pod " + names(mounting) + " mounts the target"
-            + " PersistentVolumeClaim " + claim() + "; a restore never writes under a running"
-            + " database: stop it (for a StatefulSet, scale it down) and the restore starts");
+        return block(
+            Reason.ClaimInUse,
+            "pod "
+                + names(mounting)
+                + " mounts the target"
+                + " PersistentVolumeClaim "
+                + claim()
+                + "; a restore never writes under a running"
+                + " database: stop it (for a StatefulSet, scale it down) and the restore starts");
       }
       Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
       log.info("created engine Job {}", job.getMetadata().getName());
       status.setPhase(Phase.Running);
       status.setMessage("restoring " + where() + " into " + claim());
-      conditions.set(status.getConditions(), Conditions.BLOCKED, False, Reason.JobCreated.name(),
-          "the engine Job " + job.getMetadata().getName() + " has the claim", generation);
-      conditions.set(status.getConditions(), Conditions.READY, False, Reason.Running.name(),
-          status.getMessage(), generation);
-      events.record(restore, Type.Normal, Reason.JobCreated, "created engine Job "
-          + job.getMetadata().getName() + " to restore into " + claim());
+      conditions.set(
+          status.getConditions(),
+          Conditions.BLOCKED,
+          False,
+          Reason.JobCreated.name(),
+          "the engine Job " + job.getMetadata().getName() + " has the claim",
+          generation);
+      conditions.set(
+          status.getConditions(),
+          Conditions.READY,
+          False,
+          Reason.Running.name(),
+          status.getMessage(),
+          generation);
+      events.record(
+          restore,
+          Type.Normal,
+          Reason.JobCreated,
+          "created engine Job " + job.getMetadata().getName() + " to restore into " + claim());
       return null;
     }
 
@@ -301,11 +363,21 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           status.setBytesWritten(r.bytesWritten());
           status.setDurationSeconds(r.durationSeconds());
           status.setEngineVersion(r.engineVersion());
-          status.setMessage("restored " + (r.files() == null ? "the" : r.files()) + " files of "
-              + where() + " into " + claim()
-              + (r.problem() == null ? "" : " (" + r.problem() + ")"));
-          conditions.set(status.getConditions(), Conditions.READY, True, Reason.Succeeded.name(),
-              status.getMessage(), generation);
+          status.setMessage(
+              "restored "
+                  + (r.files() == null ? "the" : r.files())
+                  + " files of "
+                  + where()
+                  + " into "
+                  + claim()
+                  + (r.problem() == null ? "" : " (" + r.problem() + ")"));
+          conditions.set(
+              status.getConditions(),
+              Conditions.READY,
+              True,
+              Reason.Succeeded.name(),
+              status.getMessage(),
+              generation);
         }
         case FAILED -> {
           status.setCompletionTime(run.completionTime());
@@ -337,7 +409,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     String where() {
-      return StoredBackup.describe(status.getLocation(), status.getDirectory(), status.getBackupName());
+      return StoredBackup.describe(
+          status.getLocation(), status.getDirectory(), status.getBackupName());
     }
 
     void settle() {
@@ -348,24 +421,24 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     Duration block(Reason reason, String message) {
       status.setPhase(Phase.Pending);
       status.setMessage(message);
-      conditions.set(status.getConditions(), Conditions.BLOCKED, True, reason.name(), message,
-          generation);
-      conditions.set(status.getConditions(), Conditions.READY, False, reason.name(), message,
-          generation);
+      conditions.set(
+          status.getConditions(), Conditions.BLOCKED, True, reason.name(), message, generation);
+      conditions.set(
+          status.getConditions(), Conditions.READY, False, reason.name(), message, generation);
       return WAIT;
     }
 
     void fail(Reason reason, String message) {
       status.setPhase(Phase.Failed);
       status.setMessage(message);
-      conditions.set(status.getConditions(), Conditions.READY, False, reason.name(), message,
-          generation);
+      conditions.set(
+          status.getConditions(), Conditions.READY, False, reason.name(), message, generation);
     }
 
     void saveNow() {
       status.setObservedGeneration(generation);
-      current = statusWriter.write(current, StatusCopies.copy(status, MysqlRestoreStatus.class),
-          context);
+      current =
+          statusWriter.write(current, StatusCopies.copy(status, MysqlRestoreStatus.class), context);
     }
 
     void save() {
@@ -373,11 +446,16 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       Phase was = before == null ? null : before.getPhase();
       if (status.getPhase() != was && isDone(status.getPhase())) {
         boolean ok = status.getPhase() == Phase.Succeeded;
-        metrics.restoreFinished(ns, ok ? OperatorMetrics.Result.succeeded
-            : OperatorMetrics.Result.failed, status.getDurationSeconds(),
+        metrics.restoreFinished(
+            ns,
+            ok ? OperatorMetrics.Result.succeeded : OperatorMetrics.Result.failed,
+            status.getDurationSeconds(),
             status.getBytesWritten());
-        events.record(restore, ok ? Type.Normal : Type.Warning,
-            ok ? Reason.Succeeded : Reason.Failed, status.getMessage());
+        events.record(
+            restore,
+            ok ? Type.Normal : Type.Warning,
+            ok ? Reason.Succeeded : Reason.Failed,
+            status.getMessage());
         if (ok) {
           log.info("restore succeeded: {}", status.getMessage());
         } else {

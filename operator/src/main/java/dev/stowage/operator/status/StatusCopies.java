@@ -2,7 +2,9 @@ package dev.stowage.operator.status;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** Deep copies and comparisons of status objects through their JSON form, as the API stores them. */
+/**
+ * Deep copies and comparisons of status objects through their JSON form, as the API stores them.
+ */
 public final class StatusCopies {
 
   private static final ObjectMapper JSON = new ObjectMapper();

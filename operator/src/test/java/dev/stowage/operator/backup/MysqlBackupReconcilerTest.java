@@ -1,6 +1,5 @@
 package dev.stowage.operator.backup;
 
-import static dev.stowage.operator.testing.InMemoryCluster.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.api.v1alpha1.ConditionStatus;
@@ -112,15 +111,20 @@ class MysqlBackupReconcilerTest {
 
     reconcile(b);
 
-    assertThat(log.get(0)).startsWith("status ").contains("\"backupName\":\"2030-01-02.030000.nightly\"");
-    assertThat(log).containsSubsequence("lock stowage-claim-data-db-1 for MysqlBackup/nightly", "create job nightly-backup");
+    assertThat(log.get(0))
+        .startsWith("status ")
+        .contains("\"backupName\":\"2030-01-02.030000.nightly\"");
+    assertThat(log)
+        .containsSubsequence(
+            "lock stowage-claim-data-db-1 for MysqlBackup/nightly", "create job nightly-backup");
     assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
     assertThat(b.getStatus().getDirectory()).isEqualTo("prod/data-db-1");
     assertThat(b.getStatus().getLocation()).startsWith("s3://backups");
     assertThat(b.getStatus().getObservedGeneration()).isEqualTo(1L);
     assertThat(condition(b, Conditions.READY)).startsWith("False Running");
-    assertThat(events.events).containsExactly(
-        "Normal JobCreated: created engine Job nightly-backup to back up data-db-1");
+    assertThat(events.events)
+        .containsExactly(
+            "Normal JobCreated: created engine Job nightly-backup to back up data-db-1");
   }
 
   @Test
@@ -155,7 +159,8 @@ class MysqlBackupReconcilerTest {
     assertThat(recorded).isGreaterThanOrEqualTo(0).isLessThan(log.indexOf("scale db to 1"));
     assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
     assertThat(cluster.jobs).isEmpty(); // db-1 is still stopping
-    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True ClaimInUse: waiting for pod db-1 to stop");
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith("True ClaimInUse: waiting for pod db-1 to stop");
     assertThat(control.getScheduleDelay()).contains(MysqlBackupReconciler.QUIESCE_POLL.toMillis());
 
     cluster.pods.clear();
@@ -165,7 +170,12 @@ class MysqlBackupReconcilerTest {
 
     cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
     reconcile(b);
-    assertThat(log).containsSubsequence("scale db to 1", "create job nightly-backup", "scale db to 3", "unlock stowage-claim-data-db-1");
+    assertThat(log)
+        .containsSubsequence(
+            "scale db to 1",
+            "create job nightly-backup",
+            "scale db to 3",
+            "unlock stowage-claim-data-db-1");
     assertThat(b.getStatus().getQuiesce().getRestoredTime()).isNotNull();
     assertThat(condition(b, Conditions.QUIESCED)).startsWith("False ScaledUp");
   }
@@ -225,7 +235,8 @@ class MysqlBackupReconcilerTest {
     assertThat(s.getEngineVersion()).isEqualTo("0.1.0");
     assertThat(s.getCompletionTime()).isEqualTo("2030-01-02T03:05:06Z");
     assertThat(s.getMessage())
-        .isEqualTo("backed up 203 files of data-db-1 to s3://backups/prod/data-db-1/2030-01-02.030000.nightly");
+        .isEqualTo(
+            "backed up 203 files of data-db-1 to s3://backups/prod/data-db-1/2030-01-02.030000.nightly");
     assertThat(condition(b, Conditions.READY)).startsWith("True Succeeded");
     assertThat(condition(b, Conditions.BLOCKED)).isEqualTo("none");
     assertThat(cluster.locks).isEmpty();
@@ -240,7 +251,10 @@ class MysqlBackupReconcilerTest {
     cluster.claim("data-db-1");
     MysqlBackup b = plain();
     reconcile(b);
-    cluster.finishJob("nightly-backup", false, 3,
+    cluster.finishJob(
+        "nightly-backup",
+        false,
+        3,
         "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"S3 refused the secret access key for"
             + " bucket backups: check the Secret\"}");
 
@@ -281,8 +295,9 @@ class MysqlBackupReconcilerTest {
 
     assertThat(cluster.jobs).containsOnlyKeys("nightly-backup");
     assertThat(condition(second, Conditions.BLOCKED))
-        .isEqualTo("True WaitingForClaim: waiting for MysqlBackup/nightly, which is using"
-            + " PersistentVolumeClaim data-db-1; one backup or restore runs on a claim at a time");
+        .isEqualTo(
+            "True WaitingForClaim: waiting for MysqlBackup/nightly, which is using"
+                + " PersistentVolumeClaim data-db-1; one backup or restore runs on a claim at a time");
 
     cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
     reconcile(first);
@@ -323,7 +338,8 @@ class MysqlBackupReconcilerTest {
   void aMissingClaimWaits() {
     MysqlBackup b = plain();
     reconcile(b);
-    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True ClaimNotFound: PersistentVolumeClaim data-db-1 does not exist");
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith("True ClaimNotFound: PersistentVolumeClaim data-db-1 does not exist");
     assertThat(cluster.locks).isEmpty();
   }
 
@@ -356,17 +372,22 @@ class MysqlBackupReconcilerTest {
 
     assertThat(cleanup(b).isRemoveFinalizer()).isFalse();
     Job rm = cluster.jobs.get("nightly-rm");
-    assertThat(rm.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("rm");
+    assertThat(rm.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .contains("rm");
 
-    cluster.finishJob("nightly-rm", false, 3, "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"unreachable\"}");
+    cluster.finishJob(
+        "nightly-rm", false, 3, "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"unreachable\"}");
     DeleteControl failed = cleanup(b);
     assertThat(failed.isRemoveFinalizer()).isFalse();
     assertThat(failed.getScheduleDelay()).contains(MysqlBackupReconciler.DELETE_RETRY.toMillis());
-    assertThat(b.getStatus().getMessage()).contains("could not delete the stored backup").contains("unreachable");
+    assertThat(b.getStatus().getMessage())
+        .contains("could not delete the stored backup")
+        .contains("unreachable");
 
     cluster.finishJob("nightly-rm", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
     assertThat(cleanup(b).isRemoveFinalizer()).isTrue();
-    assertThat(events.events).anyMatch(e -> e.startsWith("Normal Deleted: deleted the stored backup"));
+    assertThat(events.events)
+        .anyMatch(e -> e.startsWith("Normal Deleted: deleted the stored backup"));
   }
 
   @Test
@@ -389,7 +410,8 @@ class MysqlBackupReconcilerTest {
 
     reconciler.updateErrorStatus(b, TestContext.retrying(b, 3, false), error);
     assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Pending);
-    assertThat(b.getStatus().getMessage()).startsWith("retrying after an error from the Kubernetes API");
+    assertThat(b.getStatus().getMessage())
+        .startsWith("retrying after an error from the Kubernetes API");
     assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
 
     reconciler.updateErrorStatus(b, TestContext.retrying(b, 10, true), error);
@@ -408,7 +430,9 @@ class MysqlBackupReconcilerTest {
     reconcile(stored); // records 3, scales to 1
 
     // JOSDK hands the error handler the resource as it was before that reconcile.
-    reconciler.updateErrorStatus(stale, TestContext.retrying(stale, 1, false),
+    reconciler.updateErrorStatus(
+        stale,
+        TestContext.retrying(stale, 1, false),
         new IllegalStateException("connection reset"));
 
     assertThat(stored.getStatus().getQuiesce().getOriginalReplicas()).isEqualTo(3);
@@ -423,8 +447,11 @@ class MysqlBackupReconcilerTest {
     reconcile(b);
     cluster.startJob("nightly-backup");
 
-    var control = reconciler.updateErrorStatus(b, TestContext.retrying(b, 10, true),
-        new IllegalStateException("etcdserver: request timed out"));
+    var control =
+        reconciler.updateErrorStatus(
+            b,
+            TestContext.retrying(b, 10, true),
+            new IllegalStateException("etcdserver: request timed out"));
 
     assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
     assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
@@ -436,16 +463,19 @@ class MysqlBackupReconcilerTest {
   void oneBackupAtATimeQuiescesAStatefulSet() {
     cluster.claim("data-db-1").claim("data-db-2").statefulSet("db", 3);
     MysqlBackup first = backup("first", "    quiesce:\n      statefulSet: db", "Retain");
-    MysqlBackup second = YAML.unmarshal(YAML.asYaml(first).replace("first", "second")
-        .replace("data-db-1", "data-db-2"), MysqlBackup.class);
+    MysqlBackup second =
+        YAML.unmarshal(
+            YAML.asYaml(first).replace("first", "second").replace("data-db-1", "data-db-2"),
+            MysqlBackup.class);
     reconcile(first);
     assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
 
     reconcile(second);
 
     assertThat(cluster.jobs).containsOnlyKeys("first-backup");
-    assertThat(condition(second, Conditions.BLOCKED)).startsWith(
-        "True WaitingForStatefulSet: waiting for MysqlBackup/first, which has StatefulSet db scaled down");
+    assertThat(condition(second, Conditions.BLOCKED))
+        .startsWith(
+            "True WaitingForStatefulSet: waiting for MysqlBackup/first, which has StatefulSet db scaled down");
     assertThat(cluster.locks).doesNotContainKey("stowage-claim-data-db-2");
     assertThat(second.getStatus().getQuiesce()).isNull();
   }
@@ -453,14 +483,26 @@ class MysqlBackupReconcilerTest {
   @Test
   void ordinalsStartIsHonoured() {
     cluster.claim("data-db-1").pod("db-1", "data-db-1");
-    cluster.statefulSets.put("db", new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
-        .withNewMetadata().withName("db").withNamespace(InMemoryCluster.NS).endMetadata()
-        .withNewSpec().withReplicas(3).withNewOrdinals().withStart(1).endOrdinals().endSpec().build());
+    cluster.statefulSets.put(
+        "db",
+        new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+            .withNewMetadata()
+            .withName("db")
+            .withNamespace(InMemoryCluster.NS)
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(3)
+            .withNewOrdinals()
+            .withStart(1)
+            .endOrdinals()
+            .endSpec()
+            .build());
     MysqlBackup b = quiesced();
 
     reconcile(b);
 
-    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isZero(); // db-1 is the first
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas())
+        .isZero(); // db-1 is the first
   }
 
   @Test
@@ -468,14 +510,20 @@ class MysqlBackupReconcilerTest {
     cluster.claim("data-db-1").statefulSet("db", 2).pod("db-1", "data-db-1");
     MysqlBackup b = quiesced();
     reconcile(b);
-    var later = new MysqlBackupReconciler(
-        new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK), cluster, writer, events,
-        new OperatorMetrics(registry), new Conditions(Clock.offset(CLOCK, Duration.ofMinutes(11))));
+    var later =
+        new MysqlBackupReconciler(
+            new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+            cluster,
+            writer,
+            events,
+            new OperatorMetrics(registry),
+            new Conditions(Clock.offset(CLOCK, Duration.ofMinutes(11))));
 
     later.reconcile(b, new TestContext<>(b));
 
     assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
-    assertThat(b.getStatus().getMessage()).startsWith("pod db-1 still mounts PersistentVolumeClaim data-db-1 10 minutes after");
+    assertThat(b.getStatus().getMessage())
+        .startsWith("pod db-1 still mounts PersistentVolumeClaim data-db-1 10 minutes after");
     assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(2);
     assertThat(cluster.locks).isEmpty();
     assertThat(cluster.jobs).isEmpty();
@@ -488,7 +536,9 @@ class MysqlBackupReconcilerTest {
     reconcile(b);
     cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
     reconcile(b);
-    var reader = YAML.unmarshal("""
+    var reader =
+        YAML.unmarshal(
+            """
         apiVersion: stowage.dev/v1alpha1
         kind: MysqlRestore
         metadata: {name: recover, namespace: prod, uid: uid-r}
@@ -496,7 +546,8 @@ class MysqlBackupReconcilerTest {
           backup: {name: nightly}
           target: {persistentVolumeClaim: data-new}
         status: {phase: Running}
-        """, dev.stowage.api.v1alpha1.MysqlRestore.class);
+        """,
+            dev.stowage.api.v1alpha1.MysqlRestore.class);
     cluster.restores.put("recover", reader);
 
     assertThat(cleanup(b).isRemoveFinalizer()).isFalse();
@@ -520,15 +571,32 @@ class MysqlBackupReconcilerTest {
     cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
     reconcile(b);
     cleanup(b);
-    cluster.jobPods.put("nightly-rm", List.of(new io.fabric8.kubernetes.api.model.PodBuilder()
-        .withNewMetadata().withName("nightly-rm-abc").endMetadata().withNewStatus().withPhase("Pending")
-        .addNewContainerStatus().withName("engine").withNewState().withNewWaiting()
-        .withReason("CreateContainerConfigError").withMessage("secret \"s3\" not found")
-        .endWaiting().endState().endContainerStatus().endStatus().build()));
+    cluster.jobPods.put(
+        "nightly-rm",
+        List.of(
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("nightly-rm-abc")
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Pending")
+                .addNewContainerStatus()
+                .withName("engine")
+                .withNewState()
+                .withNewWaiting()
+                .withReason("CreateContainerConfigError")
+                .withMessage("secret \"s3\" not found")
+                .endWaiting()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build()));
 
     assertThat(cleanup(b).isRemoveFinalizer()).isFalse();
-    assertThat(b.getStatus().getMessage()).contains("the rm pod cannot start: pod nightly-rm-abc:"
-        + " CreateContainerConfigError (secret \"s3\" not found)");
+    assertThat(b.getStatus().getMessage())
+        .contains(
+            "the rm pod cannot start: pod nightly-rm-abc:"
+                + " CreateContainerConfigError (secret \"s3\" not found)");
   }
 
   @Test
@@ -545,10 +613,18 @@ class MysqlBackupReconcilerTest {
     cluster.claim("data-db-1").pod("db-1", "data-db-1");
     MysqlBackup b = plain();
     reconcile(b);
-    String first = Conditions.find(b.getStatus().getConditions(), Conditions.BLOCKED).orElseThrow().getLastTransitionTime();
-    var later = new MysqlBackupReconciler(
-        new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK), cluster, writer, events,
-        new OperatorMetrics(registry), new Conditions(Clock.offset(CLOCK, Duration.ofMinutes(5))));
+    String first =
+        Conditions.find(b.getStatus().getConditions(), Conditions.BLOCKED)
+            .orElseThrow()
+            .getLastTransitionTime();
+    var later =
+        new MysqlBackupReconciler(
+            new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+            cluster,
+            writer,
+            events,
+            new OperatorMetrics(registry),
+            new Conditions(Clock.offset(CLOCK, Duration.ofMinutes(5))));
 
     later.reconcile(b, new TestContext<>(b));
 

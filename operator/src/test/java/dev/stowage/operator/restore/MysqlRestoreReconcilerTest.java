@@ -113,12 +113,14 @@ class MysqlRestoreReconcilerTest {
     MysqlRestore r = fromTemplate();
     reconcile(r);
     assertThat(condition(r, Conditions.BLOCKED))
-        .isEqualTo("True WaitingForBackup: MysqlBackup nightly does not exist in prod; waiting for it");
+        .isEqualTo(
+            "True WaitingForBackup: MysqlBackup nightly does not exist in prod; waiting for it");
 
     backupIn(Phase.Running, null);
     reconcile(r);
     assertThat(condition(r, Conditions.BLOCKED))
-        .isEqualTo("True WaitingForBackup: waiting for MysqlBackup nightly to succeed (it is Running)");
+        .isEqualTo(
+            "True WaitingForBackup: waiting for MysqlBackup nightly to succeed (it is Running)");
     assertThat(cluster.jobs).isEmpty();
     assertThat(cluster.claims).isEmpty();
   }
@@ -130,7 +132,8 @@ class MysqlRestoreReconcilerTest {
     reconcile(r);
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
     assertThat(r.getStatus().getMessage())
-        .isEqualTo("MysqlBackup nightly failed, so there is nothing to restore: S3 refused the secret access key");
+        .isEqualTo(
+            "MysqlBackup nightly failed, so there is nothing to restore: S3 refused the secret access key");
   }
 
   @Test
@@ -140,15 +143,25 @@ class MysqlRestoreReconcilerTest {
 
     reconcile(r);
 
-    assertThat(log.get(0)).startsWith("status ").contains("\"targetPersistentVolumeClaim\":\"data-restored\"");
-    assertThat(log).containsSubsequence("create claim data-restored", "lock stowage-claim-data-restored for MysqlRestore/recover", "create job recover-restore");
+    assertThat(log.get(0))
+        .startsWith("status ")
+        .contains("\"targetPersistentVolumeClaim\":\"data-restored\"");
+    assertThat(log)
+        .containsSubsequence(
+            "create claim data-restored",
+            "lock stowage-claim-data-restored for MysqlRestore/recover",
+            "create job recover-restore");
     PersistentVolumeClaim claim = cluster.claims.get("data-restored");
     assertThat(claim.getMetadata().getOwnerReferences()).isNullOrEmpty(); // outlives the restore
-    assertThat(claim.getMetadata().getLabels()).containsEntry("team", "db").containsEntry("stowage.dev/restored-by", "recover");
+    assertThat(claim.getMetadata().getLabels())
+        .containsEntry("team", "db")
+        .containsEntry("stowage.dev/restored-by", "recover");
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Running);
     assertThat(r.getStatus().getBackupName()).isEqualTo("2030-01-01.000000.nightly");
     assertThat(r.getStatus().getDirectory()).isEqualTo("prod/data-db-0");
-    assertThat(events.events).contains("Normal ClaimCreated: created PersistentVolumeClaim data-restored from spec.target.volumeClaimTemplate");
+    assertThat(events.events)
+        .contains(
+            "Normal ClaimCreated: created PersistentVolumeClaim data-restored from spec.target.volumeClaimTemplate");
   }
 
   @Test
@@ -158,7 +171,8 @@ class MysqlRestoreReconcilerTest {
     MysqlRestore r = fromTemplate();
     reconcile(r);
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
-    assertThat(r.getStatus().getMessage()).startsWith("MysqlBackup nightly is being deleted")
+    assertThat(r.getStatus().getMessage())
+        .startsWith("MysqlBackup nightly is being deleted")
         .contains("directory prod/data-db-0, backupName 2030-01-01.000000.nightly");
     assertThat(cluster.jobs).isEmpty();
   }
@@ -191,7 +205,8 @@ class MysqlRestoreReconcilerTest {
     MysqlRestore r = intoExisting("data-db-0");
     reconcile(r);
     assertThat(cluster.jobs).isEmpty();
-    assertThat(condition(r, Conditions.BLOCKED)).startsWith("True WaitingForClaim: waiting for MysqlBackup/nightly");
+    assertThat(condition(r, Conditions.BLOCKED))
+        .startsWith("True WaitingForClaim: waiting for MysqlBackup/nightly");
   }
 
   @Test
@@ -199,7 +214,10 @@ class MysqlRestoreReconcilerTest {
     cluster.claim("data-db-0");
     MysqlRestore r = intoExisting("data-db-0");
     reconcile(r);
-    cluster.finishJob("recover-restore", true, 0,
+    cluster.finishJob(
+        "recover-restore",
+        true,
+        0,
         "{\"status\":\"Succeeded\",\"exitCode\":0,\"files\":203,\"chunks\":6,\"bytesRead\":694066,"
             + "\"bytesWritten\":117918442,\"durationSeconds\":1.9,\"engineVersion\":\"0.1.0\"}");
 
@@ -209,10 +227,12 @@ class MysqlRestoreReconcilerTest {
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
     assertThat(r.getStatus().getBytesWritten()).isEqualTo(117918442L);
     assertThat(r.getStatus().getFiles()).isEqualTo(203);
-    assertThat(r.getStatus().getMessage()).isEqualTo(
-        "restored 203 files of s3://backups/prod/data-db-0/2030-01-01.000000.nightly into data-db-0");
+    assertThat(r.getStatus().getMessage())
+        .isEqualTo(
+            "restored 203 files of s3://backups/prod/data-db-0/2030-01-01.000000.nightly into data-db-0");
     assertThat(cluster.locks).isEmpty();
-    assertThat(registry.find("stowage.restores").tag("result", "succeeded").counter().count()).isEqualTo(1);
+    assertThat(registry.find("stowage.restores").tag("result", "succeeded").counter().count())
+        .isEqualTo(1);
   }
 
   @Test
@@ -220,14 +240,20 @@ class MysqlRestoreReconcilerTest {
     cluster.claim("data-db-0");
     MysqlRestore r = intoExisting("data-db-0");
     reconcile(r);
-    cluster.finishJob("recover-restore", false, 2,
+    cluster.finishJob(
+        "recover-restore",
+        false,
+        2,
         "{\"status\":\"Failed\",\"exitCode\":2,\"error\":\"the target /stowage/data is not empty;"
             + " set overwrite\"}");
 
     reconcile(r);
 
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
-    assertThat(r.getStatus().getMessage()).isEqualTo("the target /stowage/data is not empty; set overwrite [exit code 2]");
-    assertThat(events.events).contains("Warning Failed: the target /stowage/data is not empty; set overwrite [exit code 2]");
+    assertThat(r.getStatus().getMessage())
+        .isEqualTo("the target /stowage/data is not empty; set overwrite [exit code 2]");
+    assertThat(events.events)
+        .contains(
+            "Warning Failed: the target /stowage/data is not empty; set overwrite [exit code 2]");
   }
 }

@@ -35,8 +35,10 @@ public final class InMemoryCluster implements Cluster {
   public final Map<String, StatefulSet> statefulSets = new LinkedHashMap<>();
   public final Map<String, MysqlBackup> backups = new LinkedHashMap<>();
   public final Map<String, MysqlRestore> restores = new LinkedHashMap<>();
+
   /** Lease name -> holder identity@uid */
   public final Map<String, String> locks = new LinkedHashMap<>();
+
   /** Every change, in order; shared with the status writer of the same test. */
   public final List<String> log;
 
@@ -45,48 +47,98 @@ public final class InMemoryCluster implements Cluster {
   }
 
   public InMemoryCluster claim(String name) {
-    claims.put(name, new PersistentVolumeClaimBuilder().withNewMetadata().withName(name)
-        .withNamespace(NS).endMetadata().build());
+    claims.put(
+        name,
+        new PersistentVolumeClaimBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NS)
+            .endMetadata()
+            .build());
     return this;
   }
 
   public InMemoryCluster pod(String name, String claim) {
-    pods.put(name, new PodBuilder().withNewMetadata().withName(name).withNamespace(NS)
-        .endMetadata().withNewSpec().addNewVolume().withName("data")
-        .withNewPersistentVolumeClaim().withClaimName(claim).endPersistentVolumeClaim()
-        .endVolume().endSpec().withNewStatus().withPhase("Running").endStatus().build());
+    pods.put(
+        name,
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NS)
+            .endMetadata()
+            .withNewSpec()
+            .addNewVolume()
+            .withName("data")
+            .withNewPersistentVolumeClaim()
+            .withClaimName(claim)
+            .endPersistentVolumeClaim()
+            .endVolume()
+            .endSpec()
+            .withNewStatus()
+            .withPhase("Running")
+            .endStatus()
+            .build());
     return this;
   }
 
   public InMemoryCluster statefulSet(String name, int replicas) {
-    statefulSets.put(name, new StatefulSetBuilder().withNewMetadata().withName(name)
-        .withNamespace(NS).endMetadata().withNewSpec().withReplicas(replicas).endSpec().build());
+    statefulSets.put(
+        name,
+        new StatefulSetBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NS)
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(replicas)
+            .endSpec()
+            .build());
     return this;
   }
 
   /** Marks a Job finished, with its pod's engine exit code and termination message. */
   public void finishJob(String name, boolean succeeded, int exitCode, String message) {
     Job job = jobs.get(name);
-    job.setStatus(new JobStatusBuilder()
-        .withStartTime("2030-01-02T03:04:06Z")
-        .withCompletionTime(succeeded ? "2030-01-02T03:05:06Z" : null)
-        .addToConditions(new JobConditionBuilder().withType(succeeded ? "Complete" : "Failed")
-            .withStatus("True").withReason(succeeded ? null : "BackoffLimitExceeded")
-            .withMessage(succeeded ? null : "Job has reached the specified backoff limit")
-            .withLastTransitionTime("2030-01-02T03:05:06Z").build())
-        .build());
-    Pod pod = new PodBuilder().withNewMetadata().withName(name + "-x1").withNamespace(NS)
-        .withCreationTimestamp("2030-01-02T03:04:06Z").endMetadata()
-        .withNewStatus().withPhase(succeeded ? "Succeeded" : "Failed")
-        .addNewContainerStatus().withName("engine").withNewState().withNewTerminated()
-        .withExitCode(exitCode).withMessage(message).endTerminated().endState()
-        .endContainerStatus().endStatus().build();
+    job.setStatus(
+        new JobStatusBuilder()
+            .withStartTime("2030-01-02T03:04:06Z")
+            .withCompletionTime(succeeded ? "2030-01-02T03:05:06Z" : null)
+            .addToConditions(
+                new JobConditionBuilder()
+                    .withType(succeeded ? "Complete" : "Failed")
+                    .withStatus("True")
+                    .withReason(succeeded ? null : "BackoffLimitExceeded")
+                    .withMessage(succeeded ? null : "Job has reached the specified backoff limit")
+                    .withLastTransitionTime("2030-01-02T03:05:06Z")
+                    .build())
+            .build());
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name + "-x1")
+            .withNamespace(NS)
+            .withCreationTimestamp("2030-01-02T03:04:06Z")
+            .endMetadata()
+            .withNewStatus()
+            .withPhase(succeeded ? "Succeeded" : "Failed")
+            .addNewContainerStatus()
+            .withName("engine")
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(exitCode)
+            .withMessage(message)
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .endStatus()
+            .build();
     jobPods.put(name, List.of(pod));
   }
 
   public void startJob(String name) {
-    jobs.get(name).setStatus(new JobStatusBuilder().withStartTime("2030-01-02T03:04:06Z")
-        .withActive(1).build());
+    jobs.get(name)
+        .setStatus(
+            new JobStatusBuilder().withStartTime("2030-01-02T03:04:06Z").withActive(1).build());
   }
 
   @Override
@@ -119,8 +171,11 @@ public final class InMemoryCluster implements Cluster {
   public List<Pod> podsMounting(String namespace, String claim) {
     List<Pod> out = new ArrayList<>();
     for (Pod p : pods.values()) {
-      if (p.getSpec().getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
-          && claim.equals(v.getPersistentVolumeClaim().getClaimName()))) {
+      if (p.getSpec().getVolumes().stream()
+          .anyMatch(
+              v ->
+                  v.getPersistentVolumeClaim() != null
+                      && claim.equals(v.getPersistentVolumeClaim().getClaimName()))) {
         out.add(p);
       }
     }
@@ -163,8 +218,10 @@ public final class InMemoryCluster implements Cluster {
   @Override
   public List<MysqlRestore> restoresOf(String namespace, String backupName) {
     return restores.values().stream()
-        .filter(r -> r.getSpec().getBackup() != null
-            && backupName.equals(r.getSpec().getBackup().getName()))
+        .filter(
+            r ->
+                r.getSpec().getBackup() != null
+                    && backupName.equals(r.getSpec().getBackup().getName()))
         .toList();
   }
 

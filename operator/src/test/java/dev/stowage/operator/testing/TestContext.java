@@ -5,9 +5,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.managed.ManagedWorkflowAndDependentResourceContext;
 import io.javaoperatorsdk.operator.processing.event.EventSourceRetriever;
-import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -32,18 +32,21 @@ public final class TestContext<P extends HasMetadata> implements Context<P> {
   }
 
   /** A context for JOSDK's given retry attempt after an error. */
-  public static <P extends HasMetadata> TestContext<P> retrying(P primary, int attempt, boolean last) {
-    return new TestContext<>(primary, new RetryInfo() {
-      @Override
-      public int getAttemptCount() {
-        return attempt;
-      }
+  public static <P extends HasMetadata> TestContext<P> retrying(
+      P primary, int attempt, boolean last) {
+    return new TestContext<>(
+        primary,
+        new RetryInfo() {
+          @Override
+          public int getAttemptCount() {
+            return attempt;
+          }
 
-      @Override
-      public boolean isLastAttempt() {
-        return last;
-      }
-    });
+          @Override
+          public boolean isLastAttempt() {
+            return last;
+          }
+        });
   }
 
   @Override

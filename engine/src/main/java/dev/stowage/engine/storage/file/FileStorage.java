@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 public final class FileStorage implements BackupStorage {
   private static final String TMP_PREFIX = ".tmp-";
   private final Path root;
+
   /** Objects renamed into place but not fsynced yet; sync() makes them durable together. */
   private final java.util.Set<Path> unsynced = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -47,7 +48,8 @@ public final class FileStorage implements BackupStorage {
   }
 
   private volatile boolean rootChecked;
-  private final java.util.Set<Path> createdDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<Path> createdDirs =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private void checkRoot() {
     if (rootChecked) {
@@ -56,8 +58,12 @@ public final class FileStorage implements BackupStorage {
     if (Files.isDirectory(root)) {
       rootChecked = true;
     } else {
-      throw new StorageException(Kind.NOT_FOUND, "file://" + root, "storage root file://" + root
-          + " does not exist or is not a directory; create it or mount the backup volume there");
+      throw new StorageException(
+          Kind.NOT_FOUND,
+          "file://" + root,
+          "storage root file://"
+              + root
+              + " does not exist or is not a directory; create it or mount the backup volume there");
     }
   }
 
@@ -123,12 +129,17 @@ public final class FileStorage implements BackupStorage {
       if (replace) {
         // Objects are written in place: until the MANIFEST exists nothing reads them, and a backup
         // that dies half-way is replaced as a whole by the next run.
-        FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING);
+        FileChannel ch =
+            FileChannel.open(
+                target,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
         return new FileObjectWriter(ch, target, null, describe(location, object), unsynced);
       }
       Path tmp = dir.resolve(TMP_PREFIX + object + "-" + UUID.randomUUID());
-      FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       return new FileObjectWriter(ch, tmp, target, describe(location, object), unsynced);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "create");
@@ -174,11 +185,12 @@ public final class FileStorage implements BackupStorage {
     List<Path> mine = unsynced.stream().filter(p -> dir.equals(p.getParent())).toList();
     try (ParallelSync syncs = new ParallelSync("storage")) {
       for (Path p : mine) {
-        syncs.submit(() -> {
-          try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ch.force(true);
-          }
-        });
+        syncs.submit(
+            () -> {
+              try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                ch.force(true);
+              }
+            });
       }
       syncs.awaitAll();
       mine.forEach(unsynced::remove);
@@ -188,8 +200,11 @@ public final class FileStorage implements BackupStorage {
     } catch (IOException e) {
       throw translate(e, describe(location, null), "fsync");
     } catch (Exception e) {
-      throw new StorageException(Kind.OTHER, describe(location, null), "cannot fsync the objects of "
-          + describe(location, null) + ": " + e, e);
+      throw new StorageException(
+          Kind.OTHER,
+          describe(location, null),
+          "cannot fsync the objects of " + describe(location, null) + ": " + e,
+          e);
     }
   }
 
@@ -204,23 +219,30 @@ public final class FileStorage implements BackupStorage {
 
   static StorageException translate(IOException e, String what, String verb) {
     if (e instanceof NoSuchFileException) {
-      return new StorageException(Kind.NOT_FOUND, what, "cannot " + verb + " " + what
-          + ": it does not exist", e);
+      return new StorageException(
+          Kind.NOT_FOUND, what, "cannot " + verb + " " + what + ": it does not exist", e);
     }
     if (e instanceof AccessDeniedException) {
-      return new StorageException(Kind.DENIED, what, "cannot " + verb + " " + what
-          + ": permission denied; check the owner and mode of the backup volume", e);
+      return new StorageException(
+          Kind.DENIED,
+          what,
+          "cannot "
+              + verb
+              + " "
+              + what
+              + ": permission denied; check the owner and mode of the backup volume",
+          e);
     }
     if (e instanceof FileAlreadyExistsException) {
-      return new StorageException(Kind.OTHER, what, "cannot " + verb + " " + what
-          + ": it already exists", e);
+      return new StorageException(
+          Kind.OTHER, what, "cannot " + verb + " " + what + ": it already exists", e);
     }
     return new StorageException(Kind.OTHER, what, "cannot " + verb + " " + what + ": " + e, e);
   }
 
   /**
-   * Writes an object in place ({@code target} null), or to a temporary file that commit links to its
-   * name, failing if that name exists (the MANIFEST: a complete backup is never overwritten).
+   * Writes an object in place ({@code target} null), or to a temporary file that commit links to
+   * its name, failing if that name exists (the MANIFEST: a complete backup is never overwritten).
    */
   private static final class FileObjectWriter implements ObjectWriter {
     private final FileChannel channel;
@@ -230,7 +252,11 @@ public final class FileStorage implements BackupStorage {
     private final java.util.Set<Path> unsynced;
     private boolean done;
 
-    FileObjectWriter(FileChannel channel, Path path, Path linkTarget, String what,
+    FileObjectWriter(
+        FileChannel channel,
+        Path path,
+        Path linkTarget,
+        String what,
         java.util.Set<Path> unsynced) {
       this.channel = channel;
       this.path = path;
@@ -267,7 +293,8 @@ public final class FileStorage implements BackupStorage {
         done = true;
       } catch (FileAlreadyExistsException e) {
         abort();
-        throw new StorageException(Kind.OTHER, what, what + " already exists; refusing to overwrite it", e);
+        throw new StorageException(
+            Kind.OTHER, what, what + " already exists; refusing to overwrite it", e);
       } catch (IOException e) {
         abort();
         throw translate(e, what, "commit");

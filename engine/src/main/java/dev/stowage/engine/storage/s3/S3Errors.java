@@ -19,27 +19,64 @@ final class S3Errors {
     if (e instanceof S3Exception s3) {
       String code = s3.awsErrorDetails() == null ? "" : s3.awsErrorDetails().errorCode();
       int status = s3.statusCode();
-      String prefix = "cannot " + verb + " " + target + ": " + (code == null || code.isEmpty() ? "HTTP " + status : code);
+      String prefix =
+          "cannot "
+              + verb
+              + " "
+              + target
+              + ": "
+              + (code == null || code.isEmpty() ? "HTTP " + status : code);
       switch (code == null ? "" : code) {
         case "NoSuchBucket":
-          return new StorageException(Kind.NOT_FOUND, target, prefix + ": bucket \"" + o.bucket()
-              + "\" does not exist at " + endpoint + "; check the bucket name and the endpoint", e);
+          return new StorageException(
+              Kind.NOT_FOUND,
+              target,
+              prefix
+                  + ": bucket \""
+                  + o.bucket()
+                  + "\" does not exist at "
+                  + endpoint
+                  + "; check the bucket name and the endpoint",
+              e);
         case "NoSuchKey":
           return new StorageException(Kind.NOT_FOUND, target, prefix + ": it does not exist", e);
         case "InvalidAccessKeyId":
         case "XAdminUserNotFound": // VersityGW's answer to an unknown access key
-          return new StorageException(Kind.DENIED, target, prefix + ": " + endpoint + " does not know"
-              + " this access key; check the credentials (AWS_ACCESS_KEY_ID, profile or web identity)", e);
+          return new StorageException(
+              Kind.DENIED,
+              target,
+              prefix
+                  + ": "
+                  + endpoint
+                  + " does not know"
+                  + " this access key; check the credentials (AWS_ACCESS_KEY_ID, profile or web identity)",
+              e);
         case "SignatureDoesNotMatch":
-          return new StorageException(Kind.DENIED, target, prefix + ": the secret key does not match"
-              + " the access key; check AWS_SECRET_ACCESS_KEY (or the profile)", e);
+          return new StorageException(
+              Kind.DENIED,
+              target,
+              prefix
+                  + ": the secret key does not match"
+                  + " the access key; check AWS_SECRET_ACCESS_KEY (or the profile)",
+              e);
         case "AccessDenied":
-          return new StorageException(Kind.DENIED, target, prefix + ": the credentials are valid but"
-              + " may not " + verb + " it; grant the permission on s3://" + o.bucket(), e);
+          return new StorageException(
+              Kind.DENIED,
+              target,
+              prefix
+                  + ": the credentials are valid but"
+                  + " may not "
+                  + verb
+                  + " it; grant the permission on s3://"
+                  + o.bucket(),
+              e);
         case "PermanentRedirect":
         case "AuthorizationHeaderMalformed":
-          return new StorageException(Kind.OTHER, target, prefix + ": the bucket is in another region;"
-              + " set region=... in the storage URL", e);
+          return new StorageException(
+              Kind.OTHER,
+              target,
+              prefix + ": the bucket is in another region;" + " set region=... in the storage URL",
+              e);
         default:
           break;
       }
@@ -47,31 +84,74 @@ final class S3Errors {
         return new StorageException(Kind.NOT_FOUND, target, prefix + ": not found", e);
       }
       if (status == 403 || status == 401) {
-        return new StorageException(Kind.DENIED, target, prefix + ": access denied; check the"
-            + " credentials and their permissions", e);
+        return new StorageException(
+            Kind.DENIED,
+            target,
+            prefix + ": access denied; check the" + " credentials and their permissions",
+            e);
       }
-      if (status >= 500 || status == 429 || "SlowDown".equals(code) || "RequestTimeout".equals(code)) {
-        return new StorageException(Kind.TRANSIENT, target, prefix + " (the server is failing or"
-            + " throttling; retried)", e);
+      if (status >= 500
+          || status == 429
+          || "SlowDown".equals(code)
+          || "RequestTimeout".equals(code)) {
+        return new StorageException(
+            Kind.TRANSIENT,
+            target,
+            prefix + " (the server is failing or" + " throttling; retried)",
+            e);
       }
       return new StorageException(Kind.OTHER, target, prefix + ": " + s3.getMessage(), e);
     }
     Throwable root = rootCause(e);
     if (root instanceof UnknownHostException || root instanceof ConnectException) {
-      return new StorageException(Kind.UNREACHABLE, target, "cannot " + verb + " " + target
-          + ": cannot reach " + endpoint + " (" + root + "); check the endpoint option and the network", e);
+      return new StorageException(
+          Kind.UNREACHABLE,
+          target,
+          "cannot "
+              + verb
+              + " "
+              + target
+              + ": cannot reach "
+              + endpoint
+              + " ("
+              + root
+              + "); check the endpoint option and the network",
+          e);
     }
     if (root instanceof SocketTimeoutException) {
-      return new StorageException(Kind.TRANSIENT, target, "cannot " + verb + " " + target
-          + ": " + endpoint + " stopped answering (" + root.getMessage() + ")", e);
+      return new StorageException(
+          Kind.TRANSIENT,
+          target,
+          "cannot "
+              + verb
+              + " "
+              + target
+              + ": "
+              + endpoint
+              + " stopped answering ("
+              + root.getMessage()
+              + ")",
+          e);
     }
-    if (e instanceof SdkClientException && String.valueOf(e.getMessage()).contains("Unable to load credentials")) {
-      return new StorageException(Kind.DENIED, target, "cannot " + verb + " " + target + ": no S3"
-          + " credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a web"
-          + " identity token (IRSA)", e);
+    if (e instanceof SdkClientException
+        && String.valueOf(e.getMessage()).contains("Unable to load credentials")) {
+      return new StorageException(
+          Kind.DENIED,
+          target,
+          "cannot "
+              + verb
+              + " "
+              + target
+              + ": no S3"
+              + " credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a web"
+              + " identity token (IRSA)",
+          e);
     }
-    return new StorageException(Kind.TRANSIENT, target, "cannot " + verb + " " + target + ": "
-        + firstLine(e.getMessage()), e);
+    return new StorageException(
+        Kind.TRANSIENT,
+        target,
+        "cannot " + verb + " " + target + ": " + firstLine(e.getMessage()),
+        e);
   }
 
   private static Throwable rootCause(Throwable t) {

@@ -32,13 +32,16 @@ public record S3Options(
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw EngineException.invalid("--storage \"" + url + "\" is not a valid URL: " + e.getReason());
+      throw EngineException.invalid(
+          "--storage \"" + url + "\" is not a valid URL: " + e.getReason());
     }
     String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
     if (bucket == null || bucket.isEmpty()) {
-      throw EngineException.invalid("--storage \"" + url + "\" names no bucket; use s3://BUCKET/PREFIX");
+      throw EngineException.invalid(
+          "--storage \"" + url + "\" names no bucket; use s3://BUCKET/PREFIX");
     }
-    String prefix = uri.getPath() == null ? "" : uri.getPath().replaceAll("^/+", "").replaceAll("/+$", "");
+    String prefix =
+        uri.getPath() == null ? "" : uri.getPath().replaceAll("^/+", "").replaceAll("/+$", "");
     Map<String, String> q = query(uri.getRawQuery(), url);
     URI endpoint = null;
     if (q.containsKey("endpoint")) {
@@ -47,8 +50,10 @@ public record S3Options(
       } catch (URISyntaxException e) {
         throw EngineException.invalid("--storage: endpoint is not a URL: " + e.getReason());
       }
-      if (endpoint.getScheme() == null || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https"))) {
-        throw EngineException.invalid("--storage: endpoint \"" + endpoint + "\" must start with http:// or https://");
+      if (endpoint.getScheme() == null
+          || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https"))) {
+        throw EngineException.invalid(
+            "--storage: endpoint \"" + endpoint + "\" must start with http:// or https://");
       }
     }
     String region = q.remove("region");
@@ -62,15 +67,19 @@ public record S3Options(
     } else if (checksums.equalsIgnoreCase("when_supported")) {
       whenSupported = true;
     } else {
-      throw EngineException.invalid("--storage: checksums=\"" + checksums + "\"; use when_required"
-          + " (default, works with every S3-compatible store) or when_supported");
+      throw EngineException.invalid(
+          "--storage: checksums=\""
+              + checksums
+              + "\"; use when_required"
+              + " (default, works with every S3-compatible store) or when_supported");
     }
     long partSize = DEFAULT_PART_SIZE;
     String part = q.remove("partSize");
     if (part != null) {
       partSize = dev.stowage.engine.core.Sizes.parse("--storage partSize", part);
       if (partSize < (5L << 20) || partSize > (5L << 30)) {
-        throw EngineException.invalid("--storage: partSize must be between 5Mi and 5Gi (S3's limits)");
+        throw EngineException.invalid(
+            "--storage: partSize must be between 5Mi and 5Gi (S3's limits)");
       }
     }
     java.time.Duration readTimeout = java.time.Duration.ofSeconds(30);
@@ -79,14 +88,26 @@ public record S3Options(
       try {
         readTimeout = java.time.Duration.ofSeconds(Long.parseLong(rt.replaceAll("s$", "")));
       } catch (NumberFormatException e) {
-        throw EngineException.invalid("--storage: readTimeout=\"" + rt + "\"; give seconds, e.g. 30s");
+        throw EngineException.invalid(
+            "--storage: readTimeout=\"" + rt + "\"; give seconds, e.g. 30s");
       }
     }
     if (!q.isEmpty()) {
-      throw EngineException.invalid("--storage: unknown option(s) " + q.keySet() + "; known: endpoint,"
-          + " region, pathStyle, caBundle, checksums, partSize, readTimeout");
+      throw EngineException.invalid(
+          "--storage: unknown option(s) "
+              + q.keySet()
+              + "; known: endpoint,"
+              + " region, pathStyle, caBundle, checksums, partSize, readTimeout");
     }
-    return new S3Options(bucket, prefix, endpoint, region, pathStyle, caBundle, whenSupported, partSize,
+    return new S3Options(
+        bucket,
+        prefix,
+        endpoint,
+        region,
+        pathStyle,
+        caBundle,
+        whenSupported,
+        partSize,
         readTimeout);
   }
 
@@ -97,7 +118,8 @@ public record S3Options(
     return switch (v.toLowerCase(Locale.ROOT)) {
       case "true" -> true;
       case "false" -> false;
-      default -> throw EngineException.invalid("--storage: " + name + "=\"" + v + "\"; use true or false");
+      default ->
+          throw EngineException.invalid("--storage: " + name + "=\"" + v + "\"; use true or false");
     };
   }
 
@@ -109,9 +131,11 @@ public record S3Options(
     for (String kv : raw.split("&")) {
       int eq = kv.indexOf('=');
       if (eq <= 0) {
-        throw EngineException.invalid("--storage \"" + url + "\": option \"" + kv + "\" needs a value");
+        throw EngineException.invalid(
+            "--storage \"" + url + "\": option \"" + kv + "\" needs a value");
       }
-      q.put(URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
+      q.put(
+          URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
           URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
     }
     return q;

@@ -24,18 +24,19 @@ import java.util.concurrent.BlockingQueue;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
-import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -45,12 +46,11 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
-import software.amazon.awssdk.services.s3.model.CommonPrefix;
 
 /**
- * Backups in an S3-compatible object store. Objects of unknown length stream through one pooled part
- * buffer each: small ones become a single PUT, larger ones a multipart upload that is aborted if the
- * object fails. Credentials come only from the SDK's default provider chain.
+ * Backups in an S3-compatible object store. Objects of unknown length stream through one pooled
+ * part buffer each: small ones become a single PUT, larger ones a multipart upload that is aborted
+ * if the object fails. Credentials come only from the SDK's default provider chain.
  */
 public final class S3Storage implements BackupStorage {
   private static final int SDK_ATTEMPTS = 5;
@@ -66,27 +66,36 @@ public final class S3Storage implements BackupStorage {
   }
 
   private static S3Client buildClient(S3Options o, int maxConnections) {
-    Apache5HttpClient.Builder http = Apache5HttpClient.builder()
-        .maxConnections(maxConnections)
-        .connectionTimeout(Duration.ofSeconds(10))
-        .socketTimeout(o.readTimeout());
+    Apache5HttpClient.Builder http =
+        Apache5HttpClient.builder()
+            .maxConnections(maxConnections)
+            .connectionTimeout(Duration.ofSeconds(10))
+            .socketTimeout(o.readTimeout());
     if (o.caBundle() != null) {
       TrustManager[] tms = trustManagers(o);
       http.tlsTrustManagersProvider(() -> tms);
     }
-    var b = S3Client.builder()
-        .httpClientBuilder(http)
-        .credentialsProvider(DefaultCredentialsProvider.builder().build())
-        .forcePathStyle(o.pathStyle())
-        // Throttling, 5xx, resets and timeouts are retried here with backoff, and again per object
-        // by the engine.
-        .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD)
-            .retryStrategy(r -> r.maxAttempts(SDK_ATTEMPTS)))
-        // Many S3-compatible stores reject the SDK's newer default checksum headers.
-        .requestChecksumCalculation(o.checksumsWhenSupported()
-            ? RequestChecksumCalculation.WHEN_SUPPORTED : RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(o.checksumsWhenSupported()
-            ? ResponseChecksumValidation.WHEN_SUPPORTED : ResponseChecksumValidation.WHEN_REQUIRED);
+    var b =
+        S3Client.builder()
+            .httpClientBuilder(http)
+            .credentialsProvider(DefaultCredentialsProvider.builder().build())
+            .forcePathStyle(o.pathStyle())
+            // Throttling, 5xx, resets and timeouts are retried here with backoff, and again per
+            // object
+            // by the engine.
+            .overrideConfiguration(
+                c ->
+                    c.retryStrategy(RetryMode.STANDARD)
+                        .retryStrategy(r -> r.maxAttempts(SDK_ATTEMPTS)))
+            // Many S3-compatible stores reject the SDK's newer default checksum headers.
+            .requestChecksumCalculation(
+                o.checksumsWhenSupported()
+                    ? RequestChecksumCalculation.WHEN_SUPPORTED
+                    : RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(
+                o.checksumsWhenSupported()
+                    ? ResponseChecksumValidation.WHEN_SUPPORTED
+                    : ResponseChecksumValidation.WHEN_REQUIRED);
     if (o.endpoint() != null) {
       b.endpointOverride(o.endpoint());
     }
@@ -104,7 +113,8 @@ public final class S3Storage implements BackupStorage {
       if (o.endpoint() != null) {
         return "us-east-1"; // S3-compatible stores mostly ignore the region
       }
-      throw EngineException.invalid("--storage: no region; add region=... to the URL or set AWS_REGION");
+      throw EngineException.invalid(
+          "--storage: no region; add region=... to the URL or set AWS_REGION");
     }
   }
 
@@ -117,18 +127,23 @@ public final class S3Storage implements BackupStorage {
         ks.setCertificateEntry("ca-" + i++, c);
       }
       if (i == 0) {
-        throw EngineException.invalid("--storage: caBundle " + o.caBundle() + " holds no certificate");
+        throw EngineException.invalid(
+            "--storage: caBundle " + o.caBundle() + " holds no certificate");
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
       return tmf.getTrustManagers();
     } catch (IOException | java.security.GeneralSecurityException e) {
-      throw EngineException.invalid("--storage: cannot read caBundle " + o.caBundle() + ": " + e.getMessage());
+      throw EngineException.invalid(
+          "--storage: cannot read caBundle " + o.caBundle() + ": " + e.getMessage());
     }
   }
 
   private String key(BackupLocation loc, String object) {
-    return object == null ? options.key(loc.directory(), loc.name()) : options.key(loc.directory(), loc.name(), object);
+    return object == null
+        ? options.key(loc.directory(), loc.name())
+        : options.key(loc.directory(), loc.name(), object);
   }
 
   @Override
@@ -142,8 +157,13 @@ public final class S3Storage implements BackupStorage {
     String prefix = options.key(directory) + "/";
     List<String> names = new ArrayList<>();
     try {
-      for (ListObjectsV2Response page : client.listObjectsV2Paginator(ListObjectsV2Request.builder()
-          .bucket(options.bucket()).prefix(prefix).delimiter("/").build())) {
+      for (ListObjectsV2Response page :
+          client.listObjectsV2Paginator(
+              ListObjectsV2Request.builder()
+                  .bucket(options.bucket())
+                  .prefix(prefix)
+                  .delimiter("/")
+                  .build())) {
         for (CommonPrefix p : page.commonPrefixes()) {
           String n = p.prefix().substring(prefix.length()).replaceAll("/$", "");
           if (!n.isEmpty()) {
@@ -163,8 +183,9 @@ public final class S3Storage implements BackupStorage {
     String prefix = key(location, null) + "/";
     List<String> names = new ArrayList<>();
     try {
-      for (ListObjectsV2Response page : client.listObjectsV2Paginator(ListObjectsV2Request.builder()
-          .bucket(options.bucket()).prefix(prefix).build())) {
+      for (ListObjectsV2Response page :
+          client.listObjectsV2Paginator(
+              ListObjectsV2Request.builder().bucket(options.bucket()).prefix(prefix).build())) {
         for (S3Object o : page.contents()) {
           names.add(o.key().substring(prefix.length()));
         }
@@ -203,7 +224,8 @@ public final class S3Storage implements BackupStorage {
    */
   private S3Exception withErrorCode(S3Exception head, String key) {
     String code = code(head);
-    if ((head.statusCode() != 403 && head.statusCode() != 401) || (code != null && !code.isEmpty())) {
+    if ((head.statusCode() != 403 && head.statusCode() != 401)
+        || (code != null && !code.isEmpty())) {
       return head;
     }
     try {
@@ -227,8 +249,10 @@ public final class S3Storage implements BackupStorage {
   public long size(BackupLocation location, String object) {
     HeadObjectResponse h = head(location, object);
     if (h == null) {
-      throw new StorageException(Kind.NOT_FOUND, describe(location, object), describe(location, object)
-          + " does not exist");
+      throw new StorageException(
+          Kind.NOT_FOUND,
+          describe(location, object),
+          describe(location, object) + " does not exist");
     }
     return h.contentLength();
   }
@@ -242,8 +266,9 @@ public final class S3Storage implements BackupStorage {
   public ReadableByteChannel open(BackupLocation location, String object) {
     String key = key(location, object);
     try {
-      ResponseInputStream<GetObjectResponse> in = client.getObject(
-          r -> r.bucket(options.bucket()).key(key), ResponseTransformer.toInputStream());
+      ResponseInputStream<GetObjectResponse> in =
+          client.getObject(
+              r -> r.bucket(options.bucket()).key(key), ResponseTransformer.toInputStream());
       return Channels.newChannel(new TranslatingInputStream(in, key));
     } catch (SdkException e) {
       throw S3Errors.translate(e, options, options.describe(key), "download");
@@ -285,7 +310,9 @@ public final class S3Storage implements BackupStorage {
     }
   }
 
-  /** One S3 connection gives roughly 80 MB/s: keep 8 GETs (restore) or 4+ PUTs (backup) in flight. */
+  /**
+   * One S3 connection gives roughly 80 MB/s: keep 8 GETs (restore) or 4+ PUTs (backup) in flight.
+   */
   @Override
   public int defaultConcurrency(boolean restore) {
     int cores = Runtime.getRuntime().availableProcessors();
@@ -355,11 +382,21 @@ public final class S3Storage implements BackupStorage {
     private void uploadPart() {
       try {
         if (uploadId == null) {
-          uploadId = client.createMultipartUpload(r -> r.bucket(options.bucket()).key(key)).uploadId();
+          uploadId =
+              client.createMultipartUpload(r -> r.bucket(options.bucket()).key(key)).uploadId();
         }
         int number = completed.size() + 1;
-        String etag = client.uploadPart(r -> r.bucket(options.bucket()).key(key).uploadId(uploadId)
-            .partNumber(number).contentLength((long) filled), body()).eTag();
+        String etag =
+            client
+                .uploadPart(
+                    r ->
+                        r.bucket(options.bucket())
+                            .key(key)
+                            .uploadId(uploadId)
+                            .partNumber(number)
+                            .contentLength((long) filled),
+                    body())
+                .eTag();
         completed.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
         filled = 0;
       } catch (SdkException e) {
@@ -384,8 +421,13 @@ public final class S3Storage implements BackupStorage {
           if (filled > 0) {
             uploadPart();
           }
-          client.completeMultipartUpload(r -> r.bucket(options.bucket()).key(key).uploadId(uploadId)
-              .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()));
+          client.completeMultipartUpload(
+              r ->
+                  r.bucket(options.bucket())
+                      .key(key)
+                      .uploadId(uploadId)
+                      .multipartUpload(
+                          CompletedMultipartUpload.builder().parts(completed).build()));
         }
         done = true;
         givePart(part);
@@ -401,23 +443,33 @@ public final class S3Storage implements BackupStorage {
 
     private void putWhole() {
       if (replace) {
-        client.putObject(r -> r.bucket(options.bucket()).key(key).contentLength((long) filled), body());
+        client.putObject(
+            r -> r.bucket(options.bucket()).key(key).contentLength((long) filled), body());
         return;
       }
-      // Never replace (the MANIFEST): refuse an existing object, and ask the store to refuse it too.
+      // Never replace (the MANIFEST): refuse an existing object, and ask the store to refuse it
+      // too.
       if (exists(key)) {
-        throw new StorageException(Kind.OTHER, options.describe(key), options.describe(key)
-            + " already exists; refusing to overwrite it");
+        throw new StorageException(
+            Kind.OTHER,
+            options.describe(key),
+            options.describe(key) + " already exists; refusing to overwrite it");
       }
       try {
-        client.putObject(r -> r.bucket(options.bucket()).key(key).contentLength((long) filled).ifNoneMatch("*"), body());
+        client.putObject(
+            r -> r.bucket(options.bucket()).key(key).contentLength((long) filled).ifNoneMatch("*"),
+            body());
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
-          throw new StorageException(Kind.OTHER, options.describe(key), options.describe(key)
-              + " already exists; refusing to overwrite it", e);
+          throw new StorageException(
+              Kind.OTHER,
+              options.describe(key),
+              options.describe(key) + " already exists; refusing to overwrite it",
+              e);
         }
         if (e.statusCode() == 501 || "NotImplemented".equals(code(e))) {
-          client.putObject(r -> r.bucket(options.bucket()).key(key).contentLength((long) filled), body());
+          client.putObject(
+              r -> r.bucket(options.bucket()).key(key).contentLength((long) filled), body());
           return;
         }
         throw e;

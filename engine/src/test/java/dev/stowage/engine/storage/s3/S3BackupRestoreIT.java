@@ -11,9 +11,7 @@ import dev.stowage.engine.testing.SampleSchema;
 import dev.stowage.engine.testing.s3.FaultProxy;
 import dev.stowage.engine.testing.s3.FaultProxy.Fault;
 import dev.stowage.engine.testing.s3.VersityGw;
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,13 +86,30 @@ class S3BackupRestoreIT {
       proxy.inject(Fault.resetMidBody(), "PUT", "partNumber", 2);
       proxy.inject(Fault.slowDown(), "POST", "uploads", 1);
       Path result = shared.resolve("backup.json");
-      ProcessRunner.Result b = engine("backup", "--datadir", source.toString(), "--storage", url,
-          "--directory", "it/db", "--name", "b1", "--chunk-threshold", "32Mi", "--chunk-size", "32Mi",
-          "--result-file", result.toString(), "--quiet");
+      ProcessRunner.Result b =
+          engine(
+              "backup",
+              "--datadir",
+              source.toString(),
+              "--storage",
+              url,
+              "--directory",
+              "it/db",
+              "--name",
+              "b1",
+              "--chunk-threshold",
+              "32Mi",
+              "--chunk-size",
+              "32Mi",
+              "--result-file",
+              result.toString(),
+              "--quiet");
       assertThat(b.exitCode()).as("%s%n%s", b, proxy.events()).isZero();
       JsonNode r = JSON.readTree(result.toFile());
       assertThat(r.get("chunks").asLong()).as("the big table is chunked").isGreaterThan(1);
-      assertThat(proxy.events()).anyMatch(e -> e.contains("partNumber")).anyMatch(e -> e.contains("SlowDown"))
+      assertThat(proxy.events())
+          .anyMatch(e -> e.contains("partNumber"))
+          .anyMatch(e -> e.contains("SlowDown"))
           .anyMatch(e -> e.contains("InternalError"));
 
       proxy.clearRules();
@@ -104,10 +119,22 @@ class S3BackupRestoreIT {
       proxy.inject(Fault.resetMidBody(), "GET", "-0", 2);
       proxy.inject(Fault.stallMidBody(Duration.ofSeconds(8)), "GET", "-1", 1);
       Path target = shared.resolve("restored");
-      ProcessRunner.Result rs = engine("restore", "--storage", url, "--directory", "it/db", "--name",
-          "latest", "--datadir", target.toString(), "--quiet");
+      ProcessRunner.Result rs =
+          engine(
+              "restore",
+              "--storage",
+              url,
+              "--directory",
+              "it/db",
+              "--name",
+              "latest",
+              "--datadir",
+              target.toString(),
+              "--quiet");
       assertThat(rs.exitCode()).as("%s%n%s", rs, proxy.events()).isZero();
-      assertThat(proxy.events()).anyMatch(e -> e.contains("reset")).anyMatch(e -> e.contains("stall"));
+      assertThat(proxy.events())
+          .anyMatch(e -> e.contains("reset"))
+          .anyMatch(e -> e.contains("stall"));
       try (MariaDbServer restored = MariaDbServer.start(target, shared.resolve("run-restored"))) {
         assertThat(restored.checksums(checksums.keySet())).isEqualTo(checksums);
       }
@@ -117,30 +144,77 @@ class S3BackupRestoreIT {
   @Test
   void lsVerifyInspectAndRmWorkOnS3() throws Exception {
     String url = url(null, "tools");
-    assertThat(engine("backup", "--datadir", source.toString(), "--storage", url, "--directory", "it/db",
-        "--name", "2026-01-01.000000.a", "--quiet").exitCode()).isZero();
-    assertThat(engine("backup", "--datadir", source.toString(), "--storage", url, "--directory", "it/db",
-        "--name", "2026-01-02.000000.a", "--quiet").exitCode()).isZero();
-    ProcessRunner.Result twice = engine("backup", "--datadir", source.toString(), "--storage", url,
-        "--directory", "it/db", "--name", "2026-01-02.000000.a", "--quiet");
+    assertThat(
+            engine(
+                    "backup",
+                    "--datadir",
+                    source.toString(),
+                    "--storage",
+                    url,
+                    "--directory",
+                    "it/db",
+                    "--name",
+                    "2026-01-01.000000.a",
+                    "--quiet")
+                .exitCode())
+        .isZero();
+    assertThat(
+            engine(
+                    "backup",
+                    "--datadir",
+                    source.toString(),
+                    "--storage",
+                    url,
+                    "--directory",
+                    "it/db",
+                    "--name",
+                    "2026-01-02.000000.a",
+                    "--quiet")
+                .exitCode())
+        .isZero();
+    ProcessRunner.Result twice =
+        engine(
+            "backup",
+            "--datadir",
+            source.toString(),
+            "--storage",
+            url,
+            "--directory",
+            "it/db",
+            "--name",
+            "2026-01-02.000000.a",
+            "--quiet");
     assertThat(twice.exitCode()).as("a complete backup is never overwritten").isEqualTo(5);
     assertThat(twice.stderr()).contains("already exists");
     ProcessRunner.Result ls = engine("ls", "--storage", url, "--directory", "it/db");
     assertThat(ls.stdout()).containsSubsequence("2026-01-01.000000.a", "2026-01-02.000000.a");
-    assertThat(engine("verify", "--storage", url, "--directory", "it/db", "--name", "latest").exitCode()).isZero();
-    assertThat(engine("inspect", "--storage", url, "--directory", "it/db", "--name", "latest").stdout())
-        .contains("2026-01-02.000000.a").contains("MANIFEST:     valid");
+    assertThat(
+            engine("verify", "--storage", url, "--directory", "it/db", "--name", "latest")
+                .exitCode())
+        .isZero();
+    assertThat(
+            engine("inspect", "--storage", url, "--directory", "it/db", "--name", "latest")
+                .stdout())
+        .contains("2026-01-02.000000.a")
+        .contains("MANIFEST:     valid");
 
-    ProcessRunner.Result rm = engine("rm", "--storage", url, "--directory", "it/db", "--name", "2026-01-01.000000.a");
+    ProcessRunner.Result rm =
+        engine("rm", "--storage", url, "--directory", "it/db", "--name", "2026-01-01.000000.a");
     assertThat(rm.exitCode()).isZero();
     assertThat(rm.stdout()).contains("deleted");
     try (S3Client client = s3.clientBuilder().build()) {
-      assertThat(client.listObjectsV2(r -> r.bucket(BUCKET).prefix("tools/it/db/2026-01-01.000000.a/")).contents()).isEmpty();
+      assertThat(
+              client
+                  .listObjectsV2(r -> r.bucket(BUCKET).prefix("tools/it/db/2026-01-01.000000.a/"))
+                  .contents())
+          .isEmpty();
     }
-    ProcessRunner.Result again = engine("rm", "--storage", url, "--directory", "it/db", "--name", "2026-01-01.000000.a");
+    ProcessRunner.Result again =
+        engine("rm", "--storage", url, "--directory", "it/db", "--name", "2026-01-01.000000.a");
     assertThat(again.exitCode()).isZero();
     assertThat(again.stdout()).contains("nothing to delete");
-    assertThat(engine("ls", "--storage", url, "--directory", "it/db").stdout()).doesNotContain("2026-01-01.000000.a");
+    assertThat(engine("ls", "--storage", url, "--directory", "it/db").stdout())
+        .doesNotContain("2026-01-01.000000.a");
   }
 
   @Test
@@ -148,20 +222,53 @@ class S3BackupRestoreIT {
     try (FaultProxy proxy = FaultProxy.start(s3.endpoint())) {
       String url = url(proxy, "persistent");
       proxy.injectAlways(Fault.internalError(), "PUT", "/db/b2/0");
-      ProcessRunner.Result b = engine("backup", "--datadir", source.toString(), "--storage", url,
-          "--directory", "it/db", "--name", "b2", "--quiet");
+      ProcessRunner.Result b =
+          engine(
+              "backup",
+              "--datadir",
+              source.toString(),
+              "--storage",
+              url,
+              "--directory",
+              "it/db",
+              "--name",
+              "b2",
+              "--quiet");
       assertThat(b.exitCode()).as("%s", b).isEqualTo(3);
       assertThat(b.stderr()).contains("b2/0").contains("InternalError").contains("no MANIFEST");
       proxy.clearRules();
-      assertThat(engine("ls", "--storage", url, "--directory", "it/db").stdout()).doesNotContain("b2");
+      assertThat(engine("ls", "--storage", url, "--directory", "it/db").stdout())
+          .doesNotContain("b2");
 
       // A download that fails every time: restore exits 3 naming the object, the marker stays.
-      assertThat(engine("backup", "--datadir", source.toString(), "--storage", url, "--directory", "it/db",
-          "--name", "b3", "--quiet").exitCode()).isZero();
+      assertThat(
+              engine(
+                      "backup",
+                      "--datadir",
+                      source.toString(),
+                      "--storage",
+                      url,
+                      "--directory",
+                      "it/db",
+                      "--name",
+                      "b3",
+                      "--quiet")
+                  .exitCode())
+          .isZero();
       proxy.injectAlways(Fault.slowDown(), "GET", "/db/b3/1");
       Path target = shared.resolve("never");
-      ProcessRunner.Result r = engine("restore", "--storage", url, "--directory", "it/db", "--name", "b3",
-          "--datadir", target.toString(), "--quiet");
+      ProcessRunner.Result r =
+          engine(
+              "restore",
+              "--storage",
+              url,
+              "--directory",
+              "it/db",
+              "--name",
+              "b3",
+              "--datadir",
+              target.toString(),
+              "--quiet");
       assertThat(r.exitCode()).as("%s", r).isEqualTo(3);
       assertThat(r.stderr()).contains("b3/1").contains("SlowDown");
       assertThat(target.resolve(".stowage-restore-in-progress")).exists();
@@ -174,15 +281,36 @@ class S3BackupRestoreIT {
       String url = url(proxy, "killed");
       // Should every object be stored before the kill, the MANIFEST upload hangs: never written.
       proxy.injectAlways(Fault.stall(Duration.ofSeconds(60)), "PUT", "/db/k1/MANIFEST");
-      List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-          EngineProcess.jar().toString(), "backup", "--datadir", source.toString(), "--storage", url,
-          "--directory", "it/db", "--name", "k1", "--quiet", "--chunk-threshold", "8Mi", "--chunk-size", "8Mi");
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(shared.resolve("killed.log").toFile());
+      List<String> cmd =
+          List.of(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "-jar",
+              EngineProcess.jar().toString(),
+              "backup",
+              "--datadir",
+              source.toString(),
+              "--storage",
+              url,
+              "--directory",
+              "it/db",
+              "--name",
+              "k1",
+              "--quiet",
+              "--chunk-threshold",
+              "8Mi",
+              "--chunk-size",
+              "8Mi");
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(shared.resolve("killed.log").toFile());
       pb.environment().putAll(s3.sdkEnvironment());
       Process p = pb.start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (proxy.events().stream().filter(e -> e.startsWith("PUT") && e.endsWith("-> 200")).count() < 5
+      while (proxy.events().stream()
+                  .filter(e -> e.startsWith("PUT") && e.endsWith("-> 200"))
+                  .count()
+              < 5
           && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
@@ -191,15 +319,29 @@ class S3BackupRestoreIT {
       p.waitFor(30, TimeUnit.SECONDS);
       proxy.clearRules();
       try (S3Client client = s3.clientBuilder().build()) {
-        var keys = client.listObjectsV2(r -> r.bucket(BUCKET).prefix("killed/it/db/k1/")).contents();
+        var keys =
+            client.listObjectsV2(r -> r.bucket(BUCKET).prefix("killed/it/db/k1/")).contents();
         assertThat(keys).as("some objects were stored").isNotEmpty();
         assertThat(keys).noneMatch(o -> o.key().endsWith("/MANIFEST"));
       }
-      assertThat(engine("ls", "--storage", url, "--directory", "it/db").stdout()).doesNotContain("k1");
-      ProcessRunner.Result again = engine("backup", "--datadir", source.toString(), "--storage", url,
-          "--directory", "it/db", "--name", "k1", "--quiet");
+      assertThat(engine("ls", "--storage", url, "--directory", "it/db").stdout())
+          .doesNotContain("k1");
+      ProcessRunner.Result again =
+          engine(
+              "backup",
+              "--datadir",
+              source.toString(),
+              "--storage",
+              url,
+              "--directory",
+              "it/db",
+              "--name",
+              "k1",
+              "--quiet");
       assertThat(again.exitCode()).as("%s", again).isZero();
-      assertThat(engine("verify", "--storage", url, "--directory", "it/db", "--name", "k1").exitCode()).isZero();
+      assertThat(
+              engine("verify", "--storage", url, "--directory", "it/db", "--name", "k1").exitCode())
+          .isZero();
     }
   }
 
@@ -210,13 +352,25 @@ class S3BackupRestoreIT {
     badSecret.put("AWS_SECRET_ACCESS_KEY", "not-the-secret-0123456789");
     ProcessRunner.Result a = engine(badSecret, "ls", "--storage", url, "--directory", "it/db");
     assertThat(a.exitCode()).isEqualTo(3);
-    assertThat(a.stderr()).contains("secret key").doesNotContain("not-the-secret-0123456789")
+    assertThat(a.stderr())
+        .contains("secret key")
+        .doesNotContain("not-the-secret-0123456789")
         .doesNotContain(s3.secretKey());
 
     // A backup starts with a HEAD of the MANIFEST, whose 403 has no body: the message must still
     // say which credential is wrong.
-    ProcessRunner.Result hb = engine(badSecret, "backup", "--datadir", source.toString(), "--storage", url,
-        "--directory", "it/db", "--name", "denied");
+    ProcessRunner.Result hb =
+        engine(
+            badSecret,
+            "backup",
+            "--datadir",
+            source.toString(),
+            "--storage",
+            url,
+            "--directory",
+            "it/db",
+            "--name",
+            "denied");
     assertThat(hb.exitCode()).isEqualTo(3);
     assertThat(hb.stderr()).contains("SignatureDoesNotMatch").contains("AWS_SECRET_ACCESS_KEY");
 
@@ -226,7 +380,8 @@ class S3BackupRestoreIT {
     assertThat(k.exitCode()).isEqualTo(3);
     assertThat(k.stderr()).contains("access key").contains("credentials");
 
-    ProcessRunner.Result nb = engine("ls", "--storage", s3.storageUrl("no-such-bucket", "x"), "--directory", "it/db");
+    ProcessRunner.Result nb =
+        engine("ls", "--storage", s3.storageUrl("no-such-bucket", "x"), "--directory", "it/db");
     assertThat(nb.exitCode()).isEqualTo(3);
     assertThat(nb.stderr()).contains("bucket \"no-such-bucket\" does not exist");
 
@@ -234,8 +389,13 @@ class S3BackupRestoreIT {
     try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       closed = ss.getLocalPort();
     }
-    ProcessRunner.Result ne = engine("ls", "--storage", s3.storageUrl(java.net.URI.create("http://127.0.0.1:" + closed),
-        BUCKET, "x"), "--directory", "it/db");
+    ProcessRunner.Result ne =
+        engine(
+            "ls",
+            "--storage",
+            s3.storageUrl(java.net.URI.create("http://127.0.0.1:" + closed), BUCKET, "x"),
+            "--directory",
+            "it/db");
     assertThat(ne.exitCode()).isEqualTo(3);
     assertThat(ne.stderr()).contains("cannot reach http://127.0.0.1:" + closed);
     assertThat(a.stderr() + k.stderr() + nb.stderr() + ne.stderr()).doesNotContain(s3.secretKey());

@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Test;
 class S3OptionsTest {
   @Test
   void parsesBucketPrefixAndOptions() {
-    S3Options o = S3Options.parse("s3://backups/prod/mysql/?endpoint=https%3A%2F%2Fminio.local%3A9000"
-        + "&region=eu-west-1&pathStyle=false&caBundle=/etc/ca.pem&checksums=when_supported&partSize=16Mi&readTimeout=5s");
+    S3Options o =
+        S3Options.parse(
+            "s3://backups/prod/mysql/?endpoint=https%3A%2F%2Fminio.local%3A9000"
+                + "&region=eu-west-1&pathStyle=false&caBundle=/etc/ca.pem&checksums=when_supported&partSize=16Mi&readTimeout=5s");
     assertThat(o.bucket()).isEqualTo("backups");
     assertThat(o.prefix()).isEqualTo("prod/mysql");
     assertThat(o.endpoint()).isEqualTo(URI.create("https://minio.local:9000"));
@@ -39,12 +41,16 @@ class S3OptionsTest {
 
   @Test
   void badOptionsAreInvalidArguments() {
-    assertThatThrownBy(() -> S3Options.parse("s3:///nobucket")).isInstanceOf(EngineException.class)
+    assertThatThrownBy(() -> S3Options.parse("s3:///nobucket"))
+        .isInstanceOf(EngineException.class)
         .hasMessageContaining("bucket");
     assertThatThrownBy(() -> S3Options.parse("s3://b?endpont=x")).hasMessageContaining("endpont");
-    assertThatThrownBy(() -> S3Options.parse("s3://b?endpoint=ftp://x")).hasMessageContaining("http");
-    assertThatThrownBy(() -> S3Options.parse("s3://b?checksums=always")).hasMessageContaining("when_required");
+    assertThatThrownBy(() -> S3Options.parse("s3://b?endpoint=ftp://x"))
+        .hasMessageContaining("http");
+    assertThatThrownBy(() -> S3Options.parse("s3://b?checksums=always"))
+        .hasMessageContaining("when_required");
     assertThatThrownBy(() -> S3Options.parse("s3://b?partSize=1Mi")).hasMessageContaining("5Mi");
-    assertThatThrownBy(() -> S3Options.parse("s3://b?pathStyle=yes")).hasMessageContaining("true or false");
+    assertThatThrownBy(() -> S3Options.parse("s3://b?pathStyle=yes"))
+        .hasMessageContaining("true or false");
   }
 }
