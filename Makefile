@@ -4,7 +4,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 ENGINE_JAR := engine/target/stowage.jar
 
-.PHONY: all deps build test test-unit test-it bench crds clean demo
+.PHONY: all deps build test test-unit test-it bench crds clean demo fmt
 
 all: build
 
@@ -29,6 +29,11 @@ bench: build
 # Regenerates deploy/crds/ from the API classes (the build fails while they differ).
 crds: deps
 	$(MVN) -pl crds -Pupdate-crds process-classes
+
+# Applies google-java-format to every module and to e2e; `mvn verify` fails while a file differs.
+fmt: deps
+	$(MVN) spotless:apply
+	$(MVN) -f e2e/pom.xml spotless:apply
 
 clean:
 	$(MVN) -q clean
