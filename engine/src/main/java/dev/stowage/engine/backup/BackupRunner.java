@@ -74,8 +74,18 @@ public final class BackupRunner {
         settings.allowLive()
             ? LiveServerGuard.none()
             : LiveServerGuard.acquire(settings.roots().innodbData())) {
-      prepareLocation(loc);
       ScannedTree tree = DataDirScanner.scan(settings.roots());
+      if (tree.files().isEmpty()) {
+        // An empty volume (a database that never started, a wrong claim or subPath) would give
+        // a backup that looks done and restores nothing.
+        throw EngineException.invalid(
+            "data directory "
+                + settings.roots().data()
+                + " holds no files: nothing to back up. Check --datadir (for the operator: the"
+                + " claim and subPath of spec.source); a database that has never started has no"
+                + " data yet");
+      }
+      prepareLocation(loc);
       for (String s : tree.skipped()) {
         LOG.warn("not backed up: {}", s);
       }

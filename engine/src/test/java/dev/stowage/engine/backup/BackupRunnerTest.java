@@ -207,4 +207,19 @@ class BackupRunnerTest {
         .satisfies(e -> assertThat(((EngineException) e).exitCode()).isEqualTo(ExitCode.STORAGE));
     assertThat(tmp.resolve("typo")).doesNotExist();
   }
+
+  @Test
+  void anEmptyDataDirectoryIsRefusedAndNothingIsStored() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty-datadir"));
+    Files.createDirectories(empty.resolve("lost+found"));
+    Path backups = Files.createDirectories(tmp.resolve("backups"));
+    assertThatThrownBy(() -> EngineFixture.backup(new FileStorage(backups), empty, "b1"))
+        .hasMessageContaining("holds no files: nothing to back up")
+        .satisfies(
+            e ->
+                assertThat(((EngineException) e).exitCode()).isEqualTo(ExitCode.INVALID_ARGUMENTS));
+    try (var left = Files.list(backups)) {
+      assertThat(left).isEmpty();
+    }
+  }
 }

@@ -41,6 +41,8 @@ class StowageCliTest {
   @Test
   void invalidSettingsExitTwoBeforeAnyWork() throws Exception {
     Files.createDirectories(tmp.resolve("data"));
+    // Something to back up, so that each exit 2 below is for its settings alone.
+    Files.writeString(tmp.resolve("data/aria_log_control"), "x");
     Files.createDirectories(tmp.resolve("backups"));
     assertThat(run(backupArgs("--name", "a", "--chunk-size", "1Ki"))).isEqualTo(2);
     assertThat(run(backupArgs("--name", "a", "--chunk-threshold", "4Mi", "--chunk-size", "8Mi")))
