@@ -10,7 +10,7 @@ import java.util.List;
  * What the operator observed of a MysqlBackup; the phase is derived, the quiesce record remembered.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class MysqlBackupStatus {
+public class MysqlBackupStatus implements EngineRunStatus {
   @JsonPropertyDescription("Pending, Running, Succeeded or Failed, derived from the engine Job.")
   private Phase phase;
 

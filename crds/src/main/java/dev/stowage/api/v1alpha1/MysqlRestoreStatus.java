@@ -8,7 +8,7 @@ import java.util.List;
 
 /** What the operator observed of a MysqlRestore; the phase is derived from its Job. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class MysqlRestoreStatus {
+public class MysqlRestoreStatus implements EngineRunStatus {
   @JsonPropertyDescription("Pending, Running, Succeeded or Failed, derived from the engine Job.")
   private Phase phase;
 

@@ -19,6 +19,7 @@ import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusCopies;
+import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusWriter;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -92,6 +93,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Conditions conditions;
+  private final StatusProjector statuses;
 
   public MysqlBackupReconciler(
       EngineJobFactory jobs,
@@ -106,6 +108,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.events = events;
     this.metrics = metrics;
     this.conditions = conditions;
+    this.statuses = new StatusProjector(conditions);
   }
 
   /** The engine Jobs, mapped to their MysqlBackup through the owner reference. */
@@ -270,58 +273,27 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     Duration observe(Job job) {
       EngineRun run = EngineRun.observe(job, cluster.jobPods(ns, job.getMetadata().getName()));
       status.setStartTime(run.startTime());
-      conditions.set(
-          status.getConditions(),
-          Conditions.BLOCKED,
-          False,
-          Reason.JobCreated.name(),
-          "the engine Job " + job.getMetadata().getName() + " has the claim",
+      if (!run.finished()) {
+        statuses.running(
+            status,
+            job.getMetadata().getName(),
+            "backing up " + claim() + " to " + where(),
+            generation);
+        return null;
+      }
+      Long files = run.result().files();
+      statuses.finished(
+          status,
+          run,
+          "backed up "
+              + (files == null ? "the" : files)
+              + " files of "
+              + claim()
+              + " to "
+              + where(),
           generation);
-      switch (run.state()) {
-        case RUNNING -> {
-          status.setPhase(Phase.Running);
-          status.setMessage("backing up " + claim() + " to " + where());
-          conditions.set(
-              status.getConditions(),
-              Conditions.READY,
-              False,
-              Reason.Running.name(),
-              status.getMessage(),
-              generation);
-          return null;
-        }
-        case SUCCEEDED -> {
-          var r = run.result();
-          status.setPhase(Phase.Succeeded);
-          status.setCompletionTime(run.completionTime());
-          status.setFiles(r.files());
-          status.setChunks(r.chunks());
-          status.setBytesRead(r.bytesRead());
-          status.setBytesStored(r.bytesStored());
-          status.setDurationSeconds(r.durationSeconds());
-          status.setEngineVersion(r.engineVersion());
-          status.setMessage(
-              "backed up "
-                  + (r.files() == null ? "the" : r.files())
-                  + " files of "
-                  + claim()
-                  + " to "
-                  + where()
-                  + (r.problem() == null ? "" : " (" + r.problem() + ")"));
-          conditions.set(
-              status.getConditions(),
-              Conditions.READY,
-              True,
-              Reason.Succeeded.name(),
-              status.getMessage(),
-              generation);
-        }
-        case FAILED -> {
-          status.setCompletionTime(run.completionTime());
-          status.setDurationSeconds(run.result().durationSeconds());
-          status.setEngineVersion(run.result().engineVersion());
-          fail(Reason.Failed, run.failureMessage());
-        }
+      if (run.state() == EngineRun.State.SUCCEEDED) {
+        status.setBytesStored(run.result().bytesStored());
       }
       settle();
       return settled() ? null : WAIT;
@@ -414,21 +386,10 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       }
       Job job = cluster.createJob(jobs.backupJob(backup));
       log.info("created engine Job {}", job.getMetadata().getName());
-      status.setPhase(Phase.Running);
-      status.setMessage("backing up " + claim() + " to " + where());
-      conditions.set(
-          status.getConditions(),
-          Conditions.BLOCKED,
-          False,
-          Reason.JobCreated.name(),
-          "the engine Job " + job.getMetadata().getName() + " has the claim",
-          generation);
-      conditions.set(
-          status.getConditions(),
-          Conditions.READY,
-          False,
-          Reason.Running.name(),
-          status.getMessage(),
+      statuses.running(
+          status,
+          job.getMetadata().getName(),
+          "backing up " + claim() + " to " + where(),
           generation);
       events.record(
           backup,
@@ -693,20 +654,12 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     }
 
     Duration block(Reason reason, String message, Duration again) {
-      status.setPhase(Phase.Pending);
-      status.setMessage(message);
-      conditions.set(
-          status.getConditions(), Conditions.BLOCKED, True, reason.name(), message, generation);
-      conditions.set(
-          status.getConditions(), Conditions.READY, False, reason.name(), message, generation);
+      statuses.block(status, reason, message, generation);
       return again;
     }
 
     void fail(Reason reason, String message) {
-      status.setPhase(Phase.Failed);
-      status.setMessage(message);
-      conditions.set(
-          status.getConditions(), Conditions.READY, False, reason.name(), message, generation);
+      statuses.fail(status, reason, message, generation);
     }
 
     /** The stored backup for people: the storage without its options, directory and name. */

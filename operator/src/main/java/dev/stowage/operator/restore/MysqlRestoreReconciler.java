@@ -1,8 +1,5 @@
 package dev.stowage.operator.restore;
 
-import static dev.stowage.api.v1alpha1.ConditionStatus.False;
-import static dev.stowage.api.v1alpha1.ConditionStatus.True;
-
 import dev.stowage.api.v1alpha1.DeletionPolicy;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
@@ -20,6 +17,7 @@ import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusCopies;
+import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusWriter;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -79,6 +77,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Conditions conditions;
+  private final StatusProjector statuses;
 
   public MysqlRestoreReconciler(
       EngineJobFactory jobs,
@@ -93,6 +92,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     this.events = events;
     this.metrics = metrics;
     this.conditions = conditions;
+    this.statuses = new StatusProjector(conditions);
   }
 
   @Override
@@ -321,21 +321,10 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       }
       Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
       log.info("created engine Job {}", job.getMetadata().getName());
-      status.setPhase(Phase.Running);
-      status.setMessage("restoring " + where() + " into " + claim());
-      conditions.set(
-          status.getConditions(),
-          Conditions.BLOCKED,
-          False,
-          Reason.JobCreated.name(),
-          "the engine Job " + job.getMetadata().getName() + " has the claim",
-          generation);
-      conditions.set(
-          status.getConditions(),
-          Conditions.READY,
-          False,
-          Reason.Running.name(),
-          status.getMessage(),
+      statuses.running(
+          status,
+          job.getMetadata().getName(),
+          "restoring " + where() + " into " + claim(),
           generation);
       events.record(
           restore,
@@ -348,43 +337,27 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     Duration observe(Job job) {
       EngineRun run = EngineRun.observe(job, cluster.jobPods(ns, job.getMetadata().getName()));
       status.setStartTime(run.startTime());
-      switch (run.state()) {
-        case RUNNING -> {
-          status.setPhase(Phase.Running);
-          return null;
-        }
-        case SUCCEEDED -> {
-          var r = run.result();
-          status.setPhase(Phase.Succeeded);
-          status.setCompletionTime(run.completionTime());
-          status.setFiles(r.files());
-          status.setChunks(r.chunks());
-          status.setBytesRead(r.bytesRead());
-          status.setBytesWritten(r.bytesWritten());
-          status.setDurationSeconds(r.durationSeconds());
-          status.setEngineVersion(r.engineVersion());
-          status.setMessage(
-              "restored "
-                  + (r.files() == null ? "the" : r.files())
-                  + " files of "
-                  + where()
-                  + " into "
-                  + claim()
-                  + (r.problem() == null ? "" : " (" + r.problem() + ")"));
-          conditions.set(
-              status.getConditions(),
-              Conditions.READY,
-              True,
-              Reason.Succeeded.name(),
-              status.getMessage(),
-              generation);
-        }
-        case FAILED -> {
-          status.setCompletionTime(run.completionTime());
-          status.setDurationSeconds(run.result().durationSeconds());
-          status.setEngineVersion(run.result().engineVersion());
-          fail(Reason.Failed, run.failureMessage());
-        }
+      if (!run.finished()) {
+        statuses.running(
+            status,
+            job.getMetadata().getName(),
+            "restoring " + where() + " into " + claim(),
+            generation);
+        return null;
+      }
+      Long files = run.result().files();
+      statuses.finished(
+          status,
+          run,
+          "restored "
+              + (files == null ? "the" : files)
+              + " files of "
+              + where()
+              + " into "
+              + claim(),
+          generation);
+      if (run.state() == EngineRun.State.SUCCEEDED) {
+        status.setBytesWritten(run.result().bytesWritten());
       }
       settle();
       return null;
@@ -419,20 +392,12 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     Duration block(Reason reason, String message) {
-      status.setPhase(Phase.Pending);
-      status.setMessage(message);
-      conditions.set(
-          status.getConditions(), Conditions.BLOCKED, True, reason.name(), message, generation);
-      conditions.set(
-          status.getConditions(), Conditions.READY, False, reason.name(), message, generation);
+      statuses.block(status, reason, message, generation);
       return WAIT;
     }
 
     void fail(Reason reason, String message) {
-      status.setPhase(Phase.Failed);
-      status.setMessage(message);
-      conditions.set(
-          status.getConditions(), Conditions.READY, False, reason.name(), message, generation);
+      statuses.fail(status, reason, message, generation);
     }
 
     void saveNow() {

@@ -1,0 +1,36 @@
+package dev.stowage.api.v1alpha1;
+
+import java.util.List;
+
+/**
+ * What the status of a MysqlBackup and of a MysqlRestore have in common: the phase, the conditions
+ * and the engine's result. A Java view only; it adds nothing to the CRD schema.
+ */
+public interface EngineRunStatus {
+
+  Phase getPhase();
+
+  void setPhase(Phase phase);
+
+  String getMessage();
+
+  void setMessage(String message);
+
+  List<Condition> getConditions();
+
+  void setObservedGeneration(Long observedGeneration);
+
+  void setStartTime(String startTime);
+
+  void setCompletionTime(String completionTime);
+
+  void setFiles(Long files);
+
+  void setChunks(Long chunks);
+
+  void setBytesRead(Long bytesRead);
+
+  void setDurationSeconds(Double durationSeconds);
+
+  void setEngineVersion(String engineVersion);
+}

@@ -1,0 +1,79 @@
+package dev.stowage.operator.status;
+
+import static dev.stowage.api.v1alpha1.ConditionStatus.False;
+import static dev.stowage.api.v1alpha1.ConditionStatus.True;
+
+import dev.stowage.api.v1alpha1.EngineRunStatus;
+import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.operator.job.EngineResult;
+import dev.stowage.operator.job.EngineRun;
+
+/**
+ * The status transitions a MysqlBackup and a MysqlRestore share: waiting, running, succeeded and
+ * failed, each with its phase, message and conditions, in one place.
+ */
+public final class StatusProjector {
+
+  private final Conditions conditions;
+
+  public StatusProjector(Conditions conditions) {
+    this.conditions = conditions;
+  }
+
+  public Conditions conditions() {
+    return conditions;
+  }
+
+  /** Waiting for something outside the resource: Pending, Blocked True, Ready False. */
+  public void block(EngineRunStatus s, Reason reason, String message, Long generation) {
+    s.setPhase(Phase.Pending);
+    s.setMessage(message);
+    conditions.set(s.getConditions(), Conditions.BLOCKED, True, reason.name(), message, generation);
+    conditions.set(s.getConditions(), Conditions.READY, False, reason.name(), message, generation);
+  }
+
+  /** The engine Job runs (or was just created): Running, Blocked False, Ready False. */
+  public void running(EngineRunStatus s, String jobName, String message, Long generation) {
+    s.setPhase(Phase.Running);
+    s.setMessage(message);
+    conditions.set(
+        s.getConditions(),
+        Conditions.BLOCKED,
+        False,
+        Reason.JobCreated.name(),
+        "the engine Job " + jobName + " has the claim",
+        generation);
+    conditions.set(
+        s.getConditions(), Conditions.READY, False, Reason.Running.name(), message, generation);
+  }
+
+  /** Failed for good, with a message a person can act on. */
+  public void fail(EngineRunStatus s, Reason reason, String message, Long generation) {
+    s.setPhase(Phase.Failed);
+    s.setMessage(message);
+    conditions.set(s.getConditions(), Conditions.READY, False, reason.name(), message, generation);
+  }
+
+  /**
+   * A finished engine run's shared results (times, files, chunks, bytes read, duration, version)
+   * and its phase: Succeeded with {@code successMessage}, or Failed with the engine's error.
+   */
+  public void finished(EngineRunStatus s, EngineRun run, String successMessage, Long generation) {
+    EngineResult r = run.result();
+    s.setCompletionTime(run.completionTime());
+    s.setDurationSeconds(r.durationSeconds());
+    s.setEngineVersion(r.engineVersion());
+    if (run.state() == EngineRun.State.FAILED) {
+      fail(s, Reason.Failed, run.failureMessage(), generation);
+      return;
+    }
+    s.setFiles(r.files());
+    s.setChunks(r.chunks());
+    s.setBytesRead(r.bytesRead());
+    String message = successMessage + (r.problem() == null ? "" : " (" + r.problem() + ")");
+    s.setPhase(Phase.Succeeded);
+    s.setMessage(message);
+    conditions.set(
+        s.getConditions(), Conditions.READY, True, Reason.Succeeded.name(), message, generation);
+  }
+}
