@@ -64,7 +64,7 @@ public record OperatorConfig(
         namespaces,
         Boolean.parseBoolean(leader),
         blankToNull(env.get("POD_NAMESPACE")),
-        env.getOrDefault("POD_NAME", hostName()),
+        env.getOrDefault("POD_NAME", env.getOrDefault("HOSTNAME", "stowage-operator")),
         integer(env, "STOWAGE_HTTP_PORT", 8080));
   }
 
@@ -82,10 +82,5 @@ public record OperatorConfig(
 
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s.trim();
-  }
-
-  private static String hostName() {
-    String host = System.getenv("HOSTNAME");
-    return host == null || host.isBlank() ? "stowage-operator" : host;
   }
 }

@@ -10,6 +10,7 @@ import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.QuiesceStatus;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.StoredBackup;
@@ -25,7 +26,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -36,13 +36,11 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,11 +113,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   @Override
   public List<EventSource<?, MysqlBackup>> prepareEventSources(
       EventSourceContext<MysqlBackup> context) {
-    var config =
-        InformerEventSourceConfiguration.from(Job.class, MysqlBackup.class)
-            .withLabelSelector(EngineJobFactory.LABEL_MANAGED_BY + "=stowage-operator")
-            .build();
-    return List.of(new InformerEventSource<>(config, context));
+    return List.of(EngineJobInformer.of(MysqlBackup.class, context));
   }
 
   @Override
@@ -169,7 +163,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         return ErrorStatusUpdateControl.noStatusUpdate();
       }
       Step step = new Step(fresh.get(), context);
-      if (isDone(step.status.getPhase())) {
+      if (StatusProjector.isDone(step.status.getPhase())) {
         return ErrorStatusUpdateControl.noStatusUpdate();
       }
       if (!last) {
@@ -209,6 +203,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     private final String name;
     private final Long generation;
     private MysqlBackup current;
+    private List<Pod> mounting;
+    private int quiescedTo;
 
     Step(MysqlBackup backup, Context<MysqlBackup> context) {
       this.backup = backup;
@@ -246,7 +242,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     /** Moves the backup on; returns when to look again, or null when only an event can help. */
     Duration advance() {
-      if (isDone(status.getPhase()) && settled()) {
+      if (StatusProjector.isDone(status.getPhase()) && settled()) {
         // Again on every reconcile of a finished backup: an unlock that failed before is retried.
         unlockAll();
         reportLastSuccess();
@@ -256,7 +252,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (job.isPresent()) {
         return observe(job.get());
       }
-      if (status.getPhase() == Phase.Running || isDone(status.getPhase())) {
+      if (status.getPhase() == Phase.Running || StatusProjector.isDone(status.getPhase())) {
         fail(
             Reason.Failed,
             "the engine Job "
@@ -335,9 +331,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           return wait;
         }
       }
-      List<Pod> mounting = cluster.podsMounting(ns, claim());
-      if (!mounting.isEmpty()) {
-        String pods = names(mounting);
+      List<Pod> onClaim = mounting();
+      if (!onClaim.isEmpty()) {
+        String pods = Cluster.podNames(onClaim);
         if (sts != null) {
           Duration waited =
               Duration.between(
@@ -370,7 +366,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   + " scaled from "
                   + status.getQuiesce().getOriginalReplicas()
                   + " to "
-                  + replicasText(replicasWithout(cluster.statefulSet(ns, sts).orElse(null)))
+                  + replicasText(quiescedTo)
                   + ")",
               QUIESCE_POLL);
         }
@@ -422,6 +418,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         saveNow();
       }
       int target = replicasWithout(sts.get());
+      quiescedTo = target;
       if (status.getQuiesce().getScaledDownTime() == null && replicas <= target) {
         // Already low enough (scaled down by someone, or a restart after our scale-down was
         // lost): the wait for the pod to stop starts now.
@@ -458,10 +455,15 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
      * The replicas that leave the pod mounting the claim stopped: its ordinal, from the pod's or
      * the claim's name ({@code <template>-<statefulset>-<ordinal>}).
      */
-    int replicasWithout(StatefulSet sts) {
-      if (sts == null) {
-        return 0;
+    /** The unfinished pods that mount the claim, listed once per reconcile. */
+    List<Pod> mounting() {
+      if (mounting == null) {
+        mounting = cluster.podsMounting(ns, claim());
       }
+      return mounting;
+    }
+
+    int replicasWithout(StatefulSet sts) {
       String stsName = sts.getMetadata().getName();
       // Pods are named from spec.ordinals.start (0 unless set): db-<start>, db-<start+1>, ...
       int start =
@@ -470,7 +472,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   || sts.getSpec().getOrdinals().getStart() == null
               ? 0
               : sts.getSpec().getOrdinals().getStart();
-      for (Pod pod : cluster.podsMounting(ns, claim())) {
+      for (Pod pod : mounting()) {
         Integer ordinal = ordinal(pod.getMetadata().getName(), stsName);
         if (ordinal != null && pod.getMetadata().getName().equals(stsName + "-" + ordinal)) {
           return Math.max(0, ordinal - start);
@@ -690,7 +692,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     void save() {
       status.setObservedGeneration(generation);
       Phase was = before == null ? null : before.getPhase();
-      if (status.getPhase() != was && isDone(status.getPhase())) {
+      if (status.getPhase() != was && StatusProjector.isDone(status.getPhase())) {
         finished();
       }
       if (!StatusCopies.same(status, current.getStatus())) {
@@ -715,10 +717,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         log.warn("backup failed: {}", status.getMessage());
       }
     }
-  }
-
-  static boolean isDone(Phase phase) {
-    return phase == Phase.Succeeded || phase == Phase.Failed;
   }
 
   static int replicas(StatefulSet sts) {
@@ -764,9 +762,5 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
   static String replicasText(int n) {
     return n + (n == 1 ? " replica" : " replicas");
-  }
-
-  static String names(List<Pod> pods) {
-    return pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "));
   }
 }

@@ -59,4 +59,11 @@ public interface Cluster {
 
   /** Gives the lock back when {@code holder} holds it; a no-op otherwise. */
   void unlock(String namespace, String lease, HasMetadata holder);
+
+  /** Pod names for a message: {@code db-0, db-1}. */
+  static String podNames(List<Pod> pods) {
+    return pods.stream()
+        .map(p -> p.getMetadata().getName())
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
 }

@@ -60,7 +60,8 @@ public final class KubernetesNames {
     return fit(name, "", MAX_LABEL_VALUE);
   }
 
-  static String hash(String s) {
+  /** The first hex characters of a string's SHA-256: a short name that stays the same. */
+  public static String hash(String s) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d).substring(0, HASH_CHARS);

@@ -8,6 +8,7 @@ import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.StoredBackup;
@@ -23,7 +24,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -32,14 +32,12 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,11 +96,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   @Override
   public List<EventSource<?, MysqlRestore>> prepareEventSources(
       EventSourceContext<MysqlRestore> context) {
-    var config =
-        InformerEventSourceConfiguration.from(Job.class, MysqlRestore.class)
-            .withLabelSelector(EngineJobFactory.LABEL_MANAGED_BY + "=stowage-operator")
-            .build();
-    return List.of(new InformerEventSource<>(config, context));
+    return List.of(EngineJobInformer.of(MysqlRestore.class, context));
   }
 
   @Override
@@ -140,7 +134,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         return ErrorStatusUpdateControl.noStatusUpdate();
       }
       Step step = new Step(fresh.get(), context);
-      if (isDone(step.status.getPhase())) {
+      if (StatusProjector.isDone(step.status.getPhase())) {
         return ErrorStatusUpdateControl.noStatusUpdate();
       }
       Optional<Job> job = cluster.job(step.ns, EngineJobFactory.restoreJobName(restore));
@@ -195,7 +189,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       if (status.getPhase() == null) {
         status.setPhase(Phase.Pending);
       }
-      if (isDone(status.getPhase())) {
+      if (StatusProjector.isDone(status.getPhase())) {
         // Again on every reconcile of a finished restore: an unlock that failed before is retried.
         if (status.getTargetPersistentVolumeClaim() != null) {
           cluster.unlock(
@@ -297,7 +291,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
             "created PersistentVolumeClaim " + claim() + " from spec.target.volumeClaimTemplate");
       }
       String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), restore);
-      if (!holder.equals(restore.getKind() + "/" + restore.getMetadata().getName())) {
+      if (!holder.equals(ClaimLocks.holderIdentity(restore))) {
         return block(
             Reason.WaitingForClaim,
             "waiting for "
@@ -312,7 +306,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         return block(
             Reason.ClaimInUse,
             "pod "
-                + names(mounting)
+                + Cluster.podNames(mounting)
                 + " mounts the target"
                 + " PersistentVolumeClaim "
                 + claim()
@@ -409,7 +403,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     void save() {
       status.setObservedGeneration(generation);
       Phase was = before == null ? null : before.getPhase();
-      if (status.getPhase() != was && isDone(status.getPhase())) {
+      if (status.getPhase() != was && StatusProjector.isDone(status.getPhase())) {
         boolean ok = status.getPhase() == Phase.Succeeded;
         metrics.restoreFinished(
             ns,
@@ -431,13 +425,5 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         current = statusWriter.write(current, status, context);
       }
     }
-  }
-
-  static boolean isDone(Phase phase) {
-    return phase == Phase.Succeeded || phase == Phase.Failed;
-  }
-
-  static String names(List<Pod> pods) {
-    return pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "));
   }
 }

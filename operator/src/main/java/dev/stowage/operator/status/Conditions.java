@@ -62,11 +62,6 @@ public final class Conditions {
     return conditions.stream().filter(c -> Objects.equals(type, c.getType())).findFirst();
   }
 
-  /** Whether the condition of {@code type} is True. */
-  public static boolean isTrue(List<Condition> conditions, String type) {
-    return find(conditions, type).map(c -> c.getStatus() == ConditionStatus.True).orElse(false);
-  }
-
   /** Now in RFC 3339, to the second, as Kubernetes writes times. */
   public String now() {
     return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();

@@ -20,8 +20,9 @@ public final class StatusProjector {
     this.conditions = conditions;
   }
 
-  public Conditions conditions() {
-    return conditions;
+  /** Whether a phase is final: Succeeded or Failed. */
+  public static boolean isDone(Phase phase) {
+    return phase == Phase.Succeeded || phase == Phase.Failed;
   }
 
   /** Waiting for something outside the resource: Pending, Blocked True, Ready False. */
