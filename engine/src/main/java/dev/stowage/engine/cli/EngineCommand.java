@@ -1,9 +1,11 @@
 package dev.stowage.engine.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
+import dev.stowage.engine.storage.BackupStorage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -21,11 +23,28 @@ abstract class EngineCommand implements Callable<Integer> {
       description = "Write a JSON summary (at most 4 KiB) here, on success and on failure.")
   Path resultFile;
 
+  /** The backup a {@code --name latest} stood for, once resolved. */
+  private String resolvedName;
+
   abstract String commandName();
 
   /** The backup name, if known before running, for failure results. */
   String nameForResult() {
     return null;
+  }
+
+  /**
+   * Resolves {@code --name} ({@code latest} to the newest complete backup) and remembers the
+   * result, so that a failure later in the run still names the backup in the result file.
+   */
+  final String resolveName(BackupStorage storage, String directory, String name) {
+    resolvedName = new BackupCatalog(storage).resolve(directory, name).name();
+    return resolvedName;
+  }
+
+  /** The resolved name when there is one, else {@code given}. */
+  final String resolvedOr(String given) {
+    return resolvedName != null ? resolvedName : given;
   }
 
   abstract RunSummary execute();

@@ -68,7 +68,7 @@ final class RestoreCommand extends EngineCommand {
 
   @Override
   String nameForResult() {
-    return name;
+    return resolvedOr(name);
   }
 
   @Override
@@ -78,7 +78,7 @@ final class RestoreCommand extends EngineCommand {
           new RestoreSettings(
               new Roots(datadir, innodbDataDir, innodbLogDir),
               where.directory,
-              name,
+              resolveName(s, where.directory, name),
               concurrency != null ? concurrency : s.defaultConcurrency(true),
               overwrite,
               quiet);
