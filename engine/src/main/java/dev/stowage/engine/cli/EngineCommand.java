@@ -6,7 +6,6 @@ import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.storage.BackupStorage;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -54,7 +53,7 @@ abstract class EngineCommand implements Callable<Integer> {
     long start = System.nanoTime();
     try {
       RunSummary s = execute();
-      writeResult(ResultFile.success(commandName(), s));
+      writeResult(ResultFile.success(commandName(), s), 0);
       return 0;
     } catch (EngineException e) {
       LOG.error(e.getMessage());
@@ -62,7 +61,8 @@ abstract class EngineCommand implements Callable<Integer> {
         LOG.debug("cause", e.getCause());
       }
       writeResult(
-          ResultFile.failure(commandName(), nameForResult(), e, (System.nanoTime() - start) / 1e9));
+          ResultFile.failure(commandName(), nameForResult(), e, (System.nanoTime() - start) / 1e9),
+          e.exitCode().code());
       return e.exitCode().code();
     } catch (RuntimeException | Error e) {
       EngineException wrapped =
@@ -71,19 +71,24 @@ abstract class EngineCommand implements Callable<Integer> {
       LOG.error(wrapped.getMessage(), e);
       writeResult(
           ResultFile.failure(
-              commandName(), nameForResult(), wrapped, (System.nanoTime() - start) / 1e9));
+              commandName(), nameForResult(), wrapped, (System.nanoTime() - start) / 1e9),
+          ExitCode.OTHER.code());
       return ExitCode.OTHER.code();
     }
   }
 
-  private void writeResult(ObjectNode n) {
+  /**
+   * Writes the result file if one was asked for. A failure to write it is reported on stderr and
+   * never changes the exit code: the command's outcome (a stored backup, a restored volume) is what
+   * a caller must act on, and the exit code still tells it.
+   */
+  private void writeResult(ObjectNode n, int exitCode) {
     if (resultFile == null) {
       return;
     }
-    try {
-      ResultFile.write(resultFile, n);
-    } catch (IOException e) {
-      LOG.error("cannot write --result-file {}: {}", resultFile, e.toString());
+    String problem = ResultFile.writeOrExplain(resultFile, n, exitCode);
+    if (problem != null) {
+      LOG.error(problem);
     }
   }
 }

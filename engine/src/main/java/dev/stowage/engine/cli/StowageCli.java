@@ -2,6 +2,7 @@ package dev.stowage.engine.cli;
 
 import dev.stowage.engine.core.Version;
 import dev.stowage.engine.error.ExitCode;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,16 +44,34 @@ public final class StowageCli implements Runnable {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
-          ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-          ex.getCommandLine()
-              .getErr()
-              .println(
-                  "Run '"
-                      + ex.getCommandLine().getCommandSpec().qualifiedName()
-                      + " --help' for usage.");
+          CommandLine failed = ex.getCommandLine();
+          String usage = "Run '" + failed.getCommandSpec().qualifiedName() + " --help' for usage.";
+          failed.getErr().println("error: " + ex.getMessage());
+          failed.getErr().println(usage);
+          writeParseFailure(failed, ex.getMessage() + ". " + usage, args);
           return ExitCode.INVALID_ARGUMENTS.code();
         });
     return cl.execute(args);
+  }
+
+  /**
+   * A caller that reads only the result file (the operator reads it as the termination message)
+   * must see a command line it got wrong too: the raw arguments are searched for {@code
+   * --result-file}, since picocli could not parse them.
+   */
+  private static void writeParseFailure(CommandLine failed, String message, String[] args) {
+    Path file = ResultFile.findInArgs(args);
+    if (file == null) {
+      return;
+    }
+    String problem =
+        ResultFile.writeOrExplain(
+            file,
+            ResultFile.parseFailure(failed.getCommandName(), message),
+            ExitCode.INVALID_ARGUMENTS.code());
+    if (problem != null) {
+      failed.getErr().println("error: " + problem);
+    }
   }
 
   @Override
