@@ -1,11 +1,14 @@
 package dev.stowage.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Version;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
+import dev.stowage.engine.redact.Redactor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -83,6 +86,7 @@ final class ResultFile {
    * Serialises within {@link #MAX_BYTES}: long names are capped first, then the error shortened.
    */
   static byte[] render(ObjectNode n) {
+    redact(n);
     byte[] out = bytes(n);
     if (out.length <= MAX_BYTES) {
       return out;
@@ -99,6 +103,25 @@ final class ResultFile {
       out = bytes(n);
     }
     return out;
+  }
+
+  /** Every text value passes the one Redactor: errors can quote what an endpoint echoed. */
+  private static void redact(ObjectNode n) {
+    Redactor r = Redactor.standard();
+    var fields = n.fields();
+    while (fields.hasNext()) {
+      var f = fields.next();
+      if (f.getValue().isTextual()) {
+        f.setValue(TextNode.valueOf(r.redact(f.getValue().asText())));
+      } else if (f.getValue().isArray()) {
+        ArrayNode a = (ArrayNode) f.getValue();
+        for (int i = 0; i < a.size(); i++) {
+          if (a.get(i).isTextual()) {
+            a.set(i, TextNode.valueOf(r.redact(a.get(i).asText())));
+          }
+        }
+      }
+    }
   }
 
   private static void cap(ObjectNode n, String key, int max) {
