@@ -120,6 +120,29 @@ class LatestBackupTest {
   }
 
   @Test
+  void anUnreadableManifestSortsOldestAndBreaksNeitherLatestNorLs() throws Exception {
+    backupFinishedAt("a-good", "2026-03-01T00:00:00Z", "2026-03-01T00:05:00Z");
+    assertThat(backup("z-damaged")).isZero();
+    Files.writeString(storage.resolve("ns/db/z-damaged/MANIFEST"), "{\"BackupName\": \"z-dam");
+    int[] code = new int[1];
+    String err = captureErr(() -> code[0] = latestNameCode());
+    assertThat(code[0]).isZero();
+    assertThat(err).contains("z-damaged").contains("oldest");
+    assertThat(latestName()).isEqualTo("a-good");
+    String out =
+        captureOut(
+            () ->
+                StowageCli.execute("ls", "--storage", storage.toString(), "--directory", "ns/db"));
+    assertThat(out)
+        .containsSubsequence("z-damaged", "unreadable MANIFEST", "a-good", "2026-03-01T00:05:00Z");
+  }
+
+  private int latestNameCode() {
+    return StowageCli.execute(
+        "inspect", "--storage", storage.toString(), "--directory", "ns/db", "--name", "latest");
+  }
+
+  @Test
   void latestAndReservedWordsAreRefusedAsBackupNames() throws Exception {
     for (String bad :
         List.of(

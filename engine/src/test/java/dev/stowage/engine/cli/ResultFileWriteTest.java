@@ -229,4 +229,36 @@ class ResultFileWriteTest {
     assertThat(Files.isSymbolicLink(link)).isTrue();
     assertThat(JSON.readTree(target.toFile()).get("status").asText()).isEqualTo("Succeeded");
   }
+
+  @Test
+  void theResultFileCarriesNoCredentialsEvenFromAParseError() throws Exception {
+    Path result = tmp.resolve("parse.json");
+    String signed =
+        "s3://b/p?X-Amz-Credential=AKID%2F20260101&X-Amz-Signature=0123456789abcdef"
+            + "&X-Amz-Security-Token=Zm9vYmFyYmF6";
+    Run r = run("ls", "--storage", signed, "--result-file", result.toString());
+    assertThat(r.exitCode()).isEqualTo(2);
+    String text = Files.readString(result);
+    assertThat(text)
+        .doesNotContain("0123456789abcdef")
+        .doesNotContain("Zm9vYmFyYmF6")
+        .doesNotContain("AKID%2F")
+        .contains("--directory");
+    var node =
+        ResultFile.failure(
+            "backup",
+            "b1",
+            new dev.stowage.engine.error.StorageException(
+                dev.stowage.engine.error.StorageException.Kind.OTHER,
+                "s3://b/k",
+                "cannot store s3://b/k: InvalidArgument: Authorization: AWS4-HMAC-SHA256"
+                    + " Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host,"
+                    + " Signature=feedface00"),
+            1.0);
+    String rendered = new String(ResultFile.render(node), StandardCharsets.UTF_8);
+    assertThat(rendered)
+        .doesNotContain("feedface00")
+        .doesNotContain("AKID/")
+        .contains("cannot store s3://b/k: InvalidArgument: Authorization: ***");
+  }
 }
