@@ -29,7 +29,7 @@ final class InspectCommand extends EngineCommand {
       names = "--name",
       required = true,
       paramLabel = "NAME|latest",
-      description = "Backup to inspect.")
+      description = "Backup to inspect, or 'latest' for the complete one that finished last.")
   String name;
 
   @Override

@@ -24,7 +24,8 @@ final class RestoreCommand extends EngineCommand {
       names = "--name",
       required = true,
       paramLabel = "NAME|latest",
-      description = "Backup to restore, or 'latest' for the newest complete one.")
+      description =
+          "Backup to restore, or 'latest' for the complete one that finished last (MANIFEST FinishedTime).")
   String name;
 
   @Option(

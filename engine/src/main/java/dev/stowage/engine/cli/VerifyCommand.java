@@ -21,7 +21,7 @@ final class VerifyCommand extends EngineCommand {
       names = "--name",
       required = true,
       paramLabel = "NAME|latest",
-      description = "Backup to verify.")
+      description = "Backup to verify, or 'latest' for the complete one that finished last.")
   String name;
 
   @Option(
