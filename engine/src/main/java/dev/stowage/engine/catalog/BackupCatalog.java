@@ -1,5 +1,7 @@
 package dev.stowage.engine.catalog;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.StorageException;
@@ -9,15 +11,66 @@ import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The complete backups of one directory: those with a MANIFEST. */
+/**
+ * The complete backups of one directory: those with a MANIFEST. {@code latest} is the one that
+ * finished last by its MANIFEST's FinishedTime, not the last name.
+ */
 public final class BackupCatalog {
+  private static final Logger LOG = LoggerFactory.getLogger(BackupCatalog.class);
+
   /** Larger MANIFESTs are refused rather than read into memory. */
   static final int MAX_MANIFEST_BYTES = 256 << 20;
+
+  /** The name that means "the newest complete backup" wherever a backup is read. */
+  public static final String LATEST = "latest";
+
+  /**
+   * Words that mean something to Stowage and so can never name a new backup (compared ignoring
+   * case, so that no store or person can confuse them). Names starting with '.' (Stowage's own
+   * objects, such as temporary files and locks) are already refused by {@link
+   * BackupLocation#checkName}.
+   */
+  public static final Set<String> RESERVED_NAMES = Set.of(LATEST);
+
+  /**
+   * Orders backups oldest first: by finish time (a backup with no usable time first), then by name.
+   */
+  public static final Comparator<Finished> OLDEST_FIRST =
+      Comparator.comparing(Finished::time, Comparator.nullsFirst(Comparator.naturalOrder()))
+          .thenComparing(Finished::name);
+
+  /**
+   * When a backup finished, as {@code latest} and {@code ls} order them.
+   *
+   * @param time FinishedTime, else BackupTime when FinishedTime is missing or unparsable, else null
+   * @param source which MANIFEST key {@code time} came from ("FinishedTime", "BackupTime") or null
+   */
+  public record Finished(String name, Instant time, String source) {
+    /** The time as RFC 3339 UTC, marked when it is the start time, or "-" when unknown. */
+    public String display() {
+      if (time == null) {
+        return "-";
+      }
+      String t = DateTimeFormatter.ISO_INSTANT.format(time);
+      return "BackupTime".equals(source) ? t + " (started)" : t;
+    }
+  }
 
   private final BackupStorage storage;
   private final Retrier retrier;
@@ -52,9 +105,58 @@ public final class BackupCatalog {
     }
   }
 
-  /** Resolves {@code latest} to the newest complete backup; other names are checked as given. */
+  /**
+   * Refuses a name a new backup may not have (exit 2): anything {@link BackupLocation#checkName}
+   * refuses ('/', "..", whitespace, control characters, a leading '.' or '-') and the reserved
+   * words.
+   */
+  public static void checkNewName(String name) {
+    BackupLocation.checkName(name);
+    if (RESERVED_NAMES.contains(name.toLowerCase(Locale.ROOT))) {
+      throw EngineException.invalid(
+          "backup name \""
+              + name
+              + "\" is reserved: --name "
+              + LATEST
+              + " always means the newest complete backup; choose another --name"
+              + " (e.g. 2026-01-31.120000.db-0)");
+    }
+  }
+
+  /** When a backup finished, from MANIFEST times as written ("" or null when absent). */
+  public static Finished finished(String name, String finishedTime, String backupTime) {
+    Instant t = parseTime(finishedTime);
+    if (t != null) {
+      return new Finished(name, t, "FinishedTime");
+    }
+    t = parseTime(backupTime);
+    return new Finished(name, t, t == null ? null : "BackupTime");
+  }
+
+  /** RFC 3339 with any offset (Vitess and Stowage write UTC with Z); null when not a time. */
+  static Instant parseTime(String text) {
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text.trim(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Resolves {@code latest} to the complete backup that finished last (see {@link #OLDEST_FIRST});
+   * other names are checked and returned as given.
+   *
+   * <p>Cost: one MANIFEST read per complete backup, one at a time (bounded: no thread pool, one
+   * open object), and each read stops as soon as a usable FinishedTime is seen, which for the key
+   * order Vitess and Stowage write is within the first few hundred bytes. A MANIFEST that cannot be
+   * parsed sorts as having no time (a warning names it); a storage error other than "gone" stops
+   * the resolution, since the newest backup could be the one that could not be read.
+   */
   public BackupLocation resolve(String directory, String name) {
-    if (!"latest".equals(name)) {
+    if (!LATEST.equals(name)) {
       return new BackupLocation(directory, name);
     }
     List<String> all = completeBackups(directory);
@@ -69,7 +171,86 @@ public final class BackupCatalog {
               + "\"; check --storage and --directory"
               + " with the ls command");
     }
-    return new BackupLocation(directory, all.get(all.size() - 1));
+    Finished newest = null;
+    int considered = 0;
+    for (String n : all) {
+      Finished f = readFinished(new BackupLocation(directory, n));
+      if (f == null) {
+        continue; // deleted since the listing
+      }
+      considered++;
+      if (newest == null || OLDEST_FIRST.compare(f, newest) > 0) {
+        newest = f;
+      }
+    }
+    if (newest == null) {
+      throw new StorageException(
+          StorageException.Kind.NOT_FOUND,
+          directory,
+          "no complete backup in directory \""
+              + directory
+              + "\" any more (each one listed was deleted while being read); list them with ls");
+    }
+    LOG.info(
+        "--name {} resolved to {} (finished {}), the newest of {} complete backups in {}"
+            + " by MANIFEST FinishedTime (ties by name)",
+        LATEST,
+        newest.name(),
+        newest.display(),
+        considered,
+        directory);
+    return new BackupLocation(directory, newest.name());
+  }
+
+  /** Reads only the times at the top of one MANIFEST; null when the MANIFEST is gone. */
+  Finished readFinished(BackupLocation loc) {
+    String where = storage.describe(loc, Manifest.FILE_NAME);
+    try {
+      return retrier.run(where, attempt -> scanTimes(loc, where));
+    } catch (StorageException e) {
+      if (e.kind() == StorageException.Kind.NOT_FOUND) {
+        return null;
+      }
+      throw e;
+    } catch (EngineException e) {
+      LOG.warn("{}; it counts as the oldest backup when resolving {}", e.getMessage(), LATEST);
+      return new Finished(loc.name(), null, null);
+    } catch (Exception e) {
+      throw new StorageException(
+          StorageException.Kind.OTHER, where, "cannot read " + where + ": " + e, e);
+    }
+  }
+
+  private Finished scanTimes(BackupLocation loc, String where) {
+    String finishedTime = null;
+    String backupTime = null;
+    try (InputStream in = Channels.newInputStream(storage.open(loc, Manifest.FILE_NAME));
+        JsonParser p = ManifestCodec.mapper().getFactory().createParser(in)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw EngineException.integrity(where, "MANIFEST " + where + " is not a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (value == JsonToken.VALUE_STRING && "FinishedTime".equals(field)) {
+          finishedTime = p.getText();
+          if (parseTime(finishedTime) != null) {
+            break; // all that is needed; the rest (FileEntries) can be large
+          }
+        } else if (value == JsonToken.VALUE_STRING && "BackupTime".equals(field)) {
+          backupTime = p.getText();
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw EngineException.integrity(
+          where, "MANIFEST " + where + " is not valid JSON (" + e.getOriginalMessage() + ")");
+    } catch (IOException e) {
+      throw new StorageException(
+          StorageException.Kind.TRANSIENT, where, "cannot read " + where + ": " + e, e);
+    }
+    return finished(loc.name(), finishedTime, backupTime);
   }
 
   /** Reads and parses a MANIFEST; a missing one is a storage error naming the backup. */

@@ -2,6 +2,7 @@ package dev.stowage.engine.cli;
 
 import dev.stowage.engine.backup.BackupRunner;
 import dev.stowage.engine.backup.BackupSettings;
+import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
@@ -109,6 +110,7 @@ final class BackupCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     resolvedName = name != null ? name : defaultName();
+    BackupCatalog.checkNewName(resolvedName);
     try (BackupStorage s = StorageFactory.open(where.storage)) {
       BackupSettings settings =
           new BackupSettings(

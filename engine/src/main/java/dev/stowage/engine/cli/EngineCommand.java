@@ -1,10 +1,11 @@
 package dev.stowage.engine.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
-import java.io.IOException;
+import dev.stowage.engine.storage.BackupStorage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -21,11 +22,28 @@ abstract class EngineCommand implements Callable<Integer> {
       description = "Write a JSON summary (at most 4 KiB) here, on success and on failure.")
   Path resultFile;
 
+  /** The backup a {@code --name latest} stood for, once resolved. */
+  private String resolvedName;
+
   abstract String commandName();
 
   /** The backup name, if known before running, for failure results. */
   String nameForResult() {
     return null;
+  }
+
+  /**
+   * Resolves {@code --name} ({@code latest} to the newest complete backup) and remembers the
+   * result, so that a failure later in the run still names the backup in the result file.
+   */
+  final String resolveName(BackupStorage storage, String directory, String name) {
+    resolvedName = new BackupCatalog(storage).resolve(directory, name).name();
+    return resolvedName;
+  }
+
+  /** The resolved name when there is one, else {@code given}. */
+  final String resolvedOr(String given) {
+    return resolvedName != null ? resolvedName : given;
   }
 
   abstract RunSummary execute();
@@ -35,7 +53,7 @@ abstract class EngineCommand implements Callable<Integer> {
     long start = System.nanoTime();
     try {
       RunSummary s = execute();
-      writeResult(ResultFile.success(commandName(), s));
+      writeResult(ResultFile.success(commandName(), s), 0);
       return 0;
     } catch (EngineException e) {
       LOG.error(e.getMessage());
@@ -43,7 +61,8 @@ abstract class EngineCommand implements Callable<Integer> {
         LOG.debug("cause", e.getCause());
       }
       writeResult(
-          ResultFile.failure(commandName(), nameForResult(), e, (System.nanoTime() - start) / 1e9));
+          ResultFile.failure(commandName(), nameForResult(), e, (System.nanoTime() - start) / 1e9),
+          e.exitCode().code());
       return e.exitCode().code();
     } catch (RuntimeException | Error e) {
       EngineException wrapped =
@@ -52,19 +71,24 @@ abstract class EngineCommand implements Callable<Integer> {
       LOG.error(wrapped.getMessage(), e);
       writeResult(
           ResultFile.failure(
-              commandName(), nameForResult(), wrapped, (System.nanoTime() - start) / 1e9));
+              commandName(), nameForResult(), wrapped, (System.nanoTime() - start) / 1e9),
+          ExitCode.OTHER.code());
       return ExitCode.OTHER.code();
     }
   }
 
-  private void writeResult(ObjectNode n) {
+  /**
+   * Writes the result file if one was asked for. A failure to write it is reported on stderr and
+   * never changes the exit code: the command's outcome (a stored backup, a restored volume) is what
+   * a caller must act on, and the exit code still tells it.
+   */
+  private void writeResult(ObjectNode n, int exitCode) {
     if (resultFile == null) {
       return;
     }
-    try {
-      ResultFile.write(resultFile, n);
-    } catch (IOException e) {
-      LOG.error("cannot write --result-file {}: {}", resultFile, e.toString());
+    String problem = ResultFile.writeOrExplain(resultFile, n, exitCode);
+    if (problem != null) {
+      LOG.error(problem);
     }
   }
 }

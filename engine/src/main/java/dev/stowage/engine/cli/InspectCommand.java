@@ -29,7 +29,7 @@ final class InspectCommand extends EngineCommand {
       names = "--name",
       required = true,
       paramLabel = "NAME|latest",
-      description = "Backup to inspect.")
+      description = "Backup to inspect, or 'latest' for the complete one that finished last.")
   String name;
 
   @Override
@@ -39,7 +39,7 @@ final class InspectCommand extends EngineCommand {
 
   @Override
   String nameForResult() {
-    return name;
+    return resolvedOr(name);
   }
 
   @Override
@@ -47,7 +47,8 @@ final class InspectCommand extends EngineCommand {
     long start = System.nanoTime();
     try (BackupStorage s = StorageFactory.open(where.storage)) {
       BackupCatalog catalog = new BackupCatalog(s);
-      BackupLocation loc = catalog.resolve(where.directory, name);
+      BackupLocation loc =
+          new BackupLocation(where.directory, resolveName(s, where.directory, name));
       Manifest m = catalog.load(loc);
       PrintStream out = System.out;
       out.println("Backup:       " + s.describe(loc, null));

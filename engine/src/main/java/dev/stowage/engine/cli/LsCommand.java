@@ -8,6 +8,7 @@ import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.StorageFactory;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "ls",
     mixinStandardHelpOptions = true,
-    description = "List complete backups (those with a MANIFEST), oldest first.")
+    description =
+        "List complete backups (those with a MANIFEST), oldest first by MANIFEST FinishedTime.")
 final class LsCommand extends EngineCommand {
   @Mixin StorageOptions where;
 
@@ -31,30 +33,43 @@ final class LsCommand extends EngineCommand {
     try (BackupStorage s = StorageFactory.open(where.storage)) {
       BackupCatalog catalog = new BackupCatalog(s);
       List<String> names = catalog.completeBackups(where.directory);
-      String fmt = "%-40s %-20s %7s %11s %11s %s%n";
-      System.out.printf(Locale.ROOT, fmt, "NAME", "TIME", "FILES", "SIZE", "STORED", "ENGINE");
+      // Every MANIFEST is read (one at a time) for its stats; rows are ordered as latest is.
+      List<Row> rows = new ArrayList<>();
       for (String name : names) {
+        BackupCatalog.Finished finished;
+        String[] row;
         try {
           Manifest m = catalog.load(new BackupLocation(where.directory, name));
+          finished = BackupCatalog.finished(name, m.finishedTime, m.backupTime);
           String size = m.stowageStats == null ? "-" : Sizes.human(m.stowageStats.rawBytes);
           String stored = m.stowageStats == null ? "-" : Sizes.human(m.stowageStats.storedBytes);
           String engine =
               m.skipCompress
                   ? "none"
                   : m.compressionEngine.isEmpty() ? "pgzip" : m.compressionEngine;
-          System.out.printf(
-              Locale.ROOT,
-              fmt,
-              name,
-              m.backupTime,
-              m.fileEntries == null ? 0 : m.fileEntries.size(),
-              size,
-              stored,
-              engine);
+          row =
+              new String[] {
+                name,
+                finished.display(),
+                Integer.toString(m.fileEntries == null ? 0 : m.fileEntries.size()),
+                size,
+                stored,
+                engine
+              };
         } catch (EngineException e) {
-          System.out.printf(
-              Locale.ROOT, fmt, name, "?", "?", "?", "?", "unreadable MANIFEST: " + e.getMessage());
+          finished = new BackupCatalog.Finished(name, null, null);
+          row = new String[] {name, "?", "?", "?", "?", "unreadable MANIFEST: " + e.getMessage()};
         }
+        rows.add(new Row(finished, row));
+      }
+      rows.sort((a, b) -> BackupCatalog.OLDEST_FIRST.compare(a.finished(), b.finished()));
+      System.out.println(
+          "# sorted by FinishedTime (from each MANIFEST; BackupTime when it has none), oldest"
+              + " first, ties by name: the last row is what --name latest means");
+      String fmt = "%-40s %-31s %7s %11s %11s %s%n";
+      System.out.printf(Locale.ROOT, fmt, "NAME", "FINISHED", "FILES", "SIZE", "STORED", "ENGINE");
+      for (Row r : rows) {
+        System.out.printf(Locale.ROOT, fmt, (Object[]) r.cells());
       }
       return new RunSummary(
           "",
@@ -69,4 +84,6 @@ final class LsCommand extends EngineCommand {
           List.of());
     }
   }
+
+  private record Row(BackupCatalog.Finished finished, String[] cells) {}
 }

@@ -24,7 +24,8 @@ final class RestoreCommand extends EngineCommand {
       names = "--name",
       required = true,
       paramLabel = "NAME|latest",
-      description = "Backup to restore, or 'latest' for the newest complete one.")
+      description =
+          "Backup to restore, or 'latest' for the complete one that finished last (MANIFEST FinishedTime).")
   String name;
 
   @Option(
@@ -68,7 +69,7 @@ final class RestoreCommand extends EngineCommand {
 
   @Override
   String nameForResult() {
-    return name;
+    return resolvedOr(name);
   }
 
   @Override
@@ -78,7 +79,7 @@ final class RestoreCommand extends EngineCommand {
           new RestoreSettings(
               new Roots(datadir, innodbDataDir, innodbLogDir),
               where.directory,
-              name,
+              resolveName(s, where.directory, name),
               concurrency != null ? concurrency : s.defaultConcurrency(true),
               overwrite,
               quiet);

@@ -2,6 +2,11 @@ package dev.stowage.engine.cli;
 
 import dev.stowage.engine.core.Version;
 import dev.stowage.engine.error.ExitCode;
+import dev.stowage.engine.redact.RedactingOutputStream;
+import dev.stowage.engine.redact.Redactor;
+import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -34,7 +39,30 @@ public final class StowageCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(execute(args));
+    // Everything printed from here on (log, stack traces, usage errors, ls and inspect output)
+    // passes the one Redactor, whatever an S3 endpoint put into an error message.
+    Redactor redactor = Redactor.standard();
+    PrintStream out = redacting(System.out, "sun.stdout.encoding", redactor);
+    PrintStream err = redacting(System.err, "sun.stderr.encoding", redactor);
+    System.setOut(out);
+    System.setErr(err);
+    int code = execute(args);
+    out.flush(); // a last line without a newline is still held by the redacting stream
+    err.flush();
+    System.exit(code);
+  }
+
+  private static PrintStream redacting(PrintStream original, String encodingProperty, Redactor r) {
+    String enc = System.getProperty(encodingProperty);
+    Charset charset;
+    try {
+      charset = enc == null ? Charset.defaultCharset() : Charset.forName(enc);
+    } catch (IllegalArgumentException e) {
+      charset = Charset.defaultCharset();
+    }
+    // No autoflush: it would flush (and so pass on) every print, cutting lines before they are
+    // whole; the redacting stream passes each line on at its newline, and at an explicit flush.
+    return new PrintStream(new RedactingOutputStream(original, r), false, charset);
   }
 
   /** Runs a command line and returns its exit code. */
@@ -43,16 +71,34 @@ public final class StowageCli implements Runnable {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
-          ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-          ex.getCommandLine()
-              .getErr()
-              .println(
-                  "Run '"
-                      + ex.getCommandLine().getCommandSpec().qualifiedName()
-                      + " --help' for usage.");
+          CommandLine failed = ex.getCommandLine();
+          String usage = "Run '" + failed.getCommandSpec().qualifiedName() + " --help' for usage.";
+          failed.getErr().println("error: " + ex.getMessage());
+          failed.getErr().println(usage);
+          writeParseFailure(failed, ex.getMessage() + ". " + usage, args);
           return ExitCode.INVALID_ARGUMENTS.code();
         });
     return cl.execute(args);
+  }
+
+  /**
+   * A caller that reads only the result file (the operator reads it as the termination message)
+   * must see a command line it got wrong too: the raw arguments are searched for {@code
+   * --result-file}, since picocli could not parse them.
+   */
+  private static void writeParseFailure(CommandLine failed, String message, String[] args) {
+    Path file = ResultFile.findInArgs(args);
+    if (file == null) {
+      return;
+    }
+    String problem =
+        ResultFile.writeOrExplain(
+            file,
+            ResultFile.parseFailure(failed.getCommandName(), message),
+            ExitCode.INVALID_ARGUMENTS.code());
+    if (problem != null) {
+      failed.getErr().println("error: " + problem);
+    }
   }
 
   @Override

@@ -21,7 +21,7 @@ final class VerifyCommand extends EngineCommand {
       names = "--name",
       required = true,
       paramLabel = "NAME|latest",
-      description = "Backup to verify.")
+      description = "Backup to verify, or 'latest' for the complete one that finished last.")
   String name;
 
   @Option(
@@ -40,7 +40,7 @@ final class VerifyCommand extends EngineCommand {
 
   @Override
   String nameForResult() {
-    return name;
+    return resolvedOr(name);
   }
 
   @Override
@@ -48,7 +48,9 @@ final class VerifyCommand extends EngineCommand {
     try (BackupStorage s = StorageFactory.open(where.storage)) {
       int c = concurrency != null ? concurrency : s.defaultConcurrency(true);
       BackupSettings.checkConcurrency(c);
-      RunSummary r = new VerifyRunner(s, Retrier.defaults()).run(where.directory, name, c, quiet);
+      RunSummary r =
+          new VerifyRunner(s, Retrier.defaults())
+              .run(where.directory, resolveName(s, where.directory, name), c, quiet);
       System.out.println(
           "OK " + r.location() + ": " + r.files() + " files, " + r.objects() + " objects verified");
       return r;
