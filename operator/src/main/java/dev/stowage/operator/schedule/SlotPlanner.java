@@ -118,6 +118,22 @@ public final class SlotPlanner {
     return now.isAfter(slot.plus(deadline));
   }
 
+  /** The cap on the injected {@code activeDeadlineSeconds}. */
+  public static final Duration MAX_DEFAULT_ACTIVE_DEADLINE = Duration.ofHours(6);
+
+  /**
+   * The {@code activeDeadlineSeconds} injected into a child whose template sets none: min(6h, the
+   * gap from its slot to the next slot), so a hung backup never overlaps the next one. When the
+   * schedule never fires again: then the 6h cap applies.
+   */
+  public static Duration defaultActiveDeadline(CronSchedule schedule, Instant slot) {
+    return schedule
+        .nextAfter(slot)
+        .map(n -> Duration.between(slot, n))
+        .filter(gap -> gap.compareTo(MAX_DEFAULT_ACTIVE_DEADLINE) < 0)
+        .orElse(MAX_DEFAULT_ACTIVE_DEADLINE);
+  }
+
   private static Decision missedAll(
       Instant s, Count older, MissedReason reason, Optional<Instant> requeue) {
     return new Decision(Optional.empty(), older.count + 1, older.capped, reason, s, s, requeue);

@@ -210,4 +210,17 @@ class SlotPlannerTest {
     assertThat(SlotPlanner.notStartedInTime(slot, HOUR, at("2026-06-01T03:00:00Z"))).isFalse();
     assertThat(SlotPlanner.notStartedInTime(slot, HOUR, at("2026-06-01T03:00:01Z"))).isTrue();
   }
+
+  @Test
+  void injectedActiveDeadlineIsTheGapToTheNextSlotCappedAtSixHours() {
+    assertThat(SlotPlanner.defaultActiveDeadline(NIGHTLY, at("2026-06-01T02:00:00Z")))
+        .isEqualTo(Duration.ofHours(6));
+    assertThat(SlotPlanner.defaultActiveDeadline(HOURLY, at("2026-06-01T02:00:00Z")))
+        .isEqualTo(HOUR);
+    CronSchedule twiceAt = CronSchedule.parse("0 1,3 * * *", null, "uid");
+    assertThat(SlotPlanner.defaultActiveDeadline(twiceAt, at("2026-06-01T01:00:00Z")))
+        .isEqualTo(Duration.ofHours(2));
+    assertThat(SlotPlanner.defaultActiveDeadline(twiceAt, at("2026-06-01T03:00:00Z")))
+        .isEqualTo(Duration.ofHours(6));
+  }
 }
