@@ -7,6 +7,7 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -231,5 +232,43 @@ class CronScheduleTest {
     assertThat(s.nextAfter(at("2026-10-25T12:00:00Z"))).contains(at("2026-10-26T00:00:00Z"));
     assertThat(CronSchedule.parse("0 0 * * 7", null, "uid").nextAfter(at("2026-10-26T00:00:00Z")))
         .contains(at("2026-11-01T00:00:00Z"));
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "30 2 * * *, Europe/Berlin",
+    "*/7 1-3 * * *, Europe/Berlin",
+    "15 * * * 0, America/New_York",
+    "0 0 1 * *, Australia/Lord_Howe",
+    "45 23 * * 1-5, Etc/UTC",
+    "0 0 * * *, America/Santiago"
+  })
+  void nextAndLatestAgreeAtRandomInstantsAcrossDstYears(String expression, String zone) {
+    // Lord Howe shifts by 30 minutes; Santiago's gap is at midnight.
+    CronSchedule s = CronSchedule.parse(expression, zone, "uid");
+    java.util.Random random = new java.util.Random(42);
+    Instant from = at("2025-01-01T00:00:00Z");
+    long span = Duration.ofDays(730).getSeconds();
+    List<Instant> probes = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      probes.add(from.plusSeconds((long) (random.nextDouble() * span)));
+    }
+    // And every 7 minutes for 3 hours either side of each DST transition in those two years.
+    java.time.zone.ZoneOffsetTransition tr = ZoneId.of(zone).getRules().nextTransition(from);
+    while (tr != null && tr.getInstant().isBefore(from.plusSeconds(span))) {
+      for (int k = -26; k <= 26; k++) {
+        probes.add(tr.getInstant().plusSeconds(k * 7L * 60 + 13));
+      }
+      tr = ZoneId.of(zone).getRules().nextTransition(tr.getInstant());
+    }
+    for (Instant t : probes) {
+      Instant latest = s.latestAtOrBefore(t).orElseThrow();
+      Instant next = s.nextAfter(t).orElseThrow();
+      assertThat(latest).as("latest at or before %s", t).isBeforeOrEqualTo(t);
+      assertThat(next).as("next after %s", t).isAfter(t);
+      // Nothing in between: the slot after latest is next, and the one before next is latest.
+      assertThat(s.nextAfter(latest)).as("after latest of %s", t).contains(next);
+      assertThat(s.latestBefore(next)).as("before next of %s", t).contains(latest);
+    }
   }
 }
