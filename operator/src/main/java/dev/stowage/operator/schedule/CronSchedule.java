@@ -15,6 +15,7 @@ import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.zone.ZoneRules;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -240,7 +241,7 @@ public final class CronSchedule {
 
   /** The next {@code count} slots strictly after {@code t}, oldest first. */
   public List<Instant> nextSlots(Instant t, int count) {
-    java.util.ArrayList<Instant> out = new java.util.ArrayList<>(count);
+    ArrayList<Instant> out = new ArrayList<>(count);
     Instant cursor = t;
     for (int i = 0; i < count; i++) {
       Optional<Instant> n = nextAfter(cursor);

@@ -13,9 +13,11 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.zone.ZoneOffsetTransition;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -246,7 +248,7 @@ class CronScheduleTest {
   void nextAndLatestAgreeAtRandomInstantsAcrossDstYears(String expression, String zone) {
     // Lord Howe shifts by 30 minutes; Santiago's gap is at midnight.
     CronSchedule s = CronSchedule.parse(expression, zone, "uid");
-    java.util.Random random = new java.util.Random(42);
+    Random random = new Random(42);
     Instant from = at("2025-01-01T00:00:00Z");
     long span = Duration.ofDays(730).getSeconds();
     List<Instant> probes = new ArrayList<>();
@@ -254,7 +256,7 @@ class CronScheduleTest {
       probes.add(from.plusSeconds((long) (random.nextDouble() * span)));
     }
     // And every 7 minutes for 3 hours either side of each DST transition in those two years.
-    java.time.zone.ZoneOffsetTransition tr = ZoneId.of(zone).getRules().nextTransition(from);
+    ZoneOffsetTransition tr = ZoneId.of(zone).getRules().nextTransition(from);
     while (tr != null && tr.getInstant().isBefore(from.plusSeconds(span))) {
       for (int k = -26; k <= 26; k++) {
         probes.add(tr.getInstant().plusSeconds(k * 7L * 60 + 13));

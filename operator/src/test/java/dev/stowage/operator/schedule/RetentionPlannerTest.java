@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +51,7 @@ class RetentionPlannerTest {
   void fourHundredDailyBackupsKeepDaily7Weekly4Monthly12KeepsExactlyTheResticSet() {
     // 2025-10-31 .. 2026-12-04 (a Friday, ISO week 49), 400 days.
     List<Child> children = daily(LocalDate.parse("2025-10-31"), 400, Phase.Succeeded);
-    Collections.shuffle(children, new java.util.Random(7));
+    Collections.shuffle(children, new Random(7));
     Plan p = RetentionPlanner.plan(children, Policy.of(0, 0, 7, 4, 12, 0, UTC));
 
     // restic: daily = the 7 newest days; weekly = the newest of ISO weeks 49, 48 (Sun 29 Nov),
