@@ -183,6 +183,7 @@ class BackupHardeningTest {
         assertThat(left).as("objects left by the failed run").isEmpty();
       }
     }
+    assertThat(backupDir("b1")).as("the failed backup's folder").doesNotExist();
   }
 
   /** Case 10: a writer that changes a file and resets its mtime is caught by its ctime. */
