@@ -92,7 +92,8 @@ public final class BackupRunner {
                 + " data yet");
       }
       refuseComplete(loc);
-      BackupLock lock = BackupLock.acquire(storage, loc, settings.lockStaleAfter(), hostname());
+      BackupLock lock =
+          BackupLock.acquire(storage, loc, settings.lockStaleAfter(), hostname(), retrier);
       boolean[] manifestAttempted = {false};
       boolean cleaned = false;
       try {
@@ -252,7 +253,18 @@ public final class BackupRunner {
 
   /** Every object the MANIFEST names must be stored with the size this run wrote. */
   private void checkObjectsStored(BackupLocation loc, Manifest manifest) {
-    Map<String, Long> sizes = storage.objectSizes(loc);
+    Map<String, Long> sizes;
+    try {
+      sizes = retrier.run(storage.describe(loc, null), attempt -> storage.objectSizes(loc));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StorageException(
+          StorageException.Kind.OTHER,
+          storage.describe(loc, null),
+          "cannot list " + storage.describe(loc, null) + ": " + e,
+          e);
+    }
     for (int i = 0; i < manifest.fileEntries.size(); i++) {
       FileEntry fe = manifest.fileEntries.get(i);
       if (fe.isChunked()) {

@@ -1,5 +1,6 @@
 package dev.stowage.engine.lock;
 
+import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
@@ -66,9 +67,25 @@ public final class BackupLock implements AutoCloseable {
    */
   public static BackupLock acquire(
       BackupStorage storage, BackupLocation loc, Duration staleAfter, String host) {
+    return acquire(storage, loc, staleAfter, host, Retrier.defaults());
+  }
+
+  /** As above; transient storage errors are retried with {@code retrier}. */
+  public static BackupLock acquire(
+      BackupStorage storage,
+      BackupLocation loc,
+      Duration staleAfter,
+      String host,
+      Retrier retrier) {
+    BackupStorage s = new RetryingStorage(storage, retrier);
     Instant now = Instant.now();
     LockInfo me =
         new LockInfo(UUID.randomUUID().toString(), host, ProcessHandle.current().pid(), now, now);
+    return acquire(s, loc, staleAfter, me);
+  }
+
+  private static BackupLock acquire(
+      BackupStorage storage, BackupLocation loc, Duration staleAfter, LockInfo me) {
     for (int attempt = 0; attempt < 3; attempt++) {
       if (storage.createExclusive(loc, NAME, me.toJson())) {
         return started(storage, loc, staleAfter, me);
@@ -78,6 +95,10 @@ public final class BackupLock implements AutoCloseable {
         continue; // released between our create and our read: try again
       }
       LockInfo held = LockInfo.parse(raw);
+      if (held != null && held.runId().equals(me.runId())) {
+        // A retried create whose first attempt did land (its answer was lost): ours.
+        return started(storage, loc, staleAfter, held);
+      }
       Instant t = Instant.now();
       if (held == null) {
         throw EngineException.unsafe(
