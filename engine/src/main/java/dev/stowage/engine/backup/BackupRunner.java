@@ -225,7 +225,7 @@ public final class BackupRunner {
   /** Under our lock: what an interrupted run of this name left behind is replaced. */
   private void clearLeftovers(BackupLocation loc) {
     List<String> leftovers =
-        storage.listObjects(loc).stream().filter(o -> !o.startsWith(BackupLock.NAME)).toList();
+        storage.listObjects(loc).stream().filter(o -> !BackupLock.isLockObject(o)).toList();
     if (!leftovers.isEmpty()) {
       LOG.info(
           "{} holds {} objects of an interrupted backup (no MANIFEST); replacing them",
@@ -311,7 +311,7 @@ public final class BackupRunner {
         return false;
       }
       List<String> objects =
-          storage.listObjects(loc).stream().filter(o -> !o.startsWith(BackupLock.NAME)).toList();
+          storage.listObjects(loc).stream().filter(o -> !BackupLock.isLockObject(o)).toList();
       for (String o : objects) {
         lock.checkLease();
         storage.delete(loc, o);

@@ -55,6 +55,14 @@ public final class BackupLock implements AutoCloseable {
     this.confirmedNanos = System.nanoTime();
   }
 
+  /**
+   * The lock, a takeover claim, or a temporary file of either: never a backup's leftover, since a
+   * run racing for the lock may be writing it right now.
+   */
+  public static boolean isLockObject(String object) {
+    return object.startsWith(NAME) || object.startsWith(".tmp-" + NAME);
+  }
+
   /** Heartbeat interval: a quarter of the stale time, at most 15 s. */
   public static Duration heartbeatFor(Duration staleAfter) {
     Duration q = staleAfter.dividedBy(4);

@@ -186,6 +186,11 @@ public class FaultyStorage implements BackupStorage {
   }
 
   @Override
+  public void removeEmptyBackup(BackupLocation location) {
+    inner.removeEmptyBackup(location);
+  }
+
+  @Override
   public void sync(BackupLocation location) {
     inner.sync(location);
   }

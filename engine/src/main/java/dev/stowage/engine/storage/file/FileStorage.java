@@ -235,7 +235,9 @@ public final class FileStorage implements BackupStorage {
   @Override
   public void delete(BackupLocation location, String object) {
     try {
-      Files.deleteIfExists(backupDir(location).resolve(object));
+      Path p = backupDir(location).resolve(object);
+      unsynced.remove(p); // nothing left to fsync
+      Files.deleteIfExists(p);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "delete");
     }
