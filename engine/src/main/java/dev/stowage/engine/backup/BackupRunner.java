@@ -94,12 +94,11 @@ public final class BackupRunner {
       refuseComplete(loc);
       BackupLock lock =
           BackupLock.acquire(storage, loc, settings.lockStaleAfter(), hostname(), retrier);
-      boolean[] manifestAttempted = {false};
       boolean cleaned = false;
       try {
-        return runLocked(start, startedAt, loc, guard, tree, lock, manifestAttempted);
+        return runLocked(start, startedAt, loc, guard, tree, lock);
       } catch (RuntimeException | Error e) {
-        cleaned = cleanUp(loc, lock, manifestAttempted[0]);
+        cleaned = cleanUp(loc, lock);
         throw e;
       } finally {
         lock.close();
@@ -120,8 +119,7 @@ public final class BackupRunner {
       BackupLocation loc,
       LiveServerGuard guard,
       ScannedTree tree,
-      BackupLock lock,
-      boolean[] manifestAttempted) {
+      BackupLock lock) {
     // A previous holder may have finished between our first look and our lock.
     refuseComplete(loc);
     clearLeftovers(loc);
@@ -167,7 +165,6 @@ public final class BackupRunner {
     checkOwnManifest(loc, manifest);
     lock.checkStillMine();
     checkObjectsStored(loc, manifest);
-    manifestAttempted[0] = true;
     writeManifest(loc, manifest);
     double secs = (System.nanoTime() - start) / 1e9;
     LOG.info(
@@ -299,9 +296,11 @@ public final class BackupRunner {
    * Best effort, logged: removes what this run stored, while it still holds its lock. A run that
    * lost its lock leaves everything to the new holder; a MANIFEST that made it to storage stays.
    */
-  private boolean cleanUp(BackupLocation loc, BackupLock lock, boolean manifestAttempted) {
+  private boolean cleanUp(BackupLocation loc, BackupLock lock) {
     try {
-      if (manifestAttempted && storage.exists(loc, Manifest.FILE_NAME)) {
+      // A MANIFEST here is a complete backup (ours, or one that finished before we took the
+      // lock): never touched. An unknown answer counts as "yes".
+      if (storage.exists(loc, Manifest.FILE_NAME)) {
         return false;
       }
       if (!lock.holds()) {
@@ -311,7 +310,9 @@ public final class BackupRunner {
         return false;
       }
       List<String> objects =
-          storage.listObjects(loc).stream().filter(o -> !BackupLock.isLockObject(o)).toList();
+          storage.listObjects(loc).stream()
+              .filter(o -> !BackupLock.isLockObject(o) && !o.equals(Manifest.FILE_NAME))
+              .toList();
       for (String o : objects) {
         lock.checkLease();
         storage.delete(loc, o);

@@ -108,6 +108,43 @@ class BackupHardeningTest {
     new VerifyRunner(files, EngineFixture.fastRetrier()).run(DIR, "b1", 2, true);
   }
 
+  /** Case 1: a run that finishes between our first look and our lock keeps its backup intact. */
+  @Test
+  void case1_aBackupCompletedJustBeforeTheLockIsTakenIsLeftIntact() throws Exception {
+    Path data = datadir();
+    FileStorage files = new FileStorage(backups());
+    AtomicBoolean once = new AtomicBoolean();
+    FaultyStorage racing =
+        new FaultyStorage(files) {
+          @Override
+          public boolean createExclusive(BackupLocation location, String object, byte[] content) {
+            if (object.equals(".stowage-lock") && once.compareAndSet(false, true)) {
+              // The other run of this name writes its MANIFEST and releases its lock right now.
+              EngineFixture.backup(files, data, "b1");
+            }
+            return super.createExclusive(location, object, content);
+          }
+        };
+    BackupSettings s = EngineFixture.backupSettings(data, "b1");
+    BackupSettings live =
+        new BackupSettings(
+            s.roots(),
+            s.location(),
+            s.chunkThreshold(),
+            s.chunkSize(),
+            s.compression(),
+            s.level(),
+            s.concurrency(),
+            true,
+            true);
+    assertThatThrownBy(() -> new BackupRunner(live, racing, EngineFixture.fastRetrier()).run())
+        .isInstanceOf(EngineException.class)
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(ExitCode.UNSAFE))
+        .hasMessageContaining("already exists and is complete");
+    new VerifyRunner(files, EngineFixture.fastRetrier()).run(DIR, "b1", 2, true);
+    assertThat(backupDir("b1").resolve(".stowage-lock")).doesNotExist();
+  }
+
   /** Case 4: a name that is not valid UTF-8 would come back as another name: refused, exit 5. */
   @Test
   void case4_aFileNameThatIsNotUtf8IsRefusedWithItsBytesEscaped() throws Exception {
