@@ -119,7 +119,11 @@ java_stage() {
 do_engine() {
   local stage="$IMAGES_DIR/stage-engine"
   java_stage "$stage" "$REPO_DIR/engine/target/stowage.jar"
-  pack "$1" "$2" "$stage" "$3" --entrypoint '["java", "-jar", "/opt/stowage/stowage.jar"]' \
+  # A UTF-8 locale: the JVM decodes file names with it (sun.jnu.encoding), so without it a name
+  # such as cafe-with-an-accent.ibd is stored mangled; the engine refuses such names (exit 5).
+  pack "$1" "$2" "$stage" "$3" \
+    --entrypoint '["java", "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-jar", "/opt/stowage/stowage.jar"]' \
+    --env LANG=C.UTF-8 --env LC_ALL=C.UTF-8 \
     --user "$ENGINE_UID:$ENGINE_UID" --workdir /home/stowage
   rm -rf "$stage"
 }

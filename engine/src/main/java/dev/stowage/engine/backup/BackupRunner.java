@@ -15,10 +15,13 @@ import dev.stowage.engine.core.WorkerPool;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.error.StorageException;
+import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.manifest.Chunk;
 import dev.stowage.engine.manifest.FileEntry;
 import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.manifest.ManifestCodec;
+import dev.stowage.engine.manifest.ManifestValidator;
+import dev.stowage.engine.manifest.PathEntry;
 import dev.stowage.engine.manifest.Settings;
 import dev.stowage.engine.manifest.Stats;
 import dev.stowage.engine.storage.BackupLocation;
@@ -28,12 +31,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -70,6 +75,7 @@ public final class BackupRunner {
             "data directory " + root + " does not exist or is not a directory");
       }
     }
+    checkNoSecondSystemTablespace();
     try (LiveServerGuard guard =
         settings.allowLive()
             ? LiveServerGuard.none()
@@ -85,71 +91,124 @@ public final class BackupRunner {
                 + " claim and subPath of spec.source); a database that has never started has no"
                 + " data yet");
       }
-      prepareLocation(loc);
-      for (String s : tree.skipped()) {
-        LOG.warn("not backed up: {}", s);
+      refuseComplete(loc);
+      BackupLock lock =
+          BackupLock.acquire(storage, loc, settings.lockStaleAfter(), hostname(), retrier);
+      boolean cleaned = false;
+      try {
+        return runLocked(start, startedAt, loc, guard, tree, lock);
+      } catch (RuntimeException | Error e) {
+        cleaned = cleanUp(loc, lock);
+        throw e;
+      } finally {
+        lock.close();
+        if (cleaned) {
+          try {
+            storage.removeEmptyBackup(loc);
+          } catch (RuntimeException e) {
+            LOG.debug("cannot remove the empty backup folder", e);
+          }
+        }
       }
-      Codec codec = Codecs.forWriting(settings.compression());
-      Manifest manifest = newManifest(tree, codec, startedAt);
-      List<ChunkPlanner.Item> items = plan(tree, manifest);
-      long total = tree.totalBytes();
-      LOG.info(
-          "backing up {} files ({}) from {} to {} as {} objects, {} workers",
-          tree.files().size(),
-          Sizes.human(total),
-          settings.roots().data(),
-          storage.describe(loc, null),
-          items.size(),
-          settings.concurrency());
-
-      AtomicLong stored = new AtomicLong();
-      List<WorkerPool.Failure<ChunkPlanner.Item>> failures;
-      try (Progress progress = new Progress("backup", total, settings.quiet())) {
-        failures =
-            WorkerPool.run(
-                "backup",
-                settings.concurrency(),
-                ChunkPlanner.schedule(items),
-                () -> new Worker(codec.newCompressor(settings.level())),
-                (worker, item) -> store(worker, guard, tree, manifest, item, progress, stored));
-      }
-      if (!failures.isEmpty()) {
-        throw failed(loc, failures);
-      }
-      checkUnchanged(tree);
-
-      manifest.finishedTime = rfc3339(Instant.now());
-      Stats stats = new Stats();
-      stats.files = tree.files().size();
-      stats.chunks = items.stream().filter(i -> i.chunkIndex() >= 0).count();
-      stats.rawBytes = total;
-      stats.storedBytes = stored.get();
-      manifest.stowageStats = stats;
-      writeManifest(loc, manifest);
-      double secs = (System.nanoTime() - start) / 1e9;
-      LOG.info(
-          "backup {} complete: {} files, {} read, {} stored, {} s",
-          storage.describe(loc, null),
-          tree.files().size(),
-          Sizes.human(total),
-          Sizes.human(stored.get()),
-          String.format("%.1f", secs));
-      return new RunSummary(
-          loc.name(),
-          storage.describe(loc, null),
-          tree.files().size(),
-          stats.chunks,
-          items.size(),
-          total,
-          stored.get(),
-          0,
-          secs,
-          tree.skipped());
     }
   }
 
-  /** Refuses a complete backup of the same name; clears what an interrupted run left behind. */
-  private void prepareLocation(BackupLocation loc) {
+  private RunSummary runLocked(
+      long start,
+      Instant startedAt,
+      BackupLocation loc,
+      LiveServerGuard guard,
+      ScannedTree tree,
+      BackupLock lock) {
+    // A previous holder may have finished between our first look and our lock.
+    refuseComplete(loc);
+    clearLeftovers(loc);
+    for (String s : tree.skipped()) {
+      LOG.warn("not backed up: {}", s);
+    }
+    Codec codec = Codecs.forWriting(settings.compression());
+    Manifest manifest = newManifest(tree, codec, startedAt);
+    List<ChunkPlanner.Item> items = plan(tree, manifest);
+    long total = tree.totalBytes();
+    LOG.info(
+        "backing up {} files ({}) from {} to {} as {} objects, {} workers",
+        tree.files().size(),
+        Sizes.human(total),
+        settings.roots().data(),
+        storage.describe(loc, null),
+        items.size(),
+        settings.concurrency());
+
+    AtomicLong stored = new AtomicLong();
+    List<WorkerPool.Failure<ChunkPlanner.Item>> failures;
+    try (Progress progress = new Progress("backup", total, settings.quiet())) {
+      failures =
+          WorkerPool.run(
+              "backup",
+              settings.concurrency(),
+              ChunkPlanner.schedule(items),
+              () -> new Worker(codec.newCompressor(settings.level())),
+              (worker, item) -> store(worker, guard, lock, tree, manifest, item, progress, stored));
+    }
+    if (!failures.isEmpty()) {
+      throw failed(loc, failures);
+    }
+    checkUnchanged(tree);
+
+    manifest.finishedTime = rfc3339(Instant.now());
+    Stats stats = new Stats();
+    stats.files = tree.files().size();
+    stats.chunks = items.stream().filter(i -> i.chunkIndex() >= 0).count();
+    stats.rawBytes = total;
+    stats.storedBytes = stored.get();
+    manifest.stowageStats = stats;
+    checkOwnManifest(loc, manifest);
+    lock.checkStillMine();
+    checkObjectsStored(loc, manifest);
+    writeManifest(loc, manifest);
+    double secs = (System.nanoTime() - start) / 1e9;
+    LOG.info(
+        "backup {} complete: {} files, {} read, {} stored, {} s",
+        storage.describe(loc, null),
+        tree.files().size(),
+        Sizes.human(total),
+        Sizes.human(stored.get()),
+        String.format("%.1f", secs));
+    return new RunSummary(
+        loc.name(),
+        storage.describe(loc, null),
+        tree.files().size(),
+        stats.chunks,
+        items.size(),
+        total,
+        stored.get(),
+        0,
+        secs,
+        tree.skipped());
+  }
+
+  /**
+   * With a separate InnoDB data directory, an {@code ibdata1} in the data directory is a second
+   * system tablespace under the same MANIFEST name: the backup would never restore.
+   */
+  private void checkNoSecondSystemTablespace() {
+    Path data = settings.roots().data();
+    if (!settings.roots().innodbData().equals(data)
+        && Files.exists(data.resolve("ibdata1"), LinkOption.NOFOLLOW_LINKS)) {
+      throw EngineException.invalid(
+          "--innodb-data-dir is "
+              + settings.roots().innodbData()
+              + " but the data directory "
+              + data
+              + " also holds an ibdata1: both would be stored as the same InnoDB system"
+              + " tablespace and the backup could never be restored. Give the --innodb-data-dir"
+              + " the server really uses (drop the option if it is the data directory), or move"
+              + " the stray ibdata1 away");
+    }
+  }
+
+  /** A complete backup of the same name is never touched. */
+  private void refuseComplete(BackupLocation loc) {
     if (storage.exists(loc, Manifest.FILE_NAME)) {
       throw EngineException.unsafe(
           storage.describe(loc, Manifest.FILE_NAME),
@@ -158,7 +217,12 @@ public final class BackupRunner {
               + " already exists and is complete; Stowage never overwrites"
               + " a backup: choose another --name");
     }
-    List<String> leftovers = storage.listObjects(loc);
+  }
+
+  /** Under our lock: what an interrupted run of this name left behind is replaced. */
+  private void clearLeftovers(BackupLocation loc) {
+    List<String> leftovers =
+        storage.listObjects(loc).stream().filter(o -> !BackupLock.isLockObject(o)).toList();
     if (!leftovers.isEmpty()) {
       LOG.info(
           "{} holds {} objects of an interrupted backup (no MANIFEST); replacing them",
@@ -167,6 +231,105 @@ public final class BackupRunner {
       for (String o : leftovers) {
         storage.delete(loc, o);
       }
+    }
+  }
+
+  /** Never write a MANIFEST that a restore would refuse. */
+  private void checkOwnManifest(BackupLocation loc, Manifest manifest) {
+    try {
+      ManifestValidator.validate(manifest, storage.describe(loc, Manifest.FILE_NAME));
+    } catch (EngineException e) {
+      throw new EngineException(
+          e.exitCode(),
+          e.subject(),
+          "the MANIFEST of this backup would be refused by a restore, so it was not written: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** Every object the MANIFEST names must be stored with the size this run wrote. */
+  private void checkObjectsStored(BackupLocation loc, Manifest manifest) {
+    Map<String, Long> sizes;
+    try {
+      sizes = retrier.run(storage.describe(loc, null), attempt -> storage.objectSizes(loc));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StorageException(
+          StorageException.Kind.OTHER,
+          storage.describe(loc, null),
+          "cannot list " + storage.describe(loc, null) + ": " + e,
+          e);
+    }
+    for (int i = 0; i < manifest.fileEntries.size(); i++) {
+      FileEntry fe = manifest.fileEntries.get(i);
+      if (fe.isChunked()) {
+        for (Chunk c : fe.chunks) {
+          checkStored(loc, sizes, c.storageName, c.storedSize, fe.name);
+        }
+      } else {
+        checkStored(loc, sizes, Integer.toString(i), fe.storedSize, fe.name);
+      }
+    }
+  }
+
+  private void checkStored(
+      BackupLocation loc, Map<String, Long> sizes, String object, Long expected, String file) {
+    Long actual = sizes.get(object);
+    if (actual == null || !actual.equals(expected)) {
+      throw EngineException.unsafe(
+          storage.describe(loc, object),
+          storage.describe(loc, object)
+              + " ("
+              + file
+              + ") "
+              + (actual == null
+                  ? "is missing"
+                  : "holds " + actual + " bytes, not the " + expected + " this run stored")
+              + " just before the MANIFEST: something else wrote to or deleted from this backup."
+              + " No MANIFEST was written; back up again under a new --name");
+    }
+  }
+
+  /**
+   * Best effort, logged: removes what this run stored, while it still holds its lock. A run that
+   * lost its lock leaves everything to the new holder; a MANIFEST that made it to storage stays.
+   */
+  private boolean cleanUp(BackupLocation loc, BackupLock lock) {
+    try {
+      // A MANIFEST here is a complete backup (ours, or one that finished before we took the
+      // lock): never touched. An unknown answer counts as "yes".
+      if (storage.exists(loc, Manifest.FILE_NAME)) {
+        return false;
+      }
+      if (!lock.holds()) {
+        LOG.warn(
+            "not removing the objects of {}: this run no longer holds its lock",
+            storage.describe(loc, null));
+        return false;
+      }
+      List<String> objects =
+          storage.listObjects(loc).stream()
+              .filter(o -> !BackupLock.isLockObject(o) && !o.equals(Manifest.FILE_NAME))
+              .toList();
+      for (String o : objects) {
+        lock.checkLease();
+        storage.delete(loc, o);
+      }
+      storage.sync(loc);
+      LOG.info(
+          "removed the {} objects this failed backup stored in {}",
+          objects.size(),
+          storage.describe(loc, null));
+      return true;
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "could not remove all objects of the failed backup {} ({}); `stowage rm` removes"
+              + " them once its lock is stale",
+          storage.describe(loc, null),
+          e.getMessage());
+      return false;
     }
   }
 
@@ -234,6 +397,7 @@ public final class BackupRunner {
   private void store(
       Worker w,
       LiveServerGuard guard,
+      BackupLock lock,
       ScannedTree tree,
       Manifest manifest,
       ChunkPlanner.Item item,
@@ -257,6 +421,7 @@ public final class BackupRunner {
             attempt -> {
               progress.add(-counted[0]);
               counted[0] = 0;
+              lock.checkLease();
               try (SourceReader in = openSource(guard, src);
                   ObjectWriter out = storage.create(settings.location(), object, true)) {
                 ChecksumChannels.Writing sink = new ChecksumChannels.Writing(out);
@@ -288,6 +453,7 @@ public final class BackupRunner {
                   progress.add(n);
                 }
                 w.compressor.finish();
+                lock.checkLease();
                 out.commit();
                 return new Result(
                     sink.hash(), ChecksumChannels.hex(w.raw.getValue()), sink.bytes());
@@ -352,32 +518,63 @@ public final class BackupRunner {
 
   private record Result(String hash, String rawCrc, long storedBytes) {}
 
-  /** A file that changed while it was copied makes an inconsistent backup: refuse it. */
-  private void checkUnchanged(ScannedTree tree) {
-    for (ScannedTree.SourceFile f : tree.files()) {
-      try {
-        BasicFileAttributes a =
-            Files.readAttributes(f.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.size() != f.size() || !a.lastModifiedTime().equals(f.mtime())) {
-          throw EngineException.unsafe(
-              f.path().toString(),
-              f.path()
-                  + " changed during the backup"
-                  + " (size "
-                  + f.size()
-                  + " -> "
-                  + a.size()
-                  + "): something is writing to the data"
-                  + " directory; no MANIFEST was written. Stop the writer and back up again");
-        }
-      } catch (IOException e) {
-        throw EngineException.unsafe(
-            f.path().toString(),
-            f.path()
-                + " disappeared during the backup;"
-                + " no MANIFEST was written. Stop whatever changes the data directory and back up again");
+  /**
+   * A file that changed while it was copied, or one that appeared or vanished, makes an
+   * inconsistent backup: the tree is scanned again and compared (size, mtime, ctime, inode of every
+   * file; every directory and symlink).
+   */
+  private void checkUnchanged(ScannedTree before) {
+    ScannedTree after = DataDirScanner.scan(settings.roots());
+    Map<String, ScannedTree.SourceFile> now = new HashMap<>();
+    for (ScannedTree.SourceFile f : after.files()) {
+      now.put(f.base() + "/" + f.name(), f);
+    }
+    for (ScannedTree.SourceFile f : before.files()) {
+      ScannedTree.SourceFile later = now.remove(f.base() + "/" + f.name());
+      if (later == null) {
+        throw torn(f.path().toString(), "disappeared during the backup");
+      }
+      String diff = f.differenceFrom(later);
+      if (diff != null) {
+        throw torn(f.path().toString(), "changed during the backup (" + diff + ")");
       }
     }
+    if (!now.isEmpty()) {
+      throw torn(now.values().iterator().next().path().toString(), "appeared during the backup");
+    }
+    compareEntries(before.directories(), after.directories(), "directory");
+    compareEntries(before.symlinks(), after.symlinks(), "symlink");
+  }
+
+  private void compareEntries(List<PathEntry> before, List<PathEntry> after, String kind) {
+    Map<String, String> was = new HashMap<>();
+    for (PathEntry e : before) {
+      was.put(e.base + "/" + e.name, String.valueOf(e.target));
+    }
+    for (PathEntry e : after) {
+      String key = e.base + "/" + e.name;
+      String target = was.remove(key);
+      if (target == null) {
+        throw torn(kind + " " + e.name, "appeared during the backup");
+      }
+      if (!target.equals(String.valueOf(e.target))) {
+        throw torn(kind + " " + e.name, "changed its target during the backup");
+      }
+    }
+    if (!was.isEmpty()) {
+      throw torn(kind + " " + was.keySet().iterator().next(), "disappeared during the backup");
+    }
+  }
+
+  private static EngineException torn(String what, String how) {
+    return EngineException.unsafe(
+        what,
+        what
+            + " "
+            + how
+            + ": something is writing to the data directory, so the copy would be torn; no"
+            + " MANIFEST was written. Stop the server (or back up a filesystem snapshot with"
+            + " --allow-live) and back up again");
   }
 
   private void writeManifest(BackupLocation loc, Manifest manifest) {

@@ -3,7 +3,9 @@ package dev.stowage.engine.backup;
 import dev.stowage.engine.compress.Codecs;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.storage.BackupLocation;
+import java.time.Duration;
 
 /** Everything a backup needs to know, validated before any work starts. */
 public record BackupSettings(
@@ -15,7 +17,8 @@ public record BackupSettings(
     int level,
     int concurrency,
     boolean allowLive,
-    boolean quiet) {
+    boolean quiet,
+    Duration lockStaleAfter) {
 
   public static final long DEFAULT_CHUNK_THRESHOLD = 64L << 20;
   public static final long DEFAULT_CHUNK_SIZE = 64L << 20;
@@ -26,6 +29,48 @@ public record BackupSettings(
     Codecs.forWriting(compression);
     Codecs.checkLevel(compression, level);
     checkConcurrency(concurrency);
+    if (lockStaleAfter == null) {
+      lockStaleAfter = BackupLock.DEFAULT_STALE_AFTER;
+    }
+  }
+
+  /** Settings with the default lock stale time. */
+  public BackupSettings(
+      Roots roots,
+      BackupLocation location,
+      long chunkThreshold,
+      long chunkSize,
+      String compression,
+      int level,
+      int concurrency,
+      boolean allowLive,
+      boolean quiet) {
+    this(
+        roots,
+        location,
+        chunkThreshold,
+        chunkSize,
+        compression,
+        level,
+        concurrency,
+        allowLive,
+        quiet,
+        null);
+  }
+
+  /** The same settings with another lock stale time. */
+  public BackupSettings withLockStaleAfter(Duration staleAfter) {
+    return new BackupSettings(
+        roots,
+        location,
+        chunkThreshold,
+        chunkSize,
+        compression,
+        level,
+        concurrency,
+        allowLive,
+        quiet,
+        staleAfter);
   }
 
   public static void checkConcurrency(int concurrency) {

@@ -14,10 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -95,6 +98,7 @@ public final class DataDirScanner {
               if (isTransient(rel)) {
                 return FileVisitResult.SKIP_SUBTREE;
               }
+              FileNames.requireRoundTrip(root, dir, rel);
               PosixFileAttributes pa = posix(dir);
               PathEntry e = new PathEntry(baseOf(fixed, rel), rel);
               e.mode = FileAttributes.mode(pa.permissions());
@@ -111,8 +115,12 @@ public final class DataDirScanner {
                 return FileVisitResult.CONTINUE;
               }
               Base base = baseOf(fixed, rel);
+              if (attrs.isSymbolicLink() || attrs.isRegularFile()) {
+                FileNames.requireRoundTrip(root, file, rel);
+              }
               if (attrs.isSymbolicLink()) {
                 String target = Files.readSymbolicLink(file).toString();
+                FileNames.requireRoundTripTarget(file, rel, target);
                 try {
                   ManifestValidator.checkName(file.toString(), rel, rel);
                   ManifestValidator.checkLinkTarget(file.toString(), rel, rel, target);
@@ -139,15 +147,25 @@ public final class DataDirScanner {
                         + ")");
                 return FileVisitResult.CONTINUE;
               }
-              PosixFileAttributes pa = posix(file);
+              // unix:* adds what BasicFileAttributes lacks: a writer that resets the mtime still
+              // moves the ctime, and a file replaced by rename gets a new inode.
+              Map<String, Object> ua =
+                  Files.readAttributes(
+                      file,
+                      "unix:size,lastModifiedTime,ctime,ino,dev,permissions",
+                      java.nio.file.LinkOption.NOFOLLOW_LINKS);
+              @SuppressWarnings("unchecked")
+              Set<PosixFilePermission> perms = (Set<PosixFilePermission>) ua.get("permissions");
               files.add(
                   new ScannedTree.SourceFile(
                       base,
                       rel,
                       file,
-                      pa.size(),
-                      FileAttributes.mode(pa.permissions()),
-                      pa.lastModifiedTime()));
+                      (Long) ua.get("size"),
+                      FileAttributes.mode(perms),
+                      (FileTime) ua.get("lastModifiedTime"),
+                      (FileTime) ua.get("ctime"),
+                      ua.get("dev") + ":" + ua.get("ino")));
               return FileVisitResult.CONTINUE;
             }
 

@@ -15,7 +15,33 @@ public record ScannedTree(
 
   /** A regular file to back up, as it was when scanned. */
   public record SourceFile(
-      Base base, String name, Path path, long size, String mode, FileTime mtime) {}
+      Base base,
+      String name,
+      Path path,
+      long size,
+      String mode,
+      FileTime mtime,
+      FileTime ctime,
+      Object inode) {
+
+    /** The same file as found by a later scan: any difference means it was written meanwhile. */
+    public String differenceFrom(SourceFile later) {
+      List<String> d = new java.util.ArrayList<>();
+      if (size != later.size) {
+        d.add("size " + size + " -> " + later.size);
+      }
+      if (!mtime.equals(later.mtime)) {
+        d.add("mtime " + mtime + " -> " + later.mtime);
+      }
+      if (!java.util.Objects.equals(ctime, later.ctime)) {
+        d.add("ctime " + ctime + " -> " + later.ctime);
+      }
+      if (!java.util.Objects.equals(inode, later.inode)) {
+        d.add("inode " + inode + " -> " + later.inode);
+      }
+      return d.isEmpty() ? null : String.join(", ", d);
+    }
+  }
 
   public long totalBytes() {
     return files.stream().mapToLong(SourceFile::size).sum();

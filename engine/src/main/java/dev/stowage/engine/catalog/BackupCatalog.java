@@ -307,4 +307,20 @@ public final class BackupCatalog {
     }
     return out.toByteArray();
   }
+
+  /**
+   * Names of incomplete backups (a folder with objects or a lock, but no MANIFEST), in name order.
+   */
+  public List<String> incompleteBackups(String directory) {
+    List<String> out = new ArrayList<>();
+    for (String name : storage.listBackupNames(directory)) {
+      if (isSafeName(name)) {
+        BackupLocation loc = new BackupLocation(directory, name);
+        if (!storage.exists(loc, Manifest.FILE_NAME)) {
+          out.add(name);
+        }
+      }
+    }
+    return out;
+  }
 }

@@ -7,6 +7,7 @@ import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
+import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.StorageFactory;
@@ -92,6 +93,15 @@ final class BackupCommand extends EngineCommand {
       description = "InnoDB redo log directory, if not the data directory.")
   Path innodbLogDir;
 
+  @Option(
+      names = "--lock-stale-after",
+      paramLabel = "DURATION",
+      defaultValue = "2m",
+      description =
+          "Another run of the same --name whose lock (.stowage-lock) has had no heartbeat for this"
+              + " long is taken over (default: ${DEFAULT-VALUE}; e.g. 90s, 5m).")
+  String lockStaleAfter;
+
   @Option(names = "--quiet", description = "No progress output.")
   boolean quiet;
 
@@ -122,7 +132,8 @@ final class BackupCommand extends EngineCommand {
               level,
               concurrency != null ? concurrency : s.defaultConcurrency(false),
               allowLive,
-              quiet);
+              quiet,
+              BackupLock.parseDuration("--lock-stale-after", lockStaleAfter));
       return new BackupRunner(settings, s, Retrier.defaults()).run();
     }
   }

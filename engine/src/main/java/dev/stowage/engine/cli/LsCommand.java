@@ -4,15 +4,20 @@ import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.lock.BackupLock;
+import dev.stowage.engine.lock.LockState;
 import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.StorageFactory;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 @Command(
     name = "ls",
@@ -21,6 +26,46 @@ import picocli.CommandLine.Mixin;
         "List complete backups (those with a MANIFEST), oldest first by MANIFEST FinishedTime.")
 final class LsCommand extends EngineCommand {
   @Mixin StorageOptions where;
+
+  @Option(
+      names = "--incomplete",
+      description =
+          "Also list incomplete backups (no MANIFEST: running, failed or interrupted), each with"
+              + " the state of its lock: live (a run may still be writing it) or stale.")
+  boolean incomplete;
+
+  @Option(
+      names = "--lock-stale-after",
+      paramLabel = "DURATION",
+      defaultValue = "2m",
+      description =
+          "With --incomplete: a lock with no heartbeat for this long is shown as stale (default:"
+              + " ${DEFAULT-VALUE}).")
+  String lockStaleAfter;
+
+  /** Incomplete backups are never restored; rm removes one once its lock is stale or gone. */
+  private void printIncomplete(BackupStorage s, BackupCatalog catalog) {
+    Duration staleAfter = BackupLock.parseDuration("--lock-stale-after", lockStaleAfter);
+    List<String> names = catalog.incompleteBackups(where.directory);
+    System.out.printf(
+        Locale.ROOT, "%nINCOMPLETE (no MANIFEST, never restored): %d%n", names.size());
+    for (String name : names) {
+      BackupLocation loc = new BackupLocation(where.directory, name);
+      LockState lock = LockState.of(s, loc, staleAfter);
+      String state =
+          switch (lock.kind()) {
+            case LIVE -> "running (live lock)";
+            case STALE -> "stale lock: removable with rm";
+            case ABSENT -> "no lock: removable with rm";
+          };
+      System.out.printf(
+          Locale.ROOT,
+          "%-40s %-30s %s%n",
+          name,
+          state,
+          lock.holder() == null ? lock.describe() : lock.holder().describe(Instant.now()));
+    }
+  }
 
   @Override
   String commandName() {
@@ -70,6 +115,9 @@ final class LsCommand extends EngineCommand {
       System.out.printf(Locale.ROOT, fmt, "NAME", "FINISHED", "FILES", "SIZE", "STORED", "ENGINE");
       for (Row r : rows) {
         System.out.printf(Locale.ROOT, fmt, (Object[]) r.cells());
+      }
+      if (incomplete) {
+        printIncomplete(s, catalog);
       }
       return new RunSummary(
           "",

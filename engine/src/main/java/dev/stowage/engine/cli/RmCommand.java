@@ -2,6 +2,7 @@ package dev.stowage.engine.cli;
 
 import dev.stowage.engine.catalog.BackupRemover;
 import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.StorageFactory;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
     name = "rm",
     mixinStandardHelpOptions = true,
     description =
-        "Delete a backup: its MANIFEST first, then its objects. Deleting a missing backup is not an error.")
+        "Delete a backup: its MANIFEST first, then its objects. Deleting a missing backup is not an"
+            + " error; an incomplete one is deleted only when no live run holds its lock.")
 final class RmCommand extends EngineCommand {
   @Mixin StorageOptions where;
 
@@ -24,6 +26,15 @@ final class RmCommand extends EngineCommand {
       paramLabel = "NAME",
       description = "Backup to delete (not 'latest').")
   String name;
+
+  @Option(
+      names = "--lock-stale-after",
+      paramLabel = "DURATION",
+      defaultValue = "2m",
+      description =
+          "An incomplete backup (no MANIFEST) is deleted only if its lock has had no heartbeat"
+              + " for this long, or it has none (default: ${DEFAULT-VALUE}).")
+  String lockStaleAfter;
 
   @Override
   String commandName() {
@@ -39,8 +50,9 @@ final class RmCommand extends EngineCommand {
   RunSummary execute() {
     long start = System.nanoTime();
     BackupLocation loc = new BackupLocation(where.directory, name);
+    java.time.Duration staleAfter = BackupLock.parseDuration("--lock-stale-after", lockStaleAfter);
     try (BackupStorage s = StorageFactory.open(where.storage)) {
-      int n = new BackupRemover(s).remove(loc);
+      int n = new BackupRemover(s).remove(loc, staleAfter);
       System.out.println(
           n == 0
               ? "no backup at " + s.describe(loc, null) + ": nothing to delete"

@@ -30,6 +30,34 @@ public interface BackupStorage extends AutoCloseable {
 
   ReadableByteChannel open(BackupLocation location, String object);
 
+  /**
+   * Creates a small object only if no object of that name exists (exclusive create: {@code link(2)}
+   * of a fsynced temporary file on a directory, {@code If-None-Match: *} and a read-back on S3).
+   * Returns false when the name is taken. The object is durable when this returns true.
+   */
+  boolean createExclusive(BackupLocation location, String object, byte[] content);
+
+  /** Replaces (or creates) a small object atomically and durably. */
+  void replaceSmall(BackupLocation location, String object, byte[] content);
+
+  /** Reads a small object whole, or returns null when it does not exist. */
+  byte[] readSmall(BackupLocation location, String object);
+
+  /** Stored size of every object of a backup, by name (one listing where the store allows). */
+  default java.util.Map<String, Long> objectSizes(BackupLocation location) {
+    java.util.Map<String, Long> sizes = new java.util.TreeMap<>();
+    for (String o : listObjects(location)) {
+      try {
+        sizes.put(o, size(location, o));
+      } catch (dev.stowage.engine.error.StorageException e) {
+        if (e.kind() != dev.stowage.engine.error.StorageException.Kind.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
+    return sizes;
+  }
+
   /** Deletes an object; deleting a missing object is not an error. */
   void delete(BackupLocation location, String object);
 

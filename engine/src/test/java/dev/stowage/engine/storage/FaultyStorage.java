@@ -161,8 +161,33 @@ public class FaultyStorage implements BackupStorage {
   }
 
   @Override
+  public boolean createExclusive(BackupLocation location, String object, byte[] content) {
+    return inner.createExclusive(location, object, content);
+  }
+
+  @Override
+  public void replaceSmall(BackupLocation location, String object, byte[] content) {
+    inner.replaceSmall(location, object, content);
+  }
+
+  @Override
+  public byte[] readSmall(BackupLocation location, String object) {
+    return inner.readSmall(location, object);
+  }
+
+  @Override
+  public java.util.Map<String, Long> objectSizes(BackupLocation location) {
+    return inner.objectSizes(location);
+  }
+
+  @Override
   public void delete(BackupLocation location, String object) {
     inner.delete(location, object);
+  }
+
+  @Override
+  public void removeEmptyBackup(BackupLocation location) {
+    inner.removeEmptyBackup(location);
   }
 
   @Override

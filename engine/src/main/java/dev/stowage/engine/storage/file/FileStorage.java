@@ -15,6 +15,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +23,10 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * Backups in a directory tree (a local path or a mounted backup volume). Objects are written in
- * place and fsynced together by {@link #sync} before the MANIFEST, which is written last through a
- * temporary file and a no-replace link: nothing is a backup, or read, before it exists.
+ * Backups in a directory tree (a local path or a mounted backup volume). Objects are written to
+ * temporary files renamed into place and fsynced together by {@link #sync} before the MANIFEST,
+ * which is written last through a temporary file and a no-replace link: nothing is a backup, or
+ * read, before it exists.
  */
 public final class FileStorage implements BackupStorage {
   private static final String TMP_PREFIX = ".tmp-";
@@ -126,23 +128,97 @@ public final class FileStorage implements BackupStorage {
         Files.createDirectories(dir);
         createdDirs.add(dir);
       }
-      if (replace) {
-        // Objects are written in place: until the MANIFEST exists nothing reads them, and a backup
-        // that dies half-way is replaced as a whole by the next run.
-        FileChannel ch =
-            FileChannel.open(
-                target,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-        return new FileObjectWriter(ch, target, null, describe(location, object), unsynced);
-      }
       Path tmp = dir.resolve(TMP_PREFIX + object + "-" + UUID.randomUUID());
       FileChannel ch =
           FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      return new FileObjectWriter(ch, tmp, target, describe(location, object), unsynced);
+      // Objects go to a temporary file that commit renames into place (replace) or links (never
+      // replace): a run that resumes after another took its backup over cannot write into the
+      // other run's files through a descriptor it still holds.
+      return new FileObjectWriter(ch, tmp, target, replace, describe(location, object), unsynced);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "create");
+    }
+  }
+
+  @Override
+  public boolean createExclusive(BackupLocation location, String object, byte[] content) {
+    checkRoot();
+    Path dir = backupDir(location);
+    Path target = dir.resolve(object);
+    Path tmp = null;
+    try {
+      Files.createDirectories(dir);
+      tmp = writeSynced(dir, object, content);
+      try {
+        // link(2) fails when the name exists (the O_EXCL of a file that already has its content).
+        Files.createLink(target, tmp);
+      } catch (FileAlreadyExistsException e) {
+        return false;
+      }
+      fsyncDirectory(dir);
+      fsyncDirectory(dir.getParent());
+      return true;
+    } catch (IOException e) {
+      throw translate(e, describe(location, object), "create");
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  @Override
+  public void replaceSmall(BackupLocation location, String object, byte[] content) {
+    checkRoot();
+    Path dir = backupDir(location);
+    Path tmp = null;
+    try {
+      Files.createDirectories(dir);
+      tmp = writeSynced(dir, object, content);
+      Files.move(
+          tmp,
+          dir.resolve(object),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+      tmp = null;
+      fsyncDirectory(dir);
+    } catch (IOException e) {
+      throw translate(e, describe(location, object), "write");
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  @Override
+  public byte[] readSmall(BackupLocation location, String object) {
+    checkRoot();
+    try {
+      return Files.readAllBytes(backupDir(location).resolve(object));
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw translate(e, describe(location, object), "read");
+    }
+  }
+
+  private static Path writeSynced(Path dir, String object, byte[] content) throws IOException {
+    Path tmp = dir.resolve(TMP_PREFIX + object + "-" + UUID.randomUUID());
+    try (FileChannel ch =
+        FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.wrap(content);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
+    }
+    return tmp;
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p != null) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException ignored) {
+        // a stray temporary file is unread and removed with the backup
+      }
     }
   }
 
@@ -159,7 +235,9 @@ public final class FileStorage implements BackupStorage {
   @Override
   public void delete(BackupLocation location, String object) {
     try {
-      Files.deleteIfExists(backupDir(location).resolve(object));
+      Path p = backupDir(location).resolve(object);
+      unsynced.remove(p); // nothing left to fsync
+      Files.deleteIfExists(p);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "delete");
     }
@@ -241,13 +319,15 @@ public final class FileStorage implements BackupStorage {
   }
 
   /**
-   * Writes an object in place ({@code target} null), or to a temporary file that commit links to
-   * its name, failing if that name exists (the MANIFEST: a complete backup is never overwritten).
+   * Writes an object to a temporary file that commit renames to its name ({@code replace}), or
+   * links to it, failing if that name exists (the MANIFEST: a complete backup is never
+   * overwritten).
    */
   private static final class FileObjectWriter implements ObjectWriter {
     private final FileChannel channel;
     private final Path path;
     private final Path linkTarget;
+    private final boolean replace;
     private final String what;
     private final java.util.Set<Path> unsynced;
     private boolean done;
@@ -256,11 +336,13 @@ public final class FileStorage implements BackupStorage {
         FileChannel channel,
         Path path,
         Path linkTarget,
+        boolean replace,
         String what,
         java.util.Set<Path> unsynced) {
       this.channel = channel;
       this.path = path;
       this.linkTarget = linkTarget;
+      this.replace = replace;
       this.what = what;
       this.unsynced = unsynced;
     }
@@ -284,12 +366,18 @@ public final class FileStorage implements BackupStorage {
       try {
         // Not fsynced here: sync() fsyncs a backup's objects together before its MANIFEST.
         channel.close();
-        if (linkTarget != null) {
+        if (replace) {
+          Files.move(
+              path,
+              linkTarget,
+              StandardCopyOption.ATOMIC_MOVE,
+              StandardCopyOption.REPLACE_EXISTING);
+        } else {
           // link(2) fails when the name exists: no window in which an existing object is replaced.
           Files.createLink(linkTarget, path);
           Files.delete(path);
         }
-        unsynced.add(linkTarget != null ? linkTarget : path);
+        unsynced.add(linkTarget);
         done = true;
       } catch (FileAlreadyExistsException e) {
         abort();

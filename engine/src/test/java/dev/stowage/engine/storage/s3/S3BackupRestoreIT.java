@@ -326,7 +326,8 @@ class S3BackupRestoreIT {
       }
       assertThat(engine("ls", "--storage", url, "--directory", "it/db").stdout())
           .doesNotContain("k1");
-      ProcessRunner.Result again =
+      // The killed run's lock stays until it is stale: a rerun at once is refused...
+      ProcessRunner.Result early =
           engine(
               "backup",
               "--datadir",
@@ -338,7 +339,26 @@ class S3BackupRestoreIT {
               "--name",
               "k1",
               "--quiet");
+      assertThat(early.exitCode()).as("%s", early).isEqualTo(5);
+      assertThat(early.stderr()).contains("being written by another run");
+      // ...and one after the stale time takes the interrupted backup over.
+      Thread.sleep(3000);
+      ProcessRunner.Result again =
+          engine(
+              "backup",
+              "--datadir",
+              source.toString(),
+              "--storage",
+              url,
+              "--directory",
+              "it/db",
+              "--name",
+              "k1",
+              "--quiet",
+              "--lock-stale-after",
+              "2s");
       assertThat(again.exitCode()).as("%s", again).isZero();
+      assertThat(again.stderr()).contains("took over");
       assertThat(
               engine("verify", "--storage", url, "--directory", "it/db", "--name", "k1").exitCode())
           .isZero();
