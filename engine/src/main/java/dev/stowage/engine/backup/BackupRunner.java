@@ -93,7 +93,8 @@ public final class BackupRunner {
       }
       refuseComplete(loc);
       BackupLock lock =
-          BackupLock.acquire(storage, loc, settings.lockStaleAfter(), hostname(), retrier);
+          BackupLock.acquire(
+              storage, loc, settings.lockStaleAfter(), settings.lockWait(), hostname(), retrier);
       boolean cleaned = false;
       try {
         return runLocked(start, startedAt, loc, guard, tree, lock);

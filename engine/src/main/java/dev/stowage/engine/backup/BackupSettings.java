@@ -18,7 +18,8 @@ public record BackupSettings(
     int concurrency,
     boolean allowLive,
     boolean quiet,
-    Duration lockStaleAfter) {
+    Duration lockStaleAfter,
+    Duration lockWait) {
 
   public static final long DEFAULT_CHUNK_THRESHOLD = 64L << 20;
   public static final long DEFAULT_CHUNK_SIZE = 64L << 20;
@@ -32,9 +33,12 @@ public record BackupSettings(
     if (lockStaleAfter == null) {
       lockStaleAfter = BackupLock.DEFAULT_STALE_AFTER;
     }
+    if (lockWait == null) {
+      lockWait = Duration.ZERO;
+    }
   }
 
-  /** Settings with the default lock stale time. */
+  /** Settings with the default lock stale time and no waiting for a held lock. */
   public BackupSettings(
       Roots roots,
       BackupLocation location,
@@ -55,22 +59,8 @@ public record BackupSettings(
         concurrency,
         allowLive,
         quiet,
+        null,
         null);
-  }
-
-  /** The same settings with another lock stale time. */
-  public BackupSettings withLockStaleAfter(Duration staleAfter) {
-    return new BackupSettings(
-        roots,
-        location,
-        chunkThreshold,
-        chunkSize,
-        compression,
-        level,
-        concurrency,
-        allowLive,
-        quiet,
-        staleAfter);
   }
 
   public static void checkConcurrency(int concurrency) {

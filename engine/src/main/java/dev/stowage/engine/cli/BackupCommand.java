@@ -102,6 +102,17 @@ final class BackupCommand extends EngineCommand {
               + " long is taken over (default: ${DEFAULT-VALUE}; e.g. 90s, 5m).")
   String lockStaleAfter;
 
+  @Option(
+      names = "--lock-wait",
+      paramLabel = "DURATION",
+      defaultValue = "0s",
+      description =
+          "When another run holds the lock of this --name, wait up to this long for it to finish"
+              + " or to go stale (then take over) before refusing with exit 5 (default:"
+              + " ${DEFAULT-VALUE}: refuse at once). A Job's retried pod uses this so it can take"
+              + " over from a pod that died.")
+  String lockWait;
+
   @Option(names = "--quiet", description = "No progress output.")
   boolean quiet;
 
@@ -133,7 +144,8 @@ final class BackupCommand extends EngineCommand {
               concurrency != null ? concurrency : s.defaultConcurrency(false),
               allowLive,
               quiet,
-              BackupLock.parseDuration("--lock-stale-after", lockStaleAfter));
+              BackupLock.parseDuration("--lock-stale-after", lockStaleAfter),
+              BackupLock.parseWait("--lock-wait", lockWait));
       return new BackupRunner(settings, s, Retrier.defaults()).run();
     }
   }

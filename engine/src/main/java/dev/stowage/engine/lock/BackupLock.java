@@ -75,25 +75,34 @@ public final class BackupLock implements AutoCloseable {
    */
   public static BackupLock acquire(
       BackupStorage storage, BackupLocation loc, Duration staleAfter, String host) {
-    return acquire(storage, loc, staleAfter, host, Retrier.defaults());
+    return acquire(storage, loc, staleAfter, Duration.ZERO, host, Retrier.defaults());
   }
 
-  /** As above; transient storage errors are retried with {@code retrier}. */
+  /**
+   * As above, but a live holder is waited for, up to {@code wait}: until it releases the lock or
+   * its lock goes stale (then taken over). Transient storage errors are retried with {@code
+   * retrier}.
+   */
   public static BackupLock acquire(
       BackupStorage storage,
       BackupLocation loc,
       Duration staleAfter,
+      Duration wait,
       String host,
       Retrier retrier) {
     BackupStorage s = new RetryingStorage(storage, retrier);
     Instant now = Instant.now();
     LockInfo me =
         new LockInfo(UUID.randomUUID().toString(), host, ProcessHandle.current().pid(), now, now);
-    return acquire(s, loc, staleAfter, me);
+    return acquire(s, loc, staleAfter, now.plus(wait), me);
   }
 
   private static BackupLock acquire(
-      BackupStorage storage, BackupLocation loc, Duration staleAfter, LockInfo me) {
+      BackupStorage storage,
+      BackupLocation loc,
+      Duration staleAfter,
+      Instant waitUntil,
+      LockInfo me) {
     for (int attempt = 0; attempt < 3; attempt++) {
       if (storage.createExclusive(loc, NAME, me.toJson())) {
         return started(storage, loc, staleAfter, me);
@@ -116,7 +125,12 @@ public final class BackupLock implements AutoCloseable {
                 + " name is running, or choose another --name");
       }
       if (!held.isStale(t, staleAfter)) {
-        throw held(storage, loc, held, staleAfter);
+        if (!t.isBefore(waitUntil)) {
+          throw held(storage, loc, held, staleAfter);
+        }
+        waitForHolder(storage, loc, held, staleAfter, t, waitUntil);
+        attempt--; // waiting is not a failed attempt
+        continue;
       }
       me = me.withHeartbeat(t);
       if (takeOver(storage, loc, raw, held, me)) {
@@ -138,6 +152,32 @@ public final class BackupLock implements AutoCloseable {
         "cannot take the lock "
             + storage.describe(loc, NAME)
             + ": other runs keep taking it; back up under another --name");
+  }
+
+  /** Sleeps until the holder's lock would go stale, at most 2 s and never past the deadline. */
+  private static void waitForHolder(
+      BackupStorage storage,
+      BackupLocation loc,
+      LockInfo held,
+      Duration staleAfter,
+      Instant now,
+      Instant waitUntil) {
+    Instant wake = held.heartbeatAt().plus(staleAfter).plusMillis(500);
+    Instant poll = now.plusSeconds(2);
+    wake = wake.isAfter(poll) ? poll : wake;
+    wake = wake.isAfter(waitUntil) ? waitUntil : wake;
+    LOG.info(
+        "{} is held by another run ({}); waiting (--lock-wait, until {})",
+        storage.describe(loc, NAME),
+        held.describe(now),
+        waitUntil);
+    try {
+      Thread.sleep(Math.max(100, Duration.between(now, wake).toMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw EngineException.unsafe(
+          storage.describe(loc, NAME), "interrupted while waiting for the lock of the backup");
+    }
   }
 
   /**
@@ -344,8 +384,17 @@ public final class BackupLock implements AutoCloseable {
     return s % 60 == 0 && s > 0 ? (s / 60) + "m" : s + "s";
   }
 
-  /** Parses a duration such as {@code 2m}, {@code 90s}, {@code 500ms}, {@code 1h}. */
+  /** Parses a duration such as {@code 2m}, {@code 90s}, {@code 500ms}, {@code 1h}; at least 1s. */
   public static Duration parseDuration(String option, String text) {
+    Duration d = parseWait(option, text);
+    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw EngineException.invalid(option + " " + text + " is too short; at least 1s");
+    }
+    return d;
+  }
+
+  /** As {@link #parseDuration}, but zero is allowed (no waiting). */
+  public static Duration parseWait(String option, String text) {
     java.util.regex.Matcher m =
         java.util.regex.Pattern.compile("([0-9]{1,9})(ms|s|m|h)").matcher(text.trim());
     if (!m.matches()) {
@@ -360,9 +409,6 @@ public final class BackupLock implements AutoCloseable {
           case "m" -> Duration.ofMinutes(n);
           default -> Duration.ofHours(n);
         };
-    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw EngineException.invalid(option + " " + text + " is too short; at least 1s");
-    }
     return d;
   }
 }

@@ -1,12 +1,17 @@
 package dev.stowage.engine.lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stowage.engine.core.Retrier;
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.file.FileStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,5 +73,70 @@ class BackupLockTest {
     assertThat(BackupLock.heartbeatFor(Duration.ofSeconds(4))).isEqualTo(Duration.ofSeconds(1));
     assertThat(BackupLock.parseDuration("--x", "90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(BackupLock.parseDuration("--x", "2m")).isEqualTo(Duration.ofMinutes(2));
+  }
+
+  // A Job's retried pod waits (--lock-wait) for the pod before it instead of failing at once.
+
+  @Test
+  void aWaitingRunTakesOverOnceTheHoldersLockGoesStale() throws Exception {
+    FileStorage s = storage();
+    Instant now = Instant.now();
+    s.replaceSmall(
+        LOC, BackupLock.NAME, new LockInfo("paused-run", "node-a", 7, now, now).toJson());
+    long t0 = System.nanoTime();
+    try (BackupLock lock =
+        BackupLock.acquire(
+            s, LOC, Duration.ofSeconds(2), Duration.ofSeconds(20), "host-b", Retrier.defaults())) {
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThan(Duration.ofMillis(1500));
+      assertThat(LockInfo.parse(s.readSmall(LOC, BackupLock.NAME)).runId()).isEqualTo(lock.runId());
+    }
+  }
+
+  @Test
+  void aWaitingRunGetsTheLockWhenItsHolderReleasesIt() throws Exception {
+    FileStorage s = storage();
+    BackupLock holder = BackupLock.acquire(s, LOC, Duration.ofMinutes(2), "host-a");
+    Thread release =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(1000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              holder.close();
+            });
+    release.start();
+    try (BackupLock lock =
+        BackupLock.acquire(
+            s, LOC, Duration.ofMinutes(2), Duration.ofSeconds(30), "host-b", Retrier.defaults())) {
+      assertThat(LockInfo.parse(s.readSmall(LOC, BackupLock.NAME)).runId()).isEqualTo(lock.runId());
+    } finally {
+      release.join();
+    }
+  }
+
+  @Test
+  void aWaitThatRunsOutIsRefusedNamingTheLiveHolder() throws Exception {
+    FileStorage s = storage();
+    try (BackupLock holder = BackupLock.acquire(s, LOC, Duration.ofMinutes(2), "host-a")) {
+      long t0 = System.nanoTime();
+      assertThatThrownBy(
+              () ->
+                  BackupLock.acquire(
+                      s,
+                      LOC,
+                      Duration.ofMinutes(2),
+                      Duration.ofSeconds(1),
+                      "host-b",
+                      Retrier.defaults()))
+          .isInstanceOf(EngineException.class)
+          .satisfies(e -> assertThat(((EngineException) e).exitCode()).isEqualTo(ExitCode.UNSAFE))
+          .hasMessageContaining("host-a")
+          .hasMessageContaining(holder.runId());
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThan(Duration.ofMillis(900));
+      assertThat(LockInfo.parse(s.readSmall(LOC, BackupLock.NAME)).runId())
+          .isEqualTo(holder.runId());
+    }
   }
 }
