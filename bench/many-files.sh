@@ -109,7 +109,6 @@ if [ "$BACKUP_RC" = 0 ]; then
   fi
 fi
 MANIFEST_MB=$(awk '{ printf "%.0f", $1 / 1e6 }' <<<"$(stat -c %s "$SCRATCH/store/bench/2026-01-01.000000.many/MANIFEST" 2>/dev/null || echo 0)")
-rm -rf "$SCRATCH"
 
 {
   echo "# Many files, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -126,5 +125,6 @@ rm -rf "$SCRATCH"
   echo
   echo "Restored tree = source (names, types, file sizes): stowage $CHECK, tar $TAR_CHECK."
 } | tee "$REPORT"
-log "report written to $REPORT"
+log "report written to $REPORT; removing $SCRATCH (a few minutes for a million files)"
+rm -rf "$SCRATCH"
 [ "$BACKUP_RC" = 0 ] && [ "$CHECK" = yes ]
