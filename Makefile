@@ -4,7 +4,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 ENGINE_JAR := engine/target/stowage.jar
 
-.PHONY: all deps build test test-unit test-it bench crds clean demo fmt
+.PHONY: all deps build test test-unit test-it bench bench-many-files crds clean demo fmt
 
 all: build
 
@@ -25,6 +25,10 @@ test-unit: deps
 
 bench: build
 	bash bench/run.sh
+
+# Opt-in: a million empty files backed up and restored under ulimit -n 4096 (bench/many-files.sh).
+bench-many-files: build
+	bash bench/many-files.sh
 
 # Regenerates deploy/crds/ from the API classes (the build fails while they differ).
 crds: deps

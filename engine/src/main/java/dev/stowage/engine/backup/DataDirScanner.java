@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -22,6 +23,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Walks the data directory (and separate InnoDB directories) without following symlinks, leaving
@@ -30,6 +33,8 @@ import java.util.Set;
 public final class DataDirScanner {
   /** Top-level entries that are transient: recreated by the server, never worth restoring. */
   private static final Set<String> TRANSIENT_TOP = Set.of("lost+found", "#innodb_temp", "ibtmp1");
+
+  private static final Logger LOG = LoggerFactory.getLogger(DataDirScanner.class);
 
   private DataDirScanner() {}
 
@@ -48,6 +53,7 @@ public final class DataDirScanner {
     List<PathEntry> dirs = new ArrayList<>();
     List<PathEntry> links = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
+    List<String> hardLinked = new ArrayList<>();
     List<Path> distinct = roots.distinct();
     for (Path root : distinct) {
       if (Files.exists(root.resolve(RestoreMarker.NAME))) {
@@ -63,7 +69,16 @@ public final class DataDirScanner {
           root.equals(roots.data())
               ? null
               : root.equals(roots.innodbData()) ? Base.INNODB_DATA : Base.INNODB_LOG;
-      walk(roots, root, fixed, distinct, files, dirs, links, skipped);
+      walk(roots, root, fixed, distinct, files, dirs, links, skipped, hardLinked);
+    }
+    if (!hardLinked.isEmpty()) {
+      // The Vitess format has no hard links: each name is stored, and restored, as its own copy.
+      LOG.warn(
+          "{} files have other hard links (nlink > 1); each is backed up and restored as a"
+              + " separate copy, not as a link: {}{}",
+          hardLinked.size(),
+          String.join(", ", hardLinked.subList(0, Math.min(10, hardLinked.size()))),
+          hardLinked.size() > 10 ? ", ..." : "");
     }
     files.sort(
         Comparator.comparing((ScannedTree.SourceFile f) -> f.base().ordinal())
@@ -79,7 +94,14 @@ public final class DataDirScanner {
       List<ScannedTree.SourceFile> files,
       List<PathEntry> dirs,
       List<PathEntry> links,
-      List<String> skipped) {
+      List<String> skipped,
+      List<String> hardLinked) {
+    Path realRoot;
+    try {
+      realRoot = root.toRealPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     try {
       Files.walkFileTree(
           root,
@@ -124,6 +146,10 @@ public final class DataDirScanner {
                 try {
                   ManifestValidator.checkName(file.toString(), rel, rel);
                   ManifestValidator.checkLinkTarget(file.toString(), rel, rel, target);
+                  // Lexically inside is not enough: links on the way may lead out (issue 10).
+                  if (!SymlinkContainment.staysInside(file, realRoot)) {
+                    throw EngineException.unsafe(file.toString(), "leaves the tree");
+                  }
                 } catch (EngineException e) {
                   throw EngineException.unsafe(
                       file.toString(),
@@ -152,10 +178,13 @@ public final class DataDirScanner {
               Map<String, Object> ua =
                   Files.readAttributes(
                       file,
-                      "unix:size,lastModifiedTime,ctime,ino,dev,permissions",
-                      java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                      "unix:size,lastModifiedTime,ctime,ino,dev,nlink,permissions",
+                      LinkOption.NOFOLLOW_LINKS);
               @SuppressWarnings("unchecked")
               Set<PosixFilePermission> perms = (Set<PosixFilePermission>) ua.get("permissions");
+              if (((Number) ua.get("nlink")).intValue() > 1) {
+                hardLinked.add(rel);
+              }
               files.add(
                   new ScannedTree.SourceFile(
                       base,

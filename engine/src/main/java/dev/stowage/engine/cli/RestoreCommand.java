@@ -59,6 +59,14 @@ final class RestoreCommand extends EngineCommand {
       description = "Where InnoDBLog files go, if not the data directory.")
   Path innodbLogDir;
 
+  @Option(
+      names = "--keep-server-uuid",
+      description =
+          "Restore the top-level auto.cnf (MySQL's server_uuid) too. Left out by default, so a"
+              + " server started on the copy (a replica seeded from the backup) gets a UUID of its"
+              + " own.")
+  boolean keepServerUuid;
+
   @Option(names = "--quiet", description = "No progress output.")
   boolean quiet;
 
@@ -82,7 +90,8 @@ final class RestoreCommand extends EngineCommand {
               resolveName(s, where.directory, name),
               concurrency != null ? concurrency : s.defaultConcurrency(true),
               overwrite,
-              quiet);
+              quiet,
+              keepServerUuid);
       return new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC).run();
     }
   }

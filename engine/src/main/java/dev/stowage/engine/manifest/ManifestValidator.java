@@ -1,6 +1,9 @@
 package dev.stowage.engine.manifest;
 
 import dev.stowage.engine.error.EngineException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -15,6 +18,21 @@ import java.util.regex.Pattern;
  */
 public final class ManifestValidator {
   private static final Pattern HASH = Pattern.compile("[0-9a-fA-F]{8}");
+  private static final Pattern MODE = Pattern.compile("[0-7]{3,4}");
+  private static final Instant MIN_TIME = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+  /** Linux limits: NAME_MAX for one element, PATH_MAX (less the root) for a whole name. */
+  static final int MAX_NAME_BYTES = 255;
+
+  static final int MAX_PATH_BYTES = 4000;
+
+  /**
+   * Top-level names a MANIFEST may not use: the restore's own marker, and lost+found, which
+   * --overwrite keeps (so an entry there could collide with what fsck left) and backups never hold.
+   */
+  private static final Set<String> RESERVED_TOP =
+      Set.of(".stowage-restore-in-progress", "lost+found");
 
   private ManifestValidator() {}
 
@@ -40,7 +58,13 @@ public final class ManifestValidator {
     if (m.fileEntries == null) {
       throw bad(where, null, "FileEntries is missing");
     }
+    if (m.fileEntries.isEmpty()) {
+      // Stowage never writes one (an empty data directory is refused at backup); restoring it
+      // would wipe a target with --overwrite and leave nothing.
+      throw bad(where, null, "it has no FileEntries: a backup of no files cannot be restored");
+    }
     Set<String> seen = new HashSet<>();
+    long totalSize = 0;
     for (int i = 0; i < m.fileEntries.size(); i++) {
       FileEntry fe = m.fileEntries.get(i);
       if (fe == null) {
@@ -63,18 +87,32 @@ public final class ManifestValidator {
       if (fe.size != null && fe.size < 0) {
         throw bad(where, label, "StowageSize is negative");
       }
+      if (fe.storedSize != null && fe.storedSize < 0) {
+        throw bad(where, label, "StowageStoredSize is negative");
+      }
+      checkMode(where, label, "StowageMode", fe.mode);
+      checkTime(where, label, "StowageMTime", fe.mtime);
       checkOptionalHash(where, label, "StowageRawCRC32C", fe.rawCrc32c);
+      long size;
       if (fe.isChunked()) {
-        checkChunks(where, label, i, fe);
+        size = checkChunks(where, label, i, fe);
       } else {
         checkHash(where, label + " object \"" + i + "\"", "Hash", fe.hash);
+        size = fe.size == null ? 0 : fe.size;
+      }
+      try {
+        totalSize = Math.addExact(totalSize, size);
+      } catch (ArithmeticException e) {
+        throw bad(
+            where, label, "the file sizes add up to more than 2^63 bytes (overflow): not a backup");
       }
     }
     checkPathEntries(where, "StowageDirectories", m.stowageDirectories, false);
     checkPathEntries(where, "StowageSymlinks", m.stowageSymlinks, true);
   }
 
-  private static void checkChunks(String where, String label, int fileIndex, FileEntry fe) {
+  /** Checks the chunks and returns the file size they cover. */
+  private static long checkChunks(String where, String label, int fileIndex, FileEntry fe) {
     List<Chunk> sorted = new ArrayList<>(fe.chunks);
     for (Chunk c : sorted) {
       if (c == null) {
@@ -123,6 +161,7 @@ public final class ManifestValidator {
       throw bad(
           where, label, "chunks cover " + expectedOffset + " bytes but StowageSize is " + fe.size);
     }
+    return expectedOffset;
   }
 
   private static void checkPathEntries(
@@ -138,6 +177,8 @@ public final class ManifestValidator {
       String label = key + "[" + i + "] (" + e.base + "/" + e.name + ")";
       checkBase(where, label, e.base);
       checkName(where, label, e.name);
+      checkMode(where, label, "Mode", e.mode);
+      checkTime(where, label, "MTime", e.mtime);
       if (links) {
         checkLinkTarget(where, label, e.name, e.target);
       }
@@ -190,7 +231,34 @@ public final class ManifestValidator {
               + "\" is absolute or contains NUL; names must be"
               + " relative to their root");
     }
+    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+      throw bad(
+          where,
+          label,
+          "Name is longer than "
+              + MAX_PATH_BYTES
+              + " bytes, more than a Linux path can hold; refusing this MANIFEST");
+    }
+    String top = name.split("/", 2)[0];
+    if (RESERVED_TOP.contains(top)) {
+      throw bad(
+          where,
+          label,
+          "Name \""
+              + name
+              + "\" is reserved in a target ("
+              + top
+              + " belongs to the file system or to the restore itself); refusing this MANIFEST");
+    }
     for (String part : name.split("/", -1)) {
+      if (part.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        throw bad(
+            where,
+            label,
+            "Name has an element longer than "
+                + MAX_NAME_BYTES
+                + " bytes, more than a file system allows; refusing this MANIFEST");
+      }
       if (part.isEmpty() || part.equals(".") || part.equals("..")) {
         throw bad(
             where,
@@ -201,6 +269,31 @@ public final class ManifestValidator {
                 + part
                 + "\" path element and could escape the target directory; refusing this MANIFEST");
       }
+    }
+  }
+
+  /** Permission bits as the backup writes them: 3 or 4 octal digits. */
+  private static void checkMode(String where, String label, String key, String mode) {
+    if (mode != null && !MODE.matcher(mode).matches()) {
+      throw bad(where, label, key + " \"" + mode + "\" is not an octal mode such as \"0660\"");
+    }
+  }
+
+  /** An RFC 3339 time a file system can hold (years 1..9999). */
+  private static void checkTime(String where, String label, String key, String time) {
+    if (time == null) {
+      return;
+    }
+    try {
+      Instant t = Instant.parse(time);
+      if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
+        throw new DateTimeParseException("out of range", time, 0);
+      }
+    } catch (DateTimeParseException e) {
+      throw bad(
+          where,
+          label,
+          key + " \"" + time + "\" is not an RFC 3339 time such as \"2024-02-03T04:05:06.123Z\"");
     }
   }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** A validated MANIFEST turned into target paths and objects, ready to be read in parallel. */
 public record RestorePlan(List<TargetFile> files, List<Item> items) {
@@ -26,10 +27,18 @@ public record RestorePlan(List<TargetFile> files, List<Item> items) {
 
   /** With {@code roots} null the plan has no target paths (verify writes nothing). */
   public static RestorePlan of(Manifest m, Roots roots) {
+    return of(m, roots, fe -> true);
+  }
+
+  /** A plan of the entries {@code include} accepts; each keeps its index (its object name). */
+  public static RestorePlan of(Manifest m, Roots roots, Predicate<FileEntry> include) {
     List<TargetFile> files = new ArrayList<>();
     List<Item> items = new ArrayList<>();
     for (int i = 0; i < m.fileEntries.size(); i++) {
       FileEntry fe = m.fileEntries.get(i);
+      if (!include.test(fe)) {
+        continue;
+      }
       Path p = roots == null ? null : roots.resolve(Base.fromVitessName(fe.base), fe.name);
       String label = fe.base + "/" + fe.name;
       if (fe.isChunked()) {
@@ -72,7 +81,11 @@ public record RestorePlan(List<TargetFile> files, List<Item> items) {
 
   /** Bytes the restore will write where the MANIFEST says; unknown sizes count as zero. */
   public long knownBytes() {
-    return files.stream().mapToLong(f -> f.size() == null ? 0 : f.size()).sum();
+    long sum = 0;
+    for (TargetFile f : files) {
+      sum = Math.addExact(sum, f.size() == null ? 0 : f.size()); // validated not to overflow
+    }
+    return sum;
   }
 
   public static List<Path> directories(Manifest m, Roots roots) {

@@ -14,13 +14,13 @@ import dev.stowage.engine.core.WorkerPool;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.manifest.Base;
+import dev.stowage.engine.manifest.FileEntry;
 import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.manifest.ManifestValidator;
 import dev.stowage.engine.manifest.PathEntry;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
@@ -33,7 +33,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -48,6 +50,16 @@ import org.slf4j.LoggerFactory;
 public final class RestoreRunner {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreRunner.class);
   private static final String LOST_FOUND = "lost+found";
+  private static final String AUTO_CNF = "auto.cnf";
+  private static final Path MOUNT_INFO = Path.of("/proc/self/mountinfo");
+
+  /**
+   * Finished whole files whose descriptor waits for its fsync. Workers block beyond this, so
+   * descriptors stay bounded however many files a backup holds (the fsyncs still batch).
+   */
+  static final int MAX_AWAITING_SYNC = 64;
+
+  private final Semaphore awaitingSync = new Semaphore(MAX_AWAITING_SYNC);
 
   /** How a finished file is made durable and closed; tests inject failures here. */
   public interface Durability {
@@ -87,20 +99,22 @@ public final class RestoreRunner {
     Roots roots = settings.roots();
     BackupCatalog catalog = new BackupCatalog(storage, retrier);
     BackupLocation loc = catalog.resolve(settings.directory(), settings.name());
+    // Every check before the first deletion or write (engine/README.md, "Guarantees").
+    TargetGuard.check(roots, storage.localPaths(loc), MOUNT_INFO);
     Manifest m = catalog.load(loc);
     String where = storage.describe(loc, Manifest.FILE_NAME);
     ManifestValidator.validate(m, where);
     Codec codec =
         Codecs.forReading(m.skipCompress, m.compressionEngine, m.externalDecompressor, where);
-    RestorePlan plan = RestorePlan.of(m, roots);
-
-    // Every check before the first byte is written.
+    List<String> skipped = new ArrayList<>();
+    RestorePlan plan = RestorePlan.of(m, roots, fe -> include(fe, skipped));
+    TargetLayout.check(m, plan, roots, where);
     Map<Path, List<Path>> existing = checkTargets(roots);
     checkSpace(plan, roots, existing);
 
     prepareTargets(roots, loc, existing);
     createDirectories(plan, m, roots);
-    List<FileState> states = createFiles(plan);
+    FileState[] states = createFiles(plan, m.fileEntries.size());
 
     AtomicLong read = new AtomicLong();
     AtomicLong written = new AtomicLong();
@@ -123,14 +137,18 @@ public final class RestoreRunner {
               () -> new ObjectReader(storage, loc, codec.newDecompressor()),
               (w, item) ->
                   restoreItem(
-                      w, states.get(item.file().index()), item, progress, read, written, syncs));
+                      w, states[item.file().index()], item, progress, read, written, syncs));
       try {
         syncs.awaitAll();
       } catch (Exception e) {
         throw failed(loc, roots, List.of(new WorkerPool.Failure<>(null, e)));
       }
     } finally {
-      states.forEach(FileState::closeQuietly);
+      for (FileState st : states) {
+        if (st != null) {
+          st.closeQuietly();
+        }
+      }
     }
     if (!failures.isEmpty()) {
       throw failed(loc, roots, failures);
@@ -163,7 +181,26 @@ public final class RestoreRunner {
         0,
         written.get(),
         secs,
-        List.of());
+        skipped);
+  }
+
+  /**
+   * Whether a FileEntry is restored: all are, except the top-level auto.cnf (MySQL's server_uuid)
+   * unless --keep-server-uuid; a server started on the copy then makes a UUID of its own, so a
+   * replica seeded from a backup does not share its source's (Vitess leaves it out too).
+   */
+  private boolean include(FileEntry fe, List<String> skipped) {
+    if (settings.keepServerUuid()
+        || !AUTO_CNF.equals(fe.name)
+        || Base.fromVitessName(fe.base) != Base.DATA) {
+      return true;
+    }
+    LOG.info(
+        "not restoring {}: it holds the source server's server_uuid, and a server started on"
+            + " this copy makes a new one (pass --keep-server-uuid to restore it)",
+        AUTO_CNF);
+    skipped.add(AUTO_CNF + " (server_uuid; restored only with --keep-server-uuid)");
+    return false;
   }
 
   /** Entries already in each root (lost+found aside); refuses them without --overwrite. */
@@ -214,18 +251,29 @@ public final class RestoreRunner {
     return String.join(", ", names) + (entries.size() > 5 ? ", ..." : "");
   }
 
+  /**
+   * Free space, once per file system (not per file: finding a path's FileStore reads the mount
+   * table). With --overwrite, what the old contents free counts, measured in allocated blocks: a
+   * sparse file frees far less than its size.
+   */
   private void checkSpace(RestorePlan plan, Roots roots, Map<Path, List<Path>> existing) {
+    Map<Path, FileStore> storeOfRoot = new HashMap<>();
+    for (Path root : roots.distinct()) {
+      storeOfRoot.put(root, storeOf(root));
+    }
     Map<FileStore, long[]> needs = new HashMap<>();
     Map<FileStore, Path> names = new HashMap<>();
     for (RestorePlan.TargetFile f : plan.files()) {
       Path root = roots.root(Base.fromVitessName(f.entry().base));
-      FileStore store = storeOf(root);
+      FileStore store = storeOfRoot.get(root);
       names.putIfAbsent(store, root);
-      needs.computeIfAbsent(store, s -> new long[2])[0] += f.size() == null ? 0 : f.size();
+      long[] n = needs.computeIfAbsent(store, s -> new long[2]);
+      n[0] = Math.addExact(n[0], f.size() == null ? 0 : f.size());
     }
     for (Map.Entry<Path, List<Path>> e : existing.entrySet()) {
-      FileStore store = storeOf(e.getKey());
-      needs.computeIfAbsent(store, s -> new long[2])[1] += bytesIn(e.getValue());
+      FileStore store = storeOfRoot.get(e.getKey());
+      long[] n = needs.computeIfAbsent(store, s -> new long[2]);
+      n[1] = Math.addExact(n[1], allocatedBytes(removable(e.getValue(), roots)));
     }
     for (Map.Entry<FileStore, long[]> e : needs.entrySet()) {
       long usable;
@@ -236,7 +284,7 @@ public final class RestoreRunner {
       }
       long need = e.getValue()[0];
       long freed = e.getValue()[1];
-      if (need > usable + freed) {
+      if (need > usable && need - usable > freed) {
         Path root = names.getOrDefault(e.getKey(), roots.data());
         throw EngineException.unsafe(
             root.toString(),
@@ -247,7 +295,9 @@ public final class RestoreRunner {
                 + ", "
                 + Sizes.human(usable)
                 + " is free"
-                + (freed > 0 ? " (+" + Sizes.human(freed) + " that --overwrite would free)" : "")
+                + (freed > 0
+                    ? " (+" + Sizes.human(freed) + " allocated to what --overwrite would delete)"
+                    : "")
                 + ". Nothing was changed; use a larger volume");
       }
     }
@@ -265,28 +315,73 @@ public final class RestoreRunner {
     }
   }
 
-  private static long bytesIn(List<Path> entries) {
-    long[] sum = {0};
-    for (Path p : entries) {
-      try (Stream<Path> s = Files.walk(p)) {
-        s.filter(Files::isRegularFile)
-            .forEach(
-                f -> {
-                  try {
-                    sum[0] += Files.size(f);
-                  } catch (IOException ignored) {
-                    // counted as zero: the space check only gets stricter
-                  }
-                });
-      } catch (IOException | UncheckedIOException ignored) {
-        // likewise
-      }
+  /**
+   * Bytes allocated to {@code entries} (st_blocks, as {@code du} counts them; Java cannot read
+   * st_blocks itself). If du fails the answer is 0: the space check only gets stricter.
+   */
+  static long allocatedBytes(List<Path> entries) {
+    if (entries.isEmpty()) {
+      return 0;
     }
-    return sum[0];
+    try {
+      Process p =
+          new ProcessBuilder("du", "-s", "-B1", "-P", "--files0-from=-")
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      Thread feeder =
+          new Thread(
+              () -> {
+                try (var in = p.getOutputStream()) {
+                  for (Path e : entries) {
+                    in.write(e.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    in.write(0);
+                  }
+                } catch (IOException ignored) {
+                  // du exited early: its exit code says so
+                }
+              },
+              "du-input");
+      feeder.setDaemon(true);
+      feeder.start();
+      long sum = 0;
+      try (var out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = out.readLine()) != null) {
+          int tab = line.indexOf('\t');
+          if (tab > 0) {
+            sum = Math.addExact(sum, Long.parseLong(line.substring(0, tab)));
+          }
+        }
+      }
+      feeder.join();
+      if (p.waitFor() != 0) {
+        LOG.warn("du could not measure everything --overwrite would delete; counting 0 freed");
+        return 0;
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot measure what --overwrite would free ({}); counting 0 freed", e.toString());
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    }
+  }
+
+  /** Entries that --overwrite deletes whole: not the marker, not a root or a root's ancestor. */
+  private static List<Path> removable(List<Path> entries, Roots roots) {
+    return entries.stream()
+        .filter(p -> !p.getFileName().toString().equals(RestoreMarker.NAME))
+        .filter(p -> roots.distinct().stream().noneMatch(r -> r.startsWith(p)))
+        .toList();
   }
 
   /** Creates the roots and the marker, then (with --overwrite) removes what was there. */
   private void prepareTargets(Roots roots, BackupLocation loc, Map<Path, List<Path>> existing) {
+    Set<Path> keep = Set.copyOf(roots.distinct());
     try {
       for (Path root : roots.distinct()) {
         Files.createDirectories(root);
@@ -306,7 +401,7 @@ public final class RestoreRunner {
             e.getKey(),
             sample(entries));
         for (Path p : entries) {
-          deleteTree(p);
+          deleteTree(p, keep);
         }
         RestoreMarker.fsyncDirectory(e.getKey());
       }
@@ -319,24 +414,36 @@ public final class RestoreRunner {
     }
   }
 
-  private static void deleteTree(Path p) throws IOException {
+  /** Deletes {@code p}, but never a root (another root may lie inside this one) or its parents. */
+  private static void deleteTree(Path p, Set<Path> roots) throws IOException {
+    if (roots.contains(p) || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
     if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
       try (Stream<Path> s = Files.list(p)) {
         for (Path c : (Iterable<Path>) s::iterator) {
-          deleteTree(c);
+          deleteTree(c, roots);
         }
+      }
+      if (roots.stream().anyMatch(r -> r.startsWith(p))) {
+        return;
       }
     }
     Files.delete(p);
   }
 
   private void createDirectories(RestorePlan plan, Manifest m, Roots roots) {
+    Set<Path> made = new java.util.HashSet<>();
     try {
       for (Path d : RestorePlan.directories(m, roots)) {
-        Files.createDirectories(d);
+        if (made.add(d)) {
+          Files.createDirectories(d);
+        }
       }
       for (RestorePlan.TargetFile f : plan.files()) {
-        Files.createDirectories(f.path().getParent());
+        if (made.add(f.path().getParent())) {
+          Files.createDirectories(f.path().getParent());
+        }
       }
     } catch (IOException e) {
       throw new EngineException(ExitCode.OTHER, e.getMessage(), "cannot create directory: " + e, e);
@@ -348,8 +455,8 @@ public final class RestoreRunner {
    * extend it. A file stored as one object is created by the worker that writes it (CREATE_NEW all
    * the same: nothing existing is ever written through).
    */
-  private List<FileState> createFiles(RestorePlan plan) {
-    List<FileState> states = new ArrayList<>();
+  private FileState[] createFiles(RestorePlan plan, int entries) {
+    FileState[] states = new FileState[entries];
     Map<Integer, Integer> itemCounts = new HashMap<>();
     for (RestorePlan.Item it : plan.items()) {
       itemCounts.merge(it.file().index(), 1, Integer::sum);
@@ -367,32 +474,45 @@ public final class RestoreRunner {
               ExitCode.OTHER, f.path().toString(), "cannot create " + f.path() + ": " + e, e);
         }
       }
-      states.add(new FileState(f, itemCounts.getOrDefault(f.index(), 0), !chunked));
+      states[f.index()] = new FileState(f, itemCounts.getOrDefault(f.index(), 0), chunked);
     }
     return states;
   }
 
-  /** One target file: opened on first use, made durable when its last object is written. */
+  /**
+   * One target file and its descriptors, kept bounded for any number of files: a whole file is
+   * written by one worker, which then hands its open descriptor to the sync threads (at most {@link
+   * #MAX_AWAITING_SYNC} wait at once); a chunked file is opened and closed per chunk, and reopened
+   * to be fsynced after its last chunk (fsync flushes the file, whichever descriptor asks; a
+   * write-back error not yet reported is reported to it).
+   */
   private final class FileState {
     final RestorePlan.TargetFile file;
     final AtomicInteger remaining;
-    private boolean create;
-    private FileChannel channel;
+    private final boolean chunked;
+    private boolean created;
+    private FileChannel channel; // a whole file's, from its creation to its fsync
+    private boolean holdsPermit;
 
-    FileState(RestorePlan.TargetFile file, int items, boolean create) {
+    FileState(RestorePlan.TargetFile file, int items, boolean chunked) {
       this.file = file;
       this.remaining = new AtomicInteger(items);
-      this.create = create;
+      this.chunked = chunked;
     }
 
-    synchronized FileChannel channel() throws IOException {
+    /** A whole file's channel, created once (a retried object writes into the file it created). */
+    synchronized FileChannel wholeFileChannel() throws IOException, InterruptedException {
       if (channel == null) {
+        if (!holdsPermit) {
+          awaitingSync.acquire();
+          holdsPermit = true;
+        }
         channel =
-            create
-                ? FileChannel.open(
-                    file.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
-                : FileChannel.open(file.path(), StandardOpenOption.WRITE);
-        create = false; // a retried object writes into the file it created
+            created
+                ? FileChannel.open(file.path(), StandardOpenOption.WRITE)
+                : FileChannel.open(
+                    file.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        created = true;
       }
       return channel;
     }
@@ -401,32 +521,47 @@ public final class RestoreRunner {
     synchronized void finish() {
       String path = file.path().toString();
       try {
-        durability.force(channel());
-      } catch (IOException e) {
-        throw new EngineException(
-            ExitCode.OTHER,
-            path,
-            "fsync of "
-                + path
-                + " failed ("
-                + e
-                + "): its data may not be on disk; the restore is not complete",
-            e);
-      }
-      FileChannel ch = channel;
-      channel = null;
-      try {
-        durability.close(ch);
-      } catch (IOException e) {
-        throw new EngineException(
-            ExitCode.OTHER,
-            path,
-            "closing "
-                + path
-                + " failed ("
-                + e
-                + "): its data may not be on disk; the restore is not complete",
-            e);
+        try {
+          FileChannel ch;
+          try {
+            ch =
+                chunked
+                    ? FileChannel.open(file.path(), StandardOpenOption.WRITE)
+                    : wholeFileChannel();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+          }
+          channel = ch;
+          durability.force(ch);
+        } catch (IOException e) {
+          throw new EngineException(
+              ExitCode.OTHER,
+              path,
+              "fsync of "
+                  + path
+                  + " failed ("
+                  + e
+                  + "): its data may not be on disk; the restore is not complete",
+              e);
+        }
+        FileChannel ch = channel;
+        channel = null;
+        try {
+          durability.close(ch);
+        } catch (IOException e) {
+          throw new EngineException(
+              ExitCode.OTHER,
+              path,
+              "closing "
+                  + path
+                  + " failed ("
+                  + e
+                  + "): its data may not be on disk; the restore is not complete",
+              e);
+        }
+      } finally {
+        closeQuietly();
       }
       try {
         FileAttributes.apply(file.path(), file.entry().mode, file.entry().mtime);
@@ -436,6 +571,7 @@ public final class RestoreRunner {
       }
     }
 
+    /** Closes what is open (after a failure, or after finish) and gives back the sync permit. */
     synchronized void closeQuietly() {
       if (channel != null) {
         try {
@@ -444,6 +580,10 @@ public final class RestoreRunner {
           // the restore already failed; the marker stays
         }
         channel = null;
+      }
+      if (holdsPermit) {
+        holdsPermit = false;
+        awaitingSync.release();
       }
     }
   }
@@ -457,8 +597,12 @@ public final class RestoreRunner {
       AtomicLong written,
       ParallelSync syncs)
       throws Exception {
-    FileChannel ch = state.channel();
     ObjectReader.Transfer t;
+    FileChannel ch =
+        state.chunked
+            ? FileChannel.open(state.file.path(), StandardOpenOption.WRITE)
+            : state.wholeFileChannel();
+    boolean ok = false;
     try {
       t =
           reader.readWithRetries(
@@ -471,12 +615,32 @@ public final class RestoreRunner {
                 }
               },
               progress);
+      if (state.chunked) {
+        ch.close(); // an error here is a write error; the fsync comes after the last chunk
+      }
+      ok = true;
     } catch (ObjectReader.SinkException e) {
       throw new EngineException(
           ExitCode.OTHER,
           state.file.path().toString(),
           "cannot write " + state.file.path() + ": " + e.io(),
           e.io());
+    } catch (IOException e) {
+      throw new EngineException(
+          ExitCode.OTHER,
+          state.file.path().toString(),
+          "cannot write " + state.file.path() + ": " + e,
+          e);
+    } finally {
+      if (state.chunked) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // reported above when it mattered
+        }
+      } else if (!ok) {
+        state.closeQuietly(); // gives its sync permit back, so other workers cannot wait forever
+      }
     }
     written.addAndGet(t.raw());
     read.addAndGet(t.stored());
@@ -501,11 +665,12 @@ public final class RestoreRunner {
               Comparator.comparingInt(Path::getNameCount)
                   .reversed()
                   .thenComparing(Comparator.naturalOrder()));
+      Set<Path> rootSet = Set.copyOf(roots.distinct());
       for (RestorePlan.TargetFile f : plan.files()) {
         for (Path d = f.path().getParent();
-            d != null && !roots.distinct().contains(d);
+            d != null && !rootSet.contains(d) && dirs.add(d);
             d = d.getParent()) {
-          dirs.add(d);
+          // each directory once, with its parents
         }
       }
       dirs.addAll(RestorePlan.directories(m, roots));

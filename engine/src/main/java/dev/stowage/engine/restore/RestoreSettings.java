@@ -3,10 +3,30 @@ package dev.stowage.engine.restore;
 import dev.stowage.engine.backup.BackupSettings;
 import dev.stowage.engine.core.Roots;
 
-/** Everything a restore needs to know. */
+/**
+ * Everything a restore needs to know. {@code keepServerUuid}: restore the top-level {@code
+ * auto.cnf} (MySQL's server_uuid) too, which is left out by default.
+ */
 public record RestoreSettings(
-    Roots roots, String directory, String name, int concurrency, boolean overwrite, boolean quiet) {
+    Roots roots,
+    String directory,
+    String name,
+    int concurrency,
+    boolean overwrite,
+    boolean quiet,
+    boolean keepServerUuid) {
   public RestoreSettings {
     BackupSettings.checkConcurrency(concurrency);
+  }
+
+  /** Without --keep-server-uuid. */
+  public RestoreSettings(
+      Roots roots,
+      String directory,
+      String name,
+      int concurrency,
+      boolean overwrite,
+      boolean quiet) {
+    this(roots, directory, name, concurrency, overwrite, quiet, false);
   }
 }

@@ -71,6 +71,14 @@ public interface BackupStorage extends AutoCloseable {
     return restore ? Math.max(4, cores) : Math.max(2, cores);
   }
 
+  /**
+   * Local paths this storage keeps a backup in (its root and the backup's directory), so a restore
+   * can refuse a target that overlaps them; empty for object stores.
+   */
+  default List<java.nio.file.Path> localPaths(BackupLocation location) {
+    return List.of();
+  }
+
   /** Removes what is left of a backup with no objects (a directory); a no-op for object stores. */
   default void removeEmptyBackup(BackupLocation location) {}
 

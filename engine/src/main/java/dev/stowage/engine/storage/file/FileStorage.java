@@ -45,6 +45,11 @@ public final class FileStorage implements BackupStorage {
     return "file://" + (object == null ? p : p.resolve(object));
   }
 
+  @Override
+  public List<Path> localPaths(BackupLocation location) {
+    return List.of(root, backupDir(location));
+  }
+
   private Path backupDir(BackupLocation location) {
     return root.resolve(location.directory()).resolve(location.name());
   }
