@@ -13,6 +13,8 @@ import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.EngineStart;
+import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
 import dev.stowage.operator.status.Conditions;
@@ -92,6 +94,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final OperatorMetrics metrics;
   private final Conditions conditions;
   private final StatusProjector statuses;
+  private final EngineTimeouts timeouts;
 
   public MysqlBackupReconciler(
       EngineJobFactory jobs,
@@ -100,6 +103,18 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       EventRecorder events,
       OperatorMetrics metrics,
       Conditions conditions) {
+    this(jobs, cluster, statusWriter, events, metrics, conditions, EngineTimeouts.DEFAULTS);
+  }
+
+  public MysqlBackupReconciler(
+      EngineJobFactory jobs,
+      Cluster cluster,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      OperatorMetrics metrics,
+      Conditions conditions,
+      EngineTimeouts timeouts) {
+    this.timeouts = timeouts;
     this.jobs = jobs;
     this.cluster = cluster;
     this.statusWriter = statusWriter;
@@ -267,15 +282,23 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     /** Projects a Job onto the status; once it has finished, gives back what was taken. */
     Duration observe(Job job) {
-      EngineRun run = EngineRun.observe(job, cluster.jobPods(ns, job.getMetadata().getName()));
+      List<Pod> pods = cluster.jobPods(ns, job.getMetadata().getName());
+      EngineRun run = EngineRun.observe(job, pods);
       status.setStartTime(run.startTime());
       if (!run.finished()) {
+        Optional<EngineStart.Stuck> stuck =
+            EngineStart.cannotStart(
+                job, pods, Instant.parse(conditions.now()), timeouts.podStart());
+        if (stuck.isPresent()) {
+          return cannotStart(job, stuck.get());
+        }
         statuses.running(
             status,
             job.getMetadata().getName(),
             "backing up " + claim() + " to " + where(),
             generation);
-        return null;
+        // Pods send no events here: look again until the engine has started.
+        return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
       }
       Long files = run.result().files();
       statuses.finished(
@@ -295,8 +318,42 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return settled() ? null : WAIT;
     }
 
+    /**
+     * The engine cannot start: no engine container has run in this pod, so the volume is untouched
+     * by it; delete the Job, fail, and give the database back at once.
+     */
+    Duration cannotStart(Job job, EngineStart.Stuck stuck) {
+      cluster.deleteJob(ns, job.getMetadata().getName());
+      String sts = status.getQuiesce() == null ? null : status.getQuiesce().getStatefulSet();
+      fail(
+          Reason.EnginePodCannotStart,
+          "the engine pod could not start: "
+              + stuck.why()
+              + (stuck.engineRan()
+                  ? "; an earlier engine pod ran, so the stored backup is incomplete"
+                  : "; nothing was copied")
+              + "; deleted Job "
+              + job.getMetadata().getName()
+              + (sts == null ? "" : " and gave StatefulSet " + sts + " its replicas back")
+              + ". Fix the cause and create a new MysqlBackup");
+      settle();
+      return null;
+    }
+
     /** Works towards creating the Job: claim, lock, quiesce, no pod on the claim. */
     Duration start() {
+      var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
+      if (storageClaim != null && claim().equals(storageClaim.getClaimName())) {
+        // Refused at apply by a CEL rule; checked again for resources stored before it.
+        fail(
+            Reason.InvalidSpec,
+            "spec.storage.persistentVolumeClaim.claimName is "
+                + claim()
+                + ", the claim being backed up (spec.source.persistentVolumeClaim): a backup"
+                + " cannot be stored on the volume it copies; create a new MysqlBackup with"
+                + " another storage claim");
+        return null;
+      }
       if (cluster.claim(ns, claim()).isEmpty()) {
         return block(
             Reason.ClaimNotFound,

@@ -11,6 +11,8 @@ import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.EngineStart;
+import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
 import dev.stowage.operator.status.Conditions;
@@ -34,6 +36,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +79,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   private final OperatorMetrics metrics;
   private final Conditions conditions;
   private final StatusProjector statuses;
+  private final EngineTimeouts timeouts;
 
   public MysqlRestoreReconciler(
       EngineJobFactory jobs,
@@ -84,6 +88,18 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       EventRecorder events,
       OperatorMetrics metrics,
       Conditions conditions) {
+    this(jobs, cluster, statusWriter, events, metrics, conditions, EngineTimeouts.DEFAULTS);
+  }
+
+  public MysqlRestoreReconciler(
+      EngineJobFactory jobs,
+      Cluster cluster,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      OperatorMetrics metrics,
+      Conditions conditions,
+      EngineTimeouts timeouts) {
+    this.timeouts = timeouts;
     this.jobs = jobs;
     this.cluster = cluster;
     this.statusWriter = statusWriter;
@@ -329,15 +345,40 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     Duration observe(Job job) {
-      EngineRun run = EngineRun.observe(job, cluster.jobPods(ns, job.getMetadata().getName()));
+      List<Pod> pods = cluster.jobPods(ns, job.getMetadata().getName());
+      EngineRun run = EngineRun.observe(job, pods);
       status.setStartTime(run.startTime());
       if (!run.finished()) {
+        Optional<EngineStart.Stuck> stuck =
+            EngineStart.cannotStart(
+                job, pods, Instant.parse(conditions.now()), timeouts.podStart());
+        if (stuck.isPresent()) {
+          cluster.deleteJob(ns, job.getMetadata().getName());
+          fail(
+              Reason.EnginePodCannotStart,
+              "the engine pod could not start: "
+                  + stuck.get().why()
+                  + "; deleted Job "
+                  + job.getMetadata().getName()
+                  + (stuck.get().engineRan()
+                      ? "; an earlier engine pod ran, so PersistentVolumeClaim "
+                          + claim()
+                          + " may hold a partial restore (the engine's marker file"
+                          + " .stowage-restore-in-progress says so): restore it again with a new"
+                          + " MysqlRestore and spec.overwrite: true"
+                      : "; PersistentVolumeClaim "
+                          + claim()
+                          + " is untouched. Fix the cause and create a new MysqlRestore"));
+          settle();
+          return null;
+        }
         statuses.running(
             status,
             job.getMetadata().getName(),
             "restoring " + where() + " into " + claim(),
             generation);
-        return null;
+        // Pods send no events here: look again until the engine has started.
+        return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
       }
       Long files = run.result().files();
       statuses.finished(

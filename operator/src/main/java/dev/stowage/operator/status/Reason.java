@@ -34,6 +34,8 @@ public enum Reason {
   DeleteFailed,
   /** A running backup was stopped because its resource was deleted. */
   Cancelled,
+  /** The engine pod cannot start (unschedulable, image or configuration error, too slow). */
+  EnginePodCannotStart,
   /** The spec cannot be acted on. */
   InvalidSpec
 }

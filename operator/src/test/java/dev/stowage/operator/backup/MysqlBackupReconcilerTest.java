@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MysqlBackupReconcilerTest {
 
@@ -632,6 +634,168 @@ class MysqlBackupReconcilerTest {
     assertThat(blocked.getStatus()).isEqualTo(ConditionStatus.True);
     assertThat(blocked.getLastTransitionTime()).isEqualTo(first);
     assertThat(Optional.ofNullable(blocked.getObservedGeneration())).contains(1L);
+  }
+
+  // Issue 17, item 1: an engine pod that cannot start must never leave the database down.
+
+  MysqlBackupReconciler reconcilerAt(Duration later) {
+    return new MysqlBackupReconciler(
+        new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+        cluster,
+        writer,
+        events,
+        new OperatorMetrics(registry),
+        new Conditions(Clock.offset(CLOCK, later)));
+  }
+
+  /** A quiesced backup whose Job was created and whose StatefulSet is down to 1 of 3. */
+  MysqlBackup quiescedAndJobCreated() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.pods.clear();
+    reconcile(b);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+    return b;
+  }
+
+  void assertFailedFastAndGaveEverythingBack(MysqlBackup b, String... inMessage) {
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage()).contains(inMessage);
+    assertThat(condition(b, Conditions.READY)).startsWith("False EnginePodCannotStart");
+    assertThat(cluster.jobs).doesNotContainKey("nightly-backup");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.locks).isEmpty();
+    assertThat(log)
+        .containsSubsequence(
+            "delete job nightly-backup", "scale db to 3", "unlock stowage-claim-data-db-1");
+    assertThat(events.events).anyMatch(e -> e.startsWith("Warning Failed: "));
+    assertThat(counted("failed")).isEqualTo(1.0);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "CreateContainerConfigError",
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "CreateContainerError"
+      })
+  void anEnginePodThatCannotStartFailsTheBackupAndScalesBackAtOnce(String reason) {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.waitingJobPod("nightly-backup", reason, "something is wrong", InMemoryCluster.CREATED);
+
+    reconcile(b);
+
+    assertFailedFastAndGaveEverythingBack(
+        b,
+        "the engine pod could not start",
+        reason + " (something is wrong)",
+        "nothing was copied");
+  }
+
+  @Test
+  void aMissingSecretSaysWhichFieldNamesIt() {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.waitingJobPod(
+        "nightly-backup",
+        "CreateContainerConfigError",
+        "secret \"s3\" not found",
+        InMemoryCluster.CREATED);
+
+    reconcile(b);
+
+    assertFailedFastAndGaveEverythingBack(
+        b, "secret \"s3\" not found", "spec.storage.s3.credentialsSecretRef");
+  }
+
+  @Test
+  void anUnschedulableEnginePodFailsTheBackupAndScalesBackAtOnce() {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.unschedulableJobPod(
+        "nightly-backup", "0/1 nodes are available: 1 Insufficient cpu.", InMemoryCluster.CREATED);
+
+    reconcile(b);
+
+    assertFailedFastAndGaveEverythingBack(b, "cannot be scheduled", "Insufficient cpu", "spec.pod");
+  }
+
+  @Test
+  void anEnginePodPendingPastTheStartDeadlineFailsTheBackup() {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.waitingJobPod("nightly-backup", "ContainerCreating", null, InMemoryCluster.CREATED);
+
+    reconcilerAt(Duration.ofSeconds(100)).reconcile(b, new TestContext<>(b));
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+
+    reconcilerAt(Duration.ofMinutes(2).plusSeconds(1)).reconcile(b, new TestContext<>(b));
+    assertFailedFastAndGaveEverythingBack(b, "has not started within 2 minutes");
+  }
+
+  @Test
+  void aJobWithoutAPodPastTheStartDeadlineFailsTheBackup() {
+    MysqlBackup b = quiescedAndJobCreated();
+
+    var control = reconcile(b);
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    // A running Job is looked at again before its start deadline even without an event.
+    assertThat(control.getScheduleDelay()).isPresent();
+
+    reconcilerAt(Duration.ofMinutes(3)).reconcile(b, new TestContext<>(b));
+    assertFailedFastAndGaveEverythingBack(b, "no engine pod", "within 2 minutes");
+  }
+
+  @Test
+  void aStartedEngineIsNeverCancelledByTheStartDeadline() {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.startJob("nightly-backup");
+    cluster.jobPods.put(
+        "nightly-backup",
+        List.of(
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("nightly-backup-r")
+                .withCreationTimestamp(InMemoryCluster.CREATED)
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Running")
+                .addNewContainerStatus()
+                .withName("engine")
+                .withNewState()
+                .withNewRunning()
+                .endRunning()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build()));
+
+    reconcilerAt(Duration.ofHours(1)).reconcile(b, new TestContext<>(b));
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+  }
+
+  @Test
+  void aStorageClaimThatIsTheSourceClaimIsRefusedBeforeQuiescing() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    b.getSpec().getStorage().setS3(null);
+    var pvc = new dev.stowage.api.v1alpha1.VolumeStorage();
+    pvc.setClaimName("data-db-1");
+    b.getSpec().getStorage().setPersistentVolumeClaim(pvc);
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains("spec.storage.persistentVolumeClaim.claimName")
+        .contains("spec.source.persistentVolumeClaim");
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.startsWith("create job"));
+    assertThat(cluster.locks).isEmpty();
   }
 
   int indexOf(String fragment) {

@@ -256,4 +256,92 @@ class MysqlRestoreReconcilerTest {
         .contains(
             "Warning Failed: the target /stowage/data is not empty; set overwrite [exit code 2]");
   }
+
+  // Issue 17, item 1: a restore whose engine pod cannot start fails and says what the volume holds.
+
+  MysqlRestoreReconciler reconcilerAt(java.time.Duration later) {
+    return new MysqlRestoreReconciler(
+        new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+        cluster,
+        new RecordingStatusWriter(log),
+        events,
+        new OperatorMetrics(registry),
+        new Conditions(Clock.offset(CLOCK, later)));
+  }
+
+  @Test
+  void aRestorePodThatCannotStartFailsAndSaysTheTargetIsUntouched() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.waitingJobPod(
+        "recover-restore",
+        "CreateContainerConfigError",
+        "secret \"s3\" not found",
+        InMemoryCluster.CREATED);
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("the engine pod could not start")
+        .contains("secret \"s3\" not found")
+        .contains("PersistentVolumeClaim data-db-0 is untouched");
+    assertThat(condition(r, Conditions.READY)).startsWith("False EnginePodCannotStart");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(log)
+        .containsSubsequence("delete job recover-restore", "unlock stowage-claim-data-db-0");
+  }
+
+  @Test
+  void aRestorePodPendingPastTheStartDeadlineFails() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.unschedulableJobPod(
+        "recover-restore", "0/1 nodes are available", InMemoryCluster.CREATED);
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage()).contains("cannot be scheduled");
+    assertThat(cluster.jobs).isEmpty();
+  }
+
+  @Test
+  void aRestoreWhoseEngineRanBeforeSaysTheTargetMayBeHalfWritten() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    // The first pod ran and failed; its replacement cannot start.
+    cluster.jobPods.put(
+        "recover-restore",
+        List.of(
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("recover-restore-1")
+                .withCreationTimestamp(InMemoryCluster.CREATED)
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Failed")
+                .addNewContainerStatus()
+                .withName("engine")
+                .withNewState()
+                .withNewTerminated()
+                .withExitCode(1)
+                .endTerminated()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build()));
+    cluster.waitingJobPod("recover-restore", "ContainerCreating", null, InMemoryCluster.CREATED);
+
+    reconcilerAt(java.time.Duration.ofMinutes(3)).reconcile(r, new TestContext<>(r));
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("has not started within 2 minutes")
+        .contains("may hold a partial restore");
+  }
 }

@@ -28,6 +28,9 @@ public final class InMemoryCluster implements Cluster {
 
   public static final String NS = "prod";
 
+  /** When the API server "created" a Job: the tests' fixed clock. */
+  public static final String CREATED = "2030-01-02T03:04:05Z";
+
   public final Map<String, Job> jobs = new LinkedHashMap<>();
   public final Map<String, List<Pod>> jobPods = new LinkedHashMap<>();
   public final Map<String, Pod> pods = new LinkedHashMap<>();
@@ -135,6 +138,62 @@ public final class InMemoryCluster implements Cluster {
     jobPods.put(name, List.of(pod));
   }
 
+  /**
+   * Gives a Job a pod that waits: its engine container in {@code reason}
+   * (CreateContainerConfigError, ContainerCreating...), created at {@code created}.
+   */
+  public Pod waitingJobPod(String job, String reason, String message, String created) {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(job + "-w" + jobPods.getOrDefault(job, List.of()).size())
+            .withNamespace(NS)
+            .withCreationTimestamp(created)
+            .endMetadata()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewContainerStatus()
+            .withName("engine")
+            .withNewState()
+            .withNewWaiting()
+            .withReason(reason)
+            .withMessage(message)
+            .endWaiting()
+            .endState()
+            .endContainerStatus()
+            .endStatus()
+            .build();
+    List<Pod> all = new ArrayList<>(jobPods.getOrDefault(job, List.of()));
+    all.add(pod);
+    jobPods.put(job, all);
+    return pod;
+  }
+
+  /** Gives a Job a pod the scheduler cannot place. */
+  public Pod unschedulableJobPod(String job, String message, String created) {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(job + "-u")
+            .withNamespace(NS)
+            .withCreationTimestamp(created)
+            .endMetadata()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage(message)
+            .endCondition()
+            .endStatus()
+            .build();
+    List<Pod> all = new ArrayList<>(jobPods.getOrDefault(job, List.of()));
+    all.add(pod);
+    jobPods.put(job, all);
+    return pod;
+  }
+
   public void startJob(String name) {
     jobs.get(name)
         .setStatus(
@@ -151,6 +210,9 @@ public final class InMemoryCluster implements Cluster {
     String name = job.getMetadata().getName();
     if (!jobs.containsKey(name)) {
       log.add("create job " + name);
+      if (job.getMetadata().getCreationTimestamp() == null) {
+        job.getMetadata().setCreationTimestamp(CREATED);
+      }
       jobs.put(name, job);
     }
     return jobs.get(name);
