@@ -292,6 +292,19 @@ class OperatorApiServerIT {
                 .endContainer()
                 .endSpec()
                 .endTemplate()
+                // Gives data-<name>-<ordinal>: the operator quiesces only a StatefulSet whose
+                // pods mount the claim.
+                .addNewVolumeClaimTemplate()
+                .withNewMetadata()
+                .withName("data")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .endVolumeClaimTemplate()
                 .endSpec()
                 .build())
         .create();

@@ -465,6 +465,23 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + ns
                 + "; waiting for it");
       }
+      if (!producesClaim(sts.get(), claim())) {
+        unlockAll();
+        String msg =
+            "StatefulSet "
+                + stsName
+                + " (spec.source.quiesce.statefulSet) neither has a volumeClaimTemplate that gives"
+                + " PersistentVolumeClaim "
+                + claim()
+                + " (<template>-"
+                + stsName
+                + "-<ordinal>) nor mounts it in its pod template"
+                + templatesText(sts.get())
+                + "; nothing was scaled: set spec.source.quiesce.statefulSet to the StatefulSet"
+                + " whose pod mounts the claim, in a new MysqlBackup";
+        events.record(backup, Type.Warning, Reason.StatefulSetDoesNotMountClaim, msg);
+        return block(Reason.StatefulSetDoesNotMountClaim, msg);
+      }
       int replicas = replicas(sts.get());
       if (status.getQuiesce() == null || status.getQuiesce().getOriginalReplicas() == null) {
         // Written before scaling: a restart in between must still know what to scale back to.
@@ -774,6 +791,55 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         log.warn("backup failed: {}", status.getMessage());
       }
     }
+  }
+
+  /**
+   * Whether a StatefulSet's pods mount the claim: one of its volumeClaimTemplates gives it ({@code
+   * <template>-<statefulset>-<ordinal>}), or its pod template names it.
+   */
+  static boolean producesClaim(StatefulSet sts, String claim) {
+    if (sts.getSpec() == null) {
+      return false;
+    }
+    String name = sts.getMetadata().getName();
+    if (sts.getSpec().getVolumeClaimTemplates() != null) {
+      for (var t : sts.getSpec().getVolumeClaimTemplates()) {
+        String prefix = t.getMetadata().getName() + "-" + name + "-";
+        if (claim.startsWith(prefix)) {
+          String digits = claim.substring(prefix.length());
+          if (!digits.isEmpty()
+              && digits.length() <= 9
+              && digits.chars().allMatch(Character::isDigit)) {
+            return true;
+          }
+        }
+      }
+    }
+    var template = sts.getSpec().getTemplate();
+    var volumes =
+        template == null || template.getSpec() == null ? null : template.getSpec().getVolumes();
+    return volumes != null
+        && volumes.stream()
+            .anyMatch(
+                v ->
+                    v.getPersistentVolumeClaim() != null
+                        && claim.equals(v.getPersistentVolumeClaim().getClaimName()));
+  }
+
+  private static String templatesText(StatefulSet sts) {
+    var templates = sts.getSpec() == null ? null : sts.getSpec().getVolumeClaimTemplates();
+    if (templates == null || templates.isEmpty()) {
+      return " (it has no volumeClaimTemplates)";
+    }
+    return " (its volumeClaimTemplates ("
+        + String.join(", ", templates.stream().map(t -> t.getMetadata().getName()).toList())
+        + ") give "
+        + String.join(
+            ", ",
+            templates.stream()
+                .map(t -> t.getMetadata().getName() + "-" + sts.getMetadata().getName() + "-N")
+                .toList())
+        + ")";
   }
 
   static int replicas(StatefulSet sts) {

@@ -22,6 +22,8 @@ public enum Reason {
   ScaledDown,
   /** The StatefulSet got its replicas back. */
   ScaledUp,
+  /** The StatefulSet to quiesce neither has a claim template for the claim nor mounts it. */
+  StatefulSetDoesNotMountClaim,
   /** The StatefulSet to quiesce does not exist. */
   StatefulSetNotFound,
   /** The target claim was created from the volumeClaimTemplate. */

@@ -497,6 +497,11 @@ class MysqlBackupReconcilerTest {
             .withNewOrdinals()
             .withStart(1)
             .endOrdinals()
+            .addNewVolumeClaimTemplate()
+            .withNewMetadata()
+            .withName("data")
+            .endMetadata()
+            .endVolumeClaimTemplate()
             .endSpec()
             .build());
     MysqlBackup b = quiesced();
@@ -796,6 +801,49 @@ class MysqlBackupReconcilerTest {
         .contains("spec.source.persistentVolumeClaim");
     assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.startsWith("create job"));
     assertThat(cluster.locks).isEmpty();
+  }
+
+  // Issue 17, item 3: only a StatefulSet that produces the claim is ever scaled.
+
+  @Test
+  void aStatefulSetThatDoesNotMountTheClaimIsNeverScaled() {
+    cluster.claim("data-db-1").statefulSet("db", 3, "logs", null).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith("True StatefulSetDoesNotMountClaim: StatefulSet db")
+        .contains("spec.source.quiesce.statefulSet")
+        .contains("volumeClaimTemplates (logs)");
+    assertThat(events.events).anyMatch(e -> e.startsWith("Warning StatefulSetDoesNotMountClaim"));
+  }
+
+  @Test
+  void aTemplateOfAnotherStatefulSetWithTheSamePrefixDoesNotCount() {
+    // data-db-1 is the claim of StatefulSet "db", not of "b" (template data-d).
+    cluster.claim("data-db-1").statefulSet("b", 3, "data-d", null);
+    MysqlBackup b = backup("nightly", "    quiesce:\n      statefulSet: b", "Retain");
+
+    reconcile(b);
+
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True StatefulSetDoesNotMountClaim");
+  }
+
+  @Test
+  void aStatefulSetWhosePodTemplateMountsTheClaimIsScaledToZero() {
+    cluster.claim("data-db-1").statefulSet("db", 2, null, "data-db-1").pod("db-0", "data-db-1");
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(log).contains("scale db to 0");
   }
 
   int indexOf(String fragment) {

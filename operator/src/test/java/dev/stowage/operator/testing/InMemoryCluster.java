@@ -84,9 +84,17 @@ public final class InMemoryCluster implements Cluster {
     return this;
   }
 
+  /** A StatefulSet whose volumeClaimTemplate {@code data} gives claims data-NAME-ORDINAL. */
   public InMemoryCluster statefulSet(String name, int replicas) {
-    statefulSets.put(
-        name,
+    return statefulSet(name, replicas, "data", null);
+  }
+
+  /**
+   * A StatefulSet with a volumeClaimTemplate named {@code template} (none when null) and, when
+   * {@code podClaim} is set, a pod-template volume on that claim.
+   */
+  public InMemoryCluster statefulSet(String name, int replicas, String template, String podClaim) {
+    var spec =
         new StatefulSetBuilder()
             .withNewMetadata()
             .withName(name)
@@ -94,8 +102,36 @@ public final class InMemoryCluster implements Cluster {
             .endMetadata()
             .withNewSpec()
             .withReplicas(replicas)
+            .withNewTemplate()
+            .withNewSpec()
             .endSpec()
-            .build());
+            .endTemplate()
+            .endSpec()
+            .build();
+    if (template != null) {
+      spec.getSpec()
+          .setVolumeClaimTemplates(
+              List.of(
+                  new PersistentVolumeClaimBuilder()
+                      .withNewMetadata()
+                      .withName(template)
+                      .endMetadata()
+                      .build()));
+    }
+    if (podClaim != null) {
+      spec.getSpec()
+          .getTemplate()
+          .getSpec()
+          .setVolumes(
+              List.of(
+                  new io.fabric8.kubernetes.api.model.VolumeBuilder()
+                      .withName("shared")
+                      .withNewPersistentVolumeClaim()
+                      .withClaimName(podClaim)
+                      .endPersistentVolumeClaim()
+                      .build()));
+    }
+    statefulSets.put(name, spec);
     return this;
   }
 
