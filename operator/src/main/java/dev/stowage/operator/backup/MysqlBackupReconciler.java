@@ -11,6 +11,7 @@ import dev.stowage.api.v1alpha1.QuiesceStatus;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
@@ -24,6 +25,7 @@ import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusCopies;
 import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusWriter;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -359,6 +361,29 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
             Reason.ClaimNotFound,
             "PersistentVolumeClaim " + claim() + " does not exist in " + ns + "; waiting for it");
       }
+      if (storageClaim != null) {
+        Optional<PersistentVolumeClaim> stored = cluster.claim(ns, storageClaim.getClaimName());
+        if (stored.isEmpty()) {
+          return block(
+              Reason.StorageClaimNotFound,
+              "PersistentVolumeClaim "
+                  + storageClaim.getClaimName()
+                  + " (spec.storage.persistentVolumeClaim.claimName) does not exist in "
+                  + ns
+                  + "; waiting for it, nothing was stopped");
+        }
+        String phase =
+            stored.get().getStatus() == null ? null : stored.get().getStatus().getPhase();
+        if ("Lost".equals(phase)) {
+          fail(
+              Reason.PreflightFailed,
+              "PersistentVolumeClaim "
+                  + storageClaim.getClaimName()
+                  + " (spec.storage.persistentVolumeClaim.claimName) has lost its volume; nothing"
+                  + " was stopped: store the backup elsewhere with a new MysqlBackup");
+          return null;
+        }
+      }
       String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), backup);
       if (!holder.equals(me())) {
         return block(
@@ -382,6 +407,14 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   + sts
                   + " scaled down; one backup quiesces a"
                   + " StatefulSet at a time");
+        }
+        Duration invalid = quiesceTarget(sts, cluster.statefulSet(ns, sts));
+        if (invalid != null) {
+          return invalid;
+        }
+        Duration checking = preflight();
+        if (checking != null || status.getPhase() == Phase.Failed) {
+          return checking;
         }
         Duration wait = quiesce(sts);
         if (wait != null) {
@@ -437,6 +470,12 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + " mounted; a live database is never copied: stop it, or set"
                 + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
       }
+      if (sts == null) {
+        Duration checking = preflight();
+        if (checking != null || status.getPhase() == Phase.Failed) {
+          return checking;
+        }
+      }
       Job job = cluster.createJob(jobs.backupJob(backup));
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
@@ -452,9 +491,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return null;
     }
 
-    /** Scales the StatefulSet down just enough; returns when to look again, or null when done. */
-    Duration quiesce(String stsName) {
-      Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
+    /**
+     * Whether the StatefulSet to quiesce exists and its pods mount the claim; returns when to look
+     * again (Blocked, locks released, nothing scaled) or null when it may be scaled.
+     */
+    Duration quiesceTarget(String stsName, Optional<StatefulSet> sts) {
       if (sts.isEmpty()) {
         unlockAll();
         return block(
@@ -481,6 +522,101 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + " whose pod mounts the claim, in a new MysqlBackup";
         events.record(backup, Type.Warning, Reason.StatefulSetDoesNotMountClaim, msg);
         return block(Reason.StatefulSetDoesNotMountClaim, msg);
+      }
+      return null;
+    }
+
+    /**
+     * The pre-flight: an engine {@code check} Job proves the storage reachable, writable and free
+     * under the backup's name, before anything is stopped. Returns when to look again; null once it
+     * passed (remembered in the StorageChecked condition) or when it failed the backup.
+     */
+    Duration preflight() {
+      boolean passed =
+          Conditions.find(status.getConditions(), Conditions.STORAGE_CHECKED)
+              .filter(c -> c.getStatus() == True)
+              .isPresent();
+      if (passed) {
+        return null;
+      }
+      String checkName = EngineJobFactory.checkJobName(backup);
+      Optional<Job> existing = cluster.job(ns, checkName);
+      Job job;
+      if (existing.isPresent()) {
+        job = existing.get();
+      } else {
+        job = cluster.createJob(jobs.checkJob(backup));
+        log.info("created pre-flight Job {}", checkName);
+      }
+      List<Pod> pods = cluster.jobPods(ns, checkName);
+      EngineRun run = EngineRun.observe(job, pods);
+      switch (run.state()) {
+        case SUCCEEDED -> {
+          conditions.set(
+              status.getConditions(),
+              Conditions.STORAGE_CHECKED,
+              True,
+              Reason.StorageChecked.name(),
+              where() + " is reachable, writable and free (Job " + checkName + ")",
+              generation);
+          saveNow();
+          // Its outcome is in status now; the Job is of no further use.
+          cluster.deleteJob(ns, checkName);
+          return null;
+        }
+        case FAILED -> {
+          Integer code = run.result().exitCode();
+          String hint =
+              code != null && code == 5
+                  ? "the backup name "
+                      + status.getBackupName()
+                      + " is taken in "
+                      + where()
+                      + ": create a new MysqlBackup, which gets another name"
+                  : CrdTerms.storageHint(backup.getSpec().getStorage(), "spec.storage");
+          fail(
+              Reason.PreflightFailed,
+              "the pre-flight check of the storage (spec.storage) failed, so nothing was stopped"
+                  + " or copied: "
+                  + CrdTerms.translate(run.failureMessage(), null, backup.getSpec().getStorage())
+                  + (hint.isEmpty() ? "" : "; " + hint));
+          settle();
+          return null;
+        }
+        default -> {
+          Optional<EngineStart.Stuck> stuck =
+              EngineStart.cannotStart(
+                  job, pods, Instant.parse(conditions.now()), timeouts.podStart());
+          if (stuck.isPresent()) {
+            cluster.deleteJob(ns, checkName);
+            fail(
+                Reason.EnginePodCannotStart,
+                "the pre-flight check pod could not start, so nothing was stopped or copied: "
+                    + stuck.get().why()
+                    + "; deleted Job "
+                    + checkName
+                    + ". Fix the cause and create a new MysqlBackup");
+            settle();
+            return null;
+          }
+          return block(
+              Reason.CheckingStorage,
+              "checking that "
+                  + where()
+                  + " is reachable, writable and free before stopping anything (Job "
+                  + checkName
+                  + ")",
+              QUIESCE_POLL);
+        }
+      }
+    }
+
+    /** Scales the StatefulSet down just enough; returns when to look again, or null when done. */
+    Duration quiesce(String stsName) {
+      Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
+      Duration invalid = quiesceTarget(stsName, sts);
+      if (invalid != null) {
+        return invalid;
       }
       int replicas = replicas(sts.get());
       if (status.getQuiesce() == null || status.getQuiesce().getOriginalReplicas() == null) {

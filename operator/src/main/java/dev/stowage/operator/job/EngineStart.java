@@ -124,7 +124,7 @@ public final class EngineStart {
 
   /** Which field of the resource to look at, for the errors that name one. */
   private static String hint(String reason, String message) {
-    String m = message == null ? "" : message;
+    String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
     if ("CreateContainerConfigError".equals(reason) && m.contains("secret")) {
       return "; check spec.storage.s3.credentialsSecretRef: the Secret and its keys must exist in"
           + " the resource's namespace";

@@ -21,6 +21,12 @@ public final class Conditions {
   /** True while the resource waits for something outside it (a pod, a claim, another backup). */
   public static final String BLOCKED = "Blocked";
 
+  /**
+   * True once the pre-flight check proved the storage reachable, writable and free under the
+   * backup's name: remembered, so that the check runs once, before anything is stopped.
+   */
+  public static final String STORAGE_CHECKED = "StorageChecked";
+
   /** True while the source StatefulSet is scaled down for the backup. */
   public static final String QUIESCED = "Quiesced";
 

@@ -38,6 +38,14 @@ public enum Reason {
   Cancelled,
   /** The engine pod cannot start (unschedulable, image or configuration error, too slow). */
   EnginePodCannotStart,
+  /** The pre-flight check of the storage runs. */
+  CheckingStorage,
+  /** The pre-flight check proved the storage reachable, writable and free under the name. */
+  StorageChecked,
+  /** The pre-flight check failed: nothing was stopped. */
+  PreflightFailed,
+  /** The storage claim does not exist or cannot be used. */
+  StorageClaimNotFound,
   /** The spec cannot be acted on. */
   InvalidSpec
 }

@@ -846,6 +846,154 @@ class MysqlBackupReconcilerTest {
     assertThat(log).contains("scale db to 0");
   }
 
+  // Issue 17, item 2: the storage is checked before anything is stopped.
+
+  @Test
+  void thePreflightRunsBeforeTheQuiesceAndNothingStopsUntilItPassed() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(cluster.jobs).containsOnlyKeys("nightly-check");
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True CheckingStorage: checking that");
+    Job check = cluster.jobs.get("nightly-check");
+    assertThat(check.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsSubsequence("check", "--storage")
+        .contains("--name", "2030-01-02.030000.nightly");
+    assertThat(check.getSpec().getTemplate().getSpec().getVolumes())
+        .noneMatch(v -> v.getName().equals("data"));
+    assertThat(check.getSpec().getBackoffLimit()).isZero();
+
+    cluster.finishJob("nightly-check", true, 0, InMemoryCluster.CHECK_OK);
+    reconcile(b);
+
+    assertThat(log).containsSubsequence("create job nightly-check", "scale db to 1");
+    assertThat(condition(b, Conditions.STORAGE_CHECKED)).startsWith("True StorageChecked");
+  }
+
+  @Test
+  void aFailedPreflightFailsTheBackupWithTheDatabaseUntouched() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-check",
+        false,
+        3,
+        "{\"command\":\"check\",\"status\":\"Failed\",\"exitCode\":3,"
+            + "\"error\":\"bucket backups does not exist\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(b, Conditions.READY)).startsWith("False PreflightFailed");
+    assertThat(b.getStatus().getMessage())
+        .contains("nothing was stopped")
+        .contains("bucket backups does not exist [exit code 3]")
+        .contains("spec.storage.s3.bucket (backups)")
+        .contains("spec.storage.s3.endpoint (http://s3:7070)")
+        .contains("Secret s3 (spec.storage.s3.credentialsSecretRef)");
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.equals("create job nightly-backup"));
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void aTakenBackupNameFailsThePreflight() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-check",
+        false,
+        5,
+        "{\"status\":\"Failed\",\"exitCode\":5,\"error\":\"a complete backup named x already"
+            + " exists\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains("the backup name 2030-01-02.030000.nightly is taken");
+    assertThat(cluster.jobs).doesNotContainKey("nightly-backup");
+  }
+
+  @Test
+  void aPreflightPodThatCannotStartFailsWithNothingStopped() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.waitingJobPod(
+        "nightly-check",
+        "CreateContainerConfigError",
+        "couldn't find key AWS_SECRET_ACCESS_KEY in Secret prod/s3",
+        InMemoryCluster.CREATED);
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains("the pre-flight check pod could not start, so nothing was stopped")
+        .contains("couldn't find key AWS_SECRET_ACCESS_KEY")
+        .contains("spec.storage.s3.credentialsSecretRef");
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  static MysqlBackup onClaimStorage(String path) {
+    MysqlBackup b = quiesced();
+    b.getSpec().getStorage().setS3(null);
+    var pvc = new dev.stowage.api.v1alpha1.VolumeStorage();
+    pvc.setClaimName("backups");
+    pvc.setPath(path);
+    b.getSpec().getStorage().setPersistentVolumeClaim(pvc);
+    return b;
+  }
+
+  @Test
+  void aMissingStorageClaimBlocksBeforeAnythingIsStopped() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = onClaimStorage(null);
+
+    reconcile(b);
+
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith("True StorageClaimNotFound: PersistentVolumeClaim backups")
+        .contains("spec.storage.persistentVolumeClaim.claimName");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+  }
+
+  @Test
+  void aStoragePathThatDoesNotExistSaysHowToCreateIt() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").claim("backups").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = onClaimStorage("mysql/prod");
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-check",
+        false,
+        3,
+        "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"storage root"
+            + " file:///stowage/storage/mysql/prod does not exist or is not a directory\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getMessage())
+        .contains("storage root PersistentVolumeClaim backups:/mysql/prod does not exist")
+        .doesNotContain("/stowage/")
+        .contains("spec.storage.persistentVolumeClaim.path (mysql/prod)")
+        .contains("mkdir -p");
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+  }
+
   int indexOf(String fragment) {
     for (int i = 0; i < log.size(); i++) {
       if (log.get(i).contains(fragment)) {

@@ -54,6 +54,13 @@ class EngineJobGoldenTest {
   }
 
   @Test
+  void checkJobBeforeABackup() {
+    // Issue 17, item 2: the pre-flight runs with the backup's storage and pod, without its data.
+    assertGolden(
+        "s3-backup-all-options.check", FACTORY.checkJob(backup("s3-backup-all-options", 0)));
+  }
+
+  @Test
   void veryLongName() {
     Job job = FACTORY.backupJob(backup("long-name-backup", 0));
     assertThat(job.getMetadata().getName()).hasSizeLessThanOrEqualTo(63);
