@@ -54,8 +54,10 @@ public class MysqlRestoreSpec {
   @Min(0)
   @Max(10)
   @JsonPropertyDescription(
-      "How many times the Job retries a failed engine pod before the restore"
-          + " fails (the Job's backoffLimit, 0 to 10). Unset: the operator's default.")
+      "Not used: a restore's Job never retries a failed engine pod by itself (its backoffLimit"
+          + " is 0), so that a retry can never write into a volume that a database has mounted"
+          + " since. To try again, create a new MysqlRestore (with overwrite: true for a target"
+          + " the failed restore wrote to). Kept so that existing manifests still apply.")
   private Integer backoffLimit;
 
   @Min(1)

@@ -285,7 +285,9 @@ public final class EngineJobFactory {
         RESTORE,
         restoreJobName(restore),
         spec.getPod(),
-        spec.getBackoffLimit(),
+        // Never a second pod by itself: a retry could write (with --overwrite) under a database
+        // started on the claim after the first pod failed. A new MysqlRestore tries again.
+        0,
         spec.getActiveDeadlineSeconds(),
         args,
         claimVolume(targetClaim(restore), false),
