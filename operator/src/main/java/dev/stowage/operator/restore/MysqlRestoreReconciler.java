@@ -72,6 +72,12 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   /** Label on a claim created from a volumeClaimTemplate: the restore that created it. */
   public static final String LABEL_RESTORED_BY = "stowage.dev/restored-by";
 
+  /**
+   * Annotation on a claim created from a volumeClaimTemplate: the uid of the restore that created
+   * it, so that a template never takes over a claim someone else made.
+   */
+  public static final String ANNOTATION_RESTORE_UID = "stowage.dev/created-by-restore-uid";
+
   private final EngineJobFactory jobs;
   private final Cluster cluster;
   private final StatusWriter statusWriter;
@@ -288,8 +294,12 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         status.setTargetPersistentVolumeClaim(claim());
         saveNow();
       }
-      if (cluster.claim(ns, claim()).isEmpty()) {
-        VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
+      VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
+      Optional<PersistentVolumeClaim> existing = cluster.claim(ns, claim());
+      if (template != null && existing.isPresent() && !createdByMe(existing.get())) {
+        return refuseAdoption();
+      }
+      if (existing.isEmpty()) {
         if (template == null) {
           return block(
               Reason.ClaimNotFound,
@@ -299,7 +309,10 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                   + ns
                   + "; waiting for it");
         }
-        cluster.createClaim(claimFrom(template));
+        PersistentVolumeClaim created = cluster.createClaim(claimFrom(template));
+        if (!createdByMe(created)) {
+          return refuseAdoption(); // someone created it between our read and our create
+        }
         events.record(
             restore,
             Type.Normal,
@@ -398,19 +411,66 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       return null;
     }
 
+    /** Whether this very restore (by uid) created the claim from its template. */
+    boolean createdByMe(PersistentVolumeClaim pvc) {
+      var annotations = pvc.getMetadata().getAnnotations();
+      return annotations != null
+          && restore.getMetadata().getUid() != null
+          && restore.getMetadata().getUid().equals(annotations.get(ANNOTATION_RESTORE_UID));
+    }
+
+    Duration refuseAdoption() {
+      fail(
+          Reason.ClaimExists,
+          "PersistentVolumeClaim "
+              + claim()
+              + " already exists and was not created by this MysqlRestore:"
+              + " spec.target.volumeClaimTemplate never takes over an existing claim (it may hold"
+              + " someone's data). To restore into it, create a new MysqlRestore with"
+              + " spec.target.persistentVolumeClaim: "
+              + claim()
+              + " (and spec.overwrite: true if it is not empty); otherwise give the template"
+              + " another name");
+      settle();
+      return null;
+    }
+
+    /**
+     * Whether an overwrite restore is past its start deadline: counted from its creation, so that
+     * an overwrite never fires long after the person who asked for it has moved on.
+     */
+    boolean overwriteTooLate() {
+      if (!Boolean.TRUE.equals(restore.getSpec().getOverwrite())) {
+        return false;
+      }
+      String created = restore.getMetadata().getCreationTimestamp();
+      if (created == null || created.isEmpty()) {
+        return false;
+      }
+      Instant since = java.time.OffsetDateTime.parse(created).toInstant();
+      return Duration.between(since, Instant.parse(conditions.now()))
+              .compareTo(timeouts.overwriteStart())
+          > 0;
+    }
+
     PersistentVolumeClaim claimFrom(VolumeClaimTemplate template) {
       Map<String, String> labels = new HashMap<>();
       if (template.getMetadata().getLabels() != null) {
         labels.putAll(template.getMetadata().getLabels());
       }
       labels.put(LABEL_RESTORED_BY, restore.getMetadata().getName());
+      Map<String, String> annotations = new HashMap<>();
+      if (template.getMetadata().getAnnotations() != null) {
+        annotations.putAll(template.getMetadata().getAnnotations());
+      }
+      annotations.put(ANNOTATION_RESTORE_UID, restore.getMetadata().getUid());
       // Not owned by the restore: the restored data outlives the MysqlRestore that wrote it.
       return new PersistentVolumeClaimBuilder()
           .withNewMetadata()
           .withName(claim())
           .withNamespace(ns)
           .withLabels(labels)
-          .withAnnotations(template.getMetadata().getAnnotations())
+          .withAnnotations(annotations)
           .endMetadata()
           .withSpec(template.getSpec())
           .build();
@@ -427,6 +487,18 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     Duration block(Reason reason, String message) {
+      if (overwriteTooLate()) {
+        fail(
+            Reason.OverwriteDeadlineExceeded,
+            "this restore with spec.overwrite: true could not start within "
+                + EngineStart.text(timeouts.overwriteStart())
+                + " of its creation ("
+                + message
+                + "); it fails rather than overwrite the target whenever it happens to become free."
+                + " Create a new MysqlRestore when the target is ready");
+        settle();
+        return null;
+      }
       statuses.block(status, reason, message, generation);
       return WAIT;
     }

@@ -46,6 +46,10 @@ public enum Reason {
   PreflightFailed,
   /** The storage claim does not exist or cannot be used. */
   StorageClaimNotFound,
+  /** A volumeClaimTemplate names a claim that exists and that this restore did not create. */
+  ClaimExists,
+  /** An overwrite restore could not start within its deadline. */
+  OverwriteDeadlineExceeded,
   /** The spec cannot be acted on. */
   InvalidSpec
 }

@@ -344,4 +344,78 @@ class MysqlRestoreReconcilerTest {
         .contains("has not started within 2 minutes")
         .contains("may hold a partial restore");
   }
+
+  // Issue 17, item 5: no deferred overwrites, no adopted claims.
+
+  @Test
+  void anOverwriteThatCannotStartWithinItsDeadlineFails() {
+    cluster.claim("data-db-0").pod("db-0", "data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    r.getSpec().setOverwrite(true);
+    r.getMetadata().setCreationTimestamp("2030-01-02T02:59:05Z"); // 5 minutes before the clock
+
+    reconcile(r);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(condition(r, Conditions.BLOCKED)).startsWith("True ClaimInUse");
+
+    r.getMetadata().setCreationTimestamp("2030-01-02T02:54:04Z"); // 10 minutes and 1 second
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("spec.overwrite: true")
+        .contains("could not start within 10 minutes")
+        .contains("pod db-0 mounts");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+
+    // Freed later: the failed restore never fires.
+    cluster.pods.clear();
+    reconcile(r);
+    assertThat(cluster.jobs).isEmpty();
+  }
+
+  @Test
+  void aRestoreWithoutOverwriteMayWaitLonger() {
+    cluster.claim("data-db-0").pod("db-0", "data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    r.getMetadata().setCreationTimestamp("2030-01-01T00:00:00Z");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Pending);
+  }
+
+  @Test
+  void aTemplateNeverAdoptsAnExistingClaim() {
+    backupIn(Phase.Succeeded, null);
+    cluster.claim("data-restored");
+    MysqlRestore r = fromTemplate();
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("PersistentVolumeClaim data-restored already exists")
+        .contains("spec.target.volumeClaimTemplate never takes over an existing claim")
+        .contains("spec.target.persistentVolumeClaim");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(log).noneMatch(l -> l.startsWith("create claim"));
+  }
+
+  @Test
+  void aClaimTheRestoreCreatedItselfIsStillItsOwnLater() {
+    backupIn(Phase.Succeeded, null);
+    cluster.locks.put("stowage-claim-data-restored", "MysqlBackup/other@uid-o");
+    MysqlRestore r = fromTemplate();
+    reconcile(r);
+    assertThat(cluster.claims).containsKey("data-restored");
+    assertThat(condition(r, Conditions.BLOCKED)).startsWith("True WaitingForClaim");
+
+    cluster.locks.clear();
+    reconcile(r);
+
+    assertThat(cluster.jobs).containsKey("recover-restore");
+  }
 }
