@@ -315,6 +315,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           generation);
       if (run.state() == EngineRun.State.SUCCEEDED) {
         status.setBytesStored(run.result().bytesStored());
+      } else {
+        status.setMessage(
+            CrdTerms.translate(status.getMessage(), claim(), backup.getSpec().getStorage()));
       }
       settle();
       return settled() ? null : WAIT;

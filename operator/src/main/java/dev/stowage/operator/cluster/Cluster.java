@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,6 +34,13 @@ public interface Cluster {
   Optional<PersistentVolumeClaim> claim(String namespace, String name);
 
   PersistentVolumeClaim createClaim(PersistentVolumeClaim claim);
+
+  /**
+   * Sets labels and annotations on a claim (a JSON merge patch: a null value removes the key), for
+   * example {@code stowage.dev/restore-state} while a restore writes into it.
+   */
+  void labelClaim(
+      String namespace, String name, Map<String, String> labels, Map<String, String> annotations);
 
   Optional<StatefulSet> statefulSet(String namespace, String name);
 

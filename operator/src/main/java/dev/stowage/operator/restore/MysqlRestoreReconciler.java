@@ -9,6 +9,7 @@ import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
@@ -71,6 +72,20 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
   /** Label on a claim created from a volumeClaimTemplate: the restore that created it. */
   public static final String LABEL_RESTORED_BY = "stowage.dev/restored-by";
+
+  /**
+   * Label on a restore's target claim: {@code in-progress} from before its Job is created, then
+   * {@code complete} or {@code failed}. A claim labelled otherwise than complete may hold a partial
+   * restore (the engine's marker file .stowage-restore-in-progress says so inside it too).
+   */
+  public static final String LABEL_RESTORE_STATE = "stowage.dev/restore-state";
+
+  /** The restore-state label's value before this restore began, to give back when untouched. */
+  public static final String ANNOTATION_STATE_BEFORE = "stowage.dev/restore-state-before";
+
+  public static final String IN_PROGRESS = "in-progress";
+  public static final String COMPLETE = "complete";
+  public static final String FAILED = "failed";
 
   /**
    * Annotation on a claim created from a volumeClaimTemplate: the uid of the restore that created
@@ -232,6 +247,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                 + claim()
                 + " may hold a partial restore (the engine's marker file says so): create a new"
                 + " MysqlRestore with overwrite: true");
+        markFailed();
         settle();
         return null;
       }
@@ -342,6 +358,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                 + "; a restore never writes under a running"
                 + " database: stop it (for a StatefulSet, scale it down) and the restore starts");
       }
+      markInProgress();
       Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
@@ -382,6 +399,11 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                       : "; PersistentVolumeClaim "
                           + claim()
                           + " is untouched. Fix the cause and create a new MysqlRestore"));
+          if (stuck.get().engineRan()) {
+            markFailed();
+          } else {
+            markUntouched();
+          }
           settle();
           return null;
         }
@@ -404,11 +426,105 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
               + " into "
               + claim(),
           generation);
+      if (run.state() == EngineRun.State.FAILED) {
+        status.setMessage(CrdTerms.translate(status.getMessage(), claim(), sourceStorage()));
+      }
       if (run.state() == EngineRun.State.SUCCEEDED) {
         status.setBytesWritten(run.result().bytesWritten());
+        markClaim(COMPLETE, null);
+      } else if (refusedBeforeWriting(run)) {
+        status.setMessage(
+            status.getMessage()
+                + "; the engine refused before writing, so PersistentVolumeClaim "
+                + claim()
+                + " is untouched");
+        markUntouched();
+      } else {
+        markFailed();
       }
       settle();
       return null;
+    }
+
+    /** The storage the backup is read from, for messages; null when it cannot be read. */
+    dev.stowage.api.v1alpha1.BackupStorage sourceStorage() {
+      if (restore.getSpec().getSource() != null) {
+        return restore.getSpec().getSource().getStorage();
+      }
+      return cluster
+          .backup(ns, restore.getSpec().getBackup().getName())
+          .map(b -> b.getSpec().getStorage())
+          .orElse(null);
+    }
+
+    /** Labels the target in-progress, remembering its former state, before anything writes. */
+    void markInProgress() {
+      PersistentVolumeClaim pvc = cluster.claim(ns, claim()).orElse(null);
+      if (pvc == null) {
+        return; // the Job would not start either; its failure says why
+      }
+      Map<String, String> labels = pvc.getMetadata().getLabels();
+      String former = labels == null ? null : labels.get(LABEL_RESTORE_STATE);
+      var annotations = pvc.getMetadata().getAnnotations();
+      Map<String, String> note = new HashMap<>();
+      if (annotations == null || !annotations.containsKey(ANNOTATION_STATE_BEFORE)) {
+        note.put(ANNOTATION_STATE_BEFORE, former == null ? "" : former);
+      }
+      markClaim(IN_PROGRESS, note);
+    }
+
+    void markFailed() {
+      markClaim(FAILED, null);
+      String msg =
+          "PersistentVolumeClaim "
+              + claim()
+              + " holds a partial restore and is labelled "
+              + LABEL_RESTORE_STATE
+              + "="
+              + FAILED
+              + " (its data directory holds .stowage-restore-in-progress): do not start a database"
+              + " on it; restore it again with a new MysqlRestore and spec.overwrite: true";
+      status.setMessage(status.getMessage() + ". " + msg);
+      events.record(restore, Type.Warning, Reason.ClaimIncomplete, msg);
+    }
+
+    /** The engine never wrote: the claim gets back the state it had before this restore. */
+    void markUntouched() {
+      PersistentVolumeClaim pvc = cluster.claim(ns, claim()).orElse(null);
+      if (pvc == null) {
+        return;
+      }
+      var annotations = pvc.getMetadata().getAnnotations();
+      String former = annotations == null ? null : annotations.get(ANNOTATION_STATE_BEFORE);
+      markClaim(former == null || former.isEmpty() ? null : former, null);
+    }
+
+    /** Sets the restore-state label (null removes it); the former-state note goes with it. */
+    void markClaim(String state, Map<String, String> annotations) {
+      Map<String, String> labels = new HashMap<>();
+      labels.put(LABEL_RESTORE_STATE, state);
+      Map<String, String> notes = new HashMap<>();
+      if (annotations != null) {
+        notes.putAll(annotations);
+      } else {
+        notes.put(ANNOTATION_STATE_BEFORE, null);
+      }
+      try {
+        cluster.labelClaim(ns, claim(), labels, notes);
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          throw e;
+        }
+      }
+    }
+
+    /**
+     * Whether a failed engine stopped before writing anything: invalid settings (2) and an unsafe
+     * target (5: not empty, no space) are refused before the marker is written.
+     */
+    boolean refusedBeforeWriting(EngineRun run) {
+      Integer code = run.result().exitCode();
+      return code != null && (code == 2 || code == 5);
     }
 
     /** Whether this very restore (by uid) created the claim from its template. */

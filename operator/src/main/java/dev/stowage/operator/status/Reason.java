@@ -50,6 +50,8 @@ public enum Reason {
   ClaimExists,
   /** An overwrite restore could not start within its deadline. */
   OverwriteDeadlineExceeded,
+  /** A restore's target claim holds a partial restore. */
+  ClaimIncomplete,
   /** The spec cannot be acted on. */
   InvalidSpec
 }

@@ -226,10 +226,10 @@ class ExamplesApiServerIT {
       cases.add(access(true, "batch", "jobs", "", v, "shop", ""));
     }
     cases.add(access(true, "", "pods", "", "list", "shop", ""));
-    for (String v : List.of("get", "create")) {
+    for (String v : List.of("get", "create", "patch")) {
       cases.add(access(true, "", "persistentvolumeclaims", "", v, "shop", ""));
     }
-    for (String v : List.of("list", "watch", "patch", "update")) {
+    for (String v : List.of("list", "watch", "update")) {
       cases.add(access(false, "", "persistentvolumeclaims", "", v, "shop", ""));
     }
     cases.add(access(true, "apps", "statefulsets", "", "get", "shop", ""));

@@ -250,11 +250,12 @@ class MysqlRestoreReconcilerTest {
     reconcile(r);
 
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
-    assertThat(r.getStatus().getMessage())
-        .isEqualTo("the target /stowage/data is not empty; set overwrite [exit code 2]");
-    assertThat(events.events)
-        .contains(
-            "Warning Failed: the target /stowage/data is not empty; set overwrite [exit code 2]");
+    // Issue 17, item 7: in the resource's terms, not the engine container's paths.
+    String said =
+        "the target PersistentVolumeClaim data-db-0 is not empty; set overwrite [exit code 2];"
+            + " the engine refused before writing, so PersistentVolumeClaim data-db-0 is untouched";
+    assertThat(r.getStatus().getMessage()).isEqualTo(said);
+    assertThat(events.events).contains("Warning Failed: " + said);
   }
 
   // Issue 17, item 1: a restore whose engine pod cannot start fails and says what the volume holds.
@@ -417,5 +418,84 @@ class MysqlRestoreReconcilerTest {
     reconcile(r);
 
     assertThat(cluster.jobs).containsKey("recover-restore");
+  }
+
+  // Issue 17, item 6: a half-restored claim says so until the restore succeeded.
+
+  String state(String claim) {
+    var labels = cluster.claims.get(claim).getMetadata().getLabels();
+    return labels == null ? null : labels.get(MysqlRestoreReconciler.LABEL_RESTORE_STATE);
+  }
+
+  @Test
+  void theTargetIsMarkedInProgressBeforeTheJobAndCompleteAfterIt() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+
+    reconcile(r);
+
+    assertThat(state("data-db-0")).isEqualTo("in-progress");
+    assertThat(log)
+        .containsSubsequence(
+            "label claim data-db-0 stowage.dev/restore-state=in-progress",
+            "create job recover-restore");
+    cluster.finishJob("recover-restore", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(state("data-db-0")).isEqualTo("complete");
+  }
+
+  @Test
+  void aFailedRestoreLeavesTheTargetMarkedFailedAndSaysSo() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob(
+        "recover-restore",
+        false,
+        3,
+        "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"S3 read of chunk ibdata1-3"
+            + " failed\"}");
+
+    reconcile(r);
+
+    assertThat(state("data-db-0")).isEqualTo("failed");
+    assertThat(r.getStatus().getMessage())
+        .contains("S3 read of chunk ibdata1-3 failed")
+        .contains("PersistentVolumeClaim data-db-0 holds a partial restore")
+        .contains("stowage.dev/restore-state=failed");
+    assertThat(events.events)
+        .anyMatch(e -> e.startsWith("Warning ClaimIncomplete: PersistentVolumeClaim data-db-0"));
+  }
+
+  @Test
+  void aRestoreRefusedBeforeWritingGivesTheClaimItsFormerState() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob(
+        "recover-restore",
+        false,
+        5,
+        "{\"status\":\"Failed\",\"exitCode\":5,\"error\":\"the target is not empty\"}");
+
+    reconcile(r);
+
+    assertThat(state("data-db-0")).isNull();
+    assertThat(r.getStatus().getMessage()).contains("untouched");
+  }
+
+  @Test
+  void aJobDeletedMidwayLeavesTheTargetMarkedFailed() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.jobs.clear();
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(state("data-db-0")).isEqualTo("failed");
   }
 }

@@ -305,6 +305,46 @@ public final class InMemoryCluster implements Cluster {
   }
 
   @Override
+  public void labelClaim(
+      String namespace, String name, Map<String, String> labels, Map<String, String> annotations) {
+    PersistentVolumeClaim c = claims.get(name);
+    if (c == null) {
+      throw new IllegalStateException("no claim " + name);
+    }
+    if (labels != null) {
+      labels.forEach(
+          (k, v) -> {
+            log.add("label claim " + name + " " + k + "=" + v);
+            Map<String, String> now = new LinkedHashMap<>();
+            if (c.getMetadata().getLabels() != null) {
+              now.putAll(c.getMetadata().getLabels());
+            }
+            if (v == null) {
+              now.remove(k);
+            } else {
+              now.put(k, v);
+            }
+            c.getMetadata().setLabels(now);
+          });
+    }
+    if (annotations != null) {
+      annotations.forEach(
+          (k, v) -> {
+            Map<String, String> now = new LinkedHashMap<>();
+            if (c.getMetadata().getAnnotations() != null) {
+              now.putAll(c.getMetadata().getAnnotations());
+            }
+            if (v == null) {
+              now.remove(k);
+            } else {
+              now.put(k, v);
+            }
+            c.getMetadata().setAnnotations(now);
+          });
+    }
+  }
+
+  @Override
   public Optional<StatefulSet> statefulSet(String namespace, String name) {
     return Optional.ofNullable(statefulSets.get(name));
   }
