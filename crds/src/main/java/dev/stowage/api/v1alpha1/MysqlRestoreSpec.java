@@ -44,6 +44,14 @@ public class MysqlRestoreSpec {
           + " that is not empty (lost+found aside) fails the restore and nothing is written.")
   private Boolean overwrite;
 
+  @Default("false")
+  @JsonPropertyDescription(
+      "Restore auto.cnf, and with it the source server's server_uuid. When false (default)"
+          + " auto.cnf is left out and the restored server makes a new server_uuid at its first"
+          + " start, so that a copy never joins replication under the source's identity. Set it"
+          + " true to replace a server by its own backup (the engine's --keep-server-uuid).")
+  private Boolean keepServerUuid;
+
   @Min(1)
   @Max(64)
   @JsonPropertyDescription(
@@ -100,6 +108,14 @@ public class MysqlRestoreSpec {
 
   public void setOverwrite(Boolean overwrite) {
     this.overwrite = overwrite;
+  }
+
+  public Boolean getKeepServerUuid() {
+    return keepServerUuid;
+  }
+
+  public void setKeepServerUuid(Boolean keepServerUuid) {
+    this.keepServerUuid = keepServerUuid;
   }
 
   public Integer getConcurrency() {

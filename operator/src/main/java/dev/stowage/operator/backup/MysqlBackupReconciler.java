@@ -86,6 +86,15 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
    */
   static final Duration QUIESCE_TIMEOUT = Duration.ofMinutes(10);
 
+  /** Waits that need a person: a Warning event; the others (another backup, a check) are Normal. */
+  static final java.util.Set<Reason> WARN_WHEN_BLOCKED =
+      java.util.EnumSet.of(
+          Reason.ClaimInUse,
+          Reason.ClaimNotFound,
+          Reason.StorageClaimNotFound,
+          Reason.StatefulSetNotFound,
+          Reason.StatefulSetDoesNotMountClaim);
+
   /** How long a failed rm waits before it is tried again. */
   static final Duration DELETE_RETRY = Duration.ofMinutes(5);
 
@@ -523,7 +532,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + templatesText(sts.get())
                 + "; nothing was scaled: set spec.source.quiesce.statefulSet to the StatefulSet"
                 + " whose pod mounts the claim, in a new MysqlBackup";
-        events.record(backup, Type.Warning, Reason.StatefulSetDoesNotMountClaim, msg);
         return block(Reason.StatefulSetDoesNotMountClaim, msg);
       }
       return null;
@@ -869,7 +877,20 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     }
 
     Duration block(Reason reason, String message, Duration again) {
+      String was =
+          Conditions.find(status.getConditions(), Conditions.BLOCKED)
+              .filter(c -> c.getStatus() == True)
+              .map(c -> c.getReason())
+              .orElse(null);
       statuses.block(status, reason, message, generation);
+      if (!reason.name().equals(was)) {
+        // One event when a backup starts waiting for something else; the message says what.
+        events.record(
+            backup,
+            WARN_WHEN_BLOCKED.contains(reason) ? Type.Warning : Type.Normal,
+            reason,
+            message);
+      }
       return again;
     }
 
@@ -911,6 +932,14 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (!StatusCopies.same(status, current.getStatus())) {
         current = statusWriter.write(current, status, context);
       }
+      metrics.backupBlocked(
+          ns,
+          backup.getMetadata().getUid(),
+          status.getPhase() == Phase.Pending
+              && Conditions.find(status.getConditions(), Conditions.BLOCKED)
+                  .filter(c -> c.getStatus() == True)
+                  .isPresent()
+              && backup.getMetadata().getDeletionTimestamp() == null);
     }
 
     void finished() {

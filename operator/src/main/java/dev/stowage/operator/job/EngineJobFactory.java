@@ -277,6 +277,9 @@ public final class EngineJobFactory {
     if (Boolean.TRUE.equals(spec.getOverwrite())) {
       args.add("--overwrite");
     }
+    if (Boolean.TRUE.equals(spec.getKeepServerUuid())) {
+      args.add("--keep-server-uuid");
+    }
     args.add("--result-file");
     args.add(RESULT_PATH);
 

@@ -415,6 +415,14 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         // Pods send no events here: look again until the engine has started.
         return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
       }
+      String resolved = run.result().name();
+      if (resolved != null
+          && !resolved.isEmpty()
+          && !resolved.equals(status.getBackupName())
+          && "latest".equals(status.getBackupName())) {
+        // "latest" names whatever was newest when the engine looked: record which one it was.
+        status.setBackupName(resolved);
+      }
       Long files = run.result().files();
       statuses.finished(
           status,

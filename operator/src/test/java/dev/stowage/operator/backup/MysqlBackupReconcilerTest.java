@@ -994,6 +994,46 @@ class MysqlBackupReconcilerTest {
     assertThat(log).noneMatch(l -> l.startsWith("scale "));
   }
 
+  // Issue 17, item 7: a waiting backup is visible.
+
+  double blockedGauge() {
+    var g = registry.find("stowage.backups.blocked").tag("namespace", "prod").gauge();
+    return g == null ? -1 : g.value();
+  }
+
+  @Test
+  void aBlockedBackupEmitsOneEventAndCountsInTheBlockedGauge() {
+    cluster.claim("data-db-1").pod("db-1", "data-db-1");
+    MysqlBackup b = plain();
+
+    reconcile(b);
+    reconcile(b);
+
+    assertThat(events.events)
+        .filteredOn(e -> e.contains("ClaimInUse"))
+        .hasSize(1)
+        .allMatch(e -> e.startsWith("Warning ClaimInUse: pod db-1 is running"));
+    assertThat(blockedGauge()).isEqualTo(1.0);
+
+    cluster.pods.clear();
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(blockedGauge()).isZero();
+  }
+
+  @Test
+  void aWaitForAnotherBackupIsANormalEvent() {
+    cluster.claim("data-db-1");
+    reconcile(backup("first", "", "Retain"));
+    MysqlBackup second = backup("second", "", "Retain");
+
+    reconcile(second);
+
+    assertThat(events.events).anyMatch(e -> e.startsWith("Normal WaitingForClaim: waiting for"));
+    assertThat(blockedGauge()).isEqualTo(1.0);
+  }
+
   int indexOf(String fragment) {
     for (int i = 0; i < log.size(); i++) {
       if (log.get(i).contains(fragment)) {

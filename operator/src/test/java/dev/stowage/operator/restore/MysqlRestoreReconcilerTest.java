@@ -498,4 +498,26 @@ class MysqlRestoreReconcilerTest {
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
     assertThat(state("data-db-0")).isEqualTo("failed");
   }
+
+  // Issue 17, item 7: a restore of latest says which backup it was.
+
+  @Test
+  void aRestoreOfLatestRecordsTheResolvedBackupName() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    r.getSpec().getSource().setBackupName("latest");
+    reconcile(r);
+    assertThat(r.getStatus().getBackupName()).isEqualTo("latest");
+    cluster.finishJob(
+        "recover-restore",
+        true,
+        0,
+        "{\"status\":\"Succeeded\",\"exitCode\":0,\"name\":\"2030-01-01.120000.nightly\","
+            + "\"files\":3}");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getBackupName()).isEqualTo("2030-01-01.120000.nightly");
+    assertThat(r.getStatus().getMessage()).contains("2030-01-01.120000.nightly");
+  }
 }
