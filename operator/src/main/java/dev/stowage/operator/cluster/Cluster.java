@@ -22,6 +22,12 @@ public interface Cluster {
   /** Creates the Job; when one of that name already exists, returns it unchanged. */
   Job createJob(Job job);
 
+  /**
+   * Lets the TTL controller collect a finished Job after {@code seconds}: set only once the Job's
+   * outcome is in the resource's status, so the operator never needs the Job again.
+   */
+  void expireJob(String namespace, String name, int seconds);
+
   /** Deletes a Job and, in the foreground, its pods. */
   void deleteJob(String namespace, String name);
 

@@ -71,6 +71,25 @@ public final class KubernetesCluster implements Cluster {
   }
 
   @Override
+  public void expireJob(String namespace, String name, int seconds) {
+    try {
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(namespace)
+          .withName(name)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"spec\":{\"ttlSecondsAfterFinished\":" + seconds + "}}");
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
   public void deleteJob(String namespace, String name) {
     client
         .batch()

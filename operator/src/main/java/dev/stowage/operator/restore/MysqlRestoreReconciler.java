@@ -6,6 +6,7 @@ import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
+import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
@@ -451,6 +452,10 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         markFailed();
       }
       settle();
+      // The outcome is recorded before the Job may go; the operator never reads it again.
+      saveNow();
+      cluster.expireJob(
+          ns, job.getMetadata().getName(), MysqlBackupReconciler.FINISHED_JOB_TTL_SECONDS);
       return null;
     }
 

@@ -27,6 +27,12 @@ public final class Conditions {
    */
   public static final String STORAGE_CHECKED = "StorageChecked";
 
+  /**
+   * On a failed backup whose engine may have stored objects: False until the operator's rm Job
+   * removed them (a failed backup is never restorable), then True.
+   */
+  public static final String PARTIAL_REMOVED = "PartialBackupRemoved";
+
   /** True while the source StatefulSet is scaled down for the backup. */
   public static final String QUIESCED = "Quiesced";
 

@@ -52,6 +52,12 @@ public enum Reason {
   OverwriteDeadlineExceeded,
   /** A restore's target claim holds a partial restore. */
   ClaimIncomplete,
+  /** The objects a failed backup stored are being removed. */
+  RemovingPartialBackup,
+  /** The objects a failed backup stored were removed. */
+  PartialBackupRemoved,
+  /** The objects a failed backup stored could not be removed. */
+  PartialBackupNotRemoved,
   /** The spec cannot be acted on. */
   InvalidSpec
 }

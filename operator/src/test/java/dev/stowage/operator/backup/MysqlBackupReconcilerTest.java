@@ -1034,6 +1034,89 @@ class MysqlBackupReconcilerTest {
     assertThat(blockedGauge()).isEqualTo(1.0);
   }
 
+  // Issue 17, item 8: leftovers.
+
+  @Test
+  void aFinishedJobGetsATtlOnlyOnceItsResultIsRecorded() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+
+    reconcile(b);
+
+    int recorded = indexOf("\"phase\":\"Succeeded\"");
+    int ttl =
+        log.indexOf("ttl job nightly-backup " + MysqlBackupReconciler.FINISHED_JOB_TTL_SECONDS);
+    assertThat(recorded).isGreaterThanOrEqualTo(0);
+    assertThat(ttl).isGreaterThan(recorded);
+
+    cluster.jobs.clear(); // collected by the TTL controller
+    cluster.jobPods.clear();
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(b.getStatus().getFiles()).isEqualTo(203);
+  }
+
+  @Test
+  void aDoneBackupWhoseJobIsGoneIsNotFailedAndStillScalesBack() {
+    MysqlBackup b = quiescedAndJobCreated();
+    // Succeeded was written, then the operator stopped before scaling back; the Job was collected.
+    b.getStatus().setPhase(Phase.Succeeded);
+    cluster.jobs.clear();
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+  }
+
+  @Test
+  void aFailedBackupsPartialObjectsAreRemovedEvenUnderRetain() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-backup",
+        false,
+        3,
+        "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"S3 went away\"}");
+    reconcile(b);
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    String failure = b.getStatus().getMessage();
+
+    reconcile(b);
+    assertThat(cluster.jobs).containsKey("nightly-rm");
+    cluster.finishJob("nightly-rm", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage()).isEqualTo(failure);
+    assertThat(condition(b, Conditions.PARTIAL_REMOVED)).startsWith("True PartialBackupRemoved");
+    assertThat(cluster.jobs).doesNotContainKey("nightly-rm");
+    assertThat(events.events).anyMatch(e -> e.startsWith("Normal PartialBackupRemoved"));
+  }
+
+  @Test
+  void aBackupRefusedForATakenNameNeverRemovesTheOtherBackup() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-backup",
+        false,
+        5,
+        "{\"status\":\"Failed\",\"exitCode\":5,\"error\":\"a complete backup of that name"
+            + " exists\"}");
+
+    reconcile(b);
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(cluster.jobs).doesNotContainKey("nightly-rm");
+  }
+
   int indexOf(String fragment) {
     for (int i = 0; i < log.size(); i++) {
       if (log.get(i).contains(fragment)) {

@@ -520,4 +520,29 @@ class MysqlRestoreReconcilerTest {
     assertThat(r.getStatus().getBackupName()).isEqualTo("2030-01-01.120000.nightly");
     assertThat(r.getStatus().getMessage()).contains("2030-01-01.120000.nightly");
   }
+
+  // Issue 17, item 8: a finished restore's Job may go once its outcome is recorded.
+
+  @Test
+  void aFinishedRestoreJobGetsATtlAfterItsOutcomeIsRecorded() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob("recover-restore", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+
+    reconcile(r);
+
+    int recorded = -1;
+    for (int i = 0; i < log.size(); i++) {
+      if (log.get(i).contains("\"phase\":\"Succeeded\"")) {
+        recorded = i;
+        break;
+      }
+    }
+    assertThat(recorded).isGreaterThanOrEqualTo(0);
+    assertThat(log.indexOf("ttl job recover-restore 3600")).isGreaterThan(recorded);
+    cluster.jobs.clear();
+    reconcile(r);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+  }
 }

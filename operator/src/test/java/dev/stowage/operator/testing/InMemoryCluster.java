@@ -267,6 +267,15 @@ public final class InMemoryCluster implements Cluster {
   }
 
   @Override
+  public void expireJob(String namespace, String name, int seconds) {
+    Job job = jobs.get(name);
+    if (job != null) {
+      log.add("ttl job " + name + " " + seconds);
+      job.getSpec().setTtlSecondsAfterFinished(seconds);
+    }
+  }
+
+  @Override
   public void deleteJob(String namespace, String name) {
     log.add("delete job " + name);
     jobs.remove(name);
