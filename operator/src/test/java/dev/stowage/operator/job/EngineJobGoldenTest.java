@@ -56,8 +56,7 @@ class EngineJobGoldenTest {
   @Test
   void checkJobBeforeABackup() {
     // Issue 17, item 2: the pre-flight runs with the backup's storage and pod, without its data.
-    assertGolden(
-        "s3-backup-all-options.check", FACTORY.checkJob(backup("s3-backup-all-options", 0)));
+    assertGolden("check-before-backup", FACTORY.checkJob(backup("check-before-backup", 0)));
   }
 
   @Test
