@@ -81,10 +81,17 @@ public final class EngineStart {
       return Optional.empty();
     }
     String pod = "pod " + waiting.getMetadata().getName();
+    String waitingReason = null;
     for (PodCondition c : conditions(waiting)) {
       if ("PodScheduled".equals(c.getType())
           && "False".equals(c.getStatus())
           && "Unschedulable".equals(c.getReason())) {
+        if (bindingClaim(c.getMessage())) {
+          // A claim just created (a restore's template) is unbound for a moment: give it the
+          // start deadline rather than failing at once.
+          waitingReason = "Unschedulable: " + c.getMessage();
+          continue;
+        }
         return Optional.of(
             new Stuck(
                 pod
@@ -95,7 +102,6 @@ public final class EngineStart {
                 ran));
       }
     }
-    String waitingReason = null;
     for (ContainerStatus s : containerStatuses(waiting)) {
       var w = s.getState() == null ? null : s.getState().getWaiting();
       if (w == null || w.getReason() == null) {
@@ -120,6 +126,12 @@ public final class EngineStart {
               ran));
     }
     return Optional.empty();
+  }
+
+  /** Whether the scheduler only waits for a claim to bind, which a provisioner may still do. */
+  static boolean bindingClaim(String message) {
+    String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+    return m.contains("unbound") || m.contains("persistentvolumeclaim");
   }
 
   /** Which field of the resource to look at, for the errors that name one. */

@@ -545,4 +545,26 @@ class MysqlRestoreReconcilerTest {
     reconcile(r);
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
   }
+
+  @Test
+  void aClaimStillBindingIsNotAReasonToFailAtOnce() {
+    // Seen on the local cluster: a claim just created from the template is unbound for a moment.
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.unschedulableJobPod(
+        "recover-restore",
+        "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.",
+        InMemoryCluster.CREATED);
+
+    reconcile(r);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(cluster.jobs).containsKey("recover-restore");
+
+    reconcilerAt(java.time.Duration.ofMinutes(3)).reconcile(r, new TestContext<>(r));
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("has not started within 2 minutes")
+        .contains("unbound immediate PersistentVolumeClaims");
+  }
 }
