@@ -148,6 +148,8 @@ class OperatorApiServerIT {
             () -> {
               assertThat(replicas("db")).isEqualTo(1);
               assertThat(job("nightly-backup")).isNotNull();
+              // Running is written just after the Job is created, in the same reconcile.
+              assertThat(get("nightly").getStatus().getPhase()).isEqualTo(Phase.Running);
             });
     MysqlBackup running = get("nightly");
     assertThat(running.getStatus().getQuiesce().getOriginalReplicas()).isEqualTo(2);
