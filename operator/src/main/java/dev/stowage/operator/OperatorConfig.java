@@ -1,9 +1,13 @@
 package dev.stowage.operator;
 
 import dev.stowage.operator.job.EngineJobConfig;
+import dev.stowage.operator.job.EngineTimeouts;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What the operator was started with, read once from its environment.
@@ -14,6 +18,7 @@ import java.util.Map;
  * @param podNamespace the namespace the operator runs in, where its Lease lives
  * @param podName this replica's identity in the Lease
  * @param httpPort the port of /healthz, /readyz and /metrics
+ * @param timeouts how long engine pods may take to start, and overwrite restores to begin
  */
 public record OperatorConfig(
     EngineJobConfig engine,
@@ -21,12 +26,31 @@ public record OperatorConfig(
     boolean leaderElection,
     String podNamespace,
     String podName,
-    int httpPort) {
+    int httpPort,
+    EngineTimeouts timeouts) {
 
   /** The Lease that elects the one replica that reconciles. */
   public static final String LEASE_NAME = "stowage-operator";
 
   public static final String DEFAULT_ENGINE_IMAGE = "stowage/engine:dev";
+
+  /** With the default timeouts. */
+  public OperatorConfig(
+      EngineJobConfig engine,
+      List<String> namespaces,
+      boolean leaderElection,
+      String podNamespace,
+      String podName,
+      int httpPort) {
+    this(
+        engine,
+        namespaces,
+        leaderElection,
+        podNamespace,
+        podName,
+        httpPort,
+        EngineTimeouts.DEFAULTS);
+  }
 
   public OperatorConfig {
     namespaces = List.copyOf(namespaces);
@@ -65,8 +89,33 @@ public record OperatorConfig(
         Boolean.parseBoolean(leader),
         blankToNull(env.get("POD_NAMESPACE")),
         env.getOrDefault("POD_NAME", env.getOrDefault("HOSTNAME", "stowage-operator")),
-        integer(env, "STOWAGE_HTTP_PORT", 8080));
+        integer(env, "STOWAGE_HTTP_PORT", 8080),
+        new EngineTimeouts(
+            duration(env, "STOWAGE_ENGINE_START_DEADLINE", EngineTimeouts.DEFAULT_POD_START),
+            duration(
+                env, "STOWAGE_OVERWRITE_START_DEADLINE", EngineTimeouts.DEFAULT_OVERWRITE_START)));
   }
+
+  /** A duration written as {@code 90s}, {@code 2m} or {@code 1h}. */
+  static Duration duration(Map<String, String> env, String key, Duration fallback) {
+    String value = env.get(key);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    Matcher m = DURATION.matcher(value.trim());
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw new IllegalArgumentException(
+          key + " is '" + value + "'; write a positive duration such as 90s, 2m or 1h");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+  }
+
+  private static final Pattern DURATION = Pattern.compile("([0-9]{1,6})(s|m|h)");
 
   private static int integer(Map<String, String> env, String key, int fallback) {
     String value = env.get(key);

@@ -64,10 +64,22 @@ public final class OperatorMain {
     Conditions conditions = new Conditions(clock);
     var backups =
         new MysqlBackupReconciler(
-            jobs, cluster, StatusWriter.kubernetes(), events, metrics, conditions);
+            jobs,
+            cluster,
+            StatusWriter.kubernetes(),
+            events,
+            metrics,
+            conditions,
+            config.timeouts());
     var restores =
         new MysqlRestoreReconciler(
-            jobs, cluster, StatusWriter.kubernetes(), events, metrics, conditions);
+            jobs,
+            cluster,
+            StatusWriter.kubernetes(),
+            events,
+            metrics,
+            conditions,
+            config.timeouts());
     if (config.namespaces().isEmpty()) {
       operator.register(backups);
       operator.register(restores);
@@ -106,11 +118,14 @@ public final class OperatorMain {
             registry);
     http.start();
     log.info(
-        "stowage operator: engine image {}, namespaces {}, leader election {}, http port {}",
+        "stowage operator: engine image {}, namespaces {}, leader election {}, http port {},"
+            + " engine start deadline {}, overwrite start deadline {}",
         config.engine().image(),
         config.namespaces().isEmpty() ? "all" : config.namespaces(),
         config.leaderElection(),
-        http.port());
+        http.port(),
+        config.timeouts().podStart(),
+        config.timeouts().overwriteStart());
     operator.installShutdownHook(Duration.ofSeconds(10));
     operator.start();
   }

@@ -140,6 +140,7 @@ class OperatorApiServerIT {
     statefulSet("db", 2);
     claim("data-db-1");
     MysqlBackup backup = create("nightly", "data-db-1", "db", "Retain");
+    passCheck("nightly");
 
     await("StatefulSet scaled to 1 and the Job created")
         .atMost(WAIT)
@@ -147,6 +148,8 @@ class OperatorApiServerIT {
             () -> {
               assertThat(replicas("db")).isEqualTo(1);
               assertThat(job("nightly-backup")).isNotNull();
+              // Running is written just after the Job is created, in the same reconcile.
+              assertThat(get("nightly").getStatus().getPhase()).isEqualTo(Phase.Running);
             });
     MysqlBackup running = get("nightly");
     assertThat(running.getStatus().getQuiesce().getOriginalReplicas()).isEqualTo(2);
@@ -186,6 +189,7 @@ class OperatorApiServerIT {
               assertThat(done.getStatus().getQuiesce().getRestoredTime()).isNotNull();
             });
     assertThat(replicas("db")).isEqualTo(2);
+    passCheck("hourly");
     await("the next backup starts")
         .atMost(WAIT)
         .untilAsserted(() -> assertThat(job("hourly-backup")).isNotNull());
@@ -200,6 +204,7 @@ class OperatorApiServerIT {
   void deletingABackupWithDeletePolicyRunsRmBeforeItGoes() {
     claim("data-solo-0");
     create("solo", "data-solo-0", null, "Delete");
+    passCheck("solo");
     await("Job created").atMost(WAIT).until(() -> job("solo-backup") != null);
     finish("solo-backup", true, "{\"command\":\"backup\",\"status\":\"Succeeded\",\"exitCode\":0}");
     await("backup succeeded")
@@ -218,6 +223,7 @@ class OperatorApiServerIT {
   void wrongCredentialsFailWithTheEngineMessage() {
     claim("data-bad-0");
     create("bad", "data-bad-0", null, "Retain");
+    passCheck("bad");
     await("Job created").atMost(WAIT).until(() -> job("bad-backup") != null);
     finish(
         "bad-backup",
@@ -292,6 +298,19 @@ class OperatorApiServerIT {
                 .endContainer()
                 .endSpec()
                 .endTemplate()
+                // Gives data-<name>-<ordinal>: the operator quiesces only a StatefulSet whose
+                // pods mount the claim.
+                .addNewVolumeClaimTemplate()
+                .withNewMetadata()
+                .withName("data")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .endVolumeClaimTemplate()
                 .endSpec()
                 .build())
         .create();
@@ -313,6 +332,15 @@ class OperatorApiServerIT {
                 .endSpec()
                 .build())
         .create();
+  }
+
+  /** Lets a backup's pre-flight check Job succeed, as the engine's check would. */
+  static void passCheck(String backup) {
+    await(backup + " pre-flight Job created")
+        .atMost(WAIT)
+        .until(() -> job(backup + "-check") != null);
+    finish(
+        backup + "-check", true, "{\"command\":\"check\",\"status\":\"Succeeded\",\"exitCode\":0}");
   }
 
   /** Plays kubelet and Job controller: a terminated engine pod, then the Job's final conditions. */

@@ -19,6 +19,26 @@ class OperatorConfigTest {
     assertThat(c.leaderElection()).isTrue();
     assertThat(c.podName()).isEqualTo("op-1");
     assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.timeouts().podStart()).isEqualTo(java.time.Duration.ofMinutes(2));
+    assertThat(c.timeouts().overwriteStart()).isEqualTo(java.time.Duration.ofMinutes(10));
+  }
+
+  @Test
+  void theStartDeadlinesAreConfigurable() {
+    OperatorConfig c =
+        OperatorConfig.fromEnv(
+            Map.of(
+                "STOWAGE_LEADER_ELECTION", "false",
+                "STOWAGE_ENGINE_START_DEADLINE", "90s",
+                "STOWAGE_OVERWRITE_START_DEADLINE", "1h"));
+    assertThat(c.timeouts().podStart()).isEqualTo(java.time.Duration.ofSeconds(90));
+    assertThat(c.timeouts().overwriteStart()).isEqualTo(java.time.Duration.ofHours(1));
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnv(
+                    Map.of(
+                        "STOWAGE_LEADER_ELECTION", "false", "STOWAGE_ENGINE_START_DEADLINE", "2")))
+        .hasMessageContaining("STOWAGE_ENGINE_START_DEADLINE is '2'");
   }
 
   @Test

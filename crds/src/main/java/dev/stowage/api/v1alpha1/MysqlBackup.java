@@ -40,6 +40,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.durationSeconds",
     type = Type.NUMBER,
     getDescription = "Seconds the engine ran")
+// Why it waits or failed, in one word (ClaimInUse, PreflightFailed...): the Ready condition's
+// reason.
+@AdditionalPrinterColumn(
+    name = "Reason",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
+    type = Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 public class MysqlBackup extends CustomResource<MysqlBackupSpec, MysqlBackupStatus>
     implements Namespaced {

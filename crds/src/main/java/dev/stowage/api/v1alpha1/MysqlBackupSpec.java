@@ -14,6 +14,15 @@ import io.fabric8.generator.annotation.ValidationRule;
     message =
         "spec is immutable: a MysqlBackup records one backup; create a new MysqlBackup instead",
     reason = "FieldValueForbidden")
+@ValidationRule(
+    value =
+        "!has(self.source) || !has(self.storage) || !has(self.storage.persistentVolumeClaim)"
+            + " || self.storage.persistentVolumeClaim.claimName != self.source.persistentVolumeClaim",
+    message =
+        "spec.storage.persistentVolumeClaim.claimName is the claim being backed up"
+            + " (spec.source.persistentVolumeClaim): a backup cannot be stored on the volume it"
+            + " copies; store it on another claim or in S3",
+    reason = "FieldValueInvalid")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MysqlBackupSpec {
   @Required

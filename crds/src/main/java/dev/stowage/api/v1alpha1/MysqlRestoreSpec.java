@@ -44,6 +44,14 @@ public class MysqlRestoreSpec {
           + " that is not empty (lost+found aside) fails the restore and nothing is written.")
   private Boolean overwrite;
 
+  @Default("false")
+  @JsonPropertyDescription(
+      "Restore auto.cnf, and with it the source server's server_uuid. When false (default)"
+          + " auto.cnf is left out and the restored server makes a new server_uuid at its first"
+          + " start, so that a copy never joins replication under the source's identity. Set it"
+          + " true to replace a server by its own backup (the engine's --keep-server-uuid).")
+  private Boolean keepServerUuid;
+
   @Min(1)
   @Max(64)
   @JsonPropertyDescription(
@@ -54,8 +62,10 @@ public class MysqlRestoreSpec {
   @Min(0)
   @Max(10)
   @JsonPropertyDescription(
-      "How many times the Job retries a failed engine pod before the restore"
-          + " fails (the Job's backoffLimit, 0 to 10). Unset: the operator's default.")
+      "Not used: a restore's Job never retries a failed engine pod by itself (its backoffLimit"
+          + " is 0), so that a retry can never write into a volume that a database has mounted"
+          + " since. To try again, create a new MysqlRestore (with overwrite: true for a target"
+          + " the failed restore wrote to). Kept so that existing manifests still apply.")
   private Integer backoffLimit;
 
   @Min(1)
@@ -98,6 +108,14 @@ public class MysqlRestoreSpec {
 
   public void setOverwrite(Boolean overwrite) {
     this.overwrite = overwrite;
+  }
+
+  public Boolean getKeepServerUuid() {
+    return keepServerUuid;
+  }
+
+  public void setKeepServerUuid(Boolean keepServerUuid) {
+    this.keepServerUuid = keepServerUuid;
   }
 
   public Integer getConcurrency() {

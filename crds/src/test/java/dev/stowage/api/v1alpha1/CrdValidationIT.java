@@ -237,6 +237,16 @@ class CrdValidationIT {
             "spec.source.persistentVolumeClaim: Invalid value: \"Data_MySQL\""),
         Arguments.of(
             "no source", BACKUP, Map.of("spec.source", "DELETE"), "spec.source: Required value"),
+        // Issue 17, item 1: the engine pod could never mount the claim it copies as its storage.
+        Arguments.of(
+            "a backup stored on the claim it copies",
+            BACKUP,
+            Map.of(
+                "spec.storage",
+                Map.of("persistentVolumeClaim", Map.of("claimName", "data-mysql-0", "path", "b"))),
+            "spec.storage.persistentVolumeClaim.claimName is the claim being backed up"
+                + " (spec.source.persistentVolumeClaim): a backup cannot be stored on the volume it"
+                + " copies"),
         Arguments.of(
             "a restore with two sources",
             RESTORE,

@@ -50,6 +50,8 @@ class MysqlBackupCrdTest {
             entry("Source", ".spec.source.persistentVolumeClaim string"),
             entry("Size", ".status.bytesStored integer"),
             entry("Duration", ".status.durationSeconds number"),
+            // Issue 17, item 7: a short reason in kubectl get.
+            entry("Reason", ".status.conditions[?(@.type==\"Ready\")].reason string"),
             entry("Age", ".metadata.creationTimestamp date"));
   }
 

@@ -43,6 +43,8 @@ class MysqlRestoreCrdTest {
             entry("Source", ".status.backupName string"),
             entry("Size", ".status.bytesWritten integer"),
             entry("Duration", ".status.durationSeconds number"),
+            // Issue 17, item 7: a short reason in kubectl get.
+            entry("Reason", ".status.conditions[?(@.type==\"Ready\")].reason string"),
             entry("Age", ".metadata.creationTimestamp date"));
   }
 
@@ -73,6 +75,15 @@ class MysqlRestoreCrdTest {
         .containsKeys("accessModes", "storageClassName", "resources");
     assertThat(at(crd, "spec.target.volumeClaimTemplate.metadata").getRequired())
         .containsExactly("name");
+  }
+
+  @Test
+  void keepServerUuidIsOffByDefaultAndExplained() {
+    // Issue 17, item 7: kubectl explain says what the flag does.
+    assertThat(at(crd, "spec.keepServerUuid").getDefault().asBoolean()).isFalse();
+    assertThat(at(crd, "spec.keepServerUuid").getDescription())
+        .contains("auto.cnf")
+        .contains("server_uuid");
   }
 
   @Test

@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
       VerifyCommand.class,
       LsCommand.class,
       InspectCommand.class,
-      RmCommand.class
+      RmCommand.class,
+      CheckCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -11,8 +11,11 @@ import dev.stowage.api.v1alpha1.QuiesceStatus;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.EngineStart;
+import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
 import dev.stowage.operator.status.Conditions;
@@ -22,6 +25,7 @@ import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusCopies;
 import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusWriter;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -82,6 +86,21 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
    */
   static final Duration QUIESCE_TIMEOUT = Duration.ofMinutes(10);
 
+  /** Waits that need a person: a Warning event; the others (another backup, a check) are Normal. */
+  static final java.util.Set<Reason> WARN_WHEN_BLOCKED =
+      java.util.EnumSet.of(
+          Reason.ClaimInUse,
+          Reason.ClaimNotFound,
+          Reason.StorageClaimNotFound,
+          Reason.StatefulSetNotFound,
+          Reason.StatefulSetDoesNotMountClaim);
+
+  /**
+   * Seconds a finished engine Job (and its pod's logs) stays once its outcome is in status; the TTL
+   * controller then collects it.
+   */
+  public static final int FINISHED_JOB_TTL_SECONDS = 3600;
+
   /** How long a failed rm waits before it is tried again. */
   static final Duration DELETE_RETRY = Duration.ofMinutes(5);
 
@@ -92,6 +111,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final OperatorMetrics metrics;
   private final Conditions conditions;
   private final StatusProjector statuses;
+  private final EngineTimeouts timeouts;
 
   public MysqlBackupReconciler(
       EngineJobFactory jobs,
@@ -100,6 +120,18 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       EventRecorder events,
       OperatorMetrics metrics,
       Conditions conditions) {
+    this(jobs, cluster, statusWriter, events, metrics, conditions, EngineTimeouts.DEFAULTS);
+  }
+
+  public MysqlBackupReconciler(
+      EngineJobFactory jobs,
+      Cluster cluster,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      OperatorMetrics metrics,
+      Conditions conditions,
+      EngineTimeouts timeouts) {
+    this.timeouts = timeouts;
     this.jobs = jobs;
     this.cluster = cluster;
     this.statusWriter = statusWriter;
@@ -246,13 +278,18 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         // Again on every reconcile of a finished backup: an unlock that failed before is retried.
         unlockAll();
         reportLastSuccess();
-        return null;
+        return removePartial();
       }
       Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
       if (job.isPresent()) {
         return observe(job.get());
       }
-      if (status.getPhase() == Phase.Running || StatusProjector.isDone(status.getPhase())) {
+      if (StatusProjector.isDone(status.getPhase())) {
+        // The outcome was recorded before the Job was let go (TTL): only giving back is left.
+        settle();
+        return settled() ? null : WAIT;
+      }
+      if (status.getPhase() == Phase.Running) {
         fail(
             Reason.Failed,
             "the engine Job "
@@ -267,15 +304,23 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     /** Projects a Job onto the status; once it has finished, gives back what was taken. */
     Duration observe(Job job) {
-      EngineRun run = EngineRun.observe(job, cluster.jobPods(ns, job.getMetadata().getName()));
+      List<Pod> pods = cluster.jobPods(ns, job.getMetadata().getName());
+      EngineRun run = EngineRun.observe(job, pods);
       status.setStartTime(run.startTime());
       if (!run.finished()) {
+        Optional<EngineStart.Stuck> stuck =
+            EngineStart.cannotStart(
+                job, pods, Instant.parse(conditions.now()), timeouts.podStart());
+        if (stuck.isPresent()) {
+          return cannotStart(job, stuck.get());
+        }
         statuses.running(
             status,
             job.getMetadata().getName(),
             "backing up " + claim() + " to " + where(),
             generation);
-        return null;
+        // Pods send no events here: look again until the engine has started.
+        return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
       }
       Long files = run.result().files();
       statuses.finished(
@@ -290,17 +335,175 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           generation);
       if (run.state() == EngineRun.State.SUCCEEDED) {
         status.setBytesStored(run.result().bytesStored());
+      } else {
+        status.setMessage(
+            CrdTerms.translate(status.getMessage(), claim(), backup.getSpec().getStorage()));
+        Integer code = run.result().exitCode();
+        if (code == null || (code != 2 && code != 5)) {
+          // Exit 2 and 5 stop before storing anything (and 5 may be someone else's backup).
+          partialStored();
+        }
       }
       settle();
+      // The outcome is recorded before the Job may go; the operator never reads it again.
+      saveNow();
+      cluster.expireJob(ns, job.getMetadata().getName(), FINISHED_JOB_TTL_SECONDS);
       return settled() ? null : WAIT;
+    }
+
+    /**
+     * The engine cannot start: no engine container has run in this pod, so the volume is untouched
+     * by it; delete the Job, fail, and give the database back at once.
+     */
+    Duration cannotStart(Job job, EngineStart.Stuck stuck) {
+      cluster.deleteJob(ns, job.getMetadata().getName());
+      String sts = status.getQuiesce() == null ? null : status.getQuiesce().getStatefulSet();
+      fail(
+          Reason.EnginePodCannotStart,
+          "the engine pod could not start: "
+              + stuck.why()
+              + (stuck.engineRan()
+                  ? "; an earlier engine pod ran, so the stored backup is incomplete"
+                  : "; nothing was copied")
+              + "; deleted Job "
+              + job.getMetadata().getName()
+              + (sts == null ? "" : " and gave StatefulSet " + sts + " its replicas back")
+              + ". Fix the cause and create a new MysqlBackup");
+      if (stuck.engineRan()) {
+        partialStored();
+      }
+      settle();
+      return null;
+    }
+
+    /** Notes that the failed engine may have stored objects, for removePartial. */
+    void partialStored() {
+      conditions.set(
+          status.getConditions(),
+          Conditions.PARTIAL_REMOVED,
+          False,
+          Reason.RemovingPartialBackup.name(),
+          "removing what the failed backup stored in " + where(),
+          generation);
+    }
+
+    /**
+     * Removes what a failed backup stored with the engine's rm, whatever the deletionPolicy: a
+     * failed backup is never restorable. Returns when to look again, or null when nothing is left
+     * to do.
+     */
+    Duration removePartial() {
+      var pending =
+          Conditions.find(status.getConditions(), Conditions.PARTIAL_REMOVED)
+              .filter(
+                  c ->
+                      c.getStatus() == False
+                          && Reason.RemovingPartialBackup.name().equals(c.getReason()));
+      if (status.getPhase() != Phase.Failed || pending.isEmpty()) {
+        return null;
+      }
+      String rmName = EngineJobFactory.deleteJobName(backup);
+      Optional<Job> rm = cluster.job(ns, rmName);
+      if (rm.isEmpty()) {
+        cluster.createJob(jobs.deleteJob(backup));
+        log.info("created Job {} to remove what the failed backup stored", rmName);
+        return WAIT;
+      }
+      List<Pod> pods = cluster.jobPods(ns, rmName);
+      EngineRun run = EngineRun.observe(rm.get(), pods);
+      switch (run.state()) {
+        case SUCCEEDED -> {
+          String msg = "removed what the failed backup stored in " + where();
+          conditions.set(
+              status.getConditions(),
+              Conditions.PARTIAL_REMOVED,
+              True,
+              Reason.PartialBackupRemoved.name(),
+              msg,
+              generation);
+          events.record(backup, Type.Normal, Reason.PartialBackupRemoved, msg);
+          cluster.deleteJob(ns, rmName);
+          return null;
+        }
+        case FAILED -> {
+          String msg =
+              "could not remove what the failed backup stored in "
+                  + where()
+                  + ": "
+                  + CrdTerms.translate(run.failureMessage(), null, backup.getSpec().getStorage())
+                  + "; remove it with stowage rm, or leave it (stowage ls shows it as"
+                  + " incomplete, and it is never restored)";
+          conditions.set(
+              status.getConditions(),
+              Conditions.PARTIAL_REMOVED,
+              False,
+              Reason.PartialBackupNotRemoved.name(),
+              msg,
+              generation);
+          events.record(backup, Type.Warning, Reason.PartialBackupNotRemoved, msg);
+          return null;
+        }
+        default -> {
+          Optional<EngineStart.Stuck> stuck =
+              EngineStart.cannotStart(
+                  rm.get(), pods, Instant.parse(conditions.now()), timeouts.podStart());
+          if (stuck.isPresent()) {
+            cluster.deleteJob(ns, rmName);
+            conditions.set(
+                status.getConditions(),
+                Conditions.PARTIAL_REMOVED,
+                False,
+                Reason.PartialBackupNotRemoved.name(),
+                "the rm pod could not start: " + stuck.get().why(),
+                generation);
+            return null;
+          }
+          return WAIT;
+        }
+      }
     }
 
     /** Works towards creating the Job: claim, lock, quiesce, no pod on the claim. */
     Duration start() {
+      var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
+      if (storageClaim != null && claim().equals(storageClaim.getClaimName())) {
+        // Refused at apply by a CEL rule; checked again for resources stored before it.
+        fail(
+            Reason.InvalidSpec,
+            "spec.storage.persistentVolumeClaim.claimName is "
+                + claim()
+                + ", the claim being backed up (spec.source.persistentVolumeClaim): a backup"
+                + " cannot be stored on the volume it copies; create a new MysqlBackup with"
+                + " another storage claim");
+        return null;
+      }
       if (cluster.claim(ns, claim()).isEmpty()) {
         return block(
             Reason.ClaimNotFound,
             "PersistentVolumeClaim " + claim() + " does not exist in " + ns + "; waiting for it");
+      }
+      if (storageClaim != null) {
+        Optional<PersistentVolumeClaim> stored = cluster.claim(ns, storageClaim.getClaimName());
+        if (stored.isEmpty()) {
+          return block(
+              Reason.StorageClaimNotFound,
+              "PersistentVolumeClaim "
+                  + storageClaim.getClaimName()
+                  + " (spec.storage.persistentVolumeClaim.claimName) does not exist in "
+                  + ns
+                  + "; waiting for it, nothing was stopped");
+        }
+        String phase =
+            stored.get().getStatus() == null ? null : stored.get().getStatus().getPhase();
+        if ("Lost".equals(phase)) {
+          fail(
+              Reason.PreflightFailed,
+              "PersistentVolumeClaim "
+                  + storageClaim.getClaimName()
+                  + " (spec.storage.persistentVolumeClaim.claimName) has lost its volume; nothing"
+                  + " was stopped: store the backup elsewhere with a new MysqlBackup");
+          return null;
+        }
       }
       String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), backup);
       if (!holder.equals(me())) {
@@ -325,6 +528,14 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   + sts
                   + " scaled down; one backup quiesces a"
                   + " StatefulSet at a time");
+        }
+        Duration invalid = quiesceTarget(sts, cluster.statefulSet(ns, sts));
+        if (invalid != null) {
+          return invalid;
+        }
+        Duration checking = preflight();
+        if (checking != null || status.getPhase() == Phase.Failed) {
+          return checking;
         }
         Duration wait = quiesce(sts);
         if (wait != null) {
@@ -380,6 +591,12 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + " mounted; a live database is never copied: stop it, or set"
                 + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
       }
+      if (sts == null) {
+        Duration checking = preflight();
+        if (checking != null || status.getPhase() == Phase.Failed) {
+          return checking;
+        }
+      }
       Job job = cluster.createJob(jobs.backupJob(backup));
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
@@ -395,9 +612,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return null;
     }
 
-    /** Scales the StatefulSet down just enough; returns when to look again, or null when done. */
-    Duration quiesce(String stsName) {
-      Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
+    /**
+     * Whether the StatefulSet to quiesce exists and its pods mount the claim; returns when to look
+     * again (Blocked, locks released, nothing scaled) or null when it may be scaled.
+     */
+    Duration quiesceTarget(String stsName, Optional<StatefulSet> sts) {
       if (sts.isEmpty()) {
         unlockAll();
         return block(
@@ -407,6 +626,117 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + " (spec.source.quiesce.statefulSet) does not exist in "
                 + ns
                 + "; waiting for it");
+      }
+      if (!producesClaim(sts.get(), claim())) {
+        unlockAll();
+        String msg =
+            "StatefulSet "
+                + stsName
+                + " (spec.source.quiesce.statefulSet) neither has a volumeClaimTemplate that gives"
+                + " PersistentVolumeClaim "
+                + claim()
+                + " (<template>-"
+                + stsName
+                + "-<ordinal>) nor mounts it in its pod template"
+                + templatesText(sts.get())
+                + "; nothing was scaled: set spec.source.quiesce.statefulSet to the StatefulSet"
+                + " whose pod mounts the claim, in a new MysqlBackup";
+        return block(Reason.StatefulSetDoesNotMountClaim, msg);
+      }
+      return null;
+    }
+
+    /**
+     * The pre-flight: an engine {@code check} Job proves the storage reachable, writable and free
+     * under the backup's name, before anything is stopped. Returns when to look again; null once it
+     * passed (remembered in the StorageChecked condition) or when it failed the backup.
+     */
+    Duration preflight() {
+      boolean passed =
+          Conditions.find(status.getConditions(), Conditions.STORAGE_CHECKED)
+              .filter(c -> c.getStatus() == True)
+              .isPresent();
+      if (passed) {
+        return null;
+      }
+      String checkName = EngineJobFactory.checkJobName(backup);
+      Optional<Job> existing = cluster.job(ns, checkName);
+      Job job;
+      if (existing.isPresent()) {
+        job = existing.get();
+      } else {
+        job = cluster.createJob(jobs.checkJob(backup));
+        log.info("created pre-flight Job {}", checkName);
+      }
+      List<Pod> pods = cluster.jobPods(ns, checkName);
+      EngineRun run = EngineRun.observe(job, pods);
+      switch (run.state()) {
+        case SUCCEEDED -> {
+          conditions.set(
+              status.getConditions(),
+              Conditions.STORAGE_CHECKED,
+              True,
+              Reason.StorageChecked.name(),
+              where() + " is reachable, writable and free (Job " + checkName + ")",
+              generation);
+          saveNow();
+          // Its outcome is in status now; the Job is of no further use.
+          cluster.deleteJob(ns, checkName);
+          return null;
+        }
+        case FAILED -> {
+          Integer code = run.result().exitCode();
+          String hint =
+              code != null && code == 5
+                  ? "the backup name "
+                      + status.getBackupName()
+                      + " is taken in "
+                      + where()
+                      + ": create a new MysqlBackup, which gets another name"
+                  : CrdTerms.storageHint(backup.getSpec().getStorage(), "spec.storage");
+          fail(
+              Reason.PreflightFailed,
+              "the pre-flight check of the storage (spec.storage) failed, so nothing was stopped"
+                  + " or copied: "
+                  + CrdTerms.translate(run.failureMessage(), null, backup.getSpec().getStorage())
+                  + (hint.isEmpty() ? "" : "; " + hint));
+          settle();
+          return null;
+        }
+        default -> {
+          Optional<EngineStart.Stuck> stuck =
+              EngineStart.cannotStart(
+                  job, pods, Instant.parse(conditions.now()), timeouts.podStart());
+          if (stuck.isPresent()) {
+            cluster.deleteJob(ns, checkName);
+            fail(
+                Reason.EnginePodCannotStart,
+                "the pre-flight check pod could not start, so nothing was stopped or copied: "
+                    + stuck.get().why()
+                    + "; deleted Job "
+                    + checkName
+                    + ". Fix the cause and create a new MysqlBackup");
+            settle();
+            return null;
+          }
+          return block(
+              Reason.CheckingStorage,
+              "checking that "
+                  + where()
+                  + " is reachable, writable and free before stopping anything (Job "
+                  + checkName
+                  + ")",
+              QUIESCE_POLL);
+        }
+      }
+    }
+
+    /** Scales the StatefulSet down just enough; returns when to look again, or null when done. */
+    Duration quiesce(String stsName) {
+      Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
+      Duration invalid = quiesceTarget(stsName, sts);
+      if (invalid != null) {
+        return invalid;
       }
       int replicas = replicas(sts.get());
       if (status.getQuiesce() == null || status.getQuiesce().getOriginalReplicas() == null) {
@@ -656,7 +986,20 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     }
 
     Duration block(Reason reason, String message, Duration again) {
+      String was =
+          Conditions.find(status.getConditions(), Conditions.BLOCKED)
+              .filter(c -> c.getStatus() == True)
+              .map(c -> c.getReason())
+              .orElse(null);
       statuses.block(status, reason, message, generation);
+      if (!reason.name().equals(was)) {
+        // One event when a backup starts waiting for something else; the message says what.
+        events.record(
+            backup,
+            WARN_WHEN_BLOCKED.contains(reason) ? Type.Warning : Type.Normal,
+            reason,
+            message);
+      }
       return again;
     }
 
@@ -698,6 +1041,14 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (!StatusCopies.same(status, current.getStatus())) {
         current = statusWriter.write(current, status, context);
       }
+      metrics.backupBlocked(
+          ns,
+          backup.getMetadata().getUid(),
+          status.getPhase() == Phase.Pending
+              && Conditions.find(status.getConditions(), Conditions.BLOCKED)
+                  .filter(c -> c.getStatus() == True)
+                  .isPresent()
+              && backup.getMetadata().getDeletionTimestamp() == null);
     }
 
     void finished() {
@@ -717,6 +1068,55 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         log.warn("backup failed: {}", status.getMessage());
       }
     }
+  }
+
+  /**
+   * Whether a StatefulSet's pods mount the claim: one of its volumeClaimTemplates gives it ({@code
+   * <template>-<statefulset>-<ordinal>}), or its pod template names it.
+   */
+  static boolean producesClaim(StatefulSet sts, String claim) {
+    if (sts.getSpec() == null) {
+      return false;
+    }
+    String name = sts.getMetadata().getName();
+    if (sts.getSpec().getVolumeClaimTemplates() != null) {
+      for (var t : sts.getSpec().getVolumeClaimTemplates()) {
+        String prefix = t.getMetadata().getName() + "-" + name + "-";
+        if (claim.startsWith(prefix)) {
+          String digits = claim.substring(prefix.length());
+          if (!digits.isEmpty()
+              && digits.length() <= 9
+              && digits.chars().allMatch(Character::isDigit)) {
+            return true;
+          }
+        }
+      }
+    }
+    var template = sts.getSpec().getTemplate();
+    var volumes =
+        template == null || template.getSpec() == null ? null : template.getSpec().getVolumes();
+    return volumes != null
+        && volumes.stream()
+            .anyMatch(
+                v ->
+                    v.getPersistentVolumeClaim() != null
+                        && claim.equals(v.getPersistentVolumeClaim().getClaimName()));
+  }
+
+  private static String templatesText(StatefulSet sts) {
+    var templates = sts.getSpec() == null ? null : sts.getSpec().getVolumeClaimTemplates();
+    if (templates == null || templates.isEmpty()) {
+      return " (it has no volumeClaimTemplates)";
+    }
+    return " (its volumeClaimTemplates ("
+        + String.join(", ", templates.stream().map(t -> t.getMetadata().getName()).toList())
+        + ") give "
+        + String.join(
+            ", ",
+            templates.stream()
+                .map(t -> t.getMetadata().getName() + "-" + sts.getMetadata().getName() + "-N")
+                .toList())
+        + ")";
   }
 
   static int replicas(StatefulSet sts) {

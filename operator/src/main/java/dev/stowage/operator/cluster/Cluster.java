@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,6 +22,12 @@ public interface Cluster {
   /** Creates the Job; when one of that name already exists, returns it unchanged. */
   Job createJob(Job job);
 
+  /**
+   * Lets the TTL controller collect a finished Job after {@code seconds}: set only once the Job's
+   * outcome is in the resource's status, so the operator never needs the Job again.
+   */
+  void expireJob(String namespace, String name, int seconds);
+
   /** Deletes a Job and, in the foreground, its pods. */
   void deleteJob(String namespace, String name);
 
@@ -33,6 +40,13 @@ public interface Cluster {
   Optional<PersistentVolumeClaim> claim(String namespace, String name);
 
   PersistentVolumeClaim createClaim(PersistentVolumeClaim claim);
+
+  /**
+   * Sets labels and annotations on a claim (a JSON merge patch: a null value removes the key), for
+   * example {@code stowage.dev/restore-state} while a restore writes into it.
+   */
+  void labelClaim(
+      String namespace, String name, Map<String, String> labels, Map<String, String> annotations);
 
   Optional<StatefulSet> statefulSet(String namespace, String name);
 

@@ -1,5 +1,7 @@
 package dev.stowage.operator.cluster;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -15,11 +17,15 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** {@link Cluster} on a real API server through the fabric8 client. */
@@ -61,6 +67,25 @@ public final class KubernetesCluster implements Cluster {
             e);
       }
       throw e;
+    }
+  }
+
+  @Override
+  public void expireJob(String namespace, String name, int seconds) {
+    try {
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(namespace)
+          .withName(name)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"spec\":{\"ttlSecondsAfterFinished\":" + seconds + "}}");
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+        throw e;
+      }
     }
   }
 
@@ -129,6 +154,30 @@ public final class KubernetesCluster implements Cluster {
       }
       throw e;
     }
+  }
+
+  @Override
+  public void labelClaim(
+      String namespace, String name, Map<String, String> labels, Map<String, String> annotations) {
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    if (labels != null && !labels.isEmpty()) {
+      metadata.put("labels", labels);
+    }
+    if (annotations != null && !annotations.isEmpty()) {
+      metadata.put("annotations", annotations);
+    }
+    String patch;
+    try {
+      // A plain mapper: a null value must reach the API server, where it removes the key.
+      patch = new ObjectMapper().writeValueAsString(Map.of("metadata", metadata));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a claim patch", e);
+    }
+    client
+        .persistentVolumeClaims()
+        .inNamespace(namespace)
+        .withName(name)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
   }
 
   @Override

@@ -66,6 +66,16 @@ public final class EngineJobFactory {
 
   static final String RESTORE = "restore";
   static final String DELETE = "rm";
+  static final String CHECK = "check";
+
+  /**
+   * Seconds a finished check Job stays: its outcome is in the MysqlBackup's status as soon as the
+   * operator has seen it, and a check that vanished before that is simply run again.
+   */
+  static final int CHECK_TTL_SECONDS = 600;
+
+  /** A check only writes and deletes one small object: it either answers quickly or not at all. */
+  static final long CHECK_DEADLINE_SECONDS = 300;
 
   /** Label keys of every engine Job and its pod. */
   public static final String LABEL_NAME = "app.kubernetes.io/name";
@@ -107,6 +117,11 @@ public final class EngineJobFactory {
   /** The name of a MysqlBackup's rm Job, run when it is deleted with deletionPolicy Delete. */
   public static String deleteJobName(MysqlBackup backup) {
     return KubernetesNames.jobName(backup.getMetadata().getName(), DELETE);
+  }
+
+  /** The name of a MysqlBackup's pre-flight check Job, run before anything is stopped. */
+  public static String checkJobName(MysqlBackup backup) {
+    return KubernetesNames.jobName(backup.getMetadata().getName(), CHECK);
   }
 
   /** The name of a MysqlRestore's Job. */
@@ -185,6 +200,35 @@ public final class EngineJobFactory {
         storage);
   }
 
+  /**
+   * The pre-flight Job of a MysqlBackup: {@code stowage check} proves the storage reachable,
+   * writable and free under the backup's name, with the backup's storage, credentials and pod
+   * settings, but without the data volume. A missing Secret or key, an unschedulable pod, a wrong
+   * bucket or path all show here, before the database is stopped.
+   */
+  public Job checkJob(MysqlBackup backup) {
+    MysqlBackupSpec spec = spec(backup.getSpec(), backup);
+    EngineStorage storage = EngineStorage.of(spec.getStorage(), false);
+    List<String> args = new ArrayList<>();
+    args.add(CHECK);
+    args.addAll(location(storage, backupDirectory(backup), backupName(backup)));
+    args.add("--result-file");
+    args.add(RESULT_PATH);
+    Job job =
+        job(
+            backup,
+            CHECK,
+            checkJobName(backup),
+            spec.getPod(),
+            0,
+            CHECK_DEADLINE_SECONDS,
+            args,
+            null,
+            storage);
+    job.getSpec().setTtlSecondsAfterFinished(CHECK_TTL_SECONDS);
+    return job;
+  }
+
   /** The Job that deletes a MysqlBackup's stored backup (deletionPolicy Delete). */
   public Job deleteJob(MysqlBackup backup) {
     MysqlBackupSpec spec = spec(backup.getSpec(), backup);
@@ -233,6 +277,9 @@ public final class EngineJobFactory {
     if (Boolean.TRUE.equals(spec.getOverwrite())) {
       args.add("--overwrite");
     }
+    if (Boolean.TRUE.equals(spec.getKeepServerUuid())) {
+      args.add("--keep-server-uuid");
+    }
     args.add("--result-file");
     args.add(RESULT_PATH);
 
@@ -241,7 +288,9 @@ public final class EngineJobFactory {
         RESTORE,
         restoreJobName(restore),
         spec.getPod(),
-        spec.getBackoffLimit(),
+        // Never a second pod by itself: a retry could write (with --overwrite) under a database
+        // started on the claim after the first pod failed. A new MysqlRestore tries again.
+        0,
         spec.getActiveDeadlineSeconds(),
         args,
         claimVolume(targetClaim(restore), false),

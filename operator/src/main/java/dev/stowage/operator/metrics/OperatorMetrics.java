@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,6 +25,11 @@ public final class OperatorMetrics {
 
   private final MeterRegistry registry;
   private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
+
+  /** Blocked backups: uid -> namespace. */
+  private final Map<String, String> blocked = new ConcurrentHashMap<>();
+
+  private final Set<String> blockedGauges = ConcurrentHashMap.newKeySet();
 
   public OperatorMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -94,6 +100,28 @@ public final class OperatorMetrics {
               return v;
             });
     value.accumulateAndGet(completion.getEpochSecond(), Math::max);
+  }
+
+  /**
+   * Whether a backup is Pending with Blocked=True (waiting for a claim, a pod, a StatefulSet...);
+   * the gauge {@code stowage_backups_blocked{namespace}} counts them, so that an alert can fire on
+   * a backup that waits for too long.
+   */
+  public void backupBlocked(String namespace, String uid, boolean isBlocked) {
+    if (blockedGauges.add(namespace)) {
+      Gauge.builder(
+              "stowage.backups.blocked",
+              blocked,
+              m -> m.values().stream().filter(namespace::equals).count())
+          .description("Backups waiting (Pending, Blocked=True), by namespace")
+          .tags("namespace", namespace)
+          .register(registry);
+    }
+    if (isBlocked) {
+      blocked.put(uid, namespace);
+    } else {
+      blocked.remove(uid);
+    }
   }
 
   private void record(String name, String description, Tags tags, Double seconds) {

@@ -6,11 +6,15 @@ import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
+import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.EngineStart;
+import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
 import dev.stowage.operator.status.Conditions;
@@ -34,6 +38,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +74,26 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   /** Label on a claim created from a volumeClaimTemplate: the restore that created it. */
   public static final String LABEL_RESTORED_BY = "stowage.dev/restored-by";
 
+  /**
+   * Label on a restore's target claim: {@code in-progress} from before its Job is created, then
+   * {@code complete} or {@code failed}. A claim labelled otherwise than complete may hold a partial
+   * restore (the engine's marker file .stowage-restore-in-progress says so inside it too).
+   */
+  public static final String LABEL_RESTORE_STATE = "stowage.dev/restore-state";
+
+  /** The restore-state label's value before this restore began, to give back when untouched. */
+  public static final String ANNOTATION_STATE_BEFORE = "stowage.dev/restore-state-before";
+
+  public static final String IN_PROGRESS = "in-progress";
+  public static final String COMPLETE = "complete";
+  public static final String FAILED = "failed";
+
+  /**
+   * Annotation on a claim created from a volumeClaimTemplate: the uid of the restore that created
+   * it, so that a template never takes over a claim someone else made.
+   */
+  public static final String ANNOTATION_RESTORE_UID = "stowage.dev/created-by-restore-uid";
+
   private final EngineJobFactory jobs;
   private final Cluster cluster;
   private final StatusWriter statusWriter;
@@ -76,6 +101,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   private final OperatorMetrics metrics;
   private final Conditions conditions;
   private final StatusProjector statuses;
+  private final EngineTimeouts timeouts;
 
   public MysqlRestoreReconciler(
       EngineJobFactory jobs,
@@ -84,6 +110,18 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       EventRecorder events,
       OperatorMetrics metrics,
       Conditions conditions) {
+    this(jobs, cluster, statusWriter, events, metrics, conditions, EngineTimeouts.DEFAULTS);
+  }
+
+  public MysqlRestoreReconciler(
+      EngineJobFactory jobs,
+      Cluster cluster,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      OperatorMetrics metrics,
+      Conditions conditions,
+      EngineTimeouts timeouts) {
+    this.timeouts = timeouts;
     this.jobs = jobs;
     this.cluster = cluster;
     this.statusWriter = statusWriter;
@@ -210,6 +248,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                 + claim()
                 + " may hold a partial restore (the engine's marker file says so): create a new"
                 + " MysqlRestore with overwrite: true");
+        markFailed();
         settle();
         return null;
       }
@@ -272,8 +311,12 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         status.setTargetPersistentVolumeClaim(claim());
         saveNow();
       }
-      if (cluster.claim(ns, claim()).isEmpty()) {
-        VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
+      VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
+      Optional<PersistentVolumeClaim> existing = cluster.claim(ns, claim());
+      if (template != null && existing.isPresent() && !createdByMe(existing.get())) {
+        return refuseAdoption();
+      }
+      if (existing.isEmpty()) {
         if (template == null) {
           return block(
               Reason.ClaimNotFound,
@@ -283,7 +326,10 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                   + ns
                   + "; waiting for it");
         }
-        cluster.createClaim(claimFrom(template));
+        PersistentVolumeClaim created = cluster.createClaim(claimFrom(template));
+        if (!createdByMe(created)) {
+          return refuseAdoption(); // someone created it between our read and our create
+        }
         events.record(
             restore,
             Type.Normal,
@@ -313,6 +359,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                 + "; a restore never writes under a running"
                 + " database: stop it (for a StatefulSet, scale it down) and the restore starts");
       }
+      markInProgress();
       Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
@@ -329,15 +376,53 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     Duration observe(Job job) {
-      EngineRun run = EngineRun.observe(job, cluster.jobPods(ns, job.getMetadata().getName()));
+      List<Pod> pods = cluster.jobPods(ns, job.getMetadata().getName());
+      EngineRun run = EngineRun.observe(job, pods);
       status.setStartTime(run.startTime());
       if (!run.finished()) {
+        Optional<EngineStart.Stuck> stuck =
+            EngineStart.cannotStart(
+                job, pods, Instant.parse(conditions.now()), timeouts.podStart());
+        if (stuck.isPresent()) {
+          cluster.deleteJob(ns, job.getMetadata().getName());
+          fail(
+              Reason.EnginePodCannotStart,
+              "the engine pod could not start: "
+                  + stuck.get().why()
+                  + "; deleted Job "
+                  + job.getMetadata().getName()
+                  + (stuck.get().engineRan()
+                      ? "; an earlier engine pod ran, so PersistentVolumeClaim "
+                          + claim()
+                          + " may hold a partial restore (the engine's marker file"
+                          + " .stowage-restore-in-progress says so): restore it again with a new"
+                          + " MysqlRestore and spec.overwrite: true"
+                      : "; PersistentVolumeClaim "
+                          + claim()
+                          + " is untouched. Fix the cause and create a new MysqlRestore"));
+          if (stuck.get().engineRan()) {
+            markFailed();
+          } else {
+            markUntouched();
+          }
+          settle();
+          return null;
+        }
         statuses.running(
             status,
             job.getMetadata().getName(),
             "restoring " + where() + " into " + claim(),
             generation);
-        return null;
+        // Pods send no events here: look again until the engine has started.
+        return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
+      }
+      String resolved = run.result().name();
+      if (resolved != null
+          && !resolved.isEmpty()
+          && !resolved.equals(status.getBackupName())
+          && "latest".equals(status.getBackupName())) {
+        // "latest" names whatever was newest when the engine looked: record which one it was.
+        status.setBackupName(resolved);
       }
       Long files = run.result().files();
       statuses.finished(
@@ -350,11 +435,151 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
               + " into "
               + claim(),
           generation);
+      if (run.state() == EngineRun.State.FAILED) {
+        status.setMessage(CrdTerms.translate(status.getMessage(), claim(), sourceStorage()));
+      }
       if (run.state() == EngineRun.State.SUCCEEDED) {
         status.setBytesWritten(run.result().bytesWritten());
+        markClaim(COMPLETE, null);
+      } else if (refusedBeforeWriting(run)) {
+        status.setMessage(
+            status.getMessage()
+                + "; the engine refused before writing, so PersistentVolumeClaim "
+                + claim()
+                + " is untouched");
+        markUntouched();
+      } else {
+        markFailed();
       }
       settle();
+      // The outcome is recorded before the Job may go; the operator never reads it again.
+      saveNow();
+      cluster.expireJob(
+          ns, job.getMetadata().getName(), MysqlBackupReconciler.FINISHED_JOB_TTL_SECONDS);
       return null;
+    }
+
+    /** The storage the backup is read from, for messages; null when it cannot be read. */
+    dev.stowage.api.v1alpha1.BackupStorage sourceStorage() {
+      if (restore.getSpec().getSource() != null) {
+        return restore.getSpec().getSource().getStorage();
+      }
+      return cluster
+          .backup(ns, restore.getSpec().getBackup().getName())
+          .map(b -> b.getSpec().getStorage())
+          .orElse(null);
+    }
+
+    /** Labels the target in-progress, remembering its former state, before anything writes. */
+    void markInProgress() {
+      PersistentVolumeClaim pvc = cluster.claim(ns, claim()).orElse(null);
+      if (pvc == null) {
+        return; // the Job would not start either; its failure says why
+      }
+      Map<String, String> labels = pvc.getMetadata().getLabels();
+      String former = labels == null ? null : labels.get(LABEL_RESTORE_STATE);
+      var annotations = pvc.getMetadata().getAnnotations();
+      Map<String, String> note = new HashMap<>();
+      if (annotations == null || !annotations.containsKey(ANNOTATION_STATE_BEFORE)) {
+        note.put(ANNOTATION_STATE_BEFORE, former == null ? "" : former);
+      }
+      markClaim(IN_PROGRESS, note);
+    }
+
+    void markFailed() {
+      markClaim(FAILED, null);
+      String msg =
+          "PersistentVolumeClaim "
+              + claim()
+              + " holds a partial restore and is labelled "
+              + LABEL_RESTORE_STATE
+              + "="
+              + FAILED
+              + " (its data directory holds .stowage-restore-in-progress): do not start a database"
+              + " on it; restore it again with a new MysqlRestore and spec.overwrite: true";
+      status.setMessage(status.getMessage() + ". " + msg);
+      events.record(restore, Type.Warning, Reason.ClaimIncomplete, msg);
+    }
+
+    /** The engine never wrote: the claim gets back the state it had before this restore. */
+    void markUntouched() {
+      PersistentVolumeClaim pvc = cluster.claim(ns, claim()).orElse(null);
+      if (pvc == null) {
+        return;
+      }
+      var annotations = pvc.getMetadata().getAnnotations();
+      String former = annotations == null ? null : annotations.get(ANNOTATION_STATE_BEFORE);
+      markClaim(former == null || former.isEmpty() ? null : former, null);
+    }
+
+    /** Sets the restore-state label (null removes it); the former-state note goes with it. */
+    void markClaim(String state, Map<String, String> annotations) {
+      Map<String, String> labels = new HashMap<>();
+      labels.put(LABEL_RESTORE_STATE, state);
+      Map<String, String> notes = new HashMap<>();
+      if (annotations != null) {
+        notes.putAll(annotations);
+      } else {
+        notes.put(ANNOTATION_STATE_BEFORE, null);
+      }
+      try {
+        cluster.labelClaim(ns, claim(), labels, notes);
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          throw e;
+        }
+      }
+    }
+
+    /**
+     * Whether a failed engine stopped before writing anything: invalid settings (2) and an unsafe
+     * target (5: not empty, no space) are refused before the marker is written.
+     */
+    boolean refusedBeforeWriting(EngineRun run) {
+      Integer code = run.result().exitCode();
+      return code != null && (code == 2 || code == 5);
+    }
+
+    /** Whether this very restore (by uid) created the claim from its template. */
+    boolean createdByMe(PersistentVolumeClaim pvc) {
+      var annotations = pvc.getMetadata().getAnnotations();
+      return annotations != null
+          && restore.getMetadata().getUid() != null
+          && restore.getMetadata().getUid().equals(annotations.get(ANNOTATION_RESTORE_UID));
+    }
+
+    Duration refuseAdoption() {
+      fail(
+          Reason.ClaimExists,
+          "PersistentVolumeClaim "
+              + claim()
+              + " already exists and was not created by this MysqlRestore:"
+              + " spec.target.volumeClaimTemplate never takes over an existing claim (it may hold"
+              + " someone's data). To restore into it, create a new MysqlRestore with"
+              + " spec.target.persistentVolumeClaim: "
+              + claim()
+              + " (and spec.overwrite: true if it is not empty); otherwise give the template"
+              + " another name");
+      settle();
+      return null;
+    }
+
+    /**
+     * Whether an overwrite restore is past its start deadline: counted from its creation, so that
+     * an overwrite never fires long after the person who asked for it has moved on.
+     */
+    boolean overwriteTooLate() {
+      if (!Boolean.TRUE.equals(restore.getSpec().getOverwrite())) {
+        return false;
+      }
+      String created = restore.getMetadata().getCreationTimestamp();
+      if (created == null || created.isEmpty()) {
+        return false;
+      }
+      Instant since = java.time.OffsetDateTime.parse(created).toInstant();
+      return Duration.between(since, Instant.parse(conditions.now()))
+              .compareTo(timeouts.overwriteStart())
+          > 0;
     }
 
     PersistentVolumeClaim claimFrom(VolumeClaimTemplate template) {
@@ -363,13 +588,18 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         labels.putAll(template.getMetadata().getLabels());
       }
       labels.put(LABEL_RESTORED_BY, restore.getMetadata().getName());
+      Map<String, String> annotations = new HashMap<>();
+      if (template.getMetadata().getAnnotations() != null) {
+        annotations.putAll(template.getMetadata().getAnnotations());
+      }
+      annotations.put(ANNOTATION_RESTORE_UID, restore.getMetadata().getUid());
       // Not owned by the restore: the restored data outlives the MysqlRestore that wrote it.
       return new PersistentVolumeClaimBuilder()
           .withNewMetadata()
           .withName(claim())
           .withNamespace(ns)
           .withLabels(labels)
-          .withAnnotations(template.getMetadata().getAnnotations())
+          .withAnnotations(annotations)
           .endMetadata()
           .withSpec(template.getSpec())
           .build();
@@ -386,6 +616,18 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     Duration block(Reason reason, String message) {
+      if (overwriteTooLate()) {
+        fail(
+            Reason.OverwriteDeadlineExceeded,
+            "this restore with spec.overwrite: true could not start within "
+                + EngineStart.text(timeouts.overwriteStart())
+                + " of its creation ("
+                + message
+                + "); it fails rather than overwrite the target whenever it happens to become free."
+                + " Create a new MysqlRestore when the target is ready");
+        settle();
+        return null;
+      }
       statuses.block(status, reason, message, generation);
       return WAIT;
     }

@@ -21,6 +21,18 @@ public final class Conditions {
   /** True while the resource waits for something outside it (a pod, a claim, another backup). */
   public static final String BLOCKED = "Blocked";
 
+  /**
+   * True once the pre-flight check proved the storage reachable, writable and free under the
+   * backup's name: remembered, so that the check runs once, before anything is stopped.
+   */
+  public static final String STORAGE_CHECKED = "StorageChecked";
+
+  /**
+   * On a failed backup whose engine may have stored objects: False until the operator's rm Job
+   * removed them (a failed backup is never restorable), then True.
+   */
+  public static final String PARTIAL_REMOVED = "PartialBackupRemoved";
+
   /** True while the source StatefulSet is scaled down for the backup. */
   public static final String QUIESCED = "Quiesced";
 

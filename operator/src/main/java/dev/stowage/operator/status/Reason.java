@@ -22,6 +22,8 @@ public enum Reason {
   ScaledDown,
   /** The StatefulSet got its replicas back. */
   ScaledUp,
+  /** The StatefulSet to quiesce neither has a claim template for the claim nor mounts it. */
+  StatefulSetDoesNotMountClaim,
   /** The StatefulSet to quiesce does not exist. */
   StatefulSetNotFound,
   /** The target claim was created from the volumeClaimTemplate. */
@@ -34,6 +36,28 @@ public enum Reason {
   DeleteFailed,
   /** A running backup was stopped because its resource was deleted. */
   Cancelled,
+  /** The engine pod cannot start (unschedulable, image or configuration error, too slow). */
+  EnginePodCannotStart,
+  /** The pre-flight check of the storage runs. */
+  CheckingStorage,
+  /** The pre-flight check proved the storage reachable, writable and free under the name. */
+  StorageChecked,
+  /** The pre-flight check failed: nothing was stopped. */
+  PreflightFailed,
+  /** The storage claim does not exist or cannot be used. */
+  StorageClaimNotFound,
+  /** A volumeClaimTemplate names a claim that exists and that this restore did not create. */
+  ClaimExists,
+  /** An overwrite restore could not start within its deadline. */
+  OverwriteDeadlineExceeded,
+  /** A restore's target claim holds a partial restore. */
+  ClaimIncomplete,
+  /** The objects a failed backup stored are being removed. */
+  RemovingPartialBackup,
+  /** The objects a failed backup stored were removed. */
+  PartialBackupRemoved,
+  /** The objects a failed backup stored could not be removed. */
+  PartialBackupNotRemoved,
   /** The spec cannot be acted on. */
   InvalidSpec
 }

@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MysqlBackupReconcilerTest {
 
@@ -495,6 +497,11 @@ class MysqlBackupReconcilerTest {
             .withNewOrdinals()
             .withStart(1)
             .endOrdinals()
+            .addNewVolumeClaimTemplate()
+            .withNewMetadata()
+            .withName("data")
+            .endMetadata()
+            .endVolumeClaimTemplate()
             .endSpec()
             .build());
     MysqlBackup b = quiesced();
@@ -632,6 +639,482 @@ class MysqlBackupReconcilerTest {
     assertThat(blocked.getStatus()).isEqualTo(ConditionStatus.True);
     assertThat(blocked.getLastTransitionTime()).isEqualTo(first);
     assertThat(Optional.ofNullable(blocked.getObservedGeneration())).contains(1L);
+  }
+
+  // Issue 17, item 1: an engine pod that cannot start must never leave the database down.
+
+  MysqlBackupReconciler reconcilerAt(Duration later) {
+    return new MysqlBackupReconciler(
+        new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+        cluster,
+        writer,
+        events,
+        new OperatorMetrics(registry),
+        new Conditions(Clock.offset(CLOCK, later)));
+  }
+
+  /** A quiesced backup whose Job was created and whose StatefulSet is down to 1 of 3. */
+  MysqlBackup quiescedAndJobCreated() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.pods.clear();
+    reconcile(b);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+    return b;
+  }
+
+  void assertFailedFastAndGaveEverythingBack(MysqlBackup b, String... inMessage) {
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage()).contains(inMessage);
+    assertThat(condition(b, Conditions.READY)).startsWith("False EnginePodCannotStart");
+    assertThat(cluster.jobs).doesNotContainKey("nightly-backup");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.locks).isEmpty();
+    assertThat(log)
+        .containsSubsequence(
+            "delete job nightly-backup", "scale db to 3", "unlock stowage-claim-data-db-1");
+    assertThat(events.events).anyMatch(e -> e.startsWith("Warning Failed: "));
+    assertThat(counted("failed")).isEqualTo(1.0);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "CreateContainerConfigError",
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "CreateContainerError"
+      })
+  void anEnginePodThatCannotStartFailsTheBackupAndScalesBackAtOnce(String reason) {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.waitingJobPod("nightly-backup", reason, "something is wrong", InMemoryCluster.CREATED);
+
+    reconcile(b);
+
+    assertFailedFastAndGaveEverythingBack(
+        b,
+        "the engine pod could not start",
+        reason + " (something is wrong)",
+        "nothing was copied");
+  }
+
+  @Test
+  void aMissingSecretSaysWhichFieldNamesIt() {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.waitingJobPod(
+        "nightly-backup",
+        "CreateContainerConfigError",
+        "secret \"s3\" not found",
+        InMemoryCluster.CREATED);
+
+    reconcile(b);
+
+    assertFailedFastAndGaveEverythingBack(
+        b, "secret \"s3\" not found", "spec.storage.s3.credentialsSecretRef");
+  }
+
+  @Test
+  void anUnschedulableEnginePodFailsTheBackupAndScalesBackAtOnce() {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.unschedulableJobPod(
+        "nightly-backup", "0/1 nodes are available: 1 Insufficient cpu.", InMemoryCluster.CREATED);
+
+    reconcile(b);
+
+    assertFailedFastAndGaveEverythingBack(b, "cannot be scheduled", "Insufficient cpu", "spec.pod");
+  }
+
+  @Test
+  void anEnginePodPendingPastTheStartDeadlineFailsTheBackup() {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.waitingJobPod("nightly-backup", "ContainerCreating", null, InMemoryCluster.CREATED);
+
+    reconcilerAt(Duration.ofSeconds(100)).reconcile(b, new TestContext<>(b));
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+
+    reconcilerAt(Duration.ofMinutes(2).plusSeconds(1)).reconcile(b, new TestContext<>(b));
+    assertFailedFastAndGaveEverythingBack(b, "has not started within 2 minutes");
+  }
+
+  @Test
+  void aJobWithoutAPodPastTheStartDeadlineFailsTheBackup() {
+    MysqlBackup b = quiescedAndJobCreated();
+
+    var control = reconcile(b);
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    // A running Job is looked at again before its start deadline even without an event.
+    assertThat(control.getScheduleDelay()).isPresent();
+
+    reconcilerAt(Duration.ofMinutes(3)).reconcile(b, new TestContext<>(b));
+    assertFailedFastAndGaveEverythingBack(b, "no engine pod", "within 2 minutes");
+  }
+
+  @Test
+  void aStartedEngineIsNeverCancelledByTheStartDeadline() {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.startJob("nightly-backup");
+    cluster.jobPods.put(
+        "nightly-backup",
+        List.of(
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("nightly-backup-r")
+                .withCreationTimestamp(InMemoryCluster.CREATED)
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Running")
+                .addNewContainerStatus()
+                .withName("engine")
+                .withNewState()
+                .withNewRunning()
+                .endRunning()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build()));
+
+    reconcilerAt(Duration.ofHours(1)).reconcile(b, new TestContext<>(b));
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+  }
+
+  @Test
+  void aStorageClaimThatIsTheSourceClaimIsRefusedBeforeQuiescing() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    b.getSpec().getStorage().setS3(null);
+    var pvc = new dev.stowage.api.v1alpha1.VolumeStorage();
+    pvc.setClaimName("data-db-1");
+    b.getSpec().getStorage().setPersistentVolumeClaim(pvc);
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains("spec.storage.persistentVolumeClaim.claimName")
+        .contains("spec.source.persistentVolumeClaim");
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.startsWith("create job"));
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  // Issue 17, item 3: only a StatefulSet that produces the claim is ever scaled.
+
+  @Test
+  void aStatefulSetThatDoesNotMountTheClaimIsNeverScaled() {
+    cluster.claim("data-db-1").statefulSet("db", 3, "logs", null).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith("True StatefulSetDoesNotMountClaim: StatefulSet db")
+        .contains("spec.source.quiesce.statefulSet")
+        .contains("volumeClaimTemplates (logs)");
+    assertThat(events.events).anyMatch(e -> e.startsWith("Warning StatefulSetDoesNotMountClaim"));
+  }
+
+  @Test
+  void aTemplateOfAnotherStatefulSetWithTheSamePrefixDoesNotCount() {
+    // data-db-1 is the claim of StatefulSet "db", not of "b" (template data-d).
+    cluster.claim("data-db-1").statefulSet("b", 3, "data-d", null);
+    MysqlBackup b = backup("nightly", "    quiesce:\n      statefulSet: b", "Retain");
+
+    reconcile(b);
+
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True StatefulSetDoesNotMountClaim");
+  }
+
+  @Test
+  void aStatefulSetWhosePodTemplateMountsTheClaimIsScaledToZero() {
+    cluster.claim("data-db-1").statefulSet("db", 2, null, "data-db-1").pod("db-0", "data-db-1");
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(log).contains("scale db to 0");
+  }
+
+  // Issue 17, item 2: the storage is checked before anything is stopped.
+
+  @Test
+  void thePreflightRunsBeforeTheQuiesceAndNothingStopsUntilItPassed() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(cluster.jobs).containsOnlyKeys("nightly-check");
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True CheckingStorage: checking that");
+    Job check = cluster.jobs.get("nightly-check");
+    assertThat(check.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsSubsequence("check", "--storage")
+        .contains("--name", "2030-01-02.030000.nightly");
+    assertThat(check.getSpec().getTemplate().getSpec().getVolumes())
+        .noneMatch(v -> v.getName().equals("data"));
+    assertThat(check.getSpec().getBackoffLimit()).isZero();
+
+    cluster.finishJob("nightly-check", true, 0, InMemoryCluster.CHECK_OK);
+    reconcile(b);
+
+    assertThat(log).containsSubsequence("create job nightly-check", "scale db to 1");
+    assertThat(condition(b, Conditions.STORAGE_CHECKED)).startsWith("True StorageChecked");
+  }
+
+  @Test
+  void aFailedPreflightFailsTheBackupWithTheDatabaseUntouched() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-check",
+        false,
+        3,
+        "{\"command\":\"check\",\"status\":\"Failed\",\"exitCode\":3,"
+            + "\"error\":\"bucket backups does not exist\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(b, Conditions.READY)).startsWith("False PreflightFailed");
+    assertThat(b.getStatus().getMessage())
+        .contains("nothing was stopped")
+        .contains("bucket backups does not exist [exit code 3]")
+        .contains("spec.storage.s3.bucket (backups)")
+        .contains("spec.storage.s3.endpoint (http://s3:7070)")
+        .contains("Secret s3 (spec.storage.s3.credentialsSecretRef)");
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.equals("create job nightly-backup"));
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void aTakenBackupNameFailsThePreflight() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-check",
+        false,
+        5,
+        "{\"status\":\"Failed\",\"exitCode\":5,\"error\":\"a complete backup named x already"
+            + " exists\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains("the backup name 2030-01-02.030000.nightly is taken");
+    assertThat(cluster.jobs).doesNotContainKey("nightly-backup");
+  }
+
+  @Test
+  void aPreflightPodThatCannotStartFailsWithNothingStopped() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.waitingJobPod(
+        "nightly-check",
+        "CreateContainerConfigError",
+        "couldn't find key AWS_SECRET_ACCESS_KEY in Secret prod/s3",
+        InMemoryCluster.CREATED);
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains("the pre-flight check pod could not start, so nothing was stopped")
+        .contains("couldn't find key AWS_SECRET_ACCESS_KEY")
+        .contains("spec.storage.s3.credentialsSecretRef");
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  static MysqlBackup onClaimStorage(String path) {
+    MysqlBackup b = quiesced();
+    b.getSpec().getStorage().setS3(null);
+    var pvc = new dev.stowage.api.v1alpha1.VolumeStorage();
+    pvc.setClaimName("backups");
+    pvc.setPath(path);
+    b.getSpec().getStorage().setPersistentVolumeClaim(pvc);
+    return b;
+  }
+
+  @Test
+  void aMissingStorageClaimBlocksBeforeAnythingIsStopped() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = onClaimStorage(null);
+
+    reconcile(b);
+
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith("True StorageClaimNotFound: PersistentVolumeClaim backups")
+        .contains("spec.storage.persistentVolumeClaim.claimName");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+  }
+
+  @Test
+  void aStoragePathThatDoesNotExistSaysHowToCreateIt() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").claim("backups").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = onClaimStorage("mysql/prod");
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-check",
+        false,
+        3,
+        "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"storage root"
+            + " file:///stowage/storage/mysql/prod does not exist or is not a directory\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getMessage())
+        .contains("storage root PersistentVolumeClaim backups:/mysql/prod does not exist")
+        .doesNotContain("/stowage/")
+        .contains("spec.storage.persistentVolumeClaim.path (mysql/prod)")
+        .contains("mkdir -p");
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+  }
+
+  // Issue 17, item 7: a waiting backup is visible.
+
+  double blockedGauge() {
+    var g = registry.find("stowage.backups.blocked").tag("namespace", "prod").gauge();
+    return g == null ? -1 : g.value();
+  }
+
+  @Test
+  void aBlockedBackupEmitsOneEventAndCountsInTheBlockedGauge() {
+    cluster.claim("data-db-1").pod("db-1", "data-db-1");
+    MysqlBackup b = plain();
+
+    reconcile(b);
+    reconcile(b);
+
+    assertThat(events.events)
+        .filteredOn(e -> e.contains("ClaimInUse"))
+        .hasSize(1)
+        .allMatch(e -> e.startsWith("Warning ClaimInUse: pod db-1 is running"));
+    assertThat(blockedGauge()).isEqualTo(1.0);
+
+    cluster.pods.clear();
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(blockedGauge()).isZero();
+  }
+
+  @Test
+  void aWaitForAnotherBackupIsANormalEvent() {
+    cluster.claim("data-db-1");
+    reconcile(backup("first", "", "Retain"));
+    MysqlBackup second = backup("second", "", "Retain");
+
+    reconcile(second);
+
+    assertThat(events.events).anyMatch(e -> e.startsWith("Normal WaitingForClaim: waiting for"));
+    assertThat(blockedGauge()).isEqualTo(1.0);
+  }
+
+  // Issue 17, item 8: leftovers.
+
+  @Test
+  void aFinishedJobGetsATtlOnlyOnceItsResultIsRecorded() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+
+    reconcile(b);
+
+    int recorded = indexOf("\"phase\":\"Succeeded\"");
+    int ttl =
+        log.indexOf("ttl job nightly-backup " + MysqlBackupReconciler.FINISHED_JOB_TTL_SECONDS);
+    assertThat(recorded).isGreaterThanOrEqualTo(0);
+    assertThat(ttl).isGreaterThan(recorded);
+
+    cluster.jobs.clear(); // collected by the TTL controller
+    cluster.jobPods.clear();
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(b.getStatus().getFiles()).isEqualTo(203);
+  }
+
+  @Test
+  void aDoneBackupWhoseJobIsGoneIsNotFailedAndStillScalesBack() {
+    MysqlBackup b = quiescedAndJobCreated();
+    // Succeeded was written, then the operator stopped before scaling back; the Job was collected.
+    b.getStatus().setPhase(Phase.Succeeded);
+    cluster.jobs.clear();
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+  }
+
+  @Test
+  void aFailedBackupsPartialObjectsAreRemovedEvenUnderRetain() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-backup",
+        false,
+        3,
+        "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"S3 went away\"}");
+    reconcile(b);
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    String failure = b.getStatus().getMessage();
+
+    reconcile(b);
+    assertThat(cluster.jobs).containsKey("nightly-rm");
+    cluster.finishJob("nightly-rm", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage()).isEqualTo(failure);
+    assertThat(condition(b, Conditions.PARTIAL_REMOVED)).startsWith("True PartialBackupRemoved");
+    assertThat(cluster.jobs).doesNotContainKey("nightly-rm");
+    assertThat(events.events).anyMatch(e -> e.startsWith("Normal PartialBackupRemoved"));
+  }
+
+  @Test
+  void aBackupRefusedForATakenNameNeverRemovesTheOtherBackup() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-backup",
+        false,
+        5,
+        "{\"status\":\"Failed\",\"exitCode\":5,\"error\":\"a complete backup of that name"
+            + " exists\"}");
+
+    reconcile(b);
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(cluster.jobs).doesNotContainKey("nightly-rm");
   }
 
   int indexOf(String fragment) {

@@ -160,6 +160,31 @@ class EngineJobFactoryTest {
   }
 
   @Test
+  void keepServerUuidOnlyWhenTheSpecSaysTrue() {
+    MysqlRestore r = restore("restore-from-backup", 0);
+    MysqlBackup b = backup("restore-from-backup", 1);
+    assertThat(engine(FACTORY.restoreJob(r, b)).getArgs()).doesNotContain("--keep-server-uuid");
+    r.getSpec().setKeepServerUuid(true);
+    assertThat(engine(FACTORY.restoreJob(r, b)).getArgs()).contains("--keep-server-uuid");
+    r.getSpec().setKeepServerUuid(false);
+    assertThat(engine(FACTORY.restoreJob(r, b)).getArgs()).doesNotContain("--keep-server-uuid");
+  }
+
+  @Test
+  void aRestoreJobNeverRetriesAPodByItself() {
+    // Issue 17, item 4: a retried pod once wrote with --overwrite under a MariaDB started
+    // meanwhile.
+    MysqlRestore r = restore("restore-from-backup", 0);
+    MysqlBackup b = backup("restore-from-backup", 1);
+    r.getSpec().setBackoffLimit(3);
+    assertThat(FACTORY.restoreJob(r, b).getSpec().getBackoffLimit()).isZero();
+    r.getSpec().setBackoffLimit(null);
+    EngineJobFactory retrying =
+        new EngineJobFactory(new EngineJobConfig("engine:2", null, 4, 999, 999), CLOCK);
+    assertThat(retrying.restoreJob(r, b).getSpec().getBackoffLimit()).isZero();
+  }
+
+  @Test
   void restoreSourceIsWhatStatusNeedsToRecord() {
     StoredBackup fromBackup =
         FACTORY.restoreSource(restore("restore-from-backup", 0), backup("restore-from-backup", 1));

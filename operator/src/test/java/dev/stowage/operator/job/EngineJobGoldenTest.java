@@ -54,6 +54,12 @@ class EngineJobGoldenTest {
   }
 
   @Test
+  void checkJobBeforeABackup() {
+    // Issue 17, item 2: the pre-flight runs with the backup's storage and pod, without its data.
+    assertGolden("check-before-backup", FACTORY.checkJob(backup("check-before-backup", 0)));
+  }
+
+  @Test
   void veryLongName() {
     Job job = FACTORY.backupJob(backup("long-name-backup", 0));
     assertThat(job.getMetadata().getName()).hasSizeLessThanOrEqualTo(63);

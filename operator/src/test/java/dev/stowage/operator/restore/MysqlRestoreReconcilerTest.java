@@ -250,10 +250,321 @@ class MysqlRestoreReconcilerTest {
     reconcile(r);
 
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    // Issue 17, item 7: in the resource's terms, not the engine container's paths.
+    String said =
+        "the target PersistentVolumeClaim data-db-0 is not empty; set overwrite [exit code 2];"
+            + " the engine refused before writing, so PersistentVolumeClaim data-db-0 is untouched";
+    assertThat(r.getStatus().getMessage()).isEqualTo(said);
+    assertThat(events.events).contains("Warning Failed: " + said);
+  }
+
+  // Issue 17, item 1: a restore whose engine pod cannot start fails and says what the volume holds.
+
+  MysqlRestoreReconciler reconcilerAt(java.time.Duration later) {
+    return new MysqlRestoreReconciler(
+        new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+        cluster,
+        new RecordingStatusWriter(log),
+        events,
+        new OperatorMetrics(registry),
+        new Conditions(Clock.offset(CLOCK, later)));
+  }
+
+  @Test
+  void aRestorePodThatCannotStartFailsAndSaysTheTargetIsUntouched() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.waitingJobPod(
+        "recover-restore",
+        "CreateContainerConfigError",
+        "secret \"s3\" not found",
+        InMemoryCluster.CREATED);
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
     assertThat(r.getStatus().getMessage())
-        .isEqualTo("the target /stowage/data is not empty; set overwrite [exit code 2]");
+        .contains("the engine pod could not start")
+        .contains("secret \"s3\" not found")
+        .contains("PersistentVolumeClaim data-db-0 is untouched");
+    assertThat(condition(r, Conditions.READY)).startsWith("False EnginePodCannotStart");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(log)
+        .containsSubsequence("delete job recover-restore", "unlock stowage-claim-data-db-0");
+  }
+
+  @Test
+  void aRestorePodPendingPastTheStartDeadlineFails() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.unschedulableJobPod(
+        "recover-restore", "0/1 nodes are available", InMemoryCluster.CREATED);
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage()).contains("cannot be scheduled");
+    assertThat(cluster.jobs).isEmpty();
+  }
+
+  @Test
+  void aRestoreWhoseEngineRanBeforeSaysTheTargetMayBeHalfWritten() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    // The first pod ran and failed; its replacement cannot start.
+    cluster.jobPods.put(
+        "recover-restore",
+        List.of(
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("recover-restore-1")
+                .withCreationTimestamp(InMemoryCluster.CREATED)
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Failed")
+                .addNewContainerStatus()
+                .withName("engine")
+                .withNewState()
+                .withNewTerminated()
+                .withExitCode(1)
+                .endTerminated()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build()));
+    cluster.waitingJobPod("recover-restore", "ContainerCreating", null, InMemoryCluster.CREATED);
+
+    reconcilerAt(java.time.Duration.ofMinutes(3)).reconcile(r, new TestContext<>(r));
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("has not started within 2 minutes")
+        .contains("may hold a partial restore");
+  }
+
+  // Issue 17, item 5: no deferred overwrites, no adopted claims.
+
+  @Test
+  void anOverwriteThatCannotStartWithinItsDeadlineFails() {
+    cluster.claim("data-db-0").pod("db-0", "data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    r.getSpec().setOverwrite(true);
+    r.getMetadata().setCreationTimestamp("2030-01-02T02:59:05Z"); // 5 minutes before the clock
+
+    reconcile(r);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(condition(r, Conditions.BLOCKED)).startsWith("True ClaimInUse");
+
+    r.getMetadata().setCreationTimestamp("2030-01-02T02:54:04Z"); // 10 minutes and 1 second
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("spec.overwrite: true")
+        .contains("could not start within 10 minutes")
+        .contains("pod db-0 mounts");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+
+    // Freed later: the failed restore never fires.
+    cluster.pods.clear();
+    reconcile(r);
+    assertThat(cluster.jobs).isEmpty();
+  }
+
+  @Test
+  void aRestoreWithoutOverwriteMayWaitLonger() {
+    cluster.claim("data-db-0").pod("db-0", "data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    r.getMetadata().setCreationTimestamp("2030-01-01T00:00:00Z");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Pending);
+  }
+
+  @Test
+  void aTemplateNeverAdoptsAnExistingClaim() {
+    backupIn(Phase.Succeeded, null);
+    cluster.claim("data-restored");
+    MysqlRestore r = fromTemplate();
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("PersistentVolumeClaim data-restored already exists")
+        .contains("spec.target.volumeClaimTemplate never takes over an existing claim")
+        .contains("spec.target.persistentVolumeClaim");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(log).noneMatch(l -> l.startsWith("create claim"));
+  }
+
+  @Test
+  void aClaimTheRestoreCreatedItselfIsStillItsOwnLater() {
+    backupIn(Phase.Succeeded, null);
+    cluster.locks.put("stowage-claim-data-restored", "MysqlBackup/other@uid-o");
+    MysqlRestore r = fromTemplate();
+    reconcile(r);
+    assertThat(cluster.claims).containsKey("data-restored");
+    assertThat(condition(r, Conditions.BLOCKED)).startsWith("True WaitingForClaim");
+
+    cluster.locks.clear();
+    reconcile(r);
+
+    assertThat(cluster.jobs).containsKey("recover-restore");
+  }
+
+  // Issue 17, item 6: a half-restored claim says so until the restore succeeded.
+
+  String state(String claim) {
+    var labels = cluster.claims.get(claim).getMetadata().getLabels();
+    return labels == null ? null : labels.get(MysqlRestoreReconciler.LABEL_RESTORE_STATE);
+  }
+
+  @Test
+  void theTargetIsMarkedInProgressBeforeTheJobAndCompleteAfterIt() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+
+    reconcile(r);
+
+    assertThat(state("data-db-0")).isEqualTo("in-progress");
+    assertThat(log)
+        .containsSubsequence(
+            "label claim data-db-0 stowage.dev/restore-state=in-progress",
+            "create job recover-restore");
+    cluster.finishJob("recover-restore", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(state("data-db-0")).isEqualTo("complete");
+  }
+
+  @Test
+  void aFailedRestoreLeavesTheTargetMarkedFailedAndSaysSo() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob(
+        "recover-restore",
+        false,
+        3,
+        "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"S3 read of chunk ibdata1-3"
+            + " failed\"}");
+
+    reconcile(r);
+
+    assertThat(state("data-db-0")).isEqualTo("failed");
+    assertThat(r.getStatus().getMessage())
+        .contains("S3 read of chunk ibdata1-3 failed")
+        .contains("PersistentVolumeClaim data-db-0 holds a partial restore")
+        .contains("stowage.dev/restore-state=failed");
     assertThat(events.events)
-        .contains(
-            "Warning Failed: the target /stowage/data is not empty; set overwrite [exit code 2]");
+        .anyMatch(e -> e.startsWith("Warning ClaimIncomplete: PersistentVolumeClaim data-db-0"));
+  }
+
+  @Test
+  void aRestoreRefusedBeforeWritingGivesTheClaimItsFormerState() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob(
+        "recover-restore",
+        false,
+        5,
+        "{\"status\":\"Failed\",\"exitCode\":5,\"error\":\"the target is not empty\"}");
+
+    reconcile(r);
+
+    assertThat(state("data-db-0")).isNull();
+    assertThat(r.getStatus().getMessage()).contains("untouched");
+  }
+
+  @Test
+  void aJobDeletedMidwayLeavesTheTargetMarkedFailed() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.jobs.clear();
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(state("data-db-0")).isEqualTo("failed");
+  }
+
+  // Issue 17, item 7: a restore of latest says which backup it was.
+
+  @Test
+  void aRestoreOfLatestRecordsTheResolvedBackupName() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    r.getSpec().getSource().setBackupName("latest");
+    reconcile(r);
+    assertThat(r.getStatus().getBackupName()).isEqualTo("latest");
+    cluster.finishJob(
+        "recover-restore",
+        true,
+        0,
+        "{\"status\":\"Succeeded\",\"exitCode\":0,\"name\":\"2030-01-01.120000.nightly\","
+            + "\"files\":3}");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getBackupName()).isEqualTo("2030-01-01.120000.nightly");
+    assertThat(r.getStatus().getMessage()).contains("2030-01-01.120000.nightly");
+  }
+
+  // Issue 17, item 8: a finished restore's Job may go once its outcome is recorded.
+
+  @Test
+  void aFinishedRestoreJobGetsATtlAfterItsOutcomeIsRecorded() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob("recover-restore", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+
+    reconcile(r);
+
+    int recorded = -1;
+    for (int i = 0; i < log.size(); i++) {
+      if (log.get(i).contains("\"phase\":\"Succeeded\"")) {
+        recorded = i;
+        break;
+      }
+    }
+    assertThat(recorded).isGreaterThanOrEqualTo(0);
+    assertThat(log.indexOf("ttl job recover-restore 3600")).isGreaterThan(recorded);
+    cluster.jobs.clear();
+    reconcile(r);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+  }
+
+  @Test
+  void aClaimStillBindingIsNotAReasonToFailAtOnce() {
+    // Seen on the local cluster: a claim just created from the template is unbound for a moment.
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.unschedulableJobPod(
+        "recover-restore",
+        "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.",
+        InMemoryCluster.CREATED);
+
+    reconcile(r);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(cluster.jobs).containsKey("recover-restore");
+
+    reconcilerAt(java.time.Duration.ofMinutes(3)).reconcile(r, new TestContext<>(r));
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("has not started within 2 minutes")
+        .contains("unbound immediate PersistentVolumeClaims");
   }
 }

@@ -28,6 +28,9 @@ public final class InMemoryCluster implements Cluster {
 
   public static final String NS = "prod";
 
+  /** When the API server "created" a Job: the tests' fixed clock. */
+  public static final String CREATED = "2030-01-02T03:04:05Z";
+
   public final Map<String, Job> jobs = new LinkedHashMap<>();
   public final Map<String, List<Pod>> jobPods = new LinkedHashMap<>();
   public final Map<String, Pod> pods = new LinkedHashMap<>();
@@ -35,6 +38,15 @@ public final class InMemoryCluster implements Cluster {
   public final Map<String, StatefulSet> statefulSets = new LinkedHashMap<>();
   public final Map<String, MysqlBackup> backups = new LinkedHashMap<>();
   public final Map<String, MysqlRestore> restores = new LinkedHashMap<>();
+
+  /**
+   * Whether a pre-flight check Job ({@code <name>-check}) succeeds as soon as it is created, so
+   * that tests of what comes after it need not finish it by hand.
+   */
+  public boolean autoPassChecks = true;
+
+  public static final String CHECK_OK =
+      "{\"command\":\"check\",\"status\":\"Succeeded\",\"exitCode\":0}";
 
   /** Lease name -> holder identity@uid */
   public final Map<String, String> locks = new LinkedHashMap<>();
@@ -81,9 +93,17 @@ public final class InMemoryCluster implements Cluster {
     return this;
   }
 
+  /** A StatefulSet whose volumeClaimTemplate {@code data} gives claims data-NAME-ORDINAL. */
   public InMemoryCluster statefulSet(String name, int replicas) {
-    statefulSets.put(
-        name,
+    return statefulSet(name, replicas, "data", null);
+  }
+
+  /**
+   * A StatefulSet with a volumeClaimTemplate named {@code template} (none when null) and, when
+   * {@code podClaim} is set, a pod-template volume on that claim.
+   */
+  public InMemoryCluster statefulSet(String name, int replicas, String template, String podClaim) {
+    var spec =
         new StatefulSetBuilder()
             .withNewMetadata()
             .withName(name)
@@ -91,8 +111,36 @@ public final class InMemoryCluster implements Cluster {
             .endMetadata()
             .withNewSpec()
             .withReplicas(replicas)
+            .withNewTemplate()
+            .withNewSpec()
             .endSpec()
-            .build());
+            .endTemplate()
+            .endSpec()
+            .build();
+    if (template != null) {
+      spec.getSpec()
+          .setVolumeClaimTemplates(
+              List.of(
+                  new PersistentVolumeClaimBuilder()
+                      .withNewMetadata()
+                      .withName(template)
+                      .endMetadata()
+                      .build()));
+    }
+    if (podClaim != null) {
+      spec.getSpec()
+          .getTemplate()
+          .getSpec()
+          .setVolumes(
+              List.of(
+                  new io.fabric8.kubernetes.api.model.VolumeBuilder()
+                      .withName("shared")
+                      .withNewPersistentVolumeClaim()
+                      .withClaimName(podClaim)
+                      .endPersistentVolumeClaim()
+                      .build()));
+    }
+    statefulSets.put(name, spec);
     return this;
   }
 
@@ -135,6 +183,62 @@ public final class InMemoryCluster implements Cluster {
     jobPods.put(name, List.of(pod));
   }
 
+  /**
+   * Gives a Job a pod that waits: its engine container in {@code reason}
+   * (CreateContainerConfigError, ContainerCreating...), created at {@code created}.
+   */
+  public Pod waitingJobPod(String job, String reason, String message, String created) {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(job + "-w" + jobPods.getOrDefault(job, List.of()).size())
+            .withNamespace(NS)
+            .withCreationTimestamp(created)
+            .endMetadata()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewContainerStatus()
+            .withName("engine")
+            .withNewState()
+            .withNewWaiting()
+            .withReason(reason)
+            .withMessage(message)
+            .endWaiting()
+            .endState()
+            .endContainerStatus()
+            .endStatus()
+            .build();
+    List<Pod> all = new ArrayList<>(jobPods.getOrDefault(job, List.of()));
+    all.add(pod);
+    jobPods.put(job, all);
+    return pod;
+  }
+
+  /** Gives a Job a pod the scheduler cannot place. */
+  public Pod unschedulableJobPod(String job, String message, String created) {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(job + "-u")
+            .withNamespace(NS)
+            .withCreationTimestamp(created)
+            .endMetadata()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage(message)
+            .endCondition()
+            .endStatus()
+            .build();
+    List<Pod> all = new ArrayList<>(jobPods.getOrDefault(job, List.of()));
+    all.add(pod);
+    jobPods.put(job, all);
+    return pod;
+  }
+
   public void startJob(String name) {
     jobs.get(name)
         .setStatus(
@@ -151,9 +255,24 @@ public final class InMemoryCluster implements Cluster {
     String name = job.getMetadata().getName();
     if (!jobs.containsKey(name)) {
       log.add("create job " + name);
+      if (job.getMetadata().getCreationTimestamp() == null) {
+        job.getMetadata().setCreationTimestamp(CREATED);
+      }
       jobs.put(name, job);
+      if (autoPassChecks && name.endsWith("-check")) {
+        finishJob(name, true, 0, CHECK_OK);
+      }
     }
     return jobs.get(name);
+  }
+
+  @Override
+  public void expireJob(String namespace, String name, int seconds) {
+    Job job = jobs.get(name);
+    if (job != null) {
+      log.add("ttl job " + name + " " + seconds);
+      job.getSpec().setTtlSecondsAfterFinished(seconds);
+    }
   }
 
   @Override
@@ -192,6 +311,46 @@ public final class InMemoryCluster implements Cluster {
     log.add("create claim " + claim.getMetadata().getName());
     claims.putIfAbsent(claim.getMetadata().getName(), claim);
     return claims.get(claim.getMetadata().getName());
+  }
+
+  @Override
+  public void labelClaim(
+      String namespace, String name, Map<String, String> labels, Map<String, String> annotations) {
+    PersistentVolumeClaim c = claims.get(name);
+    if (c == null) {
+      throw new IllegalStateException("no claim " + name);
+    }
+    if (labels != null) {
+      labels.forEach(
+          (k, v) -> {
+            log.add("label claim " + name + " " + k + "=" + v);
+            Map<String, String> now = new LinkedHashMap<>();
+            if (c.getMetadata().getLabels() != null) {
+              now.putAll(c.getMetadata().getLabels());
+            }
+            if (v == null) {
+              now.remove(k);
+            } else {
+              now.put(k, v);
+            }
+            c.getMetadata().setLabels(now);
+          });
+    }
+    if (annotations != null) {
+      annotations.forEach(
+          (k, v) -> {
+            Map<String, String> now = new LinkedHashMap<>();
+            if (c.getMetadata().getAnnotations() != null) {
+              now.putAll(c.getMetadata().getAnnotations());
+            }
+            if (v == null) {
+              now.remove(k);
+            } else {
+              now.put(k, v);
+            }
+            c.getMetadata().setAnnotations(now);
+          });
+    }
   }
 
   @Override

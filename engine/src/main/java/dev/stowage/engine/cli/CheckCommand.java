@@ -1,0 +1,115 @@
+package dev.stowage.engine.cli;
+
+import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.BackupStorage;
+import dev.stowage.engine.storage.ObjectWriter;
+import dev.stowage.engine.storage.StorageFactory;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * A pre-flight before a backup: proves that the storage is reachable and writable, and that the
+ * name is free, without touching any data directory. The operator runs it before it stops a
+ * database, so a wrong bucket, endpoint, path or credentials never cost downtime.
+ */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description =
+        "Check that a backup could be written: the storage is reachable and writable (a small"
+            + " probe object is written and deleted), and no complete or in-progress backup has"
+            + " the name. Exit 0: ok; 3: unreachable or denied; 5: the name is taken.")
+final class CheckCommand extends EngineCommand {
+  /** The object a running backup holds under its name; its presence means "in progress". */
+  static final String LOCK_OBJECT = ".stowage-lock";
+
+  /** The probe's name prefix: a dot, so that it can never be taken for a backup file. */
+  static final String PROBE_PREFIX = ".stowage-check-";
+
+  @Mixin StorageOptions where;
+
+  @Option(
+      names = "--name",
+      required = true,
+      paramLabel = "NAME",
+      description = "The name the backup will be written under (not 'latest').")
+  String name;
+
+  @Override
+  String commandName() {
+    return "check";
+  }
+
+  @Override
+  String nameForResult() {
+    return name;
+  }
+
+  @Override
+  RunSummary execute() {
+    long start = System.nanoTime();
+    if ("latest".equals(name)) {
+      throw EngineException.invalid("--name latest names no backup to write; give the new name");
+    }
+    BackupLocation loc = new BackupLocation(where.directory, name);
+    try (BackupStorage s = StorageFactory.open(where.storage)) {
+      if (s.exists(loc, "MANIFEST")) {
+        throw EngineException.unsafe(
+            s.describe(loc, "MANIFEST"),
+            "a complete backup named "
+                + name
+                + " already exists at "
+                + s.describe(loc, null)
+                + "; it is never overwritten: choose another name");
+      }
+      if (s.exists(loc, LOCK_OBJECT)) {
+        throw EngineException.unsafe(
+            s.describe(loc, LOCK_OBJECT),
+            "a backup named "
+                + name
+                + " is in progress at "
+                + s.describe(loc, null)
+                + " (its lock object "
+                + LOCK_OBJECT
+                + " exists); wait for it, or choose another name");
+      }
+      boolean hadObjects = !s.listObjects(loc).isEmpty();
+      String probe = PROBE_PREFIX + UUID.randomUUID();
+      try (ObjectWriter w = s.create(loc, probe, true)) {
+        w.write(ByteBuffer.wrap("stowage check\n".getBytes(StandardCharsets.US_ASCII)));
+        w.commit();
+      } catch (IOException e) {
+        throw new dev.stowage.engine.error.StorageException(
+            dev.stowage.engine.error.StorageException.Kind.OTHER,
+            s.describe(loc, probe),
+            "cannot write the probe object " + s.describe(loc, probe) + ": " + e.getMessage(),
+            e);
+      }
+      s.delete(loc, probe);
+      if (!hadObjects && s.listObjects(loc).isEmpty()) {
+        s.removeEmptyBackup(loc);
+      }
+      System.out.println(
+          "ok: " + s.describe(loc, null) + " is reachable, writable, and the name is free");
+      return new RunSummary(
+          name,
+          s.describe(loc, null),
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          (System.nanoTime() - start) / 1e9,
+          List.of());
+    }
+  }
+}

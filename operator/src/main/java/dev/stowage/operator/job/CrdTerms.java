@@ -1,0 +1,91 @@
+package dev.stowage.operator.job;
+
+import dev.stowage.api.v1alpha1.BackupStorage;
+import dev.stowage.api.v1alpha1.S3Storage;
+import dev.stowage.api.v1alpha1.VolumeStorage;
+
+/**
+ * Engine messages and storage hints in the words of the resource a person wrote: {@code
+ * spec.storage.s3.bucket}, {@code spec.overwrite}, the claim's name, instead of the engine's flags
+ * and the paths inside its container.
+ */
+public final class CrdTerms {
+
+  private CrdTerms() {}
+
+  /**
+   * An engine message with container paths and flags replaced by what the resource calls them.
+   *
+   * @param dataClaim the claim mounted at the data mount (the source or target), or null
+   * @param storage the storage of the backup (for a backup claim's mount), or null
+   */
+  public static String translate(String message, String dataClaim, BackupStorage storage) {
+    if (message == null) {
+      return null;
+    }
+    String m = message;
+    VolumeStorage pvc = storage == null ? null : storage.getPersistentVolumeClaim();
+    if (pvc != null) {
+      String claim = "PersistentVolumeClaim " + pvc.getClaimName();
+      m = m.replace("file://" + EngineStorage.STORAGE_MOUNT + "/", claim + ":/");
+      m = m.replace("file://" + EngineStorage.STORAGE_MOUNT, claim + ":/");
+      m = m.replace(EngineStorage.STORAGE_MOUNT + "/", claim + ":/");
+      m = m.replace(EngineStorage.STORAGE_MOUNT, claim + ":/");
+    }
+    if (dataClaim != null) {
+      String claim = "PersistentVolumeClaim " + dataClaim;
+      m = m.replace(EngineJobFactory.DATA_MOUNT + "/", claim + ":/");
+      m = m.replace(EngineJobFactory.DATA_MOUNT, claim);
+    }
+    return m.replace("--overwrite", "spec.overwrite: true")
+        .replace("--keep-server-uuid", "spec.keepServerUuid: true")
+        .replace("--allow-live", "spec.source.quiesce");
+  }
+
+  /** What to check when a storage is unreachable or refuses access, field by field. */
+  public static String storageHint(BackupStorage storage, String storageField) {
+    if (storage == null) {
+      return "";
+    }
+    S3Storage s3 = storage.getS3();
+    if (s3 != null) {
+      String secret =
+          s3.getCredentialsSecretRef() == null ? null : s3.getCredentialsSecretRef().getName();
+      return "check "
+          + storageField
+          + ".s3.bucket ("
+          + s3.getBucket()
+          + ")"
+          + (s3.getEndpoint() == null
+              ? ", " + storageField + ".s3.region"
+              : ", " + storageField + ".s3.endpoint (" + s3.getEndpoint() + ")")
+          + (secret == null
+              ? ""
+              : " and the keys in Secret "
+                  + secret
+                  + " ("
+                  + storageField
+                  + ".s3.credentialsSecretRef)");
+    }
+    VolumeStorage pvc = storage.getPersistentVolumeClaim();
+    if (pvc != null && pvc.getPath() != null && !pvc.getPath().isEmpty()) {
+      return storageField
+          + ".persistentVolumeClaim.path ("
+          + pvc.getPath()
+          + ") must be a directory on PersistentVolumeClaim "
+          + pvc.getClaimName()
+          + ": create it (for example from a pod that mounts the claim: mkdir -p /mnt/"
+          + pvc.getPath()
+          + "), or leave path unset to use the claim's root";
+    }
+    if (pvc != null) {
+      return "check PersistentVolumeClaim "
+          + pvc.getClaimName()
+          + " ("
+          + storageField
+          + ".persistentVolumeClaim.claimName): it must be bound and writable by the engine's"
+          + " user";
+    }
+    return "";
+  }
+}
