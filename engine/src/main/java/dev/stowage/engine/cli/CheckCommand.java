@@ -1,7 +1,11 @@
 package dev.stowage.engine.cli;
 
+import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.lock.BackupLock;
+import dev.stowage.engine.lock.LockState;
+import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.ObjectWriter;
@@ -9,6 +13,7 @@ import dev.stowage.engine.storage.StorageFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import picocli.CommandLine.Command;
@@ -25,12 +30,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Check that a backup could be written: the storage is reachable and writable (a small"
-            + " probe object is written and deleted), and no complete or in-progress backup has"
-            + " the name. Exit 0: ok; 3: unreachable or denied; 5: the name is taken.")
+            + " probe object is written and deleted), and no complete or running backup has the"
+            + " name (a stale lock is no obstacle: the backup takes it over). Exit 0: ok; 3:"
+            + " unreachable or denied; 5: the name is taken.")
 final class CheckCommand extends EngineCommand {
-  /** The object a running backup holds under its name; its presence means "in progress". */
-  static final String LOCK_OBJECT = ".stowage-lock";
-
   /** The probe's name prefix: a dot, so that it can never be taken for a backup file. */
   static final String PROBE_PREFIX = ".stowage-check-";
 
@@ -42,6 +45,15 @@ final class CheckCommand extends EngineCommand {
       paramLabel = "NAME",
       description = "The name the backup will be written under (not 'latest').")
   String name;
+
+  @Option(
+      names = "--lock-stale-after",
+      paramLabel = "DURATION",
+      defaultValue = "2m",
+      description =
+          "A lock of the name with no heartbeat for this long is stale: the backup will take it"
+              + " over, so it does not fail the check (default: ${DEFAULT-VALUE}).")
+  String lockStaleAfter;
 
   @Override
   String commandName() {
@@ -56,30 +68,32 @@ final class CheckCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     long start = System.nanoTime();
-    if ("latest".equals(name)) {
-      throw EngineException.invalid("--name latest names no backup to write; give the new name");
-    }
+    BackupCatalog.checkNewName(name);
+    Duration staleAfter = BackupLock.parseDuration("--lock-stale-after", lockStaleAfter);
     BackupLocation loc = new BackupLocation(where.directory, name);
     try (BackupStorage s = StorageFactory.open(where.storage)) {
-      if (s.exists(loc, "MANIFEST")) {
+      if (s.exists(loc, Manifest.FILE_NAME)) {
         throw EngineException.unsafe(
-            s.describe(loc, "MANIFEST"),
+            s.describe(loc, Manifest.FILE_NAME),
             "a complete backup named "
                 + name
                 + " already exists at "
                 + s.describe(loc, null)
                 + "; it is never overwritten: choose another name");
       }
-      if (s.exists(loc, LOCK_OBJECT)) {
+      LockState lock = LockState.of(s, loc, staleAfter);
+      if (lock.kind() == LockState.Kind.LIVE) {
         throw EngineException.unsafe(
-            s.describe(loc, LOCK_OBJECT),
+            s.describe(loc, BackupLock.NAME),
             "a backup named "
                 + name
                 + " is in progress at "
                 + s.describe(loc, null)
-                + " (its lock object "
-                + LOCK_OBJECT
-                + " exists); wait for it, or choose another name");
+                + " ("
+                + lock.describe()
+                + ", lock object "
+                + BackupLock.NAME
+                + "); wait for it, or choose another name");
       }
       boolean hadObjects = !s.listObjects(loc).isEmpty();
       String probe = PROBE_PREFIX + UUID.randomUUID();

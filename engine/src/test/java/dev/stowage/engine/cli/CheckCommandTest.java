@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stowage.engine.lock.LockInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,5 +99,34 @@ class CheckCommandTest {
     try (Stream<Path> all = Files.list(dir)) {
       assertThat(all).hasSize(1);
     }
+  }
+
+  @Test
+  void aStaleLockOfTheNameIsNoObstacleSinceTheBackupTakesItOver() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("backups/ns/db/b1"));
+    Instant old = Instant.now().minus(Duration.ofMinutes(10));
+    Files.write(
+        dir.resolve(".stowage-lock"), new LockInfo("dead-run", "gone", 7, old, old).toJson());
+    Path result = tmp.resolve("r.json");
+
+    assertThat(check("b1", result)).isZero();
+
+    assertThat(dir.resolve(".stowage-lock")).exists();
+  }
+
+  @Test
+  void aLiveLockNamesItsHolder() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("backups/ns/db/b1"));
+    Instant now = Instant.now();
+    Files.write(
+        dir.resolve(".stowage-lock"), new LockInfo("run-42", "node-a", 7, now, now).toJson());
+    Path result = tmp.resolve("r.json");
+
+    assertThat(check("b1", result)).isEqualTo(5);
+
+    assertThat(JSON.readTree(result.toFile()).get("error").asText())
+        .contains("is in progress")
+        .contains("run-42")
+        .contains("node-a");
   }
 }
