@@ -7,6 +7,7 @@ import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +35,27 @@ public final class BackupRemover {
    * run holds it: its lock is absent or stale (no heartbeat for {@code staleAfter}), else exit 5.
    */
   public int remove(BackupLocation loc, Duration staleAfter) {
+    return remove(loc, staleAfter, Duration.ZERO);
+  }
+
+  /**
+   * As above, but a live lock of an incomplete backup is waited for, up to {@code wait}: a run that
+   * was just killed leaves a lock that goes stale within {@code staleAfter}.
+   */
+  public int remove(BackupLocation loc, Duration staleAfter, Duration wait) {
+    Instant waitUntil = Instant.now().plus(wait);
     boolean hadManifest = storage.exists(loc, Manifest.FILE_NAME);
     if (!hadManifest) {
       LockState lock = LockState.of(storage, loc, staleAfter);
-      if (lock.kind() == LockState.Kind.LIVE) {
+      while (lock.kind() == LockState.Kind.LIVE && Instant.now().isBefore(waitUntil)) {
+        BackupLock.waitForHolder(storage, loc, lock.holder(), staleAfter, Instant.now(), waitUntil);
+        hadManifest = storage.exists(loc, Manifest.FILE_NAME);
+        if (hadManifest) {
+          break; // the run finished after all: an ordinary complete backup to delete
+        }
+        lock = LockState.of(storage, loc, staleAfter);
+      }
+      if (!hadManifest && lock.kind() == LockState.Kind.LIVE) {
         throw EngineException.unsafe(
             storage.describe(loc, BackupLock.NAME),
             "backup "
@@ -49,7 +67,7 @@ public final class BackupRemover {
                 + BackupLock.human(staleAfter)
                 + " (--lock-stale-after)");
       }
-      if (lock.kind() == LockState.Kind.STALE) {
+      if (!hadManifest && lock.kind() == LockState.Kind.STALE) {
         LOG.info("removing incomplete backup {}: {}", storage.describe(loc, null), lock.describe());
       }
     }

@@ -36,6 +36,15 @@ final class RmCommand extends EngineCommand {
               + " for this long, or it has none (default: ${DEFAULT-VALUE}).")
   String lockStaleAfter;
 
+  @Option(
+      names = "--lock-wait",
+      paramLabel = "DURATION",
+      defaultValue = "0s",
+      description =
+          "Wait up to this long for the live lock of an incomplete backup to be released or go"
+              + " stale, instead of refusing at once (default: ${DEFAULT-VALUE}).")
+  String lockWait;
+
   @Override
   String commandName() {
     return "rm";
@@ -52,7 +61,9 @@ final class RmCommand extends EngineCommand {
     BackupLocation loc = new BackupLocation(where.directory, name);
     java.time.Duration staleAfter = BackupLock.parseDuration("--lock-stale-after", lockStaleAfter);
     try (BackupStorage s = StorageFactory.open(where.storage)) {
-      int n = new BackupRemover(s).remove(loc, staleAfter);
+      int n =
+          new BackupRemover(s)
+              .remove(loc, staleAfter, BackupLock.parseWait("--lock-wait", lockWait));
       System.out.println(
           n == 0
               ? "no backup at " + s.describe(loc, null) + ": nothing to delete"

@@ -154,22 +154,27 @@ public final class BackupLock implements AutoCloseable {
             + ": other runs keep taking it; back up under another --name");
   }
 
-  /** Sleeps until the holder's lock would go stale, at most 2 s and never past the deadline. */
-  private static void waitForHolder(
+  /**
+   * Sleeps until {@code holder}'s lock would go stale, at most 2 s (so a release is seen soon) and
+   * never past {@code waitUntil}. An unreadable lock ({@code holder} null) is polled every 2 s.
+   */
+  public static void waitForHolder(
       BackupStorage storage,
       BackupLocation loc,
-      LockInfo held,
+      LockInfo holder,
       Duration staleAfter,
       Instant now,
       Instant waitUntil) {
-    Instant wake = held.heartbeatAt().plus(staleAfter).plusMillis(500);
-    Instant poll = now.plusSeconds(2);
-    wake = wake.isAfter(poll) ? poll : wake;
+    Instant wake = now.plusSeconds(2);
+    if (holder != null) {
+      Instant stale = holder.heartbeatAt().plus(staleAfter).plusMillis(500);
+      wake = stale.isBefore(wake) ? stale : wake;
+    }
     wake = wake.isAfter(waitUntil) ? waitUntil : wake;
     LOG.info(
         "{} is held by another run ({}); waiting (--lock-wait, until {})",
         storage.describe(loc, NAME),
-        held.describe(now),
+        holder == null ? "unreadable lock" : holder.describe(now),
         waitUntil);
     try {
       Thread.sleep(Math.max(100, Duration.between(now, wake).toMillis()));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stowage.engine.EngineFixture;
 import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.lock.LockContract;
+import dev.stowage.engine.lock.LockInfo;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.file.FileStorage;
 import java.io.ByteArrayOutputStream;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +76,35 @@ class IncompleteBackupsCliTest {
     r = run("rm", "--storage", storageUrl(), "--directory", "ns/db", "--name", "unlocked");
     assertThat(r[0]).isEqualTo(0);
     assertThat(dir("unlocked")).doesNotExist();
+  }
+
+  @Test
+  void rmWithLockWaitRemovesTheBackupOfAKilledRunOnceItsLockGoesStale() throws Exception {
+    FileStorage s = storage();
+    plantIncomplete(s, "killed");
+    Instant now = Instant.now();
+    // The last heartbeat of a run that was just killed (OOM, a lost node): live for 2 s more.
+    s.replaceSmall(
+        new BackupLocation("ns/db", "killed"),
+        BackupLock.NAME,
+        new LockInfo("killed-run", "node-a", 7, now, now).toJson());
+
+    Object[] rm =
+        run(
+            "rm",
+            "--storage",
+            storageUrl(),
+            "--directory",
+            "ns/db",
+            "--name",
+            "killed",
+            "--lock-stale-after",
+            "2s",
+            "--lock-wait",
+            "30s");
+
+    assertThat(rm[0]).isEqualTo(0);
+    assertThat(dir("killed")).doesNotExist();
   }
 
   @Test

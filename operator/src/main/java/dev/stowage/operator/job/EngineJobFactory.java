@@ -77,6 +77,12 @@ public final class EngineJobFactory {
   /** A check only writes and deletes one small object: it either answers quickly or not at all. */
   static final long CHECK_DEADLINE_SECONDS = 300;
 
+  /**
+   * How long a backup or rm pod waits for another run's lock on the backup name: the engine's stale
+   * time (2m) and a margin, so a Job's retried pod takes over from a pod that was killed.
+   */
+  static final String LOCK_WAIT = "3m";
+
   /** Label keys of every engine Job and its pod. */
   public static final String LABEL_NAME = "app.kubernetes.io/name";
 
@@ -183,6 +189,8 @@ public final class EngineJobFactory {
       }
     }
     addConcurrency(args, spec.getConcurrency());
+    args.add("--lock-wait");
+    args.add(LOCK_WAIT);
     args.add("--result-file");
     args.add(RESULT_PATH);
 
@@ -236,6 +244,8 @@ public final class EngineJobFactory {
     List<String> args = new ArrayList<>();
     args.add("rm");
     args.addAll(location(storage, backupDirectory(backup), backupName(backup)));
+    args.add("--lock-wait");
+    args.add(LOCK_WAIT);
     args.add("--result-file");
     args.add(RESULT_PATH);
     Job job =

@@ -185,6 +185,19 @@ class EngineJobFactoryTest {
   }
 
   @Test
+  void aRetriedBackupPodWaitsForTheLockOfThePodThatDiedBeforeIt() {
+    // The pod before it may have been killed (OOM, a lost node) holding the name's lock: the
+    // retry waits for that lock to go stale (the engine's 2m) and takes the backup over, instead
+    // of failing on it; a pod still alive elsewhere keeps the name and the retry says so.
+    MysqlBackup b = backup("s3-backup-all-options", 0);
+    assertThat(engine(FACTORY.backupJob(b)).getArgs())
+        .containsSubsequence("--lock-wait", EngineJobFactory.LOCK_WAIT);
+    assertThat(engine(FACTORY.deleteJob(b)).getArgs())
+        .containsSubsequence("--lock-wait", EngineJobFactory.LOCK_WAIT);
+    assertThat(EngineJobFactory.LOCK_WAIT).isEqualTo("3m");
+  }
+
+  @Test
   void restoreSourceIsWhatStatusNeedsToRecord() {
     StoredBackup fromBackup =
         FACTORY.restoreSource(restore("restore-from-backup", 0), backup("restore-from-backup", 1));
