@@ -39,9 +39,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Issue 17 on a real kubelet: an engine pod that cannot start never leaves a database down, and
- * MariaDB never starts on a half-restored claim guarded by the examples' init container. One
- * namespace with one MariaDB StatefulSet for the whole class, to keep it short.
+ * Issue 17 on a real kubelet: an engine pod that cannot start never leaves a database down,
+ * MariaDB never starts on a half-restored claim guarded by the examples' init container, and a
+ * backup cancelled by deletion gives the database back with no stack trace in the operator's log.
+ * One namespace with one MariaDB StatefulSet for the whole class, to keep it short.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SafetyE2E {
@@ -218,6 +219,55 @@ class SafetyE2E {
         "unmark", claim, "rm -rf /var/lib/mysql/.stowage-restore-in-progress /var/lib/mysql/mysql");
     client.pods().inNamespace(ns).resource(guardedMariaDb("unguarded", claim, guard)).create();
     client.pods().inNamespace(ns).withName("unguarded").waitUntilReady(3, TimeUnit.MINUTES);
+  }
+
+  /**
+   * Issue 17 item 8: a backup deleted while its engine runs (cancel-by-delete) gives the database
+   * back, and the operator logs it in lines, never a stack trace.
+   */
+  @Test
+  @Order(4)
+  void aBackupDeletedWhileItRunsGivesTheDatabaseBackAndLogsNoStackTrace() {
+    String since = java.time.Instant.now().minusSeconds(1).toString();
+    createBackup("cancelled", spec -> {});
+    await("cancelled is Running")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              MysqlBackup b = backup("cancelled");
+              return b != null
+                  && b.getStatus() != null
+                  && b.getStatus().getPhase() == Phase.Running;
+            });
+    client.resources(MysqlBackup.class).inNamespace(ns).withName("cancelled").delete();
+
+    await("cancelled gone").atMost(Duration.ofMinutes(2)).until(() -> backup("cancelled") == null);
+    await(DB + " given back its replica")
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> Integer.valueOf(1).equals(replicas(DB)));
+    String logs = operatorLogsSince(since);
+    assertThat(logs).as("operator log since the backup was created").contains("cancelled");
+    assertThat(
+            logs.lines()
+                .filter(l -> l.matches("\\s+at [\\w.$]+\\(.*\\)") || l.startsWith("Caused by:")))
+        .as("stack-trace lines in the operator's log after a cancel-by-delete:%n%s", logs)
+        .isEmpty();
+    db.awaitReady(DB, Duration.ofMinutes(3));
+  }
+
+  static String operatorLogsSince(String since) {
+    StringBuilder all = new StringBuilder();
+    for (Pod p : Operator.pods(client)) {
+      all.append(
+          client
+              .pods()
+              .inNamespace(Operator.NAMESPACE)
+              .withName(p.getMetadata().getName())
+              .sinceTime(since)
+              .getLog());
+    }
+    return all.toString();
   }
 
   // ------------------------------------------------------------------ helpers
