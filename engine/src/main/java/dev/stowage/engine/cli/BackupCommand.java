@@ -93,14 +93,7 @@ final class BackupCommand extends EngineCommand {
       description = "InnoDB redo log directory, if not the data directory.")
   Path innodbLogDir;
 
-  @Option(
-      names = "--lock-stale-after",
-      paramLabel = "DURATION",
-      defaultValue = "2m",
-      description =
-          "Another run of the same --name whose lock (.stowage-lock) has had no heartbeat for this"
-              + " long is taken over (default: ${DEFAULT-VALUE}; e.g. 90s, 5m).")
-  String lockStaleAfter;
+  @Mixin LockOptions lockOptions;
 
   @Option(
       names = "--lock-wait",
@@ -144,7 +137,7 @@ final class BackupCommand extends EngineCommand {
               concurrency != null ? concurrency : s.defaultConcurrency(false),
               allowLive,
               quiet,
-              BackupLock.parseDuration("--lock-stale-after", lockStaleAfter),
+              lockOptions.staleAfter(),
               BackupLock.parseWait("--lock-wait", lockWait));
       return new BackupRunner(settings, s, Retrier.defaults()).run();
     }

@@ -46,14 +46,7 @@ final class CheckCommand extends EngineCommand {
       description = "The name the backup will be written under (not 'latest').")
   String name;
 
-  @Option(
-      names = "--lock-stale-after",
-      paramLabel = "DURATION",
-      defaultValue = "2m",
-      description =
-          "A lock of the name with no heartbeat for this long is stale: the backup will take it"
-              + " over, so it does not fail the check (default: ${DEFAULT-VALUE}).")
-  String lockStaleAfter;
+  @Mixin LockOptions lockOptions;
 
   @Override
   String commandName() {
@@ -69,7 +62,7 @@ final class CheckCommand extends EngineCommand {
   RunSummary execute() {
     long start = System.nanoTime();
     BackupCatalog.checkNewName(name);
-    Duration staleAfter = BackupLock.parseDuration("--lock-stale-after", lockStaleAfter);
+    Duration staleAfter = lockOptions.staleAfter();
     BackupLocation loc = new BackupLocation(where.directory, name);
     try (BackupStorage s = StorageFactory.open(where.storage)) {
       if (s.exists(loc, Manifest.FILE_NAME)) {

@@ -4,7 +4,6 @@ import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.error.EngineException;
-import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.lock.LockState;
 import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.storage.BackupLocation;
@@ -34,18 +33,11 @@ final class LsCommand extends EngineCommand {
               + " the state of its lock: live (a run may still be writing it) or stale.")
   boolean incomplete;
 
-  @Option(
-      names = "--lock-stale-after",
-      paramLabel = "DURATION",
-      defaultValue = "2m",
-      description =
-          "With --incomplete: a lock with no heartbeat for this long is shown as stale (default:"
-              + " ${DEFAULT-VALUE}).")
-  String lockStaleAfter;
+  @Mixin LockOptions lockOptions;
 
   /** Incomplete backups are never restored; rm removes one once its lock is stale or gone. */
   private void printIncomplete(BackupStorage s, BackupCatalog catalog) {
-    Duration staleAfter = BackupLock.parseDuration("--lock-stale-after", lockStaleAfter);
+    Duration staleAfter = lockOptions.staleAfter();
     List<String> names = catalog.incompleteBackups(where.directory);
     System.out.printf(
         Locale.ROOT, "%nINCOMPLETE (no MANIFEST, never restored): %d%n", names.size());

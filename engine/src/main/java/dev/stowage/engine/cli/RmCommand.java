@@ -27,14 +27,7 @@ final class RmCommand extends EngineCommand {
       description = "Backup to delete (not 'latest').")
   String name;
 
-  @Option(
-      names = "--lock-stale-after",
-      paramLabel = "DURATION",
-      defaultValue = "2m",
-      description =
-          "An incomplete backup (no MANIFEST) is deleted only if its lock has had no heartbeat"
-              + " for this long, or it has none (default: ${DEFAULT-VALUE}).")
-  String lockStaleAfter;
+  @Mixin LockOptions lockOptions;
 
   @Option(
       names = "--lock-wait",
@@ -59,7 +52,7 @@ final class RmCommand extends EngineCommand {
   RunSummary execute() {
     long start = System.nanoTime();
     BackupLocation loc = new BackupLocation(where.directory, name);
-    java.time.Duration staleAfter = BackupLock.parseDuration("--lock-stale-after", lockStaleAfter);
+    java.time.Duration staleAfter = lockOptions.staleAfter();
     try (BackupStorage s = StorageFactory.open(where.storage)) {
       int n =
           new BackupRemover(s)

@@ -254,15 +254,9 @@ public final class BackupLock implements AutoCloseable {
     try {
       long readAt = System.nanoTime();
       byte[] raw = storage.readSmall(loc, NAME);
-      LockInfo now = raw == null ? null : LockInfo.parse(raw);
-      if (now == null || !now.runId().equals(mine.runId())) {
-        lost =
-            now == null
-                ? "its lock " + storage.describe(loc, NAME) + " disappeared"
-                : "its lock "
-                    + storage.describe(loc, NAME)
-                    + " was taken over by "
-                    + now.describe(Instant.now());
+      String why = whyNotMine(raw);
+      if (why != null) {
+        lost = why;
         LOG.error("backup {}: {}", storage.describe(loc, null), lost);
         return;
       }
@@ -280,6 +274,20 @@ public final class BackupLock implements AutoCloseable {
           e.getMessage(),
           human(heartbeat));
     }
+  }
+
+  /** Null when {@code raw} is this run's lock; otherwise why it is not (gone, or taken over). */
+  private String whyNotMine(byte[] raw) {
+    LockInfo now = raw == null ? null : LockInfo.parse(raw);
+    if (now != null && now.runId().equals(mine.runId())) {
+      return null;
+    }
+    return now == null
+        ? "its lock " + storage.describe(loc, NAME) + " disappeared"
+        : "its lock "
+            + storage.describe(loc, NAME)
+            + " was taken over by "
+            + now.describe(Instant.now());
   }
 
   /** How long after its last confirmation the lock is surely still ours: stale time less a beat. */
@@ -311,15 +319,9 @@ public final class BackupLock implements AutoCloseable {
   public void checkStillMine() {
     checkLease();
     byte[] raw = storage.readSmall(loc, NAME);
-    LockInfo now = raw == null ? null : LockInfo.parse(raw);
-    if (now == null || !now.runId().equals(mine.runId())) {
-      lost =
-          now == null
-              ? "its lock " + storage.describe(loc, NAME) + " disappeared"
-              : "its lock "
-                  + storage.describe(loc, NAME)
-                  + " was taken over by "
-                  + now.describe(Instant.now());
+    String why = whyNotMine(raw);
+    if (why != null) {
+      lost = why;
       throw lostException(lost);
     }
   }
