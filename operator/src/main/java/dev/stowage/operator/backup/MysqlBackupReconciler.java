@@ -44,6 +44,7 @@ import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +85,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
    * How long a backup waits for the pod on its claim to stop after quiescing before it fails and
    * scales the StatefulSet back (a pod stuck terminating on a lost node, a pod of something else).
    */
+  /** The pass after a cleanup that wrote status, which then removes the finalizer. */
+  static final Duration FINALIZER_PASS = Duration.ofSeconds(1);
+
   static final Duration QUIESCE_TIMEOUT = Duration.ofMinutes(10);
 
   /** Waits that need a person: a Warning event; the others (another backup, a check) are Normal. */
@@ -168,9 +172,16 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
   @Override
   public DeleteControl cleanup(MysqlBackup backup, Context<MysqlBackup> context) {
+    String seen = backup.getMetadata().getResourceVersion();
     Step step = new Step(backup, context);
     Optional<Duration> again = step.cleanup();
     step.save();
+    if (again.isEmpty() && !Objects.equals(seen, step.current.getMetadata().getResourceVersion())) {
+      // JOSDK removes the finalizer with a patch based on the resource it handed us, which this
+      // status write has just made stale: every attempt would conflict. The next pass writes
+      // nothing, and removes it.
+      again = Optional.of(FINALIZER_PASS);
+    }
     return again
         .map(d -> DeleteControl.noFinalizerRemoval().rescheduleAfter(d))
         .orElseGet(DeleteControl::defaultDelete);

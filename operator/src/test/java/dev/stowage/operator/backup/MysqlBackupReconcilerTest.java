@@ -359,9 +359,40 @@ class MysqlBackupReconcilerTest {
     assertThat(log).contains("delete job nightly-backup");
 
     DeleteControl second = cleanup(b);
-    assertThat(second.isRemoveFinalizer()).isTrue(); // Retain: nothing to delete in storage
     assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(2);
     assertThat(cluster.locks).isEmpty();
+    // It recorded the scale-back; the finalizer goes in the next pass, which writes nothing.
+    assertThat(second.isRemoveFinalizer()).isFalse();
+    assertThat(cleanup(b).isRemoveFinalizer()).isTrue(); // Retain: nothing to delete in storage
+  }
+
+  @Test
+  void theFinalizerGoesOnlyInAPassThatWroteNoStatus() {
+    // JOSDK removes the finalizer with a patch based on the resource it handed to cleanup; a status
+    // written in that same pass makes its resourceVersion stale and every attempt conflicts (seen
+    // on the local cluster as "Exceeded maximum (10) retry attempts to patch resource" with a stack
+    // trace on each cancel-by-delete).
+    cluster.claim("data-db-1").statefulSet("db", 2);
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.pods.clear();
+    reconcile(b);
+    cluster.startJob("nightly-backup");
+    assertThat(cleanup(b).isRemoveFinalizer()).as("cancelling").isFalse();
+
+    String before = b.getMetadata().getResourceVersion();
+    DeleteControl settled = cleanup(b);
+    assertThat(b.getMetadata().getResourceVersion())
+        .as("scaled back and recorded it")
+        .isNotEqualTo(before);
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(2);
+    assertThat(settled.isRemoveFinalizer()).isFalse();
+    assertThat(settled.getScheduleDelay()).isPresent();
+
+    int writes = writer.writes;
+    DeleteControl last = cleanup(b);
+    assertThat(writer.writes).as("status writes in the last pass").isEqualTo(writes);
+    assertThat(last.isRemoveFinalizer()).isTrue();
   }
 
   @Test
@@ -397,6 +428,8 @@ class MysqlBackupReconcilerTest {
     MysqlBackup b = backup("nightly", "", "Delete");
     reconcile(b); // no claim: it waits
 
+    // The first pass records the end of its wait; the finalizer goes in a pass that writes nothing.
+    assertThat(cleanup(b).isRemoveFinalizer()).isFalse();
     assertThat(cleanup(b).isRemoveFinalizer()).isTrue();
     assertThat(cluster.jobs).isEmpty();
   }

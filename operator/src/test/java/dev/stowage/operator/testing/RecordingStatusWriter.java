@@ -22,6 +22,11 @@ public final class RecordingStatusWriter implements StatusWriter {
     writes++;
     log.add("status " + JSON.valueToTree(status));
     resource.setStatus(status);
+    // Every write makes a new resourceVersion, which a patch based on the old one conflicts with.
+    String was = resource.getMetadata().getResourceVersion();
+    resource
+        .getMetadata()
+        .setResourceVersion(Long.toString(was == null ? 1 : Long.parseLong(was) + 1));
     return resource;
   }
 }
