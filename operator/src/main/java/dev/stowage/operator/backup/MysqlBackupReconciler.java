@@ -11,6 +11,7 @@ import dev.stowage.api.v1alpha1.QuiesceStatus;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
@@ -262,8 +263,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         status.setPhase(Phase.Pending);
       }
       if (status.getBackupName() == null) {
-        status.setDirectory(EngineJobFactory.backupDirectory(backup));
-        status.setBackupName(jobs.backupName(backup));
+        status.setDirectory(BackupLocations.backupDirectory(backup));
+        status.setBackupName(jobs.locations().backupName(backup));
         status.setLocation(
             new StoredBackup(
                     backup.getSpec().getStorage(), status.getDirectory(), status.getBackupName())

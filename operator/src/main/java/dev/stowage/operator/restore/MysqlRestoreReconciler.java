@@ -10,6 +10,7 @@ import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
@@ -220,7 +221,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     String claim() {
-      return EngineJobFactory.targetClaim(restore);
+      return BackupLocations.targetClaim(restore);
     }
 
     Duration advance() {
@@ -277,9 +278,9 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                       ? " with its stored backup"
                       : "")
                   + "; restore from spec.source (storage, directory "
-                  + EngineJobFactory.backupDirectory(referenced)
+                  + BackupLocations.backupDirectory(referenced)
                   + ", backupName "
-                  + jobs.backupName(referenced)
+                  + jobs.locations().backupName(referenced)
                   + ") if the backup is still in storage");
           return null;
         }
@@ -303,7 +304,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                   + ")");
         }
       }
-      StoredBackup source = jobs.restoreSource(restore, referenced);
+      StoredBackup source = jobs.locations().restoreSource(restore, referenced);
       if (status.getBackupName() == null) {
         status.setLocation(source.location());
         status.setDirectory(source.directory());
