@@ -26,6 +26,7 @@ import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusCopies;
 import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusWriter;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -155,12 +156,10 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     Duration again;
     try {
       step.record();
+      step.validate();
       again = step.advance();
-    } catch (IllegalArgumentException e) {
-      // The Job factory refuses a spec it cannot turn into a Job: permanent until a new resource.
-      step.fail(Reason.InvalidSpec, e.getMessage());
-      step.settle();
-      again = null;
+    } catch (InvalidSpecException e) {
+      again = step.refuse(e);
     }
     step.save();
     UpdateControl<MysqlBackup> control = UpdateControl.noUpdate();
@@ -271,6 +270,33 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 .location());
         saveNow();
       }
+    }
+
+    /**
+     * Refuses, before anything is taken, a spec the Job factory accepts but no backup can run with.
+     * The factory's own refusals come as the same {@link InvalidSpecException} from any step.
+     */
+    void validate() {
+      if (StatusProjector.isDone(status.getPhase())) {
+        return;
+      }
+      var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
+      if (storageClaim != null && claim().equals(storageClaim.getClaimName())) {
+        // Refused at apply by a CEL rule; checked again for resources stored before it.
+        throw new InvalidSpecException(
+            "spec.storage.persistentVolumeClaim.claimName is "
+                + claim()
+                + ", the claim being backed up (spec.source.persistentVolumeClaim): a backup"
+                + " cannot be stored on the volume it copies; create a new MysqlBackup with"
+                + " another storage claim");
+      }
+    }
+
+    /** Fails an invalid spec and gives back what was taken: permanent until a new resource. */
+    Duration refuse(InvalidSpecException e) {
+      fail(Reason.InvalidSpec, e.getMessage());
+      settle();
+      return null;
     }
 
     /** Moves the backup on; returns when to look again, or null when only an event can help. */
@@ -467,17 +493,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     /** Works towards creating the Job: claim, lock, quiesce, no pod on the claim. */
     Duration start() {
       var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
-      if (storageClaim != null && claim().equals(storageClaim.getClaimName())) {
-        // Refused at apply by a CEL rule; checked again for resources stored before it.
-        fail(
-            Reason.InvalidSpec,
-            "spec.storage.persistentVolumeClaim.claimName is "
-                + claim()
-                + ", the claim being backed up (spec.source.persistentVolumeClaim): a backup"
-                + " cannot be stored on the volume it copies; create a new MysqlBackup with"
-                + " another storage claim");
-        return null;
-      }
       if (cluster.claim(ns, claim()).isEmpty()) {
         return block(
             Reason.ClaimNotFound,

@@ -10,6 +10,7 @@ import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreSpec;
 import dev.stowage.api.v1alpha1.RestoreSource;
 import dev.stowage.api.v1alpha1.RestoreTarget;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.time.Clock;
 import java.time.Instant;
@@ -123,7 +124,7 @@ public final class BackupLocations {
     try {
       return OffsetDateTime.parse(ts).toInstant();
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
+      throw new InvalidSpecException(
           "creationTimestamp "
               + ts
               + " of "

@@ -13,6 +13,7 @@ import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreSpec;
 import dev.stowage.api.v1alpha1.PodSettings;
 import dev.stowage.api.v1alpha1.RestoreTarget;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -509,8 +510,7 @@ public final class EngineJobFactory {
     try {
       return q.getNumericalAmount().toBigIntegerExact().toString();
     } catch (ArithmeticException | IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          flag + " " + written + " is not a whole number of bytes", e);
+      throw new InvalidSpecException(flag + " " + written + " is not a whole number of bytes", e);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.stowage.operator.job;
 
 import dev.stowage.api.v1alpha1.BackupSource;
 import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**
@@ -25,8 +26,8 @@ final class SpecChecks {
     return spec;
   }
 
-  static IllegalArgumentException invalid(HasMetadata resource, String what) {
-    return new IllegalArgumentException(
+  static InvalidSpecException invalid(HasMetadata resource, String what) {
+    return new InvalidSpecException(
         resource.getKind() + " " + resource.getMetadata().getName() + ": " + what);
   }
 

@@ -25,6 +25,7 @@ import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusCopies;
 import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusWriter;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -145,10 +146,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     Duration again;
     try {
       again = step.advance();
-    } catch (IllegalArgumentException e) {
-      step.fail(Reason.InvalidSpec, e.getMessage());
-      step.settle();
-      again = null;
+    } catch (InvalidSpecException e) {
+      again = step.refuse(e);
     }
     step.save();
     UpdateControl<MysqlRestore> control = UpdateControl.noUpdate();
@@ -256,6 +255,23 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       return start();
     }
 
+    /**
+     * The restore's source and target, once the referenced backup (if any) succeeded; a spec that
+     * names neither is refused with {@link InvalidSpecException}.
+     */
+    StoredBackup validate(MysqlBackup referenced) {
+      StoredBackup source = jobs.locations().restoreSource(restore, referenced);
+      claim();
+      return source;
+    }
+
+    /** Fails an invalid spec and unlocks the claim: permanent until a new resource. */
+    Duration refuse(InvalidSpecException e) {
+      fail(Reason.InvalidSpec, e.getMessage());
+      settle();
+      return null;
+    }
+
     Duration start() {
       MysqlBackup referenced = null;
       if (restore.getSpec().getBackup() != null) {
@@ -304,7 +320,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                   + ")");
         }
       }
-      StoredBackup source = jobs.locations().restoreSource(restore, referenced);
+      StoredBackup source = validate(referenced);
       if (status.getBackupName() == null) {
         status.setLocation(source.location());
         status.setDirectory(source.directory());
