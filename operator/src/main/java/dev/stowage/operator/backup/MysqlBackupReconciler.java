@@ -593,7 +593,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   + " scaled from "
                   + status.getQuiesce().getOriginalReplicas()
                   + " to "
-                  + replicasText(quiescedTo)
+                  + QuiesceArithmetic.replicasText(quiescedTo)
                   + ")",
               QUIESCE_POLL);
         }
@@ -643,7 +643,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + ns
                 + "; waiting for it");
       }
-      if (!producesClaim(sts.get(), claim())) {
+      if (!QuiesceArithmetic.producesClaim(sts.get(), claim())) {
         unlockAll();
         String msg =
             "StatefulSet "
@@ -654,7 +654,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + " (<template>-"
                 + stsName
                 + "-<ordinal>) nor mounts it in its pod template"
-                + templatesText(sts.get())
+                + QuiesceArithmetic.templatesText(sts.get())
                 + "; nothing was scaled: set spec.source.quiesce.statefulSet to the StatefulSet"
                 + " whose pod mounts the claim, in a new MysqlBackup";
         return block(Reason.StatefulSetDoesNotMountClaim, msg);
@@ -754,7 +754,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (invalid != null) {
         return invalid;
       }
-      int replicas = replicas(sts.get());
+      int replicas = QuiesceArithmetic.replicas(sts.get());
       if (status.getQuiesce() == null || status.getQuiesce().getOriginalReplicas() == null) {
         // Written before scaling: a restart in between must still know what to scale back to.
         QuiesceStatus q = new QuiesceStatus();
@@ -763,7 +763,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         status.setQuiesce(q);
         saveNow();
       }
-      int target = replicasWithout(sts.get());
+      int target = QuiesceArithmetic.replicasWithout(sts.get(), mounting(), claim());
       quiescedTo = target;
       if (status.getQuiesce().getScaledDownTime() == null && replicas <= target) {
         // Already low enough (scaled down by someone, or a restart after our scale-down was
@@ -780,7 +780,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + " from "
                 + replicas
                 + " to "
-                + replicasText(target)
+                + QuiesceArithmetic.replicasText(target)
                 + " to stop the pod that mounts "
                 + claim();
         conditions.set(
@@ -797,39 +797,12 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return null;
     }
 
-    /**
-     * The replicas that leave the pod mounting the claim stopped: its ordinal, from the pod's or
-     * the claim's name ({@code <template>-<statefulset>-<ordinal>}).
-     */
     /** The unfinished pods that mount the claim, listed once per reconcile. */
     List<Pod> mounting() {
       if (mounting == null) {
         mounting = cluster.podsMounting(ns, claim());
       }
       return mounting;
-    }
-
-    int replicasWithout(StatefulSet sts) {
-      String stsName = sts.getMetadata().getName();
-      // Pods are named from spec.ordinals.start (0 unless set): db-<start>, db-<start+1>, ...
-      int start =
-          sts.getSpec() == null
-                  || sts.getSpec().getOrdinals() == null
-                  || sts.getSpec().getOrdinals().getStart() == null
-              ? 0
-              : sts.getSpec().getOrdinals().getStart();
-      for (Pod pod : mounting()) {
-        Integer ordinal = ordinal(pod.getMetadata().getName(), stsName);
-        if (ordinal != null && pod.getMetadata().getName().equals(stsName + "-" + ordinal)) {
-          return Math.max(0, ordinal - start);
-        }
-      }
-      Integer fromClaim = ordinal(claim(), stsName);
-      if (fromClaim != null) {
-        return Math.max(0, fromClaim - start);
-      }
-      // Not one of its claims: stop the whole StatefulSet rather than copy a live database.
-      return 0;
     }
 
     String me() {
@@ -852,7 +825,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
             .statefulSet(ns, q.getStatefulSet())
             .ifPresent(
                 sts -> {
-                  int now = replicas(sts);
+                  int now = QuiesceArithmetic.replicas(sts);
                   if (now < q.getOriginalReplicas()) {
                     cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
                     String msg =
@@ -861,7 +834,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                             + " back from "
                             + now
                             + " to "
-                            + replicasText(q.getOriginalReplicas());
+                            + QuiesceArithmetic.replicasText(q.getOriginalReplicas());
                     events.record(backup, Type.Normal, Reason.ScaledUp, msg);
                     log.info(msg);
                   }
@@ -875,7 +848,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
             "StatefulSet "
                 + q.getStatefulSet()
                 + " is back to "
-                + replicasText(q.getOriginalReplicas()),
+                + QuiesceArithmetic.replicasText(q.getOriginalReplicas()),
             generation);
       }
       unlockAll();
@@ -1086,74 +1059,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     }
   }
 
-  /**
-   * Whether a StatefulSet's pods mount the claim: one of its volumeClaimTemplates gives it ({@code
-   * <template>-<statefulset>-<ordinal>}), or its pod template names it.
-   */
-  static boolean producesClaim(StatefulSet sts, String claim) {
-    if (sts.getSpec() == null) {
-      return false;
-    }
-    String name = sts.getMetadata().getName();
-    if (sts.getSpec().getVolumeClaimTemplates() != null) {
-      for (var t : sts.getSpec().getVolumeClaimTemplates()) {
-        String prefix = t.getMetadata().getName() + "-" + name + "-";
-        if (claim.startsWith(prefix)) {
-          String digits = claim.substring(prefix.length());
-          if (!digits.isEmpty()
-              && digits.length() <= 9
-              && digits.chars().allMatch(Character::isDigit)) {
-            return true;
-          }
-        }
-      }
-    }
-    var template = sts.getSpec().getTemplate();
-    var volumes =
-        template == null || template.getSpec() == null ? null : template.getSpec().getVolumes();
-    return volumes != null
-        && volumes.stream()
-            .anyMatch(
-                v ->
-                    v.getPersistentVolumeClaim() != null
-                        && claim.equals(v.getPersistentVolumeClaim().getClaimName()));
-  }
-
-  private static String templatesText(StatefulSet sts) {
-    var templates = sts.getSpec() == null ? null : sts.getSpec().getVolumeClaimTemplates();
-    if (templates == null || templates.isEmpty()) {
-      return " (it has no volumeClaimTemplates)";
-    }
-    return " (its volumeClaimTemplates ("
-        + String.join(", ", templates.stream().map(t -> t.getMetadata().getName()).toList())
-        + ") give "
-        + String.join(
-            ", ",
-            templates.stream()
-                .map(t -> t.getMetadata().getName() + "-" + sts.getMetadata().getName() + "-N")
-                .toList())
-        + ")";
-  }
-
-  static int replicas(StatefulSet sts) {
-    Integer r = sts.getSpec() == null ? null : sts.getSpec().getReplicas();
-    return r == null ? 1 : r;
-  }
-
-  /** The ordinal in {@code <sts>-<n>} or {@code <template>-<sts>-<n>}, or null. */
-  static Integer ordinal(String name, String sts) {
-    int dash = name.lastIndexOf('-');
-    String prefix = dash <= 0 ? "" : name.substring(0, dash);
-    if (!prefix.equals(sts) && !prefix.endsWith("-" + sts)) {
-      return null;
-    }
-    String digits = name.substring(dash + 1);
-    if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit) || digits.length() > 9) {
-      return null;
-    }
-    return Integer.parseInt(digits);
-  }
-
   /** Why a pod's engine container waits, when it is not just starting (a missing Secret...). */
   static String stuck(List<Pod> pods) {
     for (Pod p : pods) {
@@ -1174,9 +1079,5 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       }
     }
     return null;
-  }
-
-  static String replicasText(int n) {
-    return n + (n == 1 ? " replica" : " replicas");
   }
 }
