@@ -114,6 +114,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final Conditions conditions;
   private final StatusProjector statuses;
   private final EngineTimeouts timeouts;
+  private final Preflight preflight;
 
   public MysqlBackupReconciler(
       EngineJobFactory jobs,
@@ -141,6 +142,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.metrics = metrics;
     this.conditions = conditions;
     this.statuses = new StatusProjector(conditions);
+    this.preflight = new Preflight(jobs, cluster, conditions, timeouts);
   }
 
   /** The engine Jobs, mapped to their MysqlBackup through the owner reference. */
@@ -226,7 +228,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   }
 
   /** One reconcile of one backup: the resource, the status being built, and the steps. */
-  private final class Step {
+  private final class Step implements BackupRun {
     private final MysqlBackup backup;
     private final Context<MysqlBackup> context;
     private final MysqlBackupStatus before;
@@ -254,6 +256,26 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     String claim() {
       return backup.getSpec().getSource().getPersistentVolumeClaim();
+    }
+
+    @Override
+    public MysqlBackup backup() {
+      return backup;
+    }
+
+    @Override
+    public MysqlBackupStatus status() {
+      return status;
+    }
+
+    @Override
+    public String namespace() {
+      return ns;
+    }
+
+    @Override
+    public Long generation() {
+      return generation;
     }
 
     /** Where the backup goes, written once and before anything else, so it never changes. */
@@ -549,7 +571,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         if (invalid != null) {
           return invalid;
         }
-        Duration checking = preflight();
+        Duration checking = preflight.check(this);
         if (checking != null || status.getPhase() == Phase.Failed) {
           return checking;
         }
@@ -608,7 +630,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
       }
       if (sts == null) {
-        Duration checking = preflight();
+        Duration checking = preflight.check(this);
         if (checking != null || status.getPhase() == Phase.Failed) {
           return checking;
         }
@@ -660,91 +682,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         return block(Reason.StatefulSetDoesNotMountClaim, msg);
       }
       return null;
-    }
-
-    /**
-     * The pre-flight: an engine {@code check} Job proves the storage reachable, writable and free
-     * under the backup's name, before anything is stopped. Returns when to look again; null once it
-     * passed (remembered in the StorageChecked condition) or when it failed the backup.
-     */
-    Duration preflight() {
-      boolean passed =
-          Conditions.find(status.getConditions(), Conditions.STORAGE_CHECKED)
-              .filter(c -> c.getStatus() == True)
-              .isPresent();
-      if (passed) {
-        return null;
-      }
-      String checkName = EngineJobFactory.checkJobName(backup);
-      Optional<Job> existing = cluster.job(ns, checkName);
-      Job job;
-      if (existing.isPresent()) {
-        job = existing.get();
-      } else {
-        job = cluster.createJob(jobs.checkJob(backup));
-        log.info("created pre-flight Job {}", checkName);
-      }
-      List<Pod> pods = cluster.jobPods(ns, checkName);
-      EngineRun run = EngineRun.observe(job, pods);
-      switch (run.state()) {
-        case SUCCEEDED -> {
-          conditions.set(
-              status.getConditions(),
-              Conditions.STORAGE_CHECKED,
-              True,
-              Reason.StorageChecked.name(),
-              where() + " is reachable, writable and free (Job " + checkName + ")",
-              generation);
-          saveNow();
-          // Its outcome is in status now; the Job is of no further use.
-          cluster.deleteJob(ns, checkName);
-          return null;
-        }
-        case FAILED -> {
-          Integer code = run.result().exitCode();
-          String hint =
-              code != null && code == 5
-                  ? "the backup name "
-                      + status.getBackupName()
-                      + " is taken in "
-                      + where()
-                      + ": create a new MysqlBackup, which gets another name"
-                  : CrdTerms.storageHint(backup.getSpec().getStorage(), "spec.storage");
-          fail(
-              Reason.PreflightFailed,
-              "the pre-flight check of the storage (spec.storage) failed, so nothing was stopped"
-                  + " or copied: "
-                  + CrdTerms.translate(run.failureMessage(), null, backup.getSpec().getStorage())
-                  + (hint.isEmpty() ? "" : "; " + hint));
-          settle();
-          return null;
-        }
-        default -> {
-          Optional<EngineStart.Stuck> stuck =
-              EngineStart.cannotStart(
-                  job, pods, Instant.parse(conditions.now()), timeouts.podStart());
-          if (stuck.isPresent()) {
-            cluster.deleteJob(ns, checkName);
-            fail(
-                Reason.EnginePodCannotStart,
-                "the pre-flight check pod could not start, so nothing was stopped or copied: "
-                    + stuck.get().why()
-                    + "; deleted Job "
-                    + checkName
-                    + ". Fix the cause and create a new MysqlBackup");
-            settle();
-            return null;
-          }
-          return block(
-              Reason.CheckingStorage,
-              "checking that "
-                  + where()
-                  + " is reachable, writable and free before stopping anything (Job "
-                  + checkName
-                  + ")",
-              QUIESCE_POLL);
-        }
-      }
     }
 
     /** Scales the StatefulSet down just enough; returns when to look again, or null when done. */
@@ -818,7 +755,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     }
 
     /** Scales the StatefulSet back and unlocks the claim, once; both survive a restart. */
-    void settle() {
+    @Override
+    public void settle() {
       QuiesceStatus q = status.getQuiesce();
       if (q != null && q.getOriginalReplicas() != null && q.getRestoredTime() == null) {
         cluster
@@ -974,7 +912,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return block(reason, message, WAIT);
     }
 
-    Duration block(Reason reason, String message, Duration again) {
+    @Override
+    public Duration block(Reason reason, String message, Duration again) {
       String was =
           Conditions.find(status.getConditions(), Conditions.BLOCKED)
               .filter(c -> c.getStatus() == True)
@@ -992,12 +931,14 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return again;
     }
 
-    void fail(Reason reason, String message) {
+    @Override
+    public void fail(Reason reason, String message) {
       statuses.fail(status, reason, message, generation);
     }
 
     /** The stored backup for people: the storage without its options, directory and name. */
-    String where() {
+    @Override
+    public String where() {
       return StoredBackup.describe(
           status.getLocation(), status.getDirectory(), status.getBackupName());
     }
@@ -1014,7 +955,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     }
 
     /** Writes the status now, before acting on what it records. */
-    void saveNow() {
+    @Override
+    public void saveNow() {
       status.setObservedGeneration(generation);
       current =
           statusWriter.write(current, StatusCopies.copy(status, MysqlBackupStatus.class), context);
