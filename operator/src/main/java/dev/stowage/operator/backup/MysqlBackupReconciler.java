@@ -115,6 +115,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final StatusProjector statuses;
   private final EngineTimeouts timeouts;
   private final Preflight preflight;
+  private final PartialBackupRemoval partialRemoval;
 
   public MysqlBackupReconciler(
       EngineJobFactory jobs,
@@ -143,6 +144,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.conditions = conditions;
     this.statuses = new StatusProjector(conditions);
     this.preflight = new Preflight(jobs, cluster, conditions, timeouts);
+    this.partialRemoval = new PartialBackupRemoval(jobs, cluster, events, conditions, timeouts);
   }
 
   /** The engine Jobs, mapped to their MysqlBackup through the owner reference. */
@@ -327,7 +329,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         // Again on every reconcile of a finished backup: an unlock that failed before is retried.
         unlockAll();
         reportLastSuccess();
-        return removePartial();
+        return partialRemoval.remove(this);
       }
       Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
       if (job.isPresent()) {
@@ -390,7 +392,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         Integer code = run.result().exitCode();
         if (code == null || (code != 2 && code != 5)) {
           // Exit 2 and 5 stop before storing anything (and 5 may be someone else's backup).
-          partialStored();
+          partialRemoval.noteStored(this);
         }
       }
       settle();
@@ -419,97 +421,10 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
               + (sts == null ? "" : " and gave StatefulSet " + sts + " its replicas back")
               + ". Fix the cause and create a new MysqlBackup");
       if (stuck.engineRan()) {
-        partialStored();
+        partialRemoval.noteStored(this);
       }
       settle();
       return null;
-    }
-
-    /** Notes that the failed engine may have stored objects, for removePartial. */
-    void partialStored() {
-      conditions.set(
-          status.getConditions(),
-          Conditions.PARTIAL_REMOVED,
-          False,
-          Reason.RemovingPartialBackup.name(),
-          "removing what the failed backup stored in " + where(),
-          generation);
-    }
-
-    /**
-     * Removes what a failed backup stored with the engine's rm, whatever the deletionPolicy: a
-     * failed backup is never restorable. Returns when to look again, or null when nothing is left
-     * to do.
-     */
-    Duration removePartial() {
-      var pending =
-          Conditions.find(status.getConditions(), Conditions.PARTIAL_REMOVED)
-              .filter(
-                  c ->
-                      c.getStatus() == False
-                          && Reason.RemovingPartialBackup.name().equals(c.getReason()));
-      if (status.getPhase() != Phase.Failed || pending.isEmpty()) {
-        return null;
-      }
-      String rmName = EngineJobFactory.deleteJobName(backup);
-      Optional<Job> rm = cluster.job(ns, rmName);
-      if (rm.isEmpty()) {
-        cluster.createJob(jobs.deleteJob(backup));
-        log.info("created Job {} to remove what the failed backup stored", rmName);
-        return WAIT;
-      }
-      List<Pod> pods = cluster.jobPods(ns, rmName);
-      EngineRun run = EngineRun.observe(rm.get(), pods);
-      switch (run.state()) {
-        case SUCCEEDED -> {
-          String msg = "removed what the failed backup stored in " + where();
-          conditions.set(
-              status.getConditions(),
-              Conditions.PARTIAL_REMOVED,
-              True,
-              Reason.PartialBackupRemoved.name(),
-              msg,
-              generation);
-          events.record(backup, Type.Normal, Reason.PartialBackupRemoved, msg);
-          cluster.deleteJob(ns, rmName);
-          return null;
-        }
-        case FAILED -> {
-          String msg =
-              "could not remove what the failed backup stored in "
-                  + where()
-                  + ": "
-                  + CrdTerms.translate(run.failureMessage(), null, backup.getSpec().getStorage())
-                  + "; remove it with stowage rm, or leave it (stowage ls shows it as"
-                  + " incomplete, and it is never restored)";
-          conditions.set(
-              status.getConditions(),
-              Conditions.PARTIAL_REMOVED,
-              False,
-              Reason.PartialBackupNotRemoved.name(),
-              msg,
-              generation);
-          events.record(backup, Type.Warning, Reason.PartialBackupNotRemoved, msg);
-          return null;
-        }
-        default -> {
-          Optional<EngineStart.Stuck> stuck =
-              EngineStart.cannotStart(
-                  rm.get(), pods, Instant.parse(conditions.now()), timeouts.podStart());
-          if (stuck.isPresent()) {
-            cluster.deleteJob(ns, rmName);
-            conditions.set(
-                status.getConditions(),
-                Conditions.PARTIAL_REMOVED,
-                False,
-                Reason.PartialBackupNotRemoved.name(),
-                "the rm pod could not start: " + stuck.get().why(),
-                generation);
-            return null;
-          }
-          return WAIT;
-        }
-      }
     }
 
     /** Works towards creating the Job: claim, lock, quiesce, no pod on the claim. */
