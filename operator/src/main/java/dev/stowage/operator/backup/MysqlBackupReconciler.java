@@ -3,7 +3,6 @@ package dev.stowage.operator.backup;
 import static dev.stowage.api.v1alpha1.ConditionStatus.False;
 import static dev.stowage.api.v1alpha1.ConditionStatus.True;
 
-import dev.stowage.api.v1alpha1.DeletionPolicy;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
@@ -31,7 +30,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -116,6 +114,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final EngineTimeouts timeouts;
   private final Preflight preflight;
   private final PartialBackupRemoval partialRemoval;
+  private final BackupDeletion deletion;
 
   public MysqlBackupReconciler(
       EngineJobFactory jobs,
@@ -145,6 +144,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.statuses = new StatusProjector(conditions);
     this.preflight = new Preflight(jobs, cluster, conditions, timeouts);
     this.partialRemoval = new PartialBackupRemoval(jobs, cluster, events, conditions, timeouts);
+    this.deletion = new BackupDeletion(jobs, cluster, events);
   }
 
   /** The engine Jobs, mapped to their MysqlBackup through the owner reference. */
@@ -173,7 +173,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   @Override
   public DeleteControl cleanup(MysqlBackup backup, Context<MysqlBackup> context) {
     Step step = new Step(backup, context);
-    Optional<Duration> again = step.cleanup();
+    Optional<Duration> again = deletion.cleanup(step);
     step.save();
     return again
         .map(d -> DeleteControl.noFinalizerRemoval().rescheduleAfter(d))
@@ -236,7 +236,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     private final MysqlBackupStatus before;
     private final MysqlBackupStatus status;
     private final String ns;
-    private final String name;
     private final Long generation;
     private MysqlBackup current;
     private List<Pod> mounting;
@@ -252,7 +251,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
               ? new MysqlBackupStatus()
               : StatusCopies.copy(before, MysqlBackupStatus.class);
       this.ns = backup.getMetadata().getNamespace();
-      this.name = backup.getMetadata().getName();
       this.generation = backup.getMetadata().getGeneration();
     }
 
@@ -711,116 +709,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     boolean settled() {
       QuiesceStatus q = status.getQuiesce();
       return q == null || q.getOriginalReplicas() == null || q.getRestoredTime() != null;
-    }
-
-    /** Deletion: cancel, scale back, and delete the stored backup when asked to. */
-    Optional<Duration> cleanup() {
-      Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
-      if (job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished()) {
-        if (job.get().getMetadata().getDeletionTimestamp() == null) {
-          cluster.deleteJob(ns, job.get().getMetadata().getName());
-          status.setMessage("cancelling the running backup: its resource is being deleted");
-          events.record(
-              backup,
-              Type.Normal,
-              Reason.Cancelled,
-              "deleted the running engine Job " + job.get().getMetadata().getName());
-        }
-        return Optional.of(QUIESCE_POLL);
-      }
-      if (!cluster.jobPods(ns, EngineJobFactory.backupJobName(backup)).stream()
-          .allMatch(
-              p ->
-                  p.getStatus() != null
-                      && ("Succeeded".equals(p.getStatus().getPhase())
-                          || "Failed".equals(p.getStatus().getPhase())))) {
-        return Optional.of(QUIESCE_POLL); // a cancelled engine is still stopping
-      }
-      settle();
-      boolean stored =
-          job.isPresent()
-              || status.getStartTime() != null
-              || status.getPhase() == Phase.Running
-              || status.getPhase() == Phase.Succeeded;
-      if (backup.getSpec().getDeletionPolicy() != DeletionPolicy.Delete || !stored) {
-        return Optional.empty();
-      }
-      List<String> readers =
-          cluster.restoresOf(ns, name).stream()
-              .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == Phase.Running)
-              .map(r -> r.getMetadata().getName())
-              .toList();
-      if (!readers.isEmpty()) {
-        status.setMessage(
-            "waiting for MysqlRestore "
-                + String.join(", ", readers)
-                + " to finish reading this backup before deleting it from storage");
-        return Optional.of(WAIT);
-      }
-      return deleteStored();
-    }
-
-    /** Runs the engine's rm Job; the finalizer goes only once it succeeded. */
-    Optional<Duration> deleteStored() {
-      String rmName = EngineJobFactory.deleteJobName(backup);
-      Optional<Job> rm = cluster.job(ns, rmName);
-      if (rm.isEmpty()) {
-        try {
-          cluster.createJob(jobs.deleteJob(backup));
-        } catch (KubernetesClientException e) {
-          if (e.getCode() == 403 && String.valueOf(e.getMessage()).contains("being terminated")) {
-            // The namespace goes, and no Job can run in it any more: keeping the finalizer
-            // would only keep the namespace Terminating forever.
-            log.warn(
-                "namespace {} is being deleted: the stored backup {} cannot be deleted by an"
-                    + " engine Job and stays in storage; delete it there yourself",
-                ns,
-                where());
-            return Optional.empty();
-          }
-          throw e;
-        }
-        status.setMessage("deleting the stored backup " + where());
-        events.record(backup, Type.Normal, Reason.Deleting, status.getMessage());
-        return Optional.of(WAIT);
-      }
-      List<Pod> pods = cluster.jobPods(ns, rmName);
-      EngineRun run = EngineRun.observe(rm.get(), pods);
-      switch (run.state()) {
-        case SUCCEEDED -> {
-          events.record(
-              backup, Type.Normal, Reason.Deleted, "deleted the stored backup " + where());
-          cluster.deleteJob(ns, rmName);
-          return Optional.empty();
-        }
-        case FAILED -> {
-          status.setMessage(
-              "could not delete the stored backup "
-                  + where()
-                  + ": "
-                  + run.failureMessage()
-                  + ". Fix the cause and delete Job "
-                  + rmName
-                  + " to try again, or delete the backup from storage yourself and remove the"
-                  + " finalizer from this MysqlBackup");
-          events.record(backup, Type.Warning, Reason.DeleteFailed, status.getMessage());
-          return Optional.of(DELETE_RETRY);
-        }
-        default -> {
-          String stuck = stuck(pods);
-          status.setMessage(
-              "deleting the stored backup "
-                  + where()
-                  + (stuck == null
-                      ? ""
-                      : "; the rm pod cannot start: "
-                          + stuck
-                          + ". Fix it (for"
-                          + " example the storage Secret), or delete the backup from storage yourself and"
-                          + " remove the finalizer from this MysqlBackup"));
-          return Optional.of(WAIT);
-        }
-      }
     }
 
     Duration block(Reason reason, String message) {
