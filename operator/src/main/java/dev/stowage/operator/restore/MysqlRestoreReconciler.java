@@ -206,6 +206,12 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     private final Long generation;
     private MysqlRestore current;
 
+    /** The MysqlBackup named by spec.backup, once found; null when spec.source names the backup. */
+    private MysqlBackup referenced;
+
+    /** Stops start(): when to look again, or null when only an event can help. */
+    private record Halt(Duration again) {}
+
     Step(MysqlRestore restore, Context<MysqlRestore> context) {
       this.restore = restore;
       this.current = restore;
@@ -272,15 +278,36 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       return null;
     }
 
+    /** Works towards creating the Job: the backup, where it is, the target claim, its lock. */
     Duration start() {
-      MysqlBackup referenced = null;
+      Halt halt = awaitReferencedBackup();
+      if (halt == null) {
+        recordSource(validate(referenced));
+        halt = provideTarget();
+      }
+      if (halt == null) {
+        halt = lockTarget();
+      }
+      if (halt != null) {
+        return halt.again();
+      }
+      createJob();
+      return null;
+    }
+
+    /**
+     * The MysqlBackup named by spec.backup, once it succeeded, kept in {@link #referenced}; a halt
+     * while it is missing, unfinished, failed or being deleted.
+     */
+    Halt awaitReferencedBackup() {
       if (restore.getSpec().getBackup() != null) {
         String name = restore.getSpec().getBackup().getName();
         Optional<MysqlBackup> backup = cluster.backup(ns, name);
         if (backup.isEmpty()) {
-          return block(
-              Reason.WaitingForBackup,
-              "MysqlBackup " + name + " does not exist in " + ns + "; waiting for it");
+          return new Halt(
+              block(
+                  Reason.WaitingForBackup,
+                  "MysqlBackup " + name + " does not exist in " + ns + "; waiting for it"));
         }
         referenced = backup.get();
         Phase phase = referenced.getStatus() == null ? null : referenced.getStatus().getPhase();
@@ -298,7 +325,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                   + ", backupName "
                   + jobs.locations().backupName(referenced)
                   + ") if the backup is still in storage");
-          return null;
+          return new Halt(null);
         }
         if (phase == Phase.Failed) {
           fail(
@@ -308,19 +335,24 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                   + " failed, so there is nothing to"
                   + " restore: "
                   + referenced.getStatus().getMessage());
-          return null;
+          return new Halt(null);
         }
         if (phase != Phase.Succeeded) {
-          return block(
-              Reason.WaitingForBackup,
-              "waiting for MysqlBackup "
-                  + name
-                  + " to succeed (it is "
-                  + (phase == null ? "new" : phase)
-                  + ")");
+          return new Halt(
+              block(
+                  Reason.WaitingForBackup,
+                  "waiting for MysqlBackup "
+                      + name
+                      + " to succeed (it is "
+                      + (phase == null ? "new" : phase)
+                      + ")"));
         }
       }
-      StoredBackup source = validate(referenced);
+      return null;
+    }
+
+    /** Where the restore reads from and writes to, written once, before anything is taken. */
+    void recordSource(StoredBackup source) {
       if (status.getBackupName() == null) {
         status.setLocation(source.location());
         status.setDirectory(source.directory());
@@ -328,24 +360,29 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         status.setTargetPersistentVolumeClaim(claim());
         saveNow();
       }
+    }
+
+    /** The target claim: the existing one, or created from the template; never another's. */
+    Halt provideTarget() {
       VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
       Optional<PersistentVolumeClaim> existing = cluster.claim(ns, claim());
       if (template != null && existing.isPresent() && !createdByMe(existing.get())) {
-        return refuseAdoption();
+        return new Halt(refuseAdoption());
       }
       if (existing.isEmpty()) {
         if (template == null) {
-          return block(
-              Reason.ClaimNotFound,
-              "PersistentVolumeClaim "
-                  + claim()
-                  + " (spec.target.persistentVolumeClaim) does not exist in "
-                  + ns
-                  + "; waiting for it");
+          return new Halt(
+              block(
+                  Reason.ClaimNotFound,
+                  "PersistentVolumeClaim "
+                      + claim()
+                      + " (spec.target.persistentVolumeClaim) does not exist in "
+                      + ns
+                      + "; waiting for it"));
         }
         PersistentVolumeClaim created = cluster.createClaim(claimFrom(template));
         if (!createdByMe(created)) {
-          return refuseAdoption(); // someone created it between our read and our create
+          return new Halt(refuseAdoption()); // someone created it between our read and create
         }
         events.record(
             restore,
@@ -353,29 +390,41 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
             Reason.ClaimCreated,
             "created PersistentVolumeClaim " + claim() + " from spec.target.volumeClaimTemplate");
       }
+      return null;
+    }
+
+    /** The claim's lock, and no pod mounting it: a restore never writes under a database. */
+    Halt lockTarget() {
       String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), restore);
       if (!holder.equals(ClaimLocks.holderIdentity(restore))) {
-        return block(
-            Reason.WaitingForClaim,
-            "waiting for "
-                + holder
-                + ", which is using PersistentVolumeClaim "
-                + claim()
-                + "; one backup or restore runs on a claim at a time");
+        return new Halt(
+            block(
+                Reason.WaitingForClaim,
+                "waiting for "
+                    + holder
+                    + ", which is using PersistentVolumeClaim "
+                    + claim()
+                    + "; one backup or restore runs on a claim at a time"));
       }
       List<Pod> mounting = cluster.podsMounting(ns, claim());
       if (!mounting.isEmpty()) {
         cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
-        return block(
-            Reason.ClaimInUse,
-            "pod "
-                + Cluster.podNames(mounting)
-                + " mounts the target"
-                + " PersistentVolumeClaim "
-                + claim()
-                + "; a restore never writes under a running"
-                + " database: stop it (for a StatefulSet, scale it down) and the restore starts");
+        return new Halt(
+            block(
+                Reason.ClaimInUse,
+                "pod "
+                    + Cluster.podNames(mounting)
+                    + " mounts the target"
+                    + " PersistentVolumeClaim "
+                    + claim()
+                    + "; a restore never writes under a running database: stop it (for a"
+                    + " StatefulSet, scale it down) and the restore starts"));
       }
+      return null;
+    }
+
+    /** Marks the claim in progress and creates the engine Job. */
+    void createJob() {
       markInProgress();
       Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
       log.info("created engine Job {}", job.getMetadata().getName());
@@ -389,7 +438,6 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           Type.Normal,
           Reason.JobCreated,
           "created engine Job " + job.getMetadata().getName() + " to restore into " + claim());
-      return null;
     }
 
     Duration observe(Job job) {
