@@ -22,8 +22,8 @@ import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
-import dev.stowage.operator.status.StatusCopies;
 import dev.stowage.operator.status.StatusProjector;
+import dev.stowage.operator.status.StatusSession;
 import dev.stowage.operator.status.StatusWriter;
 import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -233,23 +233,20 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final class Step implements BackupRun {
     private final MysqlBackup backup;
     private final Context<MysqlBackup> context;
-    private final MysqlBackupStatus before;
+    private final StatusSession<MysqlBackupStatus, MysqlBackup> session;
     private final MysqlBackupStatus status;
     private final String ns;
     private final Long generation;
-    private MysqlBackup current;
     private List<Pod> mounting;
     private int quiescedTo;
 
     Step(MysqlBackup backup, Context<MysqlBackup> context) {
       this.backup = backup;
-      this.current = backup;
       this.context = context;
-      this.before = StatusCopies.copy(backup.getStatus(), MysqlBackupStatus.class);
-      this.status =
-          before == null
-              ? new MysqlBackupStatus()
-              : StatusCopies.copy(before, MysqlBackupStatus.class);
+      this.session =
+          new StatusSession<>(
+              backup, context, statusWriter, MysqlBackupStatus.class, MysqlBackupStatus::new);
+      this.status = session.status();
       this.ns = backup.getMetadata().getNamespace();
       this.generation = backup.getMetadata().getGeneration();
     }
@@ -760,21 +757,15 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     /** Writes the status now, before acting on what it records. */
     @Override
     public void saveNow() {
-      status.setObservedGeneration(generation);
-      current =
-          statusWriter.write(current, StatusCopies.copy(status, MysqlBackupStatus.class), context);
+      session.saveNow();
     }
 
     /** Writes the status if it changed, with the events and metrics of a transition. */
     void save() {
-      status.setObservedGeneration(generation);
-      Phase was = before == null ? null : before.getPhase();
-      if (status.getPhase() != was && StatusProjector.isDone(status.getPhase())) {
+      if (session.finishing()) {
         finished();
       }
-      if (!StatusCopies.same(status, current.getStatus())) {
-        current = statusWriter.write(current, status, context);
-      }
+      session.saveIfChanged();
       metrics.backupBlocked(
           ns,
           backup.getMetadata().getUid(),

@@ -22,8 +22,8 @@ import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
-import dev.stowage.operator.status.StatusCopies;
 import dev.stowage.operator.status.StatusProjector;
+import dev.stowage.operator.status.StatusSession;
 import dev.stowage.operator.status.StatusWriter;
 import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -200,11 +200,10 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   private final class Step {
     private final MysqlRestore restore;
     private final Context<MysqlRestore> context;
-    private final MysqlRestoreStatus before;
+    private final StatusSession<MysqlRestoreStatus, MysqlRestore> session;
     private final MysqlRestoreStatus status;
     private final String ns;
     private final Long generation;
-    private MysqlRestore current;
 
     /** The MysqlBackup named by spec.backup, once found; null when spec.source names the backup. */
     private MysqlBackup referenced;
@@ -214,13 +213,11 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
     Step(MysqlRestore restore, Context<MysqlRestore> context) {
       this.restore = restore;
-      this.current = restore;
       this.context = context;
-      this.before = StatusCopies.copy(restore.getStatus(), MysqlRestoreStatus.class);
-      this.status =
-          before == null
-              ? new MysqlRestoreStatus()
-              : StatusCopies.copy(before, MysqlRestoreStatus.class);
+      this.session =
+          new StatusSession<>(
+              restore, context, statusWriter, MysqlRestoreStatus.class, MysqlRestoreStatus::new);
+      this.status = session.status();
       this.ns = restore.getMetadata().getNamespace();
       this.generation = restore.getMetadata().getGeneration();
     }
@@ -702,15 +699,11 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     void saveNow() {
-      status.setObservedGeneration(generation);
-      current =
-          statusWriter.write(current, StatusCopies.copy(status, MysqlRestoreStatus.class), context);
+      session.saveNow();
     }
 
     void save() {
-      status.setObservedGeneration(generation);
-      Phase was = before == null ? null : before.getPhase();
-      if (status.getPhase() != was && StatusProjector.isDone(status.getPhase())) {
+      if (session.finishing()) {
         boolean ok = status.getPhase() == Phase.Succeeded;
         metrics.restoreFinished(
             ns,
@@ -728,9 +721,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           log.warn("restore failed: {}", status.getMessage());
         }
       }
-      if (!StatusCopies.same(status, current.getStatus())) {
-        current = statusWriter.write(current, status, context);
-      }
+      session.saveIfChanged();
     }
   }
 }
