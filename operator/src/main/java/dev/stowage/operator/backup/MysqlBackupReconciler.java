@@ -18,6 +18,7 @@ import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
@@ -37,7 +38,6 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
@@ -188,8 +188,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   @Override
   public ErrorStatusUpdateControl<MysqlBackup> updateErrorStatus(
       MysqlBackup backup, Context<MysqlBackup> context, Exception e) {
-    boolean last = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
-    String why = e.getClass().getSimpleName() + ": " + e.getMessage();
+    boolean last = ApiErrors.lastAttempt(context);
+    String why = ApiErrors.why(e);
     try {
       // Read afresh: the resource handed over may predate what this reconcile already wrote
       // (the replicas before a scale-down), and that must never be written over.
@@ -232,7 +232,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   /** One reconcile of one backup: the resource, the status being built, and the steps. */
   private final class Step implements BackupRun {
     private final MysqlBackup backup;
-    private final Context<MysqlBackup> context;
     private final StatusSession<MysqlBackupStatus, MysqlBackup> session;
     private final MysqlBackupStatus status;
     private final String ns;
@@ -242,7 +241,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     Step(MysqlBackup backup, Context<MysqlBackup> context) {
       this.backup = backup;
-      this.context = context;
       this.session =
           new StatusSession<>(
               backup, context, statusWriter, MysqlBackupStatus.class, MysqlBackupStatus::new);

@@ -18,6 +18,7 @@ import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
@@ -35,7 +36,6 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
@@ -162,8 +162,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   @Override
   public ErrorStatusUpdateControl<MysqlRestore> updateErrorStatus(
       MysqlRestore restore, Context<MysqlRestore> context, Exception e) {
-    boolean last = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
-    String why = e.getClass().getSimpleName() + ": " + e.getMessage();
+    boolean last = ApiErrors.lastAttempt(context);
+    String why = ApiErrors.why(e);
     try {
       // Read afresh: never write back a status older than what this reconcile already wrote.
       Optional<MysqlRestore> fresh =
@@ -199,7 +199,6 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
   private final class Step {
     private final MysqlRestore restore;
-    private final Context<MysqlRestore> context;
     private final StatusSession<MysqlRestoreStatus, MysqlRestore> session;
     private final MysqlRestoreStatus status;
     private final String ns;
@@ -213,7 +212,6 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
     Step(MysqlRestore restore, Context<MysqlRestore> context) {
       this.restore = restore;
-      this.context = context;
       this.session =
           new StatusSession<>(
               restore, context, statusWriter, MysqlRestoreStatus.class, MysqlRestoreStatus::new);
