@@ -14,6 +14,18 @@ interface BackupRun {
 
   String namespace();
 
+  /** The source claim. */
+  String claim();
+
+  /** The unfinished pods that mount the claim, listed once per reconcile. */
+  java.util.List<io.fabric8.kubernetes.api.model.Pod> mounting();
+
+  /** Releases the claim's and the StatefulSet's locks held by this backup. */
+  void unlockAll();
+
+  /** Notes the replicas the StatefulSet was scaled down to, for the wait message. */
+  void quiescedTo(int replicas);
+
   Long generation();
 
   /** The stored backup for people: the storage without its options, directory and name. */

@@ -29,7 +29,6 @@ import dev.stowage.operator.status.StatusWriter;
 import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -115,6 +114,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final Preflight preflight;
   private final PartialBackupRemoval partialRemoval;
   private final BackupDeletion deletion;
+  private final Quiescer quiescer;
 
   public MysqlBackupReconciler(
       EngineJobFactory jobs,
@@ -145,6 +145,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.preflight = new Preflight(jobs, cluster, conditions, timeouts);
     this.partialRemoval = new PartialBackupRemoval(jobs, cluster, events, conditions, timeouts);
     this.deletion = new BackupDeletion(jobs, cluster, events);
+    this.quiescer = new Quiescer(cluster, events, conditions);
   }
 
   /** The engine Jobs, mapped to their MysqlBackup through the owner reference. */
@@ -249,7 +250,13 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       this.generation = backup.getMetadata().getGeneration();
     }
 
-    String claim() {
+    @Override
+    public void quiescedTo(int replicas) {
+      quiescedTo = replicas;
+    }
+
+    @Override
+    public String claim() {
       return backup.getSpec().getSource().getPersistentVolumeClaim();
     }
 
@@ -475,7 +482,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   + " scaled down; one backup quiesces a"
                   + " StatefulSet at a time");
         }
-        Duration invalid = quiesceTarget(sts, cluster.statefulSet(ns, sts));
+        Duration invalid = quiescer.target(this, sts, cluster.statefulSet(ns, sts));
         if (invalid != null) {
           return invalid;
         }
@@ -483,7 +490,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         if (checking != null || status.getPhase() == Phase.Failed) {
           return checking;
         }
-        Duration wait = quiesce(sts);
+        Duration wait = quiescer.scaleDown(this, sts);
         if (wait != null) {
           return wait;
         }
@@ -558,92 +565,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return null;
     }
 
-    /**
-     * Whether the StatefulSet to quiesce exists and its pods mount the claim; returns when to look
-     * again (Blocked, locks released, nothing scaled) or null when it may be scaled.
-     */
-    Duration quiesceTarget(String stsName, Optional<StatefulSet> sts) {
-      if (sts.isEmpty()) {
-        unlockAll();
-        return block(
-            Reason.StatefulSetNotFound,
-            "StatefulSet "
-                + stsName
-                + " (spec.source.quiesce.statefulSet) does not exist in "
-                + ns
-                + "; waiting for it");
-      }
-      if (!QuiesceArithmetic.producesClaim(sts.get(), claim())) {
-        unlockAll();
-        String msg =
-            "StatefulSet "
-                + stsName
-                + " (spec.source.quiesce.statefulSet) neither has a volumeClaimTemplate that gives"
-                + " PersistentVolumeClaim "
-                + claim()
-                + " (<template>-"
-                + stsName
-                + "-<ordinal>) nor mounts it in its pod template"
-                + QuiesceArithmetic.templatesText(sts.get())
-                + "; nothing was scaled: set spec.source.quiesce.statefulSet to the StatefulSet"
-                + " whose pod mounts the claim, in a new MysqlBackup";
-        return block(Reason.StatefulSetDoesNotMountClaim, msg);
-      }
-      return null;
-    }
-
-    /** Scales the StatefulSet down just enough; returns when to look again, or null when done. */
-    Duration quiesce(String stsName) {
-      Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
-      Duration invalid = quiesceTarget(stsName, sts);
-      if (invalid != null) {
-        return invalid;
-      }
-      int replicas = QuiesceArithmetic.replicas(sts.get());
-      if (status.getQuiesce() == null || status.getQuiesce().getOriginalReplicas() == null) {
-        // Written before scaling: a restart in between must still know what to scale back to.
-        QuiesceStatus q = new QuiesceStatus();
-        q.setStatefulSet(stsName);
-        q.setOriginalReplicas(replicas);
-        status.setQuiesce(q);
-        saveNow();
-      }
-      int target = QuiesceArithmetic.replicasWithout(sts.get(), mounting(), claim());
-      quiescedTo = target;
-      if (status.getQuiesce().getScaledDownTime() == null && replicas <= target) {
-        // Already low enough (scaled down by someone, or a restart after our scale-down was
-        // lost): the wait for the pod to stop starts now.
-        status.getQuiesce().setScaledDownTime(conditions.now());
-        saveNow();
-      }
-      if (replicas > target) {
-        cluster.scaleStatefulSet(ns, stsName, target);
-        status.getQuiesce().setScaledDownTime(conditions.now());
-        String msg =
-            "scaled StatefulSet "
-                + stsName
-                + " from "
-                + replicas
-                + " to "
-                + QuiesceArithmetic.replicasText(target)
-                + " to stop the pod that mounts "
-                + claim();
-        conditions.set(
-            status.getConditions(),
-            Conditions.QUIESCED,
-            True,
-            Reason.ScaledDown.name(),
-            msg,
-            generation);
-        events.record(backup, Type.Normal, Reason.ScaledDown, msg);
-        log.info(msg);
-        saveNow();
-      }
-      return null;
-    }
-
     /** The unfinished pods that mount the claim, listed once per reconcile. */
-    List<Pod> mounting() {
+    @Override
+    public List<Pod> mounting() {
       if (mounting == null) {
         mounting = cluster.podsMounting(ns, claim());
       }
@@ -654,7 +578,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return ClaimLocks.holderIdentity(backup);
     }
 
-    void unlockAll() {
+    @Override
+    public void unlockAll() {
       cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
       String sts = statefulSetName();
       if (sts != null) {
