@@ -1,6 +1,5 @@
 package dev.stowage.operator.backup;
 
-import static dev.stowage.api.v1alpha1.ConditionStatus.False;
 import static dev.stowage.api.v1alpha1.ConditionStatus.True;
 
 import dev.stowage.api.v1alpha1.MysqlBackup;
@@ -590,38 +589,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     /** Scales the StatefulSet back and unlocks the claim, once; both survive a restart. */
     @Override
     public void settle() {
-      QuiesceStatus q = status.getQuiesce();
-      if (q != null && q.getOriginalReplicas() != null && q.getRestoredTime() == null) {
-        cluster
-            .statefulSet(ns, q.getStatefulSet())
-            .ifPresent(
-                sts -> {
-                  int now = QuiesceArithmetic.replicas(sts);
-                  if (now < q.getOriginalReplicas()) {
-                    cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
-                    String msg =
-                        "scaled StatefulSet "
-                            + q.getStatefulSet()
-                            + " back from "
-                            + now
-                            + " to "
-                            + QuiesceArithmetic.replicasText(q.getOriginalReplicas());
-                    events.record(backup, Type.Normal, Reason.ScaledUp, msg);
-                    log.info(msg);
-                  }
-                });
-        q.setRestoredTime(conditions.now());
-        conditions.set(
-            status.getConditions(),
-            Conditions.QUIESCED,
-            False,
-            Reason.ScaledUp.name(),
-            "StatefulSet "
-                + q.getStatefulSet()
-                + " is back to "
-                + QuiesceArithmetic.replicasText(q.getOriginalReplicas()),
-            generation);
-      }
+      quiescer.scaleBack(this);
       unlockAll();
       Conditions.remove(status.getConditions(), Conditions.BLOCKED);
     }

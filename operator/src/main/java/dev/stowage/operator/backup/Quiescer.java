@@ -1,5 +1,6 @@
 package dev.stowage.operator.backup;
 
+import static dev.stowage.api.v1alpha1.ConditionStatus.False;
 import static dev.stowage.api.v1alpha1.ConditionStatus.True;
 import static dev.stowage.operator.backup.MysqlBackupReconciler.WAIT;
 
@@ -117,5 +118,43 @@ final class Quiescer {
       run.saveNow();
     }
     return null;
+  }
+
+  /** Gives the StatefulSet its replicas back, once: the Quiesced condition records it. */
+  void scaleBack(BackupRun run) {
+    MysqlBackupStatus status = run.status();
+    String ns = run.namespace();
+    QuiesceStatus q = status.getQuiesce();
+    if (q != null && q.getOriginalReplicas() != null && q.getRestoredTime() == null) {
+      cluster
+          .statefulSet(ns, q.getStatefulSet())
+          .ifPresent(
+              sts -> {
+                int now = QuiesceArithmetic.replicas(sts);
+                if (now < q.getOriginalReplicas()) {
+                  cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
+                  String msg =
+                      "scaled StatefulSet "
+                          + q.getStatefulSet()
+                          + " back from "
+                          + now
+                          + " to "
+                          + QuiesceArithmetic.replicasText(q.getOriginalReplicas());
+                  events.record(run.backup(), Type.Normal, Reason.ScaledUp, msg);
+                  log.info(msg);
+                }
+              });
+      q.setRestoredTime(conditions.now());
+      conditions.set(
+          status.getConditions(),
+          Conditions.QUIESCED,
+          False,
+          Reason.ScaledUp.name(),
+          "StatefulSet "
+              + q.getStatefulSet()
+              + " is back to "
+              + QuiesceArithmetic.replicasText(q.getOriginalReplicas()),
+          run.generation());
+    }
   }
 }
