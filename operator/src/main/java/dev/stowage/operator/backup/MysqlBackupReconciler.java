@@ -1,9 +1,7 @@
 package dev.stowage.operator.backup;
 
-import static dev.stowage.api.v1alpha1.ConditionStatus.False;
 import static dev.stowage.api.v1alpha1.ConditionStatus.True;
 
-import dev.stowage.api.v1alpha1.DeletionPolicy;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
@@ -11,6 +9,7 @@ import dev.stowage.api.v1alpha1.QuiesceStatus;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
@@ -18,18 +17,18 @@ import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
-import dev.stowage.operator.status.StatusCopies;
 import dev.stowage.operator.status.StatusProjector;
+import dev.stowage.operator.status.StatusSession;
 import dev.stowage.operator.status.StatusWriter;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -37,7 +36,6 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
@@ -116,6 +114,10 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final Conditions conditions;
   private final StatusProjector statuses;
   private final EngineTimeouts timeouts;
+  private final Preflight preflight;
+  private final PartialBackupRemoval partialRemoval;
+  private final BackupDeletion deletion;
+  private final Quiescer quiescer;
 
   public MysqlBackupReconciler(
       EngineJobFactory jobs,
@@ -143,6 +145,10 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.metrics = metrics;
     this.conditions = conditions;
     this.statuses = new StatusProjector(conditions);
+    this.preflight = new Preflight(jobs, cluster, conditions, timeouts);
+    this.partialRemoval = new PartialBackupRemoval(jobs, cluster, events, conditions, timeouts);
+    this.deletion = new BackupDeletion(jobs, cluster, events);
+    this.quiescer = new Quiescer(cluster, events, conditions);
   }
 
   /** The engine Jobs, mapped to their MysqlBackup through the owner reference. */
@@ -158,12 +164,10 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     Duration again;
     try {
       step.record();
+      step.validate();
       again = step.advance();
-    } catch (IllegalArgumentException e) {
-      // The Job factory refuses a spec it cannot turn into a Job: permanent until a new resource.
-      step.fail(Reason.InvalidSpec, e.getMessage());
-      step.settle();
-      again = null;
+    } catch (InvalidSpecException e) {
+      again = step.refuse(e);
     }
     step.save();
     UpdateControl<MysqlBackup> control = UpdateControl.noUpdate();
@@ -174,7 +178,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   public DeleteControl cleanup(MysqlBackup backup, Context<MysqlBackup> context) {
     String seen = backup.getMetadata().getResourceVersion();
     Step step = new Step(backup, context);
-    Optional<Duration> again = step.cleanup();
+    Optional<Duration> again = deletion.cleanup(step);
     step.save();
     if (again.isEmpty() && !Objects.equals(seen, step.current.getMetadata().getResourceVersion())) {
       // JOSDK removes the finalizer with a patch based on the resource it handed us, which this
@@ -195,8 +199,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   @Override
   public ErrorStatusUpdateControl<MysqlBackup> updateErrorStatus(
       MysqlBackup backup, Context<MysqlBackup> context, Exception e) {
-    boolean last = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
-    String why = e.getClass().getSimpleName() + ": " + e.getMessage();
+    boolean last = ApiErrors.lastAttempt(context);
+    String why = ApiErrors.why(e);
     try {
       // Read afresh: the resource handed over may predate what this reconcile already wrote
       // (the replicas before a scale-down), and that must never be written over.
@@ -237,34 +241,53 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   }
 
   /** One reconcile of one backup: the resource, the status being built, and the steps. */
-  private final class Step {
+  private final class Step implements BackupRun {
     private final MysqlBackup backup;
-    private final Context<MysqlBackup> context;
-    private final MysqlBackupStatus before;
+    private final StatusSession<MysqlBackupStatus, MysqlBackup> session;
     private final MysqlBackupStatus status;
     private final String ns;
-    private final String name;
     private final Long generation;
-    private MysqlBackup current;
     private List<Pod> mounting;
     private int quiescedTo;
 
     Step(MysqlBackup backup, Context<MysqlBackup> context) {
       this.backup = backup;
-      this.current = backup;
-      this.context = context;
-      this.before = StatusCopies.copy(backup.getStatus(), MysqlBackupStatus.class);
-      this.status =
-          before == null
-              ? new MysqlBackupStatus()
-              : StatusCopies.copy(before, MysqlBackupStatus.class);
+      this.session =
+          new StatusSession<>(
+              backup, context, statusWriter, MysqlBackupStatus.class, MysqlBackupStatus::new);
+      this.status = session.status();
       this.ns = backup.getMetadata().getNamespace();
-      this.name = backup.getMetadata().getName();
       this.generation = backup.getMetadata().getGeneration();
     }
 
-    String claim() {
+    @Override
+    public void quiescedTo(int replicas) {
+      quiescedTo = replicas;
+    }
+
+    @Override
+    public String claim() {
       return backup.getSpec().getSource().getPersistentVolumeClaim();
+    }
+
+    @Override
+    public MysqlBackup backup() {
+      return backup;
+    }
+
+    @Override
+    public MysqlBackupStatus status() {
+      return status;
+    }
+
+    @Override
+    public String namespace() {
+      return ns;
+    }
+
+    @Override
+    public Long generation() {
+      return generation;
     }
 
     /** Where the backup goes, written once and before anything else, so it never changes. */
@@ -273,8 +296,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         status.setPhase(Phase.Pending);
       }
       if (status.getBackupName() == null) {
-        status.setDirectory(EngineJobFactory.backupDirectory(backup));
-        status.setBackupName(jobs.backupName(backup));
+        status.setDirectory(BackupLocations.backupDirectory(backup));
+        status.setBackupName(jobs.locations().backupName(backup));
         status.setLocation(
             new StoredBackup(
                     backup.getSpec().getStorage(), status.getDirectory(), status.getBackupName())
@@ -283,13 +306,40 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       }
     }
 
+    /**
+     * Refuses, before anything is taken, a spec the Job factory accepts but no backup can run with.
+     * The factory's own refusals come as the same {@link InvalidSpecException} from any step.
+     */
+    void validate() {
+      if (StatusProjector.isDone(status.getPhase())) {
+        return;
+      }
+      var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
+      if (storageClaim != null && claim().equals(storageClaim.getClaimName())) {
+        // Refused at apply by a CEL rule; checked again for resources stored before it.
+        throw new InvalidSpecException(
+            "spec.storage.persistentVolumeClaim.claimName is "
+                + claim()
+                + ", the claim being backed up (spec.source.persistentVolumeClaim): a backup"
+                + " cannot be stored on the volume it copies; create a new MysqlBackup with"
+                + " another storage claim");
+      }
+    }
+
+    /** Fails an invalid spec and gives back what was taken: permanent until a new resource. */
+    Duration refuse(InvalidSpecException e) {
+      fail(Reason.InvalidSpec, e.getMessage());
+      settle();
+      return null;
+    }
+
     /** Moves the backup on; returns when to look again, or null when only an event can help. */
     Duration advance() {
       if (StatusProjector.isDone(status.getPhase()) && settled()) {
         // Again on every reconcile of a finished backup: an unlock that failed before is retried.
         unlockAll();
         reportLastSuccess();
-        return removePartial();
+        return partialRemoval.remove(this);
       }
       Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
       if (job.isPresent()) {
@@ -352,7 +402,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         Integer code = run.result().exitCode();
         if (code == null || (code != 2 && code != 5)) {
           // Exit 2 and 5 stop before storing anything (and 5 may be someone else's backup).
-          partialStored();
+          partialRemoval.noteStored(this);
         }
       }
       settle();
@@ -381,113 +431,15 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
               + (sts == null ? "" : " and gave StatefulSet " + sts + " its replicas back")
               + ". Fix the cause and create a new MysqlBackup");
       if (stuck.engineRan()) {
-        partialStored();
+        partialRemoval.noteStored(this);
       }
       settle();
       return null;
     }
 
-    /** Notes that the failed engine may have stored objects, for removePartial. */
-    void partialStored() {
-      conditions.set(
-          status.getConditions(),
-          Conditions.PARTIAL_REMOVED,
-          False,
-          Reason.RemovingPartialBackup.name(),
-          "removing what the failed backup stored in " + where(),
-          generation);
-    }
-
-    /**
-     * Removes what a failed backup stored with the engine's rm, whatever the deletionPolicy: a
-     * failed backup is never restorable. Returns when to look again, or null when nothing is left
-     * to do.
-     */
-    Duration removePartial() {
-      var pending =
-          Conditions.find(status.getConditions(), Conditions.PARTIAL_REMOVED)
-              .filter(
-                  c ->
-                      c.getStatus() == False
-                          && Reason.RemovingPartialBackup.name().equals(c.getReason()));
-      if (status.getPhase() != Phase.Failed || pending.isEmpty()) {
-        return null;
-      }
-      String rmName = EngineJobFactory.deleteJobName(backup);
-      Optional<Job> rm = cluster.job(ns, rmName);
-      if (rm.isEmpty()) {
-        cluster.createJob(jobs.deleteJob(backup));
-        log.info("created Job {} to remove what the failed backup stored", rmName);
-        return WAIT;
-      }
-      List<Pod> pods = cluster.jobPods(ns, rmName);
-      EngineRun run = EngineRun.observe(rm.get(), pods);
-      switch (run.state()) {
-        case SUCCEEDED -> {
-          String msg = "removed what the failed backup stored in " + where();
-          conditions.set(
-              status.getConditions(),
-              Conditions.PARTIAL_REMOVED,
-              True,
-              Reason.PartialBackupRemoved.name(),
-              msg,
-              generation);
-          events.record(backup, Type.Normal, Reason.PartialBackupRemoved, msg);
-          cluster.deleteJob(ns, rmName);
-          return null;
-        }
-        case FAILED -> {
-          String msg =
-              "could not remove what the failed backup stored in "
-                  + where()
-                  + ": "
-                  + CrdTerms.translate(run.failureMessage(), null, backup.getSpec().getStorage())
-                  + "; remove it with stowage rm, or leave it (stowage ls shows it as"
-                  + " incomplete, and it is never restored)";
-          conditions.set(
-              status.getConditions(),
-              Conditions.PARTIAL_REMOVED,
-              False,
-              Reason.PartialBackupNotRemoved.name(),
-              msg,
-              generation);
-          events.record(backup, Type.Warning, Reason.PartialBackupNotRemoved, msg);
-          return null;
-        }
-        default -> {
-          Optional<EngineStart.Stuck> stuck =
-              EngineStart.cannotStart(
-                  rm.get(), pods, Instant.parse(conditions.now()), timeouts.podStart());
-          if (stuck.isPresent()) {
-            cluster.deleteJob(ns, rmName);
-            conditions.set(
-                status.getConditions(),
-                Conditions.PARTIAL_REMOVED,
-                False,
-                Reason.PartialBackupNotRemoved.name(),
-                "the rm pod could not start: " + stuck.get().why(),
-                generation);
-            return null;
-          }
-          return WAIT;
-        }
-      }
-    }
-
     /** Works towards creating the Job: claim, lock, quiesce, no pod on the claim. */
     Duration start() {
       var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
-      if (storageClaim != null && claim().equals(storageClaim.getClaimName())) {
-        // Refused at apply by a CEL rule; checked again for resources stored before it.
-        fail(
-            Reason.InvalidSpec,
-            "spec.storage.persistentVolumeClaim.claimName is "
-                + claim()
-                + ", the claim being backed up (spec.source.persistentVolumeClaim): a backup"
-                + " cannot be stored on the volume it copies; create a new MysqlBackup with"
-                + " another storage claim");
-        return null;
-      }
       if (cluster.claim(ns, claim()).isEmpty()) {
         return block(
             Reason.ClaimNotFound,
@@ -540,15 +492,15 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   + " scaled down; one backup quiesces a"
                   + " StatefulSet at a time");
         }
-        Duration invalid = quiesceTarget(sts, cluster.statefulSet(ns, sts));
+        Duration invalid = quiescer.target(this, sts, cluster.statefulSet(ns, sts));
         if (invalid != null) {
           return invalid;
         }
-        Duration checking = preflight();
+        Duration checking = preflight.check(this);
         if (checking != null || status.getPhase() == Phase.Failed) {
           return checking;
         }
-        Duration wait = quiesce(sts);
+        Duration wait = quiescer.scaleDown(this, sts);
         if (wait != null) {
           return wait;
         }
@@ -588,7 +540,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                   + " scaled from "
                   + status.getQuiesce().getOriginalReplicas()
                   + " to "
-                  + replicasText(quiescedTo)
+                  + QuiesceArithmetic.replicasText(quiescedTo)
                   + ")",
               QUIESCE_POLL);
         }
@@ -603,7 +555,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
                 + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
       }
       if (sts == null) {
-        Duration checking = preflight();
+        Duration checking = preflight.check(this);
         if (checking != null || status.getPhase() == Phase.Failed) {
           return checking;
         }
@@ -623,215 +575,21 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return null;
     }
 
-    /**
-     * Whether the StatefulSet to quiesce exists and its pods mount the claim; returns when to look
-     * again (Blocked, locks released, nothing scaled) or null when it may be scaled.
-     */
-    Duration quiesceTarget(String stsName, Optional<StatefulSet> sts) {
-      if (sts.isEmpty()) {
-        unlockAll();
-        return block(
-            Reason.StatefulSetNotFound,
-            "StatefulSet "
-                + stsName
-                + " (spec.source.quiesce.statefulSet) does not exist in "
-                + ns
-                + "; waiting for it");
-      }
-      if (!producesClaim(sts.get(), claim())) {
-        unlockAll();
-        String msg =
-            "StatefulSet "
-                + stsName
-                + " (spec.source.quiesce.statefulSet) neither has a volumeClaimTemplate that gives"
-                + " PersistentVolumeClaim "
-                + claim()
-                + " (<template>-"
-                + stsName
-                + "-<ordinal>) nor mounts it in its pod template"
-                + templatesText(sts.get())
-                + "; nothing was scaled: set spec.source.quiesce.statefulSet to the StatefulSet"
-                + " whose pod mounts the claim, in a new MysqlBackup";
-        return block(Reason.StatefulSetDoesNotMountClaim, msg);
-      }
-      return null;
-    }
-
-    /**
-     * The pre-flight: an engine {@code check} Job proves the storage reachable, writable and free
-     * under the backup's name, before anything is stopped. Returns when to look again; null once it
-     * passed (remembered in the StorageChecked condition) or when it failed the backup.
-     */
-    Duration preflight() {
-      boolean passed =
-          Conditions.find(status.getConditions(), Conditions.STORAGE_CHECKED)
-              .filter(c -> c.getStatus() == True)
-              .isPresent();
-      if (passed) {
-        return null;
-      }
-      String checkName = EngineJobFactory.checkJobName(backup);
-      Optional<Job> existing = cluster.job(ns, checkName);
-      Job job;
-      if (existing.isPresent()) {
-        job = existing.get();
-      } else {
-        job = cluster.createJob(jobs.checkJob(backup));
-        log.info("created pre-flight Job {}", checkName);
-      }
-      List<Pod> pods = cluster.jobPods(ns, checkName);
-      EngineRun run = EngineRun.observe(job, pods);
-      switch (run.state()) {
-        case SUCCEEDED -> {
-          conditions.set(
-              status.getConditions(),
-              Conditions.STORAGE_CHECKED,
-              True,
-              Reason.StorageChecked.name(),
-              where() + " is reachable, writable and free (Job " + checkName + ")",
-              generation);
-          saveNow();
-          // Its outcome is in status now; the Job is of no further use.
-          cluster.deleteJob(ns, checkName);
-          return null;
-        }
-        case FAILED -> {
-          Integer code = run.result().exitCode();
-          String hint =
-              code != null && code == 5
-                  ? "the backup name "
-                      + status.getBackupName()
-                      + " is taken in "
-                      + where()
-                      + ": create a new MysqlBackup, which gets another name"
-                  : CrdTerms.storageHint(backup.getSpec().getStorage(), "spec.storage");
-          fail(
-              Reason.PreflightFailed,
-              "the pre-flight check of the storage (spec.storage) failed, so nothing was stopped"
-                  + " or copied: "
-                  + CrdTerms.translate(run.failureMessage(), null, backup.getSpec().getStorage())
-                  + (hint.isEmpty() ? "" : "; " + hint));
-          settle();
-          return null;
-        }
-        default -> {
-          Optional<EngineStart.Stuck> stuck =
-              EngineStart.cannotStart(
-                  job, pods, Instant.parse(conditions.now()), timeouts.podStart());
-          if (stuck.isPresent()) {
-            cluster.deleteJob(ns, checkName);
-            fail(
-                Reason.EnginePodCannotStart,
-                "the pre-flight check pod could not start, so nothing was stopped or copied: "
-                    + stuck.get().why()
-                    + "; deleted Job "
-                    + checkName
-                    + ". Fix the cause and create a new MysqlBackup");
-            settle();
-            return null;
-          }
-          return block(
-              Reason.CheckingStorage,
-              "checking that "
-                  + where()
-                  + " is reachable, writable and free before stopping anything (Job "
-                  + checkName
-                  + ")",
-              QUIESCE_POLL);
-        }
-      }
-    }
-
-    /** Scales the StatefulSet down just enough; returns when to look again, or null when done. */
-    Duration quiesce(String stsName) {
-      Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
-      Duration invalid = quiesceTarget(stsName, sts);
-      if (invalid != null) {
-        return invalid;
-      }
-      int replicas = replicas(sts.get());
-      if (status.getQuiesce() == null || status.getQuiesce().getOriginalReplicas() == null) {
-        // Written before scaling: a restart in between must still know what to scale back to.
-        QuiesceStatus q = new QuiesceStatus();
-        q.setStatefulSet(stsName);
-        q.setOriginalReplicas(replicas);
-        status.setQuiesce(q);
-        saveNow();
-      }
-      int target = replicasWithout(sts.get());
-      quiescedTo = target;
-      if (status.getQuiesce().getScaledDownTime() == null && replicas <= target) {
-        // Already low enough (scaled down by someone, or a restart after our scale-down was
-        // lost): the wait for the pod to stop starts now.
-        status.getQuiesce().setScaledDownTime(conditions.now());
-        saveNow();
-      }
-      if (replicas > target) {
-        cluster.scaleStatefulSet(ns, stsName, target);
-        status.getQuiesce().setScaledDownTime(conditions.now());
-        String msg =
-            "scaled StatefulSet "
-                + stsName
-                + " from "
-                + replicas
-                + " to "
-                + replicasText(target)
-                + " to stop the pod that mounts "
-                + claim();
-        conditions.set(
-            status.getConditions(),
-            Conditions.QUIESCED,
-            True,
-            Reason.ScaledDown.name(),
-            msg,
-            generation);
-        events.record(backup, Type.Normal, Reason.ScaledDown, msg);
-        log.info(msg);
-        saveNow();
-      }
-      return null;
-    }
-
-    /**
-     * The replicas that leave the pod mounting the claim stopped: its ordinal, from the pod's or
-     * the claim's name ({@code <template>-<statefulset>-<ordinal>}).
-     */
     /** The unfinished pods that mount the claim, listed once per reconcile. */
-    List<Pod> mounting() {
+    @Override
+    public List<Pod> mounting() {
       if (mounting == null) {
         mounting = cluster.podsMounting(ns, claim());
       }
       return mounting;
     }
 
-    int replicasWithout(StatefulSet sts) {
-      String stsName = sts.getMetadata().getName();
-      // Pods are named from spec.ordinals.start (0 unless set): db-<start>, db-<start+1>, ...
-      int start =
-          sts.getSpec() == null
-                  || sts.getSpec().getOrdinals() == null
-                  || sts.getSpec().getOrdinals().getStart() == null
-              ? 0
-              : sts.getSpec().getOrdinals().getStart();
-      for (Pod pod : mounting()) {
-        Integer ordinal = ordinal(pod.getMetadata().getName(), stsName);
-        if (ordinal != null && pod.getMetadata().getName().equals(stsName + "-" + ordinal)) {
-          return Math.max(0, ordinal - start);
-        }
-      }
-      Integer fromClaim = ordinal(claim(), stsName);
-      if (fromClaim != null) {
-        return Math.max(0, fromClaim - start);
-      }
-      // Not one of its claims: stop the whole StatefulSet rather than copy a live database.
-      return 0;
-    }
-
     String me() {
       return ClaimLocks.holderIdentity(backup);
     }
 
-    void unlockAll() {
+    @Override
+    public void unlockAll() {
       cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
       String sts = statefulSetName();
       if (sts != null) {
@@ -840,39 +598,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     }
 
     /** Scales the StatefulSet back and unlocks the claim, once; both survive a restart. */
-    void settle() {
-      QuiesceStatus q = status.getQuiesce();
-      if (q != null && q.getOriginalReplicas() != null && q.getRestoredTime() == null) {
-        cluster
-            .statefulSet(ns, q.getStatefulSet())
-            .ifPresent(
-                sts -> {
-                  int now = replicas(sts);
-                  if (now < q.getOriginalReplicas()) {
-                    cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
-                    String msg =
-                        "scaled StatefulSet "
-                            + q.getStatefulSet()
-                            + " back from "
-                            + now
-                            + " to "
-                            + replicasText(q.getOriginalReplicas());
-                    events.record(backup, Type.Normal, Reason.ScaledUp, msg);
-                    log.info(msg);
-                  }
-                });
-        q.setRestoredTime(conditions.now());
-        conditions.set(
-            status.getConditions(),
-            Conditions.QUIESCED,
-            False,
-            Reason.ScaledUp.name(),
-            "StatefulSet "
-                + q.getStatefulSet()
-                + " is back to "
-                + replicasText(q.getOriginalReplicas()),
-            generation);
-      }
+    @Override
+    public void settle() {
+      quiescer.scaleBack(this);
       unlockAll();
       Conditions.remove(status.getConditions(), Conditions.BLOCKED);
     }
@@ -882,121 +610,12 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return q == null || q.getOriginalReplicas() == null || q.getRestoredTime() != null;
     }
 
-    /** Deletion: cancel, scale back, and delete the stored backup when asked to. */
-    Optional<Duration> cleanup() {
-      Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
-      if (job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished()) {
-        if (job.get().getMetadata().getDeletionTimestamp() == null) {
-          cluster.deleteJob(ns, job.get().getMetadata().getName());
-          status.setMessage("cancelling the running backup: its resource is being deleted");
-          events.record(
-              backup,
-              Type.Normal,
-              Reason.Cancelled,
-              "deleted the running engine Job " + job.get().getMetadata().getName());
-        }
-        return Optional.of(QUIESCE_POLL);
-      }
-      if (!cluster.jobPods(ns, EngineJobFactory.backupJobName(backup)).stream()
-          .allMatch(
-              p ->
-                  p.getStatus() != null
-                      && ("Succeeded".equals(p.getStatus().getPhase())
-                          || "Failed".equals(p.getStatus().getPhase())))) {
-        return Optional.of(QUIESCE_POLL); // a cancelled engine is still stopping
-      }
-      settle();
-      boolean stored =
-          job.isPresent()
-              || status.getStartTime() != null
-              || status.getPhase() == Phase.Running
-              || status.getPhase() == Phase.Succeeded;
-      if (backup.getSpec().getDeletionPolicy() != DeletionPolicy.Delete || !stored) {
-        return Optional.empty();
-      }
-      List<String> readers =
-          cluster.restoresOf(ns, name).stream()
-              .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == Phase.Running)
-              .map(r -> r.getMetadata().getName())
-              .toList();
-      if (!readers.isEmpty()) {
-        status.setMessage(
-            "waiting for MysqlRestore "
-                + String.join(", ", readers)
-                + " to finish reading this backup before deleting it from storage");
-        return Optional.of(WAIT);
-      }
-      return deleteStored();
-    }
-
-    /** Runs the engine's rm Job; the finalizer goes only once it succeeded. */
-    Optional<Duration> deleteStored() {
-      String rmName = EngineJobFactory.deleteJobName(backup);
-      Optional<Job> rm = cluster.job(ns, rmName);
-      if (rm.isEmpty()) {
-        try {
-          cluster.createJob(jobs.deleteJob(backup));
-        } catch (KubernetesClientException e) {
-          if (e.getCode() == 403 && String.valueOf(e.getMessage()).contains("being terminated")) {
-            // The namespace goes, and no Job can run in it any more: keeping the finalizer
-            // would only keep the namespace Terminating forever.
-            log.warn(
-                "namespace {} is being deleted: the stored backup {} cannot be deleted by an"
-                    + " engine Job and stays in storage; delete it there yourself",
-                ns,
-                where());
-            return Optional.empty();
-          }
-          throw e;
-        }
-        status.setMessage("deleting the stored backup " + where());
-        events.record(backup, Type.Normal, Reason.Deleting, status.getMessage());
-        return Optional.of(WAIT);
-      }
-      List<Pod> pods = cluster.jobPods(ns, rmName);
-      EngineRun run = EngineRun.observe(rm.get(), pods);
-      switch (run.state()) {
-        case SUCCEEDED -> {
-          events.record(
-              backup, Type.Normal, Reason.Deleted, "deleted the stored backup " + where());
-          cluster.deleteJob(ns, rmName);
-          return Optional.empty();
-        }
-        case FAILED -> {
-          status.setMessage(
-              "could not delete the stored backup "
-                  + where()
-                  + ": "
-                  + run.failureMessage()
-                  + ". Fix the cause and delete Job "
-                  + rmName
-                  + " to try again, or delete the backup from storage yourself and remove the"
-                  + " finalizer from this MysqlBackup");
-          events.record(backup, Type.Warning, Reason.DeleteFailed, status.getMessage());
-          return Optional.of(DELETE_RETRY);
-        }
-        default -> {
-          String stuck = stuck(pods);
-          status.setMessage(
-              "deleting the stored backup "
-                  + where()
-                  + (stuck == null
-                      ? ""
-                      : "; the rm pod cannot start: "
-                          + stuck
-                          + ". Fix it (for"
-                          + " example the storage Secret), or delete the backup from storage yourself and"
-                          + " remove the finalizer from this MysqlBackup"));
-          return Optional.of(WAIT);
-        }
-      }
-    }
-
     Duration block(Reason reason, String message) {
       return block(reason, message, WAIT);
     }
 
-    Duration block(Reason reason, String message, Duration again) {
+    @Override
+    public Duration block(Reason reason, String message, Duration again) {
       String was =
           Conditions.find(status.getConditions(), Conditions.BLOCKED)
               .filter(c -> c.getStatus() == True)
@@ -1014,12 +633,14 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       return again;
     }
 
-    void fail(Reason reason, String message) {
+    @Override
+    public void fail(Reason reason, String message) {
       statuses.fail(status, reason, message, generation);
     }
 
     /** The stored backup for people: the storage without its options, directory and name. */
-    String where() {
+    @Override
+    public String where() {
       return StoredBackup.describe(
           status.getLocation(), status.getDirectory(), status.getBackupName());
     }
@@ -1036,22 +657,17 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     }
 
     /** Writes the status now, before acting on what it records. */
-    void saveNow() {
-      status.setObservedGeneration(generation);
-      current =
-          statusWriter.write(current, StatusCopies.copy(status, MysqlBackupStatus.class), context);
+    @Override
+    public void saveNow() {
+      session.saveNow();
     }
 
     /** Writes the status if it changed, with the events and metrics of a transition. */
     void save() {
-      status.setObservedGeneration(generation);
-      Phase was = before == null ? null : before.getPhase();
-      if (status.getPhase() != was && StatusProjector.isDone(status.getPhase())) {
+      if (session.finishing()) {
         finished();
       }
-      if (!StatusCopies.same(status, current.getStatus())) {
-        current = statusWriter.write(current, status, context);
-      }
+      session.saveIfChanged();
       metrics.backupBlocked(
           ns,
           backup.getMetadata().getUid(),
@@ -1081,74 +697,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     }
   }
 
-  /**
-   * Whether a StatefulSet's pods mount the claim: one of its volumeClaimTemplates gives it ({@code
-   * <template>-<statefulset>-<ordinal>}), or its pod template names it.
-   */
-  static boolean producesClaim(StatefulSet sts, String claim) {
-    if (sts.getSpec() == null) {
-      return false;
-    }
-    String name = sts.getMetadata().getName();
-    if (sts.getSpec().getVolumeClaimTemplates() != null) {
-      for (var t : sts.getSpec().getVolumeClaimTemplates()) {
-        String prefix = t.getMetadata().getName() + "-" + name + "-";
-        if (claim.startsWith(prefix)) {
-          String digits = claim.substring(prefix.length());
-          if (!digits.isEmpty()
-              && digits.length() <= 9
-              && digits.chars().allMatch(Character::isDigit)) {
-            return true;
-          }
-        }
-      }
-    }
-    var template = sts.getSpec().getTemplate();
-    var volumes =
-        template == null || template.getSpec() == null ? null : template.getSpec().getVolumes();
-    return volumes != null
-        && volumes.stream()
-            .anyMatch(
-                v ->
-                    v.getPersistentVolumeClaim() != null
-                        && claim.equals(v.getPersistentVolumeClaim().getClaimName()));
-  }
-
-  private static String templatesText(StatefulSet sts) {
-    var templates = sts.getSpec() == null ? null : sts.getSpec().getVolumeClaimTemplates();
-    if (templates == null || templates.isEmpty()) {
-      return " (it has no volumeClaimTemplates)";
-    }
-    return " (its volumeClaimTemplates ("
-        + String.join(", ", templates.stream().map(t -> t.getMetadata().getName()).toList())
-        + ") give "
-        + String.join(
-            ", ",
-            templates.stream()
-                .map(t -> t.getMetadata().getName() + "-" + sts.getMetadata().getName() + "-N")
-                .toList())
-        + ")";
-  }
-
-  static int replicas(StatefulSet sts) {
-    Integer r = sts.getSpec() == null ? null : sts.getSpec().getReplicas();
-    return r == null ? 1 : r;
-  }
-
-  /** The ordinal in {@code <sts>-<n>} or {@code <template>-<sts>-<n>}, or null. */
-  static Integer ordinal(String name, String sts) {
-    int dash = name.lastIndexOf('-');
-    String prefix = dash <= 0 ? "" : name.substring(0, dash);
-    if (!prefix.equals(sts) && !prefix.endsWith("-" + sts)) {
-      return null;
-    }
-    String digits = name.substring(dash + 1);
-    if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit) || digits.length() > 9) {
-      return null;
-    }
-    return Integer.parseInt(digits);
-  }
-
   /** Why a pod's engine container waits, when it is not just starting (a missing Secret...). */
   static String stuck(List<Pod> pods) {
     for (Pod p : pods) {
@@ -1169,9 +717,5 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       }
     }
     return null;
-  }
-
-  static String replicasText(int n) {
-    return n + (n == 1 ? " replica" : " replicas");
   }
 }

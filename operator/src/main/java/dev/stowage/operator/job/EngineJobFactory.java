@@ -1,5 +1,9 @@
 package dev.stowage.operator.job;
 
+import static dev.stowage.operator.job.SpecChecks.notEmpty;
+import static dev.stowage.operator.job.SpecChecks.source;
+import static dev.stowage.operator.job.SpecChecks.spec;
+
 import dev.stowage.api.v1alpha1.BackupSource;
 import dev.stowage.api.v1alpha1.Chunking;
 import dev.stowage.api.v1alpha1.Compression;
@@ -8,8 +12,8 @@ import dev.stowage.api.v1alpha1.MysqlBackupSpec;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreSpec;
 import dev.stowage.api.v1alpha1.PodSettings;
-import dev.stowage.api.v1alpha1.RestoreSource;
 import dev.stowage.api.v1alpha1.RestoreTarget;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -30,11 +34,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,17 +93,11 @@ public final class EngineJobFactory {
   /** Exit codes after which another pod cannot succeed: bad arguments, integrity, unsafe source. */
   static final List<Integer> PERMANENT_EXIT_CODES = List.of(2, 4, 5);
 
-  private static final DateTimeFormatter BACKUP_NAME_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd.HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
-
-  /** Backup names are at most 253 characters (the API's limit on a restore's backupName). */
-  static final int MAX_BACKUP_NAME = 253;
-
   /** What the engine parses as a size; anything else is passed on in bytes. */
   private static final Pattern ENGINE_SIZE = Pattern.compile("[0-9]+(Ki|Mi|Gi|Ti)?");
 
   private final EngineJobConfig config;
-  private final Clock clock;
+  private final BackupLocations locations;
 
   /**
    * @param clock names a backup whose resource has no creationTimestamp yet; a stored resource
@@ -112,7 +105,12 @@ public final class EngineJobFactory {
    */
   public EngineJobFactory(EngineJobConfig config, Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    this.locations = new BackupLocations(clock);
+  }
+
+  /** Where the Jobs of this factory store and find backups. */
+  public BackupLocations locations() {
+    return locations;
   }
 
   /** The name of a MysqlBackup's backup Job. */
@@ -135,32 +133,6 @@ public final class EngineJobFactory {
     return KubernetesNames.jobName(restore.getMetadata().getName(), RESTORE);
   }
 
-  /**
-   * The directory of the source's backups inside the storage: status.directory once recorded,
-   * otherwise {@code <namespace>/<source claim>}.
-   */
-  public static String backupDirectory(MysqlBackup backup) {
-    if (backup.getStatus() != null && notEmpty(backup.getStatus().getDirectory())) {
-      return backup.getStatus().getDirectory();
-    }
-    return backup.getMetadata().getNamespace() + "/" + source(backup).getPersistentVolumeClaim();
-  }
-
-  /**
-   * The backup's name inside its directory: status.backupName once recorded, otherwise {@code
-   * yyyy-MM-dd.HHmmss.<resource name>} from the resource's creationTimestamp in UTC, the shape
-   * Vitess uses, so that names sort by time and a retried Job writes under the same name.
-   */
-  public String backupName(MysqlBackup backup) {
-    if (backup.getStatus() != null && notEmpty(backup.getStatus().getBackupName())) {
-      return backup.getStatus().getBackupName();
-    }
-    String prefix = BACKUP_NAME_TIME.format(created(backup)) + ".";
-    return prefix
-        + KubernetesNames.fit(
-            backup.getMetadata().getName(), "", MAX_BACKUP_NAME - prefix.length());
-  }
-
   /** The Job that backs up a MysqlBackup's source claim. */
   public Job backupJob(MysqlBackup backup) {
     MysqlBackupSpec spec = spec(backup.getSpec(), backup);
@@ -171,7 +143,8 @@ public final class EngineJobFactory {
     args.add("backup");
     args.add("--datadir");
     args.add(dataDir(source.getSubPath()));
-    args.addAll(location(storage, backupDirectory(backup), backupName(backup)));
+    args.addAll(
+        location(storage, BackupLocations.backupDirectory(backup), locations.backupName(backup)));
     Chunking chunking = spec.getChunking();
     if (chunking != null) {
       addSize(args, "--chunk-threshold", chunking.getThreshold());
@@ -219,7 +192,8 @@ public final class EngineJobFactory {
     EngineStorage storage = EngineStorage.of(spec.getStorage(), false);
     List<String> args = new ArrayList<>();
     args.add(CHECK);
-    args.addAll(location(storage, backupDirectory(backup), backupName(backup)));
+    args.addAll(
+        location(storage, BackupLocations.backupDirectory(backup), locations.backupName(backup)));
     args.add("--result-file");
     args.add(RESULT_PATH);
     Job job =
@@ -243,7 +217,8 @@ public final class EngineJobFactory {
     EngineStorage storage = EngineStorage.of(spec.getStorage(), false);
     List<String> args = new ArrayList<>();
     args.add("rm");
-    args.addAll(location(storage, backupDirectory(backup), backupName(backup)));
+    args.addAll(
+        location(storage, BackupLocations.backupDirectory(backup), locations.backupName(backup)));
     args.add("--lock-wait");
     args.add(LOCK_WAIT);
     args.add("--result-file");
@@ -273,7 +248,7 @@ public final class EngineJobFactory {
    */
   public Job restoreJob(MysqlRestore restore, MysqlBackup referenced) {
     MysqlRestoreSpec spec = spec(restore.getSpec(), restore);
-    StoredBackup from = restoreSource(restore, referenced);
+    StoredBackup from = locations.restoreSource(restore, referenced);
     // A restore only reads backups; a backup claim is mounted read-only.
     EngineStorage storage = EngineStorage.of(from.storage(), true);
     RestoreTarget target = spec.getTarget();
@@ -303,56 +278,8 @@ public final class EngineJobFactory {
         0,
         spec.getActiveDeadlineSeconds(),
         args,
-        claimVolume(targetClaim(restore), false),
+        claimVolume(BackupLocations.targetClaim(restore), false),
         storage);
-  }
-
-  /** The claim a restore writes into: the existing one, or the one its template creates. */
-  public static String targetClaim(MysqlRestore restore) {
-    RestoreTarget target = spec(restore.getSpec(), restore).getTarget();
-    if (target == null) {
-      throw invalid(restore, "spec.target is missing");
-    }
-    if (notEmpty(target.getPersistentVolumeClaim())) {
-      return target.getPersistentVolumeClaim();
-    }
-    if (target.getVolumeClaimTemplate() != null
-        && target.getVolumeClaimTemplate().getMetadata() != null
-        && notEmpty(target.getVolumeClaimTemplate().getMetadata().getName())) {
-      return target.getVolumeClaimTemplate().getMetadata().getName();
-    }
-    throw invalid(
-        restore, "spec.target names no claim: set persistentVolumeClaim or volumeClaimTemplate");
-  }
-
-  /**
-   * Where a restore reads from, for the Job and for status.location, directory and backupName.
-   *
-   * @param referenced the MysqlBackup named by spec.backup; null when spec.source names the backup
-   */
-  public StoredBackup restoreSource(MysqlRestore restore, MysqlBackup referenced) {
-    MysqlRestoreSpec spec = restore.getSpec();
-    if (spec.getBackup() != null) {
-      if (referenced == null
-          || !spec.getBackup().getName().equals(referenced.getMetadata().getName())) {
-        throw new IllegalArgumentException(
-            "MysqlRestore "
-                + restore.getMetadata().getName()
-                + " restores MysqlBackup "
-                + spec.getBackup().getName()
-                + " but was given "
-                + (referenced == null ? "none" : referenced.getMetadata().getName()));
-      }
-      return new StoredBackup(
-          spec(referenced.getSpec(), referenced).getStorage(),
-          backupDirectory(referenced),
-          backupName(referenced));
-    }
-    RestoreSource source = spec.getSource();
-    if (source == null) {
-      throw invalid(restore, "set exactly one restore source: backup or source");
-    }
-    return new StoredBackup(source.getStorage(), source.getDirectory(), source.getBackupName());
   }
 
   private Job job(
@@ -583,50 +510,7 @@ public final class EngineJobFactory {
     try {
       return q.getNumericalAmount().toBigIntegerExact().toString();
     } catch (ArithmeticException | IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          flag + " " + written + " is not a whole number of bytes", e);
+      throw new InvalidSpecException(flag + " " + written + " is not a whole number of bytes", e);
     }
-  }
-
-  private Instant created(HasMetadata resource) {
-    String ts = resource.getMetadata().getCreationTimestamp();
-    if (!notEmpty(ts)) {
-      return clock.instant();
-    }
-    try {
-      return OffsetDateTime.parse(ts).toInstant();
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "creationTimestamp "
-              + ts
-              + " of "
-              + resource.getMetadata().getName()
-              + " is not RFC 3339",
-          e);
-    }
-  }
-
-  private static BackupSource source(MysqlBackup backup) {
-    BackupSource source = spec(backup.getSpec(), backup).getSource();
-    if (source == null || !notEmpty(source.getPersistentVolumeClaim())) {
-      throw invalid(backup, "spec.source.persistentVolumeClaim is missing");
-    }
-    return source;
-  }
-
-  private static <T> T spec(T spec, HasMetadata resource) {
-    if (spec == null) {
-      throw invalid(resource, "spec is missing");
-    }
-    return spec;
-  }
-
-  private static IllegalArgumentException invalid(HasMetadata resource, String what) {
-    return new IllegalArgumentException(
-        resource.getKind() + " " + resource.getMetadata().getName() + ": " + what);
-  }
-
-  private static boolean notEmpty(String s) {
-    return s != null && !s.isEmpty();
   }
 }

@@ -6,6 +6,7 @@ import dev.stowage.api.v1alpha1.CaBundleRef;
 import dev.stowage.api.v1alpha1.S3CredentialsSecretRef;
 import dev.stowage.api.v1alpha1.S3Storage;
 import dev.stowage.api.v1alpha1.VolumeStorage;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.KeyToPath;
@@ -59,11 +60,10 @@ public record EngineStorage(
    */
   public static EngineStorage of(BackupStorage storage, boolean readOnly) {
     if (storage == null) {
-      throw new IllegalArgumentException("no storage: set s3 or persistentVolumeClaim");
+      throw new InvalidSpecException("no storage: set s3 or persistentVolumeClaim");
     }
     if ((storage.getS3() == null) == (storage.getPersistentVolumeClaim() == null)) {
-      throw new IllegalArgumentException(
-          "set exactly one storage kind: s3 or persistentVolumeClaim");
+      throw new InvalidSpecException("set exactly one storage kind: s3 or persistentVolumeClaim");
     }
     return storage.getS3() != null
         ? s3(storage.getS3())

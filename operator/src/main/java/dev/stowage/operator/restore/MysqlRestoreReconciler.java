@@ -10,6 +10,7 @@ import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
@@ -17,13 +18,15 @@ import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
-import dev.stowage.operator.status.StatusCopies;
 import dev.stowage.operator.status.StatusProjector;
+import dev.stowage.operator.status.StatusSession;
 import dev.stowage.operator.status.StatusWriter;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -33,7 +36,6 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
@@ -144,10 +146,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     Duration again;
     try {
       again = step.advance();
-    } catch (IllegalArgumentException e) {
-      step.fail(Reason.InvalidSpec, e.getMessage());
-      step.settle();
-      again = null;
+    } catch (InvalidSpecException e) {
+      again = step.refuse(e);
     }
     step.save();
     UpdateControl<MysqlRestore> control = UpdateControl.noUpdate();
@@ -162,8 +162,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   @Override
   public ErrorStatusUpdateControl<MysqlRestore> updateErrorStatus(
       MysqlRestore restore, Context<MysqlRestore> context, Exception e) {
-    boolean last = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
-    String why = e.getClass().getSimpleName() + ": " + e.getMessage();
+    boolean last = ApiErrors.lastAttempt(context);
+    String why = ApiErrors.why(e);
     try {
       // Read afresh: never write back a status older than what this reconcile already wrote.
       Optional<MysqlRestore> fresh =
@@ -199,28 +199,29 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
   private final class Step {
     private final MysqlRestore restore;
-    private final Context<MysqlRestore> context;
-    private final MysqlRestoreStatus before;
+    private final StatusSession<MysqlRestoreStatus, MysqlRestore> session;
     private final MysqlRestoreStatus status;
     private final String ns;
     private final Long generation;
-    private MysqlRestore current;
+
+    /** The MysqlBackup named by spec.backup, once found; null when spec.source names the backup. */
+    private MysqlBackup referenced;
+
+    /** Stops start(): when to look again, or null when only an event can help. */
+    private record Halt(Duration again) {}
 
     Step(MysqlRestore restore, Context<MysqlRestore> context) {
       this.restore = restore;
-      this.current = restore;
-      this.context = context;
-      this.before = StatusCopies.copy(restore.getStatus(), MysqlRestoreStatus.class);
-      this.status =
-          before == null
-              ? new MysqlRestoreStatus()
-              : StatusCopies.copy(before, MysqlRestoreStatus.class);
+      this.session =
+          new StatusSession<>(
+              restore, context, statusWriter, MysqlRestoreStatus.class, MysqlRestoreStatus::new);
+      this.status = session.status();
       this.ns = restore.getMetadata().getNamespace();
       this.generation = restore.getMetadata().getGeneration();
     }
 
     String claim() {
-      return EngineJobFactory.targetClaim(restore);
+      return BackupLocations.targetClaim(restore);
     }
 
     Duration advance() {
@@ -255,15 +256,53 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       return start();
     }
 
+    /**
+     * The restore's source and target, once the referenced backup (if any) succeeded; a spec that
+     * names neither is refused with {@link InvalidSpecException}.
+     */
+    StoredBackup validate(MysqlBackup referenced) {
+      StoredBackup source = jobs.locations().restoreSource(restore, referenced);
+      claim();
+      return source;
+    }
+
+    /** Fails an invalid spec and unlocks the claim: permanent until a new resource. */
+    Duration refuse(InvalidSpecException e) {
+      fail(Reason.InvalidSpec, e.getMessage());
+      settle();
+      return null;
+    }
+
+    /** Works towards creating the Job: the backup, where it is, the target claim, its lock. */
     Duration start() {
-      MysqlBackup referenced = null;
+      Halt halt = awaitReferencedBackup();
+      if (halt == null) {
+        recordSource(validate(referenced));
+        halt = provideTarget();
+      }
+      if (halt == null) {
+        halt = lockTarget();
+      }
+      if (halt != null) {
+        return halt.again();
+      }
+      createJob();
+      return null;
+    }
+
+    /**
+     * The MysqlBackup named by spec.backup, once it succeeded, kept in {@link #referenced}; a halt
+     * while it is missing, unfinished, failed or being deleted.
+     */
+    Halt awaitReferencedBackup() {
       if (restore.getSpec().getBackup() != null) {
         String name = restore.getSpec().getBackup().getName();
         Optional<MysqlBackup> backup = cluster.backup(ns, name);
         if (backup.isEmpty()) {
-          return block(
-              Reason.WaitingForBackup,
-              "MysqlBackup " + name + " does not exist in " + ns + "; waiting for it");
+          return new Halt(
+              block(
+                  Reason.WaitingForBackup,
+                  "MysqlBackup " + name + " does not exist in " + ns + "; waiting for it"));
         }
         referenced = backup.get();
         Phase phase = referenced.getStatus() == null ? null : referenced.getStatus().getPhase();
@@ -277,11 +316,11 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                       ? " with its stored backup"
                       : "")
                   + "; restore from spec.source (storage, directory "
-                  + EngineJobFactory.backupDirectory(referenced)
+                  + BackupLocations.backupDirectory(referenced)
                   + ", backupName "
-                  + jobs.backupName(referenced)
+                  + jobs.locations().backupName(referenced)
                   + ") if the backup is still in storage");
-          return null;
+          return new Halt(null);
         }
         if (phase == Phase.Failed) {
           fail(
@@ -291,19 +330,24 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                   + " failed, so there is nothing to"
                   + " restore: "
                   + referenced.getStatus().getMessage());
-          return null;
+          return new Halt(null);
         }
         if (phase != Phase.Succeeded) {
-          return block(
-              Reason.WaitingForBackup,
-              "waiting for MysqlBackup "
-                  + name
-                  + " to succeed (it is "
-                  + (phase == null ? "new" : phase)
-                  + ")");
+          return new Halt(
+              block(
+                  Reason.WaitingForBackup,
+                  "waiting for MysqlBackup "
+                      + name
+                      + " to succeed (it is "
+                      + (phase == null ? "new" : phase)
+                      + ")"));
         }
       }
-      StoredBackup source = jobs.restoreSource(restore, referenced);
+      return null;
+    }
+
+    /** Where the restore reads from and writes to, written once, before anything is taken. */
+    void recordSource(StoredBackup source) {
       if (status.getBackupName() == null) {
         status.setLocation(source.location());
         status.setDirectory(source.directory());
@@ -311,24 +355,29 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         status.setTargetPersistentVolumeClaim(claim());
         saveNow();
       }
+    }
+
+    /** The target claim: the existing one, or created from the template; never another's. */
+    Halt provideTarget() {
       VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
       Optional<PersistentVolumeClaim> existing = cluster.claim(ns, claim());
       if (template != null && existing.isPresent() && !createdByMe(existing.get())) {
-        return refuseAdoption();
+        return new Halt(refuseAdoption());
       }
       if (existing.isEmpty()) {
         if (template == null) {
-          return block(
-              Reason.ClaimNotFound,
-              "PersistentVolumeClaim "
-                  + claim()
-                  + " (spec.target.persistentVolumeClaim) does not exist in "
-                  + ns
-                  + "; waiting for it");
+          return new Halt(
+              block(
+                  Reason.ClaimNotFound,
+                  "PersistentVolumeClaim "
+                      + claim()
+                      + " (spec.target.persistentVolumeClaim) does not exist in "
+                      + ns
+                      + "; waiting for it"));
         }
         PersistentVolumeClaim created = cluster.createClaim(claimFrom(template));
         if (!createdByMe(created)) {
-          return refuseAdoption(); // someone created it between our read and our create
+          return new Halt(refuseAdoption()); // someone created it between our read and create
         }
         events.record(
             restore,
@@ -336,29 +385,41 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
             Reason.ClaimCreated,
             "created PersistentVolumeClaim " + claim() + " from spec.target.volumeClaimTemplate");
       }
+      return null;
+    }
+
+    /** The claim's lock, and no pod mounting it: a restore never writes under a database. */
+    Halt lockTarget() {
       String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), restore);
       if (!holder.equals(ClaimLocks.holderIdentity(restore))) {
-        return block(
-            Reason.WaitingForClaim,
-            "waiting for "
-                + holder
-                + ", which is using PersistentVolumeClaim "
-                + claim()
-                + "; one backup or restore runs on a claim at a time");
+        return new Halt(
+            block(
+                Reason.WaitingForClaim,
+                "waiting for "
+                    + holder
+                    + ", which is using PersistentVolumeClaim "
+                    + claim()
+                    + "; one backup or restore runs on a claim at a time"));
       }
       List<Pod> mounting = cluster.podsMounting(ns, claim());
       if (!mounting.isEmpty()) {
         cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
-        return block(
-            Reason.ClaimInUse,
-            "pod "
-                + Cluster.podNames(mounting)
-                + " mounts the target"
-                + " PersistentVolumeClaim "
-                + claim()
-                + "; a restore never writes under a running"
-                + " database: stop it (for a StatefulSet, scale it down) and the restore starts");
+        return new Halt(
+            block(
+                Reason.ClaimInUse,
+                "pod "
+                    + Cluster.podNames(mounting)
+                    + " mounts the target"
+                    + " PersistentVolumeClaim "
+                    + claim()
+                    + "; a restore never writes under a running database: stop it (for a"
+                    + " StatefulSet, scale it down) and the restore starts"));
       }
+      return null;
+    }
+
+    /** Marks the claim in progress and creates the engine Job. */
+    void createJob() {
       markInProgress();
       Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
       log.info("created engine Job {}", job.getMetadata().getName());
@@ -372,7 +433,6 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           Type.Normal,
           Reason.JobCreated,
           "created engine Job " + job.getMetadata().getName() + " to restore into " + claim());
-      return null;
     }
 
     Duration observe(Job job) {
@@ -637,15 +697,11 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     }
 
     void saveNow() {
-      status.setObservedGeneration(generation);
-      current =
-          statusWriter.write(current, StatusCopies.copy(status, MysqlRestoreStatus.class), context);
+      session.saveNow();
     }
 
     void save() {
-      status.setObservedGeneration(generation);
-      Phase was = before == null ? null : before.getPhase();
-      if (status.getPhase() != was && StatusProjector.isDone(status.getPhase())) {
+      if (session.finishing()) {
         boolean ok = status.getPhase() == Phase.Succeeded;
         metrics.restoreFinished(
             ns,
@@ -663,9 +719,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           log.warn("restore failed: {}", status.getMessage());
         }
       }
-      if (!StatusCopies.same(status, current.getStatus())) {
-        current = statusWriter.write(current, status, context);
-      }
+      session.saveIfChanged();
     }
   }
 }

@@ -641,11 +641,11 @@ class MysqlBackupReconcilerTest {
 
   @Test
   void theOrdinalComesFromThePodOrTheClaimName() {
-    assertThat(MysqlBackupReconciler.ordinal("db-12", "db")).isEqualTo(12);
-    assertThat(MysqlBackupReconciler.ordinal("data-db-0", "db")).isEqualTo(0);
-    assertThat(MysqlBackupReconciler.ordinal("data-otherdb-0", "db")).isNull();
-    assertThat(MysqlBackupReconciler.ordinal("db-x", "db")).isNull();
-    assertThat(MysqlBackupReconciler.ordinal("db", "db")).isNull();
+    assertThat(QuiesceArithmetic.ordinal("db-12", "db")).isEqualTo(12);
+    assertThat(QuiesceArithmetic.ordinal("data-db-0", "db")).isEqualTo(0);
+    assertThat(QuiesceArithmetic.ordinal("data-otherdb-0", "db")).isNull();
+    assertThat(QuiesceArithmetic.ordinal("db-x", "db")).isNull();
+    assertThat(QuiesceArithmetic.ordinal("db", "db")).isNull();
   }
 
   @Test

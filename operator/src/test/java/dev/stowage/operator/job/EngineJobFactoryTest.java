@@ -122,13 +122,6 @@ class EngineJobFactoryTest {
   }
 
   @Test
-  void backupNameFallsBackToTheClockOnlyWithoutCreationTimestamp() {
-    MysqlBackup b = backup("pvc-backup-subpath", 0);
-    b.getMetadata().setCreationTimestamp(null);
-    assertThat(FACTORY.backupName(b)).isEqualTo("2030-01-02.030405.wiki-db");
-  }
-
-  @Test
   void recordedDirectoryAndBackupNameWinOverDerivedOnes() {
     MysqlBackup b = backup("pvc-backup-subpath", 0);
     MysqlBackupStatus status = new MysqlBackupStatus();
@@ -137,15 +130,6 @@ class EngineJobFactoryTest {
     b.setStatus(status);
     assertThat(engine(FACTORY.backupJob(b)).getArgs())
         .containsSequence("--directory", "moved/elsewhere", "--name", "2026-02-28.235959.wiki-db");
-  }
-
-  @Test
-  void backupNameOfAVeryLongResourceStaysWithinTheApiLimit() {
-    MysqlBackup b = backup("long-name-backup", 0);
-    b.getMetadata().setName("a".repeat(253));
-    String name = FACTORY.backupName(b);
-    assertThat(name).hasSize(EngineJobFactory.MAX_BACKUP_NAME).startsWith("2026-11-25.112233.aaa");
-    assertThat(name).matches("[A-Za-z0-9_][A-Za-z0-9._-]*");
   }
 
   @Test
@@ -198,22 +182,6 @@ class EngineJobFactoryTest {
   }
 
   @Test
-  void restoreSourceIsWhatStatusNeedsToRecord() {
-    StoredBackup fromBackup =
-        FACTORY.restoreSource(restore("restore-from-backup", 0), backup("restore-from-backup", 1));
-    assertThat(fromBackup.directory()).isEqualTo("shop/data-orders-db-0");
-    assertThat(fromBackup.name()).isEqualTo("2026-11-24.230509.orders-nightly");
-    assertThat(fromBackup.location())
-        .isEqualTo(
-            "s3://backups/mysql/prod?endpoint=http%3A%2F%2Fversitygw.storage%3A7070"
-                + "&caBundle=%2Fstowage%2Fca%2Fca.crt");
-    StoredBackup explicit = FACTORY.restoreSource(restore("restore-from-source-template", 0), null);
-    assertThat(explicit.directory()).isEqualTo("wiki/data-wiki-mariadb-0");
-    assertThat(explicit.name()).isEqualTo("latest");
-    assertThat(explicit.location()).isEqualTo("file:///stowage/storage");
-  }
-
-  @Test
   void aRestoreOfABackupNeedsThatBackup() {
     MysqlRestore r = restore("restore-from-backup", 0);
     assertThatThrownBy(() -> FACTORY.restoreJob(r, null))
@@ -229,14 +197,6 @@ class EngineJobFactoryTest {
     MysqlBackup b = backup("pvc-backup-subpath", 0);
     b.getMetadata().setUid(null);
     assertThatThrownBy(() -> FACTORY.backupJob(b)).hasMessageContaining("has no uid");
-  }
-
-  @Test
-  void restoreTargetIsTheExistingClaimOrTheTemplatesName() {
-    assertThat(EngineJobFactory.targetClaim(restore("restore-from-backup", 0)))
-        .isEqualTo("data-orders-db-0");
-    assertThat(EngineJobFactory.targetClaim(restore("restore-from-source-template", 0)))
-        .isEqualTo("data-wiki-clone-0");
   }
 
   @Test

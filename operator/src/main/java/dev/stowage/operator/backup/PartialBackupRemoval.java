@@ -1,0 +1,142 @@
+package dev.stowage.operator.backup;
+
+import static dev.stowage.api.v1alpha1.ConditionStatus.False;
+import static dev.stowage.api.v1alpha1.ConditionStatus.True;
+import static dev.stowage.operator.backup.MysqlBackupReconciler.WAIT;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlBackupStatus;
+import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.job.CrdTerms;
+import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.EngineStart;
+import dev.stowage.operator.job.EngineTimeouts;
+import dev.stowage.operator.status.Conditions;
+import dev.stowage.operator.status.EventRecorder;
+import dev.stowage.operator.status.EventRecorder.Type;
+import dev.stowage.operator.status.Reason;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Removes what a failed backup stored, with the engine's rm Job, whatever the deletionPolicy. */
+final class PartialBackupRemoval {
+  // The reconciler's logger: the log reads as before this had a class of its own.
+  private static final Logger log = LoggerFactory.getLogger(MysqlBackupReconciler.class);
+
+  private final EngineJobFactory jobs;
+  private final Cluster cluster;
+  private final EventRecorder events;
+  private final Conditions conditions;
+  private final EngineTimeouts timeouts;
+
+  PartialBackupRemoval(
+      EngineJobFactory jobs,
+      Cluster cluster,
+      EventRecorder events,
+      Conditions conditions,
+      EngineTimeouts timeouts) {
+    this.jobs = jobs;
+    this.cluster = cluster;
+    this.events = events;
+    this.conditions = conditions;
+    this.timeouts = timeouts;
+  }
+
+  /** Notes that the failed engine may have stored objects, for {@link #remove}. */
+  void noteStored(BackupRun run) {
+    MysqlBackupStatus status = run.status();
+    conditions.set(
+        status.getConditions(),
+        Conditions.PARTIAL_REMOVED,
+        False,
+        Reason.RemovingPartialBackup.name(),
+        "removing what the failed backup stored in " + run.where(),
+        run.generation());
+  }
+
+  /**
+   * Removes what a failed backup stored with the engine's rm, whatever the deletionPolicy: a failed
+   * backup is never restorable. Returns when to look again, or null when nothing is left to do.
+   */
+  Duration remove(BackupRun run) {
+    MysqlBackup backup = run.backup();
+    MysqlBackupStatus status = run.status();
+    String ns = run.namespace();
+    var pending =
+        Conditions.find(status.getConditions(), Conditions.PARTIAL_REMOVED)
+            .filter(
+                c ->
+                    c.getStatus() == False
+                        && Reason.RemovingPartialBackup.name().equals(c.getReason()));
+    if (status.getPhase() != Phase.Failed || pending.isEmpty()) {
+      return null;
+    }
+    String rmName = EngineJobFactory.deleteJobName(backup);
+    Optional<Job> rm = cluster.job(ns, rmName);
+    if (rm.isEmpty()) {
+      cluster.createJob(jobs.deleteJob(backup));
+      log.info("created Job {} to remove what the failed backup stored", rmName);
+      return WAIT;
+    }
+    List<Pod> pods = cluster.jobPods(ns, rmName);
+    EngineRun rmRun = EngineRun.observe(rm.get(), pods);
+    switch (rmRun.state()) {
+      case SUCCEEDED -> {
+        String msg = "removed what the failed backup stored in " + run.where();
+        conditions.set(
+            status.getConditions(),
+            Conditions.PARTIAL_REMOVED,
+            True,
+            Reason.PartialBackupRemoved.name(),
+            msg,
+            run.generation());
+        events.record(backup, Type.Normal, Reason.PartialBackupRemoved, msg);
+        cluster.deleteJob(ns, rmName);
+        return null;
+      }
+      case FAILED -> {
+        String msg =
+            "could not remove what the failed backup stored in "
+                + run.where()
+                + ": "
+                + CrdTerms.translate(rmRun.failureMessage(), null, backup.getSpec().getStorage())
+                + "; remove it with stowage rm, or leave it (stowage ls shows it as"
+                + " incomplete, and it is never restored)";
+        conditions.set(
+            status.getConditions(),
+            Conditions.PARTIAL_REMOVED,
+            False,
+            Reason.PartialBackupNotRemoved.name(),
+            msg,
+            run.generation());
+        events.record(backup, Type.Warning, Reason.PartialBackupNotRemoved, msg);
+        return null;
+      }
+      default -> {
+        Optional<EngineStart.Stuck> stuck =
+            EngineStart.cannotStart(
+                rm.get(), pods, Instant.parse(conditions.now()), timeouts.podStart());
+        if (stuck.isPresent()) {
+          cluster.deleteJob(ns, rmName);
+          conditions.set(
+              status.getConditions(),
+              Conditions.PARTIAL_REMOVED,
+              False,
+              Reason.PartialBackupNotRemoved.name(),
+              "the rm pod could not start: " + stuck.get().why(),
+              run.generation());
+          return null;
+        }
+        return WAIT;
+      }
+    }
+  }
+}

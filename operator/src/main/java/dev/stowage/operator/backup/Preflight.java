@@ -1,0 +1,130 @@
+package dev.stowage.operator.backup;
+
+import static dev.stowage.api.v1alpha1.ConditionStatus.True;
+import static dev.stowage.operator.backup.MysqlBackupReconciler.QUIESCE_POLL;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlBackupStatus;
+import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.job.CrdTerms;
+import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.EngineStart;
+import dev.stowage.operator.job.EngineTimeouts;
+import dev.stowage.operator.status.Conditions;
+import dev.stowage.operator.status.Reason;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The pre-flight check Job of a backup: its storage proven usable before anything is stopped. */
+final class Preflight {
+  // The reconciler's logger: the log reads as before the pre-flight had a class of its own.
+  private static final Logger log = LoggerFactory.getLogger(MysqlBackupReconciler.class);
+
+  private final EngineJobFactory jobs;
+  private final Cluster cluster;
+  private final Conditions conditions;
+  private final EngineTimeouts timeouts;
+
+  Preflight(
+      EngineJobFactory jobs, Cluster cluster, Conditions conditions, EngineTimeouts timeouts) {
+    this.jobs = jobs;
+    this.cluster = cluster;
+    this.conditions = conditions;
+    this.timeouts = timeouts;
+  }
+
+  /**
+   * The pre-flight: an engine {@code check} Job proves the storage reachable, writable and free
+   * under the backup's name, before anything is stopped. Returns when to look again; null once it
+   * passed (remembered in the StorageChecked condition) or when it failed the backup.
+   */
+  Duration check(BackupRun run) {
+    MysqlBackup backup = run.backup();
+    MysqlBackupStatus status = run.status();
+    String ns = run.namespace();
+    boolean passed =
+        Conditions.find(status.getConditions(), Conditions.STORAGE_CHECKED)
+            .filter(c -> c.getStatus() == True)
+            .isPresent();
+    if (passed) {
+      return null;
+    }
+    String checkName = EngineJobFactory.checkJobName(backup);
+    Optional<Job> existing = cluster.job(ns, checkName);
+    Job job;
+    if (existing.isPresent()) {
+      job = existing.get();
+    } else {
+      job = cluster.createJob(jobs.checkJob(backup));
+      log.info("created pre-flight Job {}", checkName);
+    }
+    List<Pod> pods = cluster.jobPods(ns, checkName);
+    EngineRun check = EngineRun.observe(job, pods);
+    switch (check.state()) {
+      case SUCCEEDED -> {
+        conditions.set(
+            status.getConditions(),
+            Conditions.STORAGE_CHECKED,
+            True,
+            Reason.StorageChecked.name(),
+            run.where() + " is reachable, writable and free (Job " + checkName + ")",
+            run.generation());
+        run.saveNow();
+        // Its outcome is in status now; the Job is of no further use.
+        cluster.deleteJob(ns, checkName);
+        return null;
+      }
+      case FAILED -> {
+        Integer code = check.result().exitCode();
+        String hint =
+            code != null && code == 5
+                ? "the backup name "
+                    + status.getBackupName()
+                    + " is taken in "
+                    + run.where()
+                    + ": create a new MysqlBackup, which gets another name"
+                : CrdTerms.storageHint(backup.getSpec().getStorage(), "spec.storage");
+        run.fail(
+            Reason.PreflightFailed,
+            "the pre-flight check of the storage (spec.storage) failed, so nothing was stopped"
+                + " or copied: "
+                + CrdTerms.translate(check.failureMessage(), null, backup.getSpec().getStorage())
+                + (hint.isEmpty() ? "" : "; " + hint));
+        run.settle();
+        return null;
+      }
+      default -> {
+        Optional<EngineStart.Stuck> stuck =
+            EngineStart.cannotStart(
+                job, pods, Instant.parse(conditions.now()), timeouts.podStart());
+        if (stuck.isPresent()) {
+          cluster.deleteJob(ns, checkName);
+          run.fail(
+              Reason.EnginePodCannotStart,
+              "the pre-flight check pod could not start, so nothing was stopped or copied: "
+                  + stuck.get().why()
+                  + "; deleted Job "
+                  + checkName
+                  + ". Fix the cause and create a new MysqlBackup");
+          run.settle();
+          return null;
+        }
+        return run.block(
+            Reason.CheckingStorage,
+            "checking that "
+                + run.where()
+                + " is reachable, writable and free before stopping anything (Job "
+                + checkName
+                + ")",
+            QUIESCE_POLL);
+      }
+    }
+  }
+}

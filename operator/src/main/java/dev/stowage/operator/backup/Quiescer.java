@@ -1,0 +1,160 @@
+package dev.stowage.operator.backup;
+
+import static dev.stowage.api.v1alpha1.ConditionStatus.False;
+import static dev.stowage.api.v1alpha1.ConditionStatus.True;
+import static dev.stowage.operator.backup.MysqlBackupReconciler.WAIT;
+
+import dev.stowage.api.v1alpha1.MysqlBackupStatus;
+import dev.stowage.api.v1alpha1.QuiesceStatus;
+import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.status.Conditions;
+import dev.stowage.operator.status.EventRecorder;
+import dev.stowage.operator.status.EventRecorder.Type;
+import dev.stowage.operator.status.Reason;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Quiesces a backup's source: checks the StatefulSet to scale and scales it down just enough. */
+final class Quiescer {
+  // The reconciler's logger: the log reads as before this had a class of its own.
+  private static final Logger log = LoggerFactory.getLogger(MysqlBackupReconciler.class);
+
+  private final Cluster cluster;
+  private final EventRecorder events;
+  private final Conditions conditions;
+
+  Quiescer(Cluster cluster, EventRecorder events, Conditions conditions) {
+    this.cluster = cluster;
+    this.events = events;
+    this.conditions = conditions;
+  }
+
+  /**
+   * Whether the StatefulSet to quiesce exists and its pods mount the claim; returns when to look
+   * again (Blocked, locks released, nothing scaled) or null when it may be scaled.
+   */
+  Duration target(BackupRun run, String stsName, Optional<StatefulSet> sts) {
+    String ns = run.namespace();
+    if (sts.isEmpty()) {
+      run.unlockAll();
+      return run.block(
+          Reason.StatefulSetNotFound,
+          "StatefulSet "
+              + stsName
+              + " (spec.source.quiesce.statefulSet) does not exist in "
+              + ns
+              + "; waiting for it",
+          WAIT);
+    }
+    if (!QuiesceArithmetic.producesClaim(sts.get(), run.claim())) {
+      run.unlockAll();
+      String msg =
+          "StatefulSet "
+              + stsName
+              + " (spec.source.quiesce.statefulSet) neither has a volumeClaimTemplate that gives"
+              + " PersistentVolumeClaim "
+              + run.claim()
+              + " (<template>-"
+              + stsName
+              + "-<ordinal>) nor mounts it in its pod template"
+              + QuiesceArithmetic.templatesText(sts.get())
+              + "; nothing was scaled: set spec.source.quiesce.statefulSet to the StatefulSet"
+              + " whose pod mounts the claim, in a new MysqlBackup";
+      return run.block(Reason.StatefulSetDoesNotMountClaim, msg, WAIT);
+    }
+    return null;
+  }
+
+  /** Scales the StatefulSet down just enough; returns when to look again, or null when done. */
+  Duration scaleDown(BackupRun run, String stsName) {
+    MysqlBackupStatus status = run.status();
+    String ns = run.namespace();
+    Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
+    Duration invalid = target(run, stsName, sts);
+    if (invalid != null) {
+      return invalid;
+    }
+    int replicas = QuiesceArithmetic.replicas(sts.get());
+    if (status.getQuiesce() == null || status.getQuiesce().getOriginalReplicas() == null) {
+      // Written before scaling: a restart in between must still know what to scale back to.
+      QuiesceStatus q = new QuiesceStatus();
+      q.setStatefulSet(stsName);
+      q.setOriginalReplicas(replicas);
+      status.setQuiesce(q);
+      run.saveNow();
+    }
+    int target = QuiesceArithmetic.replicasWithout(sts.get(), run.mounting(), run.claim());
+    run.quiescedTo(target);
+    if (status.getQuiesce().getScaledDownTime() == null && replicas <= target) {
+      // Already low enough (scaled down by someone, or a restart after our scale-down was
+      // lost): the wait for the pod to stop starts now.
+      status.getQuiesce().setScaledDownTime(conditions.now());
+      run.saveNow();
+    }
+    if (replicas > target) {
+      cluster.scaleStatefulSet(ns, stsName, target);
+      status.getQuiesce().setScaledDownTime(conditions.now());
+      String msg =
+          "scaled StatefulSet "
+              + stsName
+              + " from "
+              + replicas
+              + " to "
+              + QuiesceArithmetic.replicasText(target)
+              + " to stop the pod that mounts "
+              + run.claim();
+      conditions.set(
+          status.getConditions(),
+          Conditions.QUIESCED,
+          True,
+          Reason.ScaledDown.name(),
+          msg,
+          run.generation());
+      events.record(run.backup(), Type.Normal, Reason.ScaledDown, msg);
+      log.info(msg);
+      run.saveNow();
+    }
+    return null;
+  }
+
+  /** Gives the StatefulSet its replicas back, once: the Quiesced condition records it. */
+  void scaleBack(BackupRun run) {
+    MysqlBackupStatus status = run.status();
+    String ns = run.namespace();
+    QuiesceStatus q = status.getQuiesce();
+    if (q != null && q.getOriginalReplicas() != null && q.getRestoredTime() == null) {
+      cluster
+          .statefulSet(ns, q.getStatefulSet())
+          .ifPresent(
+              sts -> {
+                int now = QuiesceArithmetic.replicas(sts);
+                if (now < q.getOriginalReplicas()) {
+                  cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
+                  String msg =
+                      "scaled StatefulSet "
+                          + q.getStatefulSet()
+                          + " back from "
+                          + now
+                          + " to "
+                          + QuiesceArithmetic.replicasText(q.getOriginalReplicas());
+                  events.record(run.backup(), Type.Normal, Reason.ScaledUp, msg);
+                  log.info(msg);
+                }
+              });
+      q.setRestoredTime(conditions.now());
+      conditions.set(
+          status.getConditions(),
+          Conditions.QUIESCED,
+          False,
+          Reason.ScaledUp.name(),
+          "StatefulSet "
+              + q.getStatefulSet()
+              + " is back to "
+              + QuiesceArithmetic.replicasText(q.getOriginalReplicas()),
+          run.generation());
+    }
+  }
+}

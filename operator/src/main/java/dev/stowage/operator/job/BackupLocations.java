@@ -1,0 +1,136 @@
+package dev.stowage.operator.job;
+
+import static dev.stowage.operator.job.SpecChecks.invalid;
+import static dev.stowage.operator.job.SpecChecks.notEmpty;
+import static dev.stowage.operator.job.SpecChecks.source;
+import static dev.stowage.operator.job.SpecChecks.spec;
+
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlRestore;
+import dev.stowage.api.v1alpha1.MysqlRestoreSpec;
+import dev.stowage.api.v1alpha1.RestoreSource;
+import dev.stowage.api.v1alpha1.RestoreTarget;
+import dev.stowage.operator.validation.InvalidSpecException;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Where a backup is stored and where a restore reads from and writes to: directory, backup name,
+ * restore source and target claim. Pure: the same resource gives the same location.
+ */
+public final class BackupLocations {
+  private static final DateTimeFormatter BACKUP_NAME_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd.HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  /** Backup names are at most 253 characters (the API's limit on a restore's backupName). */
+  static final int MAX_BACKUP_NAME = 253;
+
+  private final Clock clock;
+
+  /**
+   * @param clock names a backup whose resource has no creationTimestamp yet; a stored resource
+   *     always has one, so the name does not depend on when it is asked for
+   */
+  public BackupLocations(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * The directory of the source's backups inside the storage: status.directory once recorded,
+   * otherwise {@code <namespace>/<source claim>}.
+   */
+  public static String backupDirectory(MysqlBackup backup) {
+    if (backup.getStatus() != null && notEmpty(backup.getStatus().getDirectory())) {
+      return backup.getStatus().getDirectory();
+    }
+    return backup.getMetadata().getNamespace() + "/" + source(backup).getPersistentVolumeClaim();
+  }
+
+  /**
+   * The backup's name inside its directory: status.backupName once recorded, otherwise {@code
+   * yyyy-MM-dd.HHmmss.<resource name>} from the resource's creationTimestamp in UTC, the shape
+   * Vitess uses, so that names sort by time and a retried Job writes under the same name.
+   */
+  public String backupName(MysqlBackup backup) {
+    if (backup.getStatus() != null && notEmpty(backup.getStatus().getBackupName())) {
+      return backup.getStatus().getBackupName();
+    }
+    String prefix = BACKUP_NAME_TIME.format(created(backup)) + ".";
+    return prefix
+        + KubernetesNames.fit(
+            backup.getMetadata().getName(), "", MAX_BACKUP_NAME - prefix.length());
+  }
+
+  /** The claim a restore writes into: the existing one, or the one its template creates. */
+  public static String targetClaim(MysqlRestore restore) {
+    RestoreTarget target = spec(restore.getSpec(), restore).getTarget();
+    if (target == null) {
+      throw invalid(restore, "spec.target is missing");
+    }
+    if (notEmpty(target.getPersistentVolumeClaim())) {
+      return target.getPersistentVolumeClaim();
+    }
+    if (target.getVolumeClaimTemplate() != null
+        && target.getVolumeClaimTemplate().getMetadata() != null
+        && notEmpty(target.getVolumeClaimTemplate().getMetadata().getName())) {
+      return target.getVolumeClaimTemplate().getMetadata().getName();
+    }
+    throw invalid(
+        restore, "spec.target names no claim: set persistentVolumeClaim or volumeClaimTemplate");
+  }
+
+  /**
+   * Where a restore reads from, for the Job and for status.location, directory and backupName.
+   *
+   * @param referenced the MysqlBackup named by spec.backup; null when spec.source names the backup
+   */
+  public StoredBackup restoreSource(MysqlRestore restore, MysqlBackup referenced) {
+    MysqlRestoreSpec spec = restore.getSpec();
+    if (spec.getBackup() != null) {
+      if (referenced == null
+          || !spec.getBackup().getName().equals(referenced.getMetadata().getName())) {
+        throw new IllegalArgumentException(
+            "MysqlRestore "
+                + restore.getMetadata().getName()
+                + " restores MysqlBackup "
+                + spec.getBackup().getName()
+                + " but was given "
+                + (referenced == null ? "none" : referenced.getMetadata().getName()));
+      }
+      return new StoredBackup(
+          spec(referenced.getSpec(), referenced).getStorage(),
+          backupDirectory(referenced),
+          backupName(referenced));
+    }
+    RestoreSource source = spec.getSource();
+    if (source == null) {
+      throw invalid(restore, "set exactly one restore source: backup or source");
+    }
+    return new StoredBackup(source.getStorage(), source.getDirectory(), source.getBackupName());
+  }
+
+  private Instant created(HasMetadata resource) {
+    String ts = resource.getMetadata().getCreationTimestamp();
+    if (!notEmpty(ts)) {
+      return clock.instant();
+    }
+    try {
+      return OffsetDateTime.parse(ts).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new InvalidSpecException(
+          "creationTimestamp "
+              + ts
+              + " of "
+              + resource.getMetadata().getName()
+              + " is not RFC 3339",
+          e);
+    }
+  }
+}
