@@ -42,7 +42,6 @@ import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -176,11 +175,10 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
   @Override
   public DeleteControl cleanup(MysqlBackup backup, Context<MysqlBackup> context) {
-    String seen = backup.getMetadata().getResourceVersion();
     Step step = new Step(backup, context);
     Optional<Duration> again = deletion.cleanup(step);
     step.save();
-    if (again.isEmpty() && !Objects.equals(seen, step.current.getMetadata().getResourceVersion())) {
+    if (again.isEmpty() && step.session.written()) {
       // JOSDK removes the finalizer with a patch based on the resource it handed us, which this
       // status write has just made stale: every attempt would conflict. The next pass writes
       // nothing, and removes it.

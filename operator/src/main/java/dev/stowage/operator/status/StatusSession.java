@@ -18,6 +18,7 @@ public final class StatusSession<S extends EngineRunStatus, P extends CustomReso
   private final S before;
   private final S status;
   private P current;
+  private boolean written;
 
   /**
    * @param empty the status of a resource that has none yet
@@ -48,6 +49,7 @@ public final class StatusSession<S extends EngineRunStatus, P extends CustomReso
   public void saveNow() {
     status.setObservedGeneration(generation);
     current = writer.write(current, StatusCopies.copy(status, type), context);
+    written = true;
   }
 
   /** Writes the status if it differs from the stored one. */
@@ -55,6 +57,15 @@ public final class StatusSession<S extends EngineRunStatus, P extends CustomReso
     status.setObservedGeneration(generation);
     if (!StatusCopies.same(status, current.getStatus())) {
       current = writer.write(current, status, context);
+      written = true;
     }
+  }
+
+  /**
+   * Whether this reconcile wrote the status: the resource JOSDK handed in then has a stale
+   * resourceVersion, so a patch JOSDK bases on it (removing the finalizer) would conflict.
+   */
+  public boolean written() {
+    return written;
   }
 }
