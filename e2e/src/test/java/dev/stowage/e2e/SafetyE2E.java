@@ -39,10 +39,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Issue 17 on a real kubelet: an engine pod that cannot start never leaves a database down,
- * MariaDB never starts on a half-restored claim guarded by the examples' init container, and a
- * backup cancelled by deletion gives the database back with no stack trace in the operator's log.
- * One namespace with one MariaDB StatefulSet for the whole class, to keep it short.
+ * Issue 17 on a real kubelet: an engine pod that cannot start never leaves a database down, MariaDB
+ * never starts on a half-restored claim guarded by the examples' init container, and a backup
+ * cancelled by deletion gives the database back with no stack trace in the operator's log. One
+ * namespace with one MariaDB StatefulSet for the whole class, to keep it short.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SafetyE2E {
