@@ -66,17 +66,26 @@ pack() {
   echo "$stamp" > "$IMAGES_DIR/$name.stamp"
 }
 
+# has_image REF: whether containerd lists REF. The list is read whole first: with pipefail,
+# `ctr images ls | grep -q` fails at random when grep exits on an early match and ctr, still
+# printing, dies of SIGPIPE (seen as "missing after import" in CI).
+has_image() {
+  local list
+  list=$(ctrk images ls -q 2>/dev/null) || return 1
+  grep -qx -- "$1" <<<"$list"
+}
+
 # import NAME TAG STAMP: import the archive unless containerd already has this build.
 import() {
   local name=$1 tag=$2 stamp=$3 ref="docker.io/$2"
-  if [ "$(cat "$IMAGES_DIR/$name.imported" 2>/dev/null)" = "$stamp" ] && pid_alive containerd && ctrk images ls -q 2>/dev/null | grep -qx "$ref"; then
+  if [ "$(cat "$IMAGES_DIR/$name.imported" 2>/dev/null)" = "$stamp" ] && pid_alive containerd && has_image "$ref"; then
     log "$ref is current"
     return 0
   fi
   start_containerd 9>&-   # the daemon must not inherit (and so hold) the build lock
   log "importing $ref into containerd (k8s.io)"
   ctrk images import "$IMAGES_DIR/$name.tar" >/dev/null
-  ctrk images ls -q | grep -qx "$ref" || die "$ref missing after import"
+  has_image "$ref" || die "$ref missing after import"
   echo "$stamp" > "$IMAGES_DIR/$name.imported"
 }
 
