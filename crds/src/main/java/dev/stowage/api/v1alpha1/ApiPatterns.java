@@ -30,6 +30,9 @@ public final class ApiPatterns {
   /** A size the engine accepts: bytes, or a whole number with a binary suffix. */
   public static final String SIZE = "^[0-9]+(Ki|Mi|Gi|Ti)?$";
 
+  /** A duration as a whole number and one unit: 90s, 30m, 72h, 14d, 2w. */
+  public static final String DURATION = "^[1-9][0-9]{0,8}(s|m|h|d|w)$";
+
   /** CEL rule for a field that must be a {@link #RELATIVE_PATH}. */
   public static final String RELATIVE_PATH_RULE = "self.matches('" + RELATIVE_PATH + "')";
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -53,8 +54,15 @@ public class MysqlBackup extends CustomResource<MysqlBackupSpec, MysqlBackupStat
   public static final String VERSION = "v1alpha1";
 
   // Overridden only to carry the descriptions that kubectl explain shows for spec and status.
+  // Immutable here rather than on MysqlBackupSpec, which a MysqlBackupSchedule's template reuses
+  // and which must stay editable there.
   @Override
   @Required
+  @ValidationRule(
+      value = "self == oldSelf",
+      message =
+          "spec is immutable: a MysqlBackup records one backup; create a new MysqlBackup instead",
+      reason = "FieldValueForbidden")
   @JsonPropertyDescription(
       "What to back up, where to and how. Immutable: create a new MysqlBackup for another backup.")
   public MysqlBackupSpec getSpec() {

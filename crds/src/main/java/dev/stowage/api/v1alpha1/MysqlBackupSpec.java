@@ -10,11 +10,6 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** What to back up, where to, and how: fixed when the MysqlBackup is created. */
 @ValidationRule(
-    value = "self == oldSelf",
-    message =
-        "spec is immutable: a MysqlBackup records one backup; create a new MysqlBackup instead",
-    reason = "FieldValueForbidden")
-@ValidationRule(
     value =
         "!has(self.source) || !has(self.storage) || !has(self.storage.persistentVolumeClaim)"
             + " || self.storage.persistentVolumeClaim.claimName != self.source.persistentVolumeClaim",

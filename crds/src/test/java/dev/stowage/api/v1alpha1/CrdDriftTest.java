@@ -28,7 +28,7 @@ class CrdDriftTest {
             "CRDs generated into %s versus those committed in %s. %s",
             generated, committed, HOW_TO_UPDATE)
         .containsExactlyInAnyOrderElementsOf(names(committed))
-        .contains(CrdFiles.BACKUP, CrdFiles.RESTORE);
+        .contains(CrdFiles.BACKUP, CrdFiles.RESTORE, CrdFiles.SCHEDULE);
     for (String name : names(generated)) {
       List<String> want = Files.readAllLines(generated.resolve(name));
       List<String> have = Files.readAllLines(committed.resolve(name));

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 public final class CrdFiles {
   public static final String BACKUP = "mysqlbackups.stowage.dev-v1.yml";
   public static final String RESTORE = "mysqlrestores.stowage.dev-v1.yml";
+  public static final String SCHEDULE = "mysqlbackupschedules.stowage.dev-v1.yml";
 
   private CrdFiles() {}
 

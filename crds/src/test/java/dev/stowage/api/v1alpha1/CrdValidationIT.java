@@ -60,6 +60,29 @@ class CrdValidationIT {
         target: {persistentVolumeClaim: data-mysql-restored}
       """;
 
+  private static final String SCHEDULE =
+      """
+      apiVersion: stowage.dev/v1alpha1
+      kind: MysqlBackupSchedule
+      metadata: {name: nightly}
+      spec:
+        schedule: "30 2 * * *"
+        timeZone: Europe/Berlin
+        backupTemplate:
+          metadata:
+            labels: {team: db}
+          spec:
+            source:
+              persistentVolumeClaim: data-mysql-0
+              quiesce: {statefulSet: mysql}
+            storage:
+              s3:
+                bucket: backups
+                endpoint: http://s3.storage.svc:7070
+                credentialsSecretRef: {name: s3-credentials}
+        retention: {keepDaily: 7, keepWeekly: 4, keepMonthly: 12}
+      """;
+
   private static final Map<String, Object> TEMPLATE =
       Map.of(
           "metadata", Map.of("name", "restored"),
@@ -127,7 +150,17 @@ class CrdValidationIT {
                 "spec.source",
                 EXPLICIT_SOURCE,
                 "spec.target",
-                Map.of("volumeClaimTemplate", TEMPLATE))));
+                Map.of("volumeClaimTemplate", TEMPLATE))),
+        Arguments.of("the example schedule", SCHEDULE, Map.of()),
+        Arguments.of("a -random macro", SCHEDULE, Map.of("spec.schedule", "@daily-random")),
+        Arguments.of("@hourly", SCHEDULE, Map.of("spec.schedule", "@hourly")),
+        Arguments.of("every minute", SCHEDULE, Map.of("spec.schedule", "*/1 * * * *")),
+        Arguments.of("no time zone", SCHEDULE, Map.of("spec.timeZone", "DELETE")),
+        Arguments.of("America/New_York", SCHEDULE, Map.of("spec.timeZone", "America/New_York")),
+        Arguments.of("no retention", SCHEDULE, Map.of("spec.retention", "DELETE")),
+        Arguments.of(
+            "keepWithin alone", SCHEDULE, Map.of("spec.retention", Map.of("keepWithin", "14d"))),
+        Arguments.of("a 50-character name", SCHEDULE, Map.of("metadata.name", "s".repeat(50))));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -292,7 +325,79 @@ class CrdValidationIT {
             "restore concurrency 100",
             RESTORE,
             Map.of("spec.concurrency", 100),
-            "spec.concurrency in body should be less than or equal to 64"));
+            "spec.concurrency in body should be less than or equal to 64"),
+        // Issue 9: schedules that other operators accept and then run at the wrong time.
+        Arguments.of(
+            "a 6-field cron with seconds",
+            SCHEDULE,
+            Map.of("spec.schedule", "0 30 2 * * *"),
+            "spec.schedule must be a 5-field cron expression (minute hour day-of-month month"
+                + " day-of-week"),
+        Arguments.of(
+            "a CRON_TZ prefix",
+            SCHEDULE,
+            Map.of("spec.schedule", "CRON_TZ=Europe/Berlin 30 2 * * *"),
+            "spec.schedule must not carry a time zone prefix (CRON_TZ= or TZ=): remove it and set"
+                + " spec.timeZone instead"),
+        Arguments.of(
+            "a TZ prefix",
+            SCHEDULE,
+            Map.of("spec.schedule", "TZ=UTC 0 3 * * *"),
+            "set spec.timeZone instead"),
+        Arguments.of(
+            "an unknown macro",
+            SCHEDULE,
+            Map.of("spec.schedule", "@fortnightly"),
+            "spec.schedule must be a 5-field cron expression"),
+        Arguments.of(
+            "an unknown time zone",
+            SCHEDULE,
+            Map.of("spec.timeZone", "Europe/Springfield"),
+            "spec.timeZone must be an IANA time zone name such as Europe/Berlin"),
+        Arguments.of(
+            "an offset as time zone",
+            SCHEDULE,
+            Map.of("spec.timeZone", "+02:00"),
+            "spec.timeZone: Invalid value: \"+02:00\""),
+        Arguments.of(
+            "an empty retention",
+            SCHEDULE,
+            Map.of("spec.retention", Map.of()),
+            "spec.retention needs at least one keep rule (keepLast, keepHourly, keepDaily,"
+                + " keepWeekly, keepMonthly, keepYearly or keepWithin); to keep every backup,"
+                + " remove spec.retention"),
+        Arguments.of(
+            "retention with only minSucceeded",
+            SCHEDULE,
+            Map.of("spec.retention", Map.of("minSucceeded", 2)),
+            "spec.retention needs at least one keep rule"),
+        Arguments.of(
+            "a 51-character name",
+            SCHEDULE,
+            Map.of("metadata.name", "s".repeat(51)),
+            "metadata.name of a MysqlBackupSchedule must be at most 50 characters"),
+        Arguments.of(
+            "a starting deadline of 30 s",
+            SCHEDULE,
+            Map.of("spec.startingDeadlineSeconds", 30),
+            "spec.startingDeadlineSeconds in body should be greater than or equal to 60"),
+        Arguments.of(
+            "concurrency Allow",
+            SCHEDULE,
+            Map.of("spec.concurrencyPolicy", "Allow"),
+            "Unsupported value: \"Allow\": supported values: \"Forbid\""),
+        Arguments.of(
+            "keepWithin in months",
+            SCHEDULE,
+            Map.of("spec.retention", Map.of("keepWithin", "3M")),
+            "spec.retention.keepWithin: Invalid value: \"3M\""),
+        Arguments.of(
+            "a template with the rules of a MysqlBackup",
+            SCHEDULE,
+            Map.of("spec.backupTemplate.spec.concurrency", 65),
+            "spec.backupTemplate.spec.concurrency in body should be less than or equal to 64"),
+        Arguments.of(
+            "no template", SCHEDULE, Map.of("spec.backupTemplate", "DELETE"), "Required value"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -419,6 +524,36 @@ class CrdValidationIT {
                 return b;
               });
       backups.withName("immutable").delete();
+    }
+  }
+
+  /** Issue 9: unlike a MysqlBackup's spec, a schedule's template can be edited. */
+  @Test
+  void scheduleTemplateCanChange() {
+    var schedules = client.resources(MysqlBackupSchedule.class).inNamespace(NS);
+    MysqlBackupSchedule created =
+        schedules
+            .resource(
+                YAML.unmarshal(
+                    variant(SCHEDULE, Map.of("metadata.name", "editable")),
+                    MysqlBackupSchedule.class))
+            .create();
+    try {
+      assertThat(created.getSpec().getStartingDeadlineSeconds()).isEqualTo(3600L);
+      assertThat(created.getSpec().getConcurrencyPolicy()).isEqualTo(ConcurrencyPolicy.Forbid);
+      assertThat(created.getSpec().getRetention().getMinSucceeded()).isEqualTo(1);
+      MysqlBackupSchedule edited =
+          schedules
+              .withName("editable")
+              .edit(
+                  s -> {
+                    s.getSpec().getBackupTemplate().getSpec().setConcurrency(4);
+                    s.getSpec().setSchedule("0 3 * * *");
+                    return s;
+                  });
+      assertThat(edited.getSpec().getBackupTemplate().getSpec().getConcurrency()).isEqualTo(4);
+    } finally {
+      schedules.withName("editable").delete();
     }
   }
 
