@@ -2,7 +2,6 @@ package dev.stowage.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
@@ -46,10 +45,13 @@ public class MysqlBackupSpec {
           + " the number of cores of the Job's container, at least 2, and at least 4 for S3.")
   private Integer concurrency;
 
-  @Default("Retain")
+  // No schema default: a MysqlBackupSchedule's template reuses this class, and there unset means
+  // "Delete when the schedule has retention", which a default would hide.
   @JsonPropertyDescription(
       "What happens to the stored backup when this MysqlBackup is deleted: Retain keeps it"
-          + " (default); Delete removes it with an engine Job before the resource goes away.")
+          + " (what unset means); Delete removes it with an engine Job before the resource goes"
+          + " away. In a MysqlBackupSchedule's template, unset means Delete when the schedule has"
+          + " a retention, so that pruned backups free their storage.")
   private DeletionPolicy deletionPolicy;
 
   @Min(0)

@@ -129,7 +129,8 @@ class MysqlBackupCrdTest {
 
     JSONSchemaProps policy = at(crd, "spec.deletionPolicy");
     assertThat(enumValues(policy)).containsExactly("Delete", "Retain");
-    assertThat(policy.getDefault().asText()).isEqualTo("Retain");
+    // Unset means Retain; no schema default, so a schedule's template can tell unset apart.
+    assertThat(policy.getDefault()).isNull();
 
     assertThat(at(crd, "spec.backoffLimit").getMinimum()).isEqualTo(0.0);
     assertThat(at(crd, "spec.activeDeadlineSeconds").getMinimum()).isEqualTo(1.0);
