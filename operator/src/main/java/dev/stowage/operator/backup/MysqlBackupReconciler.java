@@ -47,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * it: lock the claim, quiesce, wait for every pod on the claim to stop, create the Job. Deleting
  * the resource cancels a running Job, scales the StatefulSet back and, with {@code deletionPolicy:
  * Delete}, deletes the stored backup with an engine {@code rm} Job.
+ *
+ * <p>This class is the flow (record, validate, observe or start); the work is done by its
+ * collaborators, each seeing the reconcile as a {@link BackupRun}: {@link BackupOutcome}, {@link
+ * Preflight}, {@link ClaimLocking}, {@link Quiescer}, {@link PartialBackupRemoval}, {@link
+ * BackupDeletion} and {@link GiveUp}.
  */
 // About 4 minutes of retries for errors from the API server before giving up (see
 // updateErrorStatus).
@@ -73,15 +78,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
   /** The pass after a cleanup that wrote status, which then removes the finalizer. */
   static final Duration FINALIZER_PASS = Duration.ofSeconds(1);
-
-  /** Waits that need a person: a Warning event; the others (another backup, a check) are Normal. */
-  static final java.util.Set<Reason> WARN_WHEN_BLOCKED =
-      java.util.EnumSet.of(
-          Reason.ClaimInUse,
-          Reason.ClaimNotFound,
-          Reason.StorageClaimNotFound,
-          Reason.StatefulSetNotFound,
-          Reason.StatefulSetDoesNotMountClaim);
 
   /**
    * Seconds a finished engine Job (and its pod's logs) stays once its outcome is in status; the TTL
@@ -166,9 +162,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   @Override
   public DeleteControl cleanup(MysqlBackup backup, Context<MysqlBackup> context) {
     Step step = new Step(backup, context);
-    Optional<Duration> again = deletion.cleanup(step);
+    Optional<Duration> again = deletion.cleanup(step.run);
     step.save();
-    if (again.isEmpty() && step.session.written()) {
+    if (again.isEmpty() && step.run.session().written()) {
       // JOSDK removes the finalizer with a patch based on the resource it handed us, which this
       // status write has just made stale: every attempt would conflict. The next pass writes
       // nothing, and removes it.
@@ -202,11 +198,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         return ErrorStatusUpdateControl.noStatusUpdate();
       }
       if (!last) {
-        giveUp.retrying(step, why);
+        giveUp.retrying(step.run, why);
         step.save();
         return ErrorStatusUpdateControl.noStatusUpdate();
       }
-      Optional<Duration> again = giveUp.lastAttempt(step, why);
+      Optional<Duration> again = giveUp.lastAttempt(step.run, why);
       step.save();
       if (again.isPresent()) {
         return ErrorStatusUpdateControl.<MysqlBackup>noStatusUpdate().rescheduleAfter(again.get());
@@ -218,59 +214,27 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
-  /** One reconcile of one backup: the resource, the status being built, and the steps. */
-  private final class Step implements BackupRun {
+  /** One reconcile of one backup, as its steps: record, validate, advance (observe or start). */
+  private final class Step {
+    private final BackupPass run;
     private final MysqlBackup backup;
-    private final StatusSession<MysqlBackupStatus, MysqlBackup> session;
     private final MysqlBackupStatus status;
     private final String ns;
-    private final Long generation;
-    private List<Pod> mounting;
-    private int quiescedTo;
 
     Step(MysqlBackup backup, Context<MysqlBackup> context) {
+      this.run =
+          new BackupPass(
+              new StatusSession<>(
+                  backup, context, statusWriter, MysqlBackupStatus.class, MysqlBackupStatus::new),
+              backup,
+              cluster,
+              statuses,
+              events,
+              quiescer,
+              locking);
       this.backup = backup;
-      this.session =
-          new StatusSession<>(
-              backup, context, statusWriter, MysqlBackupStatus.class, MysqlBackupStatus::new);
-      this.status = session.status();
-      this.ns = backup.getMetadata().getNamespace();
-      this.generation = backup.getMetadata().getGeneration();
-    }
-
-    @Override
-    public void quiescedTo(int replicas) {
-      quiescedTo = replicas;
-    }
-
-    @Override
-    public int quiescedTo() {
-      return quiescedTo;
-    }
-
-    @Override
-    public String claim() {
-      return backup.getSpec().getSource().getPersistentVolumeClaim();
-    }
-
-    @Override
-    public MysqlBackup backup() {
-      return backup;
-    }
-
-    @Override
-    public MysqlBackupStatus status() {
-      return status;
-    }
-
-    @Override
-    public String namespace() {
-      return ns;
-    }
-
-    @Override
-    public Long generation() {
-      return generation;
+      this.status = run.status();
+      this.ns = run.namespace();
     }
 
     /** Where the backup goes, written once and before anything else, so it never changes. */
@@ -285,7 +249,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
             new StoredBackup(
                     backup.getSpec().getStorage(), status.getDirectory(), status.getBackupName())
                 .location());
-        saveNow();
+        run.saveNow();
       }
     }
 
@@ -298,11 +262,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         return;
       }
       var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
-      if (storageClaim != null && claim().equals(storageClaim.getClaimName())) {
+      if (storageClaim != null && run.claim().equals(storageClaim.getClaimName())) {
         // Refused at apply by a CEL rule; checked again for resources stored before it.
         throw new InvalidSpecException(
             "spec.storage.persistentVolumeClaim.claimName is "
-                + claim()
+                + run.claim()
                 + ", the claim being backed up (spec.source.persistentVolumeClaim): a backup"
                 + " cannot be stored on the volume it copies; create a new MysqlBackup with"
                 + " another storage claim");
@@ -311,36 +275,36 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     /** Fails an invalid spec and gives back what was taken: permanent until a new resource. */
     Duration refuse(InvalidSpecException e) {
-      fail(Reason.InvalidSpec, e.getMessage());
-      settle();
+      run.fail(Reason.InvalidSpec, e.getMessage());
+      run.settle();
       return null;
     }
 
     /** Moves the backup on; returns when to look again, or null when only an event can help. */
     Duration advance() {
-      if (StatusProjector.isDone(status.getPhase()) && settled()) {
+      if (StatusProjector.isDone(status.getPhase()) && run.settled()) {
         // Again on every reconcile of a finished backup: an unlock that failed before is retried.
-        unlockAll();
-        outcome.reportLastSuccess(this);
-        return partialRemoval.remove(this);
+        run.unlockAll();
+        outcome.reportLastSuccess(run);
+        return partialRemoval.remove(run);
       }
       Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
       if (job.isPresent()) {
-        return outcome.observe(this, job.get());
+        return outcome.observe(run, job.get());
       }
       if (StatusProjector.isDone(status.getPhase())) {
         // The outcome was recorded before the Job was let go (TTL): only giving back is left.
-        settle();
-        return settled() ? null : WAIT;
+        run.settle();
+        return run.settled() ? null : WAIT;
       }
       if (status.getPhase() == Phase.Running) {
-        fail(
+        run.fail(
             Reason.Failed,
             "the engine Job "
                 + EngineJobFactory.backupJobName(backup)
                 + " was deleted before its result was read; the backup may be incomplete:"
                 + " create a new MysqlBackup");
-        settle();
+        run.settle();
         return null;
       }
       return start();
@@ -351,35 +315,35 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
      * the storage checked, no pod on the claim.
      */
     Duration start() {
-      Duration wait = preflight.claims(this);
+      Duration wait = preflight.claims(run);
       if (wait != null || status.getPhase() == Phase.Failed) {
         return wait;
       }
-      wait = locking.lock(this);
+      wait = locking.lock(run);
       if (wait != null) {
         return wait;
       }
-      String sts = statefulSetName();
+      String sts = run.statefulSetName();
       if (sts != null) {
-        wait = quiescer.target(this, sts, cluster.statefulSet(ns, sts));
+        wait = quiescer.target(run, sts, cluster.statefulSet(ns, sts));
         if (wait != null) {
           return wait;
         }
-        wait = preflight.check(this);
+        wait = preflight.check(run);
         if (wait != null || status.getPhase() == Phase.Failed) {
           return wait;
         }
-        wait = quiescer.scaleDown(this, sts);
+        wait = quiescer.scaleDown(run, sts);
         if (wait != null) {
           return wait;
         }
       }
-      List<Pod> onClaim = mounting();
+      List<Pod> onClaim = run.mounting();
       if (!onClaim.isEmpty()) {
-        return sts != null ? quiescer.awaitStopped(this, sts, onClaim) : refuseLive(onClaim);
+        return sts != null ? quiescer.awaitStopped(run, sts, onClaim) : refuseLive(onClaim);
       }
       if (sts == null) {
-        wait = preflight.check(this);
+        wait = preflight.check(run);
         if (wait != null || status.getPhase() == Phase.Failed) {
           return wait;
         }
@@ -390,13 +354,13 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     /** Without quiesce, a pod on the claim is a live database: nothing runs, the claim is free. */
     Duration refuseLive(List<Pod> onClaim) {
-      locking.unlockClaim(this);
-      return block(
+      locking.unlockClaim(run);
+      return run.block(
           Reason.ClaimInUse,
           "pod "
               + Cluster.podNames(onClaim)
               + " is running with PersistentVolumeClaim "
-              + claim()
+              + run.claim()
               + " mounted; a live database is never copied: stop it, or set"
               + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
     }
@@ -407,84 +371,21 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       statuses.running(
           status,
           job.getMetadata().getName(),
-          "backing up " + claim() + " to " + where(),
-          generation);
+          "backing up " + run.claim() + " to " + run.where(),
+          run.generation());
       events.record(
           backup,
           Type.Normal,
           Reason.JobCreated,
-          "created engine Job " + job.getMetadata().getName() + " to back up " + claim());
-    }
-
-    /** The unfinished pods that mount the claim, listed once per reconcile. */
-    @Override
-    public List<Pod> mounting() {
-      if (mounting == null) {
-        mounting = cluster.podsMounting(ns, claim());
-      }
-      return mounting;
-    }
-
-    @Override
-    public void unlockAll() {
-      locking.unlockAll(this);
-    }
-
-    /** Scales the StatefulSet back and unlocks the claim, once; both survive a restart. */
-    @Override
-    public void settle() {
-      quiescer.scaleBack(this);
-      unlockAll();
-      Conditions.remove(status.getConditions(), Conditions.BLOCKED);
-    }
-
-    Duration block(Reason reason, String message) {
-      return block(reason, message, WAIT);
-    }
-
-    @Override
-    public Duration block(Reason reason, String message, Duration again) {
-      String was =
-          Conditions.find(status.getConditions(), Conditions.BLOCKED)
-              .filter(c -> c.getStatus() == True)
-              .map(c -> c.getReason())
-              .orElse(null);
-      statuses.block(status, reason, message, generation);
-      if (!reason.name().equals(was)) {
-        // One event when a backup starts waiting for something else; the message says what.
-        events.record(
-            backup,
-            WARN_WHEN_BLOCKED.contains(reason) ? Type.Warning : Type.Normal,
-            reason,
-            message);
-      }
-      return again;
-    }
-
-    @Override
-    public void fail(Reason reason, String message) {
-      statuses.fail(status, reason, message, generation);
-    }
-
-    /** The stored backup for people: the storage without its options, directory and name. */
-    @Override
-    public String where() {
-      return StoredBackup.describe(
-          status.getLocation(), status.getDirectory(), status.getBackupName());
-    }
-
-    /** Writes the status now, before acting on what it records. */
-    @Override
-    public void saveNow() {
-      session.saveNow();
+          "created engine Job " + job.getMetadata().getName() + " to back up " + run.claim());
     }
 
     /** Writes the status if it changed, with the events and metrics of a transition. */
     void save() {
-      if (session.finishing()) {
-        outcome.reportFinished(this);
+      if (run.session().finishing()) {
+        outcome.reportFinished(run);
       }
-      session.saveIfChanged();
+      run.session().saveIfChanged();
       metrics.backupBlocked(
           ns,
           backup.getMetadata().getUid(),
