@@ -183,39 +183,21 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   @Override
   public ErrorStatusUpdateControl<MysqlBackup> updateErrorStatus(
       MysqlBackup backup, Context<MysqlBackup> context, Exception e) {
-    boolean last = ApiErrors.lastAttempt(context);
-    String why = ApiErrors.why(e);
-    try {
-      // Read afresh: the resource handed over may predate what this reconcile already wrote
-      // (the replicas before a scale-down), and that must never be written over.
-      Optional<MysqlBackup> fresh =
-          cluster.backup(backup.getMetadata().getNamespace(), backup.getMetadata().getName());
-      if (fresh.isEmpty() || fresh.get().getMetadata().getDeletionTimestamp() != null) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      Step step = new Step(fresh.get(), context);
-      if (StatusProjector.isDone(step.status.getPhase())) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      if (!last) {
-        giveUp.retrying(step.run, why);
-        step.save();
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      Optional<Duration> again = giveUp.lastAttempt(step.run, why);
-      step.save();
-      if (again.isPresent()) {
-        return ErrorStatusUpdateControl.<MysqlBackup>noStatusUpdate().rescheduleAfter(again.get());
-      }
-    } catch (RuntimeException again) {
-      log.error(
-          "could not record the error or give back what the backup took: {}", again.getMessage());
-    }
-    return ErrorStatusUpdateControl.noStatusUpdate();
+    return ApiErrors.updateErrorStatus(
+        context,
+        e,
+        () ->
+            cluster
+                .backup(backup.getMetadata().getNamespace(), backup.getMetadata().getName())
+                .filter(fresh -> fresh.getMetadata().getDeletionTimestamp() == null)
+                .map(fresh -> new Step(fresh, context))
+                .filter(step -> !StatusProjector.isDone(step.status.getPhase())),
+        log,
+        "give back what the backup took");
   }
 
   /** One reconcile of one backup, as its steps: record, validate, advance (observe or start). */
-  private final class Step {
+  private final class Step implements ApiErrors.FreshRun {
     private final BackupPass run;
     private final MysqlBackup backup;
     private final MysqlBackupStatus status;
@@ -380,8 +362,19 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           "created engine Job " + job.getMetadata().getName() + " to back up " + run.claim());
     }
 
+    @Override
+    public void retrying(String why) {
+      giveUp.retrying(run, why);
+    }
+
+    @Override
+    public Optional<Duration> lastAttempt(String why) {
+      return giveUp.lastAttempt(run, why);
+    }
+
     /** Writes the status if it changed, with the events and metrics of a transition. */
-    void save() {
+    @Override
+    public void save() {
       if (run.session().finishing()) {
         outcome.reportFinished(run);
       }

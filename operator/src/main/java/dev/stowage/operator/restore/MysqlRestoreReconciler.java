@@ -73,6 +73,9 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   /** How often a waiting restore looks again at what it waits for. */
   static final Duration WAIT = Duration.ofSeconds(5);
 
+  /** How often a restore whose retries ran out looks again at its still-running Job. */
+  static final Duration GIVE_UP_POLL = Duration.ofMinutes(1);
+
   /** Label on a claim created from a volumeClaimTemplate: the restore that created it. */
   public static final String LABEL_RESTORED_BY = "stowage.dev/restored-by";
 
@@ -162,42 +165,19 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   @Override
   public ErrorStatusUpdateControl<MysqlRestore> updateErrorStatus(
       MysqlRestore restore, Context<MysqlRestore> context, Exception e) {
-    boolean last = ApiErrors.lastAttempt(context);
-    String why = ApiErrors.why(e);
-    try {
-      // Read afresh: never write back a status older than what this reconcile already wrote.
-      Optional<MysqlRestore> fresh =
-          cluster.restore(restore.getMetadata().getNamespace(), restore.getMetadata().getName());
-      if (fresh.isEmpty()) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      Step step = new Step(fresh.get(), context);
-      if (StatusProjector.isDone(step.status.getPhase())) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      Optional<Job> job = cluster.job(step.ns, EngineJobFactory.restoreJobName(restore));
-      boolean running = job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished();
-      if (last && !running) {
-        step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
-        step.settle();
-      } else {
-        step.status.setMessage(
-            "retrying after an error from the Kubernetes API: "
-                + why
-                + (running ? "; the engine Job still runs and is watched until it finishes" : ""));
-      }
-      step.save();
-      return last && running
-          ? ErrorStatusUpdateControl.<MysqlRestore>noStatusUpdate()
-              .rescheduleAfter(Duration.ofMinutes(1))
-          : ErrorStatusUpdateControl.noStatusUpdate();
-    } catch (RuntimeException again) {
-      log.error("could not record the error or give back the claim: {}", again.getMessage());
-      return ErrorStatusUpdateControl.noStatusUpdate();
-    }
+    return ApiErrors.updateErrorStatus(
+        context,
+        e,
+        () ->
+            cluster
+                .restore(restore.getMetadata().getNamespace(), restore.getMetadata().getName())
+                .map(fresh -> new Step(fresh, context))
+                .filter(step -> !StatusProjector.isDone(step.status.getPhase())),
+        log,
+        "give back the claim");
   }
 
-  private final class Step {
+  private final class Step implements ApiErrors.FreshRun {
     private final MysqlRestore restore;
     private final StatusSession<MysqlRestoreStatus, MysqlRestore> session;
     private final MysqlRestoreStatus status;
@@ -700,7 +680,36 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       session.saveNow();
     }
 
-    void save() {
+    @Override
+    public void retrying(String why) {
+      status.setMessage(retryingMessage(why, engineRunning()));
+    }
+
+    @Override
+    public Optional<Duration> lastAttempt(String why) {
+      if (engineRunning()) {
+        status.setMessage(retryingMessage(why, true));
+        return Optional.of(GIVE_UP_POLL);
+      }
+      fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
+      settle();
+      return Optional.empty();
+    }
+
+    String retryingMessage(String why, boolean running) {
+      return "retrying after an error from the Kubernetes API: "
+          + why
+          + (running ? "; the engine Job still runs and is watched until it finishes" : "");
+    }
+
+    /** Whether the engine Job exists and has not finished: then the restore never gives up. */
+    boolean engineRunning() {
+      Optional<Job> job = cluster.job(ns, EngineJobFactory.restoreJobName(restore));
+      return job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished();
+    }
+
+    @Override
+    public void save() {
       if (session.finishing()) {
         boolean ok = status.getPhase() == Phase.Succeeded;
         metrics.restoreFinished(
