@@ -6,12 +6,10 @@ import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
-import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.job.BackupLocations;
-import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
@@ -103,10 +101,11 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   private final Cluster cluster;
   private final StatusWriter statusWriter;
   private final EventRecorder events;
-  private final OperatorMetrics metrics;
   private final Conditions conditions;
   private final StatusProjector statuses;
   private final EngineTimeouts timeouts;
+  private final RestoreStateLabel stateLabel;
+  private final RestoreOutcome outcome;
 
   public MysqlRestoreReconciler(
       EngineJobFactory jobs,
@@ -131,9 +130,11 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     this.cluster = cluster;
     this.statusWriter = statusWriter;
     this.events = events;
-    this.metrics = metrics;
     this.conditions = conditions;
     this.statuses = new StatusProjector(conditions);
+    this.stateLabel = new RestoreStateLabel(cluster, events);
+    this.outcome =
+        new RestoreOutcome(cluster, events, metrics, conditions, statuses, timeouts, stateLabel);
   }
 
   @Override
@@ -177,7 +178,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         "give back the claim");
   }
 
-  private final class Step implements ApiErrors.FreshRun {
+  private final class Step implements RestoreRun, ApiErrors.FreshRun {
     private final MysqlRestore restore;
     private final StatusSession<MysqlRestoreStatus, MysqlRestore> session;
     private final MysqlRestoreStatus status;
@@ -200,7 +201,28 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       this.generation = restore.getMetadata().getGeneration();
     }
 
-    String claim() {
+    @Override
+    public MysqlRestore restore() {
+      return restore;
+    }
+
+    @Override
+    public MysqlRestoreStatus status() {
+      return status;
+    }
+
+    @Override
+    public String namespace() {
+      return ns;
+    }
+
+    @Override
+    public Long generation() {
+      return generation;
+    }
+
+    @Override
+    public String claim() {
       return BackupLocations.targetClaim(restore);
     }
 
@@ -218,7 +240,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       }
       Optional<Job> job = cluster.job(ns, EngineJobFactory.restoreJobName(restore));
       if (job.isPresent()) {
-        return observe(job.get());
+        return outcome.observe(this, job.get());
       }
       if (status.getPhase() == Phase.Running) {
         fail(
@@ -229,7 +251,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
                 + claim()
                 + " may hold a partial restore (the engine's marker file says so): create a new"
                 + " MysqlRestore with overwrite: true");
-        markFailed();
+        stateLabel.markFailed(this);
         settle();
         return null;
       }
@@ -400,7 +422,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
     /** Marks the claim in progress and creates the engine Job. */
     void createJob() {
-      markInProgress();
+      stateLabel.markInProgress(this);
       Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
@@ -413,171 +435,6 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           Type.Normal,
           Reason.JobCreated,
           "created engine Job " + job.getMetadata().getName() + " to restore into " + claim());
-    }
-
-    Duration observe(Job job) {
-      List<Pod> pods = cluster.jobPods(ns, job.getMetadata().getName());
-      EngineRun run = EngineRun.observe(job, pods);
-      status.setStartTime(run.startTime());
-      if (!run.finished()) {
-        Optional<EngineStart.Stuck> stuck =
-            EngineStart.cannotStart(
-                job, pods, Instant.parse(conditions.now()), timeouts.podStart());
-        if (stuck.isPresent()) {
-          cluster.deleteJob(ns, job.getMetadata().getName());
-          fail(
-              Reason.EnginePodCannotStart,
-              "the engine pod could not start: "
-                  + stuck.get().why()
-                  + "; deleted Job "
-                  + job.getMetadata().getName()
-                  + (stuck.get().engineRan()
-                      ? "; an earlier engine pod ran, so PersistentVolumeClaim "
-                          + claim()
-                          + " may hold a partial restore (the engine's marker file"
-                          + " .stowage-restore-in-progress says so): restore it again with a new"
-                          + " MysqlRestore and spec.overwrite: true"
-                      : "; PersistentVolumeClaim "
-                          + claim()
-                          + " is untouched. Fix the cause and create a new MysqlRestore"));
-          if (stuck.get().engineRan()) {
-            markFailed();
-          } else {
-            markUntouched();
-          }
-          settle();
-          return null;
-        }
-        statuses.running(
-            status,
-            job.getMetadata().getName(),
-            "restoring " + where() + " into " + claim(),
-            generation);
-        // Pods send no events here: look again until the engine has started.
-        return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
-      }
-      String resolved = run.result().name();
-      if (resolved != null
-          && !resolved.isEmpty()
-          && !resolved.equals(status.getBackupName())
-          && "latest".equals(status.getBackupName())) {
-        // "latest" names whatever was newest when the engine looked: record which one it was.
-        status.setBackupName(resolved);
-      }
-      Long files = run.result().files();
-      statuses.finished(
-          status,
-          run,
-          "restored "
-              + (files == null ? "the" : files)
-              + " files of "
-              + where()
-              + " into "
-              + claim(),
-          generation);
-      if (run.state() == EngineRun.State.FAILED) {
-        status.setMessage(CrdTerms.translate(status.getMessage(), claim(), sourceStorage()));
-      }
-      if (run.state() == EngineRun.State.SUCCEEDED) {
-        status.setBytesWritten(run.result().bytesWritten());
-        markClaim(COMPLETE, null);
-      } else if (refusedBeforeWriting(run)) {
-        status.setMessage(
-            status.getMessage()
-                + "; the engine refused before writing, so PersistentVolumeClaim "
-                + claim()
-                + " is untouched");
-        markUntouched();
-      } else {
-        markFailed();
-      }
-      settle();
-      // The outcome is recorded before the Job may go; the operator never reads it again.
-      saveNow();
-      cluster.expireJob(
-          ns, job.getMetadata().getName(), MysqlBackupReconciler.FINISHED_JOB_TTL_SECONDS);
-      return null;
-    }
-
-    /** The storage the backup is read from, for messages; null when it cannot be read. */
-    dev.stowage.api.v1alpha1.BackupStorage sourceStorage() {
-      if (restore.getSpec().getSource() != null) {
-        return restore.getSpec().getSource().getStorage();
-      }
-      return cluster
-          .backup(ns, restore.getSpec().getBackup().getName())
-          .map(b -> b.getSpec().getStorage())
-          .orElse(null);
-    }
-
-    /** Labels the target in-progress, remembering its former state, before anything writes. */
-    void markInProgress() {
-      PersistentVolumeClaim pvc = cluster.claim(ns, claim()).orElse(null);
-      if (pvc == null) {
-        return; // the Job would not start either; its failure says why
-      }
-      Map<String, String> labels = pvc.getMetadata().getLabels();
-      String former = labels == null ? null : labels.get(LABEL_RESTORE_STATE);
-      var annotations = pvc.getMetadata().getAnnotations();
-      Map<String, String> note = new HashMap<>();
-      if (annotations == null || !annotations.containsKey(ANNOTATION_STATE_BEFORE)) {
-        note.put(ANNOTATION_STATE_BEFORE, former == null ? "" : former);
-      }
-      markClaim(IN_PROGRESS, note);
-    }
-
-    void markFailed() {
-      markClaim(FAILED, null);
-      String msg =
-          "PersistentVolumeClaim "
-              + claim()
-              + " holds a partial restore and is labelled "
-              + LABEL_RESTORE_STATE
-              + "="
-              + FAILED
-              + " (its data directory holds .stowage-restore-in-progress): do not start a database"
-              + " on it; restore it again with a new MysqlRestore and spec.overwrite: true";
-      status.setMessage(status.getMessage() + ". " + msg);
-      events.record(restore, Type.Warning, Reason.ClaimIncomplete, msg);
-    }
-
-    /** The engine never wrote: the claim gets back the state it had before this restore. */
-    void markUntouched() {
-      PersistentVolumeClaim pvc = cluster.claim(ns, claim()).orElse(null);
-      if (pvc == null) {
-        return;
-      }
-      var annotations = pvc.getMetadata().getAnnotations();
-      String former = annotations == null ? null : annotations.get(ANNOTATION_STATE_BEFORE);
-      markClaim(former == null || former.isEmpty() ? null : former, null);
-    }
-
-    /** Sets the restore-state label (null removes it); the former-state note goes with it. */
-    void markClaim(String state, Map<String, String> annotations) {
-      Map<String, String> labels = new HashMap<>();
-      labels.put(LABEL_RESTORE_STATE, state);
-      Map<String, String> notes = new HashMap<>();
-      if (annotations != null) {
-        notes.putAll(annotations);
-      } else {
-        notes.put(ANNOTATION_STATE_BEFORE, null);
-      }
-      try {
-        cluster.labelClaim(ns, claim(), labels, notes);
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 404) {
-          throw e;
-        }
-      }
-    }
-
-    /**
-     * Whether a failed engine stopped before writing anything: invalid settings (2) and an unsafe
-     * target (5: not empty, no space) are refused before the marker is written.
-     */
-    boolean refusedBeforeWriting(EngineRun run) {
-      Integer code = run.result().exitCode();
-      return code != null && (code == 2 || code == 5);
     }
 
     /** Whether this very restore (by uid) created the claim from its template. */
@@ -645,12 +502,14 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           .build();
     }
 
-    String where() {
+    @Override
+    public String where() {
       return StoredBackup.describe(
           status.getLocation(), status.getDirectory(), status.getBackupName());
     }
 
-    void settle() {
+    @Override
+    public void settle() {
       cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
       Conditions.remove(status.getConditions(), Conditions.BLOCKED);
     }
@@ -672,11 +531,13 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       return WAIT;
     }
 
-    void fail(Reason reason, String message) {
+    @Override
+    public void fail(Reason reason, String message) {
       statuses.fail(status, reason, message, generation);
     }
 
-    void saveNow() {
+    @Override
+    public void saveNow() {
       session.saveNow();
     }
 
@@ -711,22 +572,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     @Override
     public void save() {
       if (session.finishing()) {
-        boolean ok = status.getPhase() == Phase.Succeeded;
-        metrics.restoreFinished(
-            ns,
-            ok ? OperatorMetrics.Result.succeeded : OperatorMetrics.Result.failed,
-            status.getDurationSeconds(),
-            status.getBytesWritten());
-        events.record(
-            restore,
-            ok ? Type.Normal : Type.Warning,
-            ok ? Reason.Succeeded : Reason.Failed,
-            status.getMessage());
-        if (ok) {
-          log.info("restore succeeded: {}", status.getMessage());
-        } else {
-          log.warn("restore failed: {}", status.getMessage());
-        }
+        outcome.reportFinished(this);
       }
       session.saveIfChanged();
     }
