@@ -1,18 +1,13 @@
 package dev.stowage.operator.restore;
 
-import dev.stowage.api.v1alpha1.DeletionPolicy;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
-import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
-import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.EngineJobFactory;
-import dev.stowage.operator.job.EngineRun;
-import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
@@ -25,9 +20,6 @@ import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusSession;
 import dev.stowage.operator.status.StatusWriter;
 import dev.stowage.operator.validation.InvalidSpecException;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -38,10 +30,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * where it reads from, observe the Job, and either project its outcome or work towards starting it:
  * create the target claim from its template, lock it, wait until no pod mounts it, create the Job.
  * The restore never stops a pod: a database running on the target is the user's to stop.
+ *
+ * <p>This class is the flow (observe, or validate and start); the work is done by its
+ * collaborators, each seeing the reconcile as a {@link RestoreRun}: {@link RestoreOutcome}, {@link
+ * RestoreStateLabel}, {@link ReferencedBackup}, {@link RestoreTarget} and {@link GiveUp}.
  */
 // About 4 minutes of retries for errors from the API server before giving up (see
 // updateErrorStatus).
@@ -106,6 +99,9 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   private final EngineTimeouts timeouts;
   private final RestoreStateLabel stateLabel;
   private final RestoreOutcome outcome;
+  private final RestoreTarget target;
+  private final ReferencedBackup referencedBackup;
+  private final GiveUp giveUp;
 
   public MysqlRestoreReconciler(
       EngineJobFactory jobs,
@@ -133,6 +129,9 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     this.conditions = conditions;
     this.statuses = new StatusProjector(conditions);
     this.stateLabel = new RestoreStateLabel(cluster, events);
+    this.target = new RestoreTarget(cluster, events);
+    this.referencedBackup = new ReferencedBackup(jobs, cluster);
+    this.giveUp = new GiveUp(cluster);
     this.outcome =
         new RestoreOutcome(cluster, events, metrics, conditions, statuses, timeouts, stateLabel);
   }
@@ -160,8 +159,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
   /**
    * An error JOSDK retries (the API server refused or failed a request): said in status.message
-   * meanwhile; on the last attempt the MysqlRestore fails, and what it took (replicas, the claim)
-   * is given back, so a database is never left scaled down by an operator that gave up.
+   * meanwhile; on the last attempt the MysqlRestore fails and unlocks its claim, unless its engine
+   * Job still runs (see {@link GiveUp}).
    */
   @Override
   public ErrorStatusUpdateControl<MysqlRestore> updateErrorStatus(
@@ -178,52 +177,30 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         "give back the claim");
   }
 
-  private final class Step implements RestoreRun, ApiErrors.FreshRun {
+  /** One reconcile of one restore, as its steps: observe, or validate and start. */
+  private final class Step implements ApiErrors.FreshRun {
+    private final RestorePass run;
     private final MysqlRestore restore;
-    private final StatusSession<MysqlRestoreStatus, MysqlRestore> session;
     private final MysqlRestoreStatus status;
     private final String ns;
-    private final Long generation;
-
-    /** The MysqlBackup named by spec.backup, once found; null when spec.source names the backup. */
-    private MysqlBackup referenced;
-
-    /** Stops start(): when to look again, or null when only an event can help. */
-    private record Halt(Duration again) {}
 
     Step(MysqlRestore restore, Context<MysqlRestore> context) {
+      this.run =
+          new RestorePass(
+              new StatusSession<>(
+                  restore,
+                  context,
+                  statusWriter,
+                  MysqlRestoreStatus.class,
+                  MysqlRestoreStatus::new),
+              restore,
+              cluster,
+              statuses,
+              conditions,
+              timeouts);
       this.restore = restore;
-      this.session =
-          new StatusSession<>(
-              restore, context, statusWriter, MysqlRestoreStatus.class, MysqlRestoreStatus::new);
-      this.status = session.status();
-      this.ns = restore.getMetadata().getNamespace();
-      this.generation = restore.getMetadata().getGeneration();
-    }
-
-    @Override
-    public MysqlRestore restore() {
-      return restore;
-    }
-
-    @Override
-    public MysqlRestoreStatus status() {
-      return status;
-    }
-
-    @Override
-    public String namespace() {
-      return ns;
-    }
-
-    @Override
-    public Long generation() {
-      return generation;
-    }
-
-    @Override
-    public String claim() {
-      return BackupLocations.targetClaim(restore);
+      this.status = run.status();
+      this.ns = run.namespace();
     }
 
     Duration advance() {
@@ -240,19 +217,19 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       }
       Optional<Job> job = cluster.job(ns, EngineJobFactory.restoreJobName(restore));
       if (job.isPresent()) {
-        return outcome.observe(this, job.get());
+        return outcome.observe(run, job.get());
       }
       if (status.getPhase() == Phase.Running) {
-        fail(
+        run.fail(
             Reason.Failed,
             "the engine Job "
                 + EngineJobFactory.restoreJobName(restore)
                 + " was deleted before its result was read; the target claim "
-                + claim()
+                + run.claim()
                 + " may hold a partial restore (the engine's marker file says so): create a new"
                 + " MysqlRestore with overwrite: true");
-        stateLabel.markFailed(this);
-        settle();
+        stateLabel.markFailed(run);
+        run.settle();
         return null;
       }
       return start();
@@ -264,87 +241,31 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
      */
     StoredBackup validate(MysqlBackup referenced) {
       StoredBackup source = jobs.locations().restoreSource(restore, referenced);
-      claim();
+      run.claim();
       return source;
     }
 
     /** Fails an invalid spec and unlocks the claim: permanent until a new resource. */
     Duration refuse(InvalidSpecException e) {
-      fail(Reason.InvalidSpec, e.getMessage());
-      settle();
+      run.fail(Reason.InvalidSpec, e.getMessage());
+      run.settle();
       return null;
     }
 
     /** Works towards creating the Job: the backup, where it is, the target claim, its lock. */
     Duration start() {
-      Halt halt = awaitReferencedBackup();
+      Halt halt = referencedBackup.await(run);
       if (halt == null) {
-        recordSource(validate(referenced));
-        halt = provideTarget();
+        recordSource(validate(run.referenced()));
+        halt = target.provide(run);
       }
       if (halt == null) {
-        halt = lockTarget();
+        halt = target.lock(run);
       }
       if (halt != null) {
         return halt.again();
       }
       createJob();
-      return null;
-    }
-
-    /**
-     * The MysqlBackup named by spec.backup, once it succeeded, kept in {@link #referenced}; a halt
-     * while it is missing, unfinished, failed or being deleted.
-     */
-    Halt awaitReferencedBackup() {
-      if (restore.getSpec().getBackup() != null) {
-        String name = restore.getSpec().getBackup().getName();
-        Optional<MysqlBackup> backup = cluster.backup(ns, name);
-        if (backup.isEmpty()) {
-          return new Halt(
-              block(
-                  Reason.WaitingForBackup,
-                  "MysqlBackup " + name + " does not exist in " + ns + "; waiting for it"));
-        }
-        referenced = backup.get();
-        Phase phase = referenced.getStatus() == null ? null : referenced.getStatus().getPhase();
-        if (referenced.getMetadata().getDeletionTimestamp() != null) {
-          fail(
-              Reason.WaitingForBackup,
-              "MysqlBackup "
-                  + name
-                  + " is being deleted"
-                  + (referenced.getSpec().getDeletionPolicy() == DeletionPolicy.Delete
-                      ? " with its stored backup"
-                      : "")
-                  + "; restore from spec.source (storage, directory "
-                  + BackupLocations.backupDirectory(referenced)
-                  + ", backupName "
-                  + jobs.locations().backupName(referenced)
-                  + ") if the backup is still in storage");
-          return new Halt(null);
-        }
-        if (phase == Phase.Failed) {
-          fail(
-              Reason.WaitingForBackup,
-              "MysqlBackup "
-                  + name
-                  + " failed, so there is nothing to"
-                  + " restore: "
-                  + referenced.getStatus().getMessage());
-          return new Halt(null);
-        }
-        if (phase != Phase.Succeeded) {
-          return new Halt(
-              block(
-                  Reason.WaitingForBackup,
-                  "waiting for MysqlBackup "
-                      + name
-                      + " to succeed (it is "
-                      + (phase == null ? "new" : phase)
-                      + ")"));
-        }
-      }
       return null;
     }
 
@@ -354,227 +275,45 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         status.setLocation(source.location());
         status.setDirectory(source.directory());
         status.setBackupName(source.name());
-        status.setTargetPersistentVolumeClaim(claim());
-        saveNow();
+        status.setTargetPersistentVolumeClaim(run.claim());
+        run.saveNow();
       }
-    }
-
-    /** The target claim: the existing one, or created from the template; never another's. */
-    Halt provideTarget() {
-      VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
-      Optional<PersistentVolumeClaim> existing = cluster.claim(ns, claim());
-      if (template != null && existing.isPresent() && !createdByMe(existing.get())) {
-        return new Halt(refuseAdoption());
-      }
-      if (existing.isEmpty()) {
-        if (template == null) {
-          return new Halt(
-              block(
-                  Reason.ClaimNotFound,
-                  "PersistentVolumeClaim "
-                      + claim()
-                      + " (spec.target.persistentVolumeClaim) does not exist in "
-                      + ns
-                      + "; waiting for it"));
-        }
-        PersistentVolumeClaim created = cluster.createClaim(claimFrom(template));
-        if (!createdByMe(created)) {
-          return new Halt(refuseAdoption()); // someone created it between our read and create
-        }
-        events.record(
-            restore,
-            Type.Normal,
-            Reason.ClaimCreated,
-            "created PersistentVolumeClaim " + claim() + " from spec.target.volumeClaimTemplate");
-      }
-      return null;
-    }
-
-    /** The claim's lock, and no pod mounting it: a restore never writes under a database. */
-    Halt lockTarget() {
-      String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), restore);
-      if (!holder.equals(ClaimLocks.holderIdentity(restore))) {
-        return new Halt(
-            block(
-                Reason.WaitingForClaim,
-                "waiting for "
-                    + holder
-                    + ", which is using PersistentVolumeClaim "
-                    + claim()
-                    + "; one backup or restore runs on a claim at a time"));
-      }
-      List<Pod> mounting = cluster.podsMounting(ns, claim());
-      if (!mounting.isEmpty()) {
-        cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
-        return new Halt(
-            block(
-                Reason.ClaimInUse,
-                "pod "
-                    + Cluster.podNames(mounting)
-                    + " mounts the target"
-                    + " PersistentVolumeClaim "
-                    + claim()
-                    + "; a restore never writes under a running database: stop it (for a"
-                    + " StatefulSet, scale it down) and the restore starts"));
-      }
-      return null;
     }
 
     /** Marks the claim in progress and creates the engine Job. */
     void createJob() {
-      stateLabel.markInProgress(this);
-      Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
+      stateLabel.markInProgress(run);
+      Job job = cluster.createJob(jobs.restoreJob(restore, run.referenced()));
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
           status,
           job.getMetadata().getName(),
-          "restoring " + where() + " into " + claim(),
-          generation);
+          "restoring " + run.where() + " into " + run.claim(),
+          run.generation());
       events.record(
           restore,
           Type.Normal,
           Reason.JobCreated,
-          "created engine Job " + job.getMetadata().getName() + " to restore into " + claim());
-    }
-
-    /** Whether this very restore (by uid) created the claim from its template. */
-    boolean createdByMe(PersistentVolumeClaim pvc) {
-      var annotations = pvc.getMetadata().getAnnotations();
-      return annotations != null
-          && restore.getMetadata().getUid() != null
-          && restore.getMetadata().getUid().equals(annotations.get(ANNOTATION_RESTORE_UID));
-    }
-
-    Duration refuseAdoption() {
-      fail(
-          Reason.ClaimExists,
-          "PersistentVolumeClaim "
-              + claim()
-              + " already exists and was not created by this MysqlRestore:"
-              + " spec.target.volumeClaimTemplate never takes over an existing claim (it may hold"
-              + " someone's data). To restore into it, create a new MysqlRestore with"
-              + " spec.target.persistentVolumeClaim: "
-              + claim()
-              + " (and spec.overwrite: true if it is not empty); otherwise give the template"
-              + " another name");
-      settle();
-      return null;
-    }
-
-    /**
-     * Whether an overwrite restore is past its start deadline: counted from its creation, so that
-     * an overwrite never fires long after the person who asked for it has moved on.
-     */
-    boolean overwriteTooLate() {
-      if (!Boolean.TRUE.equals(restore.getSpec().getOverwrite())) {
-        return false;
-      }
-      String created = restore.getMetadata().getCreationTimestamp();
-      if (created == null || created.isEmpty()) {
-        return false;
-      }
-      Instant since = java.time.OffsetDateTime.parse(created).toInstant();
-      return Duration.between(since, Instant.parse(conditions.now()))
-              .compareTo(timeouts.overwriteStart())
-          > 0;
-    }
-
-    PersistentVolumeClaim claimFrom(VolumeClaimTemplate template) {
-      Map<String, String> labels = new HashMap<>();
-      if (template.getMetadata().getLabels() != null) {
-        labels.putAll(template.getMetadata().getLabels());
-      }
-      labels.put(LABEL_RESTORED_BY, restore.getMetadata().getName());
-      Map<String, String> annotations = new HashMap<>();
-      if (template.getMetadata().getAnnotations() != null) {
-        annotations.putAll(template.getMetadata().getAnnotations());
-      }
-      annotations.put(ANNOTATION_RESTORE_UID, restore.getMetadata().getUid());
-      // Not owned by the restore: the restored data outlives the MysqlRestore that wrote it.
-      return new PersistentVolumeClaimBuilder()
-          .withNewMetadata()
-          .withName(claim())
-          .withNamespace(ns)
-          .withLabels(labels)
-          .withAnnotations(annotations)
-          .endMetadata()
-          .withSpec(template.getSpec())
-          .build();
-    }
-
-    @Override
-    public String where() {
-      return StoredBackup.describe(
-          status.getLocation(), status.getDirectory(), status.getBackupName());
-    }
-
-    @Override
-    public void settle() {
-      cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
-      Conditions.remove(status.getConditions(), Conditions.BLOCKED);
-    }
-
-    Duration block(Reason reason, String message) {
-      if (overwriteTooLate()) {
-        fail(
-            Reason.OverwriteDeadlineExceeded,
-            "this restore with spec.overwrite: true could not start within "
-                + EngineStart.text(timeouts.overwriteStart())
-                + " of its creation ("
-                + message
-                + "); it fails rather than overwrite the target whenever it happens to become free."
-                + " Create a new MysqlRestore when the target is ready");
-        settle();
-        return null;
-      }
-      statuses.block(status, reason, message, generation);
-      return WAIT;
-    }
-
-    @Override
-    public void fail(Reason reason, String message) {
-      statuses.fail(status, reason, message, generation);
-    }
-
-    @Override
-    public void saveNow() {
-      session.saveNow();
+          "created engine Job " + job.getMetadata().getName() + " to restore into " + run.claim());
     }
 
     @Override
     public void retrying(String why) {
-      status.setMessage(retryingMessage(why, engineRunning()));
+      giveUp.retrying(run, why);
     }
 
     @Override
     public Optional<Duration> lastAttempt(String why) {
-      if (engineRunning()) {
-        status.setMessage(retryingMessage(why, true));
-        return Optional.of(GIVE_UP_POLL);
-      }
-      fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
-      settle();
-      return Optional.empty();
+      return giveUp.lastAttempt(run, why);
     }
 
-    String retryingMessage(String why, boolean running) {
-      return "retrying after an error from the Kubernetes API: "
-          + why
-          + (running ? "; the engine Job still runs and is watched until it finishes" : "");
-    }
-
-    /** Whether the engine Job exists and has not finished: then the restore never gives up. */
-    boolean engineRunning() {
-      Optional<Job> job = cluster.job(ns, EngineJobFactory.restoreJobName(restore));
-      return job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished();
-    }
-
+    /** Writes the status if it changed, with the events and metrics of a transition. */
     @Override
     public void save() {
-      if (session.finishing()) {
-        outcome.reportFinished(this);
+      if (run.session().finishing()) {
+        outcome.reportFinished(run);
       }
-      session.saveIfChanged();
+      run.session().saveIfChanged();
     }
   }
 }
