@@ -1,5 +1,6 @@
 package dev.stowage.operator.backup;
 
+import static dev.stowage.api.v1alpha1.ConditionStatus.True;
 import static dev.stowage.operator.backup.MysqlBackupReconciler.FINISHED_JOB_TTL_SECONDS;
 import static dev.stowage.operator.backup.MysqlBackupReconciler.WAIT;
 
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A backup's engine Job observed: running, unable to start, or finished with its result projected
- * onto the status; and a finished backup reported (metrics, event, log) once.
+ * onto the status; and what the status means for metrics and events: a finished backup reported
+ * once, its last success, whether it is blocked.
  */
 final class BackupOutcome {
   // The reconciler's logger: the log reads as before this had a class of its own.
@@ -164,5 +166,19 @@ final class BackupOutcome {
       metrics.backupSucceededAt(
           run.namespace(), run.claim(), Instant.parse(status.getCompletionTime()));
     }
+  }
+
+  /** The blocked-backups gauge: Pending with Blocked=True, and not being deleted. */
+  void reportBlocked(BackupRun run) {
+    MysqlBackup backup = run.backup();
+    MysqlBackupStatus status = run.status();
+    metrics.backupBlocked(
+        run.namespace(),
+        backup.getMetadata().getUid(),
+        status.getPhase() == Phase.Pending
+            && Conditions.find(status.getConditions(), Conditions.BLOCKED)
+                .filter(c -> c.getStatus() == True)
+                .isPresent()
+            && backup.getMetadata().getDeletionTimestamp() == null);
   }
 }

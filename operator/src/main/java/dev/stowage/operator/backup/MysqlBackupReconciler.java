@@ -1,7 +1,5 @@
 package dev.stowage.operator.backup;
 
-import static dev.stowage.api.v1alpha1.ConditionStatus.True;
-
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
@@ -92,7 +90,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final Cluster cluster;
   private final StatusWriter statusWriter;
   private final EventRecorder events;
-  private final OperatorMetrics metrics;
   private final StatusProjector statuses;
   private final Preflight preflight;
   private final PartialBackupRemoval partialRemoval;
@@ -124,7 +121,6 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.cluster = cluster;
     this.statusWriter = statusWriter;
     this.events = events;
-    this.metrics = metrics;
     this.statuses = new StatusProjector(conditions);
     this.preflight = new Preflight(jobs, cluster, conditions, timeouts);
     this.partialRemoval = new PartialBackupRemoval(jobs, cluster, events, conditions, timeouts);
@@ -379,14 +375,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         outcome.reportFinished(run);
       }
       run.session().saveIfChanged();
-      metrics.backupBlocked(
-          ns,
-          backup.getMetadata().getUid(),
-          status.getPhase() == Phase.Pending
-              && Conditions.find(status.getConditions(), Conditions.BLOCKED)
-                  .filter(c -> c.getStatus() == True)
-                  .isPresent()
-              && backup.getMetadata().getDeletionTimestamp() == null);
+      outcome.reportBlocked(run);
     }
   }
 }
