@@ -138,7 +138,7 @@ final class BackupDeletion {
         return Optional.of(DELETE_RETRY);
       }
       default -> {
-        String stuck = MysqlBackupReconciler.stuck(pods);
+        String stuck = stuck(pods);
         status.setMessage(
             "deleting the stored backup "
                 + run.where()
@@ -152,5 +152,27 @@ final class BackupDeletion {
         return Optional.of(WAIT);
       }
     }
+  }
+
+  /** Why a pod's engine container waits, when it is not just starting (a missing Secret...). */
+  static String stuck(List<Pod> pods) {
+    for (Pod p : pods) {
+      if (p.getStatus() == null || p.getStatus().getContainerStatuses() == null) {
+        continue;
+      }
+      for (var c : p.getStatus().getContainerStatuses()) {
+        var waiting = c.getState() == null ? null : c.getState().getWaiting();
+        if (waiting != null
+            && waiting.getReason() != null
+            && !List.of("ContainerCreating", "PodInitializing").contains(waiting.getReason())) {
+          return "pod "
+              + p.getMetadata().getName()
+              + ": "
+              + waiting.getReason()
+              + (waiting.getMessage() == null ? "" : " (" + waiting.getMessage() + ")");
+        }
+      }
+    }
+    return null;
   }
 }

@@ -2,6 +2,7 @@ package dev.stowage.operator.backup;
 
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
+import dev.stowage.api.v1alpha1.QuiesceStatus;
 import dev.stowage.operator.status.Reason;
 import java.time.Duration;
 
@@ -17,6 +18,12 @@ interface BackupRun {
   /** The source claim. */
   String claim();
 
+  /** The StatefulSet to quiesce (spec.source.quiesce.statefulSet), or null. */
+  default String statefulSetName() {
+    var q = backup().getSpec().getSource().getQuiesce();
+    return q == null ? null : q.getStatefulSet();
+  }
+
   /** The unfinished pods that mount the claim, listed once per reconcile. */
   java.util.List<io.fabric8.kubernetes.api.model.Pod> mounting();
 
@@ -25,6 +32,9 @@ interface BackupRun {
 
   /** Notes the replicas the StatefulSet was scaled down to, for the wait message. */
   void quiescedTo(int replicas);
+
+  /** The replicas the StatefulSet was scaled down to in this reconcile. */
+  int quiescedTo();
 
   Long generation();
 
@@ -38,6 +48,12 @@ interface BackupRun {
 
   /** Scales the StatefulSet back and unlocks the claim, once; both survive a restart. */
   void settle();
+
+  /** Whether the StatefulSet was never scaled down, or has been scaled back. */
+  default boolean settled() {
+    QuiesceStatus q = status().getQuiesce();
+    return q == null || q.getOriginalReplicas() == null || q.getRestoredTime() != null;
+  }
 
   /** Blocked for the reason; returns when to look again. */
   Duration block(Reason reason, String message, Duration again);

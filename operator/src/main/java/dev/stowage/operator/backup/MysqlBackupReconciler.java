@@ -1,19 +1,12 @@
 package dev.stowage.operator.backup;
 
-import static dev.stowage.api.v1alpha1.ConditionStatus.True;
-
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
-import dev.stowage.api.v1alpha1.QuiesceStatus;
-import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.job.BackupLocations;
-import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
-import dev.stowage.operator.job.EngineRun;
-import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
@@ -26,7 +19,6 @@ import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusSession;
 import dev.stowage.operator.status.StatusWriter;
 import dev.stowage.operator.validation.InvalidSpecException;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -40,7 +32,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -54,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * it: lock the claim, quiesce, wait for every pod on the claim to stop, create the Job. Deleting
  * the resource cancels a running Job, scales the StatefulSet back and, with {@code deletionPolicy:
  * Delete}, deletes the stored backup with an engine {@code rm} Job.
+ *
+ * <p>This class is the flow (record, validate, observe or start); the work is done by its
+ * collaborators, each seeing the reconcile as a {@link BackupRun}: {@link BackupOutcome}, {@link
+ * Preflight}, {@link ClaimLocking}, {@link Quiescer}, {@link PartialBackupRemoval}, {@link
+ * BackupDeletion} and {@link GiveUp}.
  */
 // About 4 minutes of retries for errors from the API server before giving up (see
 // updateErrorStatus).
@@ -78,23 +74,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   /** How often a backup whose retries ran out looks again at its still-running Job. */
   static final Duration GIVE_UP_POLL = Duration.ofMinutes(1);
 
-  /**
-   * How long a backup waits for the pod on its claim to stop after quiescing before it fails and
-   * scales the StatefulSet back (a pod stuck terminating on a lost node, a pod of something else).
-   */
   /** The pass after a cleanup that wrote status, which then removes the finalizer. */
   static final Duration FINALIZER_PASS = Duration.ofSeconds(1);
-
-  static final Duration QUIESCE_TIMEOUT = Duration.ofMinutes(10);
-
-  /** Waits that need a person: a Warning event; the others (another backup, a check) are Normal. */
-  static final java.util.Set<Reason> WARN_WHEN_BLOCKED =
-      java.util.EnumSet.of(
-          Reason.ClaimInUse,
-          Reason.ClaimNotFound,
-          Reason.StorageClaimNotFound,
-          Reason.StatefulSetNotFound,
-          Reason.StatefulSetDoesNotMountClaim);
 
   /**
    * Seconds a finished engine Job (and its pod's logs) stays once its outcome is in status; the TTL
@@ -109,14 +90,14 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final Cluster cluster;
   private final StatusWriter statusWriter;
   private final EventRecorder events;
-  private final OperatorMetrics metrics;
-  private final Conditions conditions;
   private final StatusProjector statuses;
-  private final EngineTimeouts timeouts;
   private final Preflight preflight;
   private final PartialBackupRemoval partialRemoval;
   private final BackupDeletion deletion;
   private final Quiescer quiescer;
+  private final ClaimLocking locking;
+  private final BackupOutcome outcome;
+  private final GiveUp giveUp;
 
   public MysqlBackupReconciler(
       EngineJobFactory jobs,
@@ -136,18 +117,19 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       OperatorMetrics metrics,
       Conditions conditions,
       EngineTimeouts timeouts) {
-    this.timeouts = timeouts;
     this.jobs = jobs;
     this.cluster = cluster;
     this.statusWriter = statusWriter;
     this.events = events;
-    this.metrics = metrics;
-    this.conditions = conditions;
     this.statuses = new StatusProjector(conditions);
     this.preflight = new Preflight(jobs, cluster, conditions, timeouts);
     this.partialRemoval = new PartialBackupRemoval(jobs, cluster, events, conditions, timeouts);
     this.deletion = new BackupDeletion(jobs, cluster, events);
     this.quiescer = new Quiescer(cluster, events, conditions);
+    this.locking = new ClaimLocking(cluster);
+    this.outcome =
+        new BackupOutcome(cluster, events, metrics, conditions, statuses, timeouts, partialRemoval);
+    this.giveUp = new GiveUp(cluster);
   }
 
   /** The engine Jobs, mapped to their MysqlBackup through the owner reference. */
@@ -176,9 +158,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   @Override
   public DeleteControl cleanup(MysqlBackup backup, Context<MysqlBackup> context) {
     Step step = new Step(backup, context);
-    Optional<Duration> again = deletion.cleanup(step);
+    Optional<Duration> again = deletion.cleanup(step.run);
     step.save();
-    if (again.isEmpty() && step.session.written()) {
+    if (again.isEmpty() && step.run.session().written()) {
       // JOSDK removes the finalizer with a patch based on the resource it handed us, which this
       // status write has just made stale: every attempt would conflict. The next pass writes
       // nothing, and removes it.
@@ -197,95 +179,40 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   @Override
   public ErrorStatusUpdateControl<MysqlBackup> updateErrorStatus(
       MysqlBackup backup, Context<MysqlBackup> context, Exception e) {
-    boolean last = ApiErrors.lastAttempt(context);
-    String why = ApiErrors.why(e);
-    try {
-      // Read afresh: the resource handed over may predate what this reconcile already wrote
-      // (the replicas before a scale-down), and that must never be written over.
-      Optional<MysqlBackup> fresh =
-          cluster.backup(backup.getMetadata().getNamespace(), backup.getMetadata().getName());
-      if (fresh.isEmpty() || fresh.get().getMetadata().getDeletionTimestamp() != null) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      Step step = new Step(fresh.get(), context);
-      if (StatusProjector.isDone(step.status.getPhase())) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      if (!last) {
-        step.status.setMessage("retrying after an error from the Kubernetes API: " + why);
-        step.save();
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      Optional<Job> job = cluster.job(step.ns, EngineJobFactory.backupJobName(backup));
-      if (job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished()) {
-        // The engine still runs on the volume: scaling the database back now would start it
-        // under the copy. Keep watching the Job instead of giving up.
-        step.status.setMessage(
-            "errors from the Kubernetes API ("
-                + why
-                + "); the engine Job"
-                + " still runs and is watched until it finishes");
-        step.save();
-        return ErrorStatusUpdateControl.<MysqlBackup>noStatusUpdate().rescheduleAfter(GIVE_UP_POLL);
-      }
-      step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
-      step.settle();
-      step.save();
-    } catch (RuntimeException again) {
-      log.error(
-          "could not record the error or give back what the backup took: {}", again.getMessage());
-    }
-    return ErrorStatusUpdateControl.noStatusUpdate();
+    return ApiErrors.updateErrorStatus(
+        context,
+        e,
+        () ->
+            cluster
+                .backup(backup.getMetadata().getNamespace(), backup.getMetadata().getName())
+                .filter(fresh -> fresh.getMetadata().getDeletionTimestamp() == null)
+                .map(fresh -> new Step(fresh, context))
+                .filter(step -> !StatusProjector.isDone(step.status.getPhase())),
+        log,
+        "give back what the backup took");
   }
 
-  /** One reconcile of one backup: the resource, the status being built, and the steps. */
-  private final class Step implements BackupRun {
+  /** One reconcile of one backup, as its steps: record, validate, advance (observe or start). */
+  private final class Step implements ApiErrors.FreshRun {
+    private final BackupPass run;
     private final MysqlBackup backup;
-    private final StatusSession<MysqlBackupStatus, MysqlBackup> session;
     private final MysqlBackupStatus status;
     private final String ns;
-    private final Long generation;
-    private List<Pod> mounting;
-    private int quiescedTo;
 
     Step(MysqlBackup backup, Context<MysqlBackup> context) {
+      this.run =
+          new BackupPass(
+              new StatusSession<>(
+                  backup, context, statusWriter, MysqlBackupStatus.class, MysqlBackupStatus::new),
+              backup,
+              cluster,
+              statuses,
+              events,
+              quiescer,
+              locking);
       this.backup = backup;
-      this.session =
-          new StatusSession<>(
-              backup, context, statusWriter, MysqlBackupStatus.class, MysqlBackupStatus::new);
-      this.status = session.status();
-      this.ns = backup.getMetadata().getNamespace();
-      this.generation = backup.getMetadata().getGeneration();
-    }
-
-    @Override
-    public void quiescedTo(int replicas) {
-      quiescedTo = replicas;
-    }
-
-    @Override
-    public String claim() {
-      return backup.getSpec().getSource().getPersistentVolumeClaim();
-    }
-
-    @Override
-    public MysqlBackup backup() {
-      return backup;
-    }
-
-    @Override
-    public MysqlBackupStatus status() {
-      return status;
-    }
-
-    @Override
-    public String namespace() {
-      return ns;
-    }
-
-    @Override
-    public Long generation() {
-      return generation;
+      this.status = run.status();
+      this.ns = run.namespace();
     }
 
     /** Where the backup goes, written once and before anything else, so it never changes. */
@@ -300,7 +227,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
             new StoredBackup(
                     backup.getSpec().getStorage(), status.getDirectory(), status.getBackupName())
                 .location());
-        saveNow();
+        run.saveNow();
       }
     }
 
@@ -313,11 +240,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         return;
       }
       var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
-      if (storageClaim != null && claim().equals(storageClaim.getClaimName())) {
+      if (storageClaim != null && run.claim().equals(storageClaim.getClaimName())) {
         // Refused at apply by a CEL rule; checked again for resources stored before it.
         throw new InvalidSpecException(
             "spec.storage.persistentVolumeClaim.claimName is "
-                + claim()
+                + run.claim()
                 + ", the claim being backed up (spec.source.persistentVolumeClaim): a backup"
                 + " cannot be stored on the volume it copies; create a new MysqlBackup with"
                 + " another storage claim");
@@ -326,394 +253,129 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     /** Fails an invalid spec and gives back what was taken: permanent until a new resource. */
     Duration refuse(InvalidSpecException e) {
-      fail(Reason.InvalidSpec, e.getMessage());
-      settle();
+      run.fail(Reason.InvalidSpec, e.getMessage());
+      run.settle();
       return null;
     }
 
     /** Moves the backup on; returns when to look again, or null when only an event can help. */
     Duration advance() {
-      if (StatusProjector.isDone(status.getPhase()) && settled()) {
+      if (StatusProjector.isDone(status.getPhase()) && run.settled()) {
         // Again on every reconcile of a finished backup: an unlock that failed before is retried.
-        unlockAll();
-        reportLastSuccess();
-        return partialRemoval.remove(this);
+        run.unlockAll();
+        outcome.reportLastSuccess(run);
+        return partialRemoval.remove(run);
       }
       Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
       if (job.isPresent()) {
-        return observe(job.get());
+        return outcome.observe(run, job.get());
       }
       if (StatusProjector.isDone(status.getPhase())) {
         // The outcome was recorded before the Job was let go (TTL): only giving back is left.
-        settle();
-        return settled() ? null : WAIT;
+        run.settle();
+        return run.settled() ? null : WAIT;
       }
       if (status.getPhase() == Phase.Running) {
-        fail(
+        run.fail(
             Reason.Failed,
             "the engine Job "
                 + EngineJobFactory.backupJobName(backup)
                 + " was deleted before its result was read; the backup may be incomplete:"
                 + " create a new MysqlBackup");
-        settle();
+        run.settle();
         return null;
       }
       return start();
     }
 
-    /** Projects a Job onto the status; once it has finished, gives back what was taken. */
-    Duration observe(Job job) {
-      List<Pod> pods = cluster.jobPods(ns, job.getMetadata().getName());
-      EngineRun run = EngineRun.observe(job, pods);
-      status.setStartTime(run.startTime());
-      if (!run.finished()) {
-        Optional<EngineStart.Stuck> stuck =
-            EngineStart.cannotStart(
-                job, pods, Instant.parse(conditions.now()), timeouts.podStart());
-        if (stuck.isPresent()) {
-          return cannotStart(job, stuck.get());
-        }
-        statuses.running(
-            status,
-            job.getMetadata().getName(),
-            "backing up " + claim() + " to " + where(),
-            generation);
-        // Pods send no events here: look again until the engine has started.
-        return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
-      }
-      Long files = run.result().files();
-      statuses.finished(
-          status,
-          run,
-          "backed up "
-              + (files == null ? "the" : files)
-              + " files of "
-              + claim()
-              + " to "
-              + where(),
-          generation);
-      if (run.state() == EngineRun.State.SUCCEEDED) {
-        status.setBytesStored(run.result().bytesStored());
-      } else {
-        status.setMessage(
-            CrdTerms.translate(status.getMessage(), claim(), backup.getSpec().getStorage()));
-        Integer code = run.result().exitCode();
-        if (code == null || (code != 2 && code != 5)) {
-          // Exit 2 and 5 stop before storing anything (and 5 may be someone else's backup).
-          partialRemoval.noteStored(this);
-        }
-      }
-      settle();
-      // The outcome is recorded before the Job may go; the operator never reads it again.
-      saveNow();
-      cluster.expireJob(ns, job.getMetadata().getName(), FINISHED_JOB_TTL_SECONDS);
-      return settled() ? null : WAIT;
-    }
-
     /**
-     * The engine cannot start: no engine container has run in this pod, so the volume is untouched
-     * by it; delete the Job, fail, and give the database back at once.
+     * Works towards creating the Job: the claims there, both locks held, the StatefulSet quiesced,
+     * the storage checked, no pod on the claim.
      */
-    Duration cannotStart(Job job, EngineStart.Stuck stuck) {
-      cluster.deleteJob(ns, job.getMetadata().getName());
-      String sts = status.getQuiesce() == null ? null : status.getQuiesce().getStatefulSet();
-      fail(
-          Reason.EnginePodCannotStart,
-          "the engine pod could not start: "
-              + stuck.why()
-              + (stuck.engineRan()
-                  ? "; an earlier engine pod ran, so the stored backup is incomplete"
-                  : "; nothing was copied")
-              + "; deleted Job "
-              + job.getMetadata().getName()
-              + (sts == null ? "" : " and gave StatefulSet " + sts + " its replicas back")
-              + ". Fix the cause and create a new MysqlBackup");
-      if (stuck.engineRan()) {
-        partialRemoval.noteStored(this);
-      }
-      settle();
-      return null;
-    }
-
-    /** Works towards creating the Job: claim, lock, quiesce, no pod on the claim. */
     Duration start() {
-      var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
-      if (cluster.claim(ns, claim()).isEmpty()) {
-        return block(
-            Reason.ClaimNotFound,
-            "PersistentVolumeClaim " + claim() + " does not exist in " + ns + "; waiting for it");
+      Duration wait = preflight.claims(run);
+      if (wait != null || status.getPhase() == Phase.Failed) {
+        return wait;
       }
-      if (storageClaim != null) {
-        Optional<PersistentVolumeClaim> stored = cluster.claim(ns, storageClaim.getClaimName());
-        if (stored.isEmpty()) {
-          return block(
-              Reason.StorageClaimNotFound,
-              "PersistentVolumeClaim "
-                  + storageClaim.getClaimName()
-                  + " (spec.storage.persistentVolumeClaim.claimName) does not exist in "
-                  + ns
-                  + "; waiting for it, nothing was stopped");
-        }
-        String phase =
-            stored.get().getStatus() == null ? null : stored.get().getStatus().getPhase();
-        if ("Lost".equals(phase)) {
-          fail(
-              Reason.PreflightFailed,
-              "PersistentVolumeClaim "
-                  + storageClaim.getClaimName()
-                  + " (spec.storage.persistentVolumeClaim.claimName) has lost its volume; nothing"
-                  + " was stopped: store the backup elsewhere with a new MysqlBackup");
-          return null;
-        }
+      wait = locking.lock(run);
+      if (wait != null) {
+        return wait;
       }
-      String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), backup);
-      if (!holder.equals(me())) {
-        return block(
-            Reason.WaitingForClaim,
-            "waiting for "
-                + holder
-                + ", which is using PersistentVolumeClaim "
-                + claim()
-                + "; one backup or restore runs on a claim at a time");
-      }
-      String sts = statefulSetName();
+      String sts = run.statefulSetName();
       if (sts != null) {
-        String stsHolder = cluster.lock(ns, ClaimLocks.statefulSetLease(sts), backup);
-        if (!stsHolder.equals(me())) {
-          cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
-          return block(
-              Reason.WaitingForStatefulSet,
-              "waiting for "
-                  + stsHolder
-                  + ", which has StatefulSet "
-                  + sts
-                  + " scaled down; one backup quiesces a"
-                  + " StatefulSet at a time");
+        wait = quiescer.target(run, sts, cluster.statefulSet(ns, sts));
+        if (wait != null) {
+          return wait;
         }
-        Duration invalid = quiescer.target(this, sts, cluster.statefulSet(ns, sts));
-        if (invalid != null) {
-          return invalid;
+        wait = preflight.check(run);
+        if (wait != null || status.getPhase() == Phase.Failed) {
+          return wait;
         }
-        Duration checking = preflight.check(this);
-        if (checking != null || status.getPhase() == Phase.Failed) {
-          return checking;
-        }
-        Duration wait = quiescer.scaleDown(this, sts);
+        wait = quiescer.scaleDown(run, sts);
         if (wait != null) {
           return wait;
         }
       }
-      List<Pod> onClaim = mounting();
+      List<Pod> onClaim = run.mounting();
       if (!onClaim.isEmpty()) {
-        String pods = Cluster.podNames(onClaim);
-        if (sts != null) {
-          Duration waited =
-              Duration.between(
-                  Instant.parse(status.getQuiesce().getScaledDownTime()),
-                  Instant.parse(conditions.now()));
-          if (waited.compareTo(QUIESCE_TIMEOUT) > 0) {
-            fail(
-                Reason.Failed,
-                "pod "
-                    + pods
-                    + " still mounts PersistentVolumeClaim "
-                    + claim()
-                    + " "
-                    + QUIESCE_TIMEOUT.toMinutes()
-                    + " minutes after StatefulSet "
-                    + sts
-                    + " was scaled down; check that spec.source.quiesce.statefulSet is the one whose"
-                    + " pod mounts the claim, and why the pod does not stop; StatefulSet "
-                    + sts
-                    + " gets its replicas back");
-            settle();
-            return null;
-          }
-          return block(
-              Reason.ClaimInUse,
-              "waiting for pod "
-                  + pods
-                  + " to stop (StatefulSet "
-                  + sts
-                  + " scaled from "
-                  + status.getQuiesce().getOriginalReplicas()
-                  + " to "
-                  + QuiesceArithmetic.replicasText(quiescedTo)
-                  + ")",
-              QUIESCE_POLL);
-        }
-        cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
-        return block(
-            Reason.ClaimInUse,
-            "pod "
-                + pods
-                + " is running with PersistentVolumeClaim "
-                + claim()
-                + " mounted; a live database is never copied: stop it, or set"
-                + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
+        return sts != null ? quiescer.awaitStopped(run, sts, onClaim) : refuseLive(onClaim);
       }
       if (sts == null) {
-        Duration checking = preflight.check(this);
-        if (checking != null || status.getPhase() == Phase.Failed) {
-          return checking;
+        wait = preflight.check(run);
+        if (wait != null || status.getPhase() == Phase.Failed) {
+          return wait;
         }
       }
+      createJob();
+      return null;
+    }
+
+    /** Without quiesce, a pod on the claim is a live database: nothing runs, the claim is free. */
+    Duration refuseLive(List<Pod> onClaim) {
+      locking.unlockClaim(run);
+      return run.block(
+          Reason.ClaimInUse,
+          "pod "
+              + Cluster.podNames(onClaim)
+              + " is running with PersistentVolumeClaim "
+              + run.claim()
+              + " mounted; a live database is never copied: stop it, or set"
+              + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
+    }
+
+    void createJob() {
       Job job = cluster.createJob(jobs.backupJob(backup));
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
           status,
           job.getMetadata().getName(),
-          "backing up " + claim() + " to " + where(),
-          generation);
+          "backing up " + run.claim() + " to " + run.where(),
+          run.generation());
       events.record(
           backup,
           Type.Normal,
           Reason.JobCreated,
-          "created engine Job " + job.getMetadata().getName() + " to back up " + claim());
-      return null;
-    }
-
-    /** The unfinished pods that mount the claim, listed once per reconcile. */
-    @Override
-    public List<Pod> mounting() {
-      if (mounting == null) {
-        mounting = cluster.podsMounting(ns, claim());
-      }
-      return mounting;
-    }
-
-    String me() {
-      return ClaimLocks.holderIdentity(backup);
+          "created engine Job " + job.getMetadata().getName() + " to back up " + run.claim());
     }
 
     @Override
-    public void unlockAll() {
-      cluster.unlock(ns, ClaimLocks.claimLease(claim()), backup);
-      String sts = statefulSetName();
-      if (sts != null) {
-        cluster.unlock(ns, ClaimLocks.statefulSetLease(sts), backup);
-      }
-    }
-
-    /** Scales the StatefulSet back and unlocks the claim, once; both survive a restart. */
-    @Override
-    public void settle() {
-      quiescer.scaleBack(this);
-      unlockAll();
-      Conditions.remove(status.getConditions(), Conditions.BLOCKED);
-    }
-
-    boolean settled() {
-      QuiesceStatus q = status.getQuiesce();
-      return q == null || q.getOriginalReplicas() == null || q.getRestoredTime() != null;
-    }
-
-    Duration block(Reason reason, String message) {
-      return block(reason, message, WAIT);
+    public void retrying(String why) {
+      giveUp.retrying(run, why);
     }
 
     @Override
-    public Duration block(Reason reason, String message, Duration again) {
-      String was =
-          Conditions.find(status.getConditions(), Conditions.BLOCKED)
-              .filter(c -> c.getStatus() == True)
-              .map(c -> c.getReason())
-              .orElse(null);
-      statuses.block(status, reason, message, generation);
-      if (!reason.name().equals(was)) {
-        // One event when a backup starts waiting for something else; the message says what.
-        events.record(
-            backup,
-            WARN_WHEN_BLOCKED.contains(reason) ? Type.Warning : Type.Normal,
-            reason,
-            message);
-      }
-      return again;
-    }
-
-    @Override
-    public void fail(Reason reason, String message) {
-      statuses.fail(status, reason, message, generation);
-    }
-
-    /** The stored backup for people: the storage without its options, directory and name. */
-    @Override
-    public String where() {
-      return StoredBackup.describe(
-          status.getLocation(), status.getDirectory(), status.getBackupName());
-    }
-
-    String statefulSetName() {
-      var q = backup.getSpec().getSource().getQuiesce();
-      return q == null ? null : q.getStatefulSet();
-    }
-
-    void reportLastSuccess() {
-      if (status.getPhase() == Phase.Succeeded && status.getCompletionTime() != null) {
-        metrics.backupSucceededAt(ns, claim(), Instant.parse(status.getCompletionTime()));
-      }
-    }
-
-    /** Writes the status now, before acting on what it records. */
-    @Override
-    public void saveNow() {
-      session.saveNow();
+    public Optional<Duration> lastAttempt(String why) {
+      return giveUp.lastAttempt(run, why);
     }
 
     /** Writes the status if it changed, with the events and metrics of a transition. */
-    void save() {
-      if (session.finishing()) {
-        finished();
+    @Override
+    public void save() {
+      if (run.session().finishing()) {
+        outcome.reportFinished(run);
       }
-      session.saveIfChanged();
-      metrics.backupBlocked(
-          ns,
-          backup.getMetadata().getUid(),
-          status.getPhase() == Phase.Pending
-              && Conditions.find(status.getConditions(), Conditions.BLOCKED)
-                  .filter(c -> c.getStatus() == True)
-                  .isPresent()
-              && backup.getMetadata().getDeletionTimestamp() == null);
+      run.session().saveIfChanged();
+      outcome.reportBlocked(run);
     }
-
-    void finished() {
-      boolean ok = status.getPhase() == Phase.Succeeded;
-      metrics.backupFinished(
-          ns,
-          ok ? OperatorMetrics.Result.succeeded : OperatorMetrics.Result.failed,
-          status.getDurationSeconds(),
-          status.getBytesRead(),
-          status.getBytesStored());
-      reportLastSuccess();
-      if (ok) {
-        events.record(backup, Type.Normal, Reason.Succeeded, status.getMessage());
-        log.info("backup succeeded: {}", status.getMessage());
-      } else {
-        events.record(backup, Type.Warning, Reason.Failed, status.getMessage());
-        log.warn("backup failed: {}", status.getMessage());
-      }
-    }
-  }
-
-  /** Why a pod's engine container waits, when it is not just starting (a missing Secret...). */
-  static String stuck(List<Pod> pods) {
-    for (Pod p : pods) {
-      if (p.getStatus() == null || p.getStatus().getContainerStatuses() == null) {
-        continue;
-      }
-      for (var c : p.getStatus().getContainerStatuses()) {
-        var waiting = c.getState() == null ? null : c.getState().getWaiting();
-        if (waiting != null
-            && waiting.getReason() != null
-            && !List.of("ContainerCreating", "PodInitializing").contains(waiting.getReason())) {
-          return "pod "
-              + p.getMetadata().getName()
-              + ": "
-              + waiting.getReason()
-              + (waiting.getMessage() == null ? "" : " (" + waiting.getMessage() + ")");
-        }
-      }
-    }
-    return null;
   }
 }

@@ -2,6 +2,7 @@ package dev.stowage.operator.backup;
 
 import static dev.stowage.api.v1alpha1.ConditionStatus.True;
 import static dev.stowage.operator.backup.MysqlBackupReconciler.QUIESCE_POLL;
+import static dev.stowage.operator.backup.MysqlBackupReconciler.WAIT;
 
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
@@ -13,6 +14,7 @@ import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.Reason;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
@@ -38,6 +40,46 @@ final class Preflight {
     this.cluster = cluster;
     this.conditions = conditions;
     this.timeouts = timeouts;
+  }
+
+  /**
+   * The claims a backup needs, with nothing stopped yet: the source claim exists and so does the
+   * storage claim (if any), which has not lost its volume. Returns when to look again (Blocked);
+   * null when both are there, or when a lost storage volume failed the backup.
+   */
+  Duration claims(BackupRun run) {
+    String ns = run.namespace();
+    var storageClaim = run.backup().getSpec().getStorage().getPersistentVolumeClaim();
+    if (cluster.claim(ns, run.claim()).isEmpty()) {
+      return run.block(
+          Reason.ClaimNotFound,
+          "PersistentVolumeClaim " + run.claim() + " does not exist in " + ns + "; waiting for it",
+          WAIT);
+    }
+    if (storageClaim != null) {
+      Optional<PersistentVolumeClaim> stored = cluster.claim(ns, storageClaim.getClaimName());
+      if (stored.isEmpty()) {
+        return run.block(
+            Reason.StorageClaimNotFound,
+            "PersistentVolumeClaim "
+                + storageClaim.getClaimName()
+                + " (spec.storage.persistentVolumeClaim.claimName) does not exist in "
+                + ns
+                + "; waiting for it, nothing was stopped",
+            WAIT);
+      }
+      String phase = stored.get().getStatus() == null ? null : stored.get().getStatus().getPhase();
+      if ("Lost".equals(phase)) {
+        run.fail(
+            Reason.PreflightFailed,
+            "PersistentVolumeClaim "
+                + storageClaim.getClaimName()
+                + " (spec.storage.persistentVolumeClaim.claimName) has lost its volume; nothing"
+                + " was stopped: store the backup elsewhere with a new MysqlBackup");
+        return null;
+      }
+    }
+    return null;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.stowage.operator.backup;
 
 import static dev.stowage.api.v1alpha1.ConditionStatus.False;
 import static dev.stowage.api.v1alpha1.ConditionStatus.True;
+import static dev.stowage.operator.backup.MysqlBackupReconciler.QUIESCE_POLL;
 import static dev.stowage.operator.backup.MysqlBackupReconciler.WAIT;
 
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
@@ -11,8 +12,11 @@ import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +25,12 @@ import org.slf4j.LoggerFactory;
 final class Quiescer {
   // The reconciler's logger: the log reads as before this had a class of its own.
   private static final Logger log = LoggerFactory.getLogger(MysqlBackupReconciler.class);
+
+  /**
+   * How long a backup waits for the pod on its claim to stop after quiescing before it fails and
+   * scales the StatefulSet back (a pod stuck terminating on a lost node, a pod of something else).
+   */
+  static final Duration QUIESCE_TIMEOUT = Duration.ofMinutes(10);
 
   private final Cluster cluster;
   private final EventRecorder events;
@@ -118,6 +128,50 @@ final class Quiescer {
       run.saveNow();
     }
     return null;
+  }
+
+  /**
+   * While pods still mount the claim after the scale-down: Blocked until they stop, failed (and the
+   * StatefulSet scaled back) when they have not within {@link #QUIESCE_TIMEOUT}. Returns when to
+   * look again, or null when it failed.
+   */
+  Duration awaitStopped(BackupRun run, String sts, List<Pod> onClaim) {
+    MysqlBackupStatus status = run.status();
+    String pods = Cluster.podNames(onClaim);
+    Duration waited =
+        Duration.between(
+            Instant.parse(status.getQuiesce().getScaledDownTime()),
+            Instant.parse(conditions.now()));
+    if (waited.compareTo(QUIESCE_TIMEOUT) > 0) {
+      run.fail(
+          Reason.Failed,
+          "pod "
+              + pods
+              + " still mounts PersistentVolumeClaim "
+              + run.claim()
+              + " "
+              + QUIESCE_TIMEOUT.toMinutes()
+              + " minutes after StatefulSet "
+              + sts
+              + " was scaled down; check that spec.source.quiesce.statefulSet is the one whose"
+              + " pod mounts the claim, and why the pod does not stop; StatefulSet "
+              + sts
+              + " gets its replicas back");
+      run.settle();
+      return null;
+    }
+    return run.block(
+        Reason.ClaimInUse,
+        "waiting for pod "
+            + pods
+            + " to stop (StatefulSet "
+            + sts
+            + " scaled from "
+            + status.getQuiesce().getOriginalReplicas()
+            + " to "
+            + QuiesceArithmetic.replicasText(run.quiescedTo())
+            + ")",
+        QUIESCE_POLL);
   }
 
   /** Gives the StatefulSet its replicas back, once: the Quiesced condition records it. */

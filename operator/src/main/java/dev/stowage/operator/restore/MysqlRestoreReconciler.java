@@ -1,20 +1,13 @@
 package dev.stowage.operator.restore;
 
-import dev.stowage.api.v1alpha1.DeletionPolicy;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
-import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
-import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
-import dev.stowage.operator.job.BackupLocations;
-import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
-import dev.stowage.operator.job.EngineRun;
-import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
@@ -27,9 +20,6 @@ import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusSession;
 import dev.stowage.operator.status.StatusWriter;
 import dev.stowage.operator.validation.InvalidSpecException;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -40,10 +30,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * where it reads from, observe the Job, and either project its outcome or work towards starting it:
  * create the target claim from its template, lock it, wait until no pod mounts it, create the Job.
  * The restore never stops a pod: a database running on the target is the user's to stop.
+ *
+ * <p>This class is the flow (observe, or validate and start); the work is done by its
+ * collaborators, each seeing the reconcile as a {@link RestoreRun}: {@link RestoreOutcome}, {@link
+ * RestoreStateLabel}, {@link ReferencedBackup}, {@link RestoreTarget} and {@link GiveUp}.
  */
 // About 4 minutes of retries for errors from the API server before giving up (see
 // updateErrorStatus).
@@ -72,6 +63,9 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
   /** How often a waiting restore looks again at what it waits for. */
   static final Duration WAIT = Duration.ofSeconds(5);
+
+  /** How often a restore whose retries ran out looks again at its still-running Job. */
+  static final Duration GIVE_UP_POLL = Duration.ofMinutes(1);
 
   /** Label on a claim created from a volumeClaimTemplate: the restore that created it. */
   public static final String LABEL_RESTORED_BY = "stowage.dev/restored-by";
@@ -100,10 +94,14 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
   private final Cluster cluster;
   private final StatusWriter statusWriter;
   private final EventRecorder events;
-  private final OperatorMetrics metrics;
   private final Conditions conditions;
   private final StatusProjector statuses;
   private final EngineTimeouts timeouts;
+  private final RestoreStateLabel stateLabel;
+  private final RestoreOutcome outcome;
+  private final RestoreTarget target;
+  private final ReferencedBackup referencedBackup;
+  private final GiveUp giveUp;
 
   public MysqlRestoreReconciler(
       EngineJobFactory jobs,
@@ -128,9 +126,14 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     this.cluster = cluster;
     this.statusWriter = statusWriter;
     this.events = events;
-    this.metrics = metrics;
     this.conditions = conditions;
     this.statuses = new StatusProjector(conditions);
+    this.stateLabel = new RestoreStateLabel(cluster, events);
+    this.target = new RestoreTarget(cluster, events);
+    this.referencedBackup = new ReferencedBackup(jobs, cluster);
+    this.giveUp = new GiveUp(cluster);
+    this.outcome =
+        new RestoreOutcome(cluster, events, metrics, conditions, statuses, timeouts, stateLabel);
   }
 
   @Override
@@ -156,72 +159,48 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
   /**
    * An error JOSDK retries (the API server refused or failed a request): said in status.message
-   * meanwhile; on the last attempt the MysqlRestore fails, and what it took (replicas, the claim)
-   * is given back, so a database is never left scaled down by an operator that gave up.
+   * meanwhile; on the last attempt the MysqlRestore fails and unlocks its claim, unless its engine
+   * Job still runs (see {@link GiveUp}).
    */
   @Override
   public ErrorStatusUpdateControl<MysqlRestore> updateErrorStatus(
       MysqlRestore restore, Context<MysqlRestore> context, Exception e) {
-    boolean last = ApiErrors.lastAttempt(context);
-    String why = ApiErrors.why(e);
-    try {
-      // Read afresh: never write back a status older than what this reconcile already wrote.
-      Optional<MysqlRestore> fresh =
-          cluster.restore(restore.getMetadata().getNamespace(), restore.getMetadata().getName());
-      if (fresh.isEmpty()) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      Step step = new Step(fresh.get(), context);
-      if (StatusProjector.isDone(step.status.getPhase())) {
-        return ErrorStatusUpdateControl.noStatusUpdate();
-      }
-      Optional<Job> job = cluster.job(step.ns, EngineJobFactory.restoreJobName(restore));
-      boolean running = job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished();
-      if (last && !running) {
-        step.fail(Reason.Failed, "gave up after repeated errors from the Kubernetes API: " + why);
-        step.settle();
-      } else {
-        step.status.setMessage(
-            "retrying after an error from the Kubernetes API: "
-                + why
-                + (running ? "; the engine Job still runs and is watched until it finishes" : ""));
-      }
-      step.save();
-      return last && running
-          ? ErrorStatusUpdateControl.<MysqlRestore>noStatusUpdate()
-              .rescheduleAfter(Duration.ofMinutes(1))
-          : ErrorStatusUpdateControl.noStatusUpdate();
-    } catch (RuntimeException again) {
-      log.error("could not record the error or give back the claim: {}", again.getMessage());
-      return ErrorStatusUpdateControl.noStatusUpdate();
-    }
+    return ApiErrors.updateErrorStatus(
+        context,
+        e,
+        () ->
+            cluster
+                .restore(restore.getMetadata().getNamespace(), restore.getMetadata().getName())
+                .map(fresh -> new Step(fresh, context))
+                .filter(step -> !StatusProjector.isDone(step.status.getPhase())),
+        log,
+        "give back the claim");
   }
 
-  private final class Step {
+  /** One reconcile of one restore, as its steps: observe, or validate and start. */
+  private final class Step implements ApiErrors.FreshRun {
+    private final RestorePass run;
     private final MysqlRestore restore;
-    private final StatusSession<MysqlRestoreStatus, MysqlRestore> session;
     private final MysqlRestoreStatus status;
     private final String ns;
-    private final Long generation;
-
-    /** The MysqlBackup named by spec.backup, once found; null when spec.source names the backup. */
-    private MysqlBackup referenced;
-
-    /** Stops start(): when to look again, or null when only an event can help. */
-    private record Halt(Duration again) {}
 
     Step(MysqlRestore restore, Context<MysqlRestore> context) {
+      this.run =
+          new RestorePass(
+              new StatusSession<>(
+                  restore,
+                  context,
+                  statusWriter,
+                  MysqlRestoreStatus.class,
+                  MysqlRestoreStatus::new),
+              restore,
+              cluster,
+              statuses,
+              conditions,
+              timeouts);
       this.restore = restore;
-      this.session =
-          new StatusSession<>(
-              restore, context, statusWriter, MysqlRestoreStatus.class, MysqlRestoreStatus::new);
-      this.status = session.status();
-      this.ns = restore.getMetadata().getNamespace();
-      this.generation = restore.getMetadata().getGeneration();
-    }
-
-    String claim() {
-      return BackupLocations.targetClaim(restore);
+      this.status = run.status();
+      this.ns = run.namespace();
     }
 
     Duration advance() {
@@ -238,19 +217,19 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       }
       Optional<Job> job = cluster.job(ns, EngineJobFactory.restoreJobName(restore));
       if (job.isPresent()) {
-        return observe(job.get());
+        return outcome.observe(run, job.get());
       }
       if (status.getPhase() == Phase.Running) {
-        fail(
+        run.fail(
             Reason.Failed,
             "the engine Job "
                 + EngineJobFactory.restoreJobName(restore)
                 + " was deleted before its result was read; the target claim "
-                + claim()
+                + run.claim()
                 + " may hold a partial restore (the engine's marker file says so): create a new"
                 + " MysqlRestore with overwrite: true");
-        markFailed();
-        settle();
+        stateLabel.markFailed(run);
+        run.settle();
         return null;
       }
       return start();
@@ -262,87 +241,31 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
      */
     StoredBackup validate(MysqlBackup referenced) {
       StoredBackup source = jobs.locations().restoreSource(restore, referenced);
-      claim();
+      run.claim();
       return source;
     }
 
     /** Fails an invalid spec and unlocks the claim: permanent until a new resource. */
     Duration refuse(InvalidSpecException e) {
-      fail(Reason.InvalidSpec, e.getMessage());
-      settle();
+      run.fail(Reason.InvalidSpec, e.getMessage());
+      run.settle();
       return null;
     }
 
     /** Works towards creating the Job: the backup, where it is, the target claim, its lock. */
     Duration start() {
-      Halt halt = awaitReferencedBackup();
+      Halt halt = referencedBackup.await(run);
       if (halt == null) {
-        recordSource(validate(referenced));
-        halt = provideTarget();
+        recordSource(validate(run.referenced()));
+        halt = target.provide(run);
       }
       if (halt == null) {
-        halt = lockTarget();
+        halt = target.lock(run);
       }
       if (halt != null) {
         return halt.again();
       }
       createJob();
-      return null;
-    }
-
-    /**
-     * The MysqlBackup named by spec.backup, once it succeeded, kept in {@link #referenced}; a halt
-     * while it is missing, unfinished, failed or being deleted.
-     */
-    Halt awaitReferencedBackup() {
-      if (restore.getSpec().getBackup() != null) {
-        String name = restore.getSpec().getBackup().getName();
-        Optional<MysqlBackup> backup = cluster.backup(ns, name);
-        if (backup.isEmpty()) {
-          return new Halt(
-              block(
-                  Reason.WaitingForBackup,
-                  "MysqlBackup " + name + " does not exist in " + ns + "; waiting for it"));
-        }
-        referenced = backup.get();
-        Phase phase = referenced.getStatus() == null ? null : referenced.getStatus().getPhase();
-        if (referenced.getMetadata().getDeletionTimestamp() != null) {
-          fail(
-              Reason.WaitingForBackup,
-              "MysqlBackup "
-                  + name
-                  + " is being deleted"
-                  + (referenced.getSpec().getDeletionPolicy() == DeletionPolicy.Delete
-                      ? " with its stored backup"
-                      : "")
-                  + "; restore from spec.source (storage, directory "
-                  + BackupLocations.backupDirectory(referenced)
-                  + ", backupName "
-                  + jobs.locations().backupName(referenced)
-                  + ") if the backup is still in storage");
-          return new Halt(null);
-        }
-        if (phase == Phase.Failed) {
-          fail(
-              Reason.WaitingForBackup,
-              "MysqlBackup "
-                  + name
-                  + " failed, so there is nothing to"
-                  + " restore: "
-                  + referenced.getStatus().getMessage());
-          return new Halt(null);
-        }
-        if (phase != Phase.Succeeded) {
-          return new Halt(
-              block(
-                  Reason.WaitingForBackup,
-                  "waiting for MysqlBackup "
-                      + name
-                      + " to succeed (it is "
-                      + (phase == null ? "new" : phase)
-                      + ")"));
-        }
-      }
       return null;
     }
 
@@ -352,374 +275,45 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         status.setLocation(source.location());
         status.setDirectory(source.directory());
         status.setBackupName(source.name());
-        status.setTargetPersistentVolumeClaim(claim());
-        saveNow();
+        status.setTargetPersistentVolumeClaim(run.claim());
+        run.saveNow();
       }
-    }
-
-    /** The target claim: the existing one, or created from the template; never another's. */
-    Halt provideTarget() {
-      VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
-      Optional<PersistentVolumeClaim> existing = cluster.claim(ns, claim());
-      if (template != null && existing.isPresent() && !createdByMe(existing.get())) {
-        return new Halt(refuseAdoption());
-      }
-      if (existing.isEmpty()) {
-        if (template == null) {
-          return new Halt(
-              block(
-                  Reason.ClaimNotFound,
-                  "PersistentVolumeClaim "
-                      + claim()
-                      + " (spec.target.persistentVolumeClaim) does not exist in "
-                      + ns
-                      + "; waiting for it"));
-        }
-        PersistentVolumeClaim created = cluster.createClaim(claimFrom(template));
-        if (!createdByMe(created)) {
-          return new Halt(refuseAdoption()); // someone created it between our read and create
-        }
-        events.record(
-            restore,
-            Type.Normal,
-            Reason.ClaimCreated,
-            "created PersistentVolumeClaim " + claim() + " from spec.target.volumeClaimTemplate");
-      }
-      return null;
-    }
-
-    /** The claim's lock, and no pod mounting it: a restore never writes under a database. */
-    Halt lockTarget() {
-      String holder = cluster.lock(ns, ClaimLocks.claimLease(claim()), restore);
-      if (!holder.equals(ClaimLocks.holderIdentity(restore))) {
-        return new Halt(
-            block(
-                Reason.WaitingForClaim,
-                "waiting for "
-                    + holder
-                    + ", which is using PersistentVolumeClaim "
-                    + claim()
-                    + "; one backup or restore runs on a claim at a time"));
-      }
-      List<Pod> mounting = cluster.podsMounting(ns, claim());
-      if (!mounting.isEmpty()) {
-        cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
-        return new Halt(
-            block(
-                Reason.ClaimInUse,
-                "pod "
-                    + Cluster.podNames(mounting)
-                    + " mounts the target"
-                    + " PersistentVolumeClaim "
-                    + claim()
-                    + "; a restore never writes under a running database: stop it (for a"
-                    + " StatefulSet, scale it down) and the restore starts"));
-      }
-      return null;
     }
 
     /** Marks the claim in progress and creates the engine Job. */
     void createJob() {
-      markInProgress();
-      Job job = cluster.createJob(jobs.restoreJob(restore, referenced));
+      stateLabel.markInProgress(run);
+      Job job = cluster.createJob(jobs.restoreJob(restore, run.referenced()));
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
           status,
           job.getMetadata().getName(),
-          "restoring " + where() + " into " + claim(),
-          generation);
+          "restoring " + run.where() + " into " + run.claim(),
+          run.generation());
       events.record(
           restore,
           Type.Normal,
           Reason.JobCreated,
-          "created engine Job " + job.getMetadata().getName() + " to restore into " + claim());
+          "created engine Job " + job.getMetadata().getName() + " to restore into " + run.claim());
     }
 
-    Duration observe(Job job) {
-      List<Pod> pods = cluster.jobPods(ns, job.getMetadata().getName());
-      EngineRun run = EngineRun.observe(job, pods);
-      status.setStartTime(run.startTime());
-      if (!run.finished()) {
-        Optional<EngineStart.Stuck> stuck =
-            EngineStart.cannotStart(
-                job, pods, Instant.parse(conditions.now()), timeouts.podStart());
-        if (stuck.isPresent()) {
-          cluster.deleteJob(ns, job.getMetadata().getName());
-          fail(
-              Reason.EnginePodCannotStart,
-              "the engine pod could not start: "
-                  + stuck.get().why()
-                  + "; deleted Job "
-                  + job.getMetadata().getName()
-                  + (stuck.get().engineRan()
-                      ? "; an earlier engine pod ran, so PersistentVolumeClaim "
-                          + claim()
-                          + " may hold a partial restore (the engine's marker file"
-                          + " .stowage-restore-in-progress says so): restore it again with a new"
-                          + " MysqlRestore and spec.overwrite: true"
-                      : "; PersistentVolumeClaim "
-                          + claim()
-                          + " is untouched. Fix the cause and create a new MysqlRestore"));
-          if (stuck.get().engineRan()) {
-            markFailed();
-          } else {
-            markUntouched();
-          }
-          settle();
-          return null;
-        }
-        statuses.running(
-            status,
-            job.getMetadata().getName(),
-            "restoring " + where() + " into " + claim(),
-            generation);
-        // Pods send no events here: look again until the engine has started.
-        return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
+    @Override
+    public void retrying(String why) {
+      giveUp.retrying(run, why);
+    }
+
+    @Override
+    public Optional<Duration> lastAttempt(String why) {
+      return giveUp.lastAttempt(run, why);
+    }
+
+    /** Writes the status if it changed, with the events and metrics of a transition. */
+    @Override
+    public void save() {
+      if (run.session().finishing()) {
+        outcome.reportFinished(run);
       }
-      String resolved = run.result().name();
-      if (resolved != null
-          && !resolved.isEmpty()
-          && !resolved.equals(status.getBackupName())
-          && "latest".equals(status.getBackupName())) {
-        // "latest" names whatever was newest when the engine looked: record which one it was.
-        status.setBackupName(resolved);
-      }
-      Long files = run.result().files();
-      statuses.finished(
-          status,
-          run,
-          "restored "
-              + (files == null ? "the" : files)
-              + " files of "
-              + where()
-              + " into "
-              + claim(),
-          generation);
-      if (run.state() == EngineRun.State.FAILED) {
-        status.setMessage(CrdTerms.translate(status.getMessage(), claim(), sourceStorage()));
-      }
-      if (run.state() == EngineRun.State.SUCCEEDED) {
-        status.setBytesWritten(run.result().bytesWritten());
-        markClaim(COMPLETE, null);
-      } else if (refusedBeforeWriting(run)) {
-        status.setMessage(
-            status.getMessage()
-                + "; the engine refused before writing, so PersistentVolumeClaim "
-                + claim()
-                + " is untouched");
-        markUntouched();
-      } else {
-        markFailed();
-      }
-      settle();
-      // The outcome is recorded before the Job may go; the operator never reads it again.
-      saveNow();
-      cluster.expireJob(
-          ns, job.getMetadata().getName(), MysqlBackupReconciler.FINISHED_JOB_TTL_SECONDS);
-      return null;
-    }
-
-    /** The storage the backup is read from, for messages; null when it cannot be read. */
-    dev.stowage.api.v1alpha1.BackupStorage sourceStorage() {
-      if (restore.getSpec().getSource() != null) {
-        return restore.getSpec().getSource().getStorage();
-      }
-      return cluster
-          .backup(ns, restore.getSpec().getBackup().getName())
-          .map(b -> b.getSpec().getStorage())
-          .orElse(null);
-    }
-
-    /** Labels the target in-progress, remembering its former state, before anything writes. */
-    void markInProgress() {
-      PersistentVolumeClaim pvc = cluster.claim(ns, claim()).orElse(null);
-      if (pvc == null) {
-        return; // the Job would not start either; its failure says why
-      }
-      Map<String, String> labels = pvc.getMetadata().getLabels();
-      String former = labels == null ? null : labels.get(LABEL_RESTORE_STATE);
-      var annotations = pvc.getMetadata().getAnnotations();
-      Map<String, String> note = new HashMap<>();
-      if (annotations == null || !annotations.containsKey(ANNOTATION_STATE_BEFORE)) {
-        note.put(ANNOTATION_STATE_BEFORE, former == null ? "" : former);
-      }
-      markClaim(IN_PROGRESS, note);
-    }
-
-    void markFailed() {
-      markClaim(FAILED, null);
-      String msg =
-          "PersistentVolumeClaim "
-              + claim()
-              + " holds a partial restore and is labelled "
-              + LABEL_RESTORE_STATE
-              + "="
-              + FAILED
-              + " (its data directory holds .stowage-restore-in-progress): do not start a database"
-              + " on it; restore it again with a new MysqlRestore and spec.overwrite: true";
-      status.setMessage(status.getMessage() + ". " + msg);
-      events.record(restore, Type.Warning, Reason.ClaimIncomplete, msg);
-    }
-
-    /** The engine never wrote: the claim gets back the state it had before this restore. */
-    void markUntouched() {
-      PersistentVolumeClaim pvc = cluster.claim(ns, claim()).orElse(null);
-      if (pvc == null) {
-        return;
-      }
-      var annotations = pvc.getMetadata().getAnnotations();
-      String former = annotations == null ? null : annotations.get(ANNOTATION_STATE_BEFORE);
-      markClaim(former == null || former.isEmpty() ? null : former, null);
-    }
-
-    /** Sets the restore-state label (null removes it); the former-state note goes with it. */
-    void markClaim(String state, Map<String, String> annotations) {
-      Map<String, String> labels = new HashMap<>();
-      labels.put(LABEL_RESTORE_STATE, state);
-      Map<String, String> notes = new HashMap<>();
-      if (annotations != null) {
-        notes.putAll(annotations);
-      } else {
-        notes.put(ANNOTATION_STATE_BEFORE, null);
-      }
-      try {
-        cluster.labelClaim(ns, claim(), labels, notes);
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 404) {
-          throw e;
-        }
-      }
-    }
-
-    /**
-     * Whether a failed engine stopped before writing anything: invalid settings (2) and an unsafe
-     * target (5: not empty, no space) are refused before the marker is written.
-     */
-    boolean refusedBeforeWriting(EngineRun run) {
-      Integer code = run.result().exitCode();
-      return code != null && (code == 2 || code == 5);
-    }
-
-    /** Whether this very restore (by uid) created the claim from its template. */
-    boolean createdByMe(PersistentVolumeClaim pvc) {
-      var annotations = pvc.getMetadata().getAnnotations();
-      return annotations != null
-          && restore.getMetadata().getUid() != null
-          && restore.getMetadata().getUid().equals(annotations.get(ANNOTATION_RESTORE_UID));
-    }
-
-    Duration refuseAdoption() {
-      fail(
-          Reason.ClaimExists,
-          "PersistentVolumeClaim "
-              + claim()
-              + " already exists and was not created by this MysqlRestore:"
-              + " spec.target.volumeClaimTemplate never takes over an existing claim (it may hold"
-              + " someone's data). To restore into it, create a new MysqlRestore with"
-              + " spec.target.persistentVolumeClaim: "
-              + claim()
-              + " (and spec.overwrite: true if it is not empty); otherwise give the template"
-              + " another name");
-      settle();
-      return null;
-    }
-
-    /**
-     * Whether an overwrite restore is past its start deadline: counted from its creation, so that
-     * an overwrite never fires long after the person who asked for it has moved on.
-     */
-    boolean overwriteTooLate() {
-      if (!Boolean.TRUE.equals(restore.getSpec().getOverwrite())) {
-        return false;
-      }
-      String created = restore.getMetadata().getCreationTimestamp();
-      if (created == null || created.isEmpty()) {
-        return false;
-      }
-      Instant since = java.time.OffsetDateTime.parse(created).toInstant();
-      return Duration.between(since, Instant.parse(conditions.now()))
-              .compareTo(timeouts.overwriteStart())
-          > 0;
-    }
-
-    PersistentVolumeClaim claimFrom(VolumeClaimTemplate template) {
-      Map<String, String> labels = new HashMap<>();
-      if (template.getMetadata().getLabels() != null) {
-        labels.putAll(template.getMetadata().getLabels());
-      }
-      labels.put(LABEL_RESTORED_BY, restore.getMetadata().getName());
-      Map<String, String> annotations = new HashMap<>();
-      if (template.getMetadata().getAnnotations() != null) {
-        annotations.putAll(template.getMetadata().getAnnotations());
-      }
-      annotations.put(ANNOTATION_RESTORE_UID, restore.getMetadata().getUid());
-      // Not owned by the restore: the restored data outlives the MysqlRestore that wrote it.
-      return new PersistentVolumeClaimBuilder()
-          .withNewMetadata()
-          .withName(claim())
-          .withNamespace(ns)
-          .withLabels(labels)
-          .withAnnotations(annotations)
-          .endMetadata()
-          .withSpec(template.getSpec())
-          .build();
-    }
-
-    String where() {
-      return StoredBackup.describe(
-          status.getLocation(), status.getDirectory(), status.getBackupName());
-    }
-
-    void settle() {
-      cluster.unlock(ns, ClaimLocks.claimLease(claim()), restore);
-      Conditions.remove(status.getConditions(), Conditions.BLOCKED);
-    }
-
-    Duration block(Reason reason, String message) {
-      if (overwriteTooLate()) {
-        fail(
-            Reason.OverwriteDeadlineExceeded,
-            "this restore with spec.overwrite: true could not start within "
-                + EngineStart.text(timeouts.overwriteStart())
-                + " of its creation ("
-                + message
-                + "); it fails rather than overwrite the target whenever it happens to become free."
-                + " Create a new MysqlRestore when the target is ready");
-        settle();
-        return null;
-      }
-      statuses.block(status, reason, message, generation);
-      return WAIT;
-    }
-
-    void fail(Reason reason, String message) {
-      statuses.fail(status, reason, message, generation);
-    }
-
-    void saveNow() {
-      session.saveNow();
-    }
-
-    void save() {
-      if (session.finishing()) {
-        boolean ok = status.getPhase() == Phase.Succeeded;
-        metrics.restoreFinished(
-            ns,
-            ok ? OperatorMetrics.Result.succeeded : OperatorMetrics.Result.failed,
-            status.getDurationSeconds(),
-            status.getBytesWritten());
-        events.record(
-            restore,
-            ok ? Type.Normal : Type.Warning,
-            ok ? Reason.Succeeded : Reason.Failed,
-            status.getMessage());
-        if (ok) {
-          log.info("restore succeeded: {}", status.getMessage());
-        } else {
-          log.warn("restore failed: {}", status.getMessage());
-        }
-      }
-      session.saveIfChanged();
+      run.session().saveIfChanged();
     }
   }
 }

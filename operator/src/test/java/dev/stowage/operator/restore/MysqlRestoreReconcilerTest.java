@@ -567,4 +567,78 @@ class MysqlRestoreReconcilerTest {
         .contains("has not started within 2 minutes")
         .contains("unbound immediate PersistentVolumeClaims");
   }
+
+  // Errors from the API server that JOSDK retries (updateErrorStatus).
+
+  static final String TIMED_OUT =
+      "retrying after an error from the Kubernetes API: IllegalStateException: etcdserver:"
+          + " request timed out";
+
+  @Test
+  void anErrorWhileTheEngineRunsIsSaidAndTheRestoreKeepsWatchingIt() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    cluster.restores.put("recover", r);
+    reconcile(r);
+    cluster.startJob("recover-restore");
+    var error = new IllegalStateException("etcdserver: request timed out");
+
+    var retrying = reconciler.updateErrorStatus(r, TestContext.retrying(r, 3, false), error);
+    assertThat(r.getStatus().getMessage())
+        .isEqualTo(TIMED_OUT + "; the engine Job still runs and is watched until it finishes");
+    assertThat(retrying.getScheduleDelay()).isEmpty();
+
+    var last = reconciler.updateErrorStatus(r, TestContext.retrying(r, 10, true), error);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(r.getStatus().getMessage())
+        .isEqualTo(TIMED_OUT + "; the engine Job still runs and is watched until it finishes");
+    assertThat(last.getScheduleDelay()).contains(java.time.Duration.ofMinutes(1).toMillis());
+    assertThat(cluster.locks).containsKey("stowage-claim-data-db-0");
+  }
+
+  @Test
+  void anOperatorThatGivesUpAfterErrorsFailsTheRestoreAndUnlocksTheClaim() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    cluster.restores.put("recover", r);
+    reconcile(r);
+    cluster.finishJob("recover-restore", false, 1, "{\"status\":\"Failed\",\"exitCode\":1}");
+    var error = new IllegalStateException("etcdserver: request timed out");
+
+    var retrying = reconciler.updateErrorStatus(r, TestContext.retrying(r, 3, false), error);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(r.getStatus().getMessage()).isEqualTo(TIMED_OUT);
+    assertThat(retrying.getScheduleDelay()).isEmpty();
+    assertThat(cluster.locks).containsKey("stowage-claim-data-db-0");
+
+    var last = reconciler.updateErrorStatus(r, TestContext.retrying(r, 10, true), error);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains(
+            "gave up after repeated errors from the Kubernetes API: IllegalStateException:"
+                + " etcdserver: request timed out");
+    assertThat(last.getScheduleDelay()).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void anErrorAboutARestoreThatIsGoneOrDoneWritesNothing() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    var error = new IllegalStateException("etcdserver: request timed out");
+    int writes = log.size();
+
+    reconciler.updateErrorStatus(r, TestContext.retrying(r, 10, true), error);
+    assertThat(log).hasSize(writes); // not in the cluster any more
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Running);
+
+    cluster.restores.put("recover", r);
+    cluster.finishJob("recover-restore", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+    reconcile(r);
+    writes = log.size();
+    reconciler.updateErrorStatus(r, TestContext.retrying(r, 10, true), error);
+    assertThat(log).hasSize(writes);
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+  }
 }
