@@ -1,5 +1,6 @@
 package dev.stowage.operator.backup;
 
+import dev.stowage.api.v1alpha1.ConditionStatus;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
@@ -10,6 +11,7 @@ import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.schedule.ScheduleChildren;
 import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
@@ -32,6 +34,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -91,6 +94,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final StatusWriter statusWriter;
   private final EventRecorder events;
   private final StatusProjector statuses;
+  private final Conditions conditions;
   private final Preflight preflight;
   private final PartialBackupRemoval partialRemoval;
   private final BackupDeletion deletion;
@@ -121,6 +125,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.cluster = cluster;
     this.statusWriter = statusWriter;
     this.events = events;
+    this.conditions = conditions;
     this.statuses = new StatusProjector(conditions);
     this.preflight = new Preflight(jobs, cluster, conditions, timeouts);
     this.partialRemoval = new PartialBackupRemoval(jobs, cluster, events, conditions, timeouts);
@@ -293,6 +298,53 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
      * the storage checked, no pod on the claim.
      */
     Duration start() {
+      Optional<Instant> deadline = startDeadline();
+      Instant now = Instant.parse(conditions.now());
+      if (deadline.isPresent() && now.isAfter(deadline.get())) {
+        return notStartedInTime(deadline.get());
+      }
+      Duration wait = startSteps();
+      if (wait != null && deadline.isPresent() && status.getPhase() == Phase.Pending) {
+        // Look again by the deadline, whatever the step waits for.
+        Duration left = Duration.between(now, deadline.get()).plusSeconds(1);
+        return left.compareTo(wait) < 0 ? left : wait;
+      }
+      return wait;
+    }
+
+    /** When a schedule's backup must have started (annotation), if it is one. */
+    Optional<Instant> startDeadline() {
+      var a = backup.getMetadata().getAnnotations();
+      String t = a == null ? null : a.get(ScheduleChildren.START_DEADLINE);
+      return t == null ? Optional.empty() : Optional.of(Instant.parse(t));
+    }
+
+    /**
+     * A schedule's backup that has not started by its slot plus startingDeadlineSeconds: it fails,
+     * and what it took (replicas, locks) is given back, as for a deletion; the next slot runs.
+     */
+    Duration notStartedInTime(Instant deadline) {
+      String sts = run.statefulSetName();
+      boolean scaled =
+          status.getQuiesce() != null && status.getQuiesce().getScaledDownTime() != null;
+      String waited =
+          Conditions.find(status.getConditions(), Conditions.BLOCKED)
+              .filter(c -> c.getStatus() == ConditionStatus.True)
+              .map(c -> "; it was waiting: " + c.getMessage())
+              .orElse("");
+      run.fail(
+          Reason.NotStartedInTime,
+          "not started by "
+              + deadline
+              + " (its schedule's slot plus startingDeadlineSeconds)"
+              + waited
+              + (scaled ? "; StatefulSet " + sts + " gets its replicas back" : "")
+              + ". The schedule's next slot runs as usual");
+      run.settle();
+      return null;
+    }
+
+    Duration startSteps() {
       Duration wait = preflight.claims(run);
       if (wait != null || status.getPhase() == Phase.Failed) {
         return wait;

@@ -77,6 +77,9 @@ public final class MysqlBackupScheduleReconciler
   public static final String OVERDUE = "Overdue";
   public static final String RETENTION_FAILING = "RetentionFailing";
 
+  /** How soon a schedule whose retries ran out looks again. */
+  static final Duration ERROR_POLL = Duration.ofMinutes(1);
+
   /** A schedule looks at itself at least this often, whatever its cadence. */
   static final Duration MAX_REQUEUE = Duration.ofHours(1);
 
@@ -168,26 +171,15 @@ public final class MysqlBackupScheduleReconciler
     return DeleteControl.defaultDelete();
   }
 
-  /** An error JOSDK retries: said in status.message meanwhile; the next slot tries again. */
+  /**
+   * An error JOSDK retries: said in status.message meanwhile; after the last attempt the schedule
+   * looks again in a minute, since a schedule must never stop for good.
+   */
   @Override
   public ErrorStatusUpdateControl<MysqlBackupSchedule> updateErrorStatus(
       MysqlBackupSchedule schedule, Context<MysqlBackupSchedule> context, Exception e) {
-    try {
-      Pass pass = new Pass(schedule, context);
-      pass.status.setMessage(
-          (ApiErrors.lastAttempt(context) ? "gave up for now after" : "retrying after")
-              + " an error from the Kubernetes API: "
-              + ApiErrors.why(e));
-      pass.session.saveIfChanged();
-    } catch (RuntimeException again) {
-      log.error("could not record the error of schedule: {}", again.getMessage());
-    }
-    if (ApiErrors.lastAttempt(context)) {
-      // A schedule must never stop for good: look again in a minute.
-      return ErrorStatusUpdateControl.<MysqlBackupSchedule>noStatusUpdate()
-          .rescheduleAfter(Duration.ofMinutes(1));
-    }
-    return ErrorStatusUpdateControl.noStatusUpdate();
+    return ApiErrors.updateErrorStatus(
+        context, e, () -> Optional.of(new Pass(schedule, context)), log, "look again in a minute");
   }
 
   /** This schedule's MysqlBackups: labelled with its name and annotated with its UID. */
@@ -203,7 +195,7 @@ public final class MysqlBackupScheduleReconciler
   }
 
   /** One reconcile of one schedule. */
-  private final class Pass {
+  private final class Pass implements ApiErrors.FreshRun {
     final MysqlBackupSchedule schedule;
     final StatusSession<MysqlBackupScheduleStatus, MysqlBackupSchedule> session;
     final MysqlBackupScheduleStatus status;
@@ -733,7 +725,20 @@ public final class MysqlBackupScheduleReconciler
           + schedule.getSpec().getBackupTemplate().getSpec().getSource().getPersistentVolumeClaim();
     }
 
-    void save() {
+    @Override
+    public void retrying(String why) {
+      status.setMessage("retrying after an error from the Kubernetes API: " + why);
+    }
+
+    @Override
+    public Optional<Duration> lastAttempt(String why) {
+      status.setMessage(
+          "errors from the Kubernetes API (" + why + "); looking again in " + ERROR_POLL);
+      return Optional.of(ERROR_POLL);
+    }
+
+    @Override
+    public void save() {
       session.saveIfChanged();
     }
   }

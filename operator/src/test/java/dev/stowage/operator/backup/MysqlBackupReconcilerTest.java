@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -180,6 +181,46 @@ class MysqlBackupReconcilerTest {
             "unlock stowage-claim-data-db-1");
     assertThat(b.getStatus().getQuiesce().getRestoredTime()).isNotNull();
     assertThat(condition(b, Conditions.QUIESCED)).startsWith("False ScaledUp");
+  }
+
+  /** Issue 9, behaviour 4: a schedule's backup that has not started by its slot + deadline. */
+  @Test
+  void aScheduledBackupThatCannotStartByItsDeadlineFailsWithNotStartedInTimeAndGivesBack() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    b.getMetadata().setAnnotations(Map.of("stowage.dev/start-deadline", "2030-01-02T03:10:00Z"));
+    reconcile(b); // scaled down, db-1 still stopping; the deadline has not passed (03:04:05)
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(1);
+
+    MysqlBackup later = YAML.unmarshal(YAML.asYaml(b), MysqlBackup.class);
+    MysqlBackupReconciler afterDeadline =
+        new MysqlBackupReconciler(
+            new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+            cluster,
+            writer,
+            events,
+            new OperatorMetrics(registry),
+            new Conditions(Clock.fixed(Instant.parse("2030-01-02T03:10:01Z"), ZoneOffset.UTC)));
+    afterDeadline.reconcile(later, new TestContext<>(later));
+
+    assertThat(later.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(later, Conditions.READY))
+        .startsWith("False NotStartedInTime: not started by 2030-01-02T03:10:00Z");
+    assertThat(cluster.jobs).doesNotContainKey("nightly-backup");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void aWaitingScheduledBackupLooksAgainByItsStartDeadline() {
+    cluster.claim("data-db-1").pod("db-1", "data-db-1");
+    cluster.locks.put("stowage-claim-data-db-1", "MysqlRestore/r@uid-r");
+    MysqlBackup b = plain();
+    b.getMetadata().setAnnotations(Map.of("stowage.dev/start-deadline", "2030-01-02T03:04:07Z"));
+    UpdateControl<MysqlBackup> control = reconcile(b);
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(control.getScheduleDelay())
+        .hasValueSatisfying(ms -> assertThat(ms).isLessThanOrEqualTo(3000L));
   }
 
   @Test
