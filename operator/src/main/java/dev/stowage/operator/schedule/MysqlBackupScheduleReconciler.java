@@ -490,7 +490,12 @@ public final class MysqlBackupScheduleReconciler
       m.setLastMissedTime(last.toString());
       m.setLastMissedReason(reason);
       status.setMissedRuns(m);
-      metrics.runs(ns, name, ScheduleMetrics.Run.missed, count);
+      // Suspended slots were skipped on purpose; every other miss is something to look at.
+      metrics.runs(
+          ns,
+          name,
+          "Suspended".equals(reason) ? ScheduleMetrics.Run.skipped : ScheduleMetrics.Run.missed,
+          count);
       if (!SOURCE_BUSY.equals(reason) && !NAME_COLLISION.equals(reason)) {
         events.record(
             schedule,
@@ -530,19 +535,26 @@ public final class MysqlBackupScheduleReconciler
     /** Newest success and failure among the children: what Overdue and the metrics read. */
     void recordOutcomes() {
       Optional<MysqlBackup> success = newest(Phase.Succeeded);
-      Optional<MysqlBackup> failure = newest(Phase.Failed);
-      String lastSuccess = success.map(b -> b.getMetadata().getName()).orElse(null);
-      if (lastSuccess != null && !lastSuccess.equals(status.getLastSuccessfulBackup())) {
+      if (success.isPresent() && newer(success.get(), status.getLastSuccessfulTime())) {
         metrics.runs(ns, name, ScheduleMetrics.Run.succeeded, 1);
-        status.setLastSuccessfulBackup(lastSuccess);
+        status.setLastSuccessfulBackup(success.get().getMetadata().getName());
         status.setLastSuccessfulTime(success.get().getStatus().getCompletionTime());
       }
-      String lastFailure = failure.map(b -> b.getMetadata().getName()).orElse(null);
-      if (lastFailure != null && !lastFailure.equals(status.getLastFailedBackup())) {
+      Optional<MysqlBackup> failure = newest(Phase.Failed);
+      if (failure.isPresent() && newer(failure.get(), status.getLastFailedTime())) {
         metrics.runs(ns, name, ScheduleMetrics.Run.failed, 1);
-        status.setLastFailedBackup(lastFailure);
+        status.setLastFailedBackup(failure.get().getMetadata().getName());
         status.setLastFailedTime(failure.get().getStatus().getCompletionTime());
       }
+    }
+
+    /**
+     * Whether a child finished after what status recorded: a deleted newest backup must never move
+     * the record back in time, nor count a run twice.
+     */
+    boolean newer(MysqlBackup child, String recorded) {
+      return recorded == null
+          || Instant.parse(child.getStatus().getCompletionTime()).isAfter(Instant.parse(recorded));
     }
 
     Optional<MysqlBackup> newest(Phase phase) {
@@ -617,9 +629,6 @@ public final class MysqlBackupScheduleReconciler
       Optional<MysqlBackup> lastFinished =
           children.stream()
               .filter(b -> b.getStatus() != null && b.getStatus().getCompletionTime() != null)
-              .filter(
-                  b ->
-                      !ScheduleChildren.active(b) || b.getMetadata().getDeletionTimestamp() == null)
               .max(Comparator.comparing(b -> Instant.parse(b.getStatus().getCompletionTime())));
       if (lastFinished.isPresent()) {
         boolean ok = lastFinished.get().getStatus().getPhase() == Phase.Succeeded;
@@ -653,6 +662,11 @@ public final class MysqlBackupScheduleReconciler
               : "the newest success is within overdueAfter (" + overdueAfter + ")",
           generation);
       if (retentionFailing != null) {
+        boolean wasFailing =
+            Conditions.find(c, RETENTION_FAILING).filter(x -> x.getStatus() == True).isPresent();
+        if (!wasFailing) {
+          metrics.retentionError(ns, name); // once per episode of RetentionFailing
+        }
         conditions.set(c, RETENTION_FAILING, True, "DeleteFailed", retentionFailing, generation);
       } else if (schedule.getSpec().getRetention() != null) {
         conditions.set(

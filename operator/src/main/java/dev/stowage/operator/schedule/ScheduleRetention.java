@@ -117,7 +117,6 @@ final class ScheduleRetention {
       try {
         cluster.deleteBackup(ns, child);
       } catch (KubernetesClientException e) {
-        metrics.retentionError(ns, name);
         failing.add("could not delete MysqlBackup " + child + ": " + e.getMessage());
         events.record(
             schedule,

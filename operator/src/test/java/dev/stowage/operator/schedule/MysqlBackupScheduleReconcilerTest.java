@@ -618,6 +618,43 @@ class MysqlBackupScheduleReconcilerTest {
                 .orElseThrow())
         .contains("nightly-202912310300")
         .contains("AccessDenied");
+    assertThat(
+            registry.get("stowage.retention.errors").tag("schedule", "nightly").counter().count())
+        .isEqualTo(1.0);
+    clock.advance(Duration.ofHours(2));
+    reconcile(s);
+    assertThat(
+            registry.get("stowage.retention.errors").tag("schedule", "nightly").counter().count())
+        .as("one episode counts once")
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void deletingTheNewestSuccessNeverMovesTheRecordBack() {
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    child("nightly-202912310300", "sched-uid", Phase.Succeeded, "2029-12-31T03:05:00Z");
+    child("nightly-202912310500", "sched-uid", Phase.Succeeded, "2029-12-31T05:05:00Z");
+    clock.set("2030-01-01T00:30:00Z");
+    reconcile(s);
+    assertThat(s.getStatus().getLastSuccessfulBackup()).isEqualTo("nightly-202912310500");
+    cluster.backups.remove("nightly-202912310500");
+    reconcile(s);
+    assertThat(s.getStatus().getLastSuccessfulBackup()).isEqualTo("nightly-202912310500");
+    assertThat(s.getStatus().getLastSuccessfulTime()).isEqualTo("2029-12-31T05:05:00Z");
+    assertThat(registry.get("stowage.schedule.runs").tag("result", "succeeded").counter().count())
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void suspendedSlotsCountAsSkippedNotMissedInMetrics() {
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    s.getSpec().setSuspend(true);
+    clock.set("2030-01-01T01:00:00Z");
+    reconcile(s);
+    assertThat(s.getStatus().getMissedRuns().getTotal()).isEqualTo(1);
+    assertThat(registry.get("stowage.schedule.runs").tag("result", "skipped").counter().count())
+        .isEqualTo(1.0);
+    assertThat(registry.find("stowage.schedule.runs").tag("result", "missed").counter()).isNull();
   }
 
   @Test
