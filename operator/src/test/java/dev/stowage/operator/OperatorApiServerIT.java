@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.stowage.api.v1alpha1.DeletionPolicy;
 import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlBackupSchedule;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.testing.LocalApiServer;
 import dev.stowage.operator.job.EngineJobConfig;
@@ -271,6 +273,73 @@ class OperatorApiServerIT {
 
   static int replicas(String sts) {
     return admin.apps().statefulSets().inNamespace(NS).withName(sts).get().getSpec().getReplicas();
+  }
+
+  /**
+   * Issue 9: a schedule's children through the real API server, with the operator's RBAC: created
+   * with the owner reference in the create call, recorded in status, and kept without it when the
+   * schedule is deleted (deletionPolicy Retain).
+   */
+  @Test
+  void aScheduleCreatesOwnedChildrenAndDeletingItWithRetainKeepsThem() {
+    var schedules = admin.resources(MysqlBackupSchedule.class).inNamespace(NS);
+    schedules
+        .resource(
+            YAML.unmarshal(
+                """
+                apiVersion: stowage.dev/v1alpha1
+                kind: MysqlBackupSchedule
+                metadata: {name: yearly}
+                spec:
+                  schedule: "0 0 1 1 *"
+                  immediate: true
+                  backupTemplate:
+                    metadata:
+                      labels: {team: shop, app.kubernetes.io/instance: shop-argo}
+                    spec:
+                      source: {persistentVolumeClaim: data-sched-0}
+                      storage: {s3: {bucket: backups}}
+                  retention: {keepLast: 3}
+                """,
+                MysqlBackupSchedule.class))
+        .create();
+    var backups = admin.resources(MysqlBackup.class).inNamespace(NS);
+    MysqlBackup child =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> backups.withLabel("stowage.dev/schedule", "yearly").list().getItems(),
+                l -> l.size() == 1)
+            .get(0);
+    assertThat(child.getMetadata().getName()).startsWith("yearly-manual-");
+    assertThat(child.getMetadata().getLabels())
+        .containsEntry("stowage.dev/trigger", "immediate")
+        .containsEntry("team", "shop")
+        .doesNotContainKey("app.kubernetes.io/instance");
+    assertThat(child.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("MysqlBackupSchedule"));
+    assertThat(child.getSpec().getDeletionPolicy()).isEqualTo(DeletionPolicy.Delete);
+    MysqlBackupSchedule recorded =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> schedules.withName("yearly").get(),
+                s ->
+                    s.getStatus() != null
+                        && child
+                            .getMetadata()
+                            .getName()
+                            .equals(s.getStatus().getLastScheduledBackup())
+                        && s.getStatus().getActive().contains(child.getMetadata().getName()));
+    assertThat(recorded.getStatus().getNextScheduleTime()).endsWith("-01-01T00:00:00Z");
+    assertThat(recorded.getMetadata().getFinalizers()).isNotEmpty();
+
+    schedules.withName("yearly").delete();
+    await().atMost(WAIT).until(() -> schedules.withName("yearly").get() == null);
+    MysqlBackup kept = backups.withName(child.getMetadata().getName()).get();
+    assertThat(kept).as("deletionPolicy Retain keeps the children").isNotNull();
+    assertThat(kept.getMetadata().getOwnerReferences()).isNullOrEmpty();
   }
 
   static void statefulSet(String name, int replicas) {
