@@ -4,7 +4,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 ENGINE_JAR := engine/target/stowage.jar
 
-.PHONY: all deps build test test-unit test-it bench bench-many-files crds clean demo fmt
+.PHONY: all deps build test test-unit test-it test-alerts bench bench-many-files crds clean demo fmt
 
 all: build
 
@@ -14,14 +14,21 @@ deps:
 build: deps
 	$(MVN) -DskipTests package
 
-# Every tier: unit (*Test) and integration against real MariaDB (*IT) in the engine,
-# then the end-to-end tier when the local cluster targets exist.
+# Every tier: the alerts (promtool, seconds), unit (*Test) and integration against real MariaDB
+# (*IT) in the engine, then the end-to-end tier when the local cluster targets exist.
 test: deps
+	$(MAKE) test-alerts
 	$(MVN) verify
 	$(MAKE) test-e2e
 
 test-unit: deps
+	$(MAKE) test-alerts
 	$(MVN) -DskipITs=true verify
+
+# The alerts of deploy/components/prometheus-rules: promtool check and unit tests, the
+# PrometheusRule generated from rules.yaml, runbook anchors (see its test.sh).
+test-alerts: deps
+	bash deploy/components/prometheus-rules/test.sh
 
 bench: build
 	bash bench/run.sh

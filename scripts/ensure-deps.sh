@@ -12,14 +12,26 @@ have python3 || need+=(python3)     # unit tests probe POSIX locks from a second
 [ -x /usr/bin/time ] || need+=(time)
 have mvn || need+=(maven)
 have java || need+=(openjdk-17-jdk-headless)
+have promtool || need+=(prometheus)  # promtool checks and unit-tests the alerts (make test-alerts)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "ensure-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # The prometheus package (wanted for promtool) starts a Prometheus server on install; the tests
+  # need none. A policy-rc.d that denies every start, for this install only, unless one exists.
+  if [[ " ${need[*]} " == *" prometheus "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # The package starts a system mariadbd on install on some images; tests start their own.
   if pgrep -x mariadbd >/dev/null 2>&1 && [ -f /run/mysqld/mysqld.pid ]; then
     kill "$(cat /run/mysqld/mysqld.pid)" 2>/dev/null || true
+  fi
+  # Prometheus (installed for promtool) is not to run at boot either.
+  if [[ " ${need[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
   fi
 fi

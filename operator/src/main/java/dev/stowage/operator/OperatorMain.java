@@ -4,7 +4,9 @@ import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.KubernetesCluster;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.metrics.ScheduleMetrics;
 import dev.stowage.operator.restore.MysqlRestoreReconciler;
+import dev.stowage.operator.schedule.MysqlBackupScheduleReconciler;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.KubernetesEventRecorder;
 import dev.stowage.operator.status.StatusWriter;
@@ -22,7 +24,7 @@ import java.util.HashSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts the operator: both reconcilers, leader election, health and metrics endpoints. */
+/** Starts the operator: its three reconcilers, leader election, health and metrics endpoints. */
 public final class OperatorMain {
 
   private static final Logger log = LoggerFactory.getLogger(OperatorMain.class);
@@ -30,7 +32,7 @@ public final class OperatorMain {
   private OperatorMain() {}
 
   /**
-   * The operator with both reconcilers registered, not started.
+   * The operator with its three reconcilers registered, not started.
    *
    * @param exitOnLostLease end the process when the Lease is lost, so that two replicas never
    *     reconcile at once (false only in tests, which stop the operator in-process)
@@ -80,13 +82,23 @@ public final class OperatorMain {
             metrics,
             conditions,
             config.timeouts());
+    var schedules =
+        new MysqlBackupScheduleReconciler(
+            cluster,
+            StatusWriter.kubernetes(),
+            events,
+            new ScheduleMetrics(registry),
+            conditions,
+            clock);
     if (config.namespaces().isEmpty()) {
       operator.register(backups);
       operator.register(restores);
+      operator.register(schedules);
     } else {
       var namespaces = new HashSet<>(config.namespaces());
       operator.register(backups, c -> c.settingNamespaces(namespaces));
       operator.register(restores, c -> c.settingNamespaces(namespaces));
+      operator.register(schedules, c -> c.settingNamespaces(namespaces));
     }
 
     return operator;

@@ -1,12 +1,10 @@
 package dev.stowage.api.v1alpha1;
 
-import java.util.List;
-
 /**
  * What the status of a MysqlBackup and of a MysqlRestore have in common: the phase, the conditions
  * and the engine's result. A Java view only; it adds nothing to the CRD schema.
  */
-public interface EngineRunStatus {
+public interface EngineRunStatus extends ObservedStatus {
 
   Phase getPhase();
 
@@ -15,10 +13,6 @@ public interface EngineRunStatus {
   String getMessage();
 
   void setMessage(String message);
-
-  List<Condition> getConditions();
-
-  void setObservedGeneration(Long observedGeneration);
 
   void setStartTime(String startTime);
 

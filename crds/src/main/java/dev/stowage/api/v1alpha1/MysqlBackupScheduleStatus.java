@@ -8,7 +8,7 @@ import java.util.List;
 
 /** What the operator observed of a MysqlBackupSchedule: its cursor, its backups and its health. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class MysqlBackupScheduleStatus {
+public class MysqlBackupScheduleStatus implements ObservedStatus {
   @Min(0)
   @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;

@@ -74,6 +74,26 @@ public interface Cluster {
   /** Gives the lock back when {@code holder} holds it; a no-op otherwise. */
   void unlock(String namespace, String lease, HasMetadata holder);
 
+  /** Who holds the lock {@code lease} (kind/name), read without taking it; empty when free. */
+  Optional<String> lockHolder(String namespace, String lease);
+
+  /** The MysqlBackups in the namespace with the label {@code key=value}. */
+  List<MysqlBackup> backupsLabelled(String namespace, String key, String value);
+
+  /**
+   * Creates a MysqlBackup; empty when one of that name already exists (the caller reads it and
+   * decides whether it is its own).
+   */
+  Optional<MysqlBackup> createBackup(MysqlBackup backup);
+
+  /** Deletes a MysqlBackup (its own finalizer then deletes its data, by its deletionPolicy). */
+  void deleteBackup(String namespace, String name);
+
+  /**
+   * Removes the ownerReference to {@code ownerUid} from a MysqlBackup, so it outlives its owner.
+   */
+  void disownBackup(String namespace, String name, String ownerUid);
+
   /** Pod names for a message: {@code db-0, db-1}. */
   static String podNames(List<Pod> pods) {
     return pods.stream()

@@ -264,6 +264,70 @@ public final class KubernetesCluster implements Cluster {
     }
   }
 
+  @Override
+  public Optional<String> lockHolder(String namespace, String leaseName) {
+    Lease lease = leases(namespace).withName(leaseName).get();
+    if (lease == null || !ownerExists(lease)) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(lease.getSpec().getHolderIdentity());
+  }
+
+  @Override
+  public List<MysqlBackup> backupsLabelled(String namespace, String key, String value) {
+    return client
+        .resources(MysqlBackup.class)
+        .inNamespace(namespace)
+        .withLabel(key, value)
+        .list()
+        .getItems();
+  }
+
+  @Override
+  public Optional<MysqlBackup> createBackup(MysqlBackup backup) {
+    try {
+      return Optional.of(client.resource(backup).create());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void deleteBackup(String namespace, String name) {
+    client.resources(MysqlBackup.class).inNamespace(namespace).withName(name).delete();
+  }
+
+  @Override
+  public void disownBackup(String namespace, String name, String ownerUid) {
+    MysqlBackup backup =
+        client.resources(MysqlBackup.class).inNamespace(namespace).withName(name).get();
+    if (backup == null || backup.getMetadata().getOwnerReferences() == null) {
+      return;
+    }
+    List<OwnerReference> kept =
+        backup.getMetadata().getOwnerReferences().stream()
+            .filter(o -> !ownerUid.equals(o.getUid()))
+            .toList();
+    if (kept.size() == backup.getMetadata().getOwnerReferences().size()) {
+      return;
+    }
+    // A JSON merge patch replaces the list; the resourceVersion makes it fail rather than drop an
+    // owner added in between.
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("ownerReferences", kept);
+    metadata.put("resourceVersion", backup.getMetadata().getResourceVersion());
+    client
+        .resources(MysqlBackup.class)
+        .inNamespace(namespace)
+        .withName(name)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            client.getKubernetesSerialization().asJson(Map.of("metadata", metadata)));
+  }
+
   private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
           Lease,
           io.fabric8.kubernetes.api.model.coordination.v1.LeaseList,

@@ -59,5 +59,23 @@ public enum Reason {
   /** The objects a failed backup stored could not be removed. */
   PartialBackupNotRemoved,
   /** The spec cannot be acted on. */
-  InvalidSpec
+  InvalidSpec,
+  /** A schedule created a MysqlBackup for a slot, a trigger or immediate. */
+  BackupCreated,
+  /** A schedule's slot passed without a backup; the message says why. */
+  MissedSchedule,
+  /** A MysqlBackup of the child's name exists and is not this schedule's: the slot is skipped. */
+  BackupNameCollision,
+  /** A schedule's template carried GitOps tracking keys, which its backups do not get. */
+  TemplateMetadataStripped,
+  /** A schedule's backup got activeDeadlineSeconds because its template sets none. */
+  ActiveDeadlineSet,
+  /** Retention deleted a MysqlBackup; the message says why no rule kept it. */
+  RetentionDeleted,
+  /** Retention could not delete a MysqlBackup or its data. */
+  RetentionFailed,
+  /** A schedule's backup did not start by its slot plus startingDeadlineSeconds. */
+  NotStartedInTime,
+  /** A deleted schedule left its backups in place (deletionPolicy Retain). */
+  BackupsRetained
 }

@@ -1,6 +1,7 @@
 package dev.stowage.operator.status;
 
 import dev.stowage.api.v1alpha1.EngineRunStatus;
+import dev.stowage.api.v1alpha1.ObservedStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -10,7 +11,7 @@ import java.util.function.Supplier;
  * The status one reconcile builds, for every reconciler: a copy of the stored one, written at once
  * when an action depends on it and at the end only if it changed, with the generation observed.
  */
-public final class StatusSession<S extends EngineRunStatus, P extends CustomResource<?, S>> {
+public final class StatusSession<S extends ObservedStatus, P extends CustomResource<?, S>> {
   private final StatusWriter writer;
   private final Context<P> context;
   private final Class<S> type;
@@ -41,8 +42,11 @@ public final class StatusSession<S extends EngineRunStatus, P extends CustomReso
 
   /** Whether this reconcile finished the resource (Succeeded or Failed), to be reported once. */
   public boolean finishing() {
-    Phase was = before == null ? null : before.getPhase();
-    return status.getPhase() != was && StatusProjector.isDone(status.getPhase());
+    if (!(status instanceof EngineRunStatus run)) {
+      return false; // a schedule never finishes
+    }
+    Phase was = before == null ? null : ((EngineRunStatus) before).getPhase();
+    return run.getPhase() != was && StatusProjector.isDone(run.getPhase());
   }
 
   /** Writes the status now, before acting on what it records. */

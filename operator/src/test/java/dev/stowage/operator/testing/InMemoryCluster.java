@@ -403,4 +403,67 @@ public final class InMemoryCluster implements Cluster {
       log.add("unlock " + lease);
     }
   }
+
+  @Override
+  public Optional<String> lockHolder(String namespace, String lease) {
+    String held = locks.get(lease);
+    return held == null ? Optional.empty() : Optional.of(held.substring(0, held.indexOf('@')));
+  }
+
+  @Override
+  public List<MysqlBackup> backupsLabelled(String namespace, String key, String value) {
+    return backups.values().stream()
+        .filter(
+            b ->
+                b.getMetadata().getLabels() != null
+                    && value.equals(b.getMetadata().getLabels().get(key)))
+        .toList();
+  }
+
+  /** Fails the next createBackup once with this error (a lost connection, say). */
+  public RuntimeException failNextCreate;
+
+  @Override
+  public Optional<MysqlBackup> createBackup(MysqlBackup backup) {
+    if (failNextCreate != null) {
+      RuntimeException e = failNextCreate;
+      failNextCreate = null;
+      throw e;
+    }
+    String name = backup.getMetadata().getName();
+    if (backups.containsKey(name)) {
+      log.add("create backup " + name + ": already exists");
+      return Optional.empty();
+    }
+    backup.getMetadata().setNamespace(namespaceOf(backup));
+    backup.getMetadata().setUid("uid-" + name);
+    backup.getMetadata().setGeneration(1L);
+    backup.getMetadata().setCreationTimestamp(CREATED);
+    backups.put(name, backup);
+    log.add("create backup " + name);
+    return Optional.of(backup);
+  }
+
+  private static String namespaceOf(HasMetadata m) {
+    return m.getMetadata().getNamespace() == null ? NS : m.getMetadata().getNamespace();
+  }
+
+  @Override
+  public void deleteBackup(String namespace, String name) {
+    log.add("delete backup " + name);
+    backups.remove(name);
+  }
+
+  @Override
+  public void disownBackup(String namespace, String name, String ownerUid) {
+    MysqlBackup b = backups.get(name);
+    if (b != null && b.getMetadata().getOwnerReferences() != null) {
+      b.getMetadata()
+          .setOwnerReferences(
+              b.getMetadata().getOwnerReferences().stream()
+                  .filter(o -> !ownerUid.equals(o.getUid()))
+                  .toList());
+      log.add("disown backup " + name);
+    }
+  }
 }
