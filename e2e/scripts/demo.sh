@@ -9,6 +9,9 @@
 #  5. examples/40-mysqlrestore.yaml -> status.phase Succeeded
 #  6. MariaDB on the restored volume (examples/verify/) answers the same rows and
 #     CHECKSUM TABLE results as the source
+#  7. examples/50-mysqlbackupschedule.yaml (nightly, Europe/Berlin, GFS retention) with a
+#     fresh spec.trigger: its first MysqlBackup (<schedule>-manual-<time>) Succeeded;
+#     kubectl get mbs, and the schedule's backups by their stowage.dev/schedule label
 #
 # Safe to re-run: the demo namespace is deleted and created again. The cluster is left
 # running (make cluster-down stops it). On failure: the resources' status, Jobs, pods,
@@ -42,9 +45,9 @@ failed() {
   set +e
   log "DEMO FAILED (exit $rc) during: ${stage_name:-start}. What the cluster says:"
   {
-    echo "----- MysqlBackups and MysqlRestores in $NS"
-    kn get mysqlbackups,mysqlrestores -o wide
-    for r in $(kn get mysqlbackups,mysqlrestores -o name 2>/dev/null); do
+    echo "----- MysqlBackups, MysqlRestores and MysqlBackupSchedules in $NS"
+    kn get mysqlbackups,mysqlrestores,mysqlbackupschedules -o wide
+    for r in $(kn get mysqlbackups,mysqlrestores,mysqlbackupschedules -o name 2>/dev/null); do
       echo "----- status of $r"; kn get "$r" -o jsonpath='{.status}'; echo
     done
     echo "----- Jobs, pods and claims in $NS"; kn get jobs,pods,pvc -o wide
@@ -83,6 +86,13 @@ bash "$E2E_DIR/scripts/deploy-operator.sh"
 # --- 3. the demo namespace, S3 and MariaDB, rows ----------------------------------
 stage "namespace $NS (re)created"
 if k get namespace "$NS" >/dev/null 2>&1; then
+  # The schedule's backups have deletionPolicy Delete (it has retention): their rm Jobs need
+  # the S3 server of this namespace, so they go first, while it still runs.
+  log "deleting the schedules, backups and restores of an earlier run in $NS"
+  for kind in mysqlbackupschedules mysqlrestores mysqlbackups; do
+    kn delete "$kind" --all --ignore-not-found --wait=true --timeout="${WAIT}s" >/dev/null ||
+      die "the $kind of an earlier run in $NS were not deleted in ${WAIT}s"
+  done
   log "deleting the namespace $NS of an earlier run"
   k delete namespace "$NS" --wait=false >/dev/null
   k wait --for=delete "namespace/$NS" --timeout="${WAIT}s" || die "namespace $NS was not deleted in ${WAIT}s"
@@ -209,6 +219,30 @@ if [ "$actual" != "$expected" ]; then
   exit 1
 fi
 kn delete pod demo-write demo-read demo-read-restored --ignore-not-found >/dev/null
+
+# --- 7. a schedule ---------------------------------------------------------------
+# The example as it is (nightly at 02:30 Europe/Berlin), plus a trigger: a new value backs up
+# at once. The value is new on every run (and the namespace is fresh anyway).
+SCHEDULE=mariadb-nightly
+stage "MysqlBackupSchedule $SCHEDULE: a triggered backup Succeeded"
+kn apply -f examples/50-mysqlbackupschedule.yaml
+trigger="demo-$(date -u +%Y%m%dT%H%M%SZ)"
+kn patch mysqlbackupschedule "$SCHEDULE" --type merge -p "{\"spec\":{\"trigger\":\"$trigger\"}}"
+log "spec.trigger: $trigger"
+first=""
+end=$((SECONDS + WAIT))
+until [ -n "$first" ]; do
+  [ $SECONDS -lt $end ] || die "the schedule $SCHEDULE created no MysqlBackup in ${WAIT}s; its status: $(kn get mbs "$SCHEDULE" -o jsonpath='{.status}')"
+  sleep 2
+  first=$(kn get mysqlbackups -l "stowage.dev/schedule=$SCHEDULE,stowage.dev/trigger=manual" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)
+done
+log "the schedule created $first"
+wait_phase mysqlbackup "$first"
+end=$((SECONDS + 60))
+until [ "$(kn get mbs "$SCHEDULE" -o jsonpath='{.status.lastSuccessfulBackup}')" = "$first" ]; do
+  [ $SECONDS -lt $end ] || die "status.lastSuccessfulBackup of $SCHEDULE is not $first after 60s: $(kn get mbs "$SCHEDULE" -o jsonpath='{.status}')"
+  sleep 2
+done
 stage done
 
 echo
@@ -217,10 +251,15 @@ echo "$actual" | sed 's/^/    /'
 echo
 k get mysqlbackups,mysqlrestores -n "$NS"
 echo
+echo "The schedule, and the backups it made (label stowage.dev/schedule=$SCHEDULE):"
+kn get mbs
+echo
+kn get mbk -l "stowage.dev/schedule=$SCHEDULE" -L stowage.dev/trigger
+echo
 # The operator's Prometheus metrics for the demo, through the API server's pod proxy.
 pod=$(k -n stowage-system get pods -l app.kubernetes.io/name=stowage-operator -o jsonpath='{.items[0].metadata.name}')
 metrics=$(k get --raw "/api/v1/namespaces/stowage-system/pods/$pod:8080/proxy/metrics" 2>/dev/null |
-  grep -E "^stowage_(backups|restores)_total|^stowage_backup_last_success" | grep "namespace=\"$NS\"" || true)
+  grep -E "^stowage_(backups|restores)_total|^stowage_backup_last_success|^stowage_schedule_(runs_total|last_success)" | grep "namespace=\"$NS\"" || true)
 if [ -n "$metrics" ]; then
   echo "Operator metrics (GET /metrics of $pod):"
   echo "$metrics" | sed 's/^/    /'
@@ -232,9 +271,9 @@ printf '    %-44s %4ds\n' "total" $((SECONDS - T0))
 echo
 echo "Everything is still running in the namespace $NS; try:"
 if [ -n "${KUBECONFIG:-}" ]; then
-  echo "    kubectl -n $NS get mbk,mrs,jobs,pods,pvc"
+  echo "    kubectl -n $NS get mbs,mbk,mrs,jobs,pods,pvc"
 else
-  echo "    e2e/scripts/kubectl.sh -n $NS get mbk,mrs,jobs,pods,pvc"
+  echo "    e2e/scripts/kubectl.sh -n $NS get mbs,mbk,mrs,jobs,pods,pvc"
   echo "    e2e/scripts/kubectl.sh -n stowage-system logs deploy/stowage-operator"
   echo "Stop the local cluster with: make cluster-down"
 fi

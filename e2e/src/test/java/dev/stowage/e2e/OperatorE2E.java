@@ -3,10 +3,6 @@ package dev.stowage.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.stowage.api.v1alpha1.BackupReference;
-import dev.stowage.api.v1alpha1.BackupSource;
-import dev.stowage.api.v1alpha1.BackupStorage;
-import dev.stowage.api.v1alpha1.ClaimMetadata;
 import dev.stowage.api.v1alpha1.Compression;
 import dev.stowage.api.v1alpha1.CompressionEngine;
 import dev.stowage.api.v1alpha1.Condition;
@@ -16,22 +12,14 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupSpec;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.MysqlRestore;
-import dev.stowage.api.v1alpha1.MysqlRestoreSpec;
 import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
-import dev.stowage.api.v1alpha1.Quiesce;
 import dev.stowage.api.v1alpha1.QuiesceStatus;
-import dev.stowage.api.v1alpha1.RestoreTarget;
-import dev.stowage.api.v1alpha1.S3CredentialsSecretRef;
-import dev.stowage.api.v1alpha1.S3Storage;
-import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpecBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -49,7 +37,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -394,91 +381,21 @@ class OperatorE2E {
 
   // ---------------------------------------------------------------- MariaDB
 
-  /**
-   * What is compared before and after: rows, sums, and CHECKSUM TABLE of every table outside the
-   * system schemas.
-   */
-  static final String READ =
-      """
-            USE shop;
-            SELECT id, name FROM customers ORDER BY id;
-            SELECT COUNT(*), SUM(id), SUM(price), MAX(label) FROM items;
-            SELECT id, body FROM notes ORDER BY id;
-            SELECT GROUP_CONCAT(CONCAT('`', table_schema, '`.`', table_name, '`') ORDER BY table_schema, table_name) INTO @tables
-              FROM information_schema.tables WHERE table_type = 'BASE TABLE'
-              AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys');
-            SET @checksum = CONCAT('CHECKSUM TABLE ', @tables, ' EXTENDED');
-            PREPARE checksum FROM @checksum;
-            EXECUTE checksum;
-            """;
+  static final String READ = ShopData.READ;
 
   /**
-   * Starts the StatefulSet {@value #DB} and writes three tables (InnoDB and Aria), plus {@code
-   * blobRows} rows of 1 KiB of hex text; returns what {@link #READ} gives.
+   * Starts the StatefulSet {@value #DB} and writes the shop tables, plus {@code blobRows} rows of 1
+   * KiB of hex text; returns what {@link #READ} gives.
    */
   private String startShop(int blobRows) {
     db.startStatefulSet(DB);
-    StringBuilder write =
-        new StringBuilder(
-            """
-                CREATE DATABASE shop;
-                USE shop;
-                CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL) ENGINE=InnoDB;
-                INSERT INTO customers VALUES (1, 'ada'), (2, 'grace'), (3, 'linus');
-                CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, price DECIMAL(10,2)) ENGINE=InnoDB;
-                INSERT INTO items SELECT seq, CONCAT('item-', seq), seq * 1.25 FROM seq_1_to_5000;
-                CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT) ENGINE=Aria;
-                INSERT INTO notes (body) VALUES ('backed up by stowage'), ('restored by stowage');
-                """);
-    if (blobRows > 0) {
-      write
-          .append("CREATE TABLE blobs (id INT PRIMARY KEY, body TEXT NOT NULL) ENGINE=InnoDB;\n")
-          .append("INSERT INTO blobs SELECT seq, CONCAT(")
-          .append(
-              IntStream.range(0, 8)
-                  .mapToObj(i -> "SHA2(seq * 8 + " + i + ", 512)")
-                  .collect(Collectors.joining(", ")))
-          .append(") FROM seq_1_to_")
-          .append(blobRows)
-          .append(";\n");
-    }
-    db.sql("write", DB, write.toString());
-    String expected = db.sql("read", DB, READ);
-    assertThat(expected)
-        .contains(
-            "ada",
-            "grace",
-            "linus",
-            "5000",
-            "restored by stowage",
-            "shop.customers\t",
-            "shop.items\t",
-            "shop.notes\t");
-    return expected;
+    return ShopData.write(db, DB, blobRows);
   }
 
   // ---------------------------------------------------------------- resources
 
   private MysqlBackup createBackup(String name, Consumer<MysqlBackupSpec> adjust) {
-    Quiesce quiesce = new Quiesce();
-    quiesce.setStatefulSet(DB);
-    BackupSource source = new BackupSource();
-    source.setPersistentVolumeClaim(MariaDb.claimOf(DB));
-    source.setQuiesce(quiesce);
-    S3CredentialsSecretRef credentials = new S3CredentialsSecretRef();
-    credentials.setName(CREDENTIALS);
-    S3Storage s3Storage = new S3Storage();
-    s3Storage.setBucket(BUCKET);
-    s3Storage.setPrefix("e2e/" + ns);
-    s3Storage.setEndpoint(s3.endpoint());
-    s3Storage.setRegion("us-east-1");
-    s3Storage.setPathStyle(true);
-    s3Storage.setCredentialsSecretRef(credentials);
-    BackupStorage storage = new BackupStorage();
-    storage.setS3(s3Storage);
-    MysqlBackupSpec spec = new MysqlBackupSpec();
-    spec.setSource(source);
-    spec.setStorage(storage);
+    MysqlBackupSpec spec = StowageObjects.s3BackupOf(DB, ns, s3, CREDENTIALS);
     adjust.accept(spec);
     MysqlBackup backup = new MysqlBackup();
     backup.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
@@ -487,28 +404,11 @@ class OperatorE2E {
   }
 
   private MysqlRestore createRestore(String name, String backup, String claim) {
-    BackupReference ref = new BackupReference();
-    ref.setName(backup);
-    ClaimMetadata metadata = new ClaimMetadata();
-    metadata.setName(claim);
-    VolumeClaimTemplate template = new VolumeClaimTemplate();
-    template.setMetadata(metadata);
-    template.setSpec(
-        new PersistentVolumeClaimSpecBuilder()
-            .withAccessModes("ReadWriteOnce")
-            .withNewResources()
-            .addToRequests("storage", new Quantity("1Gi"))
-            .endResources()
-            .build());
-    RestoreTarget target = new RestoreTarget();
-    target.setVolumeClaimTemplate(template);
-    MysqlRestoreSpec spec = new MysqlRestoreSpec();
-    spec.setBackup(ref);
-    spec.setTarget(target);
-    MysqlRestore restore = new MysqlRestore();
-    restore.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    restore.setSpec(spec);
-    return client.resources(MysqlRestore.class).inNamespace(ns).resource(restore).create();
+    return client
+        .resources(MysqlRestore.class)
+        .inNamespace(ns)
+        .resource(StowageObjects.restoreIntoNewClaim(ns, name, backup, claim))
+        .create();
   }
 
   private MysqlBackup getBackup(String name) {

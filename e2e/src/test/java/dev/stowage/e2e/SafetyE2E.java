@@ -3,16 +3,11 @@ package dev.stowage.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.stowage.api.v1alpha1.BackupSource;
-import dev.stowage.api.v1alpha1.BackupStorage;
 import dev.stowage.api.v1alpha1.Condition;
 import dev.stowage.api.v1alpha1.ConditionStatus;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupSpec;
 import dev.stowage.api.v1alpha1.Phase;
-import dev.stowage.api.v1alpha1.Quiesce;
-import dev.stowage.api.v1alpha1.S3CredentialsSecretRef;
-import dev.stowage.api.v1alpha1.S3Storage;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -395,25 +390,7 @@ class SafetyE2E {
   }
 
   static MysqlBackup createBackup(String name, Consumer<MysqlBackupSpec> adjust) {
-    Quiesce quiesce = new Quiesce();
-    quiesce.setStatefulSet(DB);
-    BackupSource source = new BackupSource();
-    source.setPersistentVolumeClaim(MariaDb.claimOf(DB));
-    source.setQuiesce(quiesce);
-    S3CredentialsSecretRef credentials = new S3CredentialsSecretRef();
-    credentials.setName(CREDENTIALS);
-    S3Storage s3Storage = new S3Storage();
-    s3Storage.setBucket(BUCKET);
-    s3Storage.setPrefix("e2e/" + ns);
-    s3Storage.setEndpoint(s3.endpoint());
-    s3Storage.setRegion("us-east-1");
-    s3Storage.setPathStyle(true);
-    s3Storage.setCredentialsSecretRef(credentials);
-    BackupStorage storage = new BackupStorage();
-    storage.setS3(s3Storage);
-    MysqlBackupSpec spec = new MysqlBackupSpec();
-    spec.setSource(source);
-    spec.setStorage(storage);
+    MysqlBackupSpec spec = StowageObjects.s3BackupOf(DB, ns, s3, CREDENTIALS);
     adjust.accept(spec);
     MysqlBackup backup = new MysqlBackup();
     backup.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());

@@ -141,6 +141,7 @@ class ExamplesApiServerIT {
             "Namespace",
             "CustomResourceDefinition",
             "CustomResourceDefinition",
+            "CustomResourceDefinition",
             "ServiceAccount",
             "ClusterRole",
             "ClusterRoleBinding",
@@ -219,8 +220,24 @@ class ExamplesApiServerIT {
       cases.add(access(false, "stowage.dev", r, "status", "patch", "shop", ""));
       cases.add(access(true, "stowage.dev", r, "finalizers", "update", "shop", ""));
       cases.add(access(false, "stowage.dev", r, "", "update", "shop", ""));
-      cases.add(access(false, "stowage.dev", r, "", "create", "shop", ""));
-      cases.add(access(false, "stowage.dev", r, "", "delete", "shop", ""));
+      cases.add(access(false, "stowage.dev", r, "", "deletecollection", "shop", ""));
+    }
+    // A schedule creates its MysqlBackups and deletes those retention prunes; restores are only
+    // ever created by people.
+    for (String v : List.of("create", "delete")) {
+      cases.add(access(true, "stowage.dev", "mysqlbackups", "", v, "shop", ""));
+      cases.add(access(false, "stowage.dev", "mysqlrestores", "", v, "shop", ""));
+    }
+    String schedules = "mysqlbackupschedules";
+    for (String v : List.of("get", "list", "watch", "patch")) {
+      cases.add(access(true, "stowage.dev", schedules, "", v, "shop", ""));
+    }
+    cases.add(access(true, "stowage.dev", schedules, "status", "update", "shop", ""));
+    cases.add(access(false, "stowage.dev", schedules, "status", "patch", "shop", ""));
+    cases.add(access(true, "stowage.dev", schedules, "finalizers", "update", "shop", ""));
+    // Schedules are written by people (Git); the operator never creates, changes or deletes one.
+    for (String v : List.of("create", "update", "delete", "deletecollection")) {
+      cases.add(access(false, "stowage.dev", schedules, "", v, "shop", ""));
     }
     for (String v : List.of("get", "list", "watch", "create", "delete", "patch")) {
       cases.add(access(true, "batch", "jobs", "", v, "shop", ""));
@@ -370,41 +387,63 @@ class ExamplesApiServerIT {
       }
     }
     JsonNode backup = byName.get("MysqlBackup/mariadb-backup");
+    JsonNode schedule = byName.get("MysqlBackupSchedule/mariadb-nightly");
     JsonNode restore = byName.get("MysqlRestore/mariadb-restore");
     JsonNode sts = byName.get("StatefulSet/mariadb");
     assertThat(backup).isNotNull();
+    assertThat(schedule).as("MysqlBackupSchedule/mariadb-nightly").isNotNull();
     assertThat(restore).isNotNull();
     assertThat(sts).isNotNull();
-    // The backup's source is the StatefulSet's first claim, and it quiesces that StatefulSet.
+    // The one-off backup and the schedule's backups have the same source and storage.
+    Map<String, JsonNode> specs =
+        Map.of(
+            "MysqlBackup mariadb-backup",
+            backup.at("/spec"),
+            "MysqlBackupSchedule mariadb-nightly spec.backupTemplate",
+            schedule.at("/spec/backupTemplate/spec"));
+    for (Map.Entry<String, JsonNode> e : specs.entrySet()) {
+      assertFitsTheExamples(e.getKey(), e.getValue(), sts, byName);
+    }
+    // The schedule keeps its backups apart from the one-off backup's.
+    assertThat(schedule.at("/spec/backupTemplate/spec/storage/s3/prefix").asText())
+        .isNotEqualTo(backup.at("/spec/storage/s3/prefix").asText());
+    // The restore reads that backup; the verify pod mounts the claim the restore creates.
+    assertThat(restore.at("/spec/backup/name").asText()).isEqualTo("mariadb-backup");
+    String restored = restore.at("/spec/target/volumeClaimTemplate/metadata/name").asText();
+    assertThat(byName.get("Pod/mariadb-restored").at("/spec/volumes").toString())
+        .contains("\"claimName\":\"" + restored + "\"");
+  }
+
+  /**
+   * A MysqlBackup spec backs up the StatefulSet's first claim, quiesces that StatefulSet, and
+   * stores to the example S3 Service and bucket with the Secret the S3 server accepts.
+   */
+  private static void assertFitsTheExamples(
+      String what, JsonNode spec, JsonNode sts, Map<String, JsonNode> byName) {
     String claim =
         sts.at("/spec/volumeClaimTemplates/0/metadata/name").asText()
             + "-"
             + sts.at("/metadata/name").asText()
             + "-0";
-    assertThat(backup.at("/spec/source/persistentVolumeClaim").asText()).isEqualTo(claim);
-    assertThat(backup.at("/spec/source/quiesce/statefulSet").asText()).isEqualTo("mariadb");
-    // Its S3 endpoint is the example S3 Service, its Secret the one the S3 server accepts.
-    JsonNode s3 = backup.at("/spec/storage/s3");
+    assertThat(spec.at("/source/persistentVolumeClaim").asText()).as(what).isEqualTo(claim);
+    assertThat(spec.at("/source/quiesce/statefulSet").asText()).as(what).isEqualTo("mariadb");
+    JsonNode s3 = spec.at("/storage/s3");
     JsonNode service = byName.get("Service/s3");
     assertThat(s3.path("endpoint").asText())
+        .as("%s: the S3 endpoint", what)
         .isEqualTo(
             "http://"
                 + service.at("/metadata/name").asText()
                 + ":"
                 + service.at("/spec/ports/0/port").asInt());
     String secret = s3.at("/credentialsSecretRef/name").asText();
-    assertThat(byName).containsKey("Secret/" + secret);
-    assertThat(byName.get("Secret/" + secret).path("stringData").has("AWS_ACCESS_KEY_ID")).isTrue();
-    assertThat(byName.get("Secret/" + secret).path("stringData").has("AWS_SECRET_ACCESS_KEY"))
-        .isTrue();
+    assertThat(byName).as(what).containsKey("Secret/" + secret);
+    JsonNode data = byName.get("Secret/" + secret).path("stringData");
+    assertThat(data.has("AWS_ACCESS_KEY_ID")).as("%s: AWS_ACCESS_KEY_ID", what).isTrue();
+    assertThat(data.has("AWS_SECRET_ACCESS_KEY")).as("%s: AWS_SECRET_ACCESS_KEY", what).isTrue();
     // The S3 server creates the bucket the backup uses.
     JsonNode init = byName.get("Deployment/s3").at("/spec/template/spec/initContainers/0/command");
-    assertThat(init.toString()).contains("/data/" + s3.path("bucket").asText());
-    // The restore reads that backup; the verify pod mounts the claim the restore creates.
-    assertThat(restore.at("/spec/backup/name").asText()).isEqualTo("mariadb-backup");
-    String restored = restore.at("/spec/target/volumeClaimTemplate/metadata/name").asText();
-    assertThat(byName.get("Pod/mariadb-restored").at("/spec/volumes").toString())
-        .contains("\"claimName\":\"" + restored + "\"");
+    assertThat(init.toString()).as(what).contains("/data/" + s3.path("bucket").asText());
   }
 
   /** Not in CrdValidationIT, which changes a MysqlBackup's spec only. */
