@@ -754,8 +754,9 @@ class ScheduleE2E {
   }
 
   /**
-   * The test namespace first and until it is gone (its children's deletionPolicy Delete needs the
-   * S3 server for their rm Jobs), then the S3 namespace.
+   * The test namespace first and until it is gone, so that a MysqlBackup whose finalizer holds it
+   * is reported (the operator lets go of backups in a terminating namespace: no rm Job can run
+   * there), then the S3 namespace.
    */
   private static void deleteNamespaces() {
     client.namespaces().withName(ns).delete();
