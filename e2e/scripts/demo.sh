@@ -86,13 +86,6 @@ bash "$E2E_DIR/scripts/deploy-operator.sh"
 # --- 3. the demo namespace, S3 and MariaDB, rows ----------------------------------
 stage "namespace $NS (re)created"
 if k get namespace "$NS" >/dev/null 2>&1; then
-  # The schedule's backups have deletionPolicy Delete (it has retention): their rm Jobs need
-  # the S3 server of this namespace, so they go first, while it still runs.
-  log "deleting the schedules, backups and restores of an earlier run in $NS"
-  for kind in mysqlbackupschedules mysqlrestores mysqlbackups; do
-    kn delete "$kind" --all --ignore-not-found --wait=true --timeout="${WAIT}s" >/dev/null ||
-      die "the $kind of an earlier run in $NS were not deleted in ${WAIT}s"
-  done
   log "deleting the namespace $NS of an earlier run"
   k delete namespace "$NS" --wait=false >/dev/null
   k wait --for=delete "namespace/$NS" --timeout="${WAIT}s" || die "namespace $NS was not deleted in ${WAIT}s"
