@@ -50,11 +50,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.lastSuccessfulTime",
     type = Type.DATE,
     getDescription = "When the newest succeeded backup finished")
+// A string, not a date: kubectl prints a date in the future as <invalid>.
 @AdditionalPrinterColumn(
     name = "Next",
     jsonPath = ".status.nextScheduleTime",
-    type = Type.DATE,
-    getDescription = "The next slot")
+    type = Type.STRING,
+    getDescription = "The next slot (RFC 3339)")
 @AdditionalPrinterColumn(
     name = "Overdue",
     jsonPath = ".status.conditions[?(@.type==\"Overdue\")].status",

@@ -43,7 +43,7 @@ class MysqlBackupScheduleCrdTest {
             entry("TimeZone", ".spec.timeZone string"),
             entry("Suspend", ".spec.suspend boolean"),
             entry("LastSuccess", ".status.lastSuccessfulTime date"),
-            entry("Next", ".status.nextScheduleTime date"),
+            entry("Next", ".status.nextScheduleTime string"),
             entry("Overdue", ".status.conditions[?(@.type==\"Overdue\")].status string"),
             entry("Age", ".metadata.creationTimestamp date"));
   }
