@@ -10,6 +10,7 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.testing.LocalApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -146,61 +147,73 @@ class NamespacedInstallApiServerIT {
   }
 
   /**
-   * The overlay of deploy/README.md's "Namespaced install", with {@link #ADDED} added as it says.
+   * The overlay of deploy/README.md's "Namespaced install", taken from the README itself, with its
+   * RoleBinding copied for each namespace of its STOWAGE_NAMESPACES, as the README says.
    */
   static Path overlay(Path dir) throws IOException {
     Files.createDirectories(dir);
-    Path deploy = dir.toAbsolutePath().relativize(REPO.resolve("deploy"));
-    Files.writeString(
-        dir.resolve("kustomization.yaml"),
-        """
-        apiVersion: kustomize.config.k8s.io/v1beta1
-        kind: Kustomization
-        resources:
-          - %1$s
-          - watched-namespaces.yaml
-        components:
-          - %1$s/namespaced
-        patches:
-          - patch: |
-              apiVersion: apps/v1
-              kind: Deployment
-              metadata:
-                name: stowage-operator
-                namespace: stowage-system
-              spec:
-                template:
-                  spec:
-                    containers:
-                      - name: operator
-                        env:
-                          - name: STOWAGE_NAMESPACES
-                            value: team-a,team-b,team-c
-        """
-            .formatted(deploy));
+    String deploy = dir.toAbsolutePath().relativize(REPO.resolve("deploy")).toString();
+    String kustomization = readmeBlock("- name: STOWAGE_NAMESPACES").replace("../deploy", deploy);
+    assertThat(kustomization).contains("value: team-a,team-b,team-c");
+    String binding = readmeBlock("# my-install/watched-namespaces.yaml");
+    binding = binding.substring(0, binding.indexOf("---"));
     StringBuilder bindings = new StringBuilder();
     for (String ns : List.of(WATCHED, "team-b", ADDED)) {
-      bindings.append(
-          """
-          ---
-          apiVersion: rbac.authorization.k8s.io/v1
-          kind: RoleBinding
-          metadata:
-            name: stowage-operator
-            namespace: %s
-          roleRef:
-            apiGroup: rbac.authorization.k8s.io
-            kind: ClusterRole
-            name: stowage-operator
-          subjects:
-            - kind: ServiceAccount
-              name: stowage-operator
-              namespace: stowage-system
-          """
-              .formatted(ns));
+      bindings.append("---\n").append(binding.replace("namespace: " + ADDED, "namespace: " + ns));
     }
+    Files.writeString(dir.resolve("kustomization.yaml"), kustomization);
     Files.writeString(dir.resolve("watched-namespaces.yaml"), bindings.toString());
     return dir;
+  }
+
+  /** The one fenced YAML block of deploy/README.md that contains {@code marker}. */
+  static String readmeBlock(String marker) throws IOException {
+    String readme = Files.readString(REPO.resolve("deploy/README.md"));
+    List<String> found = new ArrayList<>();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?ms)^( *)```yaml\\n(.*?)^\\1```$").matcher(readme);
+    while (m.find()) {
+      if (m.group(2).contains(marker)) {
+        String indent = m.group(1);
+        found.add(m.group(2).replaceAll("(?m)^" + indent, ""));
+      }
+    }
+    assertThat(found).as("YAML blocks of deploy/README.md containing %s", marker).hasSize(1);
+    return found.get(0);
+  }
+
+  /** deploy/README.md's example role for tenants ("Security model"). */
+  @Test
+  void theReadmesTenantRoleAllowsTheThreeKindsInItsNamespaceAndNothingElse() throws Exception {
+    admin.resource(YAML.unmarshal(readmeBlock("name: stowage-tenant"), HasMetadata.class)).create();
+    admin
+        .resource(
+            YAML.unmarshal(
+                """
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: RoleBinding
+                metadata: {name: tenant, namespace: team-a}
+                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: stowage-tenant}
+                subjects: [{kind: ServiceAccount, name: tenant, namespace: team-a}]
+                """,
+                HasMetadata.class))
+        .create();
+    String tenant = "system:serviceaccount:team-a:tenant";
+    for (String kind : List.of("mysqlbackups", "mysqlrestores", "mysqlbackupschedules")) {
+      for (String verb : List.of("get", "list", "watch", "create", "delete")) {
+        assertThat(allowed(tenant, WATCHED, "stowage.dev", kind, verb))
+            .as(verb + " " + kind)
+            .isTrue();
+      }
+      assertThat(allowed(tenant, "team-b", "stowage.dev", kind, "create")).isFalse();
+      assertThat(allowed(tenant, WATCHED, "stowage.dev", kind + "/status", "update")).isFalse();
+      assertThat(allowed(tenant, WATCHED, "stowage.dev", kind + "/status", "patch")).isFalse();
+      assertThat(allowed(tenant, WATCHED, "stowage.dev", kind + "/finalizers", "update")).isFalse();
+    }
+    assertThat(allowed(tenant, WATCHED, "stowage.dev", "mysqlbackupschedules", "patch")).isTrue();
+    assertThat(allowed(tenant, WATCHED, "stowage.dev", "mysqlbackups", "patch")).isFalse();
+    assertThat(allowed(tenant, WATCHED, "batch", "jobs", "create")).isFalse();
+    assertThat(allowed(tenant, WATCHED, "coordination.k8s.io", "leases", "create")).isFalse();
   }
 
   @Test
@@ -332,18 +345,26 @@ class NamespacedInstallApiServerIT {
   }
 
   static boolean allowed(String namespace, String group, String resource, String verb) {
+    return allowed(SERVICE_ACCOUNT, namespace, group, resource, verb);
+  }
+
+  static boolean allowed(
+      String user, String namespace, String group, String resource, String verb) {
+    String saNamespace = user.split(":")[2];
+    String subresource = resource.contains("/") ? resource.split("/")[1] : null;
     SubjectAccessReview review =
         new SubjectAccessReviewBuilder()
             .withNewSpec()
-            .withUser(SERVICE_ACCOUNT)
+            .withUser(user)
             .withGroups(
                 "system:serviceaccounts",
-                "system:serviceaccounts:stowage-system",
+                "system:serviceaccounts:" + saNamespace,
                 "system:authenticated")
             .withNewResourceAttributes()
             .withNamespace(namespace)
             .withGroup(group)
-            .withResource(resource)
+            .withResource(resource.split("/")[0])
+            .withSubresource(subresource)
             .withVerb(verb)
             .endResourceAttributes()
             .endSpec()

@@ -134,7 +134,7 @@ class NetworkPoliciesApiServerIT {
     assertThat(egress.get(1).has("to")).isFalse();
   }
 
-  /** The patch deploy/README.md shows for a store at a fixed address. */
+  /** The patch deploy/README.md shows for a store at a fixed address, taken from the README. */
   @Test
   void theDocumentedStorePatchRendersAndIsAccepted() throws Exception {
     Path overlay = Path.of("target", "network-policies-engine-overlay");
@@ -142,24 +142,8 @@ class NetworkPoliciesApiServerIT {
     Path engine = overlay.toAbsolutePath().relativize(DEPLOY.resolve("network-policies/engine"));
     Files.writeString(
         overlay.resolve("kustomization.yaml"),
-        """
-        apiVersion: kustomize.config.k8s.io/v1beta1
-        kind: Kustomization
-        namespace: team-a
-        resources:
-          - %s
-        patches:
-          - target: {kind: NetworkPolicy, name: stowage-engine}
-            patch: |
-              - op: replace
-                path: /spec/egress/1
-                value:
-                  to:
-                    - ipBlock: {cidr: 203.0.113.10/32}
-                  ports:
-                    - {protocol: TCP, port: 9000}
-        """
-            .formatted(engine));
+        NamespacedInstallApiServerIT.readmeBlock("# my-namespace-policies/kustomization.yaml")
+            .replace("../deploy/network-policies/engine", engine.toString()));
     JsonNode policy = only(rendered(overlay), "NetworkPolicy");
     assertThat(policy.at("/metadata/namespace").asText()).isEqualTo(TENANT);
     assertAccepted(policy);
