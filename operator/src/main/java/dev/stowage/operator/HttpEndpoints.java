@@ -246,7 +246,9 @@ final class HttpEndpoints implements AutoCloseable {
       drop(key);
       return;
     }
-    int end = endOfHead(c.in);
+    int end = endOfHead(c.in, c.scanned);
+    // Each byte is looked at about once, however the head arrives (a byte a packet).
+    c.scanned = Math.max(0, c.in.position() - 3);
     if (end < 0) {
       if (!c.in.hasRemaining()) {
         respond(key, new Response(431, "text/plain; charset=utf-8", "request head too large\n"));
@@ -291,9 +293,9 @@ final class HttpEndpoints implements AutoCloseable {
   }
 
   /** Where the head ends (after its blank line), or -1 while it is incomplete. */
-  private static int endOfHead(ByteBuffer in) {
+  private static int endOfHead(ByteBuffer in, int from) {
     byte[] b = in.array();
-    for (int i = 0; i < in.position(); i++) {
+    for (int i = from; i < in.position(); i++) {
       if (b[i] == '\n') {
         if (i + 1 < in.position() && b[i + 1] == '\n') {
           return i + 2;
@@ -343,6 +345,10 @@ final class HttpEndpoints implements AutoCloseable {
   private final class Connection {
     final ByteBuffer in = ByteBuffer.allocate(MAX_HEAD_BYTES);
     long deadline;
+
+    /** Where the search for the head's end resumes. */
+    int scanned;
+
     boolean dispatched;
     ByteBuffer out;
 

@@ -266,4 +266,24 @@ class HttpEndpointsTest {
       }
     }
   }
+
+  @Test
+  void aHeadArrivingAByteAtATimeWithinTheTimeoutIsAnswered() throws Exception {
+    try (HttpEndpoints server = healthy()) {
+      server.start();
+      for (String head :
+          List.of("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "GET /readyz HTTP/1.0\n\n")) {
+        try (Socket s = connect(server)) {
+          s.setTcpNoDelay(true);
+          OutputStream out = s.getOutputStream();
+          for (byte b : head.getBytes(StandardCharsets.US_ASCII)) {
+            out.write(b);
+            out.flush();
+            Thread.sleep(2);
+          }
+          assertThat(readUntilClosed(s)).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nok\n");
+        }
+      }
+    }
+  }
 }
