@@ -15,6 +15,7 @@ import dev.stowage.operator.testing.RecordingEvents;
 import dev.stowage.operator.testing.RecordingStatusWriter;
 import dev.stowage.operator.testing.TestContext;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -22,7 +23,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MysqlRestoreReconcilerTest {
 
@@ -403,6 +407,91 @@ class MysqlRestoreReconcilerTest {
     assertThat(cluster.jobs).isEmpty();
     assertThat(cluster.locks).isEmpty();
     assertThat(log).noneMatch(l -> l.startsWith("create claim"));
+  }
+
+  /**
+   * Issue 15, finding 5: a template stored before the CRD's rules (or written around them) that
+   * would bind, fill or provision the claim in another way is refused; no claim is created.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "spec.volumeName",
+        "spec.dataSource",
+        "spec.dataSourceRef",
+        "spec.selector",
+        "spec.volumeMode",
+        "spec.volumeAttributesClassName",
+        "spec.resources.limits",
+        "spec.resources.requests.cpu",
+        "metadata.annotations"
+      })
+  void aTemplateFieldBeyondModesClassSizeAndLabelsIsRefusedAndNoClaimIsMade(String field) {
+    backupIn(Phase.Succeeded, null);
+    MysqlRestore r = fromTemplate();
+    var template = r.getSpec().getTarget().getVolumeClaimTemplate();
+    var spec = template.getSpec();
+    switch (field) {
+      case "spec.volumeName" -> spec.setVolumeName("pv-of-another-tenant");
+      case "spec.dataSource" ->
+          spec.setDataSource(
+              new io.fabric8.kubernetes.api.model.TypedLocalObjectReferenceBuilder()
+                  .withKind("PersistentVolumeClaim")
+                  .withName("other")
+                  .build());
+      case "spec.dataSourceRef" ->
+          spec.setDataSourceRef(
+              new io.fabric8.kubernetes.api.model.TypedObjectReferenceBuilder()
+                  .withApiGroup("snapshot.storage.k8s.io")
+                  .withKind("VolumeSnapshot")
+                  .withName("s")
+                  .build());
+      case "spec.selector" ->
+          spec.setSelector(
+              new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+                  .addToMatchLabels("tenant", "other")
+                  .build());
+      case "spec.volumeMode" -> spec.setVolumeMode("Block");
+      case "spec.volumeAttributesClassName" -> spec.setVolumeAttributesClassName("gold");
+      case "spec.resources.limits" ->
+          spec.getResources().setLimits(Map.of("storage", new Quantity("1Gi")));
+      case "spec.resources.requests.cpu" ->
+          spec.getResources()
+              .setRequests(Map.of("storage", new Quantity("1Gi"), "cpu", new Quantity("1")));
+      case "metadata.annotations" ->
+          template.getMetadata().setAnnotations(Map.of("volume.kubernetes.io/selected-node", "n"));
+      default -> throw new IllegalArgumentException(field);
+    }
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(r, Conditions.READY))
+        .startsWith("False InvalidSpec: spec.target.volumeClaimTemplate.")
+        .contains(field.startsWith("spec.resources") ? "spec.resources" : field);
+    assertThat(cluster.claims).isEmpty();
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  /** Issue 15, finding 5: the claim gets modes, class, size and labels, and nothing else. */
+  @Test
+  void theClaimFromATemplateHasOnlyAccessModesStorageClassSizeAndLabels() {
+    backupIn(Phase.Succeeded, null);
+    MysqlRestore r = fromTemplate();
+    r.getSpec().getTarget().getVolumeClaimTemplate().getSpec().setStorageClassName("fast");
+
+    reconcile(r);
+
+    PersistentVolumeClaim claim = cluster.claims.get("data-restored");
+    assertThat(YAML.asJson(claim.getSpec()))
+        .isEqualTo(
+            "{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"1Gi\"}},"
+                + "\"storageClassName\":\"fast\"}");
+    // Only the operator's own bookkeeping.
+    assertThat(claim.getMetadata().getAnnotations().keySet())
+        .contains(MysqlRestoreReconciler.ANNOTATION_RESTORE_UID)
+        .allMatch(k -> k.startsWith("stowage.dev/"));
   }
 
   @Test
