@@ -7,6 +7,7 @@ import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.ForeignLeaseException;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
@@ -76,7 +77,13 @@ final class RestoreTarget {
   Halt lock(RestoreRun run) {
     MysqlRestore restore = run.restore();
     String ns = run.namespace();
-    String holder = cluster.lock(ns, ClaimLocks.claimLease(run.claim()), restore);
+    String holder;
+    try {
+      holder = cluster.lock(ns, ClaimLocks.claimLease(run.claim()), restore);
+    } catch (ForeignLeaseException e) {
+      return new Halt(
+          run.block(Reason.ForeignLease, e.blockedMessage("PersistentVolumeClaim " + run.claim())));
+    }
     if (!holder.equals(ClaimLocks.holderIdentity(restore))) {
       return new Halt(
           run.block(

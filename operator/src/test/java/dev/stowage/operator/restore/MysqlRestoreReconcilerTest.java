@@ -87,7 +87,12 @@ class MysqlRestoreReconcilerTest {
             """
             apiVersion: stowage.dev/v1alpha1
             kind: MysqlBackup
-            metadata: {name: nightly, namespace: prod, uid: uid-b, generation: 1}
+            metadata:
+              name: nightly
+              namespace: prod
+              uid: uid-b
+              generation: 1
+              creationTimestamp: "2030-01-01T00:00:00Z"
             spec:
               source: {persistentVolumeClaim: data-db-0}
               storage: {s3: {bucket: backups, credentialsSecretRef: {name: s3}}}
@@ -320,7 +325,7 @@ class MysqlRestoreReconcilerTest {
     MysqlRestore r = intoExisting("data-db-0");
     reconcile(r);
     // The first pod ran and failed; its replacement cannot start.
-    cluster.jobPods.put(
+    cluster.putJobPods(
         "recover-restore",
         List.of(
             new io.fabric8.kubernetes.api.model.PodBuilder()
@@ -492,6 +497,76 @@ class MysqlRestoreReconcilerTest {
     assertThat(claim.getMetadata().getAnnotations().keySet())
         .contains(MysqlRestoreReconciler.ANNOTATION_RESTORE_UID)
         .allMatch(k -> k.startsWith("stowage.dev/"));
+  }
+
+  /** Issue 15, finding 12: a Lease Stowage did not make on the target blocks, naming it. */
+  @Test
+  void aLeaseStowageDidNotMakeOnTheTargetBlocksTheRestoreNamingIt() {
+    cluster.claim("data-db-0");
+    cluster.foreignLeases.put("stowage-claim-data-db-0", "it has no owner");
+    MysqlRestore r = intoExisting("data-db-0");
+
+    reconcile(r);
+
+    assertThat(condition(r, Conditions.BLOCKED))
+        .startsWith(
+            "True ForeignLease: Lease stowage-claim-data-db-0 in prod was not made by Stowage")
+        .contains("so PersistentVolumeClaim data-db-0 cannot be locked")
+        .endsWith("kubectl delete lease -n prod stowage-claim-data-db-0");
+    assertThat(cluster.jobs).isEmpty();
+
+    cluster.foreignLeases.clear();
+    reconcile(r);
+    assertThat(cluster.jobs).containsKey("recover-restore");
+  }
+
+  /** Issue 15, finding 11: a pre-created Job of the restore's Job name is never adopted. */
+  @Test
+  void aPreCreatedJobOfTheRestoresJobNameIsNeverAdoptedNorRead() {
+    cluster.claim("data-db-0");
+    cluster.jobs.put(
+        "recover-restore",
+        new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+            .withNewMetadata()
+            .withName("recover-restore")
+            .withNamespace(InMemoryCluster.NS)
+            .withUid("uid-forged")
+            .endMetadata()
+            .withNewSpec()
+            .endSpec()
+            .build());
+    cluster.finishJob(
+        "recover-restore", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0,\"files\":3}");
+    MysqlRestore r = intoExisting("data-db-0");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(condition(r, Conditions.BLOCKED))
+        .startsWith("True ForeignJob: Job recover-restore in prod has the name of this")
+        .contains("kubectl delete job -n prod recover-restore");
+    assertThat(cluster.locks).isEmpty();
+    assertThat(log).noneMatch(l -> l.startsWith("create job"));
+  }
+
+  /**
+   * Issue 15, finding 10: the referenced backup's status is not an input: one that names another
+   * directory than its spec gives (another tenant's backups, say) is refused, nothing is restored.
+   */
+  @Test
+  void aReferencedBackupWhoseStatusPointsElsewhereIsNotRestored() {
+    backupIn(Phase.Succeeded, null);
+    cluster.backups.get("nightly").getStatus().setDirectory("other-tenant/data-db-0");
+    cluster.claim("data-db-0");
+    MysqlRestore r = fromTemplate();
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("status.directory of MysqlBackup nightly is other-tenant/data-db-0")
+        .contains("its spec and metadata give prod/data-db-0");
+    assertThat(cluster.jobs).isEmpty();
   }
 
   @Test
