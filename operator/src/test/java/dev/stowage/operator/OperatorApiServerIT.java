@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +156,14 @@ class OperatorApiServerIT {
             });
     MysqlBackup running = get("nightly");
     assertThat(running.getStatus().getQuiesce().getOriginalReplicas()).isEqualTo(2);
+    // Issue 15, finding 10: what was observed is on the StatefulSet too, patched with the RBAC.
+    assertThat(admin.apps().statefulSets().inNamespace(NS).withName("db").get())
+        .extracting(s -> s.getMetadata().getAnnotations())
+        .satisfies(
+            a ->
+                assertThat(a)
+                    .containsEntry("stowage.dev/quiesced-from", "2")
+                    .containsEntry("stowage.dev/quiesced-by", backup.getMetadata().getUid()));
     assertThat(running.getStatus().getPhase()).isEqualTo(Phase.Running);
     assertThat(running.getMetadata().getFinalizers()).isNotEmpty();
     Lease lease = admin.leases().inNamespace(NS).withName("stowage-claim-data-db-1").get();
@@ -191,6 +200,12 @@ class OperatorApiServerIT {
               assertThat(done.getStatus().getQuiesce().getRestoredTime()).isNotNull();
             });
     assertThat(replicas("db")).isEqualTo(2);
+    assertThat(admin.apps().statefulSets().inNamespace(NS).withName("db").get())
+        .extracting(s -> s.getMetadata().getAnnotations())
+        .satisfies(
+            a ->
+                assertThat(a == null ? Map.of() : a)
+                    .doesNotContainKey("stowage.dev/quiesced-from"));
     passCheck("hourly");
     await("the next backup starts")
         .atMost(WAIT)

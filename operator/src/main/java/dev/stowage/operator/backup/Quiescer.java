@@ -219,7 +219,6 @@ final class Quiescer {
    */
   void scaleBack(BackupRun run) {
     MysqlBackupStatus status = run.status();
-    String ns = run.namespace();
     QuiesceStatus q = status.getQuiesce();
     if (q == null || q.getOriginalReplicas() == null || q.getRestoredTime() != null) {
       return;
