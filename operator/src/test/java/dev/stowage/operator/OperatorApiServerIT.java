@@ -366,6 +366,42 @@ class OperatorApiServerIT {
         .until(() -> job("leased0-backup") != null);
   }
 
+  /**
+   * Issue 15, finding 10: a status written by someone other than the operator (here the admin, as a
+   * tenant allowed to write mysqlbackups/status would) never chooses what rm deletes: the finalizer
+   * stays, no rm Job is made, and the message names both directories.
+   */
+  @Test
+  void aStatusDirectoryWrittenBySomeoneElseIsNeverDeleted() {
+    claim("data-forge-0");
+    create("forgery", "data-forge-0", null, "Delete");
+    passCheck("forgery");
+    await().atMost(WAIT).until(() -> job("forgery-backup") != null);
+    finish("forgery-backup", true, OK_BACKUP);
+    await().atMost(WAIT).until(() -> get("forgery").getStatus().getPhase() == Phase.Succeeded);
+
+    admin
+        .resources(MysqlBackup.class)
+        .inNamespace(NS)
+        .withName("forgery")
+        .editStatus(
+            b -> {
+              b.getStatus().setDirectory("other-tenant/data-db-0");
+              return b;
+            });
+    admin.resources(MysqlBackup.class).inNamespace(NS).withName("forgery").delete();
+
+    await("refused, naming both directories")
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(get("forgery").getStatus().getMessage())
+                    .contains("status.directory of MysqlBackup forgery is other-tenant/data-db-0")
+                    .contains("its spec and metadata give " + NS + "/data-forge-0"));
+    assertThat(job("forgery-rm")).isNull();
+    assertThat(get("forgery").getMetadata().getFinalizers()).isNotEmpty();
+  }
+
   static final String OK_BACKUP =
       "{\"command\":\"backup\",\"status\":\"Succeeded\",\"exitCode\":0,\"files\":1}";
 
