@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +156,14 @@ class OperatorApiServerIT {
             });
     MysqlBackup running = get("nightly");
     assertThat(running.getStatus().getQuiesce().getOriginalReplicas()).isEqualTo(2);
+    // Issue 15, finding 10: what was observed is on the StatefulSet too, patched with the RBAC.
+    assertThat(admin.apps().statefulSets().inNamespace(NS).withName("db").get())
+        .extracting(s -> s.getMetadata().getAnnotations())
+        .satisfies(
+            a ->
+                assertThat(a)
+                    .containsEntry("stowage.dev/quiesced-from", "2")
+                    .containsEntry("stowage.dev/quiesced-by", backup.getMetadata().getUid()));
     assertThat(running.getStatus().getPhase()).isEqualTo(Phase.Running);
     assertThat(running.getMetadata().getFinalizers()).isNotEmpty();
     Lease lease = admin.leases().inNamespace(NS).withName("stowage-claim-data-db-1").get();
@@ -191,6 +200,12 @@ class OperatorApiServerIT {
               assertThat(done.getStatus().getQuiesce().getRestoredTime()).isNotNull();
             });
     assertThat(replicas("db")).isEqualTo(2);
+    assertThat(admin.apps().statefulSets().inNamespace(NS).withName("db").get())
+        .extracting(s -> s.getMetadata().getAnnotations())
+        .satisfies(
+            a ->
+                assertThat(a == null ? Map.of() : a)
+                    .doesNotContainKey("stowage.dev/quiesced-from"));
     passCheck("hourly");
     await("the next backup starts")
         .atMost(WAIT)
@@ -242,6 +257,241 @@ class OperatorApiServerIT {
                   .isEqualTo("S3 refused the secret access key: check the Secret [exit code 3]");
             });
     assertThat(admin.leases().inNamespace(NS).withName("stowage-claim-data-bad-0").get()).isNull();
+  }
+
+  /**
+   * Issue 15, finding 11: a Job of the backup's name that the backup did not create is never
+   * adopted (the backup is Blocked naming it), and a pod that only carries the Job's name as a
+   * label is not one of the Job's pods: neither can forge the backup's result.
+   */
+  @Test
+  void aPreCreatedJobOrAPodLabelledWithItsNameNeverDecidesABackup() {
+    claim("data-forged-0");
+    admin.batch().v1().jobs().inNamespace(NS).resource(plainJob("forged-backup")).create();
+    finish("forged-backup", true, OK_BACKUP);
+    create("forged", "data-forged-0", null, "Retain");
+
+    await("Blocked, naming the foreign Job")
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(blocked(get("forged")))
+                    .startsWith("ForeignJob: ")
+                    .contains("Job forged-backup")
+                    .contains("delete it"));
+    assertThat(get("forged").getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(job("forged-backup").getMetadata().getOwnerReferences()).isNullOrEmpty();
+
+    admin.batch().v1().jobs().inNamespace(NS).withName("forged-backup").delete();
+    await().atMost(WAIT).until(() -> job("forged-backup") == null);
+    passCheck("forged");
+    await("the backup's own Job")
+        .atMost(WAIT)
+        .until(
+            () ->
+                job("forged-backup") != null
+                    && job("forged-backup").getMetadata().getOwnerReferences() != null
+                    && get("forged").getStatus().getPhase() == Phase.Running);
+    // The real engine fails; a pod made by someone else with the Job's name says Succeeded.
+    finish(
+        "forged-backup",
+        false,
+        "{\"command\":\"backup\",\"status\":\"Failed\",\"exitCode\":3,\"error\":\"the real"
+            + " engine failed\"}");
+    await().pollDelay(Duration.ofMillis(1100)).until(() -> true); // a newer creationTimestamp
+    forgePod("forged-backup", OK_BACKUP);
+    await("the Job's own pod decides")
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              MysqlBackup done = get("forged");
+              assertThat(done.getStatus().getPhase()).isEqualTo(Phase.Failed);
+              assertThat(done.getStatus().getMessage()).contains("the real engine failed");
+            });
+  }
+
+  /**
+   * Issue 15, finding 12: a Lease of a lock's name that Stowage did not make (no owner, or an owner
+   * that is not a MysqlBackup or MysqlRestore) is never counted or taken over: the backup is
+   * Blocked naming it and saying to delete it; once it is deleted, the backup runs.
+   */
+  @Test
+  void aLeaseStowageDidNotMakeBlocksNamingItAndIsNeverTakenOver() {
+    claim("data-lease-0");
+    claim("data-lease-1");
+    admin
+        .leases()
+        .inNamespace(NS)
+        .resource(foreignLease("stowage-claim-data-lease-0", null))
+        .create();
+    var owner =
+        admin
+            .configMaps()
+            .inNamespace(NS)
+            .resource(
+                new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName("lease-owner")
+                    .endMetadata()
+                    .build())
+            .create();
+    admin
+        .leases()
+        .inNamespace(NS)
+        .resource(foreignLease("stowage-claim-data-lease-1", owner))
+        .create();
+    create("leased0", "data-lease-0", null, "Retain");
+    create("leased1", "data-lease-1", null, "Retain");
+
+    for (String b : List.of("leased0", "leased1")) {
+      String lease = "stowage-claim-data-lease-" + b.charAt(b.length() - 1);
+      await(b + " blocked by the foreign Lease")
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(blocked(get(b)))
+                      .startsWith("ForeignLease: ")
+                      .contains("Lease " + lease)
+                      .contains("kubectl delete lease -n " + NS + " " + lease));
+    }
+    assertThat(admin.leases().inNamespace(NS).withName("stowage-claim-data-lease-1").get())
+        .extracting(l -> l.getSpec().getHolderIdentity())
+        .isEqualTo("someone-else");
+    assertThat(job("leased1-check")).isNull();
+
+    admin.leases().inNamespace(NS).withName("stowage-claim-data-lease-0").delete();
+    passCheck("leased0");
+    await("runs once the foreign Lease is gone")
+        .atMost(WAIT)
+        .until(() -> job("leased0-backup") != null);
+  }
+
+  /**
+   * Issue 15, finding 10: a status written by someone other than the operator (here the admin, as a
+   * tenant allowed to write mysqlbackups/status would) never chooses what rm deletes: the finalizer
+   * stays, no rm Job is made, and the message names both directories.
+   */
+  @Test
+  void aStatusDirectoryWrittenBySomeoneElseIsNeverDeleted() {
+    claim("data-forge-0");
+    create("forgery", "data-forge-0", null, "Delete");
+    passCheck("forgery");
+    await().atMost(WAIT).until(() -> job("forgery-backup") != null);
+    finish("forgery-backup", true, OK_BACKUP);
+    await().atMost(WAIT).until(() -> get("forgery").getStatus().getPhase() == Phase.Succeeded);
+
+    admin
+        .resources(MysqlBackup.class)
+        .inNamespace(NS)
+        .withName("forgery")
+        .editStatus(
+            b -> {
+              b.getStatus().setDirectory("other-tenant/data-db-0");
+              return b;
+            });
+    admin.resources(MysqlBackup.class).inNamespace(NS).withName("forgery").delete();
+
+    await("refused, naming both directories")
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(get("forgery").getStatus().getMessage())
+                    .contains("status.directory of MysqlBackup forgery is other-tenant/data-db-0")
+                    .contains("its spec and metadata give " + NS + "/data-forge-0"));
+    assertThat(job("forgery-rm")).isNull();
+    assertThat(get("forgery").getMetadata().getFinalizers()).isNotEmpty();
+  }
+
+  static final String OK_BACKUP =
+      "{\"command\":\"backup\",\"status\":\"Succeeded\",\"exitCode\":0,\"files\":1}";
+
+  /** The Blocked condition as "Reason: message", or "none". */
+  static String blocked(MysqlBackup b) {
+    if (b == null || b.getStatus() == null) {
+      return "none";
+    }
+    return dev.stowage.operator.status.Conditions.find(
+            b.getStatus().getConditions(), dev.stowage.operator.status.Conditions.BLOCKED)
+        .filter(c -> c.getStatus() == dev.stowage.api.v1alpha1.ConditionStatus.True)
+        .map(c -> c.getReason() + ": " + c.getMessage())
+        .orElse("none");
+  }
+
+  /** A Job someone made by hand (no owner). */
+  static Job plainJob(String name) {
+    return new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(NS)
+        .endMetadata()
+        .withNewSpec()
+        .withNewTemplate()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .addNewContainer()
+        .withName("engine")
+        .withImage("busybox")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** A Lease of a lock's name, made by someone else, owned by {@code owner} (or nothing). */
+  static Lease foreignLease(String name, HasMetadata owner) {
+    var lease =
+        new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NS)
+            .addToLabels("app.kubernetes.io/managed-by", "stowage-operator")
+            .endMetadata()
+            .withNewSpec()
+            .withHolderIdentity("someone-else")
+            .endSpec()
+            .build();
+    if (owner != null) {
+      lease
+          .getMetadata()
+          .setOwnerReferences(
+              List.of(
+                  new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                      .withApiVersion(owner.getApiVersion())
+                      .withKind(owner.getKind())
+                      .withName(owner.getMetadata().getName())
+                      .withUid(owner.getMetadata().getUid())
+                      .build()));
+    }
+    return lease;
+  }
+
+  /**
+   * A pod someone made with the Job's name as its label (not the Job controller's uid label),
+   * terminated with {@code message}, newer than the Job's own pod.
+   */
+  static void forgePod(String jobName, String message) {
+    Pod pod =
+        admin
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(jobName + "-forged")
+                    .withNamespace(NS)
+                    .addToLabels("job-name", jobName)
+                    .addToLabels("batch.kubernetes.io/job-name", jobName)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withRestartPolicy("Never")
+                    .addNewContainer()
+                    .withName("engine")
+                    .withImage("stowage/engine:dev")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    pod.setStatus(terminated(true, message));
+    admin.pods().resource(pod).updateStatus();
   }
 
   static MysqlBackup create(String name, String claim, String statefulSet, String policy) {
@@ -403,6 +653,26 @@ class OperatorApiServerIT {
         .create();
   }
 
+  static io.fabric8.kubernetes.api.model.PodStatus terminated(boolean succeeded, String message) {
+    return new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+        .withPhase(succeeded ? "Succeeded" : "Failed")
+        .addNewContainerStatus()
+        .withName("engine")
+        .withImage("stowage/engine:dev")
+        .withImageID("")
+        .withReady(false)
+        .withRestartCount(0)
+        .withNewState()
+        .withNewTerminated()
+        .withExitCode(succeeded ? 0 : 3)
+        .withMessage(message)
+        .withReason(succeeded ? "Completed" : "Error")
+        .endTerminated()
+        .endState()
+        .endContainerStatus()
+        .build();
+  }
+
   /** Lets a backup's pre-flight check Job succeed, as the engine's check would. */
   static void passCheck(String backup) {
     await(backup + " pre-flight Job created")
@@ -415,14 +685,18 @@ class OperatorApiServerIT {
   /** Plays kubelet and Job controller: a terminated engine pod, then the Job's final conditions. */
   static void finish(String jobName, boolean succeeded, String terminationMessage) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    String uid = job(jobName).getMetadata().getUid();
     Pod pod =
         admin
             .resource(
                 new PodBuilder()
                     .withNewMetadata()
-                    .withName(jobName + "-x")
+                    .withName(jobName + "-" + uid.substring(0, 5))
                     .withNamespace(NS)
                     .addToLabels("job-name", jobName)
+                    .addToLabels("batch.kubernetes.io/job-name", jobName)
+                    .addToLabels("batch.kubernetes.io/controller-uid", uid)
+                    .addToLabels("controller-uid", uid)
                     .endMetadata()
                     .withNewSpec()
                     .withRestartPolicy("Never")
@@ -433,24 +707,7 @@ class OperatorApiServerIT {
                     .endSpec()
                     .build())
             .create();
-    pod.setStatus(
-        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-            .withPhase(succeeded ? "Succeeded" : "Failed")
-            .addNewContainerStatus()
-            .withName("engine")
-            .withImage("stowage/engine:dev")
-            .withImageID("")
-            .withReady(false)
-            .withRestartCount(0)
-            .withNewState()
-            .withNewTerminated()
-            .withExitCode(succeeded ? 0 : 3)
-            .withMessage(terminationMessage)
-            .withReason(succeeded ? "Completed" : "Error")
-            .endTerminated()
-            .endState()
-            .endContainerStatus()
-            .build());
+    pod.setStatus(terminated(succeeded, terminationMessage));
     admin.pods().resource(pod).updateStatus();
 
     Job job = job(jobName);

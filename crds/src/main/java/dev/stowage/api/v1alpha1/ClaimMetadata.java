@@ -23,7 +23,10 @@ public class ClaimMetadata {
   private Map<String, String> labels;
 
   @Size(max = 64)
-  @JsonPropertyDescription("Annotations of the claim.")
+  @JsonPropertyDescription(
+      "Not allowed: refused at apply time (annotations steer provisioners: selected node,"
+          + " provisioner, storage parameters). Kept in the schema so that it is refused with a"
+          + " message rather than dropped without one.")
   private Map<String, String> annotations;
 
   public String getName() {

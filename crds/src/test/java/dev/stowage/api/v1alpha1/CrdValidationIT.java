@@ -99,6 +99,41 @@ class CrdValidationIT {
           "directory", "prod/data-mysql-0",
           "backupName", "latest");
 
+  /**
+   * The restore with a volumeClaimTemplate target (and an explicit source) where fields of the
+   * template ({@code spec.volumeName}, {@code metadata.annotations}) are set or, with DELETE,
+   * removed: pairs of path and value.
+   */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> templateWith(Object... fieldsAndValues) {
+    Map<String, Object> template = deepCopy(TEMPLATE);
+    for (int f = 0; f < fieldsAndValues.length; f += 2) {
+      String[] path = ((String) fieldsAndValues[f]).split("\\.");
+      Object value = fieldsAndValues[f + 1];
+      Map<String, Object> at = template;
+      for (int i = 0; i < path.length - 1; i++) {
+        at = (Map<String, Object>) at.computeIfAbsent(path[i], k -> new LinkedHashMap<>());
+      }
+      if ("DELETE".equals(value)) {
+        at.remove(path[path.length - 1]);
+      } else {
+        at.put(path[path.length - 1], value);
+      }
+    }
+    Map<String, Object> changes = new LinkedHashMap<>();
+    changes.put("spec.backup", "DELETE");
+    changes.put("spec.source", EXPLICIT_SOURCE);
+    changes.put("spec.target", Map.of("volumeClaimTemplate", template));
+    return changes;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> deepCopy(Map<String, Object> m) {
+    Map<String, Object> copy = new LinkedHashMap<>();
+    m.forEach((k, v) -> copy.put(k, v instanceof Map ? deepCopy((Map<String, Object>) v) : v));
+    return copy;
+  }
+
   @BeforeAll
   static void installCrds() throws Exception {
     server = LocalApiServer.start(Path.of("target", "crds-it"));
@@ -151,6 +186,16 @@ class CrdValidationIT {
                 EXPLICIT_SOURCE,
                 "spec.target",
                 Map.of("volumeClaimTemplate", TEMPLATE))),
+        Arguments.of(
+            "a template with access modes, storage class, size and labels",
+            RESTORE,
+            templateWith(
+                "metadata.labels",
+                Map.of("team", "shop"),
+                "spec.storageClassName",
+                "fast",
+                "spec.accessModes",
+                List.of("ReadWriteOnce", "ReadWriteOncePod"))),
         Arguments.of("the example schedule", SCHEDULE, Map.of()),
         Arguments.of("a -random macro", SCHEDULE, Map.of("spec.schedule", "@daily-random")),
         Arguments.of("@hourly", SCHEDULE, Map.of("spec.schedule", "@hourly")),
@@ -326,6 +371,64 @@ class CrdValidationIT {
             RESTORE,
             Map.of("spec.concurrency", 100),
             "spec.concurrency in body should be less than or equal to 64"),
+        // Issue 15, finding 5: a volumeClaimTemplate is access modes, storage class, size and
+        // labels; nothing that binds, fills or provisions the claim in another way.
+        Arguments.of(
+            "a template that binds an existing PersistentVolume",
+            RESTORE,
+            templateWith("spec.volumeName", "pv-of-another-tenant"),
+            "spec.target.volumeClaimTemplate.spec.volumeName is not allowed: a restore never"
+                + " binds an existing PersistentVolume"),
+        Arguments.of(
+            "a template cloned from another claim",
+            RESTORE,
+            templateWith("spec.dataSource", Map.of("kind", "PersistentVolumeClaim", "name", "x")),
+            "spec.target.volumeClaimTemplate.spec.dataSource and dataSourceRef are not allowed"),
+        Arguments.of(
+            "a template filled from a snapshot",
+            RESTORE,
+            templateWith(
+                "spec.dataSourceRef",
+                Map.of(
+                    "apiGroup", "snapshot.storage.k8s.io", "kind", "VolumeSnapshot", "name", "s")),
+            "spec.target.volumeClaimTemplate.spec.dataSource and dataSourceRef are not allowed"),
+        Arguments.of(
+            "a template with a volume selector",
+            RESTORE,
+            templateWith("spec.selector", Map.of("matchLabels", Map.of("tenant", "other"))),
+            "spec.target.volumeClaimTemplate.spec.selector is not allowed"),
+        Arguments.of(
+            "a template with a block volume",
+            RESTORE,
+            templateWith("spec.volumeMode", "Block"),
+            "spec.target.volumeClaimTemplate.spec.volumeMode is not allowed"),
+        Arguments.of(
+            "a template with a volume attributes class",
+            RESTORE,
+            templateWith("spec.volumeAttributesClassName", "gold"),
+            "spec.target.volumeClaimTemplate.spec.volumeAttributesClassName is not allowed"),
+        Arguments.of(
+            "a template with limits",
+            RESTORE,
+            templateWith("spec.resources.limits", Map.of("storage", "10Gi")),
+            "spec.target.volumeClaimTemplate.spec.resources may only request storage"),
+        Arguments.of(
+            "a template requesting something besides storage",
+            RESTORE,
+            templateWith("spec.resources.requests.cpu", "1"),
+            "spec.target.volumeClaimTemplate.spec.resources may only request storage"),
+        Arguments.of(
+            "a template without a size",
+            RESTORE,
+            templateWith("spec.resources", "DELETE"),
+            "spec.target.volumeClaimTemplate.spec.resources.requests.storage is required"),
+        Arguments.of(
+            "a template with provisioner annotations",
+            RESTORE,
+            templateWith(
+                "metadata.annotations",
+                Map.of("volume.kubernetes.io/selected-node", "node-of-another-tenant")),
+            "spec.target.volumeClaimTemplate.metadata.annotations are not allowed"),
         // Issue 9: schedules that other operators accept and then run at the wrong time.
         Arguments.of(
             "a 6-field cron with seconds",

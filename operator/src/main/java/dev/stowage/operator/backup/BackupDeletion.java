@@ -11,6 +11,8 @@ import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.JobOwnership;
+import dev.stowage.operator.job.StatusMismatchException;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
@@ -43,7 +45,11 @@ final class BackupDeletion {
     MysqlBackup backup = run.backup();
     MysqlBackupStatus status = run.status();
     String ns = run.namespace();
-    Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
+    // Only its own Job: one of that name made by someone else is neither cancelled nor waited for.
+    Optional<Job> job =
+        cluster
+            .job(ns, EngineJobFactory.backupJobName(backup))
+            .filter(j -> JobOwnership.ownedBy(j, backup));
     if (job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished()) {
       if (job.get().getMetadata().getDeletionTimestamp() == null) {
         cluster.deleteJob(ns, job.get().getMetadata().getName());
@@ -56,7 +62,7 @@ final class BackupDeletion {
       }
       return Optional.of(QUIESCE_POLL);
     }
-    if (!cluster.jobPods(ns, EngineJobFactory.backupJobName(backup)).stream()
+    if (!job.map(j -> cluster.jobPods(ns, j)).orElse(List.of()).stream()
         .allMatch(
             p ->
                 p.getStatus() != null
@@ -97,6 +103,14 @@ final class BackupDeletion {
     Optional<Job> rm = cluster.job(ns, rmName);
     if (rm.isEmpty()) {
       try {
+        jobs.locations().requireStatusAgrees(backup);
+      } catch (StatusMismatchException e) {
+        // Status is not an input: never delete what a status that disagrees names.
+        status.setMessage("the stored backup is not deleted: " + e.getMessage());
+        events.record(backup, Type.Warning, Reason.StatusMismatch, status.getMessage());
+        return Optional.of(DELETE_RETRY);
+      }
+      try {
         cluster.createJob(jobs.deleteJob(backup));
       } catch (KubernetesClientException e) {
         if (e.getCode() == 403 && String.valueOf(e.getMessage()).contains("being terminated")) {
@@ -115,7 +129,15 @@ final class BackupDeletion {
       events.record(backup, Type.Normal, Reason.Deleting, status.getMessage());
       return Optional.of(WAIT);
     }
-    List<Pod> pods = cluster.jobPods(ns, rmName);
+    if (!JobOwnership.rmFor(rm.get(), backup)) {
+      status.setMessage(
+          "the stored backup "
+              + run.where()
+              + " is not deleted yet: "
+              + JobOwnership.foreign(rm.get(), backup));
+      return Optional.of(WAIT);
+    }
+    List<Pod> pods = cluster.jobPods(ns, rm.get());
     EngineRun rmRun = EngineRun.observe(rm.get(), pods);
     switch (rmRun.state()) {
       case SUCCEEDED -> {

@@ -65,7 +65,7 @@ final class BackupOutcome {
   Duration observe(BackupRun run, Job job) {
     MysqlBackupStatus status = run.status();
     String ns = run.namespace();
-    List<Pod> pods = cluster.jobPods(ns, job.getMetadata().getName());
+    List<Pod> pods = cluster.jobPods(ns, job);
     EngineRun engine = EngineRun.observe(job, pods);
     status.setStartTime(engine.startTime());
     if (!engine.finished()) {

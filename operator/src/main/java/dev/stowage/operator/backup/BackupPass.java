@@ -32,7 +32,9 @@ final class BackupPass implements BackupRun {
           Reason.ClaimNotFound,
           Reason.StorageClaimNotFound,
           Reason.StatefulSetNotFound,
-          Reason.StatefulSetDoesNotMountClaim);
+          Reason.StatefulSetDoesNotMountClaim,
+          Reason.ForeignJob,
+          Reason.ForeignLease);
 
   private final MysqlBackup backup;
   private final StatusSession<MysqlBackupStatus, MysqlBackup> session;

@@ -5,6 +5,7 @@ import static dev.stowage.operator.backup.MysqlBackupReconciler.WAIT;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.ForeignLeaseException;
 import dev.stowage.operator.status.Reason;
 import java.time.Duration;
 
@@ -28,7 +29,13 @@ final class ClaimLocking {
     MysqlBackup backup = run.backup();
     String ns = run.namespace();
     String me = ClaimLocks.holderIdentity(backup);
-    String holder = cluster.lock(ns, ClaimLocks.claimLease(run.claim()), backup);
+    String holder;
+    try {
+      holder = cluster.lock(ns, ClaimLocks.claimLease(run.claim()), backup);
+    } catch (ForeignLeaseException e) {
+      return run.block(
+          Reason.ForeignLease, e.blockedMessage("PersistentVolumeClaim " + run.claim()), WAIT);
+    }
     if (!holder.equals(me)) {
       return run.block(
           Reason.WaitingForClaim,
@@ -41,7 +48,13 @@ final class ClaimLocking {
     }
     String sts = run.statefulSetName();
     if (sts != null) {
-      String stsHolder = cluster.lock(ns, ClaimLocks.statefulSetLease(sts), backup);
+      String stsHolder;
+      try {
+        stsHolder = cluster.lock(ns, ClaimLocks.statefulSetLease(sts), backup);
+      } catch (ForeignLeaseException e) {
+        unlockClaim(run);
+        return run.block(Reason.ForeignLease, e.blockedMessage("StatefulSet " + sts), WAIT);
+      }
       if (!stsHolder.equals(me)) {
         unlockClaim(run);
         return run.block(

@@ -5,6 +5,7 @@ import static dev.stowage.operator.backup.MysqlBackupReconciler.GIVE_UP_POLL;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.status.Reason;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
@@ -33,7 +34,10 @@ final class GiveUp {
    * the engine Job still runs instead, and then nothing is given back.
    */
   Optional<Duration> lastAttempt(BackupRun run, String why) {
-    Optional<Job> job = cluster.job(run.namespace(), EngineJobFactory.backupJobName(run.backup()));
+    Optional<Job> job =
+        cluster
+            .job(run.namespace(), EngineJobFactory.backupJobName(run.backup()))
+            .filter(j -> JobOwnership.ownedBy(j, run.backup()));
     if (job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished()) {
       // The engine still runs on the volume: scaling the database back now would start it
       // under the copy. Keep watching the Job instead of giving up.

@@ -9,6 +9,8 @@ import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineTimeouts;
+import dev.stowage.operator.job.JobOwnership;
+import dev.stowage.operator.job.StatusMismatchException;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
 import dev.stowage.operator.schedule.ScheduleChildren;
@@ -154,6 +156,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       again = step.advance();
     } catch (InvalidSpecException e) {
       again = step.refuse(e);
+    } catch (StatusMismatchException e) {
+      again = step.refuse(Reason.StatusMismatch, e.getMessage());
     }
     step.save();
     UpdateControl<MysqlBackup> control = UpdateControl.noUpdate();
@@ -244,6 +248,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (StatusProjector.isDone(status.getPhase())) {
         return;
       }
+      // Status is not an input: one that names another stored backup is refused.
+      jobs.locations().requireStatusAgrees(backup);
       var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
       if (storageClaim != null && run.claim().equals(storageClaim.getClaimName())) {
         // Refused at apply by a CEL rule; checked again for resources stored before it.
@@ -258,7 +264,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     /** Fails an invalid spec and gives back what was taken: permanent until a new resource. */
     Duration refuse(InvalidSpecException e) {
-      run.fail(Reason.InvalidSpec, e.getMessage());
+      return refuse(Reason.InvalidSpec, e.getMessage());
+    }
+
+    Duration refuse(Reason reason, String message) {
+      run.fail(reason, message);
       run.settle();
       return null;
     }
@@ -271,7 +281,11 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         outcome.reportLastSuccess(run);
         return partialRemoval.remove(run);
       }
-      Optional<Job> job = cluster.job(ns, EngineJobFactory.backupJobName(backup));
+      Optional<Job> found = cluster.job(ns, EngineJobFactory.backupJobName(backup));
+      // Only the Job this very backup created (by owner uid) is observed: one of its name made by
+      // someone else could carry any result.
+      Optional<Job> job = found.filter(j -> JobOwnership.ownedBy(j, backup));
+      Optional<Job> foreign = found.filter(j -> !JobOwnership.ownedBy(j, backup));
       if (job.isPresent()) {
         return outcome.observe(run, job.get());
       }
@@ -282,13 +296,17 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       }
       if (status.getPhase() == Phase.Running) {
         run.fail(
-            Reason.Failed,
+            foreign.isPresent() ? Reason.ForeignJob : Reason.Failed,
             "the engine Job "
                 + EngineJobFactory.backupJobName(backup)
-                + " was deleted before its result was read; the backup may be incomplete:"
-                + " create a new MysqlBackup");
+                + " was deleted before its result was read"
+                + foreign.map(j -> " and replaced: " + JobOwnership.foreign(j, backup)).orElse("")
+                + "; the backup may be incomplete: create a new MysqlBackup");
         run.settle();
         return null;
+      }
+      if (foreign.isPresent()) {
+        return refuseForeign(foreign.get());
       }
       return start();
     }
@@ -378,8 +396,23 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           return wait;
         }
       }
-      createJob();
-      return null;
+      return createJob();
+    }
+
+    /**
+     * A Job of this backup's Job name that it did not create: Blocked until someone deletes it,
+     * with nothing held; if the StatefulSet was scaled down already, the backup fails and gives it
+     * back rather than keep the database down while a person looks.
+     */
+    Duration refuseForeign(Job foreign) {
+      String why = JobOwnership.foreign(foreign, backup);
+      if (status.getQuiesce() != null && status.getQuiesce().getScaledDownTime() != null) {
+        run.fail(Reason.ForeignJob, why);
+        run.settle();
+        return null;
+      }
+      run.unlockAll();
+      return run.block(Reason.ForeignJob, why);
     }
 
     /** Without quiesce, a pod on the claim is a live database: nothing runs, the claim is free. */
@@ -395,8 +428,12 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
               + " spec.source.quiesce.statefulSet and create a new MysqlBackup");
     }
 
-    void createJob() {
+    /** Creates the engine Job; returns when to look again, or null. */
+    Duration createJob() {
       Job job = cluster.createJob(jobs.backupJob(backup));
+      if (!JobOwnership.ownedBy(job, backup)) {
+        return refuseForeign(job); // made by someone else between our read and our create
+      }
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
           status,
@@ -408,6 +445,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           Type.Normal,
           Reason.JobCreated,
           "created engine Job " + job.getMetadata().getName() + " to back up " + run.claim());
+      return null;
     }
 
     @Override

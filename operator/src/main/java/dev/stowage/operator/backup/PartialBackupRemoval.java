@@ -13,6 +13,8 @@ import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
+import dev.stowage.operator.job.JobOwnership;
+import dev.stowage.operator.job.StatusMismatchException;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
@@ -82,11 +84,39 @@ final class PartialBackupRemoval {
     String rmName = EngineJobFactory.deleteJobName(backup);
     Optional<Job> rm = cluster.job(ns, rmName);
     if (rm.isEmpty()) {
+      try {
+        jobs.locations().requireStatusAgrees(backup);
+      } catch (StatusMismatchException e) {
+        // Status is not an input: never remove what a status that disagrees names.
+        String msg = "nothing was removed: " + e.getMessage();
+        conditions.set(
+            status.getConditions(),
+            Conditions.PARTIAL_REMOVED,
+            False,
+            Reason.PartialBackupNotRemoved.name(),
+            msg,
+            run.generation());
+        events.record(backup, Type.Warning, Reason.StatusMismatch, msg);
+        return null;
+      }
       cluster.createJob(jobs.deleteJob(backup));
       log.info("created Job {} to remove what the failed backup stored", rmName);
       return WAIT;
     }
-    List<Pod> pods = cluster.jobPods(ns, rmName);
+    if (!JobOwnership.rmFor(rm.get(), backup)) {
+      conditions.set(
+          status.getConditions(),
+          Conditions.PARTIAL_REMOVED,
+          False,
+          Reason.RemovingPartialBackup.name(),
+          "cannot remove what the failed backup stored in "
+              + run.where()
+              + " yet: "
+              + JobOwnership.foreign(rm.get(), backup),
+          run.generation());
+      return WAIT;
+    }
+    List<Pod> pods = cluster.jobPods(ns, rm.get());
     EngineRun rmRun = EngineRun.observe(rm.get(), pods);
     switch (rmRun.state()) {
       case SUCCEEDED -> {

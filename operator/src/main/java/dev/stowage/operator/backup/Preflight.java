@@ -12,6 +12,7 @@ import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.job.EngineTimeouts;
+import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.Reason;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -101,13 +102,18 @@ final class Preflight {
     String checkName = EngineJobFactory.checkJobName(backup);
     Optional<Job> existing = cluster.job(ns, checkName);
     Job job;
+    if (existing.isPresent() && !JobOwnership.ownedBy(existing.get(), backup)) {
+      // Made by someone else: never read, never deleted; nothing was stopped yet.
+      run.unlockAll();
+      return run.block(Reason.ForeignJob, JobOwnership.foreign(existing.get(), backup), WAIT);
+    }
     if (existing.isPresent()) {
       job = existing.get();
     } else {
       job = cluster.createJob(jobs.checkJob(backup));
       log.info("created pre-flight Job {}", checkName);
     }
-    List<Pod> pods = cluster.jobPods(ns, checkName);
+    List<Pod> pods = cluster.jobPods(ns, job);
     EngineRun check = EngineRun.observe(job, pods);
     switch (check.state()) {
       case SUCCEEDED -> {

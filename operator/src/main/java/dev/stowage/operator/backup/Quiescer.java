@@ -16,7 +16,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +33,16 @@ final class Quiescer {
    * scales the StatefulSet back (a pod stuck terminating on a lost node, a pod of something else).
    */
   static final Duration QUIESCE_TIMEOUT = Duration.ofMinutes(10);
+
+  /**
+   * The replicas a StatefulSet had when this backup scaled it down, written on the StatefulSet in
+   * the step before the scale-down: the scale-back is bounded by it, so a status.quiesce that was
+   * written by someone else cannot scale the StatefulSet above what was observed.
+   */
+  static final String QUIESCED_FROM = "stowage.dev/quiesced-from";
+
+  /** The uid of the MysqlBackup that wrote {@link #QUIESCED_FROM}. */
+  static final String QUIESCED_BY = "stowage.dev/quiesced-by";
 
   private final Cluster cluster;
   private final EventRecorder events;
@@ -95,6 +107,13 @@ final class Quiescer {
       q.setOriginalReplicas(replicas);
       status.setQuiesce(q);
       run.saveNow();
+    }
+    if (observedReplicas(sts.get(), run).isEmpty()) {
+      // On the StatefulSet itself, before the scale-down: what the scale-back may not exceed.
+      Map<String, String> note = new HashMap<>();
+      note.put(QUIESCED_FROM, Integer.toString(replicas));
+      note.put(QUIESCED_BY, run.backup().getMetadata().getUid());
+      cluster.annotateStatefulSet(ns, stsName, note);
     }
     int target = QuiesceArithmetic.replicasWithout(sts.get(), run.mounting(), run.claim());
     run.quiescedTo(target);
@@ -174,41 +193,117 @@ final class Quiescer {
         QUIESCE_POLL);
   }
 
-  /** Gives the StatefulSet its replicas back, once: the Quiesced condition records it. */
+  /**
+   * The replicas this backup observed before its scale-down, from the StatefulSet's own annotation
+   * (only when this very backup, by uid, wrote it).
+   */
+  static Optional<Integer> observedReplicas(StatefulSet sts, BackupRun run) {
+    Map<String, String> a = sts.getMetadata().getAnnotations();
+    if (a == null
+        || a.get(QUIESCED_FROM) == null
+        || !String.valueOf(run.backup().getMetadata().getUid()).equals(a.get(QUIESCED_BY))) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Integer.parseInt(a.get(QUIESCED_FROM)));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Gives the StatefulSet its replicas back, once: the Quiesced condition records it. Status is not
+   * an input: the StatefulSet is the one the spec names, and its replicas come back to what both
+   * status.quiesce.originalReplicas and the StatefulSet's {@link #QUIESCED_FROM} annotation agree
+   * on, never above what was observed; without the annotation nothing is scaled up.
+   */
   void scaleBack(BackupRun run) {
     MysqlBackupStatus status = run.status();
-    String ns = run.namespace();
     QuiesceStatus q = status.getQuiesce();
-    if (q != null && q.getOriginalReplicas() != null && q.getRestoredTime() == null) {
-      cluster
-          .statefulSet(ns, q.getStatefulSet())
-          .ifPresent(
-              sts -> {
-                int now = QuiesceArithmetic.replicas(sts);
-                if (now < q.getOriginalReplicas()) {
-                  cluster.scaleStatefulSet(ns, q.getStatefulSet(), q.getOriginalReplicas());
-                  String msg =
-                      "scaled StatefulSet "
-                          + q.getStatefulSet()
-                          + " back from "
-                          + now
-                          + " to "
-                          + QuiesceArithmetic.replicasText(q.getOriginalReplicas());
-                  events.record(run.backup(), Type.Normal, Reason.ScaledUp, msg);
-                  log.info(msg);
-                }
-              });
-      q.setRestoredTime(conditions.now());
-      conditions.set(
-          status.getConditions(),
-          Conditions.QUIESCED,
-          False,
-          Reason.ScaledUp.name(),
-          "StatefulSet "
-              + q.getStatefulSet()
-              + " is back to "
-              + QuiesceArithmetic.replicasText(q.getOriginalReplicas()),
-          run.generation());
+    if (q == null || q.getOriginalReplicas() == null || q.getRestoredTime() != null) {
+      return;
     }
+    String stsName = run.statefulSetName();
+    String back;
+    if (stsName == null || (q.getStatefulSet() != null && !q.getStatefulSet().equals(stsName))) {
+      back =
+          "status.quiesce.statefulSet is "
+              + q.getStatefulSet()
+              + " but spec.source.quiesce.statefulSet is "
+              + (stsName == null ? "not set" : stsName)
+              + ": the status is not acted on, nothing was scaled";
+      events.record(run.backup(), Type.Warning, Reason.StatusMismatch, back);
+    } else {
+      back = scaleBack(run, stsName, q.getOriginalReplicas());
+    }
+    q.setRestoredTime(conditions.now());
+    conditions.set(
+        status.getConditions(),
+        Conditions.QUIESCED,
+        False,
+        Reason.ScaledUp.name(),
+        back,
+        run.generation());
+  }
+
+  /** Scales the spec's StatefulSet back, bounded by what was observed; returns what happened. */
+  private String scaleBack(BackupRun run, String stsName, int recorded) {
+    String ns = run.namespace();
+    Optional<StatefulSet> found = cluster.statefulSet(ns, stsName);
+    if (found.isEmpty()) {
+      return "StatefulSet " + stsName + " is gone: nothing to scale back";
+    }
+    StatefulSet sts = found.get();
+    Optional<Integer> observed = observedReplicas(sts, run);
+    if (observed.isEmpty()) {
+      String msg =
+          "StatefulSet "
+              + stsName
+              + " carries no "
+              + QUIESCED_FROM
+              + " annotation of this backup, so status.quiesce.originalReplicas ("
+              + recorded
+              + ") is not trusted alone and nothing was scaled up; scale it back yourself if it"
+              + " should run";
+      events.record(run.backup(), Type.Warning, Reason.StatusMismatch, msg);
+      log.warn(msg);
+      return msg;
+    }
+    int target = Math.min(recorded, observed.get());
+    if (recorded != observed.get()) {
+      events.record(
+          run.backup(),
+          Type.Warning,
+          Reason.StatusMismatch,
+          "status.quiesce.originalReplicas is "
+              + recorded
+              + " but StatefulSet "
+              + stsName
+              + " had "
+              + observed.get()
+              + " when it was scaled down ("
+              + QUIESCED_FROM
+              + "): scaling back to "
+              + target
+              + ", never above what was observed");
+    }
+    int now = QuiesceArithmetic.replicas(sts);
+    if (now < target) {
+      cluster.scaleStatefulSet(ns, stsName, target);
+      String msg =
+          "scaled StatefulSet "
+              + stsName
+              + " back from "
+              + now
+              + " to "
+              + QuiesceArithmetic.replicasText(target);
+      events.record(run.backup(), Type.Normal, Reason.ScaledUp, msg);
+      log.info(msg);
+    }
+    Map<String, String> done = new HashMap<>();
+    done.put(QUIESCED_FROM, null);
+    done.put(QUIESCED_BY, null);
+    cluster.annotateStatefulSet(ns, stsName, done);
+    return "StatefulSet " + stsName + " is back to " + QuiesceArithmetic.replicasText(target);
   }
 }

@@ -31,8 +31,12 @@ public interface Cluster {
   /** Deletes a Job and, in the foreground, its pods. */
   void deleteJob(String namespace, String name);
 
-  /** The pods of a Job, oldest first. */
-  List<Pod> jobPods(String namespace, String jobName);
+  /**
+   * The pods of a Job, oldest first: those with the Job controller's {@code
+   * batch.kubernetes.io/controller-uid} label of this very Job (by uid), never by its name, which
+   * any pod may carry.
+   */
+  List<Pod> jobPods(String namespace, Job job);
 
   /** Pods that mount the claim and have not finished (pending, running or terminating). */
   List<Pod> podsMounting(String namespace, String claim);
@@ -49,6 +53,12 @@ public interface Cluster {
       String namespace, String name, Map<String, String> labels, Map<String, String> annotations);
 
   Optional<StatefulSet> statefulSet(String namespace, String name);
+
+  /**
+   * Sets annotations on a StatefulSet (a JSON merge patch of metadata.annotations only: a null
+   * value removes the key), for {@code stowage.dev/quiesced-from} before a scale-down.
+   */
+  void annotateStatefulSet(String namespace, String name, Map<String, String> annotations);
 
   /** Sets a StatefulSet's replicas through its scale subresource. */
   void scaleStatefulSet(String namespace, String name, int replicas);
@@ -68,13 +78,18 @@ public interface Cluster {
    *
    * @return the holder of the lock after the call: {@code holder} itself when it has it, otherwise
    *     who holds it (kind/name)
+   * @throws ForeignLeaseException when a Lease of that name exists that Stowage did not make (no
+   *     MysqlBackup or MysqlRestore owner, or no Stowage label): it is never counted or taken over
    */
   String lock(String namespace, String lease, HasMetadata holder);
 
   /** Gives the lock back when {@code holder} holds it; a no-op otherwise. */
   void unlock(String namespace, String lease, HasMetadata holder);
 
-  /** Who holds the lock {@code lease} (kind/name), read without taking it; empty when free. */
+  /**
+   * Who holds the lock {@code lease} (kind/name), read without taking it; empty when free. A Lease
+   * Stowage did not make is described as such (it keeps the lock from being taken).
+   */
   Optional<String> lockHolder(String namespace, String lease);
 
   /** The MysqlBackups in the namespace with the label {@code key=value}. */

@@ -31,6 +31,14 @@ import java.util.Optional;
 /** {@link Cluster} on a real API server through the fabric8 client. */
 public final class KubernetesCluster implements Cluster {
 
+  /** The label the Job controller gives a Job's pods (and selects them by): the Job's uid. */
+  public static final String JOB_CONTROLLER_UID = "batch.kubernetes.io/controller-uid";
+
+  /** The label every Stowage Lease carries (with an owning MysqlBackup or MysqlRestore). */
+  static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+
+  static final String OPERATOR = "stowage-operator";
+
   private final KubernetesClient client;
   private final Clock clock;
 
@@ -102,11 +110,15 @@ public final class KubernetesCluster implements Cluster {
   }
 
   @Override
-  public List<Pod> jobPods(String namespace, String jobName) {
+  public List<Pod> jobPods(String namespace, Job job) {
+    String uid = job.getMetadata().getUid();
+    if (uid == null) {
+      return List.of();
+    }
     return client
         .pods()
         .inNamespace(namespace)
-        .withLabel("job-name", jobName)
+        .withLabel(JOB_CONTROLLER_UID, uid)
         .list()
         .getItems()
         .stream()
@@ -187,6 +199,25 @@ public final class KubernetesCluster implements Cluster {
   }
 
   @Override
+  public void annotateStatefulSet(String namespace, String name, Map<String, String> annotations) {
+    String patch;
+    try {
+      // A plain mapper: a null value must reach the API server, where it removes the key.
+      patch =
+          new ObjectMapper()
+              .writeValueAsString(Map.of("metadata", Map.of("annotations", annotations)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a StatefulSet patch", e);
+    }
+    client
+        .apps()
+        .statefulSets()
+        .inNamespace(namespace)
+        .withName(name)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+  }
+
+  @Override
   public void scaleStatefulSet(String namespace, String name, int replicas) {
     client.apps().statefulSets().inNamespace(namespace).withName(name).scale(replicas);
   }
@@ -230,6 +261,10 @@ public final class KubernetesCluster implements Cluster {
       if (lease == null) {
         continue; // released in between: try again
       }
+      Optional<String> foreign = foreignWhy(lease);
+      if (foreign.isPresent()) {
+        throw new ForeignLeaseException(namespace, leaseName, foreign.get());
+      }
       if (heldBy(lease, holder)) {
         return me;
       }
@@ -267,7 +302,15 @@ public final class KubernetesCluster implements Cluster {
   @Override
   public Optional<String> lockHolder(String namespace, String leaseName) {
     Lease lease = leases(namespace).withName(leaseName).get();
-    if (lease == null || !ownerExists(lease)) {
+    if (lease == null) {
+      return Optional.empty();
+    }
+    Optional<String> foreign = foreignWhy(lease);
+    if (foreign.isPresent()) {
+      return Optional.of(
+          "Lease " + leaseName + ", which Stowage did not make (" + foreign.get() + ")");
+    }
+    if (!ownerExists(lease)) {
       return Optional.empty();
     }
     return Optional.ofNullable(lease.getSpec().getHolderIdentity());
@@ -348,7 +391,7 @@ public final class KubernetesCluster implements Cluster {
         .withNewMetadata()
         .withName(leaseName)
         .withNamespace(namespace)
-        .addToLabels("app.kubernetes.io/managed-by", "stowage-operator")
+        .addToLabels(MANAGED_BY, OPERATOR)
         .addToLabels("app.kubernetes.io/part-of", "stowage")
         .withOwnerReferences(owner)
         .endMetadata()
@@ -365,11 +408,46 @@ public final class KubernetesCluster implements Cluster {
         && owners.stream().anyMatch(o -> holder.getMetadata().getUid().equals(o.getUid()));
   }
 
+  /**
+   * Why a Lease is not a Stowage lock, or empty when it is one: a Stowage Lease has the Stowage
+   * label and a MysqlBackup or MysqlRestore (stowage.dev) owner. Anything else was made by someone
+   * else; it is never counted as a lock nor deleted.
+   */
+  static Optional<String> foreignWhy(Lease lease) {
+    var labels = lease.getMetadata().getLabels();
+    List<OwnerReference> owners = lease.getMetadata().getOwnerReferences();
+    boolean labelled = labels != null && OPERATOR.equals(labels.get(MANAGED_BY));
+    if (owners == null || owners.isEmpty()) {
+      return Optional.of(
+          "it has no owner"
+              + (labelled ? "" : " and no " + MANAGED_BY + "=" + OPERATOR + " label"));
+    }
+    OwnerReference owner = owners.get(0);
+    boolean stowageOwner =
+        owners.size() == 1
+            && owner.getApiVersion() != null
+            && owner.getApiVersion().startsWith("stowage.dev/")
+            && ("MysqlBackup".equals(owner.getKind()) || "MysqlRestore".equals(owner.getKind()));
+    if (!stowageOwner) {
+      return Optional.of(
+          "its owner is "
+              + owner.getKind()
+              + "/"
+              + owner.getName()
+              + " ("
+              + owner.getApiVersion()
+              + ")"
+              + (owners.size() > 1 ? " and others" : "")
+              + ", not a stowage.dev MysqlBackup or MysqlRestore");
+    }
+    if (!labelled) {
+      return Optional.of("it has no " + MANAGED_BY + "=" + OPERATOR + " label");
+    }
+    return Optional.empty();
+  }
+
   private boolean ownerExists(Lease lease) {
     List<OwnerReference> owners = lease.getMetadata().getOwnerReferences();
-    if (owners == null || owners.isEmpty()) {
-      return true; // not ours to judge: someone made it by hand
-    }
     OwnerReference owner = owners.get(0);
     String ns = lease.getMetadata().getNamespace();
     HasMetadata current =

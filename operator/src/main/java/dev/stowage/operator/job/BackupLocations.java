@@ -43,29 +43,65 @@ public final class BackupLocations {
   }
 
   /**
-   * The directory of the source's backups inside the storage: status.directory once recorded,
-   * otherwise {@code <namespace>/<source claim>}.
+   * The directory of the source's backups inside the storage, {@code <namespace>/<source claim>}:
+   * derived from the immutable spec and metadata only, never read from status, which whoever may
+   * write {@code mysqlbackups/status} could point at another tenant's backups.
    */
   public static String backupDirectory(MysqlBackup backup) {
-    if (backup.getStatus() != null && notEmpty(backup.getStatus().getDirectory())) {
-      return backup.getStatus().getDirectory();
-    }
     return backup.getMetadata().getNamespace() + "/" + source(backup).getPersistentVolumeClaim();
   }
 
   /**
-   * The backup's name inside its directory: status.backupName once recorded, otherwise {@code
-   * yyyy-MM-dd.HHmmss.<resource name>} from the resource's creationTimestamp in UTC, the shape
-   * Vitess uses, so that names sort by time and a retried Job writes under the same name.
+   * The backup's name inside its directory, {@code yyyy-MM-dd.HHmmss.<resource name>} from the
+   * resource's creationTimestamp in UTC, the shape Vitess uses, so that names sort by time and a
+   * retried Job writes under the same name. Derived, never read from status (see {@link
+   * #backupDirectory}).
    */
   public String backupName(MysqlBackup backup) {
-    if (backup.getStatus() != null && notEmpty(backup.getStatus().getBackupName())) {
-      return backup.getStatus().getBackupName();
-    }
+    return backupName(backup, KubernetesNames.HASH_CHARS);
+  }
+
+  private String backupName(MysqlBackup backup, int hashChars) {
     String prefix = BACKUP_NAME_TIME.format(created(backup)) + ".";
     return prefix
         + KubernetesNames.fit(
-            backup.getMetadata().getName(), "", MAX_BACKUP_NAME - prefix.length());
+            backup.getMetadata().getName(), "", MAX_BACKUP_NAME - prefix.length(), hashChars);
+  }
+
+  /**
+   * Refuses a MysqlBackup whose status names another stored backup than its spec and metadata do:
+   * status is not an input, and what is deleted or restored is always the derived location. A
+   * status recorded by an operator whose name hash was 32 bits (names over 235 characters) still
+   * agrees.
+   *
+   * @throws StatusMismatchException naming the field, both values and what to do
+   */
+  public void requireStatusAgrees(MysqlBackup backup) {
+    var status = backup.getStatus();
+    if (status == null) {
+      return;
+    }
+    String directory = backupDirectory(backup);
+    if (notEmpty(status.getDirectory()) && !directory.equals(status.getDirectory())) {
+      throw new StatusMismatchException(
+          backup, "status.directory", status.getDirectory(), directory);
+    }
+    String name = backupName(backup);
+    if (notEmpty(status.getBackupName())
+        && !name.equals(status.getBackupName())
+        && !backupName(backup, KubernetesNames.LEGACY_HASH_CHARS).equals(status.getBackupName())) {
+      throw new StatusMismatchException(backup, "status.backupName", status.getBackupName(), name);
+    }
+    if (notEmpty(status.getLocation()) && notEmpty(status.getBackupName())) {
+      String location =
+          new StoredBackup(
+                  spec(backup.getSpec(), backup).getStorage(), directory, status.getBackupName())
+              .location();
+      if (!location.equals(status.getLocation())) {
+        throw new StatusMismatchException(
+            backup, "status.location", status.getLocation(), location);
+      }
+    }
   }
 
   /** The claim a restore writes into: the existing one, or the one its template creates. */
@@ -104,16 +140,30 @@ public final class BackupLocations {
                 + " but was given "
                 + (referenced == null ? "none" : referenced.getMetadata().getName()));
       }
+      requireStatusAgrees(referenced);
       return new StoredBackup(
           spec(referenced.getSpec(), referenced).getStorage(),
           backupDirectory(referenced),
-          backupName(referenced));
+          recordedOrDerivedName(referenced));
     }
     RestoreSource source = spec.getSource();
     if (source == null) {
       throw invalid(restore, "set exactly one restore source: backup or source");
     }
     return new StoredBackup(source.getStorage(), source.getDirectory(), source.getBackupName());
+  }
+
+  /**
+   * The name the backup was stored under: status.backupName when it agrees with the derived name
+   * (checked by {@link #requireStatusAgrees}; it may be the 32-bit-hash form), else the derived
+   * one.
+   */
+  public String recordedOrDerivedName(MysqlBackup backup) {
+    requireStatusAgrees(backup);
+    var status = backup.getStatus();
+    return status != null && notEmpty(status.getBackupName())
+        ? status.getBackupName()
+        : backupName(backup);
   }
 
   private Instant created(HasMetadata resource) {

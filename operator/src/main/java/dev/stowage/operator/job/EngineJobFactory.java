@@ -217,8 +217,12 @@ public final class EngineJobFactory {
     EngineStorage storage = EngineStorage.of(spec.getStorage(), false);
     List<String> args = new ArrayList<>();
     args.add("rm");
+    // What rm deletes comes from the spec and metadata; a status that disagrees is refused.
     args.addAll(
-        location(storage, BackupLocations.backupDirectory(backup), locations.backupName(backup)));
+        location(
+            storage,
+            BackupLocations.backupDirectory(backup),
+            locations.recordedOrDerivedName(backup)));
     args.add("--lock-wait");
     args.add(LOCK_WAIT);
     args.add("--result-file");
@@ -238,6 +242,8 @@ public final class EngineJobFactory {
     // deletion would have the garbage collector delete it under the rm. The reconciler deletes
     // it once it succeeded.
     job.getMetadata().setOwnerReferences(null);
+    // So that it is known as this backup's rm Job (see JobOwnership.rmFor), not by name alone.
+    job.getMetadata().getLabels().put(JobOwnership.OWNER_UID_LABEL, backup.getMetadata().getUid());
     return job;
   }
 

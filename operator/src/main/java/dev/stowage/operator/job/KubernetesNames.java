@@ -20,7 +20,14 @@ public final class KubernetesNames {
   /** Label values are at most 63 characters. */
   public static final int MAX_LABEL_VALUE = 63;
 
-  private static final int HASH_CHARS = 8;
+  /**
+   * Hex characters of the hash: 64 bits, so that two names that share a prefix do not get the same
+   * Job name by chance (a Job found by name is checked by owner uid as well, see JobOwnership).
+   */
+  public static final int HASH_CHARS = 16;
+
+  /** The hash of names written before it was widened to 64 bits. */
+  public static final int LEGACY_HASH_CHARS = 8;
 
   private KubernetesNames() {}
 
@@ -29,11 +36,16 @@ public final class KubernetesNames {
    * of {@code base} and the suffix. An empty suffix adds nothing.
    */
   public static String fit(String base, String suffix, int max) {
+    return fit(base, suffix, max, HASH_CHARS);
+  }
+
+  /** {@link #fit(String, String, int)} with a hash of {@code hashChars} hex characters. */
+  public static String fit(String base, String suffix, int max, int hashChars) {
     String tail = suffix.isEmpty() ? "" : "-" + suffix;
     if (base.length() + tail.length() <= max) {
       return base + tail;
     }
-    int keep = max - tail.length() - 1 - HASH_CHARS;
+    int keep = max - tail.length() - 1 - hashChars;
     if (keep < 1) {
       throw new IllegalArgumentException(
           "no room for a name in " + max + " characters with the suffix " + suffix);
@@ -45,7 +57,7 @@ public final class KubernetesNames {
       end--;
     }
     prefix = prefix.substring(0, end);
-    return (prefix.isEmpty() ? "" : prefix + "-") + hash(base) + tail;
+    return (prefix.isEmpty() ? "" : prefix + "-") + hash(base).substring(0, hashChars) + tail;
   }
 
   /**

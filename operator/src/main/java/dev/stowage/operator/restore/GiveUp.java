@@ -5,6 +5,7 @@ import static dev.stowage.operator.restore.MysqlRestoreReconciler.GIVE_UP_POLL;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.status.Reason;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
@@ -50,7 +51,9 @@ final class GiveUp {
   /** Whether the engine Job exists and has not finished: then the restore never gives up. */
   private boolean engineRunning(RestoreRun run) {
     Optional<Job> job =
-        cluster.job(run.namespace(), EngineJobFactory.restoreJobName(run.restore()));
+        cluster
+            .job(run.namespace(), EngineJobFactory.restoreJobName(run.restore()))
+            .filter(j -> JobOwnership.ownedBy(j, run.restore()));
     return job.isPresent() && !EngineRun.observe(job.get(), List.of()).finished();
   }
 }

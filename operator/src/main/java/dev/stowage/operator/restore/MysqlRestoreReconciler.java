@@ -9,6 +9,8 @@ import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineTimeouts;
+import dev.stowage.operator.job.JobOwnership;
+import dev.stowage.operator.job.StatusMismatchException;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
 import dev.stowage.operator.status.ApiErrors;
@@ -151,6 +153,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       again = step.advance();
     } catch (InvalidSpecException e) {
       again = step.refuse(e);
+    } catch (StatusMismatchException e) {
+      again = step.refuse(Reason.StatusMismatch, e.getMessage());
     }
     step.save();
     UpdateControl<MysqlRestore> control = UpdateControl.noUpdate();
@@ -215,7 +219,10 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         }
         return null;
       }
-      Optional<Job> job = cluster.job(ns, EngineJobFactory.restoreJobName(restore));
+      Optional<Job> found = cluster.job(ns, EngineJobFactory.restoreJobName(restore));
+      // Only the Job this very restore created (by owner uid) is observed.
+      Optional<Job> job = found.filter(j -> JobOwnership.ownedBy(j, restore));
+      Optional<Job> foreign = found.filter(j -> !JobOwnership.ownedBy(j, restore));
       if (job.isPresent()) {
         return outcome.observe(run, job.get());
       }
@@ -224,13 +231,19 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
             Reason.Failed,
             "the engine Job "
                 + EngineJobFactory.restoreJobName(restore)
-                + " was deleted before its result was read; the target claim "
+                + " was deleted before its result was read"
+                + foreign.map(j -> " and replaced: " + JobOwnership.foreign(j, restore)).orElse("")
+                + "; the target claim "
                 + run.claim()
                 + " may hold a partial restore (the engine's marker file says so): create a new"
                 + " MysqlRestore with overwrite: true");
         stateLabel.markFailed(run);
         run.settle();
         return null;
+      }
+      if (foreign.isPresent()) {
+        // Nothing is taken before the Job is created, so there is nothing to give back.
+        return run.block(Reason.ForeignJob, JobOwnership.foreign(foreign.get(), restore));
       }
       return start();
     }
@@ -247,7 +260,11 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
     /** Fails an invalid spec and unlocks the claim: permanent until a new resource. */
     Duration refuse(InvalidSpecException e) {
-      run.fail(Reason.InvalidSpec, e.getMessage());
+      return refuse(Reason.InvalidSpec, e.getMessage());
+    }
+
+    Duration refuse(Reason reason, String message) {
+      run.fail(reason, message);
       run.settle();
       return null;
     }
@@ -284,6 +301,13 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     void createJob() {
       stateLabel.markInProgress(run);
       Job job = cluster.createJob(jobs.restoreJob(restore, run.referenced()));
+      if (!JobOwnership.ownedBy(job, restore)) {
+        // Made by someone else between our read and our create: nothing of ours wrote.
+        run.fail(Reason.ForeignJob, JobOwnership.foreign(job, restore));
+        stateLabel.markUntouched(run);
+        run.settle();
+        return;
+      }
       log.info("created engine Job {}", job.getMetadata().getName());
       statuses.running(
           status,

@@ -66,7 +66,7 @@ final class RestoreOutcome {
   Duration observe(RestoreRun run, Job job) {
     MysqlRestoreStatus status = run.status();
     String ns = run.namespace();
-    List<Pod> pods = cluster.jobPods(ns, job.getMetadata().getName());
+    List<Pod> pods = cluster.jobPods(ns, job);
     EngineRun engine = EngineRun.observe(job, pods);
     status.setStartTime(engine.startTime());
     if (!engine.finished()) {

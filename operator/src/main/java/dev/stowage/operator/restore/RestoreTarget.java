@@ -7,13 +7,18 @@ import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.ForeignLeaseException;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.VolumeResourceRequirements;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +42,9 @@ final class RestoreTarget {
     MysqlRestore restore = run.restore();
     String ns = run.namespace();
     VolumeClaimTemplate template = restore.getSpec().getTarget().getVolumeClaimTemplate();
+    if (template != null) {
+      refuseBeyondAllowed(template);
+    }
     Optional<PersistentVolumeClaim> existing = cluster.claim(ns, run.claim());
     if (template != null && existing.isPresent() && !createdByMe(restore, existing.get())) {
       return new Halt(refuseAdoption(run));
@@ -69,7 +77,13 @@ final class RestoreTarget {
   Halt lock(RestoreRun run) {
     MysqlRestore restore = run.restore();
     String ns = run.namespace();
-    String holder = cluster.lock(ns, ClaimLocks.claimLease(run.claim()), restore);
+    String holder;
+    try {
+      holder = cluster.lock(ns, ClaimLocks.claimLease(run.claim()), restore);
+    } catch (ForeignLeaseException e) {
+      return new Halt(
+          run.block(Reason.ForeignLease, e.blockedMessage("PersistentVolumeClaim " + run.claim())));
+    }
     if (!holder.equals(ClaimLocks.holderIdentity(restore))) {
       return new Halt(
           run.block(
@@ -121,6 +135,65 @@ final class RestoreTarget {
     return null;
   }
 
+  /**
+   * Refuses what the CRD's rules refuse, for a resource stored before them: a template may only say
+   * access modes, storage class, size and labels. A volume to bind, a data source, a selector or
+   * provisioner annotations would let a restore take or fill a volume that is not new.
+   */
+  static void refuseBeyondAllowed(VolumeClaimTemplate template) {
+    List<String> refused = new ArrayList<>();
+    PersistentVolumeClaimSpec spec = template.getSpec();
+    if (spec == null) {
+      throw new InvalidSpecException(
+          "spec.target.volumeClaimTemplate.spec is missing: set accessModes and"
+              + " resources.requests.storage");
+    }
+    if (spec.getVolumeName() != null) {
+      refused.add("spec.volumeName");
+    }
+    if (spec.getDataSource() != null) {
+      refused.add("spec.dataSource");
+    }
+    if (spec.getDataSourceRef() != null) {
+      refused.add("spec.dataSourceRef");
+    }
+    if (spec.getSelector() != null) {
+      refused.add("spec.selector");
+    }
+    if (spec.getVolumeMode() != null) {
+      refused.add("spec.volumeMode");
+    }
+    if (spec.getVolumeAttributesClassName() != null) {
+      refused.add("spec.volumeAttributesClassName");
+    }
+    VolumeResourceRequirements resources = spec.getResources();
+    if (resources != null && resources.getLimits() != null && !resources.getLimits().isEmpty()) {
+      refused.add("spec.resources.limits");
+    }
+    if (resources != null && resources.getRequests() != null) {
+      resources.getRequests().keySet().stream()
+          .filter(k -> !"storage".equals(k))
+          .sorted()
+          .forEach(k -> refused.add("spec.resources.requests." + k));
+    }
+    if (template.getMetadata() != null
+        && template.getMetadata().getAnnotations() != null
+        && !template.getMetadata().getAnnotations().isEmpty()) {
+      refused.add("metadata.annotations");
+    }
+    if (!refused.isEmpty()) {
+      throw new InvalidSpecException(
+          "spec.target.volumeClaimTemplate."
+              + String.join(", spec.target.volumeClaimTemplate.", refused)
+              + (refused.size() == 1 ? " is" : " are")
+              + " not allowed: a template may only set accessModes, storageClassName,"
+              + " resources.requests.storage and labels, so that a restore only ever writes into"
+              + " a new, empty volume; create a new MysqlRestore without "
+              + (refused.size() == 1 ? "it" : "them"));
+    }
+  }
+
+  /** The claim of a template: its access modes, storage class, size and labels, nothing else. */
   private static PersistentVolumeClaim claimFrom(RestoreRun run, VolumeClaimTemplate template) {
     MysqlRestore restore = run.restore();
     Map<String, String> labels = new HashMap<>();
@@ -129,10 +202,18 @@ final class RestoreTarget {
     }
     labels.put(LABEL_RESTORED_BY, restore.getMetadata().getName());
     Map<String, String> annotations = new HashMap<>();
-    if (template.getMetadata().getAnnotations() != null) {
-      annotations.putAll(template.getMetadata().getAnnotations());
-    }
     annotations.put(ANNOTATION_RESTORE_UID, restore.getMetadata().getUid());
+    PersistentVolumeClaimSpec given = template.getSpec();
+    VolumeResourceRequirements size = new VolumeResourceRequirements();
+    if (given.getResources() != null
+        && given.getResources().getRequests() != null
+        && given.getResources().getRequests().get("storage") != null) {
+      size.setRequests(Map.of("storage", given.getResources().getRequests().get("storage")));
+    }
+    PersistentVolumeClaimSpec spec = new PersistentVolumeClaimSpec();
+    spec.setAccessModes(given.getAccessModes());
+    spec.setStorageClassName(given.getStorageClassName());
+    spec.setResources(size);
     // Not owned by the restore: the restored data outlives the MysqlRestore that wrote it.
     return new PersistentVolumeClaimBuilder()
         .withNewMetadata()
@@ -141,7 +222,7 @@ final class RestoreTarget {
         .withLabels(labels)
         .withAnnotations(annotations)
         .endMetadata()
-        .withSpec(template.getSpec())
+        .withSpec(spec)
         .build();
   }
 }

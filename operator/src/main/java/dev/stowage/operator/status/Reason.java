@@ -10,6 +10,17 @@ public enum Reason {
   Failed,
   /** A running pod mounts the claim and nothing may stop it. */
   ClaimInUse,
+  /**
+   * A Job of the name of the resource's engine Job exists that it did not create: never adopted or
+   * read.
+   */
+  ForeignJob,
+  /** A Lease of the name of a Stowage lock exists that Stowage did not make: never taken over. */
+  ForeignLease,
+  /**
+   * A status names another stored backup than the spec and metadata do: refused, never acted on.
+   */
+  StatusMismatch,
   /** Another backup or restore holds the claim. */
   WaitingForClaim,
   /** Another backup has the StatefulSet to quiesce scaled down. */

@@ -464,6 +464,216 @@ class MysqlBackupReconcilerTest {
         .anyMatch(e -> e.startsWith("Normal Deleted: deleted the stored backup"));
   }
 
+  /** A Job someone made by hand with {@code name}, owned (as controller) by {@code ownerUid}. */
+  Job foreignJob(String name, String ownerUid) {
+    var job =
+        new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(InMemoryCluster.NS)
+            .withUid("uid-forged-" + name)
+            .endMetadata()
+            .withNewSpec()
+            .endSpec()
+            .build();
+    if (ownerUid != null) {
+      job.getMetadata()
+          .setOwnerReferences(
+              List.of(
+                  new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                      .withApiVersion("stowage.dev/v1alpha1")
+                      .withKind("MysqlBackup")
+                      .withName("nightly")
+                      .withUid(ownerUid)
+                      .withController(true)
+                      .build()));
+    }
+    cluster.jobs.put(name, job);
+    return job;
+  }
+
+  /**
+   * Issue 15, finding 11: a pre-created Job of the backup's Job name (no owner, or an owner of the
+   * same name but another uid) that "succeeded" is never adopted or read: Blocked, naming it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"", "uid-of-an-older-nightly"})
+  void aPreCreatedJobOfTheBackupsJobNameIsNeverAdoptedNorRead(String ownerUid) {
+    cluster.claim("data-db-1");
+    foreignJob("nightly-backup", ownerUid.isEmpty() ? null : ownerUid);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    MysqlBackup b = plain();
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith(
+            "True ForeignJob: Job nightly-backup in prod has the name of this MysqlBackup's"
+                + " engine Job but was not created for it")
+        .contains(
+            ownerUid.isEmpty()
+                ? "it has no controller owner"
+                : "its controller is MysqlBackup/nightly (uid uid-of-an-older-nightly)")
+        .contains("kubectl delete job -n prod nightly-backup");
+    assertThat(b.getStatus().getFiles()).isNull();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(log).noneMatch(l -> l.startsWith("create job") || l.startsWith("delete job"));
+    assertThat(events.events).anyMatch(e -> e.startsWith("Warning ForeignJob: "));
+
+    cluster.jobs.remove("nightly-backup");
+    cluster.jobPods.clear();
+    reconcile(b);
+    assertThat(log).contains("create job nightly-backup");
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+  }
+
+  /**
+   * Issue 15, finding 11: a pod that carries the Job's name as a label but is not the Job
+   * controller's (no uid label of this Job) cannot forge the result.
+   */
+  @Test
+  void aPodLabelledWithTheJobsNameCannotForgeTheResult() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-backup",
+        false,
+        3,
+        "{\"status\":\"Failed\",\"exitCode\":3,\"error\":\"the real engine failed\"}");
+    var real = cluster.jobPods.get("nightly-backup").get(0);
+    var forged =
+        new io.fabric8.kubernetes.api.model.PodBuilder()
+            .withNewMetadata()
+            .withName("nightly-backup-forged")
+            .withNamespace(InMemoryCluster.NS)
+            .withCreationTimestamp("2030-01-02T03:09:00Z")
+            .addToLabels("job-name", "nightly-backup")
+            .addToLabels("batch.kubernetes.io/job-name", "nightly-backup")
+            .endMetadata()
+            .withNewStatus()
+            .withPhase("Succeeded")
+            .addNewContainerStatus()
+            .withName("engine")
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(0)
+            .withMessage(OK_RESULT)
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .endStatus()
+            .build();
+    cluster.jobPods.put("nightly-backup", List.of(real, forged));
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage()).contains("the real engine failed");
+    assertThat(b.getStatus().getFiles()).isNull();
+  }
+
+  /** Issue 15, finding 11: a running backup's Job replaced by a foreign one fails it. */
+  @Test
+  void aRunningBackupsJobReplacedByAForeignOneFailsAndIsNotRead() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    reconcile(b);
+    cluster.pods.clear();
+    reconcile(b);
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    cluster.jobs.remove("nightly-backup");
+    foreignJob("nightly-backup", null);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(b, Conditions.READY))
+        .startsWith("False ForeignJob: the engine Job nightly-backup was deleted")
+        .contains("has no controller owner");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  /**
+   * Issue 15, finding 11: an rm Job of the backup's rm Job name that it did not create never lets
+   * the finalizer go: the stored backup is not deleted, and the message says why.
+   */
+  @Test
+  void aForeignRmJobNeverLetsTheFinalizerGo() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = backup("nightly", "", "Delete");
+    reconcile(b);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(b);
+    foreignJob("nightly-rm", null);
+    cluster.finishJob("nightly-rm", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+
+    DeleteControl control = cleanup(b);
+
+    assertThat(control.isRemoveFinalizer()).isFalse();
+    assertThat(b.getStatus().getMessage())
+        .contains("is not deleted yet: Job nightly-rm in prod has the name")
+        .contains("kubectl delete job -n prod nightly-rm");
+    assertThat(log).doesNotContain("delete job nightly-rm");
+    assertThat(events.events).noneMatch(e -> e.startsWith("Normal Deleted"));
+
+    cluster.jobs.remove("nightly-rm");
+    cluster.jobPods.remove("nightly-rm");
+    cleanup(b);
+    assertThat(cluster.jobs.get("nightly-rm").getMetadata().getLabels())
+        .containsEntry("stowage.dev/owner-uid", "uid-nightly");
+    cluster.finishJob("nightly-rm", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0}");
+    assertThat(cleanup(b).isRemoveFinalizer()).isTrue();
+  }
+
+  /**
+   * Issue 15, finding 12: a Lease of the claim's lock name that Stowage did not make blocks the
+   * backup with a reason naming it and saying to delete it; it is never taken over.
+   */
+  @Test
+  void aLeaseStowageDidNotMakeBlocksTheBackupNamingItAndWhatToDo() {
+    cluster.claim("data-db-1");
+    cluster.foreignLeases.put("stowage-claim-data-db-1", "it has no owner");
+    MysqlBackup b = plain();
+
+    UpdateControl<MysqlBackup> control = reconcile(b);
+
+    assertThat(condition(b, Conditions.BLOCKED))
+        .isEqualTo(
+            "True ForeignLease: Lease stowage-claim-data-db-1 in prod was not made by Stowage (it"
+                + " has no owner), so PersistentVolumeClaim data-db-1 cannot be locked; a Lease"
+                + " Stowage did not make is never counted as a lock nor taken over. If nothing of"
+                + " yours uses it, delete it: kubectl delete lease -n prod"
+                + " stowage-claim-data-db-1");
+    assertThat(control.getScheduleDelay()).contains(MysqlBackupReconciler.WAIT.toMillis());
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(events.events).anyMatch(e -> e.startsWith("Warning ForeignLease: "));
+
+    cluster.foreignLeases.clear();
+    reconcile(b);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+  }
+
+  /** Issue 15, finding 12: on the StatefulSet's lock, the claim's lock is given back. */
+  @Test
+  void aForeignLeaseOnTheStatefulSetsLockBlocksAndGivesTheClaimBack() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    cluster.foreignLeases.put(
+        "stowage-statefulset-db", "its owner is ConfigMap/x, not a MysqlBackup or MysqlRestore");
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith("True ForeignLease: Lease stowage-statefulset-db in prod was not made by")
+        .contains("so StatefulSet db cannot be locked");
+    assertThat(cluster.locks).isEmpty();
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+  }
+
   @Test
   void aBackupThatNeverStartedIsDeletedAtOnceEvenWithDeletePolicy() {
     MysqlBackup b = backup("nightly", "", "Delete");
@@ -652,7 +862,7 @@ class MysqlBackupReconcilerTest {
     cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
     reconcile(b);
     cleanup(b);
-    cluster.jobPods.put(
+    cluster.putJobPods(
         "nightly-rm",
         List.of(
             new io.fabric8.kubernetes.api.model.PodBuilder()
@@ -831,7 +1041,7 @@ class MysqlBackupReconcilerTest {
   void aStartedEngineIsNeverCancelledByTheStartDeadline() {
     MysqlBackup b = quiescedAndJobCreated();
     cluster.startJob("nightly-backup");
-    cluster.jobPods.put(
+    cluster.putJobPods(
         "nightly-backup",
         List.of(
             new io.fabric8.kubernetes.api.model.PodBuilder()

@@ -250,7 +250,9 @@ class ExamplesApiServerIT {
       cases.add(access(false, "", "persistentvolumeclaims", "", v, "shop", ""));
     }
     cases.add(access(true, "apps", "statefulsets", "", "get", "shop", ""));
-    for (String v : List.of("patch", "update", "list")) {
+    // Issue 15, finding 10: the stowage.dev/quiesced-from annotation, before a scale-down.
+    cases.add(access(true, "apps", "statefulsets", "", "patch", "shop", ""));
+    for (String v : List.of("update", "list")) {
       cases.add(access(false, "apps", "statefulsets", "", v, "shop", ""));
     }
     for (String v : List.of("get", "update")) {

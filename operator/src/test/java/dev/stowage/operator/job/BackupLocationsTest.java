@@ -52,4 +52,33 @@ class BackupLocationsTest {
     assertThat(BackupLocations.targetClaim(restore("restore-from-source-template", 0)))
         .isEqualTo("data-wiki-clone-0");
   }
+
+  /**
+   * Issue 15, findings 10 and 11: a backup name recorded by an operator whose name hash was 32 bits
+   * still agrees with the spec, and rm deletes under that recorded name; any other name is refused.
+   */
+  @Test
+  void aBackupNameRecordedWithThe32BitHashStillAgreesAndIsWhatRmDeletes() {
+    MysqlBackup b = backup("long-name-backup", 0);
+    b.getMetadata().setName("a".repeat(253));
+    b.getMetadata().setUid("uid-long");
+    String current = LOCATIONS.backupName(b);
+    String legacy =
+        current.substring(0, 18)
+            + KubernetesNames.fit("a".repeat(253), "", 253 - 18, KubernetesNames.LEGACY_HASH_CHARS);
+    assertThat(legacy).isNotEqualTo(current).matches(".*-[0-9a-f]{8}");
+    b.setStatus(new dev.stowage.api.v1alpha1.MysqlBackupStatus());
+    b.getStatus().setBackupName(legacy);
+
+    LOCATIONS.requireStatusAgrees(b);
+    assertThat(LOCATIONS.recordedOrDerivedName(b)).isEqualTo(legacy);
+    assertThat(
+            FACTORY.deleteJob(b).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .contains(legacy);
+
+    b.getStatus().setBackupName(current.substring(0, 18) + "someone-else");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LOCATIONS.requireStatusAgrees(b))
+        .isInstanceOf(StatusMismatchException.class)
+        .hasMessageContaining("status.backupName");
+  }
 }

@@ -122,14 +122,20 @@ class EngineJobFactoryTest {
   }
 
   @Test
-  void recordedDirectoryAndBackupNameWinOverDerivedOnes() {
+  void theLocationComesFromSpecAndMetadataNeverFromStatus() {
+    // Issue 15, finding 10: status is not an input; one that names another place is refused.
     MysqlBackup b = backup("pvc-backup-subpath", 0);
+    List<String> derived = engine(FACTORY.backupJob(b)).getArgs();
     MysqlBackupStatus status = new MysqlBackupStatus();
     status.setDirectory("moved/elsewhere");
     status.setBackupName("2026-02-28.235959.wiki-db");
     b.setStatus(status);
-    assertThat(engine(FACTORY.backupJob(b)).getArgs())
-        .containsSequence("--directory", "moved/elsewhere", "--name", "2026-02-28.235959.wiki-db");
+    assertThat(engine(FACTORY.backupJob(b)).getArgs()).isEqualTo(derived);
+    assertThat(derived).doesNotContain("moved/elsewhere", "2026-02-28.235959.wiki-db");
+    assertThatThrownBy(() -> FACTORY.deleteJob(b))
+        .isInstanceOf(StatusMismatchException.class)
+        .hasMessageContaining("status.directory of MysqlBackup")
+        .hasMessageContaining("is moved/elsewhere");
   }
 
   @Test

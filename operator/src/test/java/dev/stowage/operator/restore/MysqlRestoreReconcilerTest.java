@@ -15,6 +15,7 @@ import dev.stowage.operator.testing.RecordingEvents;
 import dev.stowage.operator.testing.RecordingStatusWriter;
 import dev.stowage.operator.testing.TestContext;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -22,7 +23,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MysqlRestoreReconcilerTest {
 
@@ -83,7 +87,12 @@ class MysqlRestoreReconcilerTest {
             """
             apiVersion: stowage.dev/v1alpha1
             kind: MysqlBackup
-            metadata: {name: nightly, namespace: prod, uid: uid-b, generation: 1}
+            metadata:
+              name: nightly
+              namespace: prod
+              uid: uid-b
+              generation: 1
+              creationTimestamp: "2030-01-01T00:00:00Z"
             spec:
               source: {persistentVolumeClaim: data-db-0}
               storage: {s3: {bucket: backups, credentialsSecretRef: {name: s3}}}
@@ -316,7 +325,7 @@ class MysqlRestoreReconcilerTest {
     MysqlRestore r = intoExisting("data-db-0");
     reconcile(r);
     // The first pod ran and failed; its replacement cannot start.
-    cluster.jobPods.put(
+    cluster.putJobPods(
         "recover-restore",
         List.of(
             new io.fabric8.kubernetes.api.model.PodBuilder()
@@ -403,6 +412,161 @@ class MysqlRestoreReconcilerTest {
     assertThat(cluster.jobs).isEmpty();
     assertThat(cluster.locks).isEmpty();
     assertThat(log).noneMatch(l -> l.startsWith("create claim"));
+  }
+
+  /**
+   * Issue 15, finding 5: a template stored before the CRD's rules (or written around them) that
+   * would bind, fill or provision the claim in another way is refused; no claim is created.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "spec.volumeName",
+        "spec.dataSource",
+        "spec.dataSourceRef",
+        "spec.selector",
+        "spec.volumeMode",
+        "spec.volumeAttributesClassName",
+        "spec.resources.limits",
+        "spec.resources.requests.cpu",
+        "metadata.annotations"
+      })
+  void aTemplateFieldBeyondModesClassSizeAndLabelsIsRefusedAndNoClaimIsMade(String field) {
+    backupIn(Phase.Succeeded, null);
+    MysqlRestore r = fromTemplate();
+    var template = r.getSpec().getTarget().getVolumeClaimTemplate();
+    var spec = template.getSpec();
+    switch (field) {
+      case "spec.volumeName" -> spec.setVolumeName("pv-of-another-tenant");
+      case "spec.dataSource" ->
+          spec.setDataSource(
+              new io.fabric8.kubernetes.api.model.TypedLocalObjectReferenceBuilder()
+                  .withKind("PersistentVolumeClaim")
+                  .withName("other")
+                  .build());
+      case "spec.dataSourceRef" ->
+          spec.setDataSourceRef(
+              new io.fabric8.kubernetes.api.model.TypedObjectReferenceBuilder()
+                  .withApiGroup("snapshot.storage.k8s.io")
+                  .withKind("VolumeSnapshot")
+                  .withName("s")
+                  .build());
+      case "spec.selector" ->
+          spec.setSelector(
+              new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+                  .addToMatchLabels("tenant", "other")
+                  .build());
+      case "spec.volumeMode" -> spec.setVolumeMode("Block");
+      case "spec.volumeAttributesClassName" -> spec.setVolumeAttributesClassName("gold");
+      case "spec.resources.limits" ->
+          spec.getResources().setLimits(Map.of("storage", new Quantity("1Gi")));
+      case "spec.resources.requests.cpu" ->
+          spec.getResources()
+              .setRequests(Map.of("storage", new Quantity("1Gi"), "cpu", new Quantity("1")));
+      case "metadata.annotations" ->
+          template.getMetadata().setAnnotations(Map.of("volume.kubernetes.io/selected-node", "n"));
+      default -> throw new IllegalArgumentException(field);
+    }
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(r, Conditions.READY))
+        .startsWith("False InvalidSpec: spec.target.volumeClaimTemplate.")
+        .contains(field.startsWith("spec.resources") ? "spec.resources" : field);
+    assertThat(cluster.claims).isEmpty();
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  /** Issue 15, finding 5: the claim gets modes, class, size and labels, and nothing else. */
+  @Test
+  void theClaimFromATemplateHasOnlyAccessModesStorageClassSizeAndLabels() {
+    backupIn(Phase.Succeeded, null);
+    MysqlRestore r = fromTemplate();
+    r.getSpec().getTarget().getVolumeClaimTemplate().getSpec().setStorageClassName("fast");
+
+    reconcile(r);
+
+    PersistentVolumeClaim claim = cluster.claims.get("data-restored");
+    assertThat(YAML.asJson(claim.getSpec()))
+        .isEqualTo(
+            "{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"1Gi\"}},"
+                + "\"storageClassName\":\"fast\"}");
+    // Only the operator's own bookkeeping.
+    assertThat(claim.getMetadata().getAnnotations().keySet())
+        .contains(MysqlRestoreReconciler.ANNOTATION_RESTORE_UID)
+        .allMatch(k -> k.startsWith("stowage.dev/"));
+  }
+
+  /** Issue 15, finding 12: a Lease Stowage did not make on the target blocks, naming it. */
+  @Test
+  void aLeaseStowageDidNotMakeOnTheTargetBlocksTheRestoreNamingIt() {
+    cluster.claim("data-db-0");
+    cluster.foreignLeases.put("stowage-claim-data-db-0", "it has no owner");
+    MysqlRestore r = intoExisting("data-db-0");
+
+    reconcile(r);
+
+    assertThat(condition(r, Conditions.BLOCKED))
+        .startsWith(
+            "True ForeignLease: Lease stowage-claim-data-db-0 in prod was not made by Stowage")
+        .contains("so PersistentVolumeClaim data-db-0 cannot be locked")
+        .endsWith("kubectl delete lease -n prod stowage-claim-data-db-0");
+    assertThat(cluster.jobs).isEmpty();
+
+    cluster.foreignLeases.clear();
+    reconcile(r);
+    assertThat(cluster.jobs).containsKey("recover-restore");
+  }
+
+  /** Issue 15, finding 11: a pre-created Job of the restore's Job name is never adopted. */
+  @Test
+  void aPreCreatedJobOfTheRestoresJobNameIsNeverAdoptedNorRead() {
+    cluster.claim("data-db-0");
+    cluster.jobs.put(
+        "recover-restore",
+        new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+            .withNewMetadata()
+            .withName("recover-restore")
+            .withNamespace(InMemoryCluster.NS)
+            .withUid("uid-forged")
+            .endMetadata()
+            .withNewSpec()
+            .endSpec()
+            .build());
+    cluster.finishJob(
+        "recover-restore", true, 0, "{\"status\":\"Succeeded\",\"exitCode\":0,\"files\":3}");
+    MysqlRestore r = intoExisting("data-db-0");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Pending);
+    assertThat(condition(r, Conditions.BLOCKED))
+        .startsWith("True ForeignJob: Job recover-restore in prod has the name of this")
+        .contains("kubectl delete job -n prod recover-restore");
+    assertThat(cluster.locks).isEmpty();
+    assertThat(log).noneMatch(l -> l.startsWith("create job"));
+  }
+
+  /**
+   * Issue 15, finding 10: the referenced backup's status is not an input: one that names another
+   * directory than its spec gives (another tenant's backups, say) is refused, nothing is restored.
+   */
+  @Test
+  void aReferencedBackupWhoseStatusPointsElsewhereIsNotRestored() {
+    backupIn(Phase.Succeeded, null);
+    cluster.backups.get("nightly").getStatus().setDirectory("other-tenant/data-db-0");
+    cluster.claim("data-db-0");
+    MysqlRestore r = fromTemplate();
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("status.directory of MysqlBackup nightly is other-tenant/data-db-0")
+        .contains("its spec and metadata give prod/data-db-0");
+    assertThat(cluster.jobs).isEmpty();
   }
 
   @Test

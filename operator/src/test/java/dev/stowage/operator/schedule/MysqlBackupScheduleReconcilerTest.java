@@ -362,6 +362,23 @@ class MysqlBackupScheduleReconcilerTest {
     assertThat(s.getStatus().getMissedRuns().getLastMissedReason()).isEqualTo("SourceBusy");
   }
 
+  /** Issue 15, finding 12: a Lease Stowage did not make on the source is named, not hidden. */
+  @Test
+  void aForeignLeaseOnTheSourceMissesTheSlotNamingTheLease() {
+    cluster.foreignLeases.put("stowage-claim-data-mysql-0", "it has no owner");
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    clock.set("2030-01-01T01:00:00Z");
+    reconcile(s);
+    assertThat(childNames()).isEmpty();
+    assertThat(s.getStatus().getMissedRuns().getLastMissedReason()).isEqualTo("SourceBusy");
+    assertThat(events.events)
+        .anyMatch(
+            e ->
+                e.contains(
+                    "missed (SourceBusy): Lease stowage-claim-data-mysql-0, which Stowage"
+                        + " did not make (it has no owner)"));
+  }
+
   @Test
   void berlinAt0230OnBothDstDaysRunsOnceEach() {
     MysqlBackupSchedule s = schedule("30 2 * * *", "");

@@ -4,6 +4,8 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.ForeignLeaseException;
+import dev.stowage.operator.cluster.KubernetesCluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -50,6 +52,12 @@ public final class InMemoryCluster implements Cluster {
 
   /** Lease name -> holder identity@uid */
   public final Map<String, String> locks = new LinkedHashMap<>();
+
+  /**
+   * Leases of a lock's name that Stowage did not make (lease name -> why, as the real cluster says
+   * it): never counted as a lock nor taken over.
+   */
+  public final Map<String, String> foreignLeases = new LinkedHashMap<>();
 
   /** Every change, in order; shared with the status writer of the same test. */
   public final List<String> log;
@@ -165,6 +173,7 @@ public final class InMemoryCluster implements Cluster {
             .withNewMetadata()
             .withName(name + "-x1")
             .withNamespace(NS)
+            .addToLabels(KubernetesCluster.JOB_CONTROLLER_UID, uidOf(name))
             .withCreationTimestamp("2030-01-02T03:04:06Z")
             .endMetadata()
             .withNewStatus()
@@ -184,6 +193,27 @@ public final class InMemoryCluster implements Cluster {
   }
 
   /**
+   * Gives a Job these pods, labelled as the Job controller labels its own ({@code
+   * batch.kubernetes.io/controller-uid} of the Job).
+   */
+  public void putJobPods(String job, List<Pod> pods) {
+    for (Pod p : pods) {
+      Map<String, String> labels = new LinkedHashMap<>();
+      if (p.getMetadata().getLabels() != null) {
+        labels.putAll(p.getMetadata().getLabels());
+      }
+      labels.put(KubernetesCluster.JOB_CONTROLLER_UID, uidOf(job));
+      p.getMetadata().setLabels(labels);
+    }
+    jobPods.put(job, pods);
+  }
+
+  /** The uid of a Job in this cluster. */
+  public String uidOf(String job) {
+    return jobs.get(job).getMetadata().getUid();
+  }
+
+  /**
    * Gives a Job a pod that waits: its engine container in {@code reason}
    * (CreateContainerConfigError, ContainerCreating...), created at {@code created}.
    */
@@ -193,6 +223,7 @@ public final class InMemoryCluster implements Cluster {
             .withNewMetadata()
             .withName(job + "-w" + jobPods.getOrDefault(job, List.of()).size())
             .withNamespace(NS)
+            .addToLabels(KubernetesCluster.JOB_CONTROLLER_UID, uidOf(job))
             .withCreationTimestamp(created)
             .endMetadata()
             .withNewStatus()
@@ -221,6 +252,7 @@ public final class InMemoryCluster implements Cluster {
             .withNewMetadata()
             .withName(job + "-u")
             .withNamespace(NS)
+            .addToLabels(KubernetesCluster.JOB_CONTROLLER_UID, uidOf(job))
             .withCreationTimestamp(created)
             .endMetadata()
             .withNewStatus()
@@ -258,6 +290,9 @@ public final class InMemoryCluster implements Cluster {
       if (job.getMetadata().getCreationTimestamp() == null) {
         job.getMetadata().setCreationTimestamp(CREATED);
       }
+      if (job.getMetadata().getUid() == null) {
+        job.getMetadata().setUid("uid-job-" + name);
+      }
       jobs.put(name, job);
       if (autoPassChecks && name.endsWith("-check")) {
         finishJob(name, true, 0, CHECK_OK);
@@ -282,8 +317,18 @@ public final class InMemoryCluster implements Cluster {
   }
 
   @Override
-  public List<Pod> jobPods(String namespace, String jobName) {
-    return jobPods.getOrDefault(jobName, List.of());
+  public List<Pod> jobPods(String namespace, Job job) {
+    // As the real cluster: by the Job controller's uid label, never by the Job's name.
+    String uid = job.getMetadata().getUid();
+    return jobPods.values().stream()
+        .flatMap(List::stream)
+        .filter(
+            p ->
+                uid != null
+                    && p.getMetadata().getLabels() != null
+                    && uid.equals(
+                        p.getMetadata().getLabels().get(KubernetesCluster.JOB_CONTROLLER_UID)))
+        .toList();
   }
 
   @Override
@@ -359,6 +404,25 @@ public final class InMemoryCluster implements Cluster {
   }
 
   @Override
+  public void annotateStatefulSet(String namespace, String name, Map<String, String> annotations) {
+    StatefulSet sts = statefulSets.get(name);
+    Map<String, String> now = new LinkedHashMap<>();
+    if (sts.getMetadata().getAnnotations() != null) {
+      now.putAll(sts.getMetadata().getAnnotations());
+    }
+    annotations.forEach(
+        (k, v) -> {
+          log.add("annotate " + name + " " + k + "=" + v);
+          if (v == null) {
+            now.remove(k);
+          } else {
+            now.put(k, v);
+          }
+        });
+    sts.getMetadata().setAnnotations(now);
+  }
+
+  @Override
   public void scaleStatefulSet(String namespace, String name, int replicas) {
     log.add("scale " + name + " to " + replicas);
     statefulSets.get(name).getSpec().setReplicas(replicas);
@@ -387,6 +451,9 @@ public final class InMemoryCluster implements Cluster {
   @Override
   public String lock(String namespace, String lease, HasMetadata holder) {
     String me = ClaimLocks.holderIdentity(holder);
+    if (foreignLeases.containsKey(lease)) {
+      throw new ForeignLeaseException(namespace, lease, foreignLeases.get(lease));
+    }
     String held = locks.putIfAbsent(lease, me + "@" + holder.getMetadata().getUid());
     if (held == null) {
       log.add("lock " + lease + " for " + me);
@@ -406,6 +473,10 @@ public final class InMemoryCluster implements Cluster {
 
   @Override
   public Optional<String> lockHolder(String namespace, String lease) {
+    if (foreignLeases.containsKey(lease)) {
+      return Optional.of(
+          "Lease " + lease + ", which Stowage did not make (" + foreignLeases.get(lease) + ")");
+    }
     String held = locks.get(lease);
     return held == null ? Optional.empty() : Optional.of(held.substring(0, held.indexOf('@')));
   }
