@@ -877,6 +877,35 @@ class MysqlBackupReconcilerTest {
     assertThat(cluster.locks).isEmpty();
   }
 
+  /** Issue 15, finding 1: the default operator allows no toleration; nothing is taken. */
+  @Test
+  void aTolerationOutsideTheAllowlistFailsTheBackupWithInvalidSpecBeforeAnythingIsTaken() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    var pod = new dev.stowage.api.v1alpha1.PodSettings();
+    pod.setTolerations(
+        List.of(
+            new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                .withKey("node-role.kubernetes.io/control-plane")
+                .withOperator("Exists")
+                .withEffect("NoSchedule")
+                .build()));
+    b.getSpec().setPod(pod);
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(b, Conditions.READY)).startsWith("False InvalidSpec");
+    assertThat(b.getStatus().getMessage())
+        .contains(
+            "spec.pod.tolerations[0] node-role.kubernetes.io/control-plane (Exists):NoSchedule is"
+                + " not allowed: the operator allows no toleration (STOWAGE_ALLOWED_TOLERATIONS is"
+                + " empty)");
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.startsWith("create job"));
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
   // Issue 17, item 3: only a StatefulSet that produces the claim is ever scaled.
 
   @Test
