@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -144,31 +145,42 @@ public record PodAllowlist(List<NodeSelectorRule> nodeSelectors, List<Toleration
     return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
   }
 
+  /** What in a {@code spec.pod} is outside the allowlist: the field and why. */
+  public record Problem(String field, String message) {}
+
   /**
    * Refuses node selectors and tolerations outside the allowlist, naming the field, the value and
    * what the operator allows.
    *
    * @param resource how the resource is named in the message, such as {@code MysqlBackup nightly}
    * @param field the path of {@code pod} in the resource, such as {@code spec.pod}
+   * @throws InvalidSpecException with the first problem
    */
   public void check(String resource, String field, PodSettings pod) {
+    Optional<Problem> problem = problem(field, pod);
+    if (problem.isPresent()) {
+      throw new InvalidSpecException(
+          resource + ": " + problem.get().field() + " " + problem.get().message());
+    }
+  }
+
+  /** The first node selector or toleration outside the allowlist, if any. */
+  public Optional<Problem> problem(String field, PodSettings pod) {
     if (pod == null) {
-      return;
+      return Optional.empty();
     }
     Map<String, String> selector = pod.getNodeSelector();
     if (selector != null) {
       for (Map.Entry<String, String> e : selector.entrySet()) {
         if (nodeSelectors.stream().noneMatch(r -> r.allows(e.getKey(), e.getValue()))) {
-          throw new InvalidSpecException(
-              resource
-                  + ": "
-                  + field
-                  + ".nodeSelector "
-                  + e.getKey()
-                  + "="
-                  + e.getValue()
-                  + " is not allowed: "
-                  + allowed(nodeSelectors, "node selector", NODE_SELECTORS_ENV));
+          return Optional.of(
+              new Problem(
+                  field + ".nodeSelector",
+                  e.getKey()
+                      + "="
+                      + e.getValue()
+                      + " is not allowed: "
+                      + allowed(nodeSelectors, "node selector", NODE_SELECTORS_ENV)));
         }
       }
     }
@@ -177,19 +189,16 @@ public record PodAllowlist(List<NodeSelectorRule> nodeSelectors, List<Toleration
       for (int i = 0; i < asked.size(); i++) {
         Toleration t = asked.get(i);
         if (t == null || tolerations.stream().noneMatch(r -> r.allows(t))) {
-          throw new InvalidSpecException(
-              resource
-                  + ": "
-                  + field
-                  + ".tolerations["
-                  + i
-                  + "] "
-                  + describe(t)
-                  + " is not allowed: "
-                  + allowed(tolerations, "toleration", TOLERATIONS_ENV));
+          return Optional.of(
+              new Problem(
+                  field + ".tolerations[" + i + "]",
+                  describe(t)
+                      + " is not allowed: "
+                      + allowed(tolerations, "toleration", TOLERATIONS_ENV)));
         }
       }
     }
+    return Optional.empty();
   }
 
   private static String allowed(List<?> rules, String what, String env) {
