@@ -7,6 +7,7 @@ import dev.stowage.api.v1alpha1.testing.LocalApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -513,6 +514,24 @@ class CrdValidationIT {
             ((Map<String, Object>) created.getAdditionalProperties().get("spec")).get("pod");
     assertThat(pod).containsOnlyKeys("securityContext");
     assertThat((Map<String, Object>) pod.get("securityContext")).containsOnlyKeys("runAsUser");
+  }
+
+  /** As kubectl apply (strict field validation by default) sends it: refused, naming the field. */
+  @Test
+  void removedPodFieldsAreRefusedUnderStrictFieldValidation() {
+    String json =
+        variant(BACKUP, Map.of("spec.pod", Map.of("image", "evil.example.com/root-shell:latest")));
+    assertThatThrownBy(
+            () ->
+                client
+                    .genericKubernetesResources("stowage.dev/v1alpha1", "MysqlBackup")
+                    .inNamespace(NS)
+                    .resource(YAML.unmarshal(json, GenericKubernetesResource.class))
+                    .dryRun()
+                    .fieldValidation(FieldValidateable.Validation.STRICT)
+                    .create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("unknown field \"spec.pod.image\"");
   }
 
   @Test
