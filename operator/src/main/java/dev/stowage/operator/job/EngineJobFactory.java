@@ -417,19 +417,23 @@ public final class EngineJobFactory {
 
   private static final PodSecurity NO_IDS = new PodSecurity();
 
+  /** The largest uid or gid Kubernetes accepts. */
+  private static final long MAX_ID = Integer.MAX_VALUE;
+
   /** The resource's id, or the operator's; 0 or less is refused (the CRD's CEL rule, again). */
   private static long nonRoot(String field, Long asked, long fallback) {
     if (asked == null) {
       return fallback;
     }
-    if (asked < 1) {
+    if (asked < 1 || asked > MAX_ID) {
       throw new InvalidSpecException(
           "spec.pod.securityContext."
               + field
               + " is "
               + asked
-              + ": the engine never runs as root; set an id of 1 or more, or leave it unset for"
-              + " the operator's");
+              + ": the engine never runs as root; set an id from 1 to "
+              + MAX_ID
+              + ", or leave it unset for the operator's");
     }
     return asked;
   }

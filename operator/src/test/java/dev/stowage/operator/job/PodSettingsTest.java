@@ -144,6 +144,15 @@ class PodSettingsTest {
   }
 
   @Test
+  void anIdBeyondWhatKubernetesAcceptsIsInvalidSpec() {
+    MysqlBackup b = backupWithPod("securityContext: {fsGroup: 2147483648}");
+    assertThatThrownBy(() -> DEFAULT.backupJob(b))
+        .isInstanceOf(InvalidSpecException.class)
+        .hasMessageContaining("spec.pod.securityContext.fsGroup is 2147483648")
+        .hasMessageContaining("set an id from 1 to 2147483647");
+  }
+
+  @Test
   void aTolerationOutsideTheAllowlistIsInvalidSpec() {
     MysqlBackup b =
         backupWithPod(
