@@ -2,6 +2,7 @@ package dev.stowage.operator;
 
 import dev.stowage.operator.job.EngineJobConfig;
 import dev.stowage.operator.job.EngineTimeouts;
+import dev.stowage.operator.job.PodAllowlist;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -72,7 +73,9 @@ public record OperatorConfig(
             blankToNull(env.get("STOWAGE_ENGINE_PULL_POLICY")),
             integer(env, "STOWAGE_ENGINE_BACKOFF_LIMIT", EngineJobConfig.DEFAULT_BACKOFF_LIMIT),
             integer(env, "STOWAGE_MYSQL_UID", (int) EngineJobConfig.DEFAULT_MYSQL_ID),
-            integer(env, "STOWAGE_MYSQL_GID", (int) EngineJobConfig.DEFAULT_MYSQL_ID));
+            integer(env, "STOWAGE_MYSQL_GID", (int) EngineJobConfig.DEFAULT_MYSQL_ID),
+            PodAllowlist.parse(
+                env.get(PodAllowlist.NODE_SELECTORS_ENV), env.get(PodAllowlist.TOLERATIONS_ENV)));
     List<String> namespaces =
         Arrays.stream(env.getOrDefault("STOWAGE_NAMESPACES", "").split(","))
             .map(String::trim)

@@ -89,7 +89,8 @@ public final class OperatorMain {
             events,
             new ScheduleMetrics(registry),
             conditions,
-            clock);
+            clock,
+            config.engine().podAllowlist());
     if (config.namespaces().isEmpty()) {
       operator.register(backups);
       operator.register(restores);

@@ -3,6 +3,7 @@ package dev.stowage.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stowage.operator.job.PodAllowlist;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +61,34 @@ class OperatorConfigTest {
     assertThat(c.httpPort()).isEqualTo(9090);
     assertThat(c.engine().mysqlUid()).isEqualTo(27);
     assertThat(c.engine().mysqlGid()).isEqualTo(28);
+  }
+
+  /** Issue 15, finding 1: by default a resource may ask for no node selector or toleration. */
+  @Test
+  void theSchedulingAllowlistsAreReadFromTheEnvironment() {
+    OperatorConfig none = OperatorConfig.fromEnv(Map.of("STOWAGE_LEADER_ELECTION", "false"));
+    assertThat(none.engine().podAllowlist()).isEqualTo(PodAllowlist.NONE);
+    OperatorConfig c =
+        OperatorConfig.fromEnv(
+            Map.of(
+                "STOWAGE_LEADER_ELECTION", "false",
+                "STOWAGE_ALLOWED_NODE_SELECTORS", "pool=backup,topology.kubernetes.io/zone=*",
+                "STOWAGE_ALLOWED_TOLERATIONS", "dedicated=databases:NoSchedule,spot"));
+    assertThat(c.engine().podAllowlist().nodeSelectors())
+        .containsExactly(
+            new PodAllowlist.NodeSelectorRule("pool", "backup"),
+            new PodAllowlist.NodeSelectorRule("topology.kubernetes.io/zone", null));
+    assertThat(c.engine().podAllowlist().tolerations())
+        .containsExactly(
+            new PodAllowlist.TolerationRule("dedicated", "databases", "NoSchedule"),
+            new PodAllowlist.TolerationRule("spot", null, null));
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnv(
+                    Map.of(
+                        "STOWAGE_LEADER_ELECTION", "false",
+                        "STOWAGE_ALLOWED_TOLERATIONS", "spot:Never")))
+        .hasMessageContaining("STOWAGE_ALLOWED_TOLERATIONS has 'spot:Never'");
   }
 
   @Test

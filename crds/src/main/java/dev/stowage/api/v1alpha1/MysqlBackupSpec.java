@@ -68,7 +68,8 @@ public class MysqlBackupSpec {
   private Long activeDeadlineSeconds;
 
   @JsonPropertyDescription(
-      "Settings of the engine Job's pod: image, resources, scheduling and security" + " context.")
+      "The few settings of the engine Job's pod a tenant may change: resources, the uid and"
+          + " gids, and scheduling within the operator's allowlist.")
   private PodSettings pod;
 
   public BackupSource getSource() {

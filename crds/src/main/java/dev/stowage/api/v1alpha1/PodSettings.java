@@ -3,26 +3,18 @@ package dev.stowage.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.List;
 import java.util.Map;
 
-/** Settings of the engine Job's pod that a user may need to change. */
+/**
+ * The few settings of the engine Job's pod a tenant may change. Everything else (the image, the
+ * security contexts) is the operator's: whoever may create a MysqlBackup must not get to run any
+ * image as root, privileged, or on any node (issue 15, finding 1).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PodSettings {
-  @Size(min = 1, max = 1024)
-  @JsonPropertyDescription(
-      "Engine container image. Unset: the image the operator was installed with.")
-  private String image;
-
-  @JsonPropertyDescription(
-      "When the kubelet pulls the image: Always, IfNotPresent or Never. Unset: the"
-          + " Kubernetes default for the image's tag.")
-  private PullPolicy imagePullPolicy;
-
   @JsonPropertyDescription(
       "CPU and memory of the engine container. Memory use is bounded by concurrency"
           + " times the chunk buffers, never by the size of the database.")
@@ -30,40 +22,28 @@ public class PodSettings {
 
   @Size(max = 64)
   @JsonPropertyDescription(
-      "Node labels the pod must match. The pod also has to run where the volumes"
-          + " can be mounted.")
+      "Node labels the pod must match. Only the key=value pairs the operator's"
+          + " STOWAGE_ALLOWED_NODE_SELECTORS allows (default: none); any other fails the resource"
+          + " with reason InvalidSpec. The pod also has to run where the volumes can be mounted.")
   private Map<String, String> nodeSelector;
 
   @Size(max = 64)
-  @JsonPropertyDescription("Tolerations of the pod, for nodes with taints.")
+  @JsonPropertyDescription(
+      "Tolerations of the pod, for nodes with taints. Only those the operator's"
+          + " STOWAGE_ALLOWED_TOLERATIONS allows (default: none); any other fails the resource"
+          + " with reason InvalidSpec.")
   private List<Toleration> tolerations;
 
   @JsonPropertyDescription(
-      "Pod security context. Set runAsUser, runAsGroup and fsGroup to the MySQL user's ids so that"
-          + " restored files keep their owner. Unset: the operator's default, the ids of the MySQL"
-          + " user.")
-  private PodSecurityContext securityContext;
-
-  @JsonPropertyDescription(
-      "Security context of the engine container (for example a read-only root file"
-          + " system or dropped capabilities).")
-  private SecurityContext containerSecurityContext;
-
-  public String getImage() {
-    return image;
-  }
-
-  public void setImage(String image) {
-    this.image = image;
-  }
-
-  public PullPolicy getImagePullPolicy() {
-    return imagePullPolicy;
-  }
-
-  public void setImagePullPolicy(PullPolicy imagePullPolicy) {
-    this.imagePullPolicy = imagePullPolicy;
-  }
+      "The user and groups the engine runs as, merged into the operator's hardened security"
+          + " context (non-root, no privilege escalation, all capabilities dropped, read-only"
+          + " root, RuntimeDefault seccomp), which cannot be changed. Set them to the MySQL"
+          + " user's ids so that restored files keep their owner. Unset: the operator's"
+          + " STOWAGE_MYSQL_UID and STOWAGE_MYSQL_GID. The engine image and its pull policy are"
+          + " the operator's too (STOWAGE_ENGINE_IMAGE, STOWAGE_ENGINE_PULL_POLICY): v1alpha1"
+          + " no longer has pod.image, pod.imagePullPolicy, a full pod.securityContext or"
+          + " pod.containerSecurityContext.")
+  private PodSecurity securityContext;
 
   public ResourceRequirements getResources() {
     return resources;
@@ -89,19 +69,11 @@ public class PodSettings {
     this.tolerations = tolerations;
   }
 
-  public PodSecurityContext getSecurityContext() {
+  public PodSecurity getSecurityContext() {
     return securityContext;
   }
 
-  public void setSecurityContext(PodSecurityContext securityContext) {
+  public void setSecurityContext(PodSecurity securityContext) {
     this.securityContext = securityContext;
-  }
-
-  public SecurityContext getContainerSecurityContext() {
-    return containerSecurityContext;
-  }
-
-  public void setContainerSecurityContext(SecurityContext containerSecurityContext) {
-    this.containerSecurityContext = containerSecurityContext;
   }
 }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.api.v1alpha1.testing.LocalApiServer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -205,7 +207,26 @@ class CrdValidationIT {
         Arguments.of("no retention", SCHEDULE, Map.of("spec.retention", "DELETE")),
         Arguments.of(
             "keepWithin alone", SCHEDULE, Map.of("spec.retention", Map.of("keepWithin", "14d"))),
-        Arguments.of("a 50-character name", SCHEDULE, Map.of("metadata.name", "s".repeat(50))));
+        Arguments.of("a 50-character name", SCHEDULE, Map.of("metadata.name", "s".repeat(50))),
+        // Issue 15, finding 1: what a tenant may still set (the operator checks the allowlists).
+        Arguments.of(
+            "pod ids, resources and scheduling",
+            BACKUP,
+            Map.of(
+                "spec.pod",
+                Map.of(
+                    "securityContext",
+                    Map.of("runAsUser", 27, "runAsGroup", 27, "fsGroup", 27),
+                    "resources",
+                    Map.of("requests", Map.of("cpu", "1", "memory", "1Gi")),
+                    "nodeSelector",
+                    Map.of("pool", "backup"),
+                    "tolerations",
+                    List.of(Map.of("key", "dedicated", "value", "db", "effect", "NoSchedule"))))),
+        Arguments.of(
+            "the largest uid",
+            RESTORE,
+            Map.of("spec.pod.securityContext", Map.of("runAsUser", 2147483647L))));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -500,7 +521,55 @@ class CrdValidationIT {
             Map.of("spec.backupTemplate.spec.concurrency", 65),
             "spec.backupTemplate.spec.concurrency in body should be less than or equal to 64"),
         Arguments.of(
-            "no template", SCHEDULE, Map.of("spec.backupTemplate", "DELETE"), "Required value"));
+            "no template", SCHEDULE, Map.of("spec.backupTemplate", "DELETE"), "Required value"),
+        // Issue 15, finding 1: the engine never runs as root, whatever the spec says.
+        Arguments.of(
+            "uid 0",
+            BACKUP,
+            Map.of("spec.pod.securityContext.runAsUser", 0),
+            "spec.pod.securityContext.runAsUser: Invalid value: \"integer\": runAsUser must be a"
+                + " uid of 1 or more: the engine never runs as root"),
+        Arguments.of(
+            "gid 0",
+            RESTORE,
+            Map.of("spec.pod.securityContext.runAsGroup", 0),
+            "spec.pod.securityContext.runAsGroup: Invalid value: \"integer\": runAsGroup must be"
+                + " a gid of 1 or more"),
+        Arguments.of(
+            "fsGroup 0",
+            RESTORE,
+            Map.of("spec.pod.securityContext.fsGroup", 0),
+            "spec.pod.securityContext.fsGroup: Invalid value: \"integer\": fsGroup must be a gid"
+                + " of 1 or more"),
+        Arguments.of(
+            "a negative uid",
+            BACKUP,
+            Map.of("spec.pod.securityContext.runAsUser", -1),
+            "runAsUser must be a uid of 1 or more"),
+        Arguments.of(
+            "a uid beyond int32",
+            BACKUP,
+            Map.of("spec.pod.securityContext.runAsUser", 2147483648L),
+            "spec.pod.securityContext.runAsUser in body should be less than or equal to"),
+        Arguments.of(
+            "uid 0 in a schedule's template",
+            SCHEDULE,
+            Map.of(
+                "spec.backupTemplate.spec.pod", Map.of("securityContext", Map.of("runAsUser", 0))),
+            "spec.backupTemplate.spec.pod.securityContext.runAsUser: Invalid value:"),
+        Arguments.of(
+            "65 node selector labels",
+            BACKUP,
+            Map.of("spec.pod.nodeSelector", sixtyFiveLabels()),
+            "spec.pod.nodeSelector: Too many: 65: must have at most 64 items"));
+  }
+
+  private static Map<String, String> sixtyFiveLabels() {
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (int i = 0; i < 65; i++) {
+      labels.put("l" + i, "v");
+    }
+    return labels;
   }
 
   @ParameterizedTest(name = "{0}")
@@ -512,6 +581,60 @@ class CrdValidationIT {
         .isInstanceOf(KubernetesClientException.class)
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
         .hasMessageContaining(message);
+  }
+
+  /**
+   * Issue 15, finding 1: the image and the full security contexts are gone from the API. The API
+   * server prunes them (kubectl's strict field validation refuses them), so an old manifest can
+   * never reach the operator with them.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void removedPodFieldsAreNeverStored() {
+    String json =
+        variant(
+            BACKUP,
+            Map.of(
+                "spec.pod",
+                Map.of(
+                    "image",
+                    "evil.example.com/root-shell:latest",
+                    "imagePullPolicy",
+                    "Always",
+                    "securityContext",
+                    Map.of("runAsUser", 1000, "runAsNonRoot", false, "sysctls", List.of()),
+                    "containerSecurityContext",
+                    Map.of("privileged", true, "allowPrivilegeEscalation", true))));
+    GenericKubernetesResource created =
+        client
+            .genericKubernetesResources("stowage.dev/v1alpha1", "MysqlBackup")
+            .inNamespace(NS)
+            .resource(YAML.unmarshal(json, GenericKubernetesResource.class))
+            .dryRun()
+            .create();
+    Map<String, Object> pod =
+        (Map<String, Object>)
+            ((Map<String, Object>) created.getAdditionalProperties().get("spec")).get("pod");
+    assertThat(pod).containsOnlyKeys("securityContext");
+    assertThat((Map<String, Object>) pod.get("securityContext")).containsOnlyKeys("runAsUser");
+  }
+
+  /** As kubectl apply (strict field validation by default) sends it: refused, naming the field. */
+  @Test
+  void removedPodFieldsAreRefusedUnderStrictFieldValidation() {
+    String json =
+        variant(BACKUP, Map.of("spec.pod", Map.of("image", "evil.example.com/root-shell:latest")));
+    assertThatThrownBy(
+            () ->
+                client
+                    .genericKubernetesResources("stowage.dev/v1alpha1", "MysqlBackup")
+                    .inNamespace(NS)
+                    .resource(YAML.unmarshal(json, GenericKubernetesResource.class))
+                    .dryRun()
+                    .fieldValidation(FieldValidateable.Validation.STRICT)
+                    .create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("unknown field \"spec.pod.image\"");
   }
 
   @Test

@@ -90,9 +90,7 @@ class MysqlBackupScheduleCrdTest {
                 crd,
                 Set.of(
                     "spec.backupTemplate.spec.pod.resources",
-                    "spec.backupTemplate.spec.pod.tolerations",
-                    "spec.backupTemplate.spec.pod.securityContext",
-                    "spec.backupTemplate.spec.pod.containerSecurityContext")))
+                    "spec.backupTemplate.spec.pod.tolerations")))
         .isEmpty();
   }
 }

@@ -93,7 +93,7 @@ class MysqlRestoreCrdTest {
     assertThat(at(crd, "spec.concurrency").getMinimum()).isEqualTo(1.0);
     assertThat(at(crd, "spec.concurrency").getMaximum()).isEqualTo(64.0);
     assertThat(at(crd, "spec.pod").getProperties())
-        .containsKeys("image", "resources", "nodeSelector", "tolerations", "securityContext");
+        .containsOnlyKeys("resources", "nodeSelector", "tolerations", "securityContext");
   }
 
   @Test
@@ -156,8 +156,6 @@ class MysqlRestoreCrdTest {
                 Set.of(
                     "spec.pod.resources",
                     "spec.pod.tolerations",
-                    "spec.pod.securityContext",
-                    "spec.pod.containerSecurityContext",
                     "spec.target.volumeClaimTemplate.spec")))
         .isEmpty();
   }

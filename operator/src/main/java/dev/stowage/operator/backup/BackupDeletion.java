@@ -16,6 +16,7 @@ import dev.stowage.operator.job.StatusMismatchException;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -102,6 +103,7 @@ final class BackupDeletion {
     String rmName = EngineJobFactory.deleteJobName(backup);
     Optional<Job> rm = cluster.job(ns, rmName);
     if (rm.isEmpty()) {
+      Job rmJob;
       try {
         jobs.locations().requireStatusAgrees(backup);
       } catch (StatusMismatchException e) {
@@ -111,7 +113,22 @@ final class BackupDeletion {
         return Optional.of(DELETE_RETRY);
       }
       try {
-        cluster.createJob(jobs.deleteJob(backup));
+        rmJob = jobs.deleteJob(backup);
+      } catch (InvalidSpecException e) {
+        // The operator's allowlist was narrowed since the backup ran: no rm pod may run with
+        // its spec.pod any more. Said, and retried, rather than thrown at every pass.
+        status.setMessage(
+            "cannot delete the stored backup "
+                + run.where()
+                + ": "
+                + e.getMessage()
+                + ". Allow it again in the operator's configuration, or delete the backup from"
+                + " storage yourself and remove the finalizer from this MysqlBackup");
+        events.record(backup, Type.Warning, Reason.DeleteFailed, status.getMessage());
+        return Optional.of(DELETE_RETRY);
+      }
+      try {
+        cluster.createJob(rmJob);
       } catch (KubernetesClientException e) {
         if (e.getCode() == 403 && String.valueOf(e.getMessage()).contains("being terminated")) {
           // The namespace goes, and no Job can run in it any more: keeping the finalizer

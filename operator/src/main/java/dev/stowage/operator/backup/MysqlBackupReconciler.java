@@ -250,6 +250,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       }
       // Status is not an input: one that names another stored backup is refused.
       jobs.locations().requireStatusAgrees(backup);
+      // Before anything is taken: a pod outside the operator's allowlist is refused here.
+      jobs.checkPodSettings(backup, backup.getSpec().getPod());
       var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
       if (storageClaim != null && run.claim().equals(storageClaim.getClaimName())) {
         // Refused at apply by a CEL rule; checked again for resources stored before it.

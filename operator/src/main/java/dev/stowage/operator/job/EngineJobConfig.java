@@ -5,16 +5,23 @@ import java.util.Objects;
 /**
  * What the operator was installed with for engine Jobs, read once at start-up.
  *
- * @param image the engine image, used when a resource sets no {@code spec.pod.image}
- * @param imagePullPolicy the pull policy when a resource sets none; null leaves the Kubernetes
- *     default for the image's tag
+ * @param image the engine image of every Job: a resource cannot choose another
+ * @param imagePullPolicy the pull policy of every Job; null leaves the Kubernetes default for the
+ *     image's tag
  * @param backoffLimit the Job's backoffLimit when a resource sets none
- * @param mysqlUid the uid the engine runs as unless a resource sets its own security context: the
- *     MySQL user's, so that restored files keep their owner
+ * @param mysqlUid the uid the engine runs as unless a resource sets its own {@code
+ *     spec.pod.securityContext.runAsUser}: the MySQL user's, so that restored files keep their
+ *     owner
  * @param mysqlGid the gid (and fsGroup) that goes with {@code mysqlUid}
+ * @param podAllowlist the node selectors and tolerations a resource may ask for
  */
 public record EngineJobConfig(
-    String image, String imagePullPolicy, int backoffLimit, long mysqlUid, long mysqlGid) {
+    String image,
+    String imagePullPolicy,
+    int backoffLimit,
+    long mysqlUid,
+    long mysqlGid,
+    PodAllowlist podAllowlist) {
   /** The uid and gid of mysql in the Debian and official MySQL/MariaDB images. */
   public static final long DEFAULT_MYSQL_ID = 999;
 
@@ -24,8 +31,15 @@ public record EngineJobConfig(
    */
   public static final int DEFAULT_BACKOFF_LIMIT = 1;
 
+  /** Allows no node selector and no toleration. */
+  public EngineJobConfig(
+      String image, String imagePullPolicy, int backoffLimit, long mysqlUid, long mysqlGid) {
+    this(image, imagePullPolicy, backoffLimit, mysqlUid, mysqlGid, PodAllowlist.NONE);
+  }
+
   public EngineJobConfig {
     Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(podAllowlist, "podAllowlist");
     if (image.isBlank()) {
       throw new IllegalArgumentException("the engine image is empty");
     }

@@ -11,6 +11,7 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupSpec;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreSpec;
+import dev.stowage.api.v1alpha1.PodSecurity;
 import dev.stowage.api.v1alpha1.PodSettings;
 import dev.stowage.api.v1alpha1.RestoreTarget;
 import dev.stowage.operator.validation.InvalidSpecException;
@@ -111,6 +112,21 @@ public final class EngineJobFactory {
   /** Where the Jobs of this factory store and find backups. */
   public BackupLocations locations() {
     return locations;
+  }
+
+  /**
+   * Refuses a resource's {@code spec.pod} that asks for more than the operator allows: a node
+   * selector or toleration outside its allowlist, or a root id.
+   *
+   * @throws InvalidSpecException naming the field, the value and what the operator allows
+   */
+  public void checkPodSettings(HasMetadata resource, PodSettings pod) {
+    if (pod == null) {
+      return;
+    }
+    String name = resource.getKind() + " " + resource.getMetadata().getName();
+    config.podAllowlist().check(name, "spec.pod", pod);
+    podSecurityContext(pod);
   }
 
   /** The name of a MysqlBackup's backup Job. */
@@ -299,6 +315,8 @@ public final class EngineJobFactory {
       Volume data,
       EngineStorage storage) {
     PodSettings settings = pod != null ? pod : new PodSettings();
+    // Again here, not only in the reconcilers' validate steps: no Job is ever built outside it.
+    checkPodSettings(owner, settings);
     Map<String, String> labels = labels(owner, purpose);
 
     List<Volume> volumes = new ArrayList<>();
@@ -365,32 +383,35 @@ public final class EngineJobFactory {
 
   private Container container(
       PodSettings settings, List<String> args, List<VolumeMount> mounts, List<EnvVar> env) {
-    String pullPolicy =
-        settings.getImagePullPolicy() != null
-            ? settings.getImagePullPolicy().name()
-            : config.imagePullPolicy();
     return new ContainerBuilder()
         .withName(CONTAINER)
-        .withImage(notEmpty(settings.getImage()) ? settings.getImage() : config.image())
-        .withImagePullPolicy(pullPolicy)
+        // Only ever the operator's image: a resource that chose it could run anything.
+        .withImage(config.image())
+        .withImagePullPolicy(config.imagePullPolicy())
         .withArgs(args)
         .withEnv(env.isEmpty() ? null : env)
         .withResources(settings.getResources())
         .withVolumeMounts(mounts)
-        .withSecurityContext(containerSecurityContext(settings))
+        .withSecurityContext(containerSecurityContext())
         .withTerminationMessagePath(RESULT_PATH)
         .withTerminationMessagePolicy("File")
         .build();
   }
 
+  /**
+   * The hardened pod security context, with only the resource's ids merged in: whatever the spec
+   * says, the pod meets the restricted Pod Security Standard.
+   */
   private PodSecurityContext podSecurityContext(PodSettings settings) {
-    if (settings.getSecurityContext() != null) {
-      return settings.getSecurityContext();
-    }
+    PodSecurity ids =
+        settings.getSecurityContext() != null ? settings.getSecurityContext() : NO_IDS;
+    long uid = nonRoot("runAsUser", ids.getRunAsUser(), config.mysqlUid());
+    long gid = nonRoot("runAsGroup", ids.getRunAsGroup(), config.mysqlGid());
+    long fsGroup = nonRoot("fsGroup", ids.getFsGroup(), config.mysqlGid());
     return new PodSecurityContextBuilder()
-        .withRunAsUser(config.mysqlUid())
-        .withRunAsGroup(config.mysqlGid())
-        .withFsGroup(config.mysqlGid())
+        .withRunAsUser(uid)
+        .withRunAsGroup(gid)
+        .withFsGroup(fsGroup)
         // A data volume already owned by the MySQL group is not walked file by file on every mount.
         .withFsGroupChangePolicy("OnRootMismatch")
         .withRunAsNonRoot(true)
@@ -400,10 +421,30 @@ public final class EngineJobFactory {
         .build();
   }
 
-  private static SecurityContext containerSecurityContext(PodSettings settings) {
-    if (settings.getContainerSecurityContext() != null) {
-      return settings.getContainerSecurityContext();
+  private static final PodSecurity NO_IDS = new PodSecurity();
+
+  /** The largest uid or gid Kubernetes accepts. */
+  private static final long MAX_ID = Integer.MAX_VALUE;
+
+  /** The resource's id, or the operator's; 0 or less is refused (the CRD's CEL rule, again). */
+  private static long nonRoot(String field, Long asked, long fallback) {
+    if (asked == null) {
+      return fallback;
     }
+    if (asked < 1 || asked > MAX_ID) {
+      throw new InvalidSpecException(
+          "spec.pod.securityContext."
+              + field
+              + " is "
+              + asked
+              + ": the engine never runs as root; set an id from 1 to "
+              + MAX_ID
+              + ", or leave it unset for the operator's");
+    }
+    return asked;
+  }
+
+  private static SecurityContext containerSecurityContext() {
     return new SecurityContextBuilder()
         .withAllowPrivilegeEscalation(false)
         .withReadOnlyRootFilesystem(true)

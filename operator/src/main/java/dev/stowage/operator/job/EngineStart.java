@@ -145,8 +145,8 @@ public final class EngineStart {
       return "; check spec.storage.s3.caBundle";
     }
     if (reason.contains("Image")) {
-      return "; check spec.pod.image and spec.pod.imagePullPolicy (or the operator's"
-          + " STOWAGE_ENGINE_IMAGE)";
+      return "; the engine image is the operator's (STOWAGE_ENGINE_IMAGE,"
+          + " STOWAGE_ENGINE_PULL_POLICY): ask the cluster administrator to check it";
     }
     return "";
   }

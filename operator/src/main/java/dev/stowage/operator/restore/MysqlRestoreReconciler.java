@@ -271,6 +271,9 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
 
     /** Works towards creating the Job: the backup, where it is, the target claim, its lock. */
     Duration start() {
+      // Before waiting for anything or taking the claim: refused at once, not once the backup
+      // is done.
+      jobs.checkPodSettings(restore, restore.getSpec() == null ? null : restore.getSpec().getPod());
       Halt halt = referencedBackup.await(run);
       if (halt == null) {
         recordSource(validate(run.referenced()));

@@ -13,6 +13,7 @@ import dev.stowage.api.v1alpha1.RecoveryWindow;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.job.EngineStorage;
+import dev.stowage.operator.job.PodAllowlist;
 import dev.stowage.operator.metrics.ScheduleMetrics;
 import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
@@ -95,7 +96,9 @@ public final class MysqlBackupScheduleReconciler
   private final Conditions conditions;
   private final Clock clock;
   private final ScheduleRetention retention;
+  private final PodAllowlist podAllowlist;
 
+  /** Allows no node selector and no toleration in the template's pod. */
   public MysqlBackupScheduleReconciler(
       Cluster cluster,
       StatusWriter statusWriter,
@@ -103,6 +106,22 @@ public final class MysqlBackupScheduleReconciler
       ScheduleMetrics metrics,
       Conditions conditions,
       Clock clock) {
+    this(cluster, statusWriter, events, metrics, conditions, clock, PodAllowlist.NONE);
+  }
+
+  /**
+   * @param podAllowlist the operator's: a template whose pod asks for more stalls the schedule
+   *     instead of creating MysqlBackups that would each fail
+   */
+  public MysqlBackupScheduleReconciler(
+      Cluster cluster,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      ScheduleMetrics metrics,
+      Conditions conditions,
+      Clock clock,
+      PodAllowlist podAllowlist) {
+    this.podAllowlist = podAllowlist;
     this.cluster = cluster;
     this.statusWriter = statusWriter;
     this.events = events;
@@ -238,6 +257,13 @@ public final class MysqlBackupScheduleReconciler
       var spec = schedule.getSpec();
       if (spec.getBackupTemplate() == null || spec.getBackupTemplate().getSpec() == null) {
         throw new InvalidScheduleException("spec.backupTemplate.spec", "is required");
+      }
+      // Stalls here rather than creating a MysqlBackup per slot that fails the same way.
+      var pod =
+          podAllowlist.problem(
+              "spec.backupTemplate.spec.pod", spec.getBackupTemplate().getSpec().getPod());
+      if (pod.isPresent()) {
+        throw new InvalidScheduleException(pod.get().field(), pod.get().message());
       }
       cron =
           CronSchedule.parse(

@@ -674,6 +674,54 @@ class MysqlBackupReconcilerTest {
     assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
   }
 
+  /**
+   * Issue 15, finding 1: the allowlist was narrowed after the backup ran. Its rm pod may not run
+   * with its spec.pod any more: the deletion says so and waits, rather than failing every pass.
+   */
+  @Test
+  void aBackupWhosePodIsNoLongerAllowedSaysWhyItsStoredBackupIsNotDeleted() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = backup("nightly", "", "Delete");
+    var pod = new dev.stowage.api.v1alpha1.PodSettings();
+    pod.setTolerations(
+        List.of(
+            new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                .withKey("spot")
+                .withOperator("Exists")
+                .build()));
+    b.getSpec().setPod(pod);
+    var allowing =
+        new MysqlBackupReconciler(
+            new EngineJobFactory(
+                new EngineJobConfig(
+                    "stowage/engine:dev",
+                    null,
+                    1,
+                    999,
+                    999,
+                    dev.stowage.operator.job.PodAllowlist.parse(null, "spot")),
+                CLOCK),
+            cluster,
+            writer,
+            events,
+            new OperatorMetrics(registry),
+            new Conditions(CLOCK));
+    allowing.reconcile(b, new TestContext<>(b));
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    allowing.reconcile(b, new TestContext<>(b));
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+
+    DeleteControl waiting = cleanup(b); // the operator now allows no toleration
+    assertThat(waiting.isRemoveFinalizer()).isFalse();
+    assertThat(waiting.getScheduleDelay()).contains(MysqlBackupReconciler.DELETE_RETRY.toMillis());
+    assertThat(cluster.jobs).doesNotContainKey("nightly-rm");
+    assertThat(b.getStatus().getMessage())
+        .startsWith("cannot delete the stored backup ")
+        .contains("spec.pod.tolerations[0] spot (Exists) (every effect) is not allowed")
+        .contains("remove the finalizer");
+    assertThat(events.events).anyMatch(e -> e.startsWith("Warning DeleteFailed: cannot delete"));
+  }
+
   @Test
   void aBackupThatNeverStartedIsDeletedAtOnceEvenWithDeletePolicy() {
     MysqlBackup b = backup("nightly", "", "Delete");
@@ -1084,6 +1132,35 @@ class MysqlBackupReconcilerTest {
         .contains("spec.storage.persistentVolumeClaim.claimName")
         .contains("spec.source.persistentVolumeClaim");
     assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.startsWith("create job"));
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  /** Issue 15, finding 1: the default operator allows no toleration; nothing is taken. */
+  @Test
+  void aTolerationOutsideTheAllowlistFailsTheBackupWithInvalidSpecBeforeAnythingIsTaken() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    var pod = new dev.stowage.api.v1alpha1.PodSettings();
+    pod.setTolerations(
+        List.of(
+            new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                .withKey("node-role.kubernetes.io/control-plane")
+                .withOperator("Exists")
+                .withEffect("NoSchedule")
+                .build()));
+    b.getSpec().setPod(pod);
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(b, Conditions.READY)).startsWith("False InvalidSpec");
+    assertThat(b.getStatus().getMessage())
+        .contains(
+            "spec.pod.tolerations[0] node-role.kubernetes.io/control-plane (Exists):NoSchedule is"
+                + " not allowed: the operator allows no toleration (STOWAGE_ALLOWED_TOLERATIONS is"
+                + " empty)");
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.startsWith("create job"));
+    assertThat(cluster.jobs).isEmpty();
     assertThat(cluster.locks).isEmpty();
   }
 

@@ -1,14 +1,23 @@
 package dev.stowage.operator.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlRestore;
+import dev.stowage.api.v1alpha1.PodSecurity;
+import dev.stowage.api.v1alpha1.PodSettings;
 import dev.stowage.api.v1alpha1.testing.LocalApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,13 +26,15 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The golden files on a real Kubernetes 1.34 API server: every input resource passes the committed
  * CRDs' validation, and every expected Job is accepted as it is, without the server dropping a
- * field it does not know (podFailurePolicy, podReplacementPolicy, the security contexts).
+ * field it does not know (podFailurePolicy, podReplacementPolicy, the security contexts). Every
+ * Job's pod, and those of hostile specs, pass the restricted Pod Security Standard.
  */
 class EngineJobApiServerIT {
   private static final KubernetesSerialization YAML = new KubernetesSerialization();
@@ -41,7 +52,28 @@ class EngineJobApiServerIT {
           .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
           .create();
     }
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(RESTRICTED)
+                .addToLabels("pod-security.kubernetes.io/enforce", "restricted")
+                .addToLabels("pod-security.kubernetes.io/enforce-version", "latest")
+                .endMetadata()
+                .build())
+        .create();
+    // No controller-manager here: the ServiceAccount admission of a pod needs it made by hand.
+    client
+        .serviceAccounts()
+        .inNamespace(RESTRICTED)
+        .resource(
+            new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build())
+        .create();
   }
+
+  /** A namespace that enforces the restricted Pod Security Standard. */
+  static final String RESTRICTED = "restricted";
 
   @AfterAll
   static void stop() {
@@ -111,6 +143,67 @@ class EngineJobApiServerIT {
     assertThat(gotC.getSecurityContext()).isEqualTo(wantC.getSecurityContext());
     assertThat(gotC.getTerminationMessagePolicy()).isEqualTo("File");
     assertThat(got.getVolumes()).hasSameSizeAs(want.getVolumes());
+  }
+
+  /**
+   * Issue 15, finding 1: the pod of every golden Job passes the restricted Pod Security Standard,
+   * enforced by the API server's PodSecurity admission.
+   */
+  @ParameterizedTest
+  @MethodSource("cases")
+  void everyGoldenPodMeetsTheRestrictedPodSecurityStandard(String name) {
+    Job job = YAML.unmarshal(GoldenFiles.read(name + ".job.yaml"), Job.class);
+    assertAcceptedInRestrictedNamespace(job);
+  }
+
+  /** The most a tenant can still ask for, through every Job kind, stays restricted. */
+  static Stream<Job> jobsOfHostileSpecs() {
+    EngineJobFactory f = EngineJobGoldenTest.FACTORY;
+    MysqlBackup hostile = EngineJobGoldenTest.backup("hostile-pod-settings", 0);
+    MysqlRestore restore = EngineJobGoldenTest.restore("restore-from-source-template", 0);
+    restore.getSpec().setPod(hostile.getSpec().getPod());
+    MysqlBackup emptyIds = EngineJobGoldenTest.backup("pvc-backup-subpath", 0);
+    PodSettings unset = new PodSettings();
+    unset.setSecurityContext(new PodSecurity());
+    emptyIds.getSpec().setPod(unset);
+    return Stream.of(
+        f.backupJob(hostile),
+        f.checkJob(hostile),
+        f.deleteJob(hostile),
+        f.restoreJob(restore, null),
+        f.backupJob(emptyIds));
+  }
+
+  @ParameterizedTest
+  @MethodSource("jobsOfHostileSpecs")
+  void hostileSpecsStillGiveRestrictedPods(Job job) {
+    assertAcceptedInRestrictedNamespace(job);
+  }
+
+  /** The namespace does enforce: a golden pod without its seccomp profile is refused. */
+  @Test
+  void aPodBelowTheRestrictedLevelIsRefused() {
+    Job job = YAML.unmarshal(GoldenFiles.read("pvc-backup-subpath.job.yaml"), Job.class);
+    job.getSpec().getTemplate().getSpec().getSecurityContext().setSeccompProfile(null);
+    assertThatThrownBy(() -> assertAcceptedInRestrictedNamespace(job))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("violates PodSecurity \"restricted:latest\"")
+        .hasMessageContaining("seccompProfile");
+  }
+
+  /** A server-side dry run of the Job's pod, as the Job controller would create it. */
+  private static void assertAcceptedInRestrictedNamespace(Job job) {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(job.getMetadata().getName())
+            .withNamespace(RESTRICTED)
+            .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
+            .endMetadata()
+            .withSpec(job.getSpec().getTemplate().getSpec())
+            .build();
+    Pod accepted = client.pods().inNamespace(RESTRICTED).resource(pod).dryRun().create();
+    assertThat(accepted.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
   }
 
   private static <T> java.util.List<T> emptyIfNull(java.util.List<T> list) {

@@ -11,11 +11,9 @@ import dev.stowage.api.v1alpha1.BackupStorage;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.MysqlRestore;
-import dev.stowage.api.v1alpha1.PodSettings;
 import dev.stowage.api.v1alpha1.S3Storage;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -254,20 +252,6 @@ class EngineJobFactoryTest {
         .isEqualTo("1610612736");
     assertThatThrownBy(() -> EngineJobFactory.engineSize("--chunk-size", new Quantity("1.5")))
         .hasMessageContaining("--chunk-size 1.5 is not a whole number of bytes");
-  }
-
-  @Test
-  void podSettingsReplaceTheDefaultSecurityContextAndImage() {
-    MysqlBackup b = backup("pvc-backup-subpath", 0);
-    PodSettings pod = new PodSettings();
-    pod.setImage("mirror.example.com/engine:1");
-    pod.setSecurityContext(
-        new PodSecurityContextBuilder().withRunAsUser(27L).withRunAsGroup(27L).build());
-    b.getSpec().setPod(pod);
-    Job job = FACTORY.backupJob(b);
-    assertThat(engine(job).getImage()).isEqualTo("mirror.example.com/engine:1");
-    assertThat(job.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser())
-        .isEqualTo(27L);
   }
 
   @Test

@@ -23,8 +23,20 @@ class EngineJobGoldenTest {
   /** Fixed, and far from every creationTimestamp in the inputs, so a leak of it would show. */
   static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-02T03:04:05Z"), ZoneOffset.UTC);
 
+  /** Allows the scheduling the inputs ask for (s3-backup-all-options), and nothing else. */
+  static final PodAllowlist ALLOWLIST =
+      PodAllowlist.parse("topology.kubernetes.io/zone=*", "dedicated=databases:NoSchedule");
+
   static final EngineJobFactory FACTORY =
-      new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK);
+      new EngineJobFactory(
+          new EngineJobConfig(
+              "stowage/engine:dev",
+              null,
+              EngineJobConfig.DEFAULT_BACKOFF_LIMIT,
+              EngineJobConfig.DEFAULT_MYSQL_ID,
+              EngineJobConfig.DEFAULT_MYSQL_ID,
+              ALLOWLIST),
+          CLOCK);
 
   @Test
   void s3BackupWithAllOptions() {
@@ -57,6 +69,12 @@ class EngineJobGoldenTest {
   void checkJobBeforeABackup() {
     // Issue 17, item 2: the pre-flight runs with the backup's storage and pod, without its data.
     assertGolden("check-before-backup", FACTORY.checkJob(backup("check-before-backup", 0)));
+  }
+
+  @Test
+  void hostilePodSettingsGiveTheHardenedPod() {
+    // Issue 15, finding 1: the fields an old manifest or a tenant may still write change nothing.
+    assertGolden("hostile-pod-settings", FACTORY.backupJob(backup("hostile-pod-settings", 0)));
   }
 
   @Test

@@ -134,6 +134,32 @@ class MysqlRestoreReconcilerTest {
     assertThat(cluster.claims).isEmpty();
   }
 
+  /**
+   * Issue 15, finding 1: refused at once, while the backup it waits for has not even started, and
+   * before any claim is created or locked.
+   */
+  @Test
+  void aNodeSelectorOutsideTheAllowlistFailsTheRestoreWithInvalidSpecAtOnce() {
+    MysqlRestore r = fromTemplate();
+    var pod = new dev.stowage.api.v1alpha1.PodSettings();
+    pod.setNodeSelector(java.util.Map.of("kubernetes.io/hostname", "control-plane-1"));
+    r.getSpec().setPod(pod);
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(r, Conditions.READY)).startsWith("False InvalidSpec");
+    assertThat(r.getStatus().getMessage())
+        .isEqualTo(
+            "MysqlRestore recover: spec.pod.nodeSelector kubernetes.io/hostname=control-plane-1 is"
+                + " not allowed: the operator allows no node selector"
+                + " (STOWAGE_ALLOWED_NODE_SELECTORS is empty); remove it, or ask the cluster"
+                + " administrator to allow it");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.claims).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
   @Test
   void aFailedBackupFailsTheRestore() {
     backupIn(Phase.Failed, "S3 refused the secret access key");

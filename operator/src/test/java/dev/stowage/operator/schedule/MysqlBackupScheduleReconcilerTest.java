@@ -707,6 +707,45 @@ class MysqlBackupScheduleReconcilerTest {
     assertThat(s.getStatus().getMessage()).contains("spec.schedule").contains("timeZone");
   }
 
+  /** Issue 15, finding 1: checked once on the schedule, not on each of its MysqlBackups. */
+  @Test
+  void aTemplateTolerationOutsideTheAllowlistStallsTheScheduleWithInvalidSpec() {
+    MysqlBackupSchedule s = schedule("0 2 * * *", "");
+    var pod = new dev.stowage.api.v1alpha1.PodSettings();
+    pod.setTolerations(
+        List.of(
+            new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                .withKey("dedicated")
+                .withValue("payments")
+                .withEffect("NoSchedule")
+                .build()));
+    s.getSpec().getBackupTemplate().getSpec().setPod(pod);
+    clock.set("2030-01-01T02:00:30Z");
+    reconcile(s);
+    assertThat(childNames()).isEmpty();
+    assertThat(condition(s, "Stalled")).isEqualTo("True/InvalidSpec");
+    assertThat(s.getStatus().getMessage())
+        .contains(
+            "spec.backupTemplate.spec.pod.tolerations[0]: dedicated=payments:NoSchedule is not"
+                + " allowed: the operator allows no toleration (STOWAGE_ALLOWED_TOLERATIONS is"
+                + " empty)");
+
+    var allowing =
+        new MysqlBackupScheduleReconciler(
+            cluster,
+            writer,
+            events,
+            new ScheduleMetrics(registry),
+            new Conditions(clock),
+            clock,
+            dev.stowage.operator.job.PodAllowlist.parse(null, "dedicated=payments:NoSchedule"));
+    MysqlBackupSchedule allowed = schedule("0 2 * * *", "");
+    allowed.getSpec().getBackupTemplate().getSpec().setPod(pod);
+    allowing.reconcile(allowed, new TestContext<>(allowed));
+    assertThat(condition(allowed, "Stalled")).doesNotStartWith("True");
+    assertThat(childNames()).hasSize(1);
+  }
+
   @Test
   void randomMacrosAreShownResolvedAndStable() {
     MysqlBackupSchedule s = schedule("@daily-random", "");

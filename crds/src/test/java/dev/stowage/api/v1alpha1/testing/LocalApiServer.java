@@ -27,9 +27,12 @@ public final class LocalApiServer implements AutoCloseable {
   private final Path dir;
   private final List<Process> processes = new ArrayList<>();
   private final KubernetesClient client;
+  private final List<String> extraFlags;
 
-  private LocalApiServer(Path dir) throws IOException, InterruptedException {
+  private LocalApiServer(Path dir, List<String> extraFlags)
+      throws IOException, InterruptedException {
     this.dir = dir;
+    this.extraFlags = List.copyOf(extraFlags);
     // Servers must not outlive the test JVM, whatever way it ends.
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopServers));
     try {
@@ -70,7 +73,8 @@ public final class LocalApiServer implements AutoCloseable {
             "--listen-peer-url",
             "http://127.0.0.1:" + etcdPeer),
         "etcd");
-    start(
+    List<String> apiServer = new ArrayList<>();
+    apiServer.addAll(
         List.of(
             localkube.toString(),
             "kube-apiserver",
@@ -87,8 +91,9 @@ public final class LocalApiServer implements AutoCloseable {
             "--tls-cert-file=" + pki.resolve("apiserver.crt"),
             "--tls-private-key-file=" + pki.resolve("apiserver.key"),
             "--authorization-mode=RBAC",
-            "--profiling=false"),
-        "kube-apiserver");
+            "--profiling=false"));
+    apiServer.addAll(extraFlags);
+    start(apiServer, "kube-apiserver");
     Config config = Config.fromKubeconfig(Files.readString(pki.resolve("admin.conf")));
     KubernetesClient c = new KubernetesClientBuilder().withConfig(config).build();
     try {
@@ -104,6 +109,15 @@ public final class LocalApiServer implements AutoCloseable {
    * Starts the servers under {@code dir} (logs included) and waits until the API server is ready.
    */
   public static LocalApiServer start(Path dir) throws IOException, InterruptedException {
+    return start(dir, List.of());
+  }
+
+  /**
+   * As {@link #start(Path)}, with more kube-apiserver flags (such as {@code
+   * --allow-privileged=true}, as on a kubeadm cluster).
+   */
+  public static LocalApiServer start(Path dir, List<String> extraApiServerFlags)
+      throws IOException, InterruptedException {
     // A fresh directory each time: the certs command keeps existing kubeconfigs, whose server URL
     // would name the previous run's port.
     if (Files.exists(dir)) {
@@ -114,7 +128,7 @@ public final class LocalApiServer implements AutoCloseable {
       }
     }
     Files.createDirectories(dir);
-    return new LocalApiServer(dir);
+    return new LocalApiServer(dir, extraApiServerFlags);
   }
 
   public KubernetesClient client() {
