@@ -7,6 +7,7 @@ import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Retrier.RetryableException;
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ServerText;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
@@ -199,7 +200,10 @@ public final class ObjectReader implements AutoCloseable {
       throw new StorageException(
           StorageException.Kind.TRANSIENT,
           e.object(),
-          "reading " + where + " failed: " + ioe.getMessage(),
+          "reading "
+              + where
+              + " failed: "
+              + ServerText.quote(ioe.getMessage(), ServerText.MAX_MESSAGE),
           ioe);
     }
   }
