@@ -41,5 +41,22 @@ public final class ApiPatterns {
       "must be a relative path inside the volume, such as"
           + " mysql/data: no leading /, and no segment that starts with a dot (so no . or ..)";
 
+  /** CEL rule: a URL without user info ({@code user:password@}) before its path. */
+  public static final String NO_USER_INFO_RULE =
+      "!self.matches('^[A-Za-z][A-Za-z0-9+.-]*://[^/]*@')";
+
+  /** What a person reads when an endpoint carries credentials (the value is never echoed). */
+  public static final String NO_USER_INFO_MESSAGE =
+      "must not hold user info (user:password@host): credentials never go in a URL; put the"
+          + " access key in the Secret named by credentialsSecretRef";
+
+  /** CEL rule: a key prefix with no {@code .} or {@code ..} segment. */
+  public static final String NO_DOT_SEGMENTS_RULE = "!self.matches('(^|/)[.][.]?(/|$)')";
+
+  /** What a person reads when a prefix could climb out of its place in the bucket. */
+  public static final String NO_DOT_SEGMENTS_MESSAGE =
+      "must not have a . or .. segment: a prefix is a plain path inside the bucket, such as"
+          + " mysql/prod";
+
   private ApiPatterns() {}
 }

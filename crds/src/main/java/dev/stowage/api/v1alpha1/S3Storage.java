@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** An S3 bucket and how to reach it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -17,16 +18,24 @@ public class S3Storage {
 
   @Size(max = 512)
   @Pattern("^[A-Za-z0-9!_.*'()/-]*$")
+  @ValidationRule(
+      value = ApiPatterns.NO_DOT_SEGMENTS_RULE,
+      message = ApiPatterns.NO_DOT_SEGMENTS_MESSAGE,
+      reason = "FieldValueInvalid")
   @JsonPropertyDescription(
-      "Key prefix under which backups are stored (for example mysql/prod). Unset:"
-          + " the bucket's root.")
+      "Key prefix under which backups are stored (for example mysql/prod), without . or .."
+          + " segments. Unset: the bucket's root.")
   private String prefix;
 
   @Size(max = 2048)
   @Pattern("^https?://[^\\s?#]+$")
+  @ValidationRule(
+      value = ApiPatterns.NO_USER_INFO_RULE,
+      message = ApiPatterns.NO_USER_INFO_MESSAGE,
+      reason = "FieldValueInvalid")
   @JsonPropertyDescription(
-      "URL of an S3-compatible endpoint (for example https://minio.storage:9000)."
-          + " Unset: AWS S3 for the region.")
+      "URL of an S3-compatible endpoint (for example https://minio.storage:9000), without user"
+          + " info: credentials come from credentialsSecretRef. Unset: AWS S3 for the region.")
   private String endpoint;
 
   @Size(max = 64)

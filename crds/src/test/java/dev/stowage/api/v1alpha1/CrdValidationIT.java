@@ -174,6 +174,14 @@ class CrdValidationIT {
                     "persistentVolumeClaim",
                     Map.of("claimName", "backups", "path", "mysql/prod")))),
         Arguments.of(
+            "a prefix with dots inside segments",
+            BACKUP,
+            Map.of("spec.storage.s3.prefix", "prod..v2/my.db/x.")),
+        Arguments.of(
+            "an endpoint with a port and a path",
+            BACKUP,
+            Map.of("spec.storage.s3.endpoint", "https://s3.example.com:8443/storage")),
+        Arguments.of(
             "gzip at 9", BACKUP, Map.of("spec.compression", Map.of("engine", "gzip", "level", 9))),
         Arguments.of(
             "no compression", BACKUP, Map.of("spec.compression", Map.of("engine", "none"))),
@@ -329,6 +337,49 @@ class CrdValidationIT {
                 Map.of("persistentVolumeClaim", Map.of("claimName", "b", "path", "/backups"))),
             "spec.storage.persistentVolumeClaim.path: Invalid value: \"string\": must be a relative"
                 + " path"),
+        // Issue 15, finding 13: credentials in a URL, and a prefix that climbs out of its place.
+        Arguments.of(
+            "an endpoint with user info",
+            BACKUP,
+            Map.of("spec.storage.s3.endpoint", "https://admin:Sup3rSecret@minio.storage:9000"),
+            "spec.storage.s3.endpoint: Invalid value: \"string\": must not hold user info"
+                + " (user:password@host)"),
+        Arguments.of(
+            "an endpoint with a user name only",
+            SCHEDULE,
+            Map.of("spec.backupTemplate.spec.storage.s3.endpoint", "http://admin@minio:9000/"),
+            "spec.backupTemplate.spec.storage.s3.endpoint: Invalid value: \"string\": must not"
+                + " hold user info"),
+        Arguments.of(
+            "a prefix with a .. segment",
+            BACKUP,
+            Map.of("spec.storage.s3.prefix", "tenant-a/../tenant-b"),
+            "spec.storage.s3.prefix: Invalid value: \"string\": must not have a . or .. segment"),
+        Arguments.of(
+            "a prefix that is ..",
+            BACKUP,
+            Map.of("spec.storage.s3.prefix", ".."),
+            "must not have a . or .. segment"),
+        Arguments.of(
+            "a prefix starting with ./",
+            BACKUP,
+            Map.of("spec.storage.s3.prefix", "./x"),
+            "must not have a . or .. segment"),
+        Arguments.of(
+            "a restore source directory that climbs out",
+            RESTORE,
+            Map.of(
+                "spec.backup",
+                "DELETE",
+                "spec.source",
+                Map.of(
+                    "storage",
+                    Map.of("s3", Map.of("bucket", "backups")),
+                    "directory",
+                    "../other-namespace/db",
+                    "backupName",
+                    "latest")),
+            "spec.source.directory: Invalid value: \"string\": must be a relative path"),
         Arguments.of(
             "a PVC name that is not a DNS name",
             BACKUP,
@@ -635,6 +686,16 @@ class CrdValidationIT {
                     .create())
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("unknown field \"spec.pod.image\"");
+  }
+
+  @Test
+  void anEndpointWithUserInfoIsRefusedWithoutEchoingThePassword() {
+    String json =
+        variant(BACKUP, Map.of("spec.storage.s3.endpoint", "https://admin:Sup3rSecret@minio:9000"));
+    assertThatThrownBy(() -> client.resource(json).inNamespace(NS).dryRun().create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("must not hold user info")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("Sup3rSecret"));
   }
 
   @Test

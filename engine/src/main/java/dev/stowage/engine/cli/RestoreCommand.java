@@ -3,6 +3,7 @@ package dev.stowage.engine.cli;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
+import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.restore.RestoreRunner;
 import dev.stowage.engine.restore.RestoreSettings;
 import dev.stowage.engine.storage.BackupStorage;
@@ -67,6 +68,15 @@ final class RestoreCommand extends EngineCommand {
               + " own.")
   boolean keepServerUuid;
 
+  @Option(
+      names = "--max-unsized-file-size",
+      paramLabel = "Q",
+      description =
+          "How large a file whose MANIFEST entry gives no size (a whole file in a plain Vitess"
+              + " backup) may decompress before the restore stops with exit 4 (default: the free"
+              + " space of its file system, less what the sized files need).")
+  String maxUnsizedFileSize;
+
   @Option(names = "--quiet", description = "No progress output.")
   boolean quiet;
 
@@ -91,7 +101,10 @@ final class RestoreCommand extends EngineCommand {
               concurrency != null ? concurrency : s.defaultConcurrency(true),
               overwrite,
               quiet,
-              keepServerUuid);
+              keepServerUuid,
+              maxUnsizedFileSize == null
+                  ? null
+                  : Sizes.parse("--max-unsized-file-size", maxUnsizedFileSize));
       return new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC).run();
     }
   }

@@ -1,6 +1,8 @@
 package dev.stowage.engine.compress;
 
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.manifest.Manifest;
+import dev.stowage.engine.manifest.Settings;
 import java.util.Locale;
 
 /** Chooses codecs by CLI name (writing) and by MANIFEST fields (reading). */
@@ -35,11 +37,37 @@ public final class Codecs {
   }
 
   /**
+   * The codec a MANIFEST's objects were written with, with the zstd window its writer needs: the
+   * default cap, or zstd's own limit for a backup whose MANIFEST says Stowage wrote it at level 21
+   * or 22 (before its writer capped the window).
+   */
+  public static Codec forReading(Manifest m, String where) {
+    Settings s = m.stowageSettings;
+    int windowLog =
+        s != null && "zstd".equalsIgnoreCase(s.compression) && s.level > 20
+            ? ZstdCodec.LEGACY_HIGH_LEVEL_WINDOW_LOG
+            : ZstdCodec.DEFAULT_MAX_WINDOW_LOG;
+    return forReading(
+        m.skipCompress, m.compressionEngine, m.externalDecompressor, where, windowLog);
+  }
+
+  /** As below, with the default zstd window cap. */
+  public static Codec forReading(
+      boolean skipCompress, String engine, String externalDecompressor, String where) {
+    return forReading(
+        skipCompress, engine, externalDecompressor, where, ZstdCodec.DEFAULT_MAX_WINDOW_LOG);
+  }
+
+  /**
    * The codec a MANIFEST's objects were written with. Never runs ExternalDecompressor: a backup
    * that needs it is refused with an explanation.
    */
   public static Codec forReading(
-      boolean skipCompress, String engine, String externalDecompressor, String where) {
+      boolean skipCompress,
+      String engine,
+      String externalDecompressor,
+      String where,
+      int zstdMaxWindowLog) {
     if (skipCompress) {
       return new NoCompression();
     }
@@ -56,7 +84,7 @@ public final class Codecs {
               + " runs commands from a MANIFEST: restore it with Vitess");
     }
     return switch (e) {
-      case "zstd" -> new ZstdCodec();
+      case "zstd" -> new ZstdCodec(zstdMaxWindowLog);
       case "", "pgzip" -> new GzipCodec("pgzip");
       case "pargzip" -> new GzipCodec("pargzip");
       case "lz4" -> new Lz4Codec();

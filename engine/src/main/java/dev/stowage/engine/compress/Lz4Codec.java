@@ -1,8 +1,10 @@
 package dev.stowage.engine.compress;
 
 import java.io.BufferedInputStream;
+import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
+import net.jpountz.xxhash.XXHashFactory;
 
 /** LZ4 frame format (what Vitess's lz4 engine writes); reads concatenated frames too. */
 public final class Lz4Codec implements Codec {
@@ -18,7 +20,14 @@ public final class Lz4Codec implements Codec {
 
   @Override
   public Decompressor newDecompressor() {
+    // The bounds-checked decoder, named rather than left to a default: a block's match offset
+    // and lengths come from the bucket. (JNI's LZ4_decompress_safe where it loads, else Java.)
     return new StreamDecompressor(
-        in -> new LZ4FrameInputStream(new BufferedInputStream(in, 1 << 16)), "lz4 frame");
+        in ->
+            new LZ4FrameInputStream(
+                new BufferedInputStream(in, 1 << 16),
+                LZ4Factory.fastestInstance().safeDecompressor(),
+                XXHashFactory.fastestInstance().hash32()),
+        "lz4 frame");
   }
 }

@@ -1,6 +1,7 @@
 package dev.stowage.engine.compress;
 
 import com.github.luben.zstd.EndDirective;
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
@@ -11,6 +12,39 @@ import java.nio.channels.WritableByteChannel;
 
 /** zstd through zstd-jni's streaming API on direct buffers: one reused context per worker. */
 public final class ZstdCodec implements Codec {
+  /**
+   * The largest window (log2) a restore accepts by default: 32 MiB. Each worker's decoder holds one
+   * window, so this bounds a restore's memory whatever a bucket holds. Every legitimate writer
+   * fits: Vitess (klauspost/compress) uses at most 32 MiB (its best level), Stowage caps its own
+   * frames at {@link #WRITER_MAX_WINDOW_LOG}, and zstd's levels 1 to 20 stay at or below it.
+   */
+  public static final int DEFAULT_MAX_WINDOW_LOG = 25;
+
+  /** What Stowage's writer may use at most (levels 21 and 22 would otherwise use 64/128 MiB). */
+  public static final int WRITER_MAX_WINDOW_LOG = 25;
+
+  /**
+   * The window a backup written at levels 21 and 22 by a Stowage before the cap may need (zstd's
+   * own default limit): granted only when the MANIFEST says so, and still bounded.
+   */
+  public static final int LEGACY_HIGH_LEVEL_WINDOW_LOG = 27;
+
+  private final int maxWindowLog;
+
+  /** Reads frames with windows up to {@link #DEFAULT_MAX_WINDOW_LOG}. */
+  public ZstdCodec() {
+    this(DEFAULT_MAX_WINDOW_LOG);
+  }
+
+  /** Reads frames with windows up to {@code 2^maxWindowLog} bytes; larger ones are refused. */
+  public ZstdCodec(int maxWindowLog) {
+    this.maxWindowLog = maxWindowLog;
+  }
+
+  public int maxWindowLog() {
+    return maxWindowLog;
+  }
+
   @Override
   public String engineName() {
     return "zstd";
@@ -23,7 +57,7 @@ public final class ZstdCodec implements Codec {
 
   @Override
   public Decompressor newDecompressor() {
-    return new ZstdDecompressor();
+    return new ZstdDecompressor(maxWindowLog);
   }
 
   private static final class ZstdCompressor implements Compressor {
@@ -43,6 +77,10 @@ public final class ZstdCodec implements Codec {
       ctx.reset();
       ctx.setLevel(level);
       ctx.setChecksum(true);
+      if (level > 20) {
+        // Levels 21 and 22 want 64/128 MiB windows; a restore accepts 32 MiB by default.
+        ctx.setWindowLog(WRITER_MAX_WINDOW_LOG);
+      }
       if (rawLength >= 0) {
         ctx.setPledgedSrcSize(
             rawLength); // small objects get small tables; the size goes in the header
@@ -83,12 +121,19 @@ public final class ZstdCodec implements Codec {
 
   private static final class ZstdDecompressor implements Decompressor {
     private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+    private final int maxWindowLog;
+
+    ZstdDecompressor(int maxWindowLog) {
+      this.maxWindowLog = maxWindowLog;
+    }
+
     private final ByteBuffer in = Buffers.direct(Buffers.CODEC_BUFFER);
     private final ByteBuffer out = Buffers.direct(Buffers.CODEC_BUFFER);
 
     @Override
     public void decompress(ReadableByteChannel channel, RawSink sink) throws IOException {
-      ctx.reset();
+      ctx.reset(); // clears the parameters too, so the limit is set for every object
+      ctx.setLongMax(maxWindowLog);
       in.clear();
       out.clear();
       boolean frameDone = true;
@@ -109,6 +154,16 @@ public final class ZstdCodec implements Codec {
           try {
             ended = ctx.decompressDirectByteBufferStream(out, in);
           } catch (ZstdException e) {
+            if (Math.abs(e.getErrorCode()) == Zstd.errFrameParameterWindowTooLarge()
+                || String.valueOf(e.getMessage()).contains("too much memory")) {
+              throw new CorruptStreamException(
+                  "a zstd frame asks for a window larger than "
+                      + ((1L << maxWindowLog) >> 20)
+                      + " MiB, more than any backup writer Stowage reads uses (Vitess at most 32"
+                      + " MiB); refused so a crafted object cannot make the restore allocate"
+                      + " without bound",
+                  e);
+            }
             throw new CorruptStreamException("not a valid zstd stream: " + e.getMessage(), e);
           }
           boolean produced = out.position() > 0;

@@ -7,6 +7,7 @@ import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Retrier.RetryableException;
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ServerText;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
@@ -36,11 +37,26 @@ public final class ObjectReader implements AutoCloseable {
   private final ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 16);
   private final CRC32C rawCrc = new CRC32C();
 
+  private final long maxUnsizedBytes;
+
   /** One per worker thread: it owns a reusable decompressor and buffers. */
   public ObjectReader(BackupStorage storage, BackupLocation location, Decompressor decompressor) {
+    this(storage, location, decompressor, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@code maxUnsizedBytes}: how far an object whose MANIFEST entry gives no size may decompress
+   * (the restore's stated cap); nothing past it is handed to the sink.
+   */
+  public ObjectReader(
+      BackupStorage storage,
+      BackupLocation location,
+      Decompressor decompressor,
+      long maxUnsizedBytes) {
     this.storage = storage;
     this.location = location;
     this.decompressor = decompressor;
+    this.maxUnsizedBytes = maxUnsizedBytes;
   }
 
   /**
@@ -78,6 +94,7 @@ public final class ObjectReader implements AutoCloseable {
   public Transfer read(Expected e, PositionalSink sink) {
     String where = storage.describe(location, e.object()) + " (" + e.label() + ")";
     long[] written = {0};
+    long limit = e.rawSize() != null ? e.rawSize() : maxUnsizedBytes;
     rawCrc.reset();
     try (ReadableByteChannel raw = storage.open(location, e.object())) {
       ChecksumChannels.Reading in = new ChecksumChannels.Reading(raw);
@@ -87,7 +104,7 @@ public final class ObjectReader implements AutoCloseable {
             in,
             buf -> {
               int n = buf.remaining();
-              if (e.rawSize() != null && written[0] + n > e.rawSize()) {
+              if (written[0] + n > limit) { // checked before a byte past the limit is written
                 throw new SizeException();
               }
               rawCrc.update(buf.duplicate());
@@ -103,6 +120,18 @@ public final class ObjectReader implements AutoCloseable {
         in.drain(scratch);
       } catch (SizeException se) {
         in.drain(scratch);
+        if (in.hash().equals(e.hash()) && e.rawSize() == null) {
+          throw EngineException.integrity(
+              e.object(),
+              where
+                  + " decompresses to more than "
+                  + limit
+                  + " bytes, the cap for a file whose MANIFEST entry gives no size"
+                  + " (--max-unsized-file-size; by default the free space left for it), though"
+                  + " it matches its Hash: nothing past the cap was written. If the backup is"
+                  + " genuine, give a larger --max-unsized-file-size or a larger volume;"
+                  + " otherwise restore another backup");
+        }
         if (in.hash().equals(e.hash())) {
           throw EngineException.integrity(
               e.object(),
@@ -171,7 +200,10 @@ public final class ObjectReader implements AutoCloseable {
       throw new StorageException(
           StorageException.Kind.TRANSIENT,
           e.object(),
-          "reading " + where + " failed: " + ioe.getMessage(),
+          "reading "
+              + where
+              + " failed: "
+              + ServerText.quote(ioe.getMessage(), ServerText.MAX_MESSAGE),
           ioe);
     }
   }

@@ -31,6 +31,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -104,13 +105,13 @@ public final class RestoreRunner {
     Manifest m = catalog.load(loc);
     String where = storage.describe(loc, Manifest.FILE_NAME);
     ManifestValidator.validate(m, where);
-    Codec codec =
-        Codecs.forReading(m.skipCompress, m.compressionEngine, m.externalDecompressor, where);
+    Codec codec = Codecs.forReading(m, where);
     List<String> skipped = new ArrayList<>();
     RestorePlan plan = RestorePlan.of(m, roots, fe -> include(fe, skipped));
     TargetLayout.check(m, plan, roots, where);
     Map<Path, List<Path>> existing = checkTargets(roots);
-    checkSpace(plan, roots, existing);
+    long room = checkSpace(plan, roots, existing);
+    long maxUnsized = unsizedCap(plan, room);
 
     prepareTargets(roots, loc, existing);
     createDirectories(plan, m, roots);
@@ -134,7 +135,7 @@ public final class RestoreRunner {
               "restore",
               settings.concurrency(),
               plan.items(),
-              () -> new ObjectReader(storage, loc, codec.newDecompressor()),
+              () -> new ObjectReader(storage, loc, codec.newDecompressor(), maxUnsized),
               (w, item) ->
                   restoreItem(
                       w, states[item.file().index()], item, progress, read, written, syncs));
@@ -256,17 +257,47 @@ public final class RestoreRunner {
    * table). With --overwrite, what the old contents free counts, measured in allocated blocks: a
    * sparse file frees far less than its size.
    */
-  private void checkSpace(RestorePlan plan, Roots roots, Map<Path, List<Path>> existing) {
+  /**
+   * How far a file whose MANIFEST entry gives no size (a whole file of a plain Vitess backup) may
+   * decompress: --max-unsized-file-size, else the space the check found left once the sized files
+   * are counted. A crafted object stops there with exit 4 instead of filling the volume.
+   */
+  private long unsizedCap(RestorePlan plan, long room) {
+    long unsized = plan.files().stream().filter(f -> f.size() == null).count();
+    if (unsized == 0) {
+      return Long.MAX_VALUE;
+    }
+    long cap = settings.maxUnsizedFileBytes() != null ? settings.maxUnsizedFileBytes() : room;
+    LOG.info(
+        "{} files have no size in the MANIFEST (a plain Vitess backup); each may decompress to at"
+            + " most {} ({})",
+        unsized,
+        Sizes.human(cap),
+        settings.maxUnsizedFileBytes() != null
+            ? "--max-unsized-file-size"
+            : "the free space left after the sized files; set --max-unsized-file-size to change");
+    return cap;
+  }
+
+  /**
+   * Returns the smallest room left, on the file systems that receive files of unknown size, once
+   * the known sizes are counted (Long.MAX_VALUE when there are none).
+   */
+  private long checkSpace(RestorePlan plan, Roots roots, Map<Path, List<Path>> existing) {
     Map<Path, FileStore> storeOfRoot = new HashMap<>();
     for (Path root : roots.distinct()) {
       storeOfRoot.put(root, storeOf(root));
     }
     Map<FileStore, long[]> needs = new HashMap<>();
     Map<FileStore, Path> names = new HashMap<>();
+    Set<FileStore> withUnsized = new HashSet<>();
     for (RestorePlan.TargetFile f : plan.files()) {
       Path root = roots.root(Base.fromVitessName(f.entry().base));
       FileStore store = storeOfRoot.get(root);
       names.putIfAbsent(store, root);
+      if (f.size() == null) {
+        withUnsized.add(store);
+      }
       long[] n = needs.computeIfAbsent(store, s -> new long[2]);
       n[0] = Math.addExact(n[0], f.size() == null ? 0 : f.size());
     }
@@ -275,6 +306,7 @@ public final class RestoreRunner {
       long[] n = needs.computeIfAbsent(store, s -> new long[2]);
       n[1] = Math.addExact(n[1], allocatedBytes(removable(e.getValue(), roots)));
     }
+    long room = Long.MAX_VALUE;
     for (Map.Entry<FileStore, long[]> e : needs.entrySet()) {
       long usable;
       try {
@@ -300,7 +332,11 @@ public final class RestoreRunner {
                     : "")
                 + ". Nothing was changed; use a larger volume");
       }
+      if (withUnsized.contains(e.getKey())) {
+        room = Math.min(room, Math.max(0, usable - need + freed));
+      }
     }
+    return room;
   }
 
   private static FileStore storeOf(Path p) {

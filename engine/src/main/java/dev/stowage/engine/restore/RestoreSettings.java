@@ -5,7 +5,8 @@ import dev.stowage.engine.core.Roots;
 
 /**
  * Everything a restore needs to know. {@code keepServerUuid}: restore the top-level {@code
- * auto.cnf} (MySQL's server_uuid) too, which is left out by default.
+ * auto.cnf} (MySQL's server_uuid) too, which is left out by default. {@code maxUnsizedFileBytes}:
+ * how far an object whose MANIFEST entry gives no size may decompress (null: the default cap).
  */
 public record RestoreSettings(
     Roots roots,
@@ -14,9 +15,22 @@ public record RestoreSettings(
     int concurrency,
     boolean overwrite,
     boolean quiet,
-    boolean keepServerUuid) {
+    boolean keepServerUuid,
+    Long maxUnsizedFileBytes) {
   public RestoreSettings {
     BackupSettings.checkConcurrency(concurrency);
+  }
+
+  /** Without a --max-unsized-file-size (the default cap applies). */
+  public RestoreSettings(
+      Roots roots,
+      String directory,
+      String name,
+      int concurrency,
+      boolean overwrite,
+      boolean quiet,
+      boolean keepServerUuid) {
+    this(roots, directory, name, concurrency, overwrite, quiet, keepServerUuid, null);
   }
 
   /** Without --keep-server-uuid. */

@@ -30,8 +30,9 @@ public final class StorageFactory {
       uri = new URI(url);
     } catch (URISyntaxException e) {
       throw EngineException.invalid(
-          "--storage \"" + url + "\" is not a valid URL: " + e.getReason());
+          "--storage \"" + StorageUrls.masked(url) + "\" is not a valid URL: " + e.getReason());
     }
+    StorageUrls.refuseUserInfo(uri, "--storage");
     String scheme = uri.getScheme() == null ? "" : uri.getScheme();
     if (scheme.equals("file")) {
       if (uri.getPath() == null
@@ -39,7 +40,7 @@ public final class StorageFactory {
           || (uri.getAuthority() != null && !uri.getAuthority().isEmpty())) {
         throw EngineException.invalid(
             "--storage \""
-                + url
+                + StorageUrls.masked(url)
                 + "\": a file URL needs an absolute path,"
                 + " as in file:///backups");
       }
@@ -50,7 +51,7 @@ public final class StorageFactory {
     }
     throw EngineException.invalid(
         "--storage \""
-            + url
+            + StorageUrls.masked(url)
             + "\": unsupported scheme \""
             + scheme
             + "\"; use file:///absolute/path or s3://bucket/prefix");

@@ -38,8 +38,7 @@ public final class VerifyRunner {
     Manifest m = catalog.load(loc);
     String where = storage.describe(loc, Manifest.FILE_NAME);
     ManifestValidator.validate(m, where);
-    Codec codec =
-        Codecs.forReading(m.skipCompress, m.compressionEngine, m.externalDecompressor, where);
+    Codec codec = Codecs.forReading(m, where);
     RestorePlan plan = RestorePlan.of(m, null);
     AtomicLong raw = new AtomicLong();
     List<WorkerPool.Failure<RestorePlan.Item>> failures;

@@ -42,6 +42,14 @@ public final class CrdTerms {
         .replace("--allow-live", "spec.source.quiesce");
   }
 
+  /**
+   * A URL with any user info ({@code user:password@}) replaced by {@code ***}: a resource stored
+   * before the CRD refused user info must not put a password into status.
+   */
+  static String masked(String url) {
+    return url == null ? null : url.replaceAll("^([A-Za-z][A-Za-z0-9+.-]*://)[^/]*@", "$1***@");
+  }
+
   /** What to check when a storage is unreachable or refuses access, field by field. */
   public static String storageHint(BackupStorage storage, String storageField) {
     if (storage == null) {
@@ -58,7 +66,7 @@ public final class CrdTerms {
           + ")"
           + (s3.getEndpoint() == null
               ? ", " + storageField + ".s3.region"
-              : ", " + storageField + ".s3.endpoint (" + s3.getEndpoint() + ")")
+              : ", " + storageField + ".s3.endpoint (" + masked(s3.getEndpoint()) + ")")
           + (secret == null
               ? ""
               : " and the keys in Secret "

@@ -43,6 +43,9 @@ public record EngineResult(
     UNKNOWN
   }
 
+  /** Most characters of the engine's error copied into status.message and events. */
+  public static final int MAX_ERROR_CHARS = 512;
+
   /** How much of an unreadable message is quoted in {@link #problem()}. */
   static final int QUOTE_CHARS = 200;
 
@@ -112,7 +115,7 @@ public record EngineResult(
   public String failureMessage() {
     StringBuilder s = new StringBuilder();
     if (error != null) {
-      s.append(error);
+      s.append(bounded(error));
     } else {
       s.append("the engine failed without an error message");
     }
@@ -126,6 +129,34 @@ public record EngineResult(
       s.append("; ").append(problem);
     }
     return s.toString();
+  }
+
+  // Where a server's response body starts, when an error quotes one (XML, HTML or JSON error).
+  private static final java.util.regex.Pattern BODY =
+      java.util.regex.Pattern.compile(
+          "(?i)<\\?xml|<!doctype|<html|<error>|<errorresponse|\\{\\s*\"(error|code|message)\"");
+
+  /**
+   * The engine's error as it may appear in status and events: on one line, without a response body
+   * a server sent, at most {@link #MAX_ERROR_CHARS} characters, marked where cut. The engine's own
+   * log keeps the whole text.
+   */
+  static String bounded(String error) {
+    String e = error.replaceAll("[\\p{Cntrl}\\u2028\\u2029]+", " ").strip();
+    String body = "";
+    java.util.regex.Matcher m = BODY.matcher(e);
+    if (m.find()) {
+      e = e.substring(0, m.start()).strip();
+      body = " [response body left out; the engine's log has it]";
+    }
+    if (e.length() > MAX_ERROR_CHARS) {
+      return e.substring(0, MAX_ERROR_CHARS)
+          + "... [truncated, "
+          + error.length()
+          + " chars; the engine's log has it all]"
+          + body;
+    }
+    return e + body;
   }
 
   private static EngineResult unreadable(String problem) {

@@ -14,10 +14,21 @@ import dev.stowage.operator.job.EngineRun;
  */
 public final class StatusProjector {
 
+  /** Most characters of status.message (and the Ready condition's message) on failure. */
+  public static final int MAX_MESSAGE_CHARS = 2048;
+
   private final Conditions conditions;
 
   public StatusProjector(Conditions conditions) {
     this.conditions = conditions;
+  }
+
+  /** A message cut to {@link #MAX_MESSAGE_CHARS}, marked where cut. */
+  static String capped(String message) {
+    if (message == null || message.length() <= MAX_MESSAGE_CHARS) {
+      return message;
+    }
+    return message.substring(0, MAX_MESSAGE_CHARS) + "... [truncated]";
   }
 
   /** Whether a phase is final: Succeeded or Failed. */
@@ -50,6 +61,7 @@ public final class StatusProjector {
 
   /** Failed for good, with a message a person can act on. */
   public void fail(EngineRunStatus s, Reason reason, String message, Long generation) {
+    message = capped(message);
     s.setPhase(Phase.Failed);
     s.setMessage(message);
     conditions.set(s.getConditions(), Conditions.READY, False, reason.name(), message, generation);

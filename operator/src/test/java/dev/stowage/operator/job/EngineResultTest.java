@@ -118,4 +118,40 @@ class EngineResultTest {
   void anUnknownStatusIsNotTakenForSuccess() {
     assertThat(EngineResult.parse("{\"status\":\"succeeded\"}").status()).isEqualTo(Status.UNKNOWN);
   }
+
+  // Issue 15, finding 13: what a server said reaches status.message and events only capped, on
+  // one line, and without response bodies; the engine's log keeps the whole text.
+  private static String failed(String error) {
+    return "{\"command\":\"restore\",\"status\":\"Failed\",\"exitCode\":3,\"error\":"
+        + com.fasterxml.jackson.databind.node.TextNode.valueOf(error)
+        + "}";
+  }
+
+  @Test
+  void aLongEngineErrorIsCappedAndMarkedTruncated() {
+    String error = "cannot read s3://b/ns/db/n/3: the server says \"" + "z".repeat(3_000) + "\"";
+    String m = EngineResult.parse(failed(error)).failureMessage();
+    assertThat(m).startsWith("cannot read s3://b/ns/db/n/3: the server says \"zzz");
+    assertThat(m)
+        .contains("[truncated, " + error.length() + " chars; the engine's log has it all]");
+    assertThat(m).contains("[exit code 3]");
+    assertThat(m.length()).isLessThan(EngineResult.MAX_ERROR_CHARS + 120);
+  }
+
+  @Test
+  void aResponseBodyInTheEngineErrorIsLeftOut() {
+    String error =
+        "cannot read s3://b/ns/db/n/3: HTTP 400: <?xml version=\"1.0\"?>\n<Error><Code>Odd</Code>"
+            + "<Message>internal detail 10.0.0.7</Message></Error>";
+    String m = EngineResult.parse(failed(error)).failureMessage();
+    assertThat(m).startsWith("cannot read s3://b/ns/db/n/3: HTTP 400:");
+    assertThat(m).contains("[response body left out; the engine's log has it]");
+    assertThat(m).doesNotContain("<Error>").doesNotContain("internal detail").doesNotContain("\n");
+  }
+
+  @Test
+  void controlCharactersAndNewlinesBecomeSpaces() {
+    String m = EngineResult.parse(failed("line one\nline two\u0007\r\nthree")).failureMessage();
+    assertThat(m).startsWith("line one line two three");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.stowage.engine.storage.s3;
 
+import dev.stowage.engine.error.ServerText;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.error.StorageException.Kind;
 import java.net.ConnectException;
@@ -25,7 +26,7 @@ final class S3Errors {
               + " "
               + target
               + ": "
-              + (code == null || code.isEmpty() ? "HTTP " + status : code);
+              + (code == null || code.isEmpty() ? "HTTP " + status : ServerText.code(code));
       switch (code == null ? "" : code) {
         case "NoSuchBucket":
           return new StorageException(
@@ -100,7 +101,12 @@ final class S3Errors {
             prefix + " (the server is failing or" + " throttling; retried)",
             e);
       }
-      return new StorageException(Kind.OTHER, target, prefix + ": " + s3.getMessage(), e);
+      // The server's own words, quoted and capped: never its whole body.
+      return new StorageException(
+          Kind.OTHER,
+          target,
+          prefix + ": the server says " + ServerText.quote(s3.getMessage(), ServerText.MAX_MESSAGE),
+          e);
     }
     Throwable root = rootCause(e);
     if (root instanceof UnknownHostException || root instanceof ConnectException) {
@@ -129,7 +135,7 @@ final class S3Errors {
               + ": "
               + endpoint
               + " stopped answering ("
-              + root.getMessage()
+              + ServerText.quote(root.getMessage(), ServerText.MAX_MESSAGE)
               + ")",
           e);
     }
@@ -150,7 +156,12 @@ final class S3Errors {
     return new StorageException(
         Kind.TRANSIENT,
         target,
-        "cannot " + verb + " " + target + ": " + firstLine(e.getMessage()),
+        "cannot "
+            + verb
+            + " "
+            + target
+            + ": "
+            + ServerText.quote(firstLine(e.getMessage()), ServerText.MAX_MESSAGE),
         e);
   }
 

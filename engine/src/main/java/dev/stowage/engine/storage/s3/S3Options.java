@@ -1,6 +1,7 @@
 package dev.stowage.engine.storage.s3;
 
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.storage.StorageUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -33,15 +34,17 @@ public record S3Options(
       uri = new URI(url);
     } catch (URISyntaxException e) {
       throw EngineException.invalid(
-          "--storage \"" + url + "\" is not a valid URL: " + e.getReason());
+          "--storage \"" + StorageUrls.masked(url) + "\" is not a valid URL: " + e.getReason());
     }
+    StorageUrls.refuseUserInfo(uri, "--storage");
     String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
     if (bucket == null || bucket.isEmpty()) {
       throw EngineException.invalid(
-          "--storage \"" + url + "\" names no bucket; use s3://BUCKET/PREFIX");
+          "--storage \"" + StorageUrls.masked(url) + "\" names no bucket; use s3://BUCKET/PREFIX");
     }
     String prefix =
         uri.getPath() == null ? "" : uri.getPath().replaceAll("^/+", "").replaceAll("/+$", "");
+    StorageUrls.refuseDotSegments(prefix, url);
     Map<String, String> q = query(uri.getRawQuery(), url);
     URI endpoint = null;
     if (q.containsKey("endpoint")) {
@@ -50,6 +53,7 @@ public record S3Options(
       } catch (URISyntaxException e) {
         throw EngineException.invalid("--storage: endpoint is not a URL: " + e.getReason());
       }
+      StorageUrls.refuseUserInfo(endpoint, "--storage: endpoint");
       if (endpoint.getScheme() == null
           || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https"))) {
         throw EngineException.invalid(
@@ -132,7 +136,11 @@ public record S3Options(
       int eq = kv.indexOf('=');
       if (eq <= 0) {
         throw EngineException.invalid(
-            "--storage \"" + url + "\": option \"" + kv + "\" needs a value");
+            "--storage \""
+                + StorageUrls.masked(url)
+                + "\": option \""
+                + StorageUrls.masked(kv)
+                + "\" needs a value");
       }
       q.put(
           URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
