@@ -192,8 +192,11 @@ PY
   mods="$mods,$extra"
   log "jlink: $mods"
   echo "$mods" > "$work/modules"
-  in_chroot "$base" "$JDK/bin/jlink" --add-modules "$mods" --strip-java-debug-attributes --no-man-pages \
-    --no-header-files --output /tmp/stowage-jlink/runtime >&2 || die "jlink failed"
+  # The JDK's own classes lose their debug attributes (14 MB; JDK frames in a stack trace show
+  # no line number, the jar's frames keep theirs). Not --strip-debug: it also runs objcopy on
+  # Debian's native libraries, which are stripped already.
+  in_chroot "$base" "$JDK/bin/jlink" --add-modules "$mods" --strip-java-debug-attributes \
+    --no-man-pages --no-header-files --output /tmp/stowage-jlink/runtime >&2 || die "jlink failed"
   # keytool and jexec are not needed to run a jar. java.desktop is in the list only for
   # java.beans (Jackson reads its annotations); its native libraries for X11, fonts, sound,
   # JPEG and colour management would bring X11, freetype, harfbuzz, glib, ALSA, libjpeg, lcms2
@@ -357,13 +360,15 @@ for w in "${what[@]}"; do
       build_image pause stowage/pause:dev "$(src_hash "$BIN_DIR/pause" "$0" "$IMG_SRC/mkimage.py")" do_pause ;;
     engine)
       for f in stowage.jar stowage-engine.cdx.json; do
-        [ -s "$REPO_DIR/engine/target/$f" ] || die "engine/target/$f is missing (make images builds it)"
+        [ -s "$REPO_DIR/engine/target/$f" ] ||
+          die "engine/target/$f is missing: mvn -B -ntp -DskipTests -pl engine -am package (make images does when a source changed)"
       done
       build_image engine stowage/engine:dev \
         "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $ENGINE_EXTRA_MODULES" | cat - "$REPO_DIR/engine/target/stowage.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_engine ;;
     operator)
       for f in stowage-operator.jar stowage-operator.cdx.json; do
-        [ -s "$REPO_DIR/operator/target/$f" ] || die "operator/target/$f is missing (make images builds it)"
+        [ -s "$REPO_DIR/operator/target/$f" ] ||
+          die "operator/target/$f is missing: mvn -B -ntp -DskipTests -pl operator -am package (make images does when a source changed)"
       done
       build_image operator stowage/operator:dev \
         "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $OPERATOR_EXTRA_MODULES" | cat - "$REPO_DIR/operator/target/stowage-operator.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_operator ;;
