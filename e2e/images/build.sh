@@ -44,6 +44,8 @@ rootfs() {
   key=$(echo "$SUITE $MIRROR $SECURITY_MIRROR $pkgs v3 ${ROOTFS_EPOCH}" | sha256sum | cut -c1-12)
   dir="$IMAGES_DIR/rootfs-$name-$key"
   if [ ! -f "$dir/.complete" ]; then
+    # A run killed inside in_chroot may have left /proc mounted there.
+    umount -l "$dir/proc" "$dir.tmp/proc" 2>/dev/null || true
     rm -rf "$dir" "$dir.tmp"
     log "debootstrap $SUITE for $name (packages: ${pkgs:-none})"
     local inc=""; [ -n "$pkgs" ] && inc="--include=$(echo $pkgs | tr ' ' ',')"
