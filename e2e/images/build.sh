@@ -5,6 +5,7 @@
 # the addon version) change; an unchanged image already in containerd is left alone.
 #
 #   build.sh [pause] [engine] [operator] [mariadb] [s3]      (default: all five)
+#   STOWAGE_IMAGES_IMPORT=0 build.sh ...   only builds the archives ($IMAGES_DIR/NAME.tar)
 #
 # Root file systems come from debootstrap (Debian bookworm, minbase) and are
 # cached under $STOWAGE_CACHE/images; each image is a single layer.
@@ -13,6 +14,10 @@ source "$(dirname "$0")/../scripts/lib.sh"
 IMG_SRC="$E2E_DIR/images"
 SUITE=bookworm
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+# Cached roots are rebuilt (with the security updates of the day) weekly, or now with
+# STOWAGE_IMAGES_REFRESH=1.
+ROOTFS_EPOCH="$(date -u +%G-W%V)${STOWAGE_IMAGES_REFRESH:+-$(date -u +%s)}"
 MYSQL_UID=999      # fixed uid/gid of mysql in stowage/mariadb (engine Jobs run as it too)
 ENGINE_UID=10001   # default (non-root) user of stowage/engine and stowage/operator
 mkdir -p "$IMAGES_DIR"
@@ -32,24 +37,51 @@ ensure_tools() {
   fi
 }
 
-# rootfs NAME "PKGS" -> prints the dir of a cached Debian rootfs with PKGS installed.
+# rootfs NAME "PKGS" -> prints the dir of a cached Debian rootfs with PKGS installed and
+# upgraded from bookworm-updates and bookworm-security (see ROOTFS_EPOCH).
 rootfs() {
   local name=$1 pkgs=$2 key dir
-  key=$(echo "$SUITE $MIRROR $pkgs v2" | sha256sum | cut -c1-12)
+  key=$(echo "$SUITE $MIRROR $SECURITY_MIRROR $pkgs v3 ${ROOTFS_EPOCH}" | sha256sum | cut -c1-12)
   dir="$IMAGES_DIR/rootfs-$name-$key"
   if [ ! -f "$dir/.complete" ]; then
+    # A run killed inside in_chroot may have left /proc mounted there.
+    umount -l "$dir/proc" "$dir.tmp/proc" 2>/dev/null || true
     rm -rf "$dir" "$dir.tmp"
     log "debootstrap $SUITE for $name (packages: ${pkgs:-none})"
     local inc=""; [ -n "$pkgs" ] && inc="--include=$(echo $pkgs | tr ' ' ',')"
     debootstrap --variant=minbase $inc "$SUITE" "$dir.tmp" "$MIRROR" > "$IMAGES_DIR/debootstrap-$name.log" 2>&1 ||
       die "debootstrap failed; see $IMAGES_DIR/debootstrap-$name.log"
-    # Slim it: no package lists, caches, docs or man pages in the image.
-    rm -rf "$dir.tmp"/var/lib/apt/lists/* "$dir.tmp"/var/cache/apt/* "$dir.tmp"/usr/share/doc/* \
-           "$dir.tmp"/usr/share/man/* "$dir.tmp"/usr/share/info/* "$dir.tmp"/var/log/*.log "$dir.tmp"/var/log/apt
+    # debootstrap takes one suite: the point-release and security updates come from apt.
+    printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s %s-security main\n' \
+      "$MIRROR" "$SUITE" "$MIRROR" "$SUITE" "$SECURITY_MIRROR" "$SUITE" > "$dir.tmp/etc/apt/sources.list"
+    log "upgrading $name from $SUITE-updates and $SUITE-security"
+    in_chroot "$dir.tmp" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get -y -q \
+        -o Dpkg::Options::=--force-confold dist-upgrade && apt-get clean' \
+      >> "$IMAGES_DIR/debootstrap-$name.log" 2>&1 ||
+      die "apt-get dist-upgrade in the $name root failed; see $IMAGES_DIR/debootstrap-$name.log"
+    # Slim it: no package lists, caches, docs or man pages in the image; but every package's
+    # copyright file stays (the Debian licences ask for it).
+    rm -rf "$dir.tmp"/var/lib/apt/lists/* "$dir.tmp"/var/cache/apt/* "$dir.tmp"/usr/share/man/* \
+           "$dir.tmp"/usr/share/info/* "$dir.tmp"/var/log/*.log "$dir.tmp"/var/log/apt
+    find "$dir.tmp/usr/share/doc" -mindepth 2 ! -type d ! -name copyright -delete
+    find "$dir.tmp/usr/share/doc" -mindepth 1 -type d -empty -delete
     touch "$dir.tmp/.complete"
     mv "$dir.tmp" "$dir"
+    # Older roots of this name (an earlier week's) are not used again.
+    find "$IMAGES_DIR" -maxdepth 1 -name "rootfs-$name-*" ! -name "rootfs-$name-$key" -exec rm -rf {} +
   fi
   echo "$dir"
+}
+
+# in_chroot ROOT CMD...: CMD in ROOT with /proc mounted (the JVM and some maintainer scripts
+# need it), unmounted again whatever happens.
+in_chroot() {
+  local root=$1; shift
+  mount -t proc proc "$root/proc"
+  local rc=0
+  chroot "$root" "$@" || rc=$?
+  umount "$root/proc" || umount -l "$root/proc"
+  return $rc
 }
 
 # pack NAME TAG STAGE_DIR STAMP mkimage-args...: layer tar + docker-archive + import.
@@ -58,9 +90,10 @@ pack() {
   local out="$IMAGES_DIR/$name.tar"
   log "packing $tag"
   ( cd "$stage" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | grep -vx '.complete' |
-      tar --numeric-owner --xattrs -cf "$IMAGES_DIR/$name.layer.tar" -T - )
+      tar --sort=name --numeric-owner --xattrs -cf "$IMAGES_DIR/$name.layer.tar" -T - )
   python3 "$IMG_SRC/mkimage.py" --layer "$IMAGES_DIR/$name.layer.tar" --tag "$tag" -o "$out.tmp" \
-    --label "dev.stowage.inputs=$stamp" "$@"
+    --digest-file "$IMAGES_DIR/$name.digest" --label "dev.stowage.inputs=$stamp" "$@" >/dev/null
+  log "$tag: $(du -sb "$stage" | cut -f1) bytes unpacked, $(stat -c %s "$out.tmp") bytes archived, $(cat "$IMAGES_DIR/$name.digest")"
   rm -f "$IMAGES_DIR/$name.layer.tar"
   mv "$out.tmp" "$out"
   echo "$stamp" > "$IMAGES_DIR/$name.stamp"
@@ -75,17 +108,27 @@ has_image() {
   grep -qx -- "$1" <<<"$list"
 }
 
-# import NAME TAG STAMP: import the archive unless containerd already has this build.
+# import NAME TAG STAMP: import the archive unless containerd already has this build. The image
+# gets two names: docker.io/TAG and docker.io/REPO@sha256:DIGEST (what a registry pull would
+# record), so a pod spec may name it either way; $IMAGES_DIR/NAME.ref holds the digest form
+# (deploy-operator.sh pins the operator and engine images with it).
 import() {
-  local name=$1 tag=$2 stamp=$3 ref="docker.io/$2"
-  if [ "$(cat "$IMAGES_DIR/$name.imported" 2>/dev/null)" = "$stamp" ] && pid_alive containerd && has_image "$ref"; then
+  local name=$1 tag=$2 stamp=$3 ref="docker.io/$2" digest byref
+  digest=$(cat "$IMAGES_DIR/$name.digest" 2>/dev/null) || die "$IMAGES_DIR/$name.digest is missing: rebuild (rm $IMAGES_DIR/$name.stamp)"
+  byref="docker.io/${2%:*}@$digest"
+  if [ "$(cat "$IMAGES_DIR/$name.imported" 2>/dev/null)" = "$stamp" ] && pid_alive containerd &&
+     has_image "$ref" && has_image "$byref"; then
     log "$ref is current"
     return 0
   fi
   start_containerd 9>&-   # the daemon must not inherit (and so hold) the build lock
-  log "importing $ref into containerd (k8s.io)"
+  log "importing $ref ($digest) into containerd (k8s.io)"
   ctrk images import "$IMAGES_DIR/$name.tar" >/dev/null
   has_image "$ref" || die "$ref missing after import"
+  ctrk images rm "$byref" >/dev/null 2>&1 || true
+  ctrk images tag "$ref" "$byref" >/dev/null
+  has_image "$byref" || die "$byref missing after import"
+  echo "$byref" > "$IMAGES_DIR/$name.ref"
   echo "$stamp" > "$IMAGES_DIR/$name.imported"
 }
 
@@ -97,7 +140,7 @@ build_image() {
   else
     "$fn" "$name" "$tag" "$stamp"
   fi
-  import "$name" "$tag" "$stamp"
+  [ "${STOWAGE_IMAGES_IMPORT:-1}" = 0 ] || import "$name" "$tag" "$stamp"
 }
 
 src_hash() { cat "$@" | sha256sum | cut -c1-16; }
@@ -111,38 +154,163 @@ do_pause() {
   rm -rf "$stage"
 }
 
-# --- engine and operator: Java 17 JRE + a jar, non-root ------------------------------
-ENGINE_PKGS="openjdk-17-jre-headless"
-# java_stage STAGE JAR: the Java root file system (one cache for both images) with the
-# stowage user and JAR at /opt/stowage/, copied to STAGE.
+# --- engine and operator: a jlinked Java 17 runtime + a jar, non-root, nothing else -------
+# A builder root (Debian's JDK, upgraded from bookworm-security) runs jdeps and jlink; the
+# image gets only the runtime, the jar, the shared libraries they load (their ldd closure),
+# Debian's CA store for the JVM, and du (the engine only). No shell, apt, dpkg, perl, su,
+# mount, passwd or any setuid binary. Each Debian package that a file comes from keeps its
+# copyright file (/usr/share/doc/PKG/copyright) and its status entry
+# (/var/lib/dpkg/status.d/PKG, which image scanners read), and the jar's SBOM goes along
+# (/opt/stowage/sbom.cdx.json).
+JAVA_BUILD_PKGS="openjdk-17-jdk-headless"
+JDK=/usr/lib/jvm/java-17-openjdk-amd64
+# Modules jdeps cannot see: the EC provider is loaded by name for TLS (ECDHE key exchange and
+# ECDSA certificates, S3 and the API server); jdk.management backs the com.sun.management
+# beans the operator's JVM metrics read by reflection.
+ENGINE_EXTRA_MODULES="jdk.crypto.ec"
+OPERATOR_EXTRA_MODULES="jdk.crypto.ec,jdk.management"
+
+# java_stage STAGE JAR SBOM EXTRA_MODULES "EXTRA_BINARIES": the image root in STAGE.
 java_stage() {
-  local stage=$1 jar=$2 base
-  base=$(rootfs engine "$ENGINE_PKGS")
-  rm -rf "$stage"; cp -a "$base" "$stage"
-  chroot "$stage" groupadd -g $ENGINE_UID stowage
-  chroot "$stage" useradd -u $ENGINE_UID -g $ENGINE_UID -d /home/stowage -m -s /usr/sbin/nologin stowage
-  mkdir -p "$stage/opt/stowage"
+  local stage=$1 jar=$2 sbom=$3 extra=$4 bins=$5 base work mods
+  base=$(rootfs java-build "$JAVA_BUILD_PKGS")
+  work="$base/tmp/stowage-jlink"
+  rm -rf "$work" "$stage"; mkdir -p "$work/native"
+  install -m 0644 "$jar" "$work/app.jar"
+  # Native libraries inside the jar (zstd-jni, lz4-java, netty...) for linux/amd64: their
+  # libraries must be in the image too.
+  (cd "$work/native" && python3 - "$work/app.jar" <<'PY'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for n in z.namelist():
+    l = n.lower()
+    if n.endswith(".so") and ("linux" in l) and ("amd64" in l or "x86_64" in l or "x86-64" in l):
+        with open(n.replace("/", "_"), "wb") as f:
+            f.write(z.read(n))
+PY
+  )
+  mods=$(in_chroot "$base" "$JDK/bin/jdeps" --ignore-missing-deps --multi-release 17 \
+           --print-module-deps /tmp/stowage-jlink/app.jar) || die "jdeps failed on $jar"
+  mods="$mods,$extra"
+  log "jlink: $mods"
+  echo "$mods" > "$work/modules"
+  # The JDK's own classes lose their debug attributes (14 MB; JDK frames in a stack trace show
+  # no line number, the jar's frames keep theirs). Not --strip-debug: it also runs objcopy on
+  # Debian's native libraries, which are stripped already.
+  in_chroot "$base" "$JDK/bin/jlink" --add-modules "$mods" --strip-java-debug-attributes \
+    --no-man-pages --no-header-files --output /tmp/stowage-jlink/runtime >&2 || die "jlink failed"
+  # keytool and jexec are not needed to run a jar. java.desktop is in the list only for
+  # java.beans (Jackson reads its annotations); its native libraries for X11, fonts, sound,
+  # JPEG and colour management would bring X11, freetype, harfbuzz, glib, ALSA, libjpeg, lcms2
+  # and libpng along, and nothing here draws, plays or decodes images: they are left out.
+  rm -f "$work/runtime/bin/keytool" "$work/runtime/lib/jexec" "$work/runtime/lib/psfont"*
+  for f in libawt_xawt libfontmanager libjsound libsplashscreen liblcms libjavajpeg libjawt; do
+    rm -f "$work/runtime/lib/$f.so"
+  done
+
+  mkdir -p "$stage"/{opt/stowage,etc,tmp,home/stowage,usr/bin,usr/lib/x86_64-linux-gnu,usr/lib64,usr/share/doc,var/lib/dpkg/status.d}
+  ln -s usr/lib "$stage/lib"; ln -s usr/lib64 "$stage/lib64"
+  cp -a "$work/runtime" "$stage/opt/java"
+  # Debian's JDK keeps its trust store in ca-certificates-java's file; the image gets a copy.
+  rm -f "$stage/opt/java/lib/security/cacerts"
+  install -m 0644 "$base/etc/ssl/certs/java/cacerts" "$stage/opt/java/lib/security/cacerts"
   install -m 0644 "$jar" "$stage/opt/stowage/$(basename "$jar")"
+  install -m 0644 "$sbom" "$stage/opt/stowage/sbom.cdx.json"
+  for b in $bins; do install -m 0755 "$base/usr/bin/$b" "$stage/usr/bin/$b"; done
+  # The C.UTF-8 locale (libc-bin; glibc has no built-in one): with LANG=C.UTF-8 the JVM decodes
+  # file names as UTF-8 (sun.jnu.encoding), without it as ASCII.
+  mkdir -p "$stage/usr/lib/locale"
+  cp -a "$base/usr/lib/locale/C.utf8" "$stage/usr/lib/locale/"
+
+  # The shared libraries all of these load, and the packages every file comes from.
+  local elves=() f
+  while IFS= read -r f; do elves+=("/tmp/stowage-jlink/${f#$work/}"); done < <(
+    find "$work/runtime" "$work/native" -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper \))
+  for b in $bins; do elves+=("/usr/bin/$b"); done
+  in_chroot "$base" sh -c 'for f in "$@"; do ldd "$f" 2>&1; done' sh "${elves[@]}" > "$work/ldd" ||
+    die "ldd failed in the builder root"
+  # libjvm.so is found at run time by the launcher, which ldd does not know; anything else
+  # not found would fail at run time.
+  if grep "not found" "$work/ldd" | grep -v "libjvm.so" >&2; then die "unresolved libraries (above)"; fi
+  { sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (0x.*/\1/p' "$work/ldd" | grep -v '^/tmp/'
+    # glibc loads it for thread cancellation and unwinding, without a DT_NEEDED entry.
+    echo /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
+  } | sort -u > "$work/libs"
+  local lib real pkgs=""
+  while IFS= read -r lib; do
+    # Copy the name (possibly a symlink) under its /usr path, and the file it points to.
+    real=$(chroot "$base" readlink -f "$lib")
+    local dir; dir=$(chroot "$base" readlink -f "$(dirname "$lib")")
+    mkdir -p "$stage$dir" "$stage$(dirname "$real")"
+    cp -a "$base$dir/$(basename "$lib")" "$stage$dir/" 2>/dev/null || true
+    cp -a "$base$real" "$stage$real"
+    pkgs="$pkgs $(pkg_of "$base" "$lib" "$real")"
+  done < "$work/libs"
+  # glibc finds ld.so here.
+  [ -e "$stage/usr/lib64/ld-linux-x86-64.so.2" ] || die "no dynamic loader in the closure"
+  for b in $bins; do pkgs="$pkgs $(pkg_of "$base" "/usr/bin/$b" "/usr/bin/$b")"; done
+  # The runtime is built from Debian's OpenJDK (jmods of the JDK package, same source as the
+  # JRE); the trust store from ca-certificates(-java); os-release from base-files; the locale
+  # from libc-bin.
+  pkgs="$pkgs openjdk-17-jdk-headless openjdk-17-jre-headless ca-certificates ca-certificates-java base-files libc-bin"
+  local p
+  for p in $(tr ' ' '\n' <<<"$pkgs" | sed '/^$/d' | sort -u); do
+    mkdir -p "$stage/usr/share/doc/$p"
+    install -m 0644 "$(readlink -f "$base/usr/share/doc/$p")/copyright" "$stage/usr/share/doc/$p/copyright" ||
+      die "no copyright file for $p"
+    chroot "$base" dpkg-query -s "$p" > "$stage/var/lib/dpkg/status.d/$p"
+  done
+  cp -L "$base/usr/lib/os-release" "$stage/usr/lib/os-release"
+  ln -s ../usr/lib/os-release "$stage/etc/os-release"
+
+  printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nmysql:x:%s:%s:engine Jobs on MariaDB volumes:/nonexistent:/usr/sbin/nologin\nstowage:x:%s:%s::/home/stowage:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' \
+    $MYSQL_UID $MYSQL_UID $ENGINE_UID $ENGINE_UID > "$stage/etc/passwd"
+  printf 'root:x:0:\nmysql:x:%s:\nstowage:x:%s:\nnogroup:x:65534:\n' $MYSQL_UID $ENGINE_UID > "$stage/etc/group"
+  printf 'passwd: files\ngroup: files\nhosts: files dns\n' > "$stage/etc/nsswitch.conf"
+  chmod 1777 "$stage/tmp"
+  chown $ENGINE_UID:$ENGINE_UID "$stage/home/stowage"
+  tr ' ' '\n' <<<"$pkgs" | sed '/^$/d' | sort -u > "$work/packages"
+  log "$(basename "$stage"): packages $(paste -sd' ' "$work/packages")"
+  # Nothing setuid/setgid may have slipped in.
+  [ -z "$(find "$stage" -perm /6000 -type f)" ] || die "setuid/setgid files in $stage"
+  rm -rf "$work"
+}
+
+# pkg_of ROOT PATH... -> the Debian package owning the first PATH dpkg knows (bookworm's
+# packages still list /lib paths, the merged root has them under /usr/lib).
+pkg_of() {
+  local root=$1 p q; shift
+  for p in "$@"; do
+    for q in "$p" "${p#/usr}"; do
+      chroot "$root" dpkg-query -S "$q" 2>/dev/null | head -n1 | cut -d: -f1 && return 0
+    done
+  done
+  die "no Debian package owns $*"
 }
 
 do_engine() {
   local stage="$IMAGES_DIR/stage-engine"
-  java_stage "$stage" "$REPO_DIR/engine/target/stowage.jar"
-  # A UTF-8 locale: the JVM decodes file names with it (sun.jnu.encoding), so without it a name
-  # such as cafe-with-an-accent.ibd is stored mangled; the engine refuses such names (exit 5).
+  # du: RestoreRunner.allocatedBytes asks du for st_blocks (Java cannot read it) to count what
+  # --overwrite frees in its free-space check; it is the only program the engine runs.
+  java_stage "$stage" "$REPO_DIR/engine/target/stowage.jar" "$REPO_DIR/engine/target/stowage-engine.cdx.json" \
+    "$ENGINE_EXTRA_MODULES" "du"
+  # The C.UTF-8 locale: the JVM decodes file names with it (sun.jnu.encoding), so without it a
+  # name such as cafe-with-an-accent.ibd is stored mangled; the engine refuses such names (exit 5).
   pack "$1" "$2" "$stage" "$3" \
-    --entrypoint '["java", "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-jar", "/opt/stowage/stowage.jar"]' \
-    --env LANG=C.UTF-8 --env LC_ALL=C.UTF-8 \
+    --entrypoint '["/opt/java/bin/java", "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-jar", "/opt/stowage/stowage.jar"]' \
+    --env PATH=/opt/java/bin:/usr/bin --env JAVA_HOME=/opt/java --env LANG=C.UTF-8 --env LC_ALL=C.UTF-8 \
     --user "$ENGINE_UID:$ENGINE_UID" --workdir /home/stowage
   rm -rf "$stage"
 }
 
 do_operator() {
   local stage="$IMAGES_DIR/stage-operator"
-  java_stage "$stage" "$REPO_DIR/operator/target/stowage-operator.jar"
+  java_stage "$stage" "$REPO_DIR/operator/target/stowage-operator.jar" \
+    "$REPO_DIR/operator/target/stowage-operator.cdx.json" "$OPERATOR_EXTRA_MODULES" ""
   # The heap follows the container's memory limit (deploy/operator.yaml: 512Mi).
   pack "$1" "$2" "$stage" "$3" \
-    --entrypoint '["java", "-XX:MaxRAMPercentage=70", "-jar", "/opt/stowage/stowage-operator.jar"]' \
+    --entrypoint '["/opt/java/bin/java", "-XX:MaxRAMPercentage=70", "-jar", "/opt/stowage/stowage-operator.jar"]' \
+    --env PATH=/opt/java/bin --env JAVA_HOME=/opt/java --env LANG=C.UTF-8 \
     --user "$ENGINE_UID:$ENGINE_UID" --workdir /home/stowage
   rm -rf "$stage"
 }
@@ -193,16 +361,22 @@ for w in "${what[@]}"; do
       bash "$E2E_DIR/scripts/build-localkube.sh"
       build_image pause stowage/pause:dev "$(src_hash "$BIN_DIR/pause" "$0" "$IMG_SRC/mkimage.py")" do_pause ;;
     engine)
-      [ -s "$REPO_DIR/engine/target/stowage.jar" ] || die "engine/target/stowage.jar is missing (make images builds it)"
+      for f in stowage.jar stowage-engine.cdx.json; do
+        [ -s "$REPO_DIR/engine/target/$f" ] ||
+          die "engine/target/$f is missing: mvn -B -ntp -DskipTests -pl engine -am package (make images does when a source changed)"
+      done
       build_image engine stowage/engine:dev \
-        "$(echo "$ENGINE_PKGS" | cat - "$REPO_DIR/engine/target/stowage.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_engine ;;
+        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $ENGINE_EXTRA_MODULES" | cat - "$REPO_DIR/engine/target/stowage.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_engine ;;
     operator)
-      [ -s "$REPO_DIR/operator/target/stowage-operator.jar" ] || die "operator/target/stowage-operator.jar is missing (make images builds it)"
+      for f in stowage-operator.jar stowage-operator.cdx.json; do
+        [ -s "$REPO_DIR/operator/target/$f" ] ||
+          die "operator/target/$f is missing: mvn -B -ntp -DskipTests -pl operator -am package (make images does when a source changed)"
+      done
       build_image operator stowage/operator:dev \
-        "$(echo "$ENGINE_PKGS" | cat - "$REPO_DIR/operator/target/stowage-operator.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_operator ;;
+        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $OPERATOR_EXTRA_MODULES" | cat - "$REPO_DIR/operator/target/stowage-operator.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_operator ;;
     mariadb)
       build_image mariadb stowage/mariadb:10.11 \
-        "$(echo "$MARIADB_PKGS" | cat - "$IMG_SRC"/mariadb/* "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_mariadb ;;
+        "$(echo "$MARIADB_PKGS $ROOTFS_EPOCH" | cat - "$IMG_SRC"/mariadb/* "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_mariadb ;;
     s3)
       bash "$E2E_DIR/scripts/build-addons.sh" versitygw
       build_image s3 stowage/s3:dev \
