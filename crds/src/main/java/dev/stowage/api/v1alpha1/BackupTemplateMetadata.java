@@ -2,11 +2,13 @@ package dev.stowage.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import java.util.Map;
 
 /** The labels and annotations a MysqlBackupSchedule copies to each MysqlBackup it creates. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BackupTemplateMetadata {
+  @Size(max = 64)
   @JsonPropertyDescription(
       "Labels copied to each MysqlBackup. GitOps tracking keys (app.kubernetes.io/instance,"
           + " argocd.argoproj.io/*, kustomize.toolkit.fluxcd.io/*, helm.sh/*, meta.helm.sh/*) are"
@@ -14,6 +16,7 @@ public class BackupTemplateMetadata {
           + " so.")
   private Map<String, String> labels;
 
+  @Size(max = 64)
   @JsonPropertyDescription(
       "Annotations copied to each MysqlBackup, without the GitOps tracking keys and"
           + " kubectl.kubernetes.io/last-applied-configuration.")

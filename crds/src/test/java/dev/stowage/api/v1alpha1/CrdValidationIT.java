@@ -571,6 +571,12 @@ class CrdValidationIT {
             SCHEDULE,
             Map.of("spec.backupTemplate.spec.concurrency", 65),
             "spec.backupTemplate.spec.concurrency in body should be less than or equal to 64"),
+        // Issue 15, finding 8: bounded sizes.
+        Arguments.of(
+            "65 template labels",
+            SCHEDULE,
+            Map.of("spec.backupTemplate.metadata", Map.of("labels", manyLabels(65))),
+            "spec.backupTemplate.metadata.labels: Too many: 65: must have at most 64 items"),
         Arguments.of(
             "no template", SCHEDULE, Map.of("spec.backupTemplate", "DELETE"), "Required value"),
         // Issue 15, finding 1: the engine never runs as root, whatever the spec says.
@@ -843,6 +849,14 @@ class CrdValidationIT {
     } finally {
       schedules.withName("editable").delete();
     }
+  }
+
+  static Map<String, String> manyLabels(int n) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      m.put("k" + i, "v");
+    }
+    return m;
   }
 
   /** The base document with dotted paths set (or removed, for the value "DELETE"), as JSON. */

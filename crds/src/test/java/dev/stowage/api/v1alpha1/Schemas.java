@@ -84,4 +84,45 @@ final class Schemas {
       }
     }
   }
+
+  /**
+   * Paths under spec of strings without maxLength (enums excepted), lists without maxItems and maps
+   * without maxProperties, not looking at the Kubernetes types given (issue 15, finding 8: every
+   * object a tenant writes has a bounded size).
+   */
+  static List<String> unbounded(CustomResourceDefinition crd, Set<String> kubernetesTypes) {
+    List<String> found = new ArrayList<>();
+    JSONSchemaProps spec =
+        onlyVersion(crd).getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+    bounds("spec", spec, kubernetesTypes, found);
+    return found;
+  }
+
+  private static void bounds(String path, JSONSchemaProps s, Set<String> skip, List<String> found) {
+    if (skip.contains(path)) {
+      return;
+    }
+    if ("string".equals(s.getType()) && s.getMaxLength() == null && s.getEnum() == null) {
+      found.add(path + " (string without maxLength)");
+    }
+    if ("array".equals(s.getType()) && s.getMaxItems() == null) {
+      found.add(path + " (list without maxItems)");
+    }
+    boolean map =
+        s.getAdditionalProperties() != null && s.getAdditionalProperties().getSchema() != null;
+    if (map && s.getMaxProperties() == null) {
+      found.add(path + " (map without maxProperties)");
+    }
+    if (s.getItems() != null && s.getItems().getSchema() != null) {
+      bounds(path + "[]", s.getItems().getSchema(), skip, found);
+    }
+    if (map) {
+      bounds(path + "{}", s.getAdditionalProperties().getSchema(), skip, found);
+    }
+    if (s.getProperties() != null) {
+      for (Map.Entry<String, JSONSchemaProps> e : s.getProperties().entrySet()) {
+        bounds(path + "." + e.getKey(), e.getValue(), skip, found);
+      }
+    }
+  }
 }
