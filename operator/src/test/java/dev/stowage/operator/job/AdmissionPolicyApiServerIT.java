@@ -71,6 +71,17 @@ class AdmissionPolicyApiServerIT {
         }
       }
     }
+    // The golden Jobs use the short image name stowage/engine:dev; deploy/ ships the fully
+    // qualified one (AdmissionPolicyParamsTest keeps the two files in step).
+    admin
+        .configMaps()
+        .inNamespace("stowage-system")
+        .withName("stowage-admission")
+        .edit(
+            c -> {
+              c.getData().put("engineImage", "stowage/engine");
+              return c;
+            });
     for (String ns : List.of("shop", "wiki", "staging", "analytics")) {
       admin
           .namespaces()
