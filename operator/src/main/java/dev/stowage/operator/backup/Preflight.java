@@ -77,6 +77,7 @@ final class Preflight {
                 + storageClaim.getClaimName()
                 + " (spec.storage.persistentVolumeClaim.claimName) has lost its volume; nothing"
                 + " was stopped: store the backup elsewhere with a new MysqlBackup");
+        run.settle(); // clears a Blocked condition left by waiting for the claim
         return null;
       }
     }

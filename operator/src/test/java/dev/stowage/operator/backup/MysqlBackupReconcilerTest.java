@@ -1332,6 +1332,27 @@ class MysqlBackupReconcilerTest {
     assertThat(log).noneMatch(l -> l.startsWith("scale "));
   }
 
+  /** Found by the refactor's review: a stale Blocked condition after the claim lost its volume. */
+  @Test
+  void aStorageClaimThatLostItsVolumeFailsWithoutAStaleBlockedCondition() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = onClaimStorage(null);
+    reconcile(b); // waits for the storage claim: Blocked StorageClaimNotFound
+    cluster.claim("backups");
+    cluster
+        .claims
+        .get("backups")
+        .setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatus());
+    cluster.claims.get("backups").getStatus().setPhase("Lost");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(b, Conditions.READY)).startsWith("False PreflightFailed");
+    assertThat(condition(b, Conditions.BLOCKED)).isEqualTo("none");
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+  }
+
   @Test
   void aStoragePathThatDoesNotExistSaysHowToCreateIt() {
     cluster.autoPassChecks = false;
