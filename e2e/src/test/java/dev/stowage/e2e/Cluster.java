@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -123,5 +125,27 @@ final class Cluster {
 
   private static int nz(Integer i) {
     return i == null ? 0 : i;
+  }
+
+  /** The namespace's events, oldest first, one line each (for failure messages). */
+  static String events(KubernetesClient client, String ns) {
+    StringBuilder out = new StringBuilder();
+    client.v1().events().inNamespace(ns).list().getItems().stream()
+        .sorted(Comparator.comparing((Event e) -> String.valueOf(e.getLastTimestamp())))
+        .forEach(
+            e ->
+                out.append(e.getLastTimestamp())
+                    .append(' ')
+                    .append(e.getType())
+                    .append(' ')
+                    .append(e.getInvolvedObject().getKind())
+                    .append('/')
+                    .append(e.getInvolvedObject().getName())
+                    .append(' ')
+                    .append(e.getReason())
+                    .append(": ")
+                    .append(e.getMessage())
+                    .append('\n'));
+    return out.toString();
   }
 }

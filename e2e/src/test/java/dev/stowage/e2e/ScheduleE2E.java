@@ -15,7 +15,6 @@ import dev.stowage.api.v1alpha1.MysqlBackupScheduleStatus;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.Retention;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -726,22 +725,7 @@ class ScheduleE2E {
             .append('\n');
       }
       out.append("----- events\n");
-      client.v1().events().inNamespace(ns).list().getItems().stream()
-          .sorted(Comparator.comparing((Event e) -> String.valueOf(e.getLastTimestamp())))
-          .forEach(
-              e ->
-                  out.append(e.getLastTimestamp())
-                      .append(' ')
-                      .append(e.getType())
-                      .append(' ')
-                      .append(e.getInvolvedObject().getKind())
-                      .append('/')
-                      .append(e.getInvolvedObject().getName())
-                      .append(' ')
-                      .append(e.getReason())
-                      .append(": ")
-                      .append(e.getMessage())
-                      .append('\n'));
+      out.append(Cluster.events(client, ns));
     } catch (RuntimeException e) {
       out.append("(diagnostics cut short: ").append(e).append(")\n");
     }

@@ -8,22 +8,19 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
-import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.metrics.OperatorMetrics;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusProjector;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,25 +36,22 @@ final class BackupOutcome {
   private final Cluster cluster;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
-  private final Conditions conditions;
   private final StatusProjector statuses;
-  private final EngineTimeouts timeouts;
+  private final EngineJobWatch watch;
   private final PartialBackupRemoval partialRemoval;
 
   BackupOutcome(
       Cluster cluster,
       EventRecorder events,
       OperatorMetrics metrics,
-      Conditions conditions,
       StatusProjector statuses,
-      EngineTimeouts timeouts,
+      EngineJobWatch watch,
       PartialBackupRemoval partialRemoval) {
     this.cluster = cluster;
     this.events = events;
     this.metrics = metrics;
-    this.conditions = conditions;
     this.statuses = statuses;
-    this.timeouts = timeouts;
+    this.watch = watch;
     this.partialRemoval = partialRemoval;
   }
 
@@ -65,22 +59,20 @@ final class BackupOutcome {
   Duration observe(BackupRun run, Job job) {
     MysqlBackupStatus status = run.status();
     String ns = run.namespace();
-    List<Pod> pods = cluster.jobPods(ns, job);
-    EngineRun engine = EngineRun.observe(job, pods);
+    EngineJobWatch.Look look = watch.look(ns, job);
+    EngineRun engine = look.engine();
     status.setStartTime(engine.startTime());
+    if (look.stuck().isPresent()) {
+      return cannotStart(run, job, look.stuck().get());
+    }
     if (!engine.finished()) {
-      Optional<EngineStart.Stuck> stuck =
-          EngineStart.cannotStart(job, pods, Instant.parse(conditions.now()), timeouts.podStart());
-      if (stuck.isPresent()) {
-        return cannotStart(run, job, stuck.get());
-      }
       statuses.running(
           status,
           job.getMetadata().getName(),
           "backing up " + run.claim() + " to " + run.where(),
           run.generation());
       // Pods send no events here: look again until the engine has started.
-      return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
+      return look.engineStarted() ? null : WAIT;
     }
     Long files = engine.result().files();
     statuses.finished(

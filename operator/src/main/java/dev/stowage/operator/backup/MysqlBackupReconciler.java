@@ -6,6 +6,7 @@ import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineTimeouts;
@@ -13,7 +14,6 @@ import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.job.StatusMismatchException;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
-import dev.stowage.operator.schedule.ScheduleChildren;
 import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
@@ -79,6 +79,13 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   /** How often a backup whose retries ran out looks again at its still-running Job. */
   static final Duration GIVE_UP_POLL = Duration.ofMinutes(1);
 
+  /**
+   * Annotation: when the backup must have started (RFC 3339), set by a MysqlBackupSchedule on its
+   * children. Past it, a backup that has no engine Job yet fails with NotStartedInTime and gives
+   * back what it took.
+   */
+  public static final String START_DEADLINE = "stowage.dev/start-deadline";
+
   /** The pass after a cleanup that wrote status, which then removes the finalizer. */
   static final Duration FINALIZER_PASS = Duration.ofSeconds(1);
 
@@ -129,13 +136,14 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.events = events;
     this.conditions = conditions;
     this.statuses = new StatusProjector(conditions);
-    this.preflight = new Preflight(jobs, cluster, conditions, timeouts);
-    this.partialRemoval = new PartialBackupRemoval(jobs, cluster, events, conditions, timeouts);
+    EngineJobWatch watch =
+        new EngineJobWatch(cluster, () -> Instant.parse(conditions.now()), timeouts.podStart());
+    this.preflight = new Preflight(jobs, cluster, conditions, watch);
+    this.partialRemoval = new PartialBackupRemoval(jobs, cluster, events, conditions, watch);
     this.deletion = new BackupDeletion(jobs, cluster, events);
     this.quiescer = new Quiescer(cluster, events, conditions);
     this.locking = new ClaimLocking(cluster);
-    this.outcome =
-        new BackupOutcome(cluster, events, metrics, conditions, statuses, timeouts, partialRemoval);
+    this.outcome = new BackupOutcome(cluster, events, metrics, statuses, watch, partialRemoval);
     this.giveUp = new GiveUp(cluster);
   }
 
@@ -335,7 +343,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     /** When a schedule's backup must have started (annotation), if it is one. */
     Optional<Instant> startDeadline() {
       var a = backup.getMetadata().getAnnotations();
-      String t = a == null ? null : a.get(ScheduleChildren.START_DEADLINE);
+      String t = a == null ? null : a.get(START_DEADLINE);
       return t == null ? Optional.empty() : Optional.of(Instant.parse(t));
     }
 

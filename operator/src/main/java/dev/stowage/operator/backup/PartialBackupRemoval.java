@@ -8,22 +8,19 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
-import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.job.StatusMismatchException;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,19 +34,19 @@ final class PartialBackupRemoval {
   private final Cluster cluster;
   private final EventRecorder events;
   private final Conditions conditions;
-  private final EngineTimeouts timeouts;
+  private final EngineJobWatch watch;
 
   PartialBackupRemoval(
       EngineJobFactory jobs,
       Cluster cluster,
       EventRecorder events,
       Conditions conditions,
-      EngineTimeouts timeouts) {
+      EngineJobWatch watch) {
     this.jobs = jobs;
     this.cluster = cluster;
     this.events = events;
     this.conditions = conditions;
-    this.timeouts = timeouts;
+    this.watch = watch;
   }
 
   /** Notes that the failed engine may have stored objects, for {@link #remove}. */
@@ -116,8 +113,8 @@ final class PartialBackupRemoval {
           run.generation());
       return WAIT;
     }
-    List<Pod> pods = cluster.jobPods(ns, rm.get());
-    EngineRun rmRun = EngineRun.observe(rm.get(), pods);
+    EngineJobWatch.Look look = watch.look(ns, rm.get());
+    EngineRun rmRun = look.engine();
     switch (rmRun.state()) {
       case SUCCEEDED -> {
         String msg = "removed what the failed backup stored in " + run.where();
@@ -151,9 +148,7 @@ final class PartialBackupRemoval {
         return null;
       }
       default -> {
-        Optional<EngineStart.Stuck> stuck =
-            EngineStart.cannotStart(
-                rm.get(), pods, Instant.parse(conditions.now()), timeouts.podStart());
+        Optional<EngineStart.Stuck> stuck = look.stuck();
         if (stuck.isPresent()) {
           cluster.deleteJob(ns, rmName);
           conditions.set(

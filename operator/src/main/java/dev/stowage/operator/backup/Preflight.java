@@ -7,20 +7,17 @@ import static dev.stowage.operator.backup.MysqlBackupReconciler.WAIT;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
-import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.Reason;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,14 +30,13 @@ final class Preflight {
   private final EngineJobFactory jobs;
   private final Cluster cluster;
   private final Conditions conditions;
-  private final EngineTimeouts timeouts;
+  private final EngineJobWatch watch;
 
-  Preflight(
-      EngineJobFactory jobs, Cluster cluster, Conditions conditions, EngineTimeouts timeouts) {
+  Preflight(EngineJobFactory jobs, Cluster cluster, Conditions conditions, EngineJobWatch watch) {
     this.jobs = jobs;
     this.cluster = cluster;
     this.conditions = conditions;
-    this.timeouts = timeouts;
+    this.watch = watch;
   }
 
   /**
@@ -114,8 +110,8 @@ final class Preflight {
       job = cluster.createJob(jobs.checkJob(backup));
       log.info("created pre-flight Job {}", checkName);
     }
-    List<Pod> pods = cluster.jobPods(ns, job);
-    EngineRun check = EngineRun.observe(job, pods);
+    EngineJobWatch.Look look = watch.look(ns, job);
+    EngineRun check = look.engine();
     switch (check.state()) {
       case SUCCEEDED -> {
         conditions.set(
@@ -150,9 +146,7 @@ final class Preflight {
         return null;
       }
       default -> {
-        Optional<EngineStart.Stuck> stuck =
-            EngineStart.cannotStart(
-                job, pods, Instant.parse(conditions.now()), timeouts.podStart());
+        Optional<EngineStart.Stuck> stuck = look.stuck();
         if (stuck.isPresent()) {
           cluster.deleteJob(ns, checkName);
           run.fail(

@@ -48,7 +48,16 @@ public final class BackupLocations {
    * write {@code mysqlbackups/status} could point at another tenant's backups.
    */
   public static String backupDirectory(MysqlBackup backup) {
-    return backup.getMetadata().getNamespace() + "/" + source(backup).getPersistentVolumeClaim();
+    return directory(
+        backup.getMetadata().getNamespace(), source(backup).getPersistentVolumeClaim());
+  }
+
+  /**
+   * The directory of a claim's backups, {@code <namespace>/<claim>}: where a MysqlBackup of it
+   * stores, and where a schedule's retention looks.
+   */
+  public static String directory(String namespace, String claim) {
+    return namespace + "/" + claim;
   }
 
   /**

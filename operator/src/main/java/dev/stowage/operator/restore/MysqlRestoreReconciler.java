@@ -7,6 +7,7 @@ import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
+import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.JobOwnership;
@@ -32,6 +33,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -135,7 +137,13 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     this.referencedBackup = new ReferencedBackup(jobs, cluster);
     this.giveUp = new GiveUp(cluster);
     this.outcome =
-        new RestoreOutcome(cluster, events, metrics, conditions, statuses, timeouts, stateLabel);
+        new RestoreOutcome(
+            cluster,
+            events,
+            metrics,
+            statuses,
+            new EngineJobWatch(cluster, () -> Instant.parse(conditions.now()), timeouts.podStart()),
+            stateLabel);
   }
 
   @Override

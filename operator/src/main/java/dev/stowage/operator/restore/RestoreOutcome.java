@@ -9,22 +9,17 @@ import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
-import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.metrics.OperatorMetrics;
-import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusProjector;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,25 +35,22 @@ final class RestoreOutcome {
   private final Cluster cluster;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
-  private final Conditions conditions;
   private final StatusProjector statuses;
-  private final EngineTimeouts timeouts;
+  private final EngineJobWatch watch;
   private final RestoreStateLabel labels;
 
   RestoreOutcome(
       Cluster cluster,
       EventRecorder events,
       OperatorMetrics metrics,
-      Conditions conditions,
       StatusProjector statuses,
-      EngineTimeouts timeouts,
+      EngineJobWatch watch,
       RestoreStateLabel labels) {
     this.cluster = cluster;
     this.events = events;
     this.metrics = metrics;
-    this.conditions = conditions;
     this.statuses = statuses;
-    this.timeouts = timeouts;
+    this.watch = watch;
     this.labels = labels;
   }
 
@@ -66,22 +58,20 @@ final class RestoreOutcome {
   Duration observe(RestoreRun run, Job job) {
     MysqlRestoreStatus status = run.status();
     String ns = run.namespace();
-    List<Pod> pods = cluster.jobPods(ns, job);
-    EngineRun engine = EngineRun.observe(job, pods);
+    EngineJobWatch.Look look = watch.look(ns, job);
+    EngineRun engine = look.engine();
     status.setStartTime(engine.startTime());
+    if (look.stuck().isPresent()) {
+      return cannotStart(run, job, look.stuck().get());
+    }
     if (!engine.finished()) {
-      Optional<EngineStart.Stuck> stuck =
-          EngineStart.cannotStart(job, pods, Instant.parse(conditions.now()), timeouts.podStart());
-      if (stuck.isPresent()) {
-        return cannotStart(run, job, stuck.get());
-      }
       statuses.running(
           status,
           job.getMetadata().getName(),
           "restoring " + run.where() + " into " + run.claim(),
           run.generation());
       // Pods send no events here: look again until the engine has started.
-      return pods.stream().anyMatch(EngineStart::engineStarted) ? null : WAIT;
+      return look.engineStarted() ? null : WAIT;
     }
     String resolved = engine.result().name();
     if (resolved != null

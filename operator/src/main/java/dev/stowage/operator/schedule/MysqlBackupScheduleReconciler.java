@@ -12,9 +12,11 @@ import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.RecoveryWindow;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.EngineStorage;
 import dev.stowage.operator.job.PodAllowlist;
 import dev.stowage.operator.metrics.ScheduleMetrics;
+import dev.stowage.operator.schedule.SlotPlanner.MissedReason;
 import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
@@ -83,11 +85,6 @@ public final class MysqlBackupScheduleReconciler
 
   /** A schedule looks at itself at least this often, whatever its cadence. */
   static final Duration MAX_REQUEUE = Duration.ofHours(1);
-
-  /** Missed reasons the planner does not know: decided here from the cluster. */
-  static final String SOURCE_BUSY = "SourceBusy";
-
-  static final String NAME_COLLISION = "BackupNameCollision";
 
   private final Cluster cluster;
   private final StatusWriter statusWriter;
@@ -298,7 +295,7 @@ public final class MysqlBackupScheduleReconciler
           SlotPlanner.plan(
               cron, new SlotPlanner.Input(cursor, now, deadline, otherActive, suspended));
       if (d.missedCount() > 0) {
-        missed(d.missedCount(), d.missedCountCapped(), d.missedReason().name(), d.lastMissed());
+        missed(d.missedCount(), d.missedCountCapped(), d.missedReason(), d.lastMissed());
       }
       if (d.createFor().isPresent()) {
         runSlot(d.createFor().get());
@@ -343,7 +340,7 @@ public final class MysqlBackupScheduleReconciler
       String child = ChildNames.scheduled(name, slot);
       Optional<String> busy = sourceBusy();
       if (busy.isPresent()) {
-        missed(1, false, SOURCE_BUSY, slot);
+        missed(1, false, MissedReason.SourceBusy, slot);
         events.record(
             schedule,
             Type.Warning,
@@ -361,7 +358,7 @@ public final class MysqlBackupScheduleReconciler
       if (made.isPresent()) {
         status.setLastScheduledBackup(child);
       } else {
-        missed(1, false, NAME_COLLISION, slot);
+        missed(1, false, MissedReason.BackupNameCollision, slot);
       }
       // The cursor moves only after the create: a lost create is retried, a lost status write
       // adopts the child it made.
@@ -510,19 +507,22 @@ public final class MysqlBackupScheduleReconciler
           .map(holder -> holder + " is using PersistentVolumeClaim " + claim);
     }
 
-    void missed(long count, boolean capped, String reason, Instant last) {
+    void missed(long count, boolean capped, MissedReason reason, Instant last) {
       MissedRuns m = status.getMissedRuns() == null ? new MissedRuns() : status.getMissedRuns();
       m.setTotal((m.getTotal() == null ? 0 : m.getTotal()) + count);
       m.setLastMissedTime(last.toString());
-      m.setLastMissedReason(reason);
+      m.setLastMissedReason(reason.name());
       status.setMissedRuns(m);
       // Suspended slots were skipped on purpose; every other miss is something to look at.
       metrics.runs(
           ns,
           name,
-          "Suspended".equals(reason) ? ScheduleMetrics.Run.skipped : ScheduleMetrics.Run.missed,
+          reason == MissedReason.Suspended
+              ? ScheduleMetrics.Run.skipped
+              : ScheduleMetrics.Run.missed,
           count);
-      if (!SOURCE_BUSY.equals(reason) && !NAME_COLLISION.equals(reason)) {
+      // SourceBusy and BackupNameCollision have their own, more specific Warning event.
+      if (reason != MissedReason.SourceBusy && reason != MissedReason.BackupNameCollision) {
         events.record(
             schedule,
             Type.Warning,
@@ -540,21 +540,21 @@ public final class MysqlBackupScheduleReconciler
       }
     }
 
-    String explain(String reason) {
+    String explain(MissedReason reason) {
       return switch (reason) {
-        case "OperatorDown" ->
+        case OperatorDown ->
             "the operator did not run at those slots; only the latest, still within"
                 + " startingDeadlineSeconds, runs";
-        case "DeadlineExceeded" ->
+        case DeadlineExceeded ->
             "the slot is older than startingDeadlineSeconds ("
                 + deadline.toSeconds()
                 + " s); a backup stops the database, so it never runs late";
-        case "ConcurrencyForbid" ->
+        case ConcurrencyForbid ->
             "a backup of this schedule is still running ("
                 + String.join(", ", status.getActive())
                 + ")";
-        case "Suspended" -> "the schedule is suspended; suspended slots are not caught up";
-        default -> reason;
+        case Suspended -> "the schedule is suspended; suspended slots are not caught up";
+        case SourceBusy, BackupNameCollision -> reason.name();
       };
     }
 
@@ -760,9 +760,9 @@ public final class MysqlBackupScheduleReconciler
     }
 
     String directory() {
-      return ns
-          + "/"
-          + schedule.getSpec().getBackupTemplate().getSpec().getSource().getPersistentVolumeClaim();
+      return BackupLocations.directory(
+          ns,
+          schedule.getSpec().getBackupTemplate().getSpec().getSource().getPersistentVolumeClaim());
     }
 
     @Override

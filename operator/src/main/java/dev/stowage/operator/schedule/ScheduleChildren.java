@@ -5,6 +5,7 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupSchedule;
 import dev.stowage.api.v1alpha1.MysqlBackupSpec;
 import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.status.StatusCopies;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -13,7 +14,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The MysqlBackups a schedule creates: how one is built from the template, and how the schedule
@@ -39,12 +39,6 @@ public final class ScheduleChildren {
 
   /** Annotation on a manual child: the {@code spec.trigger} value it answers. */
   public static final String TRIGGER_VALUE = "stowage.dev/trigger-value";
-
-  /**
-   * Annotation: when the backup must have started (RFC 3339); the MysqlBackup reconciler fails it
-   * with NotStartedInTime after that, giving back what it took.
-   */
-  public static final String START_DEADLINE = "stowage.dev/start-deadline";
 
   /** Why a child is created. */
   public enum Trigger {
@@ -85,7 +79,8 @@ public final class ScheduleChildren {
     Map<String, String> annotations = new LinkedHashMap<>(metadata.annotations());
     annotations.put(SCHEDULE_UID, schedule.getMetadata().getUid());
     annotations.put(SCHEDULED_TIME, at.toString());
-    annotations.put(START_DEADLINE, at.plus(startingDeadline).toString());
+    // The MysqlBackup reconciler enforces it (NotStartedInTime).
+    annotations.put(MysqlBackupReconciler.START_DEADLINE, at.plus(startingDeadline).toString());
     if (trigger == Trigger.manual) {
       annotations.put(TRIGGER_VALUE, schedule.getSpec().getTrigger());
     }
@@ -124,10 +119,6 @@ public final class ScheduleChildren {
     return p != Phase.Succeeded
         && p != Phase.Failed
         && b.getMetadata().getDeletionTimestamp() == null;
-  }
-
-  public static Optional<Phase> phase(MysqlBackup b) {
-    return Optional.ofNullable(b.getStatus()).map(s -> s.getPhase());
   }
 
   /** The annotation {@link #SCHEDULED_TIME}, else the creation time. */

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One retention pass of a schedule: plans with {@link RetentionPlanner} over the schedule's own
@@ -146,13 +147,13 @@ final class ScheduleRetention {
   }
 
   /** A child deleted long ago and still there: its data could not be deleted. */
-  private java.util.Optional<String> stuck(MysqlBackup b, Instant now) {
+  private Optional<String> stuck(MysqlBackup b, Instant now) {
     Instant since = Instant.parse(b.getMetadata().getDeletionTimestamp());
     if (now.isBefore(since.plus(STUCK_AFTER))) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     String why = b.getStatus() == null ? null : b.getStatus().getMessage();
-    return java.util.Optional.of(
+    return Optional.of(
         "MysqlBackup "
             + b.getMetadata().getName()
             + " was deleted at "

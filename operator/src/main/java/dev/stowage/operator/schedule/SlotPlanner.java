@@ -29,7 +29,11 @@ public final class SlotPlanner {
     /** A child of this schedule is still unfinished (Forbid): the slot is dropped, never queued. */
     ConcurrencyForbid,
     /** The schedule is suspended; suspended slots are never caught up. */
-    Suspended
+    Suspended,
+    /** Another backup or restore holds the claim (decided by the reconciler, not the planner). */
+    SourceBusy,
+    /** A MysqlBackup of the child's name is not this schedule's (decided by the reconciler). */
+    BackupNameCollision
   }
 
   /** What the reconciler tells the planner; {@code cursor} is lastScheduleTime or creation time. */
@@ -108,14 +112,6 @@ public final class SlotPlanner {
         schedule.latestBefore(s).orElseThrow(),
         s,
         requeue);
-  }
-
-  /**
-   * True when a child created for {@code slot} has not started by {@code slot + deadline}: it is
-   * failed with {@code NotStartedInTime} and the next slot runs.
-   */
-  public static boolean notStartedInTime(Instant slot, Duration deadline, Instant now) {
-    return now.isAfter(slot.plus(deadline));
   }
 
   /** The cap on the injected {@code activeDeadlineSeconds}. */

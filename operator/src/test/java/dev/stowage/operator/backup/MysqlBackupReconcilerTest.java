@@ -211,6 +211,19 @@ class MysqlBackupReconcilerTest {
     assertThat(cluster.locks).isEmpty();
   }
 
+  /** The start deadline is the last instant a backup may still start (was SlotPlannerTest's). */
+  @Test
+  void aScheduledBackupAtExactlyItsStartDeadlineStillStarts() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    b.getMetadata().setAnnotations(Map.of("stowage.dev/start-deadline", "2030-01-02T03:04:05Z"));
+
+    reconcile(b); // the test clock is 2030-01-02T03:04:05Z
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+  }
+
   @Test
   void aWaitingScheduledBackupLooksAgainByItsStartDeadline() {
     cluster.claim("data-db-1").pod("db-1", "data-db-1");

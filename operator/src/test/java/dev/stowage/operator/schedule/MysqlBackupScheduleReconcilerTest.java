@@ -3,7 +3,6 @@ package dev.stowage.operator.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.api.v1alpha1.Condition;
-import dev.stowage.api.v1alpha1.ConditionStatus;
 import dev.stowage.api.v1alpha1.DeletionPolicy;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupSchedule;
@@ -775,10 +774,5 @@ class MysqlBackupScheduleReconcilerTest {
     cluster.backups.put(name, b);
     finish(name, phase, finished);
     return b;
-  }
-
-  @SuppressWarnings("unused")
-  private static ConditionStatus unused() {
-    return ConditionStatus.True;
   }
 }

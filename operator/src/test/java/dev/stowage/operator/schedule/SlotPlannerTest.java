@@ -205,13 +205,6 @@ class SlotPlannerTest {
   }
 
   @Test
-  void childNotStartedByTheSlotPlusDeadlineHasMissedItsStart() {
-    Instant slot = at("2026-06-01T02:00:00Z");
-    assertThat(SlotPlanner.notStartedInTime(slot, HOUR, at("2026-06-01T03:00:00Z"))).isFalse();
-    assertThat(SlotPlanner.notStartedInTime(slot, HOUR, at("2026-06-01T03:00:01Z"))).isTrue();
-  }
-
-  @Test
   void injectedActiveDeadlineIsTheGapToTheNextSlotCappedAtSixHours() {
     assertThat(SlotPlanner.defaultActiveDeadline(NIGHTLY, at("2026-06-01T02:00:00Z")))
         .isEqualTo(Duration.ofHours(6));
