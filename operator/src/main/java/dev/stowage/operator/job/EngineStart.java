@@ -24,7 +24,6 @@ public final class EngineStart {
   /** Waiting reasons the kubelet does not get out of by itself in useful time. */
   static final Set<String> CANNOT_START =
       Set.of(
-          "CreateContainerConfigError",
           "ErrImagePull",
           "ImagePullBackOff",
           "InvalidImageName",
@@ -108,7 +107,8 @@ public final class EngineStart {
         continue;
       }
       String text = w.getReason() + (w.getMessage() == null ? "" : " (" + w.getMessage() + ")");
-      if (CANNOT_START.contains(w.getReason())) {
+      if (CANNOT_START.contains(w.getReason())
+          || permanentConfigError(w.getReason(), w.getMessage())) {
         return Optional.of(new Stuck(pod + ": " + text + hint(w.getReason(), w.getMessage()), ran));
       }
       waitingReason = text;
@@ -126,6 +126,23 @@ public final class EngineStart {
               ran));
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether a CreateContainerConfigError names something missing from the spec (a Secret, a
+   * ConfigMap, a key, a user). The same reason also covers the kubelet's own transient cache misses
+   * ("failed to sync secret cache: timed out waiting for the condition"), which clear by themselves
+   * and so only count once the start deadline has passed.
+   */
+  static boolean permanentConfigError(String reason, String message) {
+    if (!"CreateContainerConfigError".equals(reason)) {
+      return false;
+    }
+    String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+    return m.contains("not found")
+        || m.contains("couldn't find key")
+        || m.contains("runasnonroot")
+        || m.contains("non-numeric user");
   }
 
   /** Whether the scheduler only waits for a claim to bind, which a provisioner may still do. */

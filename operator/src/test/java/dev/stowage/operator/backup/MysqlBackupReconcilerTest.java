@@ -1026,13 +1026,7 @@ class MysqlBackupReconcilerTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {
-        "CreateContainerConfigError",
-        "ErrImagePull",
-        "ImagePullBackOff",
-        "InvalidImageName",
-        "CreateContainerError"
-      })
+      strings = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerError"})
   void anEnginePodThatCannotStartFailsTheBackupAndScalesBackAtOnce(String reason) {
     MysqlBackup b = quiescedAndJobCreated();
     cluster.waitingJobPod("nightly-backup", reason, "something is wrong", InMemoryCluster.CREATED);
@@ -1044,6 +1038,46 @@ class MysqlBackupReconcilerTest {
         "the engine pod could not start",
         reason + " (something is wrong)",
         "nothing was copied");
+  }
+
+  /** The kubelet's own cache miss clears by itself: it waits for the start deadline. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "failed to sync secret cache: timed out waiting for the condition",
+        "failed to sync configmap cache: timed out waiting for the condition"
+      })
+  void aKubeletCacheTimeoutWaitsForTheStartDeadlineInsteadOfFailing(String message) {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.waitingJobPod(
+        "nightly-backup", "CreateContainerConfigError", message, InMemoryCluster.CREATED);
+
+    reconcilerAt(Duration.ofSeconds(100)).reconcile(b, new TestContext<>(b));
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(cluster.jobs).containsKey("nightly-backup");
+
+    reconcilerAt(Duration.ofMinutes(2).plusSeconds(1)).reconcile(b, new TestContext<>(b));
+    assertFailedFastAndGaveEverythingBack(b, "has not started within 2 minutes", message);
+  }
+
+  /** Configuration errors the kubelet cannot get out of fail at once. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "secret \"s3\" not found",
+        "configmap \"ca\" not found",
+        "couldn't find key AWS_ACCESS_KEY_ID in Secret prod/s3",
+        "container has runAsNonRoot and image will run as root"
+      })
+  void aPermanentConfigurationErrorFailsTheBackupAtOnce(String message) {
+    MysqlBackup b = quiescedAndJobCreated();
+    cluster.waitingJobPod(
+        "nightly-backup", "CreateContainerConfigError", message, InMemoryCluster.CREATED);
+
+    reconcile(b);
+
+    assertFailedFastAndGaveEverythingBack(
+        b, "the engine pod could not start", "CreateContainerConfigError (" + message + ")");
   }
 
   @Test
