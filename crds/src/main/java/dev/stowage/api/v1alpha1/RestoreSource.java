@@ -12,7 +12,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class RestoreSource {
   @Required
   @JsonPropertyDescription(
-      "Where the backup is stored: exactly one of s3 or persistentVolumeClaim.")
+      "Where the backup is stored: exactly one of storeRef, s3 or persistentVolumeClaim.")
   private BackupStorage storage;
 
   @Required
@@ -23,7 +23,8 @@ public class RestoreSource {
       reason = "FieldValueInvalid")
   @JsonPropertyDescription(
       "Directory of the source's backups inside the storage (status.directory of"
-          + " the MysqlBackup that wrote it, for example namespace/pvc).")
+          + " the MysqlBackup that wrote it, for example namespace/pvc). With a storeRef it"
+          + " must be inside this namespace's own directory: start with <namespace>/.")
   private String directory;
 
   @Required

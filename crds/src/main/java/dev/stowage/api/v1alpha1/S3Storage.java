@@ -8,6 +8,15 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** An S3 bucket and how to reach it. */
+@ValidationRule(
+    value =
+        "!has(self.endpoint) || !self.endpoint.startsWith('http://')"
+            + " || (has(self.insecure) && self.insecure)",
+    message =
+        "endpoint is plain http://: credentials and data would cross the network unencrypted;"
+            + " use https:// (with caBundleRef for a private certificate authority), or set"
+            + " insecure: true to accept that",
+    reason = "FieldValueInvalid")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class S3Storage {
   @Required
@@ -52,9 +61,15 @@ public class S3Storage {
   private Boolean pathStyle;
 
   @JsonPropertyDescription(
-      "Secret holding the access key. Its keys reach the engine container as environment variables,"
-          + " never as arguments. Unset: the SDK's default credentials (for example a web identity"
-          + " of the Job's service account).")
+      "Allow a plain http:// endpoint, where the access key id, the request signatures and all"
+          + " data cross the network unencrypted. Only for a store inside the cluster's own"
+          + " trusted network; each engine Job then records a Warning event.")
+  private Boolean insecure;
+
+  @JsonPropertyDescription(
+      "Secret holding the access key. Its keys reach the engine container as files in a"
+          + " read-only volume, never as environment variables or arguments. Unset: the SDK's"
+          + " default credentials (for example a web identity of the Job's service account).")
   private S3CredentialsSecretRef credentialsSecretRef;
 
   @JsonPropertyDescription(
@@ -100,6 +115,14 @@ public class S3Storage {
 
   public void setPathStyle(Boolean pathStyle) {
     this.pathStyle = pathStyle;
+  }
+
+  public Boolean getInsecure() {
+    return insecure;
+  }
+
+  public void setInsecure(Boolean insecure) {
+    this.insecure = insecure;
   }
 
   public S3CredentialsSecretRef getCredentialsSecretRef() {

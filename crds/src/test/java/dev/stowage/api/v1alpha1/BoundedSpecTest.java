@@ -27,7 +27,14 @@ class BoundedSpecTest {
           "spec.target.volumeClaimTemplate.spec.resources");
 
   @ParameterizedTest
-  @ValueSource(strings = {CrdFiles.BACKUP, CrdFiles.RESTORE, CrdFiles.SCHEDULE})
+  @ValueSource(
+      strings = {
+        CrdFiles.BACKUP,
+        CrdFiles.RESTORE,
+        CrdFiles.SCHEDULE,
+        CrdFiles.CLUSTER_STORE,
+        CrdFiles.STORE
+      })
   void everySpecStringListAndMapIsBounded(String crd) {
     assertThat(Schemas.unbounded(CrdFiles.generated(crd), KUBERNETES_TYPES)).isEmpty();
   }

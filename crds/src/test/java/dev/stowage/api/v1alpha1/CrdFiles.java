@@ -13,6 +13,12 @@ public final class CrdFiles {
   public static final String BACKUP = "mysqlbackups.stowage.dev-v1.yml";
   public static final String RESTORE = "mysqlrestores.stowage.dev-v1.yml";
   public static final String SCHEDULE = "mysqlbackupschedules.stowage.dev-v1.yml";
+  public static final String CLUSTER_STORE = "clusterbackupstores.stowage.dev-v1.yml";
+  public static final String STORE = "backupstores.stowage.dev-v1.yml";
+
+  /** Every CRD of the project, as deploy/kustomization.yaml lists them. */
+  public static final java.util.List<String> ALL =
+      java.util.List.of(BACKUP, RESTORE, SCHEDULE, CLUSTER_STORE, STORE);
 
   private CrdFiles() {}
 

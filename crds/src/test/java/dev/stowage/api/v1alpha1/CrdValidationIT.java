@@ -46,6 +46,7 @@ class CrdValidationIT {
             bucket: backups
             prefix: mysql/prod
             endpoint: http://s3.storage.svc:7070
+            insecure: true
             credentialsSecretRef: {name: s3-credentials}
         chunking: {threshold: 1Gi, size: 64Mi}
         compression: {engine: zstd, level: 3}
@@ -81,8 +82,33 @@ class CrdValidationIT {
               s3:
                 bucket: backups
                 endpoint: http://s3.storage.svc:7070
+                insecure: true
                 credentialsSecretRef: {name: s3-credentials}
         retention: {keepDaily: 7, keepWeekly: 4, keepMonthly: 12}
+      """;
+
+  private static final String CLUSTER_STORE =
+      """
+      apiVersion: stowage.dev/v1alpha1
+      kind: ClusterBackupStore
+      metadata: {name: shared}
+      spec:
+        allowedNamespaces: [shop, billing]
+        s3:
+          bucket: backups
+          prefix: tenants
+          endpoint: https://s3.storage.svc:7070
+          credentialsSecretRef: {name: s3-credentials}
+      """;
+
+  private static final String STORE =
+      """
+      apiVersion: stowage.dev/v1alpha1
+      kind: BackupStore
+      metadata: {name: own}
+      spec:
+        serviceAccountName: backup-writer
+        s3: {bucket: backups, region: eu-west-1}
       """;
 
   private static final Map<String, Object> TEMPLATE =
@@ -186,6 +212,36 @@ class CrdValidationIT {
         Arguments.of(
             "no compression", BACKUP, Map.of("spec.compression", Map.of("engine", "none"))),
         Arguments.of("the example restore", RESTORE, Map.of()),
+        // Issue 15, finding 2: administrators' stores, named by tenants.
+        Arguments.of(
+            "a backup to a ClusterBackupStore",
+            BACKUP,
+            Map.of("spec.storage", Map.of("storeRef", Map.of("name", "shared")))),
+        Arguments.of(
+            "a backup to a BackupStore",
+            BACKUP,
+            Map.of(
+                "spec.storage", Map.of("storeRef", Map.of("kind", "BackupStore", "name", "own")))),
+        Arguments.of(
+            "a schedule to a store",
+            SCHEDULE,
+            Map.of(
+                "spec.backupTemplate.spec.storage", Map.of("storeRef", Map.of("name", "shared")))),
+        Arguments.of("the example ClusterBackupStore", CLUSTER_STORE, Map.of()),
+        Arguments.of(
+            "a ClusterBackupStore for every namespace",
+            CLUSTER_STORE,
+            Map.of("spec.allowedNamespaces", List.of("*"))),
+        Arguments.of("the example BackupStore", STORE, Map.of()),
+        // Issue 15, finding 6: plain http only with the opt-in.
+        Arguments.of(
+            "https without insecure",
+            BACKUP,
+            Map.of(
+                "spec.storage.s3.endpoint",
+                "https://s3.storage.svc",
+                "spec.storage.s3.insecure",
+                "DELETE")),
         Arguments.of(
             "an explicit source into a new claim",
             RESTORE,
@@ -287,12 +343,55 @@ class CrdValidationIT {
             "two storages",
             BACKUP,
             Map.of("spec.storage.persistentVolumeClaim", Map.of("claimName", "backups")),
-            "set exactly one storage kind: s3 or persistentVolumeClaim"),
+            "set exactly one storage kind: storeRef, s3 or persistentVolumeClaim"),
         Arguments.of(
             "no storage kind",
             BACKUP,
             Map.of("spec.storage", Map.of()),
-            "set exactly one storage kind: s3 or persistentVolumeClaim"),
+            "set exactly one storage kind: storeRef, s3 or persistentVolumeClaim"),
+        Arguments.of(
+            "a store and s3",
+            BACKUP,
+            Map.of("spec.storage.storeRef", Map.of("name", "shared")),
+            "set exactly one storage kind: storeRef, s3 or persistentVolumeClaim"),
+        Arguments.of(
+            "a store of an unknown kind",
+            BACKUP,
+            Map.of("spec.storage", Map.of("storeRef", Map.of("kind", "Bucket", "name", "shared"))),
+            "Unsupported value: \"Bucket\": supported values: \"BackupStore\","
+                + " \"ClusterBackupStore\""),
+        Arguments.of(
+            "plain http without insecure",
+            BACKUP,
+            Map.of("spec.storage.s3.insecure", "DELETE"),
+            "endpoint is plain http://: credentials and data would cross the network"
+                + " unencrypted; use https://"),
+        Arguments.of(
+            "plain http with insecure: false",
+            SCHEDULE,
+            Map.of("spec.backupTemplate.spec.storage.s3.insecure", false),
+            "or set insecure: true to accept that"),
+        Arguments.of(
+            "a ClusterBackupStore for no namespace",
+            CLUSTER_STORE,
+            Map.of("spec.allowedNamespaces", List.of()),
+            "spec.allowedNamespaces: Invalid value: 0: spec.allowedNamespaces in body should have"
+                + " at least 1 items"),
+        Arguments.of(
+            "a ClusterBackupStore naming a pattern",
+            CLUSTER_STORE,
+            Map.of("spec.allowedNamespaces", List.of("team-*")),
+            "spec.allowedNamespaces[0] in body should match"),
+        Arguments.of(
+            "a ClusterBackupStore with plain http",
+            CLUSTER_STORE,
+            Map.of("spec.s3.endpoint", "http://s3.storage.svc:7070"),
+            "endpoint is plain http://"),
+        Arguments.of(
+            "a BackupStore without a bucket",
+            STORE,
+            Map.of("spec.s3", Map.of("region", "eu-west-1")),
+            "spec.s3.bucket: Required value"),
         Arguments.of(
             "concurrency 0",
             BACKUP,

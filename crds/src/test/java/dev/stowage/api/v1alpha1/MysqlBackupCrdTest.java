@@ -66,12 +66,15 @@ class MysqlBackupCrdTest {
     assertThat(rules(at(crd, "status"))).as("status may change").isEmpty();
   }
 
+  static final String STORAGE_RULE =
+      "(has(self.s3) ? 1 : 0) + (has(self.persistentVolumeClaim) ? 1 : 0) + (has(self.storeRef) ? 1 : 0) == 1";
+
   @Test
-  void storageIsExactlyOneOfS3OrAPersistentVolumeClaim() {
+  void storageIsExactlyOneOfAStoreS3OrAPersistentVolumeClaim() {
     JSONSchemaProps storage = at(crd, "spec.storage");
-    assertThat(storage.getProperties()).containsOnlyKeys("s3", "persistentVolumeClaim");
-    assertThat(rule(storage, "has(self.s3) != has(self.persistentVolumeClaim)").getMessage())
-        .isEqualTo("set exactly one storage kind: s3 or persistentVolumeClaim");
+    assertThat(storage.getProperties()).containsOnlyKeys("storeRef", "s3", "persistentVolumeClaim");
+    assertThat(rule(storage, STORAGE_RULE).getMessage())
+        .isEqualTo("set exactly one storage kind: storeRef, s3 or persistentVolumeClaim");
     assertThat(at(crd, "spec.storage.s3").getProperties())
         .containsOnlyKeys(
             "bucket",
@@ -79,6 +82,7 @@ class MysqlBackupCrdTest {
             "endpoint",
             "region",
             "pathStyle",
+            "insecure",
             "credentialsSecretRef",
             "caBundleRef");
     assertThat(at(crd, "spec.storage.s3").getRequired()).containsExactly("bucket");
@@ -89,6 +93,9 @@ class MysqlBackupCrdTest {
         .containsExactly("ConfigMap", "Secret");
     assertThat(at(crd, "spec.storage.persistentVolumeClaim").getRequired())
         .containsExactly("claimName");
+    assertThat(at(crd, "spec.storage.storeRef").getRequired()).containsExactly("name");
+    assertThat(enumValues(at(crd, "spec.storage.storeRef.kind")))
+        .containsExactly("BackupStore", "ClusterBackupStore");
     assertThat(rules(at(crd, "spec.storage.persistentVolumeClaim.path")))
         .containsExactly(ApiPatterns.RELATIVE_PATH_RULE);
   }

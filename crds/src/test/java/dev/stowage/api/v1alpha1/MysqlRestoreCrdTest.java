@@ -59,7 +59,7 @@ class MysqlRestoreCrdTest {
     assertThat(at(crd, "spec.source").getRequired())
         .containsExactlyInAnyOrder("storage", "directory", "backupName");
     assertThat(rules(at(crd, "spec.source.storage")))
-        .containsExactly("has(self.s3) != has(self.persistentVolumeClaim)");
+        .containsExactly(MysqlBackupCrdTest.STORAGE_RULE);
   }
 
   @Test

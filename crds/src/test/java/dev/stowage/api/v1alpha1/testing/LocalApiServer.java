@@ -142,7 +142,7 @@ public final class LocalApiServer implements AutoCloseable {
   public void installCommittedCrds() throws IOException {
     Path dir = CrdFiles.committedDir();
     KubernetesSerialization yaml = new KubernetesSerialization();
-    for (String name : List.of(CrdFiles.BACKUP, CrdFiles.RESTORE, CrdFiles.SCHEDULE)) {
+    for (String name : CrdFiles.ALL) {
       CustomResourceDefinition crd =
           yaml.unmarshal(Files.readString(dir.resolve(name)), CustomResourceDefinition.class);
       client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
