@@ -148,9 +148,12 @@ final class S3Errors {
               + verb
               + " "
               + target
-              + ": no S3"
-              + " credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a web"
-              + " identity token (IRSA)",
+              + (String.valueOf(e.getMessage()).contains(CredentialFiles.DIR_ENV)
+                  ? ": " + e.getMessage()
+                  : ": no S3 credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,"
+                      + " AWS_PROFILE, "
+                      + CredentialFiles.DIR_ENV
+                      + " or a web identity token (IRSA)"),
           e);
     }
     return new StorageException(

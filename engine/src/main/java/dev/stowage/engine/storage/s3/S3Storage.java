@@ -78,7 +78,10 @@ public final class S3Storage implements BackupStorage {
     var b =
         S3Client.builder()
             .httpClientBuilder(http)
-            .credentialsProvider(DefaultCredentialsProvider.builder().build())
+            .credentialsProvider(
+                CredentialFiles.fromEnvironment(System.getenv())
+                    .<software.amazon.awssdk.auth.credentials.AwsCredentialsProvider>map(c -> c)
+                    .orElseGet(() -> DefaultCredentialsProvider.builder().build()))
             .forcePathStyle(o.pathStyle())
             // Throttling, 5xx, resets and timeouts are retried here with backoff, and again per
             // object
