@@ -75,7 +75,8 @@ public record OperatorConfig(
             integer(env, "STOWAGE_MYSQL_UID", (int) EngineJobConfig.DEFAULT_MYSQL_ID),
             integer(env, "STOWAGE_MYSQL_GID", (int) EngineJobConfig.DEFAULT_MYSQL_ID),
             PodAllowlist.parse(
-                env.get(PodAllowlist.NODE_SELECTORS_ENV), env.get(PodAllowlist.TOLERATIONS_ENV)));
+                env.get(PodAllowlist.NODE_SELECTORS_ENV), env.get(PodAllowlist.TOLERATIONS_ENV)),
+            bool(env, INLINE_S3_ENV, true));
     List<String> namespaces =
         Arrays.stream(env.getOrDefault("STOWAGE_NAMESPACES", "").split(","))
             .map(String::trim)
@@ -97,6 +98,22 @@ public record OperatorConfig(
             duration(env, "STOWAGE_ENGINE_START_DEADLINE", EngineTimeouts.DEFAULT_POD_START),
             duration(
                 env, "STOWAGE_OVERWRITE_START_DEADLINE", EngineTimeouts.DEFAULT_OVERWRITE_START)));
+  }
+
+  /** Whether resources may name a bucket in storage.s3 themselves (off on shared clusters). */
+  public static final String INLINE_S3_ENV = "STOWAGE_ALLOW_INLINE_S3";
+
+  private static boolean bool(Map<String, String> env, String key, boolean fallback) {
+    String value = env.get(key);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    return switch (value.trim()) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException(key + " is '" + value + "'; set it to true or false");
+    };
   }
 
   /** A duration written as {@code 90s}, {@code 2m} or {@code 1h}. */

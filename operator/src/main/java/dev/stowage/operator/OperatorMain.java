@@ -10,6 +10,7 @@ import dev.stowage.operator.schedule.MysqlBackupScheduleReconciler;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.KubernetesEventRecorder;
 import dev.stowage.operator.status.StatusWriter;
+import dev.stowage.operator.store.ClusterStores;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -59,8 +60,9 @@ public final class OperatorMain {
                         .build());
               }
             });
-    EngineJobFactory jobs = new EngineJobFactory(config.engine(), clock);
     KubernetesCluster cluster = new KubernetesCluster(client, clock);
+    ClusterStores stores = new ClusterStores(cluster);
+    EngineJobFactory jobs = new EngineJobFactory(config.engine(), clock, stores);
     KubernetesEventRecorder events = new KubernetesEventRecorder(client, clock, config.podName());
     OperatorMetrics metrics = new OperatorMetrics(registry);
     Conditions conditions = new Conditions(clock);
@@ -90,7 +92,9 @@ public final class OperatorMain {
             new ScheduleMetrics(registry),
             conditions,
             clock,
-            config.engine().podAllowlist());
+            config.engine().podAllowlist(),
+            stores,
+            config.engine().inlineS3());
     if (config.namespaces().isEmpty()) {
       operator.register(backups);
       operator.register(restores);

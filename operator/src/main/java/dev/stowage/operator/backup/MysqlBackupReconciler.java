@@ -18,6 +18,7 @@ import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
+import dev.stowage.operator.status.InsecureEndpoint;
 import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusSession;
@@ -258,8 +259,10 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       }
       // Status is not an input: one that names another stored backup is refused.
       jobs.locations().requireStatusAgrees(backup);
-      // Before anything is taken: a pod outside the operator's allowlist is refused here.
+      // Before anything is taken: a pod outside the operator's allowlist is refused here, and so
+      // is a store that is missing or not for this namespace.
       jobs.checkPodSettings(backup, backup.getSpec().getPod());
+      jobs.storage(backup, backup.getSpec().getStorage(), false);
       var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
       if (storageClaim != null && run.claim().equals(storageClaim.getClaimName())) {
         // Refused at apply by a CEL rule; checked again for resources stored before it.
@@ -455,6 +458,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           Type.Normal,
           Reason.JobCreated,
           "created engine Job " + job.getMetadata().getName() + " to back up " + run.claim());
+      InsecureEndpoint.warn(
+          events, backup, jobs.storage(backup, backup.getSpec().getStorage(), false));
       return null;
     }
 

@@ -1,5 +1,7 @@
 package dev.stowage.operator.cluster;
 
+import dev.stowage.api.v1alpha1.BackupStore;
+import dev.stowage.api.v1alpha1.ClusterBackupStore;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -64,6 +66,12 @@ public interface Cluster {
   void scaleStatefulSet(String namespace, String name, int replicas);
 
   Optional<MysqlBackup> backup(String namespace, String name);
+
+  /** A ClusterBackupStore, read live (cluster-scoped). */
+  Optional<ClusterBackupStore> clusterBackupStore(String name);
+
+  /** A BackupStore, read live. */
+  Optional<BackupStore> backupStore(String namespace, String name);
 
   /** A MysqlRestore, read live. */
   Optional<MysqlRestore> restore(String namespace, String name);

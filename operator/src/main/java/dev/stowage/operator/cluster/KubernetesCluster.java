@@ -2,6 +2,8 @@ package dev.stowage.operator.cluster;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stowage.api.v1alpha1.BackupStore;
+import dev.stowage.api.v1alpha1.ClusterBackupStore;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -226,6 +228,17 @@ public final class KubernetesCluster implements Cluster {
   public Optional<MysqlBackup> backup(String namespace, String name) {
     return Optional.ofNullable(
         client.resources(MysqlBackup.class).inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public Optional<ClusterBackupStore> clusterBackupStore(String name) {
+    return Optional.ofNullable(client.resources(ClusterBackupStore.class).withName(name).get());
+  }
+
+  @Override
+  public Optional<BackupStore> backupStore(String namespace, String name) {
+    return Optional.ofNullable(
+        client.resources(BackupStore.class).inNamespace(namespace).withName(name).get());
   }
 
   @Override

@@ -159,6 +159,23 @@ public final class BackupLocations {
     if (source == null) {
       throw invalid(restore, "set exactly one restore source: backup or source");
     }
+    String ns = restore.getMetadata().getNamespace();
+    if (source.getStorage() != null
+        && source.getStorage().getStoreRef() != null
+        && (source.getDirectory() == null || !source.getDirectory().startsWith(ns + "/"))) {
+      // A store is shared: each namespace reads and writes only under <prefix>/<namespace>/.
+      throw invalid(
+          restore,
+          "spec.source.directory is "
+              + source.getDirectory()
+              + ", outside this namespace's own directory of "
+              + source.getStorage().getStoreRef().kindOrDefault()
+              + " "
+              + source.getStorage().getStoreRef().getName()
+              + ": with a storeRef it must start with "
+              + ns
+              + "/ (ask the store's administrator to restore another namespace's backup)");
+    }
     return new StoredBackup(source.getStorage(), source.getDirectory(), source.getBackupName());
   }
 

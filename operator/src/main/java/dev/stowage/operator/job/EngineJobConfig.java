@@ -14,6 +14,8 @@ import java.util.Objects;
  *     owner
  * @param mysqlGid the gid (and fsGroup) that goes with {@code mysqlUid}
  * @param podAllowlist the node selectors and tolerations a resource may ask for
+ * @param inlineS3 whether resources may name a bucket in {@code storage.s3} themselves; off on a
+ *     shared cluster, where only administrators' stores ({@code storage.storeRef}) are used
  */
 public record EngineJobConfig(
     String image,
@@ -21,7 +23,8 @@ public record EngineJobConfig(
     int backoffLimit,
     long mysqlUid,
     long mysqlGid,
-    PodAllowlist podAllowlist) {
+    PodAllowlist podAllowlist,
+    boolean inlineS3) {
   /** The uid and gid of mysql in the Debian and official MySQL/MariaDB images. */
   public static final long DEFAULT_MYSQL_ID = 999;
 
@@ -34,7 +37,18 @@ public record EngineJobConfig(
   /** Allows no node selector and no toleration. */
   public EngineJobConfig(
       String image, String imagePullPolicy, int backoffLimit, long mysqlUid, long mysqlGid) {
-    this(image, imagePullPolicy, backoffLimit, mysqlUid, mysqlGid, PodAllowlist.NONE);
+    this(image, imagePullPolicy, backoffLimit, mysqlUid, mysqlGid, PodAllowlist.NONE, true);
+  }
+
+  /** Allows inline {@code storage.s3}. */
+  public EngineJobConfig(
+      String image,
+      String imagePullPolicy,
+      int backoffLimit,
+      long mysqlUid,
+      long mysqlGid,
+      PodAllowlist podAllowlist) {
+    this(image, imagePullPolicy, backoffLimit, mysqlUid, mysqlGid, podAllowlist, true);
   }
 
   public EngineJobConfig {
@@ -50,6 +64,12 @@ public record EngineJobConfig(
       throw new IllegalArgumentException(
           "the engine runs as a non-root MySQL user, not " + mysqlUid + ":" + mysqlGid);
     }
+  }
+
+  /** The same configuration with inline {@code storage.s3} allowed or not. */
+  public EngineJobConfig withInlineS3(boolean allowed) {
+    return new EngineJobConfig(
+        image, imagePullPolicy, backoffLimit, mysqlUid, mysqlGid, podAllowlist, allowed);
   }
 
   /** The defaults with the given engine image. */

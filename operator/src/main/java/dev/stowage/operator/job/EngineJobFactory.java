@@ -5,6 +5,7 @@ import static dev.stowage.operator.job.SpecChecks.source;
 import static dev.stowage.operator.job.SpecChecks.spec;
 
 import dev.stowage.api.v1alpha1.BackupSource;
+import dev.stowage.api.v1alpha1.BackupStorage;
 import dev.stowage.api.v1alpha1.Chunking;
 import dev.stowage.api.v1alpha1.Compression;
 import dev.stowage.api.v1alpha1.MysqlBackup;
@@ -99,14 +100,34 @@ public final class EngineJobFactory {
 
   private final EngineJobConfig config;
   private final BackupLocations locations;
+  private final Stores stores;
+
+  /** A factory whose resources cannot name stores (storeRef is refused). */
+  public EngineJobFactory(EngineJobConfig config, Clock clock) {
+    this(config, clock, Stores.NONE);
+  }
 
   /**
    * @param clock names a backup whose resource has no creationTimestamp yet; a stored resource
    *     always has one, so the name does not depend on when the Job is built
+   * @param stores resolves {@code storage.storeRef} to the administrator's store
    */
-  public EngineJobFactory(EngineJobConfig config, Clock clock) {
+  public EngineJobFactory(EngineJobConfig config, Clock clock, Stores stores) {
     this.config = Objects.requireNonNull(config, "config");
     this.locations = new BackupLocations(clock);
+    this.stores = Objects.requireNonNull(stores, "stores");
+  }
+
+  /**
+   * How the engine Jobs of {@code owner} would reach {@code storage}, checked before anything is
+   * taken: a storeRef to a store that is missing or does not allow the namespace, or inline s3
+   * where the operator's configuration turns it off, is refused here.
+   *
+   * @throws InvalidSpecException naming the field and what to do
+   */
+  public EngineStorage storage(HasMetadata owner, BackupStorage storage, boolean readOnly) {
+    return EngineStorage.of(
+        storage, readOnly, owner.getMetadata().getNamespace(), stores, config.inlineS3());
   }
 
   /** Where the Jobs of this factory store and find backups. */
@@ -153,7 +174,7 @@ public final class EngineJobFactory {
   public Job backupJob(MysqlBackup backup) {
     MysqlBackupSpec spec = spec(backup.getSpec(), backup);
     BackupSource source = source(backup);
-    EngineStorage storage = EngineStorage.of(spec.getStorage(), false);
+    EngineStorage storage = storage(backup, spec.getStorage(), false);
 
     List<String> args = new ArrayList<>();
     args.add("backup");
@@ -205,7 +226,7 @@ public final class EngineJobFactory {
    */
   public Job checkJob(MysqlBackup backup) {
     MysqlBackupSpec spec = spec(backup.getSpec(), backup);
-    EngineStorage storage = EngineStorage.of(spec.getStorage(), false);
+    EngineStorage storage = storage(backup, spec.getStorage(), false);
     List<String> args = new ArrayList<>();
     args.add(CHECK);
     args.addAll(
@@ -230,7 +251,7 @@ public final class EngineJobFactory {
   /** The Job that deletes a MysqlBackup's stored backup (deletionPolicy Delete). */
   public Job deleteJob(MysqlBackup backup) {
     MysqlBackupSpec spec = spec(backup.getSpec(), backup);
-    EngineStorage storage = EngineStorage.of(spec.getStorage(), false);
+    EngineStorage storage = storage(backup, spec.getStorage(), false);
     List<String> args = new ArrayList<>();
     args.add("rm");
     // What rm deletes comes from the spec and metadata; a status that disagrees is refused.
@@ -272,7 +293,7 @@ public final class EngineJobFactory {
     MysqlRestoreSpec spec = spec(restore.getSpec(), restore);
     StoredBackup from = locations.restoreSource(restore, referenced);
     // A restore only reads backups; a backup claim is mounted read-only.
-    EngineStorage storage = EngineStorage.of(from.storage(), true);
+    EngineStorage storage = storage(restore, from.storage(), true);
     RestoreTarget target = spec.getTarget();
 
     List<String> args = new ArrayList<>();
@@ -364,6 +385,8 @@ public final class EngineJobFactory {
         .endMetadata()
         .withNewSpec()
         .withRestartPolicy("Never")
+        // A store's workload identity (IRSA, Pod Identity...): its webhook mounts its own token.
+        .withServiceAccountName(storage.serviceAccountName())
         // The engine talks to storage, never to the API server.
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)

@@ -155,8 +155,9 @@ public final class EngineStart {
   private static String hint(String reason, String message) {
     String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
     if ("CreateContainerConfigError".equals(reason) && m.contains("secret")) {
-      return "; check spec.storage.s3.credentialsSecretRef: the Secret and its keys must exist in"
-          + " the resource's namespace";
+      return "; check spec.storage.s3.credentialsSecretRef (or the credentialsSecretRef of the"
+          + " store named by spec.storage.storeRef): the Secret and its keys must exist in the"
+          + " resource's namespace";
     }
     if ("CreateContainerConfigError".equals(reason) && m.contains("configmap")) {
       return "; check spec.storage.s3.caBundle";

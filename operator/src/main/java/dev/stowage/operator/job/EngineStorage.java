@@ -5,6 +5,7 @@ import dev.stowage.api.v1alpha1.CaBundleKind;
 import dev.stowage.api.v1alpha1.CaBundleRef;
 import dev.stowage.api.v1alpha1.S3CredentialsSecretRef;
 import dev.stowage.api.v1alpha1.S3Storage;
+import dev.stowage.api.v1alpha1.StoreRef;
 import dev.stowage.api.v1alpha1.VolumeStorage;
 import dev.stowage.operator.validation.InvalidSpecException;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -18,19 +19,28 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * How the engine container reaches a backup storage: the storage URL it is given, and the volumes,
  * mounts and environment variables that URL relies on. Credentials only ever appear here as
- * references to a Secret.
+ * references to a Secret, mounted as files.
  *
  * @param url the engine's {@code --storage} URL; holds no secret
- * @param volumes volumes of the pod (the backup claim, the CA bundle)
+ * @param volumes volumes of the pod (the backup claim, the CA bundle, the credentials)
  * @param mounts their mounts in the engine container
- * @param env environment variables of the engine container (credentials from the Secret)
+ * @param env environment variables of the engine container (where the credential files are)
+ * @param serviceAccountName the pod's ServiceAccount (a store's workload identity), or null
+ * @param insecureEndpoint the plain http:// endpoint the resource accepted with {@code insecure:
+ *     true}, or null
  */
 public record EngineStorage(
-    String url, List<Volume> volumes, List<VolumeMount> mounts, List<EnvVar> env) {
+    String url,
+    List<Volume> volumes,
+    List<VolumeMount> mounts,
+    List<EnvVar> env,
+    String serviceAccountName,
+    String insecureEndpoint) {
   /** Where a backup claim is mounted; backups live under it (or under its {@code path}). */
   public static final String STORAGE_MOUNT = "/stowage/storage";
 
@@ -40,12 +50,22 @@ public record EngineStorage(
   /** The bundle's file name inside {@link #CA_MOUNT}, whatever its key. */
   public static final String CA_FILE = "ca.crt";
 
+  /**
+   * Where the credential files are mounted: the engine reads {@code aws_access_key_id}, {@code
+   * aws_secret_access_key} and {@code aws_session_token} there, afresh for each request, so a
+   * rotated Secret reaches a long backup without a restart.
+   */
+  public static final String CREDENTIALS_MOUNT = "/stowage/credentials";
+
+  /** The variable that tells the engine where the credential files are (a path, not a secret). */
+  public static final String CREDENTIALS_DIR_ENV = "STOWAGE_S3_CREDENTIALS_DIR";
+
   static final String STORAGE_VOLUME = "storage";
   static final String CA_VOLUME = "ca-bundle";
+  static final String CREDENTIALS_VOLUME = "s3-credentials";
 
   static final String ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
   static final String SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
-  static final String SESSION_TOKEN = "AWS_SESSION_TOKEN";
 
   public EngineStorage {
     volumes = List.copyOf(volumes);
@@ -54,25 +74,57 @@ public record EngineStorage(
   }
 
   /**
-   * The storage as the engine Job sees it.
+   * The storage as the engine Job of a resource in {@code namespace} sees it.
    *
    * @param readOnly mount a backup claim read-only (a restore only reads backups)
+   * @param stores resolves a storeRef
+   * @param inlineS3 whether the operator's configuration allows {@code storage.s3} in resources
    */
-  public static EngineStorage of(BackupStorage storage, boolean readOnly) {
-    if (storage == null) {
-      throw new InvalidSpecException("no storage: set s3 or persistentVolumeClaim");
+  public static EngineStorage of(
+      BackupStorage storage, boolean readOnly, String namespace, Stores stores, boolean inlineS3) {
+    int kinds = kinds(storage);
+    if (kinds != 1) {
+      throw new InvalidSpecException(
+          (kinds == 0 ? "no storage" : "more than one storage")
+              + ": set exactly one storage kind: storeRef, s3 or persistentVolumeClaim");
     }
-    if ((storage.getS3() == null) == (storage.getPersistentVolumeClaim() == null)) {
-      throw new InvalidSpecException("set exactly one storage kind: s3 or persistentVolumeClaim");
+    if (storage.getStoreRef() != null) {
+      ResolvedStore store = stores.resolve(namespace, storage.getStoreRef());
+      return s3(store.s3(), store.serviceAccountName());
     }
-    return storage.getS3() != null
-        ? s3(storage.getS3())
-        : claim(storage.getPersistentVolumeClaim(), readOnly);
+    if (storage.getS3() != null) {
+      if (!inlineS3) {
+        throw new InvalidSpecException(
+            "spec.storage.s3 is turned off on this cluster (the operator's"
+                + " STOWAGE_ALLOW_INLINE_S3=false): name a store your administrator provides in"
+                + " spec.storage.storeRef (kubectl get clusterbackupstores, kubectl get"
+                + " backupstores), in a new resource");
+      }
+      return s3(storage.getS3(), null);
+    }
+    return claim(storage.getPersistentVolumeClaim(), readOnly);
   }
 
-  /** The storage URL alone, for status.location: no volumes or credentials involved. */
+  private static int kinds(BackupStorage storage) {
+    if (storage == null) {
+      return 0;
+    }
+    return (storage.getStoreRef() != null ? 1 : 0)
+        + (storage.getS3() != null ? 1 : 0)
+        + (storage.getPersistentVolumeClaim() != null ? 1 : 0);
+  }
+
+  /**
+   * The storage URL alone, for status.location: no volumes or credentials involved, and for a store
+   * its name ({@code clusterbackupstore://shared}), not its bucket, which its administrator may
+   * move.
+   */
   public static String url(BackupStorage storage) {
-    return of(storage, true).url();
+    if (kinds(storage) == 1 && storage.getStoreRef() != null) {
+      StoreRef ref = storage.getStoreRef();
+      return ref.kindOrDefault().name().toLowerCase(Locale.ROOT) + "://" + ref.getName();
+    }
+    return of(storage, true, "", Stores.NONE, true).url();
   }
 
   private static EngineStorage claim(VolumeStorage claim, boolean readOnly) {
@@ -94,10 +146,11 @@ public record EngineStorage(
             .withMountPath(STORAGE_MOUNT)
             .withReadOnly(EngineJobFactory.onlyTrue(readOnly))
             .build();
-    return new EngineStorage("file://" + root, List.of(volume), List.of(mount), List.of());
+    return new EngineStorage(
+        "file://" + root, List.of(volume), List.of(mount), List.of(), null, null);
   }
 
-  private static EngineStorage s3(S3Storage s3) {
+  private static EngineStorage s3(S3Storage s3, String serviceAccountName) {
     StringBuilder url = new StringBuilder("s3://").append(s3.getBucket());
     if (s3.getPrefix() != null && !s3.getPrefix().isEmpty()) {
       // The API admits only URI path characters in a prefix; slashes at either end mean nothing.
@@ -127,8 +180,26 @@ public record EngineStorage(
     if (!query.isEmpty()) {
       url.append('?').append(String.join("&", query));
     }
+    List<EnvVar> env = new ArrayList<>();
+    S3CredentialsSecretRef credentials = s3.getCredentialsSecretRef();
+    if (credentials != null) {
+      volumes.add(credentialsVolume(credentials));
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName(CREDENTIALS_VOLUME)
+              .withMountPath(CREDENTIALS_MOUNT)
+              .withReadOnly(true)
+              .build());
+      env.add(
+          new EnvVarBuilder().withName(CREDENTIALS_DIR_ENV).withValue(CREDENTIALS_MOUNT).build());
+    }
+    String endpoint = s3.getEndpoint();
+    boolean plainHttp = endpoint != null && endpoint.toLowerCase(Locale.ROOT).startsWith("http://");
+    // The API refuses http:// without insecure: true; a resource stored before that rule is still
+    // served (its spec cannot change, and its backups must stay restorable), with the same
+    // Warning event as an explicit opt-in.
     return new EngineStorage(
-        url.toString(), volumes, mounts, credentials(s3.getCredentialsSecretRef()));
+        url.toString(), volumes, mounts, env, serviceAccountName, plainHttp ? endpoint : null);
   }
 
   private static void addOption(List<String> query, String key, String value) {
@@ -158,36 +229,34 @@ public record EngineStorage(
         .build();
   }
 
-  private static List<EnvVar> credentials(S3CredentialsSecretRef ref) {
-    if (ref == null) {
-      // The SDK's default chain: a web identity of the Job's service account, for example.
-      return List.of();
-    }
-    List<EnvVar> env = new ArrayList<>();
-    env.add(
-        fromSecret(
-            ACCESS_KEY_ID, ref.getName(), orDefault(ref.getAccessKeyIdKey(), ACCESS_KEY_ID)));
-    env.add(
-        fromSecret(
-            SECRET_ACCESS_KEY,
-            ref.getName(),
-            orDefault(ref.getSecretAccessKeyKey(), SECRET_ACCESS_KEY)));
+  /**
+   * The Secret's keys as files with the names the engine reads; a missing Secret or key keeps the
+   * pod from starting, which the operator reports naming credentialsSecretRef.
+   */
+  private static Volume credentialsVolume(S3CredentialsSecretRef ref) {
+    List<KeyToPath> items = new ArrayList<>();
+    items.add(
+        new KeyToPath(
+            orDefault(ref.getAccessKeyIdKey(), ACCESS_KEY_ID), null, "aws_access_key_id"));
+    items.add(
+        new KeyToPath(
+            orDefault(ref.getSecretAccessKeyKey(), SECRET_ACCESS_KEY),
+            null,
+            "aws_secret_access_key"));
     if (ref.getSessionTokenKey() != null && !ref.getSessionTokenKey().isEmpty()) {
-      env.add(fromSecret(SESSION_TOKEN, ref.getName(), ref.getSessionTokenKey()));
+      items.add(new KeyToPath(ref.getSessionTokenKey(), null, "aws_session_token"));
     }
-    return env;
+    return new VolumeBuilder()
+        .withName(CREDENTIALS_VOLUME)
+        .withNewSecret()
+        .withSecretName(ref.getName())
+        .withItems(items)
+        .withOptional(false)
+        .endSecret()
+        .build();
   }
 
   private static String orDefault(String value, String dflt) {
     return value == null || value.isEmpty() ? dflt : value;
-  }
-
-  private static EnvVar fromSecret(String variable, String secret, String key) {
-    return new EnvVarBuilder()
-        .withName(variable)
-        .withNewValueFrom()
-        .withNewSecretKeyRef(key, secret, false)
-        .endValueFrom()
-        .build();
   }
 }

@@ -18,6 +18,7 @@ import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
+import dev.stowage.operator.status.InsecureEndpoint;
 import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusProjector;
 import dev.stowage.operator.status.StatusSession;
@@ -262,6 +263,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
      */
     StoredBackup validate(MysqlBackup referenced) {
       StoredBackup source = jobs.locations().restoreSource(restore, referenced);
+      // A store that is missing or not for this namespace is refused before the claim is taken.
+      jobs.storage(restore, source.storage(), true);
       run.claim();
       return source;
     }
@@ -330,6 +333,11 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           Type.Normal,
           Reason.JobCreated,
           "created engine Job " + job.getMetadata().getName() + " to restore into " + run.claim());
+      InsecureEndpoint.warn(
+          events,
+          restore,
+          jobs.storage(
+              restore, jobs.locations().restoreSource(restore, run.referenced()).storage(), true));
     }
 
     @Override

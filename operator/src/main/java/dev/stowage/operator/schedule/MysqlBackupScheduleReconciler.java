@@ -15,6 +15,7 @@ import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.EngineStorage;
 import dev.stowage.operator.job.PodAllowlist;
+import dev.stowage.operator.job.Stores;
 import dev.stowage.operator.metrics.ScheduleMetrics;
 import dev.stowage.operator.schedule.SlotPlanner.MissedReason;
 import dev.stowage.operator.status.ApiErrors;
@@ -24,6 +25,7 @@ import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
 import dev.stowage.operator.status.StatusSession;
 import dev.stowage.operator.status.StatusWriter;
+import dev.stowage.operator.validation.InvalidSpecException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -93,6 +95,8 @@ public final class MysqlBackupScheduleReconciler
   private final Conditions conditions;
   private final Clock clock;
   private final ScheduleRetention retention;
+  private final Stores stores;
+  private final boolean inlineS3;
   private final PodAllowlist podAllowlist;
 
   /** Allows no node selector and no toleration in the template's pod. */
@@ -118,6 +122,27 @@ public final class MysqlBackupScheduleReconciler
       Conditions conditions,
       Clock clock,
       PodAllowlist podAllowlist) {
+    this(
+        cluster, statusWriter, events, metrics, conditions, clock, podAllowlist, Stores.NONE, true);
+  }
+
+  /**
+   * @param stores resolves the template's storeRef: a store that is missing or does not allow the
+   *     namespace stalls the schedule rather than failing one MysqlBackup per slot
+   * @param inlineS3 whether the operator allows storage.s3 in resources
+   */
+  public MysqlBackupScheduleReconciler(
+      Cluster cluster,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      ScheduleMetrics metrics,
+      Conditions conditions,
+      Clock clock,
+      PodAllowlist podAllowlist,
+      Stores stores,
+      boolean inlineS3) {
+    this.stores = stores;
+    this.inlineS3 = inlineS3;
     this.podAllowlist = podAllowlist;
     this.cluster = cluster;
     this.statusWriter = statusWriter;
@@ -261,6 +286,16 @@ public final class MysqlBackupScheduleReconciler
               "spec.backupTemplate.spec.pod", spec.getBackupTemplate().getSpec().getPod());
       if (pod.isPresent()) {
         throw new InvalidScheduleException(pod.get().field(), pod.get().message());
+      }
+      try {
+        EngineStorage.of(
+            spec.getBackupTemplate().getSpec().getStorage(),
+            false,
+            schedule.getMetadata().getNamespace(),
+            stores,
+            inlineS3);
+      } catch (InvalidSpecException e) {
+        throw new InvalidScheduleException("spec.backupTemplate.spec.storage", e.getMessage());
       }
       cron =
           CronSchedule.parse(

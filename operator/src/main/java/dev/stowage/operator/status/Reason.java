@@ -4,6 +4,8 @@ package dev.stowage.operator.status;
 public enum Reason {
   /** The engine Job was created. */
   JobCreated,
+  /** The engine reaches its storage over plain http:// (insecure: true). */
+  InsecureEndpoint,
   /** The engine Job is running. */
   Running,
   Succeeded,

@@ -46,7 +46,10 @@ class MysqlBackupReconcilerTest {
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final MysqlBackupReconciler reconciler =
       new MysqlBackupReconciler(
-          new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+          new EngineJobFactory(
+              EngineJobConfig.withImage("stowage/engine:dev"),
+              CLOCK,
+              new dev.stowage.operator.store.ClusterStores(cluster)),
           cluster,
           writer,
           events,
@@ -73,6 +76,7 @@ class MysqlBackupReconcilerTest {
             s3:
               bucket: backups
               endpoint: http://s3:7070
+              insecure: true
               credentialsSecretRef:
                 name: s3
         """
@@ -126,8 +130,51 @@ class MysqlBackupReconcilerTest {
     assertThat(b.getStatus().getObservedGeneration()).isEqualTo(1L);
     assertThat(condition(b, Conditions.READY)).startsWith("False Running");
     assertThat(events.events)
+        .startsWith("Normal JobCreated: created engine Job nightly-backup to back up data-db-1");
+  }
+
+  /** Issue 15, finding 2: a store not meant for the namespace stops nothing. */
+  @Test
+  void aBackupToAStoreThatDoesNotAllowTheNamespaceFailsBeforeAnythingIsStopped() {
+    var store = new dev.stowage.api.v1alpha1.ClusterBackupStore();
+    store.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("shared").build());
+    var spec = new dev.stowage.api.v1alpha1.ClusterBackupStoreSpec();
+    var s3 = new dev.stowage.api.v1alpha1.S3Storage();
+    s3.setBucket("tenants");
+    spec.setS3(s3);
+    spec.setAllowedNamespaces(List.of("billing"));
+    store.setSpec(spec);
+    cluster.clusterStores.put("shared", store);
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = quiesced();
+    b.getSpec().getStorage().setS3(null);
+    b.getSpec().getStorage().setStoreRef(new dev.stowage.api.v1alpha1.StoreRef(null, "shared"));
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains("ClusterBackupStore shared does not allow namespace prod");
+    assertThat(b.getStatus().getLocation()).isEqualTo("clusterbackupstore://shared");
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.startsWith("create job"));
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  /** Issue 15, finding 6: plain http:// is an explicit opt-in, and said on every engine Job. */
+  @Test
+  void aPlainHttpEndpointIsAWarningEventWhenTheJobIsCreated() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+
+    reconcile(b);
+
+    assertThat(events.events)
         .containsExactly(
-            "Normal JobCreated: created engine Job nightly-backup to back up data-db-1");
+            "Normal JobCreated: created engine Job nightly-backup to back up data-db-1",
+            "Warning InsecureEndpoint: the engine reaches http://s3:7070 over plain http://: the"
+                + " access key id, request signatures and all data cross the network unencrypted"
+                + " (storage.s3.insecure: true); use https:// outside a trusted network");
   }
 
   @Test

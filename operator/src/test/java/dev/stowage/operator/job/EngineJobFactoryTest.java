@@ -44,13 +44,15 @@ class EngineJobFactoryTest {
     return job.getSpec().getTemplate().getSpec().getContainers().get(0);
   }
 
+  /** Issue 15, finding 2: no key in the environment (every child process sees it) or arguments. */
   @ParameterizedTest
   @MethodSource("allJobs")
-  void credentialsReachTheContainerOnlyAsSecretReferences(Job job) {
+  void credentialsNeverReachTheContainerAsEnvironmentOrArguments(Job job) {
     Container c = engine(job);
     for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
-      assertThat(e.getValue()).as("literal value of %s", e.getName()).isNull();
-      assertThat(e.getValueFrom().getSecretKeyRef()).as(e.getName()).isNotNull();
+      assertThat(e.getValueFrom()).as("%s from a Secret or field", e.getName()).isNull();
+      assertThat(e.getName()).isEqualTo(EngineStorage.CREDENTIALS_DIR_ENV);
+      assertThat(e.getValue()).isEqualTo(EngineStorage.CREDENTIALS_MOUNT);
     }
     assertThat(String.join(" ", c.getArgs()))
         .doesNotContainIgnoringCase("AWS_")
@@ -60,20 +62,34 @@ class EngineJobFactoryTest {
   }
 
   @Test
-  void s3CredentialsComeFromTheNamedSecretKeys() {
-    Container c = engine(FACTORY.backupJob(backup("s3-backup-all-options", 0)));
-    assertThat(c.getEnv())
-        .extracting(
-            EnvVar::getName,
-            e -> e.getValueFrom().getSecretKeyRef().getName(),
-            e -> e.getValueFrom().getSecretKeyRef().getKey())
+  void s3CredentialsAreFilesFromTheNamedSecretKeys() {
+    Job job = FACTORY.backupJob(backup("s3-backup-all-options", 0));
+    var pod = job.getSpec().getTemplate().getSpec();
+    var volume =
+        pod.getVolumes().stream()
+            .filter(v -> v.getName().equals("s3-credentials"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(volume.getSecret().getSecretName()).isEqualTo("s3-credentials");
+    assertThat(volume.getSecret().getOptional()).isFalse();
+    assertThat(volume.getSecret().getItems())
+        .extracting(k -> k.getKey() + "=" + k.getPath())
+        .containsExactly(
+            "access-key=aws_access_key_id",
+            "secret-key=aws_secret_access_key",
+            "session-token=aws_session_token");
+    assertThat(engine(job).getVolumeMounts())
+        .anySatisfy(
+            m -> {
+              assertThat(m.getName()).isEqualTo("s3-credentials");
+              assertThat(m.getMountPath()).isEqualTo(EngineStorage.CREDENTIALS_MOUNT);
+              assertThat(m.getReadOnly()).isTrue();
+            });
+    assertThat(engine(job).getEnv())
+        .extracting(EnvVar::getName, EnvVar::getValue)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(
-                "AWS_ACCESS_KEY_ID", "s3-credentials", "access-key"),
-            org.assertj.core.groups.Tuple.tuple(
-                "AWS_SECRET_ACCESS_KEY", "s3-credentials", "secret-key"),
-            org.assertj.core.groups.Tuple.tuple(
-                "AWS_SESSION_TOKEN", "s3-credentials", "session-token"));
+                EngineStorage.CREDENTIALS_DIR_ENV, EngineStorage.CREDENTIALS_MOUNT));
   }
 
   @ParameterizedTest
@@ -237,7 +253,7 @@ class EngineJobFactoryTest {
     BackupStorage storage = backup("s3-backup-all-options", 0).getSpec().getStorage();
     storage.setPersistentVolumeClaim(
         backup("pvc-backup-subpath", 0).getSpec().getStorage().getPersistentVolumeClaim());
-    assertThatThrownBy(() -> EngineStorage.of(storage, false))
+    assertThatThrownBy(() -> EngineStorage.of(storage, false, "shop", Stores.NONE, true))
         .hasMessageContaining("exactly one storage kind");
   }
 

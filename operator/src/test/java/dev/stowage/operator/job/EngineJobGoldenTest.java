@@ -36,11 +36,33 @@ class EngineJobGoldenTest {
               EngineJobConfig.DEFAULT_MYSQL_ID,
               EngineJobConfig.DEFAULT_MYSQL_ID,
               ALLOWLIST),
-          CLOCK);
+          CLOCK,
+          EngineJobGoldenTest::store);
+
+  /** The one store of the inputs: ClusterBackupStore shared, for namespace shop. */
+  static ResolvedStore store(String namespace, dev.stowage.api.v1alpha1.StoreRef ref) {
+    if (!"shared".equals(ref.getName()) || !"shop".equals(namespace)) {
+      throw new dev.stowage.operator.validation.InvalidSpecException("no store " + ref.getName());
+    }
+    var s3 = new dev.stowage.api.v1alpha1.S3Storage();
+    s3.setBucket("tenant-backups");
+    s3.setPrefix("clusters/prod");
+    s3.setEndpoint("https://s3.storage.svc:7070");
+    var credentials = new dev.stowage.api.v1alpha1.S3CredentialsSecretRef();
+    credentials.setName("stowage-store-credentials");
+    s3.setCredentialsSecretRef(credentials);
+    return new ResolvedStore(s3, "backup-writer");
+  }
 
   @Test
   void s3BackupWithAllOptions() {
     assertGolden("s3-backup-all-options", FACTORY.backupJob(backup("s3-backup-all-options", 0)));
+  }
+
+  @Test
+  void backupToAClusterBackupStore() {
+    // Issue 15, finding 2: the store's bucket, credentials Secret and ServiceAccount.
+    assertGolden("store-backup", FACTORY.backupJob(backup("store-backup", 0)));
   }
 
   @Test

@@ -39,7 +39,10 @@ class MysqlRestoreReconcilerTest {
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final MysqlRestoreReconciler reconciler =
       new MysqlRestoreReconciler(
-          new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK),
+          new EngineJobFactory(
+              EngineJobConfig.withImage("stowage/engine:dev"),
+              CLOCK,
+              new dev.stowage.operator.store.ClusterStores(cluster)),
           cluster,
           new RecordingStatusWriter(log),
           events,
@@ -303,6 +306,36 @@ class MysqlRestoreReconcilerTest {
         events,
         new OperatorMetrics(registry),
         new Conditions(Clock.offset(CLOCK, later)));
+  }
+
+  /** Issue 15, finding 2: another namespace's directory of a shared store is out of reach. */
+  @Test
+  void aRestoreFromAnotherNamespacesDirectoryOfAStoreIsRefusedBeforeTheClaimIsTaken() {
+    var store = new dev.stowage.api.v1alpha1.ClusterBackupStore();
+    store.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("shared").build());
+    var spec = new dev.stowage.api.v1alpha1.ClusterBackupStoreSpec();
+    var s3 = new dev.stowage.api.v1alpha1.S3Storage();
+    s3.setBucket("tenants");
+    spec.setS3(s3);
+    spec.setAllowedNamespaces(List.of("*"));
+    store.setSpec(spec);
+    cluster.clusterStores.put("shared", store);
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    var storage = new dev.stowage.api.v1alpha1.BackupStorage();
+    storage.setStoreRef(new dev.stowage.api.v1alpha1.StoreRef(null, "shared"));
+    r.getSpec().getSource().setStorage(storage);
+    r.getSpec().getSource().setDirectory("billing/data-db-0");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("spec.source.directory is billing/data-db-0")
+        .contains("must start with prod/");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
   }
 
   @Test

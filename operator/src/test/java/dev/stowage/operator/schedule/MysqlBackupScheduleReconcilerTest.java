@@ -695,6 +695,38 @@ class MysqlBackupScheduleReconcilerTest {
     assertThat(childNames()).isEmpty();
   }
 
+  /** Issue 15, finding 2: one stall, rather than one failed MysqlBackup per slot. */
+  @Test
+  void aScheduleWhoseStoreIsMissingStallsAndCreatesNothing() {
+    var withStores =
+        new MysqlBackupScheduleReconciler(
+            cluster,
+            writer,
+            events,
+            new ScheduleMetrics(registry),
+            new Conditions(clock),
+            clock,
+            dev.stowage.operator.job.PodAllowlist.NONE,
+            new dev.stowage.operator.store.ClusterStores(cluster),
+            true);
+    MysqlBackupSchedule s = schedule("30 2 * * *", "");
+    var storage = s.getSpec().getBackupTemplate().getSpec().getStorage();
+    storage.setS3(null);
+    storage.setPersistentVolumeClaim(null);
+    storage.setStoreRef(new dev.stowage.api.v1alpha1.StoreRef(null, "nowhere"));
+
+    withStores.reconcile(s, new TestContext<>(s));
+
+    assertThat(condition(s, "Stalled")).isEqualTo("True/InvalidSpec");
+    assertThat(s.getStatus().getConditions())
+        .anySatisfy(
+            c ->
+                assertThat(c.getMessage())
+                    .contains("spec.backupTemplate.spec.storage")
+                    .contains("ClusterBackupStore nowhere does not exist"));
+    assertThat(cluster.backups).isEmpty();
+  }
+
   @Test
   void anInvalidScheduleStallsAndCreatesNothing() {
     MysqlBackupSchedule s = schedule("0 30 2 * * *", "");

@@ -1,5 +1,7 @@
 package dev.stowage.operator.testing;
 
+import dev.stowage.api.v1alpha1.BackupStore;
+import dev.stowage.api.v1alpha1.ClusterBackupStore;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.operator.cluster.ClaimLocks;
@@ -40,6 +42,10 @@ public final class InMemoryCluster implements Cluster {
   public final Map<String, StatefulSet> statefulSets = new LinkedHashMap<>();
   public final Map<String, MysqlBackup> backups = new LinkedHashMap<>();
   public final Map<String, MysqlRestore> restores = new LinkedHashMap<>();
+  public final Map<String, ClusterBackupStore> clusterStores = new LinkedHashMap<>();
+
+  /** BackupStores by namespace/name. */
+  public final Map<String, BackupStore> stores = new LinkedHashMap<>();
 
   /**
    * Whether a pre-flight check Job ({@code <name>-check}) succeeds as soon as it is created, so
@@ -431,6 +437,16 @@ public final class InMemoryCluster implements Cluster {
   @Override
   public Optional<MysqlBackup> backup(String namespace, String name) {
     return Optional.ofNullable(backups.get(name));
+  }
+
+  @Override
+  public Optional<ClusterBackupStore> clusterBackupStore(String name) {
+    return Optional.ofNullable(clusterStores.get(name));
+  }
+
+  @Override
+  public Optional<BackupStore> backupStore(String namespace, String name) {
+    return Optional.ofNullable(stores.get(namespace + "/" + name));
   }
 
   @Override
