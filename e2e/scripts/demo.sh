@@ -94,7 +94,8 @@ k create namespace "$NS" >/dev/null
 wait_for "the default service account in $NS" 60 kn get serviceaccount default
 
 stage "S3 server and MariaDB Ready"
-kn apply -f examples/00-secrets.yaml -f examples/10-s3.yaml -f examples/20-mariadb.yaml
+kn apply -f examples/00-secrets.yaml -f examples/10-s3.yaml -f examples/15-clusterbackupstore.yaml \
+  -f examples/20-mariadb.yaml
 kn rollout status deployment/s3 --timeout="${WAIT}s"
 kn rollout status statefulset/mariadb --timeout="${WAIT}s"
 

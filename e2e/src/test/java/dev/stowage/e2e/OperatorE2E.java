@@ -3,6 +3,7 @@ package dev.stowage.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stowage.api.v1alpha1.ClusterBackupStore;
 import dev.stowage.api.v1alpha1.Compression;
 import dev.stowage.api.v1alpha1.CompressionEngine;
 import dev.stowage.api.v1alpha1.Condition;
@@ -15,6 +16,7 @@ import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.api.v1alpha1.QuiesceStatus;
+import dev.stowage.api.v1alpha1.StoreRef;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -67,6 +69,9 @@ class OperatorE2E {
   String ns;
   MariaDb db;
 
+  /** ClusterBackupStores the tests made: cluster-scoped, so not deleted with a namespace. */
+  static final List<String> stores = new java.util.ArrayList<>();
+
   @BeforeAll
   static void operatorAndS3() throws Exception {
     client = Cluster.connect();
@@ -100,6 +105,7 @@ class OperatorE2E {
       return;
     }
     try {
+      stores.forEach(name -> client.resources(ClusterBackupStore.class).withName(name).delete());
       if (!Cluster.keepNamespaces()) {
         namespaces.forEach(n -> client.namespaces().withName(n).delete());
         awaitNamespacesGone();
@@ -118,8 +124,18 @@ class OperatorE2E {
   @Test
   void backupToS3AndRestoreIntoANewClaimGiveIdenticalTables() {
     String expected = startShop(0);
+    // Through the administrators' store (issue 15, finding 2): its bucket and credentials, the
+    // engine reading the keys from the mounted Secret.
+    String store = ns;
+    client.resource(StowageObjects.clusterStore(store, ns, s3, CREDENTIALS)).serverSideApply();
+    stores.add(store);
 
-    createBackup("full", spec -> {});
+    createBackup(
+        "full",
+        spec -> {
+          spec.getStorage().setS3(null);
+          spec.getStorage().setStoreRef(new StoreRef(null, store));
+        });
     createRestore("full-restore", "full", "restored");
     Observations seen = new Observations();
     MysqlBackup backup =
@@ -133,7 +149,7 @@ class OperatorE2E {
     MysqlBackupStatus status = backup.getStatus();
     long generation = backup.getMetadata().getGeneration();
     assertThat(status.getObservedGeneration()).isEqualTo(generation);
-    assertThat(status.getLocation()).startsWith("s3://" + BUCKET + "/e2e/" + ns);
+    assertThat(status.getLocation()).isEqualTo("clusterbackupstore://" + store);
     assertThat(status.getDirectory()).isNotBlank();
     assertThat(status.getBackupName()).isNotBlank();
     assertThat(status.getFiles()).isPositive();
@@ -158,8 +174,10 @@ class OperatorE2E {
         .isEqualTo(ConditionStatus.True);
     assertQuiesceUndone(status);
     db.awaitReady(DB, Duration.ofMinutes(3));
-    assertThat(s3.exists(manifestKey(backup)))
-        .as("MANIFEST of %s in the bucket", status.getBackupName())
+    String storedUnder = "e2e/" + ns + "/" + status.getDirectory() + "/" + status.getBackupName();
+    assertThat(status.getDirectory()).startsWith(ns + "/");
+    assertThat(s3.exists(storedUnder + "/MANIFEST"))
+        .as("MANIFEST of %s in the store's bucket, under its prefix", status.getBackupName())
         .isTrue();
 
     MysqlRestore restore = awaitRestore("full-restore");

@@ -4,6 +4,8 @@ import dev.stowage.api.v1alpha1.BackupReference;
 import dev.stowage.api.v1alpha1.BackupSource;
 import dev.stowage.api.v1alpha1.BackupStorage;
 import dev.stowage.api.v1alpha1.ClaimMetadata;
+import dev.stowage.api.v1alpha1.ClusterBackupStore;
+import dev.stowage.api.v1alpha1.ClusterBackupStoreSpec;
 import dev.stowage.api.v1alpha1.MysqlBackupSpec;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreSpec;
@@ -15,6 +17,7 @@ import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.List;
 
 /** The MysqlBackup specs and MysqlRestores the operator E2E classes create. */
 final class StowageObjects {
@@ -38,6 +41,8 @@ final class StowageObjects {
     s3Storage.setBucket(s3.bucket());
     s3Storage.setPrefix("e2e/" + namespace);
     s3Storage.setEndpoint(s3.endpoint());
+    // The test's S3 server is plain HTTP inside the cluster: the explicit opt-in (issue 15).
+    s3Storage.setInsecure(true);
     s3Storage.setRegion("us-east-1");
     s3Storage.setPathStyle(true);
     s3Storage.setCredentialsSecretRef(credentials);
@@ -47,6 +52,22 @@ final class StowageObjects {
     spec.setSource(source);
     spec.setStorage(storage);
     return spec;
+  }
+
+  /**
+   * A ClusterBackupStore {@code name} for the namespace {@code namespace} only: the S3 storage of
+   * {@link #s3BackupOf} (bucket, prefix {@code e2e/<namespace>}, the credentials Secret of that
+   * name in the using namespace), owned by the administrators.
+   */
+  static ClusterBackupStore clusterStore(
+      String name, String namespace, S3Server s3, String credentialsSecret) {
+    ClusterBackupStoreSpec spec = new ClusterBackupStoreSpec();
+    spec.setS3(s3BackupOf("unused", namespace, s3, credentialsSecret).getStorage().getS3());
+    spec.setAllowedNamespaces(List.of(namespace));
+    ClusterBackupStore store = new ClusterBackupStore();
+    store.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    store.setSpec(spec);
+    return store;
   }
 
   /** A restore of a MysqlBackup into a new 1Gi claim, created from a volumeClaimTemplate. */

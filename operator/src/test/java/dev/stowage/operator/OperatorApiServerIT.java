@@ -506,7 +506,7 @@ class OperatorApiServerIT {
           source:
             persistentVolumeClaim: %s%s
           deletionPolicy: %s
-          storage: {s3: {bucket: backups, endpoint: "http://s3:7070", credentialsSecretRef: {name: s3}}}
+          storage: {s3: {bucket: backups, endpoint: "http://s3:7070", insecure: true, credentialsSecretRef: {name: s3}}}
         """
                 .formatted(name, NS, claim, quiesce, policy),
             MysqlBackup.class);

@@ -8,6 +8,7 @@ import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.job.ResolvedStore;
 import dev.stowage.operator.job.Stores;
 import dev.stowage.operator.validation.InvalidSpecException;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Objects;
 
 /**
@@ -43,8 +44,7 @@ public final class ClusterStores implements Stores {
           "BackupStore " + name);
     }
     ClusterBackupStore store =
-        cluster
-            .clusterBackupStore(name)
+        readClusterStore(name)
             .orElseThrow(
                 () ->
                     missing(
@@ -61,6 +61,23 @@ public final class ClusterStores implements Stores {
               + " namespace, or name a store meant for it, in a new resource");
     }
     return resolved(store.getSpec(), "ClusterBackupStore " + name);
+  }
+
+  /** A namespaced install may not read cluster-scoped kinds: said, rather than retried. */
+  private java.util.Optional<ClusterBackupStore> readClusterStore(String name) {
+    try {
+      return cluster.clusterBackupStore(name);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw e;
+      }
+      throw new InvalidSpecException(
+          "spec.storage.storeRef: this operator may not read ClusterBackupStore "
+              + name
+              + " (a namespaced install has no cluster-wide permission): name a BackupStore of"
+              + " this namespace instead, or ask the administrator to grant the operator get on"
+              + " clusterbackupstores (deploy/README.md, Namespaced install)");
+    }
   }
 
   private static ResolvedStore resolved(BackupStoreSpec spec, String what) {

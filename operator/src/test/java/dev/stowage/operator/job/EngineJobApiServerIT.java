@@ -64,12 +64,15 @@ class EngineJobApiServerIT {
                 .build())
         .create();
     // No controller-manager here: the ServiceAccount admission of a pod needs it made by hand.
-    client
-        .serviceAccounts()
-        .inNamespace(RESTRICTED)
-        .resource(
-            new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build())
-        .create();
+    // "default", and the ServiceAccount of the store of store-backup (EngineJobGoldenTest.store).
+    for (String account : List.of("default", "backup-writer")) {
+      client
+          .serviceAccounts()
+          .inNamespace(RESTRICTED)
+          .resource(
+              new ServiceAccountBuilder().withNewMetadata().withName(account).endMetadata().build())
+          .create();
+    }
   }
 
   /** A namespace that enforces the restricted Pod Security Standard. */
