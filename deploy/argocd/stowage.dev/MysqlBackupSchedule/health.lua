@@ -42,10 +42,12 @@ if generation ~= nil and observed ~= nil and observed < generation then
   return hs
 end
 
+-- No Ready yet: the operator has not finished a pass (its message may say why, for example
+-- errors from the Kubernetes API).
 local ready = condition("Ready")
 if ready == nil then
   hs.status = "Progressing"
-  hs.message = "Waiting for the operator"
+  hs.message = obj.status.message or "Waiting for the operator"
   return hs
 end
 
