@@ -247,8 +247,8 @@ func TestActions(t *testing.T) {
 				}
 				clockedFields(t, kind, tc.Action, in, got, want, started)
 				if canonical(got) != canonical(want) {
-					t.Errorf("%s of %s\n got: %s\nwant (%s): %s", tc.Action, tc.InputPath,
-						canonical(got), tc.ExpectedOutputPath, canonical(want))
+					t.Errorf("%s of %s differs from %s:\n%s", tc.Action, tc.InputPath,
+						tc.ExpectedOutputPath, strings.Join(differences(got, want, ""), "\n"))
 				}
 			})
 		}
@@ -333,4 +333,28 @@ func clockedFields(t *testing.T, kind, action string, in, got, want map[string]a
 	}
 	wantSpec, _ := want["spec"].(map[string]any)
 	spec["trigger"] = wantSpec["trigger"]
+}
+
+// differences lists the paths where got and want differ, with both values.
+func differences(got, want any, path string) []string {
+	gm, gok := got.(map[string]any)
+	wm, wok := want.(map[string]any)
+	if gok && wok {
+		keys := map[string]bool{}
+		for k := range gm {
+			keys[k] = true
+		}
+		for k := range wm {
+			keys[k] = true
+		}
+		var out []string
+		for _, k := range sortedKeys(keys) {
+			out = append(out, differences(gm[k], wm[k], path+"."+k)...)
+		}
+		return out
+	}
+	if canonical(got) == canonical(want) {
+		return nil
+	}
+	return []string{"  " + path + ": got " + canonical(got) + ", want " + canonical(want)}
 }
