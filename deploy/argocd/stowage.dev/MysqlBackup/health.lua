@@ -2,7 +2,7 @@
 -- status.phase is Pending, Running, Succeeded or Failed. Conditions: Ready, Blocked (waiting for
 -- something outside the backup; the reason says what), Quiesced (True while the source StatefulSet
 -- is scaled down), StorageChecked and PartialBackupRemoved.
--- Uses only Lua's base library, so it also runs as a customization without useOpenLibs.
+-- Uses only Lua's base and table libraries, so it also runs from argocd-cm without useOpenLibs.
 local hs = {}
 
 -- Blocked reasons that waiting does not resolve: an object Stowage did not make holds a name it

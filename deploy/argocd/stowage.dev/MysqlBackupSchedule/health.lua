@@ -4,7 +4,7 @@
 -- A schedule is Degraded when its spec is invalid, retention cannot delete, it is overdue, or its
 -- newest finished backup failed; Suspended while spec.suspend is true; Healthy otherwise, also
 -- while one of its backups runs (each MysqlBackup has its own health).
--- Uses only Lua's base library, so it also runs as a customization without useOpenLibs.
+-- Uses only Lua's base and table libraries, so it also runs from argocd-cm without useOpenLibs.
 local hs = {}
 
 local function condition(conditionType)

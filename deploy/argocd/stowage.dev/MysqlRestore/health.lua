@@ -2,7 +2,7 @@
 -- status.phase is Pending, Running, Succeeded or Failed. Conditions: Ready, and Blocked while the
 -- restore waits for something outside it (its MysqlBackup, the claim, a pod that mounts the
 -- claim); the reason says what.
--- Uses only Lua's base library, so it also runs as a customization without useOpenLibs.
+-- Uses only Lua's base and table libraries, so it also runs from argocd-cm without useOpenLibs.
 local hs = {}
 
 -- Blocked reasons that waiting does not resolve: an object Stowage did not make holds a name it
