@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs the Argo CD resource customizations of deploy/argocd (health.lua, actions) with gopher-lua,
-# the Lua interpreter Argo CD embeds, over their fixtures (make test-argocd). Seconds; no cluster.
-# Needs Go (this project's machines ship it) and, the first time, the Go module proxy.
+# make test-argocd: the Argo CD resource customizations of deploy/argocd (health.lua, actions) run
+# by gopher-lua, the Lua interpreter Argo CD embeds, over their fixtures (e2e/argocd-lua), and the
+# Flux healthCheckExprs of deploy/argocd/flux-health-checks.yaml evaluated as Flux does over the
+# same fixtures (e2e/flux-cel). Seconds; no cluster. Needs Go (this project's machines ship it)
+# and, the first time, the Go module proxy.
 set -euo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")/.."
 
 # A login shell puts the official Go on PATH; make or CI may not have that PATH.
 command -v go >/dev/null 2>&1 || { [ -x /usr/local/go/bin/go ] && PATH="/usr/local/go/bin:$PATH"; }
@@ -13,4 +15,9 @@ command -v go >/dev/null 2>&1 || {
 }
 # GOTOOLCHAIN=local: the machine's Go, never another toolchain fetched behind our back.
 # -mod=readonly: go.mod and go.sum are complete; a missing entry is an error, not an edit.
-GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" nice -n 10 go test -count=1 -v ./...
+export GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false"
+status=0
+for module in argocd-lua flux-cel; do
+  (cd "$module" && nice -n 10 go test -count=1 -v ./...) || status=1
+done
+exit $status
