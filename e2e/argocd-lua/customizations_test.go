@@ -252,6 +252,22 @@ func TestActions(t *testing.T) {
 				}
 			})
 		}
+		// Every file of actions/testdata is some test's input or expected output.
+		used := map[string]bool{}
+		for _, tc := range tests.DiscoveryTests {
+			used[filepath.Clean(tc.InputPath)] = true
+		}
+		for _, tc := range tests.ActionTests {
+			used[filepath.Clean(tc.InputPath)] = true
+			used[filepath.Clean(tc.ExpectedOutputPath)] = true
+		}
+		fixtures, _ := filepath.Glob(filepath.Join(actions, "testdata", "*.yaml"))
+		for _, f := range fixtures {
+			rel, _ := filepath.Rel(actions, f)
+			if !used[rel] {
+				t.Errorf("%s/actions/%s is used by no test in action_test.yaml", kind, rel)
+			}
+		}
 		// Every action has a script, an action test, and is offered by some discovery test.
 		scripts, _ := filepath.Glob(filepath.Join(actions, "*", "action.lua"))
 		for _, s := range scripts {
