@@ -4,7 +4,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 ENGINE_JAR := engine/target/stowage.jar
 
-.PHONY: all deps build test test-unit test-it test-alerts bench bench-many-files crds clean demo fmt check
+.PHONY: all deps build test test-unit test-it test-alerts test-argocd bench bench-many-files crds clean demo fmt check
 
 all: build
 
@@ -18,6 +18,7 @@ build: deps
 # (*IT) in the engine, then the end-to-end tier when the local cluster targets exist.
 test: deps
 	$(MAKE) test-alerts
+	$(MAKE) test-argocd
 	$(MVN) verify
 	$(MAKE) test-e2e
 
@@ -29,6 +30,11 @@ test-unit: deps
 # PrometheusRule generated from rules.yaml, runbook anchors (see its test.sh).
 test-alerts: deps
 	bash deploy/components/prometheus-rules/test.sh
+
+# The Argo CD health checks and actions of deploy/argocd, run by gopher-lua (the interpreter
+# Argo CD embeds) as Argo CD runs them, over their fixtures (e2e/argocd-lua/test.sh).
+test-argocd:
+	bash e2e/argocd-lua/test.sh
 
 # Supply chain: the shaded jars keep every dependency's NOTICE and LICENSE text
 # (scripts/check-notices.py against the CycloneDX SBOMs `package` writes to target/), then a
