@@ -136,16 +136,7 @@ class MysqlBackupReconcilerTest {
   /** Issue 15, finding 2: a store not meant for the namespace stops nothing. */
   @Test
   void aBackupToAStoreThatDoesNotAllowTheNamespaceFailsBeforeAnythingIsStopped() {
-    var store = new dev.stowage.api.v1alpha1.ClusterBackupStore();
-    store.setMetadata(
-        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("shared").build());
-    var spec = new dev.stowage.api.v1alpha1.ClusterBackupStoreSpec();
-    var s3 = new dev.stowage.api.v1alpha1.S3Storage();
-    s3.setBucket("tenants");
-    spec.setS3(s3);
-    spec.setAllowedNamespaces(List.of("billing"));
-    store.setSpec(spec);
-    cluster.clusterStores.put("shared", store);
+    cluster.clusterStore("shared", "tenants", "billing");
     cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
     MysqlBackup b = quiesced();
     b.getSpec().getStorage().setS3(null);

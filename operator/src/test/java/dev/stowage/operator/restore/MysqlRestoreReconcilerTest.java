@@ -311,16 +311,7 @@ class MysqlRestoreReconcilerTest {
   /** Issue 15, finding 2: another namespace's directory of a shared store is out of reach. */
   @Test
   void aRestoreFromAnotherNamespacesDirectoryOfAStoreIsRefusedBeforeTheClaimIsTaken() {
-    var store = new dev.stowage.api.v1alpha1.ClusterBackupStore();
-    store.setMetadata(
-        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("shared").build());
-    var spec = new dev.stowage.api.v1alpha1.ClusterBackupStoreSpec();
-    var s3 = new dev.stowage.api.v1alpha1.S3Storage();
-    s3.setBucket("tenants");
-    spec.setS3(s3);
-    spec.setAllowedNamespaces(List.of("*"));
-    store.setSpec(spec);
-    cluster.clusterStores.put("shared", store);
+    cluster.clusterStore("shared", "tenants", "*");
     cluster.claim("data-db-0");
     MysqlRestore r = intoExisting("data-db-0");
     var storage = new dev.stowage.api.v1alpha1.BackupStorage();

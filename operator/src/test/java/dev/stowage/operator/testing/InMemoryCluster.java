@@ -9,6 +9,7 @@ import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.ForeignLeaseException;
 import dev.stowage.operator.cluster.KubernetesCluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -437,6 +438,20 @@ public final class InMemoryCluster implements Cluster {
   @Override
   public Optional<MysqlBackup> backup(String namespace, String name) {
     return Optional.ofNullable(backups.get(name));
+  }
+
+  /** A ClusterBackupStore {@code name} of {@code bucket} for {@code namespaces} ("*": all). */
+  public InMemoryCluster clusterStore(String name, String bucket, String... namespaces) {
+    var spec = new dev.stowage.api.v1alpha1.ClusterBackupStoreSpec();
+    var s3 = new dev.stowage.api.v1alpha1.S3Storage();
+    s3.setBucket(bucket);
+    spec.setS3(s3);
+    spec.setAllowedNamespaces(List.of(namespaces));
+    ClusterBackupStore store = new ClusterBackupStore();
+    store.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    store.setSpec(spec);
+    clusterStores.put(name, store);
+    return this;
   }
 
   @Override
