@@ -138,7 +138,7 @@ class SafetyE2E {
     assertThat(ready(failed).getReason()).isEqualTo("EnginePodCannotStart");
     assertThat(failed.getStatus().getMessage())
         .contains("the engine pod could not start")
-        .contains("CreateContainerConfigError")
+        .contains("a volume could not be mounted")
         .contains("going-away")
         .contains("nothing was copied");
     assertThat(replicasSeen).as("the StatefulSet was scaled down for the backup").contains(0);

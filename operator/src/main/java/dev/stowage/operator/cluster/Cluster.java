@@ -40,6 +40,12 @@ public interface Cluster {
    */
   List<Pod> jobPods(String namespace, Job job);
 
+  /**
+   * The messages of the kubelet's FailedMount events of a pod, newest last: a Secret or ConfigMap
+   * volume whose object or key is missing shows only there (the pod just stays ContainerCreating).
+   */
+  List<String> mountFailures(String namespace, String pod);
+
   /** Pods that mount the claim and have not finished (pending, running or terminating). */
   List<Pod> podsMounting(String namespace, String claim);
 

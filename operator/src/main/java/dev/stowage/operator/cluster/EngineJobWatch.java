@@ -49,10 +49,15 @@ public final class EngineJobWatch {
   public Look look(String namespace, Job job) {
     List<Pod> pods = cluster.jobPods(namespace, job);
     EngineRun engine = EngineRun.observe(job, pods);
-    Optional<EngineStart.Stuck> stuck =
-        engine.finished()
-            ? Optional.empty()
-            : EngineStart.cannotStart(job, pods, now.get(), podStart);
+    Optional<EngineStart.Stuck> stuck = Optional.empty();
+    if (!engine.finished()) {
+      // Only a pod still creating its containers is asked about its volumes' events.
+      List<String> mountFailures =
+          EngineStart.creating(pods)
+              .map(p -> cluster.mountFailures(namespace, p.getMetadata().getName()))
+              .orElse(List.of());
+      stuck = EngineStart.cannotStart(job, pods, mountFailures, now.get(), podStart);
+    }
     return new Look(pods, engine, stuck);
   }
 }

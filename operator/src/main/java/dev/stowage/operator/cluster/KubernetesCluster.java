@@ -231,6 +231,26 @@ public final class KubernetesCluster implements Cluster {
   }
 
   @Override
+  public List<String> mountFailures(String namespace, String pod) {
+    return client
+        .v1()
+        .events()
+        .inNamespace(namespace)
+        .withField("involvedObject.kind", "Pod")
+        .withField("involvedObject.name", pod)
+        .withField("reason", "FailedMount")
+        .list()
+        .getItems()
+        .stream()
+        .sorted(
+            java.util.Comparator.comparing(
+                e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()))
+        .map(io.fabric8.kubernetes.api.model.Event::getMessage)
+        .filter(java.util.Objects::nonNull)
+        .toList();
+  }
+
+  @Override
   public Optional<ClusterBackupStore> clusterBackupStore(String name) {
     return Optional.ofNullable(client.resources(ClusterBackupStore.class).withName(name).get());
   }

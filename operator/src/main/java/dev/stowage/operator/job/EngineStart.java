@@ -49,6 +49,36 @@ public final class EngineStart {
    */
   public static Optional<Stuck> cannotStart(
       Job job, List<Pod> pods, Instant now, Duration deadline) {
+    return cannotStart(job, pods, List.of(), now, deadline);
+  }
+
+  /**
+   * The pod that still creates its containers (waiting for its volumes), if any: its kubelet events
+   * say why, its status does not.
+   */
+  public static Optional<Pod> creating(List<Pod> pods) {
+    return pods.stream()
+        .filter(p -> !finished(p) && !engineStarted(p))
+        .filter(
+            p ->
+                containerStatuses(p).isEmpty()
+                    || containerStatuses(p).stream()
+                        .anyMatch(
+                            s ->
+                                s.getState() != null
+                                    && s.getState().getWaiting() != null
+                                    && "ContainerCreating"
+                                        .equals(s.getState().getWaiting().getReason())))
+        .reduce((first, last) -> last);
+  }
+
+  /**
+   * As {@link #cannotStart(Job, List, Instant, Duration)}, with the messages of the FailedMount
+   * events of the pod that still creates its containers: a Secret or ConfigMap (or one of its keys)
+   * that does not exist is permanent, as with environment variables.
+   */
+  public static Optional<Stuck> cannotStart(
+      Job job, List<Pod> pods, List<String> mountFailures, Instant now, Duration deadline) {
     boolean ran = pods.stream().anyMatch(EngineStart::engineStarted);
     Pod waiting = null;
     for (Pod p : pods) {
@@ -101,6 +131,18 @@ public final class EngineStart {
                 ran));
       }
     }
+    for (String failure : mountFailures) {
+      if (permanentMountFailure(failure)) {
+        return Optional.of(
+            new Stuck(
+                pod
+                    + ": a volume could not be mounted ("
+                    + failure
+                    + ")"
+                    + hint("CreateContainerConfigError", failure),
+                ran));
+      }
+    }
     for (ContainerStatus s : containerStatuses(waiting)) {
       var w = s.getState() == null ? null : s.getState().getWaiting();
       if (w == null || w.getReason() == null) {
@@ -145,6 +187,13 @@ public final class EngineStart {
         || m.contains("non-numeric user");
   }
 
+  /** A Secret, ConfigMap or key of a volume that does not exist: the kubelet cannot fix that. */
+  static boolean permanentMountFailure(String message) {
+    String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+    return (m.contains("secret") || m.contains("configmap"))
+        && (m.contains("not found") || m.contains("non-existent"));
+  }
+
   /** Whether the scheduler only waits for a claim to bind, which a provisioner may still do. */
   static boolean bindingClaim(String message) {
     String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
@@ -154,6 +203,12 @@ public final class EngineStart {
   /** Which field of the resource to look at, for the errors that name one. */
   private static String hint(String reason, String message) {
     String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+    if ("CreateContainerConfigError".equals(reason)
+        && m.contains("\"" + EngineStorage.CA_VOLUME + "\"")) {
+      return "; check spec.storage.s3.caBundleRef (or the caBundleRef of the store named by"
+          + " spec.storage.storeRef): the object and its key must exist in the resource's"
+          + " namespace";
+    }
     if ("CreateContainerConfigError".equals(reason) && m.contains("secret")) {
       return "; check spec.storage.s3.credentialsSecretRef (or the credentialsSecretRef of the"
           + " store named by spec.storage.storeRef): the Secret and its keys must exist in the"

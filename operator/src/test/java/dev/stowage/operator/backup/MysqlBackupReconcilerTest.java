@@ -1118,6 +1118,45 @@ class MysqlBackupReconcilerTest {
         b, "the engine pod could not start", "CreateContainerConfigError (" + message + ")");
   }
 
+  /**
+   * Credentials come as a Secret volume: a missing Secret or key keeps the pod in ContainerCreating
+   * and shows only in the kubelet's FailedMount event, which counts as permanent at once.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "MountVolume.SetUp failed for volume \"s3-credentials\" : secret \"s3\" not found",
+        "MountVolume.SetUp failed for volume \"s3-credentials\" : references non-existent secret"
+            + " key: AWS_SECRET_ACCESS_KEY",
+        "MountVolume.SetUp failed for volume \"ca-bundle\" : configmap \"ca\" not found"
+      })
+  void aVolumeThatCannotBeMountedFailsTheBackupAtOnce(String event) {
+    MysqlBackup b = quiescedAndJobCreated();
+    var pod =
+        cluster.waitingJobPod("nightly-backup", "ContainerCreating", null, InMemoryCluster.CREATED);
+    cluster.mountFailures.put(pod.getMetadata().getName(), List.of(event));
+
+    reconcile(b);
+
+    assertFailedFastAndGaveEverythingBack(
+        b, "the engine pod could not start", event, "nothing was copied");
+  }
+
+  /** A mount that failed for a moment (the kubelet retries it) waits for the start deadline. */
+  @Test
+  void aTransientMountFailureWaitsForTheStartDeadline() {
+    MysqlBackup b = quiescedAndJobCreated();
+    var pod =
+        cluster.waitingJobPod("nightly-backup", "ContainerCreating", null, InMemoryCluster.CREATED);
+    cluster.mountFailures.put(
+        pod.getMetadata().getName(),
+        List.of(
+            "MountVolume.SetUp failed for volume \"data\" : rpc error: code = DeadlineExceeded"));
+
+    reconcilerAt(Duration.ofSeconds(100)).reconcile(b, new TestContext<>(b));
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+  }
+
   @Test
   void aMissingSecretSaysWhichFieldNamesIt() {
     MysqlBackup b = quiescedAndJobCreated();

@@ -261,6 +261,28 @@ class ExamplesApiServerIT {
       cases.add(access(true, "apps", "statefulsets", "scale", v, "shop", ""));
     }
     cases.add(access(true, "", "events", "", "create", "shop", ""));
+    // Issue 15, finding 2: a missing credentials Secret shows only in a FailedMount event.
+    cases.add(access(true, "", "events", "", "list", "shop", ""));
+    for (String v : List.of("update", "patch", "delete", "watch")) {
+      cases.add(access(false, "", "events", "", v, "shop", ""));
+    }
+    // Administrators' stores: read when named, never changed.
+    for (String r : List.of("clusterbackupstores", "backupstores")) {
+      cases.add(
+          access(
+              true,
+              "stowage.dev",
+              r,
+              "",
+              "get",
+              "clusterbackupstores".equals(r) ? "" : "shop",
+              ""));
+      for (String v : List.of("create", "update", "patch", "delete", "list")) {
+        cases.add(
+            access(
+                false, "stowage.dev", r, "", v, "clusterbackupstores".equals(r) ? "" : "shop", ""));
+      }
+    }
     // Claim locks: a Lease per claim, in the claim's namespace.
     for (String v : List.of("get", "create", "delete")) {
       cases.add(access(true, "coordination.k8s.io", "leases", "", v, "shop", ""));

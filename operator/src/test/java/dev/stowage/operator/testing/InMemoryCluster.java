@@ -45,6 +45,9 @@ public final class InMemoryCluster implements Cluster {
   public final Map<String, MysqlRestore> restores = new LinkedHashMap<>();
   public final Map<String, ClusterBackupStore> clusterStores = new LinkedHashMap<>();
 
+  /** The messages of FailedMount events, by pod name. */
+  public final Map<String, List<String>> mountFailures = new LinkedHashMap<>();
+
   /** BackupStores by namespace/name. */
   public final Map<String, BackupStore> stores = new LinkedHashMap<>();
 
@@ -452,6 +455,11 @@ public final class InMemoryCluster implements Cluster {
     store.setSpec(spec);
     clusterStores.put(name, store);
     return this;
+  }
+
+  @Override
+  public List<String> mountFailures(String namespace, String pod) {
+    return mountFailures.getOrDefault(pod, List.of());
   }
 
   @Override
