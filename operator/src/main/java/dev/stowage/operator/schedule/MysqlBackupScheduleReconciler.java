@@ -427,10 +427,11 @@ public final class MysqlBackupScheduleReconciler
               ? ScheduleChildren.Trigger.manual
               : ScheduleChildren.Trigger.immediate;
       String child = ChildNames.manual(name, now);
+      // The length of a whole interval between slots, as a scheduled child gets: never the
+      // seconds left until the next slot, which would fail a backup asked for just before one.
       Duration activeDeadline =
           cron.nextAfter(now)
-              .map(n -> Duration.between(now, n))
-              .filter(g -> g.compareTo(SlotPlanner.MAX_DEFAULT_ACTIVE_DEADLINE) < 0)
+              .map(next -> SlotPlanner.defaultActiveDeadline(cron, next))
               .orElse(SlotPlanner.MAX_DEFAULT_ACTIVE_DEADLINE);
       Optional<MysqlBackup> made = create(child, trigger, now, activeDeadline);
       if (made.isPresent()) {

@@ -466,6 +466,27 @@ class MysqlBackupScheduleReconcilerTest {
         .containsExactly("nightly-manual-20300101100001", "nightly-manual-20300101100300");
   }
 
+  /**
+   * A backup triggered by hand seconds before the next slot gets the whole interval between slots,
+   * not the seconds left until the next one (its Job failed with DeadlineExceeded in ScheduleE2E).
+   */
+  @Test
+  void aManualChildJustBeforeASlotGetsTheWholeIntervalAsItsDeadline() {
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    clock.set("2030-01-01T10:00:00Z");
+    reconcile(s);
+    assertThat(childNames()).containsExactly("nightly-203001011000");
+    finish("nightly-203001011000", Phase.Succeeded, "2030-01-01T10:05:00Z");
+    s.getSpec().setTrigger("now");
+    clock.set("2030-01-01T10:59:52Z");
+
+    reconcile(s);
+
+    MysqlBackup manual = cluster.backups.get("nightly-manual-20300101105952");
+    assertThat(manual).isNotNull();
+    assertThat(manual.getSpec().getActiveDeadlineSeconds()).isEqualTo(3600L);
+  }
+
   @Test
   void aManualChildWhoseStatusWriteWasLostIsAdoptedNotDuplicated() {
     MysqlBackupSchedule s = schedule("0 3 * * *", "trigger: t1");
