@@ -106,8 +106,9 @@ final class RangedObjectChannel implements ReadableByteChannel {
         return -1;
       }
       startAhead();
-      Slot s = ahead.poll();
-      s.await();
+      Slot s = ahead.peek();
+      s.await(); // on failure the slot stays in ahead, so close() gives its buffer back
+      ahead.poll();
       nextToRead++;
       current = s;
       pos = 0;

@@ -203,6 +203,46 @@ class S3RangedGetIT {
   }
 
   @Test
+  void aRangeThatFailsAllItsRetriesFailsTheAttemptAndTheObjectIsRetriedWhole() throws Exception {
+    Path target = shared.resolve("range-gives-up");
+    try (FaultProxy proxy = FaultProxy.start(s3.endpoint());
+        S3Client client = s3.clientBuilder().build()) {
+      String key = bigObjectKey(client, "r");
+      String object = key.substring(key.lastIndexOf('/') + 1);
+      // GET 1 (the plain GET) hands over range 0 before its cut; GETs 2 to 6 are the five
+      // attempts at range 1, all cut: the object's first attempt fails, its second succeeds.
+      proxy.inject(Fault.resetMidBody(), "GET", "/it/db/b1/" + object, 6);
+      List<String> oneInFlight = new ArrayList<>(RANGED);
+      oneInFlight.set(RANGED.size() - 1, "1");
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.add("-jar");
+      cmd.add(EngineProcess.jar().toString());
+      cmd.addAll(
+          List.of(
+              "restore",
+              "--storage",
+              s3.storageUrl(proxy.endpoint(), BUCKET, "r"),
+              "--directory",
+              "it/db",
+              "--name",
+              "b1",
+              "--datadir",
+              target.toString(),
+              "--quiet"));
+      cmd.addAll(oneInFlight);
+      // A range buffer lost with the failed attempt would leave the retry waiting forever.
+      ProcessRunner.Result r =
+          ProcessRunner.run(Duration.ofSeconds(90), null, s3.sdkEnvironment(), cmd);
+      assertThat(r.exitCode()).as("%s%n%s", r, proxy.events()).isZero();
+      assertThat(r.output())
+          .containsPattern("bytes 1048576-2097151: attempt 4 of 5 failed")
+          .contains("(Data/db/big.ibd): attempt 1 of 5 failed");
+    }
+    assertSameFiles(target);
+  }
+
+  @Test
   void aTruncatedObjectFailsNamingTheFile() throws Exception {
     try (S3Client client = s3.clientBuilder().build()) {
       // A second copy of the backup under another prefix, with its big object cut to 60%.
