@@ -2,6 +2,7 @@ package dev.stowage.engine.storage.s3;
 
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.error.ServerText;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.error.StorageException.Kind;
@@ -295,8 +296,9 @@ final class RangedObjectChannel implements ReadableByteChannel {
         throw changed(where, "its length is now " + total + ", it was " + size);
       }
       if (r.contentLength() != null && r.contentLength() != length) {
-        throw new StorageException(
-            Kind.TRANSIENT,
+        // A store that ignores Range answers the same way every time: not retried.
+        throw new EngineException(
+            ExitCode.STORAGE,
             key,
             "reading "
                 + where

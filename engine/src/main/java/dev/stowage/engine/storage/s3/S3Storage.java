@@ -57,7 +57,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * Backups in an S3-compatible object store. Objects of unknown length stream through one pooled
  * part buffer each: small ones become a single PUT, larger ones a multipart upload that is aborted
- * if the object fails. Credentials come only from the SDK's default provider chain.
+ * if the object fails. Objects larger than the ranged-GET threshold are read as parallel ranged
+ * GETs ({@link RangedObjectChannel}) within a fixed buffer budget. Credentials come only from the
+ * SDK's default provider chain.
  */
 public final class S3Storage implements BackupStorage {
   private static final int SDK_ATTEMPTS = 5;
