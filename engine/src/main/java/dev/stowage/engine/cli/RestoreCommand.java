@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
         "Restore a backup into an empty data directory (or, with --overwrite, replace its contents).")
 final class RestoreCommand extends EngineCommand {
   @Mixin StorageOptions where;
+  @Mixin RangedGetOptions ranged;
 
   @Option(
       names = "--name",
@@ -92,7 +93,7 @@ final class RestoreCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
-    try (BackupStorage s = StorageFactory.open(where.storage)) {
+    try (BackupStorage s = StorageFactory.open(where.storage, ranged.settings())) {
       RestoreSettings settings =
           new RestoreSettings(
               new Roots(datadir, innodbDataDir, innodbLogDir),

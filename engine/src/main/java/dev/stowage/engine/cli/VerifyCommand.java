@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
     description = "Download and check every object of a backup without writing anything.")
 final class VerifyCommand extends EngineCommand {
   @Mixin StorageOptions where;
+  @Mixin RangedGetOptions ranged;
 
   @Option(
       names = "--name",
@@ -45,7 +46,7 @@ final class VerifyCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
-    try (BackupStorage s = StorageFactory.open(where.storage)) {
+    try (BackupStorage s = StorageFactory.open(where.storage, ranged.settings())) {
       int c = concurrency != null ? concurrency : s.defaultConcurrency(true);
       BackupSettings.checkConcurrency(c);
       RunSummary r =

@@ -97,7 +97,7 @@ public final class ObjectReader implements AutoCloseable {
     long limit = e.rawSize() != null ? e.rawSize() : maxUnsizedBytes;
     rawCrc.reset();
     try (ReadableByteChannel raw = storage.open(location, e.object())) {
-      ChecksumChannels.Reading in = new ChecksumChannels.Reading(raw);
+      ChecksumChannels.Reading in = new ChecksumChannels.Reading(labelled(raw, e));
       CorruptStreamException corrupt = null;
       try {
         decompressor.decompress(
@@ -206,6 +206,39 @@ public final class ObjectReader implements AutoCloseable {
               + ServerText.quote(ioe.getMessage(), ServerText.MAX_MESSAGE),
           ioe);
     }
+  }
+
+  /**
+   * Storage errors in the middle of a download (a ranged GET that failed, an object replaced
+   * mid-read) name the S3 object; this adds which file or chunk of the backup it holds.
+   */
+  private static ReadableByteChannel labelled(ReadableByteChannel raw, Expected e) {
+    return new ReadableByteChannel() {
+      @Override
+      public int read(ByteBuffer dst) throws IOException {
+        try {
+          return raw.read(dst);
+        } catch (StorageException x) {
+          throw new StorageException(
+              x.kind(), e.object(), x.getMessage() + " (" + e.label() + ")", x);
+        } catch (RetryableException x) {
+          throw x;
+        } catch (EngineException x) {
+          throw new EngineException(
+              x.exitCode(), e.object(), x.getMessage() + " (" + e.label() + ")", x);
+        }
+      }
+
+      @Override
+      public boolean isOpen() {
+        return raw.isOpen();
+      }
+
+      @Override
+      public void close() throws IOException {
+        raw.close();
+      }
+    };
   }
 
   /** Writing the raw bytes failed: a target problem, never retried as a download problem. */

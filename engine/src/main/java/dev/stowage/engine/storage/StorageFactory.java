@@ -2,6 +2,7 @@ package dev.stowage.engine.storage;
 
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.storage.file.FileStorage;
+import dev.stowage.engine.storage.s3.RangedGets;
 import dev.stowage.engine.storage.s3.S3Options;
 import dev.stowage.engine.storage.s3.S3Storage;
 import java.net.URI;
@@ -19,6 +20,11 @@ public final class StorageFactory {
   private StorageFactory() {}
 
   public static BackupStorage open(String url) {
+    return open(url, RangedGets.DEFAULTS);
+  }
+
+  /** {@code ranged}: how S3 reads large objects (ignored for directories). */
+  public static BackupStorage open(String url, RangedGets ranged) {
     if (url == null || url.isBlank()) {
       throw EngineException.invalid("--storage is empty; give file:///absolute/path");
     }
@@ -47,7 +53,7 @@ public final class StorageFactory {
       return new FileStorage(Path.of(uri.getPath()));
     }
     if (scheme.equals("s3")) {
-      return new S3Storage(S3Options.parse(url), S3_BUFFERED_PARTS);
+      return new S3Storage(S3Options.parse(url), S3_BUFFERED_PARTS, ranged);
     }
     throw EngineException.invalid(
         "--storage \""

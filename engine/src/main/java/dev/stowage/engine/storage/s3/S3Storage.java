@@ -1,5 +1,7 @@
 package dev.stowage.engine.storage.s3;
 
+import dev.stowage.engine.core.Retrier;
+import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.error.StorageException.Kind;
@@ -21,8 +23,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -50,19 +57,35 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * Backups in an S3-compatible object store. Objects of unknown length stream through one pooled
  * part buffer each: small ones become a single PUT, larger ones a multipart upload that is aborted
- * if the object fails. Credentials come only from the SDK's default provider chain.
+ * if the object fails. Objects larger than the ranged-GET threshold are read as parallel ranged
+ * GETs ({@link RangedObjectChannel}) within a fixed buffer budget. Credentials come only from the
+ * SDK's default provider chain.
  */
 public final class S3Storage implements BackupStorage {
   private static final int SDK_ATTEMPTS = 5;
+  private static final Logger LOG = LoggerFactory.getLogger(S3Storage.class);
   private final S3Options options;
   private final S3Client client;
   private final BlockingQueue<byte[]> parts;
+  private final RangedGets ranged;
+  private final RangeBuffers rangeBuffers;
+  private final Retrier rangeRetrier = Retrier.defaults();
+  private ExecutorService rangeFetchers;
 
   /** {@code bufferedParts}: part buffers shared by all writers, which bounds upload memory. */
   public S3Storage(S3Options options, int bufferedParts) {
+    this(options, bufferedParts, RangedGets.DEFAULTS);
+  }
+
+  /** {@code ranged}: whether and how large objects are read with parallel ranged GETs. */
+  public S3Storage(S3Options options, int bufferedParts, RangedGets ranged) {
     this.options = options;
-    this.client = buildClient(options, Math.max(16, bufferedParts * 2));
+    this.ranged = ranged;
+    this.client =
+        buildClient(
+            options, Math.max(16, bufferedParts * 2) + (ranged.enabled() ? ranged.inFlight() : 0));
     this.parts = new ArrayBlockingQueue<>(bufferedParts);
+    this.rangeBuffers = new RangeBuffers(ranged.inFlight(), ranged.rangeSize());
   }
 
   private static S3Client buildClient(S3Options o, int maxConnections) {
@@ -272,6 +295,20 @@ public final class S3Storage implements BackupStorage {
       ResponseInputStream<GetObjectResponse> in =
           client.getObject(
               r -> r.bucket(options.bucket()).key(key), ResponseTransformer.toInputStream());
+      GetObjectResponse r = in.response();
+      if (r.contentLength() != null && ranged.applies(r.contentLength()) && r.eTag() != null) {
+        RangedObjectChannel ch =
+            new RangedObjectChannel(
+                client, options, ranged, rangeBuffers, rangeFetchers(), rangeRetrier, key, in);
+        LOG.info(
+            "reading {} ({}) as {} ranged GETs of {}, at most {} in flight",
+            options.describe(key),
+            Sizes.human(r.contentLength()),
+            ch.ranges(),
+            Sizes.quantity(ranged.rangeSize()),
+            ranged.inFlight());
+        return ch;
+      }
       return Channels.newChannel(new TranslatingInputStream(in, key));
     } catch (SdkException e) {
       throw S3Errors.translate(e, options, options.describe(key), "download");
@@ -408,7 +445,33 @@ public final class S3Storage implements BackupStorage {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (rangeFetchers != null) {
+        rangeFetchers.shutdownNow();
+      }
+    }
     client.close();
+  }
+
+  /** Threads for range fetches, made on first use: one per range buffer, never more. */
+  private synchronized ExecutorService rangeFetchers() {
+    if (rangeFetchers == null) {
+      AtomicInteger n = new AtomicInteger();
+      rangeFetchers =
+          Executors.newFixedThreadPool(
+              ranged.inFlight(),
+              task -> {
+                Thread t = new Thread(task, "s3-range-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+    }
+    return rangeFetchers;
+  }
+
+  /** The most range buffers held at once, and how many were ever allocated (for tests). */
+  int[] rangeBufferCounts() {
+    return new int[] {rangeBuffers.maxInUse(), rangeBuffers.allocated()};
   }
 
   private byte[] takePart() {

@@ -1,0 +1,62 @@
+package dev.stowage.engine.storage.s3;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The range buffers of one storage: at most {@code count} exist, each {@code size} bytes, shared by
+ * every object read with ranged GETs. A permit is a buffer; the semaphore is fair, so two large
+ * objects read at once share the budget instead of one starving the other.
+ */
+final class RangeBuffers {
+  private final int size;
+  private final Semaphore permits;
+  private final ConcurrentLinkedQueue<byte[]> free = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger allocated = new AtomicInteger();
+  private final AtomicInteger inUse = new AtomicInteger();
+  private final AtomicInteger maxInUse = new AtomicInteger();
+
+  RangeBuffers(int count, int size) {
+    this.size = size;
+    this.permits = new Semaphore(count, true);
+  }
+
+  /** Waits for a buffer (only for the range a reader needs next, which always gets one). */
+  byte[] take() throws InterruptedException {
+    permits.acquire();
+    return buffer();
+  }
+
+  /** A buffer for reading ahead if one is free now, else null (honours the fair order). */
+  byte[] tryTake() throws InterruptedException {
+    return permits.tryAcquire(0, TimeUnit.SECONDS) ? buffer() : null;
+  }
+
+  private byte[] buffer() {
+    maxInUse.accumulateAndGet(inUse.incrementAndGet(), Math::max);
+    byte[] b = free.poll();
+    if (b == null) {
+      allocated.incrementAndGet();
+      b = new byte[size];
+    }
+    return b;
+  }
+
+  void give(byte[] b) {
+    free.offer(b);
+    inUse.decrementAndGet();
+    permits.release();
+  }
+
+  /** Buffers ever allocated (tests check the bound). */
+  int allocated() {
+    return allocated.get();
+  }
+
+  /** The most buffers held at once (tests check the bound). */
+  int maxInUse() {
+    return maxInUse.get();
+  }
+}
