@@ -17,6 +17,14 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " use https:// (with caBundleRef for a private certificate authority), or set"
             + " insecure: true to accept that",
     reason = "FieldValueInvalid")
+@ValidationRule(
+    value =
+        "!has(self.serverSideEncryption) || self.serverSideEncryption.mode != 'CustomerKey'"
+            + " || !has(self.endpoint) || self.endpoint.startsWith('https://')",
+    message =
+        "serverSideEncryption mode CustomerKey sends the key with every request: it needs an"
+            + " https:// endpoint",
+    reason = "FieldValueInvalid")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class S3Storage {
   @Required
@@ -71,6 +79,11 @@ public class S3Storage {
           + " read-only volume, never as environment variables or arguments. Unset: the SDK's"
           + " default credentials (for example a web identity of the Job's service account).")
   private S3CredentialsSecretRef credentialsSecretRef;
+
+  @JsonPropertyDescription(
+      "Server-side encryption the store must apply to every object (SSE-S3, SSE-KMS or SSE-C)."
+          + " Unset: none requested (the bucket's default encryption, if any, applies).")
+  private ServerSideEncryption serverSideEncryption;
 
   @JsonPropertyDescription(
       "A ConfigMap or Secret key holding PEM certificates to trust for the"
@@ -131,6 +144,14 @@ public class S3Storage {
 
   public void setCredentialsSecretRef(S3CredentialsSecretRef credentialsSecretRef) {
     this.credentialsSecretRef = credentialsSecretRef;
+  }
+
+  public ServerSideEncryption getServerSideEncryption() {
+    return serverSideEncryption;
+  }
+
+  public void setServerSideEncryption(ServerSideEncryption serverSideEncryption) {
+    this.serverSideEncryption = serverSideEncryption;
   }
 
   public CaBundleRef getCaBundleRef() {

@@ -233,6 +233,29 @@ class CrdValidationIT {
             CLUSTER_STORE,
             Map.of("spec.allowedNamespaces", List.of("*"))),
         Arguments.of("the example BackupStore", STORE, Map.of()),
+        // Issue 15, finding 7: server-side encryption.
+        Arguments.of(
+            "SSE-S3",
+            BACKUP,
+            Map.of("spec.storage.s3.serverSideEncryption", Map.of("mode", "AES256"))),
+        Arguments.of(
+            "SSE-KMS with a key alias",
+            BACKUP,
+            Map.of(
+                "spec.storage.s3.serverSideEncryption",
+                Map.of("mode", "KMS", "kmsKeyId", "alias/backups"))),
+        Arguments.of(
+            "SSE-C over https",
+            BACKUP,
+            Map.of(
+                "spec.storage.s3.endpoint",
+                "https://s3.storage.svc",
+                "spec.storage.s3.serverSideEncryption",
+                Map.of(
+                    "mode",
+                    "CustomerKey",
+                    "customerKeySecretRef",
+                    Map.of("name", "sse-c", "key", "key")))),
         // Issue 15, finding 6: plain http only with the opt-in.
         Arguments.of(
             "https without insecure",
@@ -360,6 +383,30 @@ class CrdValidationIT {
             Map.of("spec.storage", Map.of("storeRef", Map.of("kind", "Bucket", "name", "shared"))),
             "Unsupported value: \"Bucket\": supported values: \"BackupStore\","
                 + " \"ClusterBackupStore\""),
+        Arguments.of(
+            "a KMS key without KMS",
+            BACKUP,
+            Map.of(
+                "spec.storage.s3.serverSideEncryption",
+                Map.of("mode", "AES256", "kmsKeyId", "alias/backups")),
+            "kmsKeyId is only for mode: KMS"),
+        Arguments.of(
+            "SSE-C without its key",
+            BACKUP,
+            Map.of("spec.storage.s3.serverSideEncryption", Map.of("mode", "CustomerKey")),
+            "mode: CustomerKey needs customerKeySecretRef, and only it does"),
+        Arguments.of(
+            "SSE-C over plain http",
+            BACKUP,
+            Map.of(
+                "spec.storage.s3.serverSideEncryption",
+                Map.of(
+                    "mode",
+                    "CustomerKey",
+                    "customerKeySecretRef",
+                    Map.of("name", "sse-c", "key", "key"))),
+            "serverSideEncryption mode CustomerKey sends the key with every request: it needs an"
+                + " https:// endpoint"),
         Arguments.of(
             "plain http without insecure",
             BACKUP,

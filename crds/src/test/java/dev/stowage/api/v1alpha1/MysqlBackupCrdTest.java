@@ -83,6 +83,7 @@ class MysqlBackupCrdTest {
             "region",
             "pathStyle",
             "insecure",
+            "serverSideEncryption",
             "credentialsSecretRef",
             "caBundleRef");
     assertThat(at(crd, "spec.storage.s3").getRequired()).containsExactly("bucket");

@@ -553,7 +553,11 @@ public final class EngineJobFactory {
   }
 
   private static List<String> location(EngineStorage storage, String directory, String name) {
-    return List.of("--storage", storage.url(), "--directory", directory, "--name", name);
+    List<String> args =
+        new ArrayList<>(
+            List.of("--storage", storage.url(), "--directory", directory, "--name", name));
+    args.addAll(storage.args());
+    return args;
   }
 
   private static void addConcurrency(List<String> args, Integer concurrency) {

@@ -5,6 +5,8 @@ import dev.stowage.api.v1alpha1.CaBundleKind;
 import dev.stowage.api.v1alpha1.CaBundleRef;
 import dev.stowage.api.v1alpha1.S3CredentialsSecretRef;
 import dev.stowage.api.v1alpha1.S3Storage;
+import dev.stowage.api.v1alpha1.SecretKeyRef;
+import dev.stowage.api.v1alpha1.ServerSideEncryption;
 import dev.stowage.api.v1alpha1.StoreRef;
 import dev.stowage.api.v1alpha1.VolumeStorage;
 import dev.stowage.operator.validation.InvalidSpecException;
@@ -30,6 +32,7 @@ import java.util.Locale;
  * @param volumes volumes of the pod (the backup claim, the CA bundle, the credentials)
  * @param mounts their mounts in the engine container
  * @param env environment variables of the engine container (where the credential files are)
+ * @param args the engine's storage options besides the URL (server-side encryption); no secret
  * @param serviceAccountName the pod's ServiceAccount (a store's workload identity), or null
  * @param insecureEndpoint the plain http:// endpoint the resource accepted with {@code insecure:
  *     true}, or null
@@ -39,6 +42,7 @@ public record EngineStorage(
     List<Volume> volumes,
     List<VolumeMount> mounts,
     List<EnvVar> env,
+    List<String> args,
     String serviceAccountName,
     String insecureEndpoint) {
   /** Where a backup claim is mounted; backups live under it (or under its {@code path}). */
@@ -63,6 +67,10 @@ public record EngineStorage(
   static final String STORAGE_VOLUME = "storage";
   static final String CA_VOLUME = "ca-bundle";
   static final String CREDENTIALS_VOLUME = "s3-credentials";
+  static final String SSE_C_VOLUME = "sse-c-key";
+
+  /** Where the SSE-C key file is mounted, as the file {@code key}. */
+  public static final String SSE_C_MOUNT = "/stowage/sse-c";
 
   static final String ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
   static final String SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
@@ -71,6 +79,7 @@ public record EngineStorage(
     volumes = List.copyOf(volumes);
     mounts = List.copyOf(mounts);
     env = List.copyOf(env);
+    args = List.copyOf(args);
   }
 
   /**
@@ -147,7 +156,7 @@ public record EngineStorage(
             .withReadOnly(EngineJobFactory.onlyTrue(readOnly))
             .build();
     return new EngineStorage(
-        "file://" + root, List.of(volume), List.of(mount), List.of(), null, null);
+        "file://" + root, List.of(volume), List.of(mount), List.of(), List.of(), null, null);
   }
 
   private static EngineStorage s3(S3Storage s3, String serviceAccountName) {
@@ -198,8 +207,51 @@ public record EngineStorage(
     // The API refuses http:// without insecure: true; a resource stored before that rule is still
     // served (its spec cannot change, and its backups must stay restorable), with the same
     // Warning event as an explicit opt-in.
+    List<String> args = new ArrayList<>();
+    ServerSideEncryption sse = s3.getServerSideEncryption();
+    if (sse != null && sse.getMode() != null) {
+      switch (sse.getMode()) {
+        case AES256 -> args.addAll(List.of("--s3-sse", "AES256"));
+        case KMS -> {
+          args.addAll(List.of("--s3-sse", "aws:kms"));
+          if (sse.getKmsKeyId() != null && !sse.getKmsKeyId().isEmpty()) {
+            args.addAll(List.of("--s3-sse-kms-key-id", sse.getKmsKeyId()));
+          }
+        }
+        case CustomerKey -> {
+          SecretKeyRef key = sse.getCustomerKeySecretRef();
+          if (key == null) {
+            throw new InvalidSpecException(
+                "storage.s3.serverSideEncryption: mode CustomerKey needs customerKeySecretRef");
+          }
+          // The key is a file of a Secret volume: never an argument or environment variable.
+          volumes.add(
+              new VolumeBuilder()
+                  .withName(SSE_C_VOLUME)
+                  .withNewSecret()
+                  .withSecretName(key.getName())
+                  .withItems(new KeyToPath(key.getKey(), null, "key"))
+                  .withOptional(false)
+                  .endSecret()
+                  .build());
+          mounts.add(
+              new VolumeMountBuilder()
+                  .withName(SSE_C_VOLUME)
+                  .withMountPath(SSE_C_MOUNT)
+                  .withReadOnly(true)
+                  .build());
+          args.addAll(List.of("--s3-sse-c-key-file", SSE_C_MOUNT + "/key"));
+        }
+      }
+    }
     return new EngineStorage(
-        url.toString(), volumes, mounts, env, serviceAccountName, plainHttp ? endpoint : null);
+        url.toString(),
+        volumes,
+        mounts,
+        env,
+        args,
+        serviceAccountName,
+        plainHttp ? endpoint : null);
   }
 
   private static void addOption(List<String> query, String key, String value) {

@@ -61,6 +61,49 @@ class EngineJobFactoryTest {
     assertThat(c.getCommand()).as("the image's entrypoint runs the engine").isNullOrEmpty();
   }
 
+  /** Issue 15, finding 7: every Job of a backup carries its encryption, so each can read it. */
+  @Test
+  void serverSideEncryptionIsAnEngineOptionOfEveryJob() {
+    MysqlBackup b = backup("s3-backup-all-options", 0);
+    for (Job job : List.of(FACTORY.backupJob(b), FACTORY.checkJob(b), FACTORY.deleteJob(b))) {
+      assertThat(engine(job).getArgs())
+          .containsSubsequence("--s3-sse", "aws:kms", "--s3-sse-kms-key-id", "alias/mysql-backups");
+    }
+  }
+
+  @Test
+  void anSseCKeyIsAFileOfTheNamedSecretKeyNeverAnArgument() {
+    MysqlBackup b = backup("s3-backup-all-options", 0);
+    var sse = new dev.stowage.api.v1alpha1.ServerSideEncryption();
+    sse.setMode(dev.stowage.api.v1alpha1.ServerSideEncryptionMode.CustomerKey);
+    var key = new dev.stowage.api.v1alpha1.SecretKeyRef();
+    key.setName("sse-c");
+    key.setKey("customer-key");
+    sse.setCustomerKeySecretRef(key);
+    b.getSpec().getStorage().getS3().setServerSideEncryption(sse);
+
+    Job job = FACTORY.backupJob(b);
+
+    assertThat(engine(job).getArgs())
+        .containsSubsequence("--s3-sse-c-key-file", EngineStorage.SSE_C_MOUNT + "/key")
+        .doesNotContain("--s3-sse", "customer-key");
+    var volume =
+        job.getSpec().getTemplate().getSpec().getVolumes().stream()
+            .filter(v -> v.getName().equals("sse-c-key"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(volume.getSecret().getSecretName()).isEqualTo("sse-c");
+    assertThat(volume.getSecret().getItems())
+        .extracting(k -> k.getKey() + "=" + k.getPath())
+        .containsExactly("customer-key=key");
+    assertThat(engine(job).getVolumeMounts())
+        .anySatisfy(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo(EngineStorage.SSE_C_MOUNT);
+              assertThat(m.getReadOnly()).isTrue();
+            });
+  }
+
   @Test
   void s3CredentialsAreFilesFromTheNamedSecretKeys() {
     Job job = FACTORY.backupJob(backup("s3-backup-all-options", 0));
