@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
@@ -232,6 +233,18 @@ public final class S3Encryption {
 
   /** Applies to a part: only SSE-C (S3 refuses the SSE-S3/KMS headers on a part). */
   void apply(UploadPartRequest.Builder b) {
+    if (mode == Mode.SSE_C) {
+      b.sseCustomerAlgorithm("AES256")
+          .sseCustomerKey(customerKeyBase64)
+          .sseCustomerKeyMD5(customerKeyMd5);
+    }
+  }
+
+  /**
+   * Applies to the completion of a multipart upload: only SSE-C (AWS asks for the key there when
+   * the parts carry checksums; sending it otherwise is accepted).
+   */
+  void apply(CompleteMultipartUploadRequest.Builder b) {
     if (mode == Mode.SSE_C) {
       b.sseCustomerAlgorithm("AES256")
           .sseCustomerKey(customerKeyBase64)

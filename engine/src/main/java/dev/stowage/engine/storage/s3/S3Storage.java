@@ -575,12 +575,13 @@ public final class S3Storage implements BackupStorage {
             uploadPart();
           }
           client.completeMultipartUpload(
-              r ->
-                  r.bucket(options.bucket())
-                      .key(key)
-                      .uploadId(uploadId)
-                      .multipartUpload(
-                          CompletedMultipartUpload.builder().parts(completed).build()));
+              r -> {
+                r.bucket(options.bucket())
+                    .key(key)
+                    .uploadId(uploadId)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build());
+                sse.apply(r);
+              });
         }
         done = true;
         givePart(part);
