@@ -4,6 +4,8 @@ import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.StorageFactory;
 import dev.stowage.engine.storage.s3.S3Encryption;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -11,6 +13,8 @@ import picocli.CommandLine.Option;
  * encryption of an S3 store.
  */
 final class StorageOptions {
+  private static final Logger LOG = LoggerFactory.getLogger("stowage");
+
   @Option(
       names = "--storage",
       required = true,
@@ -54,6 +58,12 @@ final class StorageOptions {
 
   /** Opens the storage with the encryption asked for (checked first: exit 2 if inconsistent). */
   BackupStorage open() {
-    return StorageFactory.open(storage, S3Encryption.of(sse, sseKmsKeyId, sseCustomerKeyFile));
+    S3Encryption encryption = S3Encryption.of(sse, sseKmsKeyId, sseCustomerKeyFile);
+    BackupStorage opened = StorageFactory.open(storage, encryption);
+    if (!encryption.isNone()) {
+      // Says which encryption a Job used; an SSE-C key shows only as its MD5.
+      LOG.info("S3 server-side encryption: {}", encryption);
+    }
+    return opened;
   }
 }

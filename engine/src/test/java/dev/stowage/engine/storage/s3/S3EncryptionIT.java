@@ -146,6 +146,7 @@ class S3EncryptionIT {
 
     assertThat(r.exitCode()).as("%s", r).isEqualTo(3);
     assertThat(r.output())
+        .contains("S3 server-side encryption: SSE-C (customer key with MD5 ")
         .contains("did not confirm SSE-C")
         .contains("customer-algorithm: AES256 and the key's MD5 (it answered without them)");
     assertThat(keys(https, "sse-c/")).isEmpty();
