@@ -214,16 +214,26 @@ final class S3Errors {
       if (reading
           && sse.mode() != S3Encryption.Mode.SSE_C
           && (lower.contains("server side encryption")
-              || lower.contains("server-side encryption")
-              || c.isEmpty())) {
+              || lower.contains("server-side encryption"))) {
         return denied(
             target,
             prefix
-                + (c.isEmpty()
-                    ? " (the answer S3 gives to a HEAD of an SSE-C object without its key)"
-                    : "")
                 + ": the object is encrypted with a customer key (SSE-C); give that key with"
                 + " --s3-sse-c-key-file PATH (32 raw bytes or their base64)",
+            e);
+      }
+      if (verb.equals("look up") && c.isEmpty() && sse.mode() != S3Encryption.Mode.SSE_C) {
+        // A HEAD answer has no body; S3 gives this bare 400 for an SSE-C object asked without
+        // its key, so say so, as a possibility.
+        return new StorageException(
+            Kind.OTHER,
+            target,
+            prefix
+                + ": the server says "
+                + ServerText.quote(e.getMessage(), ServerText.MAX_MESSAGE)
+                + ". A HEAD answer has no body to say why; S3 answers a HEAD of an object stored"
+                + " with SSE-C this way when the key is not given: if the backup was written with"
+                + " SSE-C, give its key with --s3-sse-c-key-file PATH",
             e);
       }
     }

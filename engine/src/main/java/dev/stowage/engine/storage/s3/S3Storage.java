@@ -241,6 +241,27 @@ public final class S3Storage implements BackupStorage {
    */
   private S3Exception withErrorCode(S3Exception head, String key) {
     String code = code(head);
+    if (head.statusCode() == 400 && (code == null || code.isEmpty())) {
+      // A bare 400 is what S3 answers a HEAD of an SSE-C object without its key; a one-byte GET
+      // of the same object gets the reason in its body.
+      try (ResponseInputStream<GetObjectResponse> in =
+          client.getObject(
+              r -> {
+                r.bucket(options.bucket()).key(key).range("bytes=0-0");
+                sse.apply(r);
+              })) {
+        in.abort();
+      } catch (S3Exception get) {
+        String reason = get.awsErrorDetails() == null ? null : get.awsErrorDetails().errorMessage();
+        if (reason != null
+            && reason.toLowerCase(java.util.Locale.ROOT).contains("server side encryption")) {
+          return get; // only this reason replaces the HEAD's answer
+        }
+      } catch (SdkException | IOException ignored) {
+        // Nothing better to say than the HEAD's answer.
+      }
+      return head;
+    }
     if ((head.statusCode() != 403 && head.statusCode() != 401)
         || (code != null && !code.isEmpty())) {
       return head;
