@@ -10,7 +10,6 @@ import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
-import dev.stowage.engine.storage.StorageFactory;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -125,7 +124,7 @@ final class BackupCommand extends EngineCommand {
   RunSummary execute() {
     resolvedName = name != null ? name : defaultName();
     BackupCatalog.checkNewName(resolvedName);
-    try (BackupStorage s = StorageFactory.open(where.storage)) {
+    try (BackupStorage s = where.open()) {
       BackupSettings settings =
           new BackupSettings(
               new Roots(datadir, innodbDataDir, innodbLogDir),

@@ -9,7 +9,6 @@ import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.ObjectWriter;
-import dev.stowage.engine.storage.StorageFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +63,7 @@ final class CheckCommand extends EngineCommand {
     BackupCatalog.checkNewName(name);
     Duration staleAfter = lockOptions.staleAfter();
     BackupLocation loc = new BackupLocation(where.directory, name);
-    try (BackupStorage s = StorageFactory.open(where.storage)) {
+    try (BackupStorage s = where.open()) {
       if (s.exists(loc, Manifest.FILE_NAME)) {
         throw EngineException.unsafe(
             s.describe(loc, Manifest.FILE_NAME),

@@ -9,7 +9,6 @@ import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.manifest.ManifestValidator;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
-import dev.stowage.engine.storage.StorageFactory;
 import java.io.PrintStream;
 import java.util.Comparator;
 import java.util.List;
@@ -45,7 +44,7 @@ final class InspectCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     long start = System.nanoTime();
-    try (BackupStorage s = StorageFactory.open(where.storage)) {
+    try (BackupStorage s = where.open()) {
       BackupCatalog catalog = new BackupCatalog(s);
       BackupLocation loc =
           new BackupLocation(where.directory, resolveName(s, where.directory, name));

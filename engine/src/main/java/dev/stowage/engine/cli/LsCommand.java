@@ -8,7 +8,6 @@ import dev.stowage.engine.lock.LockState;
 import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
-import dev.stowage.engine.storage.StorageFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,7 +66,7 @@ final class LsCommand extends EngineCommand {
   @Override
   RunSummary execute() {
     long start = System.nanoTime();
-    try (BackupStorage s = StorageFactory.open(where.storage)) {
+    try (BackupStorage s = where.open()) {
       BackupCatalog catalog = new BackupCatalog(s);
       List<String> names = catalog.completeBackups(where.directory);
       // Every MANIFEST is read (one at a time) for its stats; rows are ordered as latest is.

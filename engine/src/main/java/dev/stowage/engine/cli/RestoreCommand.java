@@ -7,7 +7,6 @@ import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.restore.RestoreRunner;
 import dev.stowage.engine.restore.RestoreSettings;
 import dev.stowage.engine.storage.BackupStorage;
-import dev.stowage.engine.storage.StorageFactory;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,7 +92,7 @@ final class RestoreCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
-    try (BackupStorage s = StorageFactory.open(where.storage, ranged.settings())) {
+    try (BackupStorage s = where.open(ranged.settings())) {
       RestoreSettings settings =
           new RestoreSettings(
               new Roots(datadir, innodbDataDir, innodbLogDir),

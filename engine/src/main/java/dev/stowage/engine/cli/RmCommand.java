@@ -5,7 +5,6 @@ import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
-import dev.stowage.engine.storage.StorageFactory;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,7 +52,7 @@ final class RmCommand extends EngineCommand {
     long start = System.nanoTime();
     BackupLocation loc = new BackupLocation(where.directory, name);
     java.time.Duration staleAfter = lockOptions.staleAfter();
-    try (BackupStorage s = StorageFactory.open(where.storage)) {
+    try (BackupStorage s = where.open()) {
       int n =
           new BackupRemover(s)
               .remove(loc, staleAfter, BackupLock.parseWait("--lock-wait", lockWait));

@@ -4,7 +4,6 @@ import dev.stowage.engine.backup.BackupSettings;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.storage.BackupStorage;
-import dev.stowage.engine.storage.StorageFactory;
 import dev.stowage.engine.verify.VerifyRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,7 +45,7 @@ final class VerifyCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
-    try (BackupStorage s = StorageFactory.open(where.storage, ranged.settings())) {
+    try (BackupStorage s = where.open(ranged.settings())) {
       int c = concurrency != null ? concurrency : s.defaultConcurrency(true);
       BackupSettings.checkConcurrency(c);
       RunSummary r =

@@ -56,6 +56,8 @@ public final class Redactor {
   private static final Pattern KEYED =
       Pattern.compile(
           "(?i)(\\b(?:x-amz-security-token|x-amz-credential|x-amz-signature|signature|credential"
+              + "|x-amz-server-side-encryption-customer-key|x-amz-copy-source-server-side"
+              + "-encryption-customer-key|ssecustomerkey"
               + "|aws_secret_access_key|aws_session_token|aws_security_token|secretaccesskey"
               + "|sessiontoken)"
               + ASSIGN
@@ -70,10 +72,26 @@ public final class Redactor {
 
   private static final Redactor STANDARD = fromEnvironment(System.getenv());
 
-  private final List<String> literals;
+  private volatile List<String> literals;
 
   private Redactor(List<String> literals) {
     this.literals = literals;
+  }
+
+  /**
+   * Adds a secret the engine read from a file (an SSE-C key), which no environment variable holds:
+   * its literal value (and URL-encoded forms) is masked from now on. Shorter than {@link
+   * #MIN_SECRET_LENGTH} characters: ignored, like the environment's.
+   */
+  public synchronized void addSecret(String value) {
+    if (value == null || value.strip().length() < MIN_SECRET_LENGTH) {
+      return;
+    }
+    Set<String> values = new LinkedHashSet<>(literals);
+    values.addAll(forms(value));
+    List<String> sorted = new ArrayList<>(values);
+    sorted.sort(Comparator.comparingInt(String::length).reversed()); // longest first
+    literals = List.copyOf(sorted);
   }
 
   /** The redactor for this process's environment. */
@@ -89,20 +107,21 @@ public final class Redactor {
       if (v == null || v.strip().length() < MIN_SECRET_LENGTH) {
         continue;
       }
-      for (String form :
-          List.of(
-              v,
-              v.strip(),
-              URLEncoder.encode(v, StandardCharsets.UTF_8),
-              URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20"),
-              // The byte-for-byte view that RedactingOutputStream matches against.
-              new String(v.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1))) {
-        values.add(form);
-      }
+      values.addAll(forms(v));
     }
     List<String> sorted = new ArrayList<>(values);
     sorted.sort(Comparator.comparingInt(String::length).reversed()); // longest first
     return new Redactor(List.copyOf(sorted));
+  }
+
+  private static List<String> forms(String v) {
+    return List.of(
+        v,
+        v.strip(),
+        URLEncoder.encode(v, StandardCharsets.UTF_8),
+        URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20"),
+        // The byte-for-byte view that RedactingOutputStream matches against.
+        new String(v.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
   }
 
   /** The text with every secret replaced by {@link #MASK}; null stays null. */

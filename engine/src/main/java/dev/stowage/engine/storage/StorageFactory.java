@@ -3,6 +3,7 @@ package dev.stowage.engine.storage;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.storage.file.FileStorage;
 import dev.stowage.engine.storage.s3.RangedGets;
+import dev.stowage.engine.storage.s3.S3Encryption;
 import dev.stowage.engine.storage.s3.S3Options;
 import dev.stowage.engine.storage.s3.S3Storage;
 import java.net.URI;
@@ -20,11 +21,29 @@ public final class StorageFactory {
   private StorageFactory() {}
 
   public static BackupStorage open(String url) {
-    return open(url, RangedGets.DEFAULTS);
+    return open(url, S3Encryption.NONE, RangedGets.DEFAULTS);
   }
 
   /** {@code ranged}: how S3 reads large objects (ignored for directories). */
   public static BackupStorage open(String url, RangedGets ranged) {
+    return open(url, S3Encryption.NONE, ranged);
+  }
+
+  /**
+   * Opens {@code url} with the server-side encryption {@code sse}, which only S3 storage has: a
+   * file storage with anything but none is refused (exit 2).
+   */
+  public static BackupStorage open(String url, S3Encryption sse) {
+    return open(url, sse, RangedGets.DEFAULTS);
+  }
+
+  /** Opens {@code url} with encryption {@code sse} and {@code ranged} reads of large objects. */
+  public static BackupStorage open(String url, S3Encryption sse, RangedGets ranged) {
+    if (!sse.isNone() && (url == null || !url.startsWith("s3:"))) {
+      throw EngineException.invalid(
+          "--s3-sse, --s3-sse-kms-key-id and --s3-sse-c-key-file apply only to s3:// storage, and"
+              + " --storage is not an s3:// URL; leave them out for a directory");
+    }
     if (url == null || url.isBlank()) {
       throw EngineException.invalid("--storage is empty; give file:///absolute/path");
     }
@@ -53,7 +72,7 @@ public final class StorageFactory {
       return new FileStorage(Path.of(uri.getPath()));
     }
     if (scheme.equals("s3")) {
-      return new S3Storage(S3Options.parse(url), S3_BUFFERED_PARTS, ranged);
+      return new S3Storage(S3Options.parse(url).withEncryption(sse), S3_BUFFERED_PARTS, ranged);
     }
     throw EngineException.invalid(
         "--storage \""

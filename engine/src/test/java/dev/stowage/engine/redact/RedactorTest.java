@@ -52,6 +52,36 @@ class RedactorTest {
   }
 
   @Test
+  void sseCustomerKeyHeadersAreRemovedAndTheKeyMd5Kept() {
+    String key = "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqo=";
+    assertThat(
+            redactor.redact(
+                "x-amz-server-side-encryption-customer-key: "
+                    + key
+                    + "\nX-Amz-Server-Side-Encryption-Customer-Key-MD5: bWQ1\n"))
+        .isEqualTo(
+            "x-amz-server-side-encryption-customer-key: ***\n"
+                + "X-Amz-Server-Side-Encryption-Customer-Key-MD5: bWQ1\n");
+    assertThat(redactor.redact("PutObjectRequest(SSECustomerKey=" + key + ", SSECustomerKeyMD5=m)"))
+        .isEqualTo("PutObjectRequest(SSECustomerKey=***, SSECustomerKeyMD5=m)");
+    assertThat(
+            redactor.redact(
+                "{\"x-amz-copy-source-server-side-encryption-customer-key\": \"" + key + "\"}"))
+        .doesNotContain(key);
+  }
+
+  @Test
+  void secretsAddedAtRunTimeAreRemovedLikeTheEnvironments() {
+    Redactor r = Redactor.fromEnvironment(Map.of());
+    String key = "c2VjcmV0LWtleS1ieXRlcy0zMi1sb25nLWFhYWFhYWE=";
+    r.addSecret(key);
+    r.addSecret("short");
+    assertThat(r.redact("echo " + key + " and " + URLEncoder.encode(key, StandardCharsets.UTF_8)))
+        .isEqualTo("echo *** and ***");
+    assertThat(r.redact("a short word")).isEqualTo("a short word");
+  }
+
+  @Test
   void amzHeadersAndPresignedQueryValuesAreRemovedInAnyCase() {
     assertThat(redactor.redact("X-amz-security-token: " + "Zm9vYmFyYmF6cXV4" + "; next"))
         .isEqualTo("X-amz-security-token: ***; next");

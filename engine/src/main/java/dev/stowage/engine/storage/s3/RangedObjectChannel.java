@@ -235,11 +235,14 @@ final class RangedObjectChannel implements ReadableByteChannel {
         } else {
           in =
               client.getObject(
-                  r ->
-                      r.bucket(options.bucket())
-                          .key(key)
-                          .range("bytes=" + offset + "-" + (offset + length - 1))
-                          .ifMatch(etag),
+                  r -> {
+                    r.bucket(options.bucket())
+                        .key(key)
+                        .range("bytes=" + offset + "-" + (offset + length - 1))
+                        .ifMatch(etag);
+                    // An SSE-C object needs its key on every range, as on the first GET.
+                    options.encryption().apply(r);
+                  },
                   ResponseTransformer.toInputStream());
           checkAnswer(in.response(), where);
         }

@@ -27,6 +27,10 @@ final class S3Errors {
               + target
               + ": "
               + (code == null || code.isEmpty() ? "HTTP " + status : ServerText.code(code));
+      StorageException encryption = encryptionError(s3, code, status, o, target, prefix, verb);
+      if (encryption != null) {
+        return encryption;
+      }
       switch (code == null ? "" : code) {
         case "NoSuchBucket":
           return new StorageException(
@@ -69,7 +73,11 @@ final class S3Errors {
                   + " may not "
                   + verb
                   + " it; grant the permission on s3://"
-                  + o.bucket(),
+                  + o.bucket()
+                  + (o.encryption().isNone() && !verb.equals("download") && !verb.equals("look up")
+                      ? " (a bucket policy that requires server-side encryption refuses writes"
+                          + " without it: then set --s3-sse)"
+                      : ""),
               e);
         case "PermanentRedirect":
         case "AuthorizationHeaderMalformed":
@@ -166,6 +174,105 @@ final class S3Errors {
             + ": "
             + ServerText.quote(firstLine(e.getMessage()), ServerText.MAX_MESSAGE),
         e);
+  }
+
+  /**
+   * The answers S3 gives when server-side encryption is in the way: an SSE-C object read without
+   * its key (400 InvalidRequest; a HEAD says only 400) or with another key (403), SSE-C parameters
+   * for an object that has none, SSE-C over http, and a KMS key the credentials may not use (403
+   * AccessDenied naming a kms: action, or a KMS.* error code). Null when it is none of these.
+   */
+  private static StorageException encryptionError(
+      S3Exception e,
+      String code,
+      int status,
+      S3Options o,
+      String target,
+      String prefix,
+      String verb) {
+    S3Encryption sse = o.encryption();
+    String message =
+        String.valueOf(
+            e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage());
+    String lower = message.toLowerCase(java.util.Locale.ROOT);
+    boolean reading = verb.equals("download") || verb.equals("look up");
+    String c = code == null ? "" : code;
+    if (status == 400
+        && (c.isEmpty() || c.equals("InvalidRequest") || c.equals("InvalidArgument"))) {
+      if (lower.contains("secure connection")) {
+        return denied(
+            target,
+            prefix + ": the store accepts SSE-C keys only over https; use an https:// endpoint",
+            e);
+      }
+      if (lower.contains("not applicable to this object")) {
+        return denied(
+            target,
+            prefix
+                + ": the object is not encrypted with a customer key (SSE-C), so the store refuses"
+                + " the key of --s3-sse-c-key-file for it; leave --s3-sse-c-key-file out for this"
+                + " backup",
+            e);
+      }
+      if (reading
+          && sse.mode() != S3Encryption.Mode.SSE_C
+          && (lower.contains("server side encryption")
+              || lower.contains("server-side encryption"))) {
+        return denied(
+            target,
+            prefix
+                + ": the object is encrypted with a customer key (SSE-C); give that key with"
+                + " --s3-sse-c-key-file PATH (32 raw bytes or their base64)",
+            e);
+      }
+      if (verb.equals("look up") && c.isEmpty() && sse.mode() != S3Encryption.Mode.SSE_C) {
+        // A HEAD answer has no body; S3 gives this bare 400 for an SSE-C object asked without
+        // its key, so say so, as a possibility.
+        return new StorageException(
+            Kind.OTHER,
+            target,
+            prefix
+                + ": the server says "
+                + ServerText.quote(e.getMessage(), ServerText.MAX_MESSAGE)
+                + ". A HEAD answer has no body to say why; S3 answers a HEAD of an object stored"
+                + " with SSE-C this way when the key is not given: if the backup was written with"
+                + " SSE-C, give its key with --s3-sse-c-key-file PATH",
+            e);
+      }
+    }
+    if (reading
+        && sse.mode() == S3Encryption.Mode.SSE_C
+        && status == 403
+        && !c.equals("SignatureDoesNotMatch")
+        && !c.equals("InvalidAccessKeyId")) {
+      return denied(
+          target,
+          prefix
+              + ": access denied. With SSE-C this is the answer to a key that is not the one the"
+              + " object was written with: check that --s3-sse-c-key-file holds that key (its MD5"
+              + " is "
+              + sse.customerKeyMd5()
+              + "); otherwise check the credentials and their permissions",
+          e);
+    }
+    if (c.startsWith("KMS.") || (status == 403 && lower.contains("kms:"))) {
+      return denied(
+          target,
+          prefix
+              + ": the KMS key of the object's SSE-KMS encryption cannot be used"
+              + (sse.kmsKeyId() == null ? "" : " (--s3-sse-kms-key-id " + sse.kmsKeyId() + ")")
+              + ": the store says "
+              + ServerText.quote(message, ServerText.MAX_MESSAGE)
+              + ". Writing needs kms:GenerateDataKey, reading kms:Decrypt on the key: grant them"
+              + " in the key policy or the credentials' IAM policy, or name a key that exists and"
+              + " is enabled",
+          e);
+    }
+    return null;
+  }
+
+  private static StorageException denied(String target, String message, S3Exception e) {
+    return new StorageException(Kind.DENIED, target, message, e);
   }
 
   private static Throwable rootCause(Throwable t) {

@@ -24,7 +24,8 @@ public record S3Options(
     Path caBundle,
     boolean checksumsWhenSupported,
     long partSize,
-    java.time.Duration readTimeout) {
+    java.time.Duration readTimeout,
+    S3Encryption encryption) {
 
   public static final long DEFAULT_PART_SIZE = 8L << 20;
 
@@ -112,7 +113,34 @@ public record S3Options(
         caBundle,
         whenSupported,
         partSize,
-        readTimeout);
+        readTimeout,
+        S3Encryption.NONE);
+  }
+
+  /**
+   * These options with {@code sse}. SSE-C sends the key with every request, so it is refused over a
+   * plain {@code http://} endpoint (S3 itself refuses it there too).
+   */
+  public S3Options withEncryption(S3Encryption sse) {
+    if (sse.mode() == S3Encryption.Mode.SSE_C
+        && endpoint != null
+        && "http".equalsIgnoreCase(endpoint.getScheme())) {
+      throw EngineException.invalid(
+          "--s3-sse-c-key-file: SSE-C sends the key with every request, and the endpoint "
+              + StorageUrls.masked(endpoint.toString())
+              + " is plain http; use an https:// endpoint (caBundle=... for a private CA)");
+    }
+    return new S3Options(
+        bucket,
+        prefix,
+        endpoint,
+        region,
+        pathStyle,
+        caBundle,
+        checksumsWhenSupported,
+        partSize,
+        readTimeout,
+        sse);
   }
 
   private static boolean bool(String v, boolean dflt, String name) {

@@ -35,6 +35,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
@@ -46,11 +47,14 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -65,6 +69,7 @@ public final class S3Storage implements BackupStorage {
   private static final int SDK_ATTEMPTS = 5;
   private static final Logger LOG = LoggerFactory.getLogger(S3Storage.class);
   private final S3Options options;
+  private final S3Encryption sse;
   private final S3Client client;
   private final BlockingQueue<byte[]> parts;
   private final RangedGets ranged;
@@ -74,21 +79,38 @@ public final class S3Storage implements BackupStorage {
 
   /** {@code bufferedParts}: part buffers shared by all writers, which bounds upload memory. */
   public S3Storage(S3Options options, int bufferedParts) {
-    this(options, bufferedParts, RangedGets.DEFAULTS);
+    this(options, bufferedParts, RangedGets.DEFAULTS, List.of());
   }
 
   /** {@code ranged}: whether and how large objects are read with parallel ranged GETs. */
   public S3Storage(S3Options options, int bufferedParts, RangedGets ranged) {
+    this(options, bufferedParts, ranged, List.of());
+  }
+
+  /** With extra SDK interceptors: tests inspect the requests the engine builds. */
+  S3Storage(S3Options options, int bufferedParts, List<ExecutionInterceptor> interceptors) {
+    this(options, bufferedParts, RangedGets.DEFAULTS, interceptors);
+  }
+
+  private S3Storage(
+      S3Options options,
+      int bufferedParts,
+      RangedGets ranged,
+      List<ExecutionInterceptor> interceptors) {
     this.options = options;
+    this.sse = options.encryption();
     this.ranged = ranged;
     this.client =
         buildClient(
-            options, Math.max(16, bufferedParts * 2) + (ranged.enabled() ? ranged.inFlight() : 0));
+            options,
+            Math.max(16, bufferedParts * 2) + (ranged.enabled() ? ranged.inFlight() : 0),
+            interceptors);
     this.parts = new ArrayBlockingQueue<>(bufferedParts);
     this.rangeBuffers = new RangeBuffers(ranged.inFlight(), ranged.rangeSize());
   }
 
-  private static S3Client buildClient(S3Options o, int maxConnections) {
+  private static S3Client buildClient(
+      S3Options o, int maxConnections, List<ExecutionInterceptor> interceptors) {
     Apache5HttpClient.Builder http =
         Apache5HttpClient.builder()
             .maxConnections(maxConnections)
@@ -112,7 +134,8 @@ public final class S3Storage implements BackupStorage {
             .overrideConfiguration(
                 c ->
                     c.retryStrategy(RetryMode.STANDARD)
-                        .retryStrategy(r -> r.maxAttempts(SDK_ATTEMPTS)))
+                        .retryStrategy(r -> r.maxAttempts(SDK_ATTEMPTS))
+                        .executionInterceptors(interceptors))
             // Many S3-compatible stores reject the SDK's newer default checksum headers.
             .requestChecksumCalculation(
                 o.checksumsWhenSupported()
@@ -230,7 +253,11 @@ public final class S3Storage implements BackupStorage {
   private HeadObjectResponse head(BackupLocation location, String object) {
     String key = key(location, object);
     try {
-      return client.headObject(r -> r.bucket(options.bucket()).key(key));
+      return client.headObject(
+          r -> {
+            r.bucket(options.bucket()).key(key);
+            sse.apply(r);
+          });
     } catch (NoSuchKeyException e) {
       return null;
     } catch (S3Exception e) {
@@ -250,6 +277,27 @@ public final class S3Storage implements BackupStorage {
    */
   private S3Exception withErrorCode(S3Exception head, String key) {
     String code = code(head);
+    if (head.statusCode() == 400 && (code == null || code.isEmpty())) {
+      // A bare 400 is what S3 answers a HEAD of an SSE-C object without its key; a one-byte GET
+      // of the same object gets the reason in its body.
+      try (ResponseInputStream<GetObjectResponse> in =
+          client.getObject(
+              r -> {
+                r.bucket(options.bucket()).key(key).range("bytes=0-0");
+                sse.apply(r);
+              })) {
+        in.abort();
+      } catch (S3Exception get) {
+        String reason = get.awsErrorDetails() == null ? null : get.awsErrorDetails().errorMessage();
+        if (reason != null
+            && reason.toLowerCase(java.util.Locale.ROOT).contains("server side encryption")) {
+          return get; // only this reason replaces the HEAD's answer
+        }
+      } catch (SdkException | IOException ignored) {
+        // Nothing better to say than the HEAD's answer.
+      }
+      return head;
+    }
     if ((head.statusCode() != 403 && head.statusCode() != 401)
         || (code != null && !code.isEmpty())) {
       return head;
@@ -294,7 +342,11 @@ public final class S3Storage implements BackupStorage {
     try {
       ResponseInputStream<GetObjectResponse> in =
           client.getObject(
-              r -> r.bucket(options.bucket()).key(key), ResponseTransformer.toInputStream());
+              r -> {
+                r.bucket(options.bucket()).key(key);
+                sse.apply(r);
+              },
+              ResponseTransformer.toInputStream());
       GetObjectResponse r = in.response();
       if (r.contentLength() != null && ranged.applies(r.contentLength()) && r.eTag() != null) {
         RangedObjectChannel ch =
@@ -347,21 +399,30 @@ public final class S3Storage implements BackupStorage {
       return false;
     }
     try {
-      client.putObject(
-          r ->
-              r.bucket(options.bucket())
-                  .key(key)
-                  .contentLength((long) content.length)
-                  .ifNoneMatch("*"),
-          RequestBody.fromBytes(content));
+      confirmed(
+          key,
+          client.putObject(
+              r -> {
+                r.bucket(options.bucket())
+                    .key(key)
+                    .contentLength((long) content.length)
+                    .ifNoneMatch("*");
+                sse.apply(r);
+              },
+              RequestBody.fromBytes(content)));
     } catch (S3Exception e) {
       if (e.statusCode() == 412 || e.statusCode() == 409) {
         return false; // 409: a concurrent conditional write of the same key won
       }
       if (e.statusCode() == 501 || "NotImplemented".equals(code(e))) {
-        client.putObject(
-            r -> r.bucket(options.bucket()).key(key).contentLength((long) content.length),
-            RequestBody.fromBytes(content));
+        confirmed(
+            key,
+            client.putObject(
+                r -> {
+                  r.bucket(options.bucket()).key(key).contentLength((long) content.length);
+                  sse.apply(r);
+                },
+                RequestBody.fromBytes(content)));
       } else {
         throw S3Errors.translate(e, options, options.describe(key), "create");
       }
@@ -376,9 +437,14 @@ public final class S3Storage implements BackupStorage {
   public void replaceSmall(BackupLocation location, String object, byte[] content) {
     String key = key(location, object);
     try {
-      client.putObject(
-          r -> r.bucket(options.bucket()).key(key).contentLength((long) content.length),
-          RequestBody.fromBytes(content));
+      confirmed(
+          key,
+          client.putObject(
+              r -> {
+                r.bucket(options.bucket()).key(key).contentLength((long) content.length);
+                sse.apply(r);
+              },
+              RequestBody.fromBytes(content)));
     } catch (SdkException e) {
       throw S3Errors.translate(e, options, options.describe(key), "upload");
     }
@@ -388,7 +454,13 @@ public final class S3Storage implements BackupStorage {
   public byte[] readSmall(BackupLocation location, String object) {
     String key = key(location, object);
     try {
-      return client.getObjectAsBytes(r -> r.bucket(options.bucket()).key(key)).asByteArray();
+      return client
+          .getObjectAsBytes(
+              r -> {
+                r.bucket(options.bucket()).key(key);
+                sse.apply(r);
+              })
+          .asByteArray();
     } catch (NoSuchKeyException e) {
       return null;
     } catch (S3Exception e) {
@@ -398,6 +470,27 @@ public final class S3Storage implements BackupStorage {
       throw S3Errors.translate(e, options, options.describe(key), "download");
     } catch (SdkException e) {
       throw S3Errors.translate(e, options, options.describe(key), "download");
+    }
+  }
+
+  /**
+   * Checks that a PUT's answer confirms the encryption asked for; if not, the object was stored
+   * without it, so it is deleted (best effort) before the refusal is thrown.
+   */
+  private void confirmed(String key, PutObjectResponse put) {
+    try {
+      sse.confirm(
+          options.describe(key),
+          put.serverSideEncryption(),
+          put.sseCustomerAlgorithm(),
+          put.sseCustomerKeyMD5());
+    } catch (StorageException refused) {
+      try {
+        client.deleteObject(r -> r.bucket(options.bucket()).key(key));
+      } catch (SdkException ignored) {
+        // The refusal says what matters; an object left behind is unencrypted test data at worst.
+      }
+      throw refused;
     }
   }
 
@@ -527,19 +620,31 @@ public final class S3Storage implements BackupStorage {
     private void uploadPart() {
       try {
         if (uploadId == null) {
-          uploadId =
-              client.createMultipartUpload(r -> r.bucket(options.bucket()).key(key)).uploadId();
+          CreateMultipartUploadResponse created =
+              client.createMultipartUpload(
+                  r -> {
+                    r.bucket(options.bucket()).key(key);
+                    sse.apply(r);
+                  });
+          uploadId = created.uploadId();
+          sse.confirm(
+              options.describe(key),
+              created.serverSideEncryption(),
+              created.sseCustomerAlgorithm(),
+              created.sseCustomerKeyMD5());
         }
         int number = completed.size() + 1;
         String etag =
             client
                 .uploadPart(
-                    r ->
-                        r.bucket(options.bucket())
-                            .key(key)
-                            .uploadId(uploadId)
-                            .partNumber(number)
-                            .contentLength((long) filled),
+                    r -> {
+                      r.bucket(options.bucket())
+                          .key(key)
+                          .uploadId(uploadId)
+                          .partNumber(number)
+                          .contentLength((long) filled);
+                      sse.apply(r);
+                    },
                     body())
                 .eTag();
         completed.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
@@ -567,12 +672,13 @@ public final class S3Storage implements BackupStorage {
             uploadPart();
           }
           client.completeMultipartUpload(
-              r ->
-                  r.bucket(options.bucket())
-                      .key(key)
-                      .uploadId(uploadId)
-                      .multipartUpload(
-                          CompletedMultipartUpload.builder().parts(completed).build()));
+              r -> {
+                r.bucket(options.bucket())
+                    .key(key)
+                    .uploadId(uploadId)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build());
+                sse.apply(r);
+              });
         }
         done = true;
         givePart(part);
@@ -588,8 +694,7 @@ public final class S3Storage implements BackupStorage {
 
     private void putWhole() {
       if (replace) {
-        client.putObject(
-            r -> r.bucket(options.bucket()).key(key).contentLength((long) filled), body());
+        confirmed(key, client.putObject(this::plainPut, body()));
         return;
       }
       // Never replace (the MANIFEST): refuse an existing object, and ask the store to refuse it
@@ -601,9 +706,14 @@ public final class S3Storage implements BackupStorage {
             options.describe(key) + " already exists; refusing to overwrite it");
       }
       try {
-        client.putObject(
-            r -> r.bucket(options.bucket()).key(key).contentLength((long) filled).ifNoneMatch("*"),
-            body());
+        confirmed(
+            key,
+            client.putObject(
+                r -> {
+                  plainPut(r);
+                  r.ifNoneMatch("*");
+                },
+                body()));
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
           throw new StorageException(
@@ -613,17 +723,25 @@ public final class S3Storage implements BackupStorage {
               e);
         }
         if (e.statusCode() == 501 || "NotImplemented".equals(code(e))) {
-          client.putObject(
-              r -> r.bucket(options.bucket()).key(key).contentLength((long) filled), body());
+          confirmed(key, client.putObject(this::plainPut, body()));
           return;
         }
         throw e;
       }
     }
 
+    private void plainPut(PutObjectRequest.Builder r) {
+      r.bucket(options.bucket()).key(key).contentLength((long) filled);
+      sse.apply(r);
+    }
+
     private boolean exists(String k) {
       try {
-        client.headObject(r -> r.bucket(options.bucket()).key(k));
+        client.headObject(
+            r -> {
+              r.bucket(options.bucket()).key(k);
+              sse.apply(r);
+            });
         return true;
       } catch (NoSuchKeyException e) {
         return false;

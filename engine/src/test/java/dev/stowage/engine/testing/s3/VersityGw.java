@@ -17,7 +17,10 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -70,6 +75,7 @@ public final class VersityGw implements AutoCloseable {
   private final String accessKey;
   private final String secretKey;
   private final boolean sidecar;
+  private final Path tlsCa;
   private final int port;
   private final Process process;
   private final Thread shutdownHook;
@@ -81,9 +87,11 @@ public final class VersityGw implements AutoCloseable {
       String accessKey,
       String secretKey,
       boolean sidecar,
+      Path tlsCa,
       int port,
       Process process) {
     this.workDir = workDir;
+    this.tlsCa = tlsCa;
     this.dataDir = dataDir;
     this.log = log;
     this.accessKey = accessKey;
@@ -97,6 +105,19 @@ public final class VersityGw implements AutoCloseable {
 
   /** Builds the binary if needed and starts a server on a new temporary directory. */
   public static VersityGw start() {
+    return start(false);
+  }
+
+  /**
+   * A server that speaks https only, with a self-signed certificate for 127.0.0.1 made by {@code
+   * openssl}: {@link #endpoint()} is https, {@link #storageUrl} names {@link #caCertificate()} as
+   * the {@code caBundle}, and {@link #clientBuilder()} trusts it.
+   */
+  public static VersityGw startTls() {
+    return start(true);
+  }
+
+  private static VersityGw start(boolean tls) {
     Path bin = ensureBinary();
     Path workDir;
     try {
@@ -105,14 +126,47 @@ public final class VersityGw implements AutoCloseable {
       throw new UncheckedIOException("cannot create a temporary directory for versitygw", e);
     }
     try {
-      return launch(bin, workDir);
+      return launch(bin, workDir, tls ? selfSignedCertificate(workDir) : null);
     } catch (RuntimeException | Error e) {
       deleteTree(workDir);
       throw e;
     }
   }
 
-  private static VersityGw launch(Path bin, Path workDir) {
+  /**
+   * Writes {@code tls.crt} and {@code tls.key} for 127.0.0.1 into {@code dir}; returns the cert.
+   */
+  private static Path selfSignedCertificate(Path dir) {
+    Path crt = dir.resolve("tls.crt");
+    Path key = dir.resolve("tls.key");
+    ProcessRunner.Result r =
+        ProcessRunner.run(
+            Duration.ofMinutes(1),
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            key.toString(),
+            "-out",
+            crt.toString());
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException("openssl could not make a test certificate: " + r);
+    }
+    return crt;
+  }
+
+  private static VersityGw launch(Path bin, Path workDir, Path tlsCa) {
     Path dataDir = workDir.resolve("data");
     Path metaDir = workDir.resolve("meta");
     Path log = workDir.resolve("versitygw.log");
@@ -138,6 +192,10 @@ public final class VersityGw implements AutoCloseable {
       // real S3 keeps them open, and the engine's connection pool should be measured that way.
       cmd.addAll(
           List.of("--port", "127.0.0.1:" + port, "--region", REGION, "--quiet", "--keep-alive"));
+      if (tlsCa != null) {
+        cmd.addAll(
+            List.of("--cert", tlsCa.toString(), "--key", workDir.resolve("tls.key").toString()));
+      }
       cmd.add("posix");
       if (sidecar) {
         cmd.addAll(List.of("--sidecar", metaDir.toString()));
@@ -159,7 +217,7 @@ public final class VersityGw implements AutoCloseable {
         throw new UncheckedIOException("cannot start versitygw: " + cmd, e);
       }
       VersityGw server =
-          new VersityGw(workDir, dataDir, log, accessKey, secretKey, sidecar, port, process);
+          new VersityGw(workDir, dataDir, log, accessKey, secretKey, sidecar, tlsCa, port, process);
       try {
         if (server.awaitReady()) {
           return server;
@@ -204,6 +262,9 @@ public final class VersityGw implements AutoCloseable {
   private boolean answersHttp() {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+      if (tlsCa != null) {
+        return true; // a TLS listener does not answer plain HTTP; accepting is enough
+      }
       s.setSoTimeout(2000);
       OutputStream out = s.getOutputStream();
       out.write(
@@ -219,9 +280,14 @@ public final class VersityGw implements AutoCloseable {
     }
   }
 
-  /** The base URL clients use: {@code http://127.0.0.1:PORT}. */
+  /** The base URL clients use: {@code http://127.0.0.1:PORT} ({@code https} for TLS). */
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + port);
+    return URI.create((tlsCa != null ? "https" : "http") + "://127.0.0.1:" + port);
+  }
+
+  /** The self-signed certificate (PEM) of a {@link #startTls()} server, else null. */
+  public Path caCertificate() {
+    return tlsCa;
   }
 
   public int port() {
@@ -288,7 +354,10 @@ public final class VersityGw implements AutoCloseable {
         + URLEncoder.encode(endpoint.toString(), StandardCharsets.UTF_8)
         + "&region="
         + REGION
-        + "&pathStyle=true";
+        + "&pathStyle=true"
+        + (tlsCa == null
+            ? ""
+            : "&caBundle=" + URLEncoder.encode(tlsCa.toString(), StandardCharsets.UTF_8));
   }
 
   /** A client builder for this server: path-style, static credentials, default HTTP timeouts. */
@@ -302,6 +371,11 @@ public final class VersityGw implements AutoCloseable {
    * setting that works with every S3-compatible store; a test can override any of it.
    */
   public S3ClientBuilder clientBuilder(URI endpoint) {
+    Apache5HttpClient.Builder http = Apache5HttpClient.builder();
+    if (tlsCa != null) {
+      TrustManager[] trust = trustManagers(tlsCa);
+      http.tlsTrustManagersProvider(() -> trust);
+    }
     return S3Client.builder()
         .endpointOverride(endpoint)
         .region(Region.of(REGION))
@@ -310,7 +384,22 @@ public final class VersityGw implements AutoCloseable {
             StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .httpClientBuilder(Apache5HttpClient.builder());
+        .httpClientBuilder(http);
+  }
+
+  private static TrustManager[] trustManagers(Path pem) {
+    try (InputStream in = Files.newInputStream(pem)) {
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+      ks.load(null, null);
+      ks.setCertificateEntry(
+          "versitygw", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      return tmf.getTrustManagers();
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot load the test certificate " + pem, e);
+    }
   }
 
   /** Creates a bucket with a real CreateBucket call; fails if the server refuses it. */
