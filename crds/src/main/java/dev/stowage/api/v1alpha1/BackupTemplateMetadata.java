@@ -14,13 +14,13 @@ public class BackupTemplateMetadata {
           + " argocd.argoproj.io/*, kustomize.toolkit.fluxcd.io/*, helm.sh/*, meta.helm.sh/*) are"
           + " not copied, so Argo CD and Flux never prune the backups, and a Warning event says"
           + " so.")
-  private Map<String, String> labels;
+  private Map<String, @Size(max = 63) String> labels;
 
   @Size(max = 64)
   @JsonPropertyDescription(
       "Annotations copied to each MysqlBackup, without the GitOps tracking keys and"
           + " kubectl.kubernetes.io/last-applied-configuration.")
-  private Map<String, String> annotations;
+  private Map<String, @Size(max = 4096) String> annotations;
 
   public Map<String, String> getLabels() {
     return labels;

@@ -20,14 +20,14 @@ public class ClaimMetadata {
 
   @Size(max = 64)
   @JsonPropertyDescription("Labels of the claim.")
-  private Map<String, String> labels;
+  private Map<String, @Size(max = 63) String> labels;
 
   @Size(max = 64)
   @JsonPropertyDescription(
       "Not allowed: refused at apply time (annotations steer provisioners: selected node,"
           + " provisioner, storage parameters). Kept in the schema so that it is refused with a"
           + " message rather than dropped without one.")
-  private Map<String, String> annotations;
+  private Map<String, @Size(max = 4096) String> annotations;
 
   public String getName() {
     return name;

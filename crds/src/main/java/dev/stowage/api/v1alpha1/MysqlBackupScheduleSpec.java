@@ -94,6 +94,7 @@ public class MysqlBackupScheduleSpec {
           + " finished is missed (reason ConcurrencyForbid), never queued.")
   private ConcurrencyPolicy concurrencyPolicy;
 
+  @Size(max = 10)
   @Pattern(ApiPatterns.DURATION)
   @JsonPropertyDescription(
       "How long after the last successful backup the schedule is Overdue (a whole number and"

@@ -25,7 +25,7 @@ public class PodSettings {
       "Node labels the pod must match. Only the key=value pairs the operator's"
           + " STOWAGE_ALLOWED_NODE_SELECTORS allows (default: none); any other fails the resource"
           + " with reason InvalidSpec. The pod also has to run where the volumes can be mounted.")
-  private Map<String, String> nodeSelector;
+  private Map<String, @Size(max = 63) String> nodeSelector;
 
   @Size(max = 64)
   @JsonPropertyDescription(

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -53,6 +54,7 @@ public class Retention {
       "Keep the newest backup of each of the last N calendar years that have a backup.")
   private Integer keepYearly;
 
+  @Size(max = 10)
   @Pattern(ApiPatterns.DURATION)
   @JsonPropertyDescription(
       "Keep every succeeded backup taken within this long of the newest succeeded backup (not"

@@ -42,6 +42,12 @@ public class VolumeClaimTemplate {
               + " snapshot; remove them",
       reason = "FieldValueForbidden")
   @ValidationRule(
+      value = "!has(self.storageClassName) || size(self.storageClassName) <= 253",
+      message =
+          "spec.target.volumeClaimTemplate.spec.storageClassName is longer than 253 characters,"
+              + " which no StorageClass name is",
+      reason = "FieldValueInvalid")
+  @ValidationRule(
       value = "!has(self.selector)",
       message =
           "spec.target.volumeClaimTemplate.spec.selector is not allowed: it picks an existing"

@@ -23,8 +23,52 @@ class BoundedSpecTest {
           "spec.backupTemplate.spec.pod.tolerations[]",
           // A PersistentVolumeClaimSpec: CEL refuses all but modes, class and size (finding 5).
           "spec.target.volumeClaimTemplate.spec.accessModes",
+          // Refused by CEL rules whatever their length (finding 5): never stored.
+          "spec.target.volumeClaimTemplate.spec.dataSource",
+          "spec.target.volumeClaimTemplate.spec.dataSourceRef",
+          "spec.target.volumeClaimTemplate.spec.volumeName",
+          "spec.target.volumeClaimTemplate.spec.volumeMode",
+          "spec.target.volumeClaimTemplate.spec.volumeAttributesClassName",
+          // Bounded by a CEL size() rule (a Kubernetes type cannot carry maxLength here).
+          "spec.target.volumeClaimTemplate.spec.storageClassName",
           "spec.target.volumeClaimTemplate.spec.selector",
           "spec.target.volumeClaimTemplate.spec.resources");
+
+  /** The check itself: a list of strings whose items have no maxLength is found. */
+  @org.junit.jupiter.api.Test
+  void aListOfUnboundedStringsIsFound() {
+    var crd =
+        new io.fabric8.kubernetes.client.utils.KubernetesSerialization()
+            .unmarshal(
+                """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata: {name: things.example.dev}
+                spec:
+                  group: example.dev
+                  names: {kind: Thing, plural: things}
+                  scope: Namespaced
+                  versions:
+                  - name: v1
+                    served: true
+                    storage: true
+                    schema:
+                      openAPIV3Schema:
+                        type: object
+                        properties:
+                          spec:
+                            type: object
+                            properties:
+                              names:
+                                type: array
+                                maxItems: 10
+                                items: {type: string}
+                """,
+                io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class);
+
+    assertThat(Schemas.unbounded(crd, Set.of()))
+        .containsExactly("spec.names[] (string without maxLength)");
+  }
 
   @ParameterizedTest
   @ValueSource(

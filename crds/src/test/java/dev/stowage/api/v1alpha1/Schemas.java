@@ -102,7 +102,9 @@ final class Schemas {
     if (skip.contains(path)) {
       return;
     }
-    if ("string".equals(s.getType()) && s.getMaxLength() == null && s.getEnum() == null) {
+    // fabric8 reads a schema without enum as an empty list in some places, null in others.
+    boolean isEnum = s.getEnum() != null && !s.getEnum().isEmpty();
+    if ("string".equals(s.getType()) && s.getMaxLength() == null && !isEnum) {
       found.add(path + " (string without maxLength)");
     }
     if ("array".equals(s.getType()) && s.getMaxItems() == null) {
