@@ -36,6 +36,12 @@ public final class Conditions {
   /** True while the source StatefulSet is scaled down for the backup. */
   public static final String QUIESCED = "Quiesced";
 
+  /** kstatus: True while the operator works towards the outcome (Pending, Running); else absent. */
+  public static final String RECONCILING = "Reconciling";
+
+  /** kstatus: True once the resource failed for good (a new resource is needed); else absent. */
+  public static final String STALLED = "Stalled";
+
   private final Clock clock;
 
   public Conditions(Clock clock) {

@@ -42,6 +42,14 @@ public final class StatusProjector {
     s.setMessage(message);
     conditions.set(s.getConditions(), Conditions.BLOCKED, True, reason.name(), message, generation);
     conditions.set(s.getConditions(), Conditions.READY, False, reason.name(), message, generation);
+    reconciling(s, reason, message, generation);
+  }
+
+  /** kstatus: in progress, and so neither stalled nor done. */
+  private void reconciling(EngineRunStatus s, Reason reason, String message, Long generation) {
+    conditions.set(
+        s.getConditions(), Conditions.RECONCILING, True, reason.name(), message, generation);
+    Conditions.remove(s.getConditions(), Conditions.STALLED);
   }
 
   /** The engine Job runs (or was just created): Running, Blocked False, Ready False. */
@@ -57,6 +65,7 @@ public final class StatusProjector {
         generation);
     conditions.set(
         s.getConditions(), Conditions.READY, False, Reason.Running.name(), message, generation);
+    reconciling(s, Reason.Running, message, generation);
   }
 
   /** Failed for good, with a message a person can act on. */
@@ -65,6 +74,8 @@ public final class StatusProjector {
     s.setPhase(Phase.Failed);
     s.setMessage(message);
     conditions.set(s.getConditions(), Conditions.READY, False, reason.name(), message, generation);
+    Conditions.remove(s.getConditions(), Conditions.RECONCILING);
+    conditions.set(s.getConditions(), Conditions.STALLED, True, reason.name(), message, generation);
   }
 
   /**
@@ -88,5 +99,7 @@ public final class StatusProjector {
     s.setMessage(message);
     conditions.set(
         s.getConditions(), Conditions.READY, True, Reason.Succeeded.name(), message, generation);
+    Conditions.remove(s.getConditions(), Conditions.RECONCILING);
+    Conditions.remove(s.getConditions(), Conditions.STALLED);
   }
 }

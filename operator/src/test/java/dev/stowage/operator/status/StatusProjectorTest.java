@@ -34,4 +34,52 @@ class StatusProjectorTest {
     projector.fail(s, Reason.Failed, "bucket backups does not exist [exit code 3]", 1L);
     assertThat(s.getMessage()).isEqualTo("bucket backups does not exist [exit code 3]");
   }
+
+  /**
+   * Issue 13: kstatus conditions, so that kubectl wait, Flux and Argo CD need no custom check:
+   * Reconciling True while Pending or Running, Stalled True once Failed, neither once Succeeded.
+   */
+  @Test
+  void reconcilingWhileWaitingOrRunningStalledOnceFailedNeitherOnceSucceeded() {
+    MysqlBackupStatus s = new MysqlBackupStatus();
+
+    projector.block(s, Reason.ClaimInUse, "waiting for pod db-0 to stop", 2L);
+    assertThat(types(s)).contains("Reconciling").doesNotContain("Stalled");
+    assertThat(condition(s, "Reconciling").getReason()).isEqualTo("ClaimInUse");
+    assertThat(condition(s, "Reconciling").getObservedGeneration()).isEqualTo(2L);
+
+    projector.running(s, "nightly-backup", "backing up", 2L);
+    assertThat(condition(s, "Reconciling").getReason()).isEqualTo("Running");
+
+    projector.fail(s, Reason.Failed, "bucket backups does not exist", 2L);
+    assertThat(types(s)).contains("Stalled").doesNotContain("Reconciling");
+    assertThat(condition(s, "Stalled").getStatus().name()).isEqualTo("True");
+    assertThat(condition(s, "Stalled").getMessage()).isEqualTo("bucket backups does not exist");
+
+    MysqlBackupStatus ok = new MysqlBackupStatus();
+    projector.running(ok, "nightly-backup", "backing up", 1L);
+    projector.finished(
+        ok,
+        new dev.stowage.operator.job.EngineRun(
+            dev.stowage.operator.job.EngineRun.State.SUCCEEDED,
+            dev.stowage.operator.job.EngineResult.parse(
+                "{\"status\":\"Succeeded\",\"exitCode\":0,\"files\":3}"),
+            "2026-12-05T11:59:00Z",
+            "2026-12-05T12:00:00Z",
+            null),
+        "stored",
+        1L);
+    assertThat(types(ok)).doesNotContain("Reconciling", "Stalled").contains("Ready");
+  }
+
+  private static java.util.List<String> types(MysqlBackupStatus s) {
+    return s.getConditions().stream().map(c -> c.getType()).toList();
+  }
+
+  private static dev.stowage.api.v1alpha1.Condition condition(MysqlBackupStatus s, String type) {
+    return s.getConditions().stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElseThrow();
+  }
 }
