@@ -576,10 +576,6 @@ class TenantE2E {
                     "{\"spec\":{\"allowedNamespaces\":[\"" + ns + "\"]}}"));
     forbidden(
         soft,
-        "reading a ClusterBackupStore",
-        () -> tenant.resources(ClusterBackupStore.class).withName(allowedStore).get());
-    forbidden(
-        soft,
         "creating a BackupStore",
         () -> {
           BackupStore mineStore = new BackupStore();
