@@ -2,6 +2,8 @@ package dev.stowage.e2e;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.stowage.api.v1alpha1.MysqlBackup;
+import dev.stowage.api.v1alpha1.MysqlRestore;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Event;
@@ -19,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Connects to the cluster under test and offers the few waits the E2E tests need. */
 final class Cluster {
@@ -147,5 +150,70 @@ final class Cluster {
                     .append(e.getMessage())
                     .append('\n'));
     return out.toString();
+  }
+
+  /**
+   * Waits for every namespace of the class to go; one held by a finalizer is reported, then
+   * released.
+   */
+  static void awaitNamespacesGone(KubernetesClient client, List<String> namespaces) {
+    try {
+      await("test namespaces deleted")
+          .atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofSeconds(2))
+          .until(
+              () ->
+                  namespaces.stream().allMatch(n -> client.namespaces().withName(n).get() == null));
+    } catch (ConditionTimeoutException e) {
+      StringBuilder stuck = new StringBuilder();
+      for (String n : namespaces) {
+        if (client.namespaces().withName(n).get() == null) {
+          continue;
+        }
+        for (MysqlBackup b : client.resources(MysqlBackup.class).inNamespace(n).list().getItems()) {
+          stuck
+              .append(n)
+              .append('/')
+              .append(b.getMetadata().getName())
+              .append(" finalizers ")
+              .append(b.getMetadata().getFinalizers())
+              .append('\n')
+              .append(client.getKubernetesSerialization().asYaml(b.getStatus()));
+          client
+              .resources(MysqlBackup.class)
+              .inNamespace(n)
+              .withName(b.getMetadata().getName())
+              .edit(
+                  x -> {
+                    x.getMetadata().setFinalizers(List.of());
+                    return x;
+                  });
+        }
+        for (MysqlRestore r :
+            client.resources(MysqlRestore.class).inNamespace(n).list().getItems()) {
+          stuck
+              .append(n)
+              .append('/')
+              .append(r.getMetadata().getName())
+              .append(" finalizers ")
+              .append(r.getMetadata().getFinalizers())
+              .append('\n');
+          client
+              .resources(MysqlRestore.class)
+              .inNamespace(n)
+              .withName(r.getMetadata().getName())
+              .edit(
+                  x -> {
+                    x.getMetadata().setFinalizers(List.of());
+                    return x;
+                  });
+        }
+      }
+      throw new AssertionError(
+          "test namespaces still there after 3 min (their finalizers were removed to clean up):\n"
+              + stuck
+              + Operator.logs(client, 40),
+          e);
+    }
   }
 }

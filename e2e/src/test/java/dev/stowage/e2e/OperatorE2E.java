@@ -108,7 +108,7 @@ class OperatorE2E {
       stores.forEach(name -> client.resources(ClusterBackupStore.class).withName(name).delete());
       if (!Cluster.keepNamespaces()) {
         namespaces.forEach(n -> client.namespaces().withName(n).delete());
-        awaitNamespacesGone();
+        Cluster.awaitNamespacesGone(client, namespaces);
       }
     } finally {
       client.close();
@@ -760,70 +760,5 @@ class OperatorE2E {
 
   private static String yaml(Object o) {
     return client.getKubernetesSerialization().asYaml(o);
-  }
-
-  /**
-   * Waits for every namespace of the class to go; one held by a finalizer is reported, then
-   * released.
-   */
-  private static void awaitNamespacesGone() {
-    try {
-      await("test namespaces deleted")
-          .atMost(Duration.ofMinutes(3))
-          .pollInterval(Duration.ofSeconds(2))
-          .until(
-              () ->
-                  namespaces.stream().allMatch(n -> client.namespaces().withName(n).get() == null));
-    } catch (ConditionTimeoutException e) {
-      StringBuilder stuck = new StringBuilder();
-      for (String n : namespaces) {
-        if (client.namespaces().withName(n).get() == null) {
-          continue;
-        }
-        for (MysqlBackup b : client.resources(MysqlBackup.class).inNamespace(n).list().getItems()) {
-          stuck
-              .append(n)
-              .append('/')
-              .append(b.getMetadata().getName())
-              .append(" finalizers ")
-              .append(b.getMetadata().getFinalizers())
-              .append('\n')
-              .append(yaml(b.getStatus()));
-          client
-              .resources(MysqlBackup.class)
-              .inNamespace(n)
-              .withName(b.getMetadata().getName())
-              .edit(
-                  x -> {
-                    x.getMetadata().setFinalizers(List.of());
-                    return x;
-                  });
-        }
-        for (MysqlRestore r :
-            client.resources(MysqlRestore.class).inNamespace(n).list().getItems()) {
-          stuck
-              .append(n)
-              .append('/')
-              .append(r.getMetadata().getName())
-              .append(" finalizers ")
-              .append(r.getMetadata().getFinalizers())
-              .append('\n');
-          client
-              .resources(MysqlRestore.class)
-              .inNamespace(n)
-              .withName(r.getMetadata().getName())
-              .edit(
-                  x -> {
-                    x.getMetadata().setFinalizers(List.of());
-                    return x;
-                  });
-        }
-      }
-      throw new AssertionError(
-          "test namespaces still there after 3 min (their finalizers were removed to clean up):\n"
-              + stuck
-              + Operator.logs(client, 40),
-          e);
-    }
   }
 }

@@ -235,7 +235,7 @@ class TenantE2E {
       stores.forEach(name -> client.resources(ClusterBackupStore.class).withName(name).delete());
       if (!Cluster.keepNamespaces()) {
         namespaces.forEach(n -> client.namespaces().withName(n).delete());
-        awaitNamespacesGone();
+        Cluster.awaitNamespacesGone(client, namespaces);
       }
     } finally {
       client.close();
@@ -943,57 +943,6 @@ class TenantE2E {
           .append(Cluster.events(client, ns))
           .append(Operator.logs(client, 60));
       throw new AssertionError(out.toString(), e);
-    }
-  }
-
-  /** Waits for the class's namespaces to go; a resource holding one is reported, then released. */
-  static void awaitNamespacesGone() {
-    try {
-      await("test namespaces deleted")
-          .atMost(Duration.ofMinutes(3))
-          .pollInterval(Duration.ofSeconds(2))
-          .until(
-              () ->
-                  namespaces.stream().allMatch(n -> client.namespaces().withName(n).get() == null));
-    } catch (ConditionTimeoutException e) {
-      StringBuilder stuck = new StringBuilder();
-      for (String n : namespaces) {
-        if (client.namespaces().withName(n).get() == null) {
-          continue;
-        }
-        for (MysqlBackup b : client.resources(MysqlBackup.class).inNamespace(n).list().getItems()) {
-          stuck.append(n).append("/MysqlBackup/").append(b.getMetadata().getName()).append(' ');
-          stuck.append(b.getMetadata().getFinalizers()).append('\n');
-          client
-              .resources(MysqlBackup.class)
-              .inNamespace(n)
-              .withName(b.getMetadata().getName())
-              .edit(
-                  x -> {
-                    x.getMetadata().setFinalizers(List.of());
-                    return x;
-                  });
-        }
-        for (MysqlRestore r :
-            client.resources(MysqlRestore.class).inNamespace(n).list().getItems()) {
-          stuck.append(n).append("/MysqlRestore/").append(r.getMetadata().getName()).append(' ');
-          stuck.append(r.getMetadata().getFinalizers()).append('\n');
-          client
-              .resources(MysqlRestore.class)
-              .inNamespace(n)
-              .withName(r.getMetadata().getName())
-              .edit(
-                  x -> {
-                    x.getMetadata().setFinalizers(List.of());
-                    return x;
-                  });
-        }
-      }
-      throw new AssertionError(
-          "test namespaces still there after 3 min (their finalizers were removed to clean up):\n"
-              + stuck
-              + Operator.logs(client, 40),
-          e);
     }
   }
 
