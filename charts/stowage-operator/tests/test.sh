@@ -91,7 +91,7 @@ render -f "$chart/values-multitenant.yaml" >"$work/multitenant.yaml"
 check "values-multitenant.yaml: the namespaced overlay of deploy/ for $multi_ns, inline S3 off" \
   python3 "$chart/tests/compare.py" "$work/multitenant-deploy.yaml" "$work/multitenant.yaml" "$chart/values-multitenant.yaml"
 check "values-multitenant.yaml sets STOWAGE_ALLOW_INLINE_S3 to false" \
-  grep -A1 -- '- name: STOWAGE_ALLOW_INLINE_S3' "$work/multitenant.yaml" -m1 | grep -q 'value: "false"'
+  bash -c "grep -A1 -- '- name: STOWAGE_ALLOW_INLINE_S3' '$work/multitenant.yaml' | grep -q 'value: \"false\"'"
 
 # 4. values.schema.json: additionalProperties false at every level, types and enums.
 refuse "a typo at the top level fails (--set foo=bar)" "additional propert.*foo|foo.*not allowed" render --set foo=bar
