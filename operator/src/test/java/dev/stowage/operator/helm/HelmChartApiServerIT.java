@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,10 +32,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Helm chart charts/stowage-operator on a real Kubernetes API server: {@code helm template}
- * (the binary scripts/ensure-helm.sh builds) with the default, the multi-tenant and the
- * non-default values, and every rendered object accepted by a server-side dry-run apply without a
- * field dropped; the operator pod passes the restricted Pod Security Standard. The chart's CRDs
- * are applied for real first (the objects of the monitoring.coreos.com group need the Prometheus
+ * (the binary scripts/ensure-helm.sh builds) with the default, the multi-tenant and the non-default
+ * values, and every rendered object accepted by a server-side dry-run apply without a field
+ * dropped; the operator pod passes the restricted Pod Security Standard. The chart's CRDs are
+ * applied for real first (the objects of the monitoring.coreos.com group need the Prometheus
  * Operator's CRDs, which are not here, and are left out; see charts/stowage-operator/README.md).
  * The comparison with deploy/ is charts/stowage-operator/tests/test.sh ({@code make test-helm}).
  */
@@ -86,9 +87,24 @@ class HelmChartApiServerIT {
           .serviceAccounts()
           .inNamespace(ns)
           .resource(
-              new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build())
+              new ServiceAccountBuilder()
+                  .withNewMetadata()
+                  .withName("default")
+                  .endMetadata()
+                  .build())
           .create();
     }
+    // The dry runs create nothing, and the operator pod's admission looks up its ServiceAccount.
+    client
+        .serviceAccounts()
+        .inNamespace(NS)
+        .resource(
+            new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("stowage-operator")
+                .endMetadata()
+                .build())
+        .create();
   }
 
   @AfterAll
@@ -102,7 +118,8 @@ class HelmChartApiServerIT {
     return Stream.of(
         Arguments.of("default values", List.of()),
         Arguments.of(
-            "values-multitenant.yaml", List.of("-f", CHART.resolve("values-multitenant.yaml").toString())),
+            "values-multitenant.yaml",
+            List.of("-f", CHART.resolve("values-multitenant.yaml").toString())),
         Arguments.of(
             "tests/values-nondefault.yaml",
             List.of("-f", CHART.resolve("tests/values-nondefault.yaml").toString())),
@@ -126,9 +143,11 @@ class HelmChartApiServerIT {
         answer =
             client
                 .resource(sent)
+                .dryRun()
+                // An unknown or duplicate field is an error, not a warning.
+                .fieldValidation(FieldValidateable.Validation.STRICT)
                 .fieldManager("helm-chart-it")
                 .forceConflicts()
-                .dryRun()
                 .serverSideApply();
       } catch (KubernetesClientException e) {
         throw new AssertionError(what + " refused by the API server: " + e.getMessage(), e);
@@ -153,7 +172,9 @@ class HelmChartApiServerIT {
     }
   }
 
-  /** The Deployment's pod, dry-run as a Pod: admission with Pod Security `restricted` accepts it. */
+  /**
+   * The Deployment's pod, dry-run as a Pod: admission with Pod Security `restricted` accepts it.
+   */
   private static void assertPodAdmitted(JsonNode deployment) {
     ObjectNode pod = JSON.createObjectNode();
     pod.put("apiVersion", "v1");
