@@ -75,8 +75,12 @@ def main(argv):
         want = {k for k in want if k[0] != "CustomResourceDefinition"}
     if values["metrics"]["serviceMonitor"]["enabled"]:
         want |= {("Service", ns, "stowage-operator-metrics"), ("ServiceMonitor", ns, "stowage-operator")}
-    if values["metrics"]["prometheusRule"]["enabled"]:
-        want.add(("PrometheusRule", ns, "stowage-operator"))
+    # deploy/'s monitoring component, when DEPLOY.yaml was rendered with it.
+    for kind, value in (("PodMonitor", "podMonitor"), ("PrometheusRule", "prometheusRule")):
+        if values["metrics"][value]["enabled"]:
+            want.add((kind, ns, "stowage-operator"))
+        else:
+            want.discard((kind, ns, "stowage-operator"))
     for k in sorted(want - set(chart)):
         fail(f"the chart lacks {k}")
     for k in sorted(set(chart) - want):
@@ -104,6 +108,16 @@ def main(argv):
                  {lk: lv for lk, lv in c["metadata"]["labels"].items() if lk in d["metadata"]["labels"]})
         elif kind == "Deployment":
             deployment(what, d, c, values, app_version, exact)
+        elif kind == "PodMonitor":
+            want_spec = copy.deepcopy(d["spec"])
+            want_spec["podMetricsEndpoints"][0]["interval"] = values["metrics"]["podMonitor"]["interval"]
+            same(f"{what} spec", want_spec, c["spec"])
+            for lk, lv in values["metrics"]["podMonitor"]["labels"].items():
+                same(f"{what} label {lk}", lv, c["metadata"]["labels"].get(lk))
+        elif kind == "PrometheusRule":
+            pr = values["metrics"]["prometheusRule"]
+            if not pr["excludeRules"] and not pr["additionalRules"]:
+                same(f"{what} spec", d["spec"], c["spec"])
 
     if values["metrics"]["serviceMonitor"]["enabled"]:
         monitoring(chart, ns, values, deploy[("Deployment", ns, "stowage-operator")])

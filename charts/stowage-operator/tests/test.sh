@@ -42,7 +42,8 @@ refuse() {
 }
 render() { "$helm" template stowage-operator "$chart" --namespace "${NS:-stowage-system}" "$@"; }
 
-# The namespaced overlay of deploy/README.md for the given namespaces.
+# The namespaced overlay of deploy/README.md for the given namespaces, with the monitoring
+# component (compare.py leaves its objects out when the values do not enable them).
 overlay() {
   local dir="$work/overlay-$1" nss="$1" ns
   mkdir -p "$dir"
@@ -50,7 +51,7 @@ overlay() {
     echo "apiVersion: kustomize.config.k8s.io/v1beta1"
     echo "kind: Kustomization"
     echo "resources: [$(realpath --relative-to="$dir" "$repo/deploy"), watched-namespaces.yaml]"
-    echo "components: [$(realpath --relative-to="$dir" "$repo/deploy/namespaced")]"
+    echo "components: [$(realpath --relative-to="$dir" "$repo/deploy/namespaced"), $(realpath --relative-to="$dir" "$repo/deploy/components/prometheus-rules")]"
   } >"$dir/kustomization.yaml"
   : >"$dir/watched-namespaces.yaml"
   for ns in ${nss//,/ }; do
@@ -137,9 +138,19 @@ PY
 cp "$repo"/deploy/components/prometheus-rules/tests/*.yaml "$work/promtool/tests/"
 check "promtool check rules on the chart's PrometheusRule" "$promtool" check rules --lint=all --lint-fatal "$work/promtool/rules.yaml"
 check "promtool test rules: deploy/'s alert unit tests pass on the chart's PrometheusRule" "$promtool" test rules "$work"/promtool/tests/*.yaml
-check "the PrometheusRule with default values equals rules.yaml's groups" \
-  python3 "$chart/tests/compare.py" "$work/deploy.yaml" "$work/rules-all.yaml" <(echo '{metrics: {prometheusRule: {enabled: true}}}') \
-  --rules "$repo/deploy/components/prometheus-rules/rules.yaml"
+mkdir -p "$work/monitoring"
+cat >"$work/monitoring/kustomization.yaml" <<YAML
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [$(realpath --relative-to="$work/monitoring" "$repo/deploy")]
+components: [$(realpath --relative-to="$work/monitoring" "$repo/deploy/components/prometheus-rules")]
+YAML
+"${kubectl[@]}" kustomize "$work/monitoring" >"$work/deploy-monitoring.yaml"
+echo '{metrics: {podMonitor: {enabled: true}, prometheusRule: {enabled: true}}}' >"$work/monitoring.values.yaml"
+render -f "$work/monitoring.values.yaml" >"$work/monitoring.yaml"
+check "podMonitor and prometheusRule enabled: the PodMonitor and PrometheusRule of deploy/components/prometheus-rules" \
+  python3 "$chart/tests/compare.py" "$work/deploy-monitoring.yaml" "$work/monitoring.yaml" "$work/monitoring.values.yaml" \
+  --exact --rules "$repo/deploy/components/prometheus-rules/rules.yaml"
 refuse "an unknown excludeRules name fails, naming it" "excludeRules: \"StowageNoSuchAlert\" is not a rule" \
   render --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.excludeRules={StowageNoSuchAlert}'
 refuse "an additional rule without expr fails (schema)" "expr" \
