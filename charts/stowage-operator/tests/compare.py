@@ -75,6 +75,10 @@ def main(argv):
         want = {k for k in want if k[0] != "CustomResourceDefinition"}
     if values["metrics"]["serviceMonitor"]["enabled"]:
         want |= {("Service", ns, "stowage-operator-metrics"), ("ServiceMonitor", ns, "stowage-operator")}
+    cbs = values["watchNamespaces"] and values["rbac"]["clusterBackupStores"]
+    if cbs:
+        want |= {("ClusterRole", "", "stowage-operator-clusterbackupstores"),
+                 ("ClusterRoleBinding", "", "stowage-operator-clusterbackupstores")}
     # deploy/'s monitoring component, when DEPLOY.yaml was rendered with it.
     for kind, value in (("PodMonitor", "podMonitor"), ("PrometheusRule", "prometheusRule")):
         if values["metrics"][value]["enabled"]:
@@ -119,6 +123,16 @@ def main(argv):
             if not pr["excludeRules"] and not pr["additionalRules"]:
                 same(f"{what} spec", d["spec"], c["spec"])
 
+    if cbs:
+        same("ClusterRole stowage-operator-clusterbackupstores rules",
+             [{"apiGroups": ["stowage.dev"], "resources": ["clusterbackupstores"], "verbs": ["get"]}],
+             chart[("ClusterRole", "", "stowage-operator-clusterbackupstores")]["rules"])
+        b = chart[("ClusterRoleBinding", "", "stowage-operator-clusterbackupstores")]
+        same("ClusterRoleBinding stowage-operator-clusterbackupstores roleRef",
+             {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+              "name": "stowage-operator-clusterbackupstores"}, b["roleRef"])
+        same("ClusterRoleBinding stowage-operator-clusterbackupstores subjects",
+             [{"kind": "ServiceAccount", "name": "stowage-operator", "namespace": ns}], b["subjects"])
     if values["metrics"]["serviceMonitor"]["enabled"]:
         monitoring(chart, ns, values, deploy[("Deployment", ns, "stowage-operator")])
     if values["metrics"]["prometheusRule"]["enabled"]:

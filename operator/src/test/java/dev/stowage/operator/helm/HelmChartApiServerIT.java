@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.FieldValidateable;
@@ -26,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -170,6 +173,61 @@ class HelmChartApiServerIT {
           .as("CRDs rendered")
           .isEqualTo(5);
     }
+  }
+
+  /**
+   * values-multitenant.yaml applied for real: the operator's ServiceAccount may work in the watched
+   * namespaces and read ClusterBackupStores, and nothing across or outside them (the namespaced
+   * install of deploy/namespaced, plus rbac.clusterBackupStores).
+   */
+  @Test
+  void multiTenantProfileGrantsTheWatchedNamespacesAndClusterBackupStoresOnly() throws Exception {
+    for (JsonNode doc :
+        render(List.of("-f", CHART.resolve("values-multitenant.yaml").toString()))) {
+      if (!doc.path("kind").asText().equals("CustomResourceDefinition")) {
+        client
+            .resource(YAML.convertValue(doc, GenericKubernetesResource.class))
+            .fieldManager("helm-chart-it")
+            .forceConflicts()
+            .serverSideApply();
+      }
+    }
+    assertThat(allowed("stowage.dev", "clusterbackupstores", "get", "")).as("get cbs").isTrue();
+    assertThat(allowed("stowage.dev", "clusterbackupstores", "list", "")).as("list cbs").isFalse();
+    for (String ns : List.of("team-a", "team-b")) {
+      assertThat(allowed("batch", "jobs", "create", ns)).as("create jobs in %s", ns).isTrue();
+      assertThat(allowed("stowage.dev", "mysqlbackups", "watch", ns))
+          .as("watch in %s", ns)
+          .isTrue();
+      assertThat(allowed("", "secrets", "get", ns)).as("get secrets in %s", ns).isFalse();
+    }
+    assertThat(allowed("batch", "jobs", "create", "team-z")).as("jobs, unwatched").isFalse();
+    assertThat(allowed("batch", "jobs", "list", "")).as("jobs, all namespaces").isFalse();
+    assertThat(allowed("stowage.dev", "mysqlbackups", "list", "")).as("all namespaces").isFalse();
+  }
+
+  private static boolean allowed(String group, String resource, String verb, String namespace) {
+    SubjectAccessReview review =
+        new SubjectAccessReviewBuilder()
+            .withNewSpec()
+            .withUser("system:serviceaccount:" + NS + ":stowage-operator")
+            .withGroups(
+                "system:serviceaccounts", "system:serviceaccounts:" + NS, "system:authenticated")
+            .withNewResourceAttributes()
+            .withGroup(group)
+            .withResource(resource)
+            .withVerb(verb)
+            .withNamespace(namespace)
+            .endResourceAttributes()
+            .endSpec()
+            .build();
+    return client
+        .authorization()
+        .v1()
+        .subjectAccessReview()
+        .create(review)
+        .getStatus()
+        .getAllowed();
   }
 
   /**
