@@ -40,7 +40,7 @@ test-argocd:
 # The Helm chart charts/stowage-operator against deploy/ (helm lint, helm template compared with
 # kubectl kustomize object by object, the values schema, promtool on its rules); helm is built
 # by scripts/ensure-helm.sh. HelmChartApiServerIT (mvn verify) dry-runs its objects on an API server.
-test-helm:
+test-helm: deps
 	bash charts/stowage-operator/tests/test.sh
 
 # Supply chain: the shaded jars keep every dependency's NOTICE and LICENSE text
