@@ -149,19 +149,28 @@ class HelmInstallApiServerIT {
     assertThat(client.rbac().clusterRoles().withName("stowage-operator").get())
         .as("ClusterRole after uninstall")
         .isNull();
-    for (String name : CRDS) {
-      assertThat(client.apiextensions().v1().customResourceDefinitions().withName(name).get())
-          .as("CRD %s kept by helm uninstall", name)
-          .isNotNull();
-    }
-    assertThat(
-            client
-                .genericKubernetesResources("stowage.dev/v1alpha1", "MysqlBackup")
-                .inNamespace(TENANT)
-                .withName("nightly")
-                .get())
-        .as("the user's MysqlBackup after helm uninstall")
-        .isNotNull();
+    // A deleted CRD lingers while the API server removes its objects: look a few seconds long,
+    // for a deletionTimestamp too.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    do {
+      for (String name : CRDS) {
+        CustomResourceDefinition crd =
+            client.apiextensions().v1().customResourceDefinitions().withName(name).get();
+        assertThat(crd).as("CRD %s kept by helm uninstall", name).isNotNull();
+        assertThat(crd.getMetadata().getDeletionTimestamp())
+            .as("CRD %s being deleted after helm uninstall", name)
+            .isNull();
+      }
+      GenericKubernetesResource backup =
+          client
+              .genericKubernetesResources("stowage.dev/v1alpha1", "MysqlBackup")
+              .inNamespace(TENANT)
+              .withName("nightly")
+              .get();
+      assertThat(backup).as("the user's MysqlBackup after helm uninstall").isNotNull();
+      assertThat(backup.getMetadata().getDeletionTimestamp()).as("MysqlBackup deleting").isNull();
+      Thread.sleep(500);
+    } while (System.nanoTime() < until);
   }
 
   private static Deployment deployment() {
