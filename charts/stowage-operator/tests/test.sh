@@ -172,7 +172,7 @@ mutant "a verb added to an RBAC copy" files/rbac.yaml 's/verbs: \["list"\]/verbs
 mutant "a CRD copy edited" files/crds/mysqlbackups.stowage.dev-v1.yml '0,/maxLength: /s/maxLength: [0-9]*/maxLength: 7/'
 mutant "an env name changed" templates/operator.yaml 's/name: STOWAGE_HTTP_PORT/name: STOWAGE_PORT/'
 mutant "readOnlyRootFilesystem off" templates/operator.yaml 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/'
-mutant "the keep policy dropped" templates/crds.yaml 's/"helm.sh\/resource-policy" "keep"/"helm.sh\/resource-policy" "delete"/'
+mutant "the keep policy dropped" templates/crds.yaml 's/"helm.sh\/resource-policy" "keep"/"example.com\/policy" "keep"/'
 mutant "the ClusterRoleBinding left out" templates/rbac.yaml 's/{{- if not .Values.watchNamespaces }}/{{- if false }}/'
 
 echo "test-helm: $passed passed, $failed failed"
