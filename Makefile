@@ -4,7 +4,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 ENGINE_JAR := engine/target/stowage.jar
 
-.PHONY: all deps build test test-unit test-it test-alerts test-argocd bench bench-many-files crds clean demo fmt check
+.PHONY: all deps build test test-unit test-it test-alerts test-argocd test-helm bench bench-many-files crds clean demo fmt check
 
 all: build
 
@@ -19,6 +19,7 @@ build: deps
 test: deps
 	$(MAKE) test-alerts
 	$(MAKE) test-argocd
+	$(MAKE) test-helm
 	$(MVN) verify
 	$(MAKE) test-e2e
 
@@ -35,6 +36,12 @@ test-alerts: deps
 # Argo CD embeds) as Argo CD runs them, over their fixtures (e2e/argocd-lua/test.sh).
 test-argocd:
 	bash e2e/argocd-lua/test.sh
+
+# The Helm chart charts/stowage-operator against deploy/ (helm lint, helm template compared with
+# kubectl kustomize object by object, the values schema, promtool on its rules); helm is built
+# by scripts/ensure-helm.sh. HelmChartApiServerIT (mvn verify) dry-runs its objects on an API server.
+test-helm: deps
+	bash charts/stowage-operator/tests/test.sh
 
 # Supply chain: the shaded jars keep every dependency's NOTICE and LICENSE text
 # (scripts/check-notices.py against the CycloneDX SBOMs `package` writes to target/), then a
