@@ -63,6 +63,7 @@ bench-many-files: build
 # Regenerates deploy/crds/ from the API classes (the build fails while they differ).
 crds: deps
 	$(MVN) -pl crds -Pupdate-crds process-classes
+	bash charts/stowage-operator/sync.sh
 
 # Applies google-java-format to every module and to e2e; `mvn verify` fails while a file differs.
 fmt: deps
