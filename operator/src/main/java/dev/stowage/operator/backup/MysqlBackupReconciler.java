@@ -9,6 +9,7 @@ import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.BackupLocations;
 import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.job.EngineStorage;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.job.StatusMismatchException;
@@ -217,6 +218,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     private final MysqlBackupStatus status;
     private final String ns;
 
+    /** The storage as validate() resolved it: a store is read once per reconcile. */
+    private EngineStorage storage;
+
     Step(MysqlBackup backup, Context<MysqlBackup> context) {
       this.run =
           new BackupPass(
@@ -262,7 +266,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       // Before anything is taken: a pod outside the operator's allowlist is refused here, and so
       // is a store that is missing or not for this namespace.
       jobs.checkPodSettings(backup, backup.getSpec().getPod());
-      jobs.storage(backup, backup.getSpec().getStorage(), false);
+      storage = jobs.storage(backup, backup.getSpec().getStorage(), false);
       var storageClaim = backup.getSpec().getStorage().getPersistentVolumeClaim();
       if (storageClaim != null && run.claim().equals(storageClaim.getClaimName())) {
         // Refused at apply by a CEL rule; checked again for resources stored before it.
@@ -443,7 +447,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
 
     /** Creates the engine Job; returns when to look again, or null. */
     Duration createJob() {
-      Job job = cluster.createJob(jobs.backupJob(backup));
+      Job job = cluster.createJob(jobs.backupJob(backup, storage));
       if (!JobOwnership.ownedBy(job, backup)) {
         return refuseForeign(job); // made by someone else between our read and our create
       }
@@ -458,8 +462,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
           Type.Normal,
           Reason.JobCreated,
           "created engine Job " + job.getMetadata().getName() + " to back up " + run.claim());
-      InsecureEndpoint.warn(
-          events, backup, jobs.storage(backup, backup.getSpec().getStorage(), false));
+      InsecureEndpoint.warn(events, backup, storage);
       return null;
     }
 

@@ -172,9 +172,16 @@ public final class EngineJobFactory {
 
   /** The Job that backs up a MysqlBackup's source claim. */
   public Job backupJob(MysqlBackup backup) {
+    return backupJob(backup, storage(backup, spec(backup.getSpec(), backup).getStorage(), false));
+  }
+
+  /**
+   * The backup Job with its storage already resolved by {@link #storage} (a reconcile that
+   * validated it reads a store once, not once per use).
+   */
+  public Job backupJob(MysqlBackup backup, EngineStorage storage) {
     MysqlBackupSpec spec = spec(backup.getSpec(), backup);
     BackupSource source = source(backup);
-    EngineStorage storage = storage(backup, spec.getStorage(), false);
 
     List<String> args = new ArrayList<>();
     args.add("backup");
@@ -290,10 +297,17 @@ public final class EngineJobFactory {
    * @param referenced the MysqlBackup named by spec.backup; null when spec.source names the backup
    */
   public Job restoreJob(MysqlRestore restore, MysqlBackup referenced) {
+    // A restore only reads backups; a backup claim is mounted read-only.
+    return restoreJob(
+        restore,
+        referenced,
+        storage(restore, locations.restoreSource(restore, referenced).storage(), true));
+  }
+
+  /** The restore Job with its storage already resolved by {@link #storage} (read-only). */
+  public Job restoreJob(MysqlRestore restore, MysqlBackup referenced, EngineStorage storage) {
     MysqlRestoreSpec spec = spec(restore.getSpec(), restore);
     StoredBackup from = locations.restoreSource(restore, referenced);
-    // A restore only reads backups; a backup claim is mounted read-only.
-    EngineStorage storage = storage(restore, from.storage(), true);
     RestoreTarget target = spec.getTarget();
 
     List<String> args = new ArrayList<>();

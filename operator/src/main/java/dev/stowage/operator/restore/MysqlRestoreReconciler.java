@@ -9,6 +9,7 @@ import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.job.EngineStorage;
 import dev.stowage.operator.job.EngineTimeouts;
 import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.job.StatusMismatchException;
@@ -197,6 +198,9 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     private final MysqlRestoreStatus status;
     private final String ns;
 
+    /** The source storage as validate() resolved it: a store is read once per reconcile. */
+    private EngineStorage storage;
+
     Step(MysqlRestore restore, Context<MysqlRestore> context) {
       this.run =
           new RestorePass(
@@ -264,7 +268,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     StoredBackup validate(MysqlBackup referenced) {
       StoredBackup source = jobs.locations().restoreSource(restore, referenced);
       // A store that is missing or not for this namespace is refused before the claim is taken.
-      jobs.storage(restore, source.storage(), true);
+      storage = jobs.storage(restore, source.storage(), true);
       run.claim();
       return source;
     }
@@ -314,7 +318,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
     /** Marks the claim in progress and creates the engine Job. */
     void createJob() {
       stateLabel.markInProgress(run);
-      Job job = cluster.createJob(jobs.restoreJob(restore, run.referenced()));
+      Job job = cluster.createJob(jobs.restoreJob(restore, run.referenced(), storage));
       if (!JobOwnership.ownedBy(job, restore)) {
         // Made by someone else between our read and our create: nothing of ours wrote.
         run.fail(Reason.ForeignJob, JobOwnership.foreign(job, restore));
@@ -333,11 +337,7 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           Type.Normal,
           Reason.JobCreated,
           "created engine Job " + job.getMetadata().getName() + " to restore into " + run.claim());
-      InsecureEndpoint.warn(
-          events,
-          restore,
-          jobs.storage(
-              restore, jobs.locations().restoreSource(restore, run.referenced()).storage(), true));
+      InsecureEndpoint.warn(events, restore, storage);
     }
 
     @Override

@@ -152,6 +152,23 @@ class MysqlBackupReconcilerTest {
     assertThat(cluster.locks).isEmpty();
   }
 
+  /**
+   * The store named by storeRef is read once by the reconcile that creates the Job, not per use.
+   */
+  @Test
+  void theReconcileThatCreatesTheJobReadsTheStoreOnce() {
+    cluster.clusterStore("shared", "tenants", "prod");
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    b.getSpec().getStorage().setS3(null);
+    b.getSpec().getStorage().setStoreRef(new dev.stowage.api.v1alpha1.StoreRef(null, "shared"));
+    reconcile(b); // validate, the pre-flight check (passed at once here), then the Job
+
+    assertThat(log).contains("create job nightly-backup");
+    // Once to validate, once for the pre-flight Job; the backup Job and its warning reuse it.
+    assertThat(cluster.clusterStoreReads).isEqualTo(2);
+  }
+
   /** Issue 15, finding 6: plain http:// is an explicit opt-in, and said on every engine Job. */
   @Test
   void aPlainHttpEndpointIsAWarningEventWhenTheJobIsCreated() {

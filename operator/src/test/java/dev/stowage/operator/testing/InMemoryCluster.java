@@ -462,8 +462,12 @@ public final class InMemoryCluster implements Cluster {
     return mountFailures.getOrDefault(pod, List.of());
   }
 
+  /** How many times a ClusterBackupStore was read. */
+  public int clusterStoreReads;
+
   @Override
   public Optional<ClusterBackupStore> clusterBackupStore(String name) {
+    clusterStoreReads++;
     return Optional.ofNullable(clusterStores.get(name));
   }
 
