@@ -32,8 +32,10 @@ public interface BackupStorage extends AutoCloseable {
 
   /**
    * Creates a small object only if no object of that name exists (exclusive create: {@code link(2)}
-   * of a fsynced temporary file on a directory, {@code If-None-Match: *} and a read-back on S3).
-   * Returns false when the name is taken. The object is durable when this returns true.
+   * of a fsynced temporary file on a directory; on S3, {@code If-None-Match: *} and a read-back
+   * after a settle time, since not every store applies the condition atomically). Returns false
+   * when the name is taken; {@code content} must be unique to the caller. The object is durable
+   * when this returns true.
    */
   boolean createExclusive(BackupLocation location, String object, byte[] content);
 

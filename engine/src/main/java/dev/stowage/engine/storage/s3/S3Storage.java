@@ -429,8 +429,27 @@ public final class S3Storage implements BackupStorage {
     } catch (SdkException e) {
       throw S3Errors.translate(e, options, options.describe(key), "create");
     }
-    // Some stores accept If-None-Match and ignore it: only what reads back is ours.
+    // Some stores ignore If-None-Match, and some (VersityGW's posix backend) check it and then
+    // write, so racing creators can all be told 200. The last write wins on every store with
+    // read-after-write consistency: read back once the racers' writes have landed, and only the
+    // creator that finds its own bytes (unique per caller) holds the object.
+    settle(options.describe(key));
     return java.util.Arrays.equals(readSmall(location, object), content);
+  }
+
+  /**
+   * How long an exclusive create waits before its read-back: far longer than a small PUT takes
+   * between a store's precondition check and its write, and short next to a backup.
+   */
+  static final Duration EXCLUSIVE_CREATE_SETTLE = Duration.ofSeconds(1);
+
+  private static void settle(String what) {
+    try {
+      Thread.sleep(EXCLUSIVE_CREATE_SETTLE.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw EngineException.unsafe(what, "interrupted while creating " + what + " exclusively");
+    }
   }
 
   @Override
