@@ -142,14 +142,17 @@ public final class BackupRunner {
 
     AtomicLong stored = new AtomicLong();
     List<WorkerPool.Failure<ChunkPlanner.Item>> failures;
-    try (Progress progress = new Progress("backup", total, settings.quiet())) {
+    try (Progress progress = new Progress("backup", total, items.size(), settings.quiet())) {
       failures =
           WorkerPool.run(
               "backup",
               settings.concurrency(),
               ChunkPlanner.schedule(items),
               () -> new Worker(codec.newCompressor(settings.level())),
-              (worker, item) -> store(worker, guard, lock, tree, manifest, item, progress, stored));
+              (worker, item) -> {
+                store(worker, guard, lock, tree, manifest, item, progress, stored);
+                progress.objectDone();
+              });
     }
     if (!failures.isEmpty()) {
       throw failed(loc, failures);

@@ -128,7 +128,7 @@ public final class RestoreRunner {
         roots.data(),
         settings.concurrency());
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
-    try (Progress progress = new Progress("restore", total, settings.quiet());
+    try (Progress progress = new Progress("restore", total, plan.items().size(), settings.quiet());
         ParallelSync syncs = new ParallelSync("restore")) {
       failures =
           WorkerPool.run(
@@ -136,9 +136,10 @@ public final class RestoreRunner {
               settings.concurrency(),
               plan.items(),
               () -> new ObjectReader(storage, loc, codec.newDecompressor(), maxUnsized),
-              (w, item) ->
-                  restoreItem(
-                      w, states[item.file().index()], item, progress, read, written, syncs));
+              (w, item) -> {
+                restoreItem(w, states[item.file().index()], item, progress, read, written, syncs);
+                progress.objectDone();
+              });
       try {
         syncs.awaitAll();
       } catch (Exception e) {

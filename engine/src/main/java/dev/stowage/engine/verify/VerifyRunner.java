@@ -42,7 +42,8 @@ public final class VerifyRunner {
     RestorePlan plan = RestorePlan.of(m, null);
     AtomicLong raw = new AtomicLong();
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
-    try (Progress progress = new Progress("verify", plan.knownBytes(), quiet)) {
+    try (Progress progress =
+        new Progress("verify", plan.knownBytes(), plan.items().size(), quiet)) {
       failures =
           WorkerPool.run(
               "verify",
@@ -57,6 +58,7 @@ public final class VerifyRunner {
                         (buf, pos) -> buf.position(buf.limit()),
                         progress);
                 raw.addAndGet(t.stored());
+                progress.objectDone();
               });
     }
     if (!failures.isEmpty()) {

@@ -206,4 +206,58 @@ class StowageCliTest {
     }
     return buf.toString();
   }
+
+  /** The lines the operator reads into status.progress: the last one says the work is complete. */
+  @Test
+  void backupAndRestoreReportProgressAsJsonLinesInALog() throws Exception {
+    EngineFixture.writeDatadir(tmp.resolve("data"));
+    Files.createDirectories(tmp.resolve("backups"));
+    String[] backup = backupArgs("--name", "p1", "--chunk-threshold", "4Mi", "--chunk-size", "4Mi");
+    backup =
+        java.util.Arrays.stream(backup).filter(a -> !a.equals("--quiet")).toArray(String[]::new);
+    JsonNode b = lastProgress(backup);
+    assertThat(b.get("operation").asText()).isEqualTo("backup");
+    assertThat(b.get("bytesTotal").asLong()).isPositive();
+    assertThat(b.get("bytesDone").asLong()).isEqualTo(b.get("bytesTotal").asLong());
+    assertThat(b.get("objectsTotal").asInt()).isGreaterThan(1);
+    assertThat(b.get("objectsDone").asInt()).isEqualTo(b.get("objectsTotal").asInt());
+    assertThat(b.get("percent").asInt()).isEqualTo(100);
+
+    JsonNode r =
+        lastProgress(
+            "restore",
+            "--storage",
+            "file://" + tmp.resolve("backups"),
+            "--directory",
+            "ns/db",
+            "--name",
+            "p1",
+            "--datadir",
+            tmp.resolve("restored").toString());
+    assertThat(r.get("operation").asText()).isEqualTo("restore");
+    assertThat(r.get("bytesDone").asLong()).isEqualTo(b.get("bytesTotal").asLong());
+    assertThat(r.get("objectsDone").asInt()).isEqualTo(b.get("objectsTotal").asInt());
+  }
+
+  private JsonNode lastProgress(String... args) throws Exception {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    System.setErr(new PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = run(args);
+    } finally {
+      System.setErr(old);
+    }
+    String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(code).as(log).isZero();
+    JsonNode last = null;
+    for (String line : log.split("\n")) {
+      if (line.startsWith("{\"" + dev.stowage.engine.core.Progress.KEY + "\"")) {
+        last = JSON.readTree(line).get(dev.stowage.engine.core.Progress.KEY);
+      }
+    }
+    assertThat(last).as("a progress line in %s", log).isNotNull();
+    return last;
+  }
 }
