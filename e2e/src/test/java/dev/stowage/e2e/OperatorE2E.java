@@ -160,6 +160,11 @@ class OperatorE2E {
     assertThat(Instant.parse(status.getCompletionTime()))
         .isAfterOrEqualTo(Instant.parse(status.getStartTime()));
     assertThat(status.getEngineVersion()).isNotBlank();
+    // Issue 13: the engine's progress lines, read from its pod's log (pods/log RBAC).
+    assertThat(status.getProgress()).as("status.progress").isNotNull();
+    assertThat(status.getProgress().getPercent()).isEqualTo(100);
+    assertThat(status.getProgress().getBytesDone()).isEqualTo(status.getBytesRead());
+    assertThat(status.getProgress().getDisplay()).startsWith("100% of ");
     assertThat(status.getConditions())
         .isNotEmpty()
         .allSatisfy(
@@ -187,6 +192,7 @@ class OperatorE2E {
     assertThat(restored.getTargetPersistentVolumeClaim()).isEqualTo("restored");
     assertThat(restored.getFiles()).isEqualTo(status.getFiles());
     assertThat(restored.getBytesWritten()).isPositive();
+    assertThat(restored.getProgress().getPercent()).isEqualTo(100);
     assertThat(restored.getCompletionTime()).isNotBlank();
     assertThat(condition(restored.getConditions(), "Ready"))
         .as("Ready condition")

@@ -16,6 +16,10 @@ public interface EngineRunStatus extends ObservedStatus {
 
   void setStartTime(String startTime);
 
+  EngineProgress getProgress();
+
+  void setProgress(EngineProgress progress);
+
   void setCompletionTime(String completionTime);
 
   void setFiles(Long files);

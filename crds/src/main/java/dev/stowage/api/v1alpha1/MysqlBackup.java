@@ -31,6 +31,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.source.persistentVolumeClaim",
     type = Type.STRING,
     getDescription = "The PersistentVolumeClaim backed up")
+@AdditionalPrinterColumn(name = "Progress", jsonPath = ".status.progress.display")
 @AdditionalPrinterColumn(
     name = "Size",
     jsonPath = ".status.bytesStored",

@@ -41,6 +41,11 @@ public class MysqlBackupStatus implements EngineRunStatus {
       "The StatefulSet scaled down for the backup and its original replica count.")
   private QuiesceStatus quiesce;
 
+  @JsonPropertyDescription(
+      "While the engine runs: how far it is, read from its log at most every 10 seconds; the"
+          + " last figures stay once it has finished.")
+  private EngineProgress progress;
+
   @JsonPropertyDescription("When the engine Job started (RFC 3339).")
   private String startTime;
 
@@ -201,5 +206,13 @@ public class MysqlBackupStatus implements EngineRunStatus {
 
   public void setMessage(String message) {
     this.message = message;
+  }
+
+  public EngineProgress getProgress() {
+    return progress;
+  }
+
+  public void setProgress(EngineProgress progress) {
+    this.progress = progress;
   }
 }

@@ -33,6 +33,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.backupName",
     type = Type.STRING,
     getDescription = "The backup restored")
+@AdditionalPrinterColumn(name = "Progress", jsonPath = ".status.progress.display")
 @AdditionalPrinterColumn(
     name = "Size",
     jsonPath = ".status.bytesWritten",

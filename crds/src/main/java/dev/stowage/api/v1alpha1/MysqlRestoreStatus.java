@@ -37,6 +37,11 @@ public class MysqlRestoreStatus implements EngineRunStatus {
           + " spec.target.volumeClaimTemplate is set).")
   private String targetPersistentVolumeClaim;
 
+  @JsonPropertyDescription(
+      "While the engine runs: how far it is, read from its log at most every 10 seconds; the"
+          + " last figures stay once it has finished.")
+  private EngineProgress progress;
+
   @JsonPropertyDescription("When the engine Job started (RFC 3339).")
   private String startTime;
 
@@ -197,5 +202,13 @@ public class MysqlRestoreStatus implements EngineRunStatus {
 
   public void setMessage(String message) {
     this.message = message;
+  }
+
+  public EngineProgress getProgress() {
+    return progress;
+  }
+
+  public void setProgress(EngineProgress progress) {
+    this.progress = progress;
   }
 }

@@ -71,8 +71,8 @@ final class BackupOutcome {
           job.getMetadata().getName(),
           "backing up " + run.claim() + " to " + run.where(),
           run.generation());
-      // Pods send no events here: look again until the engine has started.
-      return look.engineStarted() ? null : WAIT;
+      // Pods send no events here: look again until the engine has started, then for progress.
+      return look.engineStarted() ? watch.progress(status, ns, look) : WAIT;
     }
     Long files = engine.result().files();
     statuses.finished(
@@ -87,6 +87,7 @@ final class BackupOutcome {
         run.generation());
     if (engine.state() == EngineRun.State.SUCCEEDED) {
       status.setBytesStored(engine.result().bytesStored());
+      watch.succeeded(status, ns, look);
     } else {
       status.setMessage(
           CrdTerms.translate(

@@ -46,6 +46,12 @@ public interface Cluster {
    */
   List<String> mountFailures(String namespace, String pod);
 
+  /**
+   * The last {@code lines} lines of the engine container's log in a pod, or empty when there is
+   * none yet (or it cannot be read: the caller only shows progress from it).
+   */
+  Optional<String> engineLogTail(String namespace, String pod, int lines);
+
   /** Pods that mount the claim and have not finished (pending, running or terminating). */
   List<Pod> podsMounting(String namespace, String claim);
 

@@ -1,5 +1,7 @@
 package dev.stowage.operator.cluster;
 
+import dev.stowage.api.v1alpha1.EngineRunStatus;
+import dev.stowage.operator.job.EngineProgressLog;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -35,6 +37,7 @@ public final class EngineJobWatch {
   private final Cluster cluster;
   private final Supplier<Instant> now;
   private final Duration podStart;
+  private final EngineProgressLog progress;
 
   /**
    * @param now the reconcile's clock
@@ -44,6 +47,20 @@ public final class EngineJobWatch {
     this.cluster = cluster;
     this.now = now;
     this.podStart = podStart;
+    this.progress = new EngineProgressLog(cluster, now);
+  }
+
+  /**
+   * While the engine runs: its progress into the status, from its log; returns when to look again
+   * (pods send no events while the engine works).
+   */
+  public Duration progress(EngineRunStatus status, String namespace, Look look) {
+    return progress.update(status, namespace, look.pods());
+  }
+
+  /** A succeeded run: its progress complete (read from the log if it was never looked at). */
+  public void succeeded(EngineRunStatus status, String namespace, Look look) {
+    progress.succeeded(status, namespace, look.pods());
   }
 
   public Look look(String namespace, Job job) {

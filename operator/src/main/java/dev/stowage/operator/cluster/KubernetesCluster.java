@@ -29,9 +29,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@link Cluster} on a real API server through the fabric8 client. */
 public final class KubernetesCluster implements Cluster {
+  private static final Logger log = LoggerFactory.getLogger(KubernetesCluster.class);
 
   /** The label the Job controller gives a Job's pods (and selects them by): the Job's uid. */
   public static final String JOB_CONTROLLER_UID = "batch.kubernetes.io/controller-uid";
@@ -228,6 +231,24 @@ public final class KubernetesCluster implements Cluster {
   public Optional<MysqlBackup> backup(String namespace, String name) {
     return Optional.ofNullable(
         client.resources(MysqlBackup.class).inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public Optional<String> engineLogTail(String namespace, String pod, int lines) {
+    try {
+      return Optional.ofNullable(
+          client
+              .pods()
+              .inNamespace(namespace)
+              .withName(pod)
+              .inContainer(dev.stowage.operator.job.EngineJobFactory.CONTAINER)
+              .tailingLines(lines)
+              .getLog());
+    } catch (KubernetesClientException e) {
+      // Not started yet, gone, or no permission: progress waits for the next look.
+      log.debug("cannot read the log of pod {}/{}: {}", namespace, pod, e.getMessage());
+      return Optional.empty();
+    }
   }
 
   @Override

@@ -70,8 +70,8 @@ final class RestoreOutcome {
           job.getMetadata().getName(),
           "restoring " + run.where() + " into " + run.claim(),
           run.generation());
-      // Pods send no events here: look again until the engine has started.
-      return look.engineStarted() ? null : WAIT;
+      // Pods send no events here: look again until the engine has started, then for progress.
+      return look.engineStarted() ? watch.progress(status, ns, look) : WAIT;
     }
     String resolved = engine.result().name();
     if (resolved != null
@@ -97,6 +97,7 @@ final class RestoreOutcome {
     }
     if (engine.state() == EngineRun.State.SUCCEEDED) {
       status.setBytesWritten(engine.result().bytesWritten());
+      watch.succeeded(status, ns, look);
       labels.markClaim(run, COMPLETE, null);
     } else if (refusedBeforeWriting(engine)) {
       status.setMessage(

@@ -643,6 +643,45 @@ class MysqlBackupReconcilerTest {
   }
 
   /** Issue 15, finding 11: a running backup's Job replaced by a foreign one fails it. */
+  /** Issue 13: the engine's newest progress line reaches status.progress (column PROGRESS). */
+  @Test
+  void aRunningBackupShowsTheEnginesProgressAndLooksAgainInTenSeconds() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.startJob("nightly-backup");
+    cluster.runningJobPod(
+        "nightly-backup", dev.stowage.operator.job.EngineProgressLogTest.LINE + "\n");
+
+    UpdateControl<MysqlBackup> control = reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(b.getStatus().getProgress().getDisplay()).isEqualTo("37% of 2.7 GiB, 1m12s left");
+    assertThat(control.getScheduleDelay()).contains(Duration.ofSeconds(10).toMillis());
+
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(b.getStatus().getProgress().getDisplay()).isEqualTo("100% of 2.7 GiB");
+  }
+
+  /** A backup over before the operator looked at it while it ran still ends with its figures. */
+  @Test
+  void aShortBackupGetsItsProgressFromTheLastLineOfItsLog() {
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    String pod = cluster.jobPods.get("nightly-backup").get(0).getMetadata().getName();
+    cluster.engineLogs.put(pod, dev.stowage.operator.job.EngineProgressLogTest.LINE + "\n");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(b.getStatus().getProgress().getDisplay()).isEqualTo("100% of 2.7 GiB");
+  }
+
   @Test
   void aRunningBackupsJobReplacedByAForeignOneFailsAndIsNotRead() {
     cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");

@@ -247,6 +247,24 @@ class MysqlRestoreReconcilerTest {
         .startsWith("True WaitingForClaim: waiting for MysqlBackup/nightly");
   }
 
+  /** Issue 13: the engine's newest progress line reaches status.progress (column PROGRESS). */
+  @Test
+  void aRunningRestoreShowsTheEnginesProgress() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.startJob("recover-restore");
+    cluster.runningJobPod(
+        "recover-restore",
+        dev.stowage.operator.job.EngineProgressLogTest.LINE.replace("backup", "restore"));
+
+    var control = reconciler.reconcile(r, new TestContext<>(r));
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Running);
+    assertThat(r.getStatus().getProgress().getPercent()).isEqualTo(37);
+    assertThat(control.getScheduleDelay()).contains(10_000L);
+  }
+
   @Test
   void successIsProjectedAndTheClaimUnlocked() {
     cluster.claim("data-db-0");

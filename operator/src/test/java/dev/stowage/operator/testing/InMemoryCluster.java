@@ -255,6 +255,35 @@ public final class InMemoryCluster implements Cluster {
     return pod;
   }
 
+  /** Gives a Job a pod whose engine container runs, writing {@code log}. */
+  public Pod runningJobPod(String job, String log) {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(job + "-r" + jobPods.getOrDefault(job, List.of()).size())
+            .withNamespace(NS)
+            .addToLabels(KubernetesCluster.JOB_CONTROLLER_UID, uidOf(job))
+            .withCreationTimestamp("2030-01-02T03:04:06Z")
+            .endMetadata()
+            .withNewStatus()
+            .withPhase("Running")
+            .addNewContainerStatus()
+            .withName("engine")
+            .withNewState()
+            .withNewRunning()
+            .withStartedAt("2030-01-02T03:04:06Z")
+            .endRunning()
+            .endState()
+            .endContainerStatus()
+            .endStatus()
+            .build();
+    List<Pod> all = new ArrayList<>(jobPods.getOrDefault(job, List.of()));
+    all.add(pod);
+    jobPods.put(job, all);
+    engineLogs.put(pod.getMetadata().getName(), log);
+    return pod;
+  }
+
   /** Gives a Job a pod the scheduler cannot place. */
   public Pod unschedulableJobPod(String job, String message, String created) {
     Pod pod =
@@ -455,6 +484,23 @@ public final class InMemoryCluster implements Cluster {
     store.setSpec(spec);
     clusterStores.put(name, store);
     return this;
+  }
+
+  /** Engine container logs, by pod name. */
+  public final Map<String, String> engineLogs = new LinkedHashMap<>();
+
+  /** How many times an engine log was read. */
+  public int engineLogReads;
+
+  @Override
+  public Optional<String> engineLogTail(String namespace, String pod, int lines) {
+    engineLogReads++;
+    String log = engineLogs.get(pod);
+    if (log == null) {
+      return Optional.empty();
+    }
+    List<String> all = List.of(log.split("\n"));
+    return Optional.of(String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())));
   }
 
   @Override
