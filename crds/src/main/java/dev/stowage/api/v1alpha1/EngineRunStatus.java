@@ -30,5 +30,8 @@ public interface EngineRunStatus extends ObservedStatus {
 
   void setDurationSeconds(Double durationSeconds);
 
+  /** durationSeconds for people (the Duration column). */
+  void setDuration(String duration);
+
   void setEngineVersion(String engineVersion);
 }

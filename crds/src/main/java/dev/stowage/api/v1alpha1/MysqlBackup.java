@@ -31,17 +31,21 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.source.persistentVolumeClaim",
     type = Type.STRING,
     getDescription = "The PersistentVolumeClaim backed up")
-@AdditionalPrinterColumn(name = "Progress", jsonPath = ".status.progress.display")
+@AdditionalPrinterColumn(
+    name = "Progress",
+    jsonPath = ".status.progress.display",
+    type = Type.STRING,
+    getDescription = "How far a running engine is: percent, total size, time left")
 @AdditionalPrinterColumn(
     name = "Size",
-    jsonPath = ".status.bytesStored",
-    type = Type.INTEGER,
-    getDescription = "Bytes stored (after compression)")
+    jsonPath = ".status.size",
+    type = Type.STRING,
+    getDescription = "Stored size after compression (status.bytesStored for the exact bytes)")
 @AdditionalPrinterColumn(
     name = "Duration",
-    jsonPath = ".status.durationSeconds",
-    type = Type.NUMBER,
-    getDescription = "Seconds the engine ran")
+    jsonPath = ".status.duration",
+    type = Type.STRING,
+    getDescription = "How long the engine ran (status.durationSeconds for the exact figure)")
 // Why it waits or failed, in one word (ClaimInUse, PreflightFailed...): the Ready condition's
 // reason.
 @AdditionalPrinterColumn(

@@ -72,6 +72,13 @@ public class MysqlBackupStatus implements EngineRunStatus {
   @JsonPropertyDescription("Seconds the engine ran.")
   private Double durationSeconds;
 
+  @JsonPropertyDescription("bytesStored for people, for example \"2.7 MiB\" (the Size column).")
+  private String size;
+
+  @JsonPropertyDescription(
+      "durationSeconds for people, for example \"1m32s\" (the Duration column).")
+  private String duration;
+
   @JsonPropertyDescription("Version of the engine that ran.")
   private String engineVersion;
 
@@ -214,5 +221,21 @@ public class MysqlBackupStatus implements EngineRunStatus {
 
   public void setProgress(EngineProgress progress) {
     this.progress = progress;
+  }
+
+  public String getSize() {
+    return size;
+  }
+
+  public void setSize(String size) {
+    this.size = size;
+  }
+
+  public String getDuration() {
+    return duration;
+  }
+
+  public void setDuration(String duration) {
+    this.duration = duration;
   }
 }

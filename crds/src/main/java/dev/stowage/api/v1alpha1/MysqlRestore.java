@@ -33,17 +33,26 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.backupName",
     type = Type.STRING,
     getDescription = "The backup restored")
-@AdditionalPrinterColumn(name = "Progress", jsonPath = ".status.progress.display")
+@AdditionalPrinterColumn(
+    name = "Progress",
+    jsonPath = ".status.progress.display",
+    type = Type.STRING,
+    getDescription = "How far a running engine is: percent, total size, time left")
 @AdditionalPrinterColumn(
     name = "Size",
-    jsonPath = ".status.bytesWritten",
-    type = Type.INTEGER,
-    getDescription = "Bytes written to the target volume")
+    jsonPath = ".status.size",
+    type = Type.STRING,
+    getDescription = "Size written to the target volume (status.bytesWritten for the exact bytes)")
 @AdditionalPrinterColumn(
     name = "Duration",
-    jsonPath = ".status.durationSeconds",
-    type = Type.NUMBER,
-    getDescription = "Seconds the engine ran")
+    jsonPath = ".status.duration",
+    type = Type.STRING,
+    getDescription = "How long the engine ran (status.durationSeconds for the exact figure)")
+@AdditionalPrinterColumn(
+    name = "RTO",
+    jsonPath = ".status.timeToRestore",
+    type = Type.STRING,
+    getDescription = "Measured time to restore: from the MysqlRestore's creation to data on disk")
 // Why it waits or failed, in one word (ClaimInUse, PreflightFailed...): the Ready condition's
 // reason.
 @AdditionalPrinterColumn(

@@ -68,6 +68,19 @@ public class MysqlRestoreStatus implements EngineRunStatus {
   @JsonPropertyDescription("Seconds the engine ran.")
   private Double durationSeconds;
 
+  @JsonPropertyDescription("bytesWritten for people, for example \"112.5 MiB\" (the Size column).")
+  private String size;
+
+  @JsonPropertyDescription(
+      "durationSeconds for people, for example \"1m32s\" (the Duration column).")
+  private String duration;
+
+  @JsonPropertyDescription(
+      "The measured time to restore (RTO) of this restore: from its creation to the restored"
+          + " data on disk, for example \"3m5s\" (the RTO column); waiting for a claim or a backup"
+          + " counts, as it does for the database's users.")
+  private String timeToRestore;
+
   @JsonPropertyDescription("Version of the engine that ran.")
   private String engineVersion;
 
@@ -210,5 +223,29 @@ public class MysqlRestoreStatus implements EngineRunStatus {
 
   public void setProgress(EngineProgress progress) {
     this.progress = progress;
+  }
+
+  public String getSize() {
+    return size;
+  }
+
+  public void setSize(String size) {
+    this.size = size;
+  }
+
+  public String getDuration() {
+    return duration;
+  }
+
+  public void setDuration(String duration) {
+    this.duration = duration;
+  }
+
+  public String getTimeToRestore() {
+    return timeToRestore;
+  }
+
+  public void setTimeToRestore(String timeToRestore) {
+    this.timeToRestore = timeToRestore;
   }
 }

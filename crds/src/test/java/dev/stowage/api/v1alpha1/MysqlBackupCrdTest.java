@@ -49,8 +49,10 @@ class MysqlBackupCrdTest {
         .containsOnly(
             entry("Phase", ".status.phase string"),
             entry("Source", ".spec.source.persistentVolumeClaim string"),
-            entry("Size", ".status.bytesStored integer"),
-            entry("Duration", ".status.durationSeconds number"),
+            // Issue 13: progress, and sizes and durations for people.
+            entry("Progress", ".status.progress.display string"),
+            entry("Size", ".status.size string"),
+            entry("Duration", ".status.duration string"),
             // Issue 17, item 7: a short reason in kubectl get.
             entry("Reason", ".status.conditions[?(@.type==\"Ready\")].reason string"),
             entry("Age", ".metadata.creationTimestamp date"));

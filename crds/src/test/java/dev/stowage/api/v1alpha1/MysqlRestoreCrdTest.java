@@ -41,8 +41,11 @@ class MysqlRestoreCrdTest {
         .containsOnly(
             entry("Phase", ".status.phase string"),
             entry("Source", ".status.backupName string"),
-            entry("Size", ".status.bytesWritten integer"),
-            entry("Duration", ".status.durationSeconds number"),
+            // Issue 13: progress, sizes and durations for people, the measured RTO.
+            entry("Progress", ".status.progress.display string"),
+            entry("Size", ".status.size string"),
+            entry("Duration", ".status.duration string"),
+            entry("RTO", ".status.timeToRestore string"),
             // Issue 17, item 7: a short reason in kubectl get.
             entry("Reason", ".status.conditions[?(@.type==\"Ready\")].reason string"),
             entry("Age", ".metadata.creationTimestamp date"));

@@ -14,6 +14,7 @@ import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.metrics.OperatorMetrics;
 import dev.stowage.operator.status.Conditions;
+import dev.stowage.operator.status.Display;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
@@ -87,6 +88,8 @@ final class BackupOutcome {
         run.generation());
     if (engine.state() == EngineRun.State.SUCCEEDED) {
       status.setBytesStored(engine.result().bytesStored());
+      Long stored = engine.result().bytesStored();
+      status.setSize(stored == null ? null : Display.size(stored));
       watch.succeeded(status, ns, look);
     } else {
       status.setMessage(

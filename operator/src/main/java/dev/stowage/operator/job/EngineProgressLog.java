@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stowage.api.v1alpha1.EngineProgress;
 import dev.stowage.api.v1alpha1.EngineRunStatus;
 import dev.stowage.operator.cluster.Cluster;
+import dev.stowage.operator.status.Display;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -142,33 +142,12 @@ public final class EngineProgressLog {
 
   /** "38% of 2.7 GiB, 1m12s left"; "100% of 2.7 GiB" when done. */
   static String display(EngineProgress p) {
-    String s = p.getPercent() + "% of " + human(p.getBytesTotal());
+    String s = p.getPercent() + "% of " + Display.size(p.getBytesTotal());
     Long eta = p.getEtaSeconds();
     if (p.getPercent() < 100 && eta != null) {
-      s += ", " + duration(eta) + " left";
+      s += ", " + Display.duration(eta) + " left";
     }
     return s;
-  }
-
-  static String human(long bytes) {
-    String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    double v = bytes;
-    int u = 0;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-  }
-
-  static String duration(long seconds) {
-    long h = seconds / 3600;
-    long m = seconds % 3600 / 60;
-    long s = seconds % 60;
-    if (h > 0) {
-      return h + "h" + m + "m";
-    }
-    return m > 0 ? m + "m" + s + "s" : s + "s";
   }
 
   private static long nonNegative(long v) {

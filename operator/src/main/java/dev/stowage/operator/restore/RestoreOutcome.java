@@ -14,6 +14,7 @@ import dev.stowage.operator.job.CrdTerms;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.status.Display;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
@@ -97,6 +98,9 @@ final class RestoreOutcome {
     }
     if (engine.state() == EngineRun.State.SUCCEEDED) {
       status.setBytesWritten(engine.result().bytesWritten());
+      Long written = engine.result().bytesWritten();
+      status.setSize(written == null ? null : Display.size(written));
+      status.setTimeToRestore(timeToRestore(run.restore(), engine.completionTime()));
       watch.succeeded(status, ns, look);
       labels.markClaim(run, COMPLETE, null);
     } else if (refusedBeforeWriting(engine)) {
@@ -187,5 +191,17 @@ final class RestoreOutcome {
     } else {
       log.warn("restore failed: {}", status.getMessage());
     }
+  }
+
+  /** From the restore's creation to its data on disk: what the database's users waited. */
+  static String timeToRestore(MysqlRestore restore, String completionTime) {
+    String created = restore.getMetadata().getCreationTimestamp();
+    if (created == null || completionTime == null) {
+      return null;
+    }
+    java.time.Duration d =
+        java.time.Duration.between(
+            java.time.Instant.parse(created), java.time.Instant.parse(completionTime));
+    return Display.duration(Math.max(0, d.toMillis()) / 1000.0);
   }
 }

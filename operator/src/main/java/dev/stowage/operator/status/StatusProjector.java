@@ -86,6 +86,7 @@ public final class StatusProjector {
     EngineResult r = run.result();
     s.setCompletionTime(run.completionTime());
     s.setDurationSeconds(r.durationSeconds());
+    s.setDuration(r.durationSeconds() == null ? null : Display.duration(r.durationSeconds()));
     s.setEngineVersion(r.engineVersion());
     if (run.state() == EngineRun.State.FAILED) {
       fail(s, Reason.Failed, run.failureMessage(), generation);

@@ -664,6 +664,8 @@ class MysqlBackupReconcilerTest {
 
     assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
     assertThat(b.getStatus().getProgress().getDisplay()).isEqualTo("100% of 2.7 GiB");
+    assertThat(b.getStatus().getSize()).isEqualTo("677.8 KiB"); // bytesStored 694066
+    assertThat(b.getStatus().getDuration()).isEqualTo("1.5s");
   }
 
   /** A backup over before the operator looked at it while it ran still ends with its figures. */

@@ -128,12 +128,4 @@ public class EngineProgressLogTest {
     assertThat(status.getProgress().getObjectsDone()).isEqualTo(48L);
     assertThat(status.getProgress().getDisplay()).isEqualTo("100% of 2.7 GiB");
   }
-
-  @Test
-  void sizesAndDurationsForPeople() {
-    assertThat(EngineProgressLog.human(512)).isEqualTo("512 B");
-    assertThat(EngineProgressLog.human(2_831_155)).isEqualTo("2.7 MiB");
-    assertThat(EngineProgressLog.duration(59)).isEqualTo("59s");
-    assertThat(EngineProgressLog.duration(3_725)).isEqualTo("1h2m");
-  }
 }

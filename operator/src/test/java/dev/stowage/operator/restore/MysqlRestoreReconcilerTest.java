@@ -269,6 +269,7 @@ class MysqlRestoreReconcilerTest {
   void successIsProjectedAndTheClaimUnlocked() {
     cluster.claim("data-db-0");
     MysqlRestore r = intoExisting("data-db-0");
+    r.getMetadata().setCreationTimestamp("2030-01-02T03:01:00Z");
     reconcile(r);
     cluster.finishJob(
         "recover-restore",
@@ -282,6 +283,11 @@ class MysqlRestoreReconcilerTest {
 
     assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
     assertThat(r.getStatus().getBytesWritten()).isEqualTo(117918442L);
+    // Issue 13: for people, beside the exact figures; RTO from creation to completion.
+    assertThat(r.getStatus().getSize()).isEqualTo("112.5 MiB");
+    assertThat(r.getStatus().getDuration()).isEqualTo("1.9s");
+    // Created 2030-01-02T03:01:00Z, restored 2030-01-02T03:05:06Z.
+    assertThat(r.getStatus().getTimeToRestore()).isEqualTo("4m6s");
     assertThat(r.getStatus().getFiles()).isEqualTo(203);
     assertThat(r.getStatus().getMessage())
         .isEqualTo(
