@@ -87,7 +87,12 @@ public final class EngineJobFactory {
   /** Label keys of every engine Job and its pod. */
   public static final String LABEL_NAME = "app.kubernetes.io/name";
 
-  public static final String LABEL_INSTANCE = "app.kubernetes.io/instance";
+  /**
+   * The resource the Job works for. Not app.kubernetes.io/instance: Argo CD's label tracking uses
+   * that key, and would prune a Job whose resource shares an application's name.
+   */
+  public static final String LABEL_INSTANCE = "stowage.dev/instance";
+
   public static final String LABEL_COMPONENT = "app.kubernetes.io/component";
   public static final String LABEL_PART_OF = "app.kubernetes.io/part-of";
   public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";

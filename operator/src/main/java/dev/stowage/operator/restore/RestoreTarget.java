@@ -8,6 +8,7 @@ import dev.stowage.api.v1alpha1.VolumeClaimTemplate;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.ForeignLeaseException;
+import dev.stowage.operator.schedule.TemplateMetadata;
 import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
@@ -194,12 +195,22 @@ final class RestoreTarget {
   }
 
   /** The claim of a template: its access modes, storage class, size and labels, nothing else. */
-  private static PersistentVolumeClaim claimFrom(RestoreRun run, VolumeClaimTemplate template) {
+  private PersistentVolumeClaim claimFrom(RestoreRun run, VolumeClaimTemplate template) {
     MysqlRestore restore = run.restore();
-    Map<String, String> labels = new HashMap<>();
-    if (template.getMetadata().getLabels() != null) {
-      labels.putAll(template.getMetadata().getLabels());
+    // GitOps tracking labels on the claim would make Argo CD prune it (or Helm adopt it).
+    TemplateMetadata.Stripped meta =
+        TemplateMetadata.strip(template.getMetadata().getLabels(), null);
+    if (meta.anythingStripped()) {
+      events.record(
+          restore,
+          Type.Warning,
+          Reason.TemplateMetadataStripped,
+          "not copied to PersistentVolumeClaim "
+              + run.claim()
+              + " (GitOps tracking keys would make Argo CD or Flux prune it): "
+              + String.join(", ", meta.strippedLabels()));
     }
+    Map<String, String> labels = new HashMap<>(meta.labels());
     labels.put(LABEL_RESTORED_BY, restore.getMetadata().getName());
     Map<String, String> annotations = new HashMap<>();
     annotations.put(ANNOTATION_RESTORE_UID, restore.getMetadata().getUid());

@@ -165,6 +165,55 @@ class EngineJobFactoryTest {
             });
   }
 
+  /** Every GitOps tracking key: Argo CD (label and annotation tracking), Flux, Helm, kubectl. */
+  static final java.util.Map<String, String> TRACKING =
+      java.util.Map.of(
+          "app.kubernetes.io/instance", "orders",
+          "argocd.argoproj.io/instance", "orders",
+          "kustomize.toolkit.fluxcd.io/name", "orders",
+          "helm.sh/chart", "orders-1.0.0");
+
+  static final java.util.Map<String, String> TRACKING_ANNOTATIONS =
+      java.util.Map.of(
+          "argocd.argoproj.io/tracking-id", "orders:stowage.dev/MysqlBackup:prod/orders",
+          "meta.helm.sh/release-name", "orders",
+          "kubectl.kubernetes.io/last-applied-configuration", "{}");
+
+  /**
+   * Issue 13: no Job (nor its pods) carries a key Argo CD, Flux or Helm track applied objects by,
+   * whatever the resource itself carries; with label tracking, Argo CD would prune a Job labelled
+   * app.kubernetes.io/instance with an application's name in the middle of a backup.
+   */
+  @Test
+  void noGitOpsTrackingKeyIsOnAnEngineJobOrItsPods() {
+    MysqlBackup b = backup("s3-backup-all-options", 0);
+    b.getMetadata().setLabels(new java.util.HashMap<>(TRACKING));
+    b.getMetadata().setAnnotations(new java.util.HashMap<>(TRACKING_ANNOTATIONS));
+    MysqlRestore r = restore("restore-from-backup", 0);
+    r.getMetadata().setLabels(new java.util.HashMap<>(TRACKING));
+    r.getMetadata().setAnnotations(new java.util.HashMap<>(TRACKING_ANNOTATIONS));
+    for (Job job :
+        List.of(
+            FACTORY.backupJob(b),
+            FACTORY.checkJob(b),
+            FACTORY.deleteJob(b),
+            FACTORY.restoreJob(r, backup("restore-from-backup", 1)))) {
+      for (io.fabric8.kubernetes.api.model.ObjectMeta m :
+          List.of(job.getMetadata(), job.getSpec().getTemplate().getMetadata())) {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        if (m.getLabels() != null) {
+          keys.addAll(m.getLabels().keySet());
+        }
+        if (m.getAnnotations() != null) {
+          keys.addAll(m.getAnnotations().keySet());
+        }
+        assertThat(keys)
+            .as("labels and annotations of %s", job.getMetadata().getName())
+            .noneMatch(dev.stowage.operator.schedule.TemplateMetadata::isTrackingKey);
+      }
+    }
+  }
+
   @Test
   void theSameResourceAlwaysGivesTheSameJob() {
     assertThat(FACTORY.backupJob(backup("s3-backup-all-options", 0)))

@@ -573,6 +573,45 @@ class MysqlRestoreReconcilerTest {
         .allMatch(k -> k.startsWith("stowage.dev/"));
   }
 
+  /**
+   * Issue 13: a template written by a Helm chart or under Argo CD often carries their tracking
+   * labels; on the restored claim they would make Argo CD prune it (or Helm adopt it) as if it were
+   * in Git. They are left out, with a Warning that names them.
+   */
+  @Test
+  void aTemplatesGitOpsTrackingLabelsAreNotCopiedOntoTheRestoredClaim() {
+    backupIn(Phase.Succeeded, null);
+    MysqlRestore r = fromTemplate();
+    r.getSpec()
+        .getTarget()
+        .getVolumeClaimTemplate()
+        .getMetadata()
+        .setLabels(
+            Map.of(
+                "team", "db",
+                "app.kubernetes.io/instance", "shop",
+                "argocd.argoproj.io/instance", "shop",
+                "helm.sh/chart", "shop-1.2.3",
+                "kustomize.toolkit.fluxcd.io/name", "shop"));
+
+    reconcile(r);
+
+    PersistentVolumeClaim claim = cluster.claims.get("data-restored");
+    assertThat(claim.getMetadata().getLabels())
+        .containsEntry("team", "db")
+        .doesNotContainKeys(
+            "app.kubernetes.io/instance",
+            "argocd.argoproj.io/instance",
+            "helm.sh/chart",
+            "kustomize.toolkit.fluxcd.io/name");
+    assertThat(events.events)
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .startsWith("Warning TemplateMetadataStripped")
+                    .contains("app.kubernetes.io/instance, argocd.argoproj.io/instance"));
+  }
+
   /** Issue 15, finding 12: a Lease Stowage did not make on the target blocks, naming it. */
   @Test
   void aLeaseStowageDidNotMakeOnTheTargetBlocksTheRestoreNamingIt() {
