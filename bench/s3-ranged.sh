@@ -22,16 +22,9 @@ ROOT=$(dirname "$HERE")
 BENCH_TAG=bench-s3-ranged
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
-BUCKET=bench-bucket
-REGION=us-east-1
-FLOW_MBIT=${BENCH_FLOW_MBIT:-400}
 LINKS=${BENCH_RANGED_LINKS:-shaped unshaped}
-NS=stowrg$$
-HOST_IF=srgh$$
-NS_IF=srgn$$
-HOST_IP=198.18.0.1
-NS_IP=198.18.0.2
-PORT=9000
+# shellcheck source=bench/s3-link.lib.sh
+. "$HERE/s3-link.lib.sh"
 REPORT=$RESULTS/bench-s3-ranged-$STAMP.md
 LOGS=$RESULTS/bench-s3-ranged-$STAMP
 RAW=$LOGS/raw.tsv
@@ -51,92 +44,22 @@ init_page_cache
 
 S3DIR=$OUT/s3-ranged
 TARGET=$OUT/s3-ranged-target
-VGW_PID=
 cleanup() {
-  if [ -n "$VGW_PID" ] && kill -0 "$VGW_PID" 2>/dev/null; then
-    kill "$VGW_PID" 2>/dev/null || true
-    wait "$VGW_PID" 2>/dev/null || true
-  fi
-  VGW_PID=
-  ip netns del "$NS" 2>/dev/null || true
-  ip link del "$HOST_IF" 2>/dev/null || true
+  s3link_cleanup
   rm -rf "${S3DIR:?}" "${TARGET:?}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# ---------------------------------------------------------------- the link
-ip netns add "$NS" || die "cannot create a network namespace (ip netns add): see MACHINE-NOTES"
-ip link add "$HOST_IF" type veth peer name "$NS_IF"
-ip link set "$NS_IF" netns "$NS"
-ip addr add "$HOST_IP/30" dev "$HOST_IF"
-ip link set "$HOST_IF" up
-ip netns exec "$NS" ip addr add "$NS_IP/30" dev "$NS_IF"
-ip netns exec "$NS" ip link set "$NS_IF" up
-ip netns exec "$NS" ip link set lo up
-
-# shape on|off: a per-connection cap on the namespace's egress, or no qdisc at all
-shape() {
-  ip netns exec "$NS" tc qdisc del dev "$NS_IF" root 2>/dev/null || true
-  [ "$1" = on ] || return 0
-  local i c
-  ip netns exec "$NS" tc qdisc add dev "$NS_IF" root handle 1: htb default 2
-  ip netns exec "$NS" tc class add dev "$NS_IF" parent 1: classid 1:1 htb rate 100gbit quantum 65536
-  ip netns exec "$NS" tc class add dev "$NS_IF" parent 1:1 classid 1:2 htb rate 100gbit quantum 65536
-  ip netns exec "$NS" tc filter add dev "$NS_IF" parent 1: prio 1 handle 2: protocol ip u32 divisor 256
-  {
-    for i in $(seq 0 255); do
-      c=$(printf %x $((256 + i)))
-      echo "class add dev $NS_IF parent 1:1 classid 1:$c htb rate ${FLOW_MBIT}mbit ceil ${FLOW_MBIT}mbit burst 256k cburst 256k quantum 65536"
-      echo "filter add dev $NS_IF parent 1: prio 1 protocol ip u32 ht 2:$(printf %x "$i"): match ip protocol 6 0xff flowid 1:$c"
-    done
-    # bucket = low byte of the TCP destination port (the engine's side of each connection)
-    echo "filter add dev $NS_IF parent 1: prio 1 protocol ip u32 ht 800:: match ip protocol 6 0xff hashkey mask 0x000000ff at 20 link 2:"
-  } | ip netns exec "$NS" tc -batch - || die "cannot set up the htb/u32 per-connection cap"
-}
-
-# ---------------------------------------------------------------- the server, in the namespace
-rm -rf "$S3DIR"
-mkdir -p "$S3DIR/$BUCKET"
-S3_ACCESS=bench$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
-S3_SECRET=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
-ROOT_ACCESS_KEY="$S3_ACCESS" ROOT_SECRET_KEY="$S3_SECRET" \
-  ip netns exec "$NS" "$VGW" --port "$NS_IP:$PORT" --region "$REGION" --quiet --keep-alive posix "$S3DIR" \
-  </dev/null >>"$LOGS/versitygw.log" 2>&1 &
-VGW_PID=$!
-ready=no
-for _ in $(seq 1 200); do
-  kill -0 "$VGW_PID" 2>/dev/null || break
-  if (exec 3<>"/dev/tcp/$NS_IP/$PORT") 2>/dev/null; then ready=yes; break; fi
-  sleep 0.05
-done
-[ "$ready" = yes ] || die "versitygw did not start in namespace $NS; see $LOGS/versitygw.log"
-export AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET AWS_REGION=$REGION
-unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE 2>/dev/null || true
-S3URL="s3://$BUCKET/stowage?endpoint=http%3A%2F%2F$NS_IP%3A$PORT&region=$REGION&pathStyle=true"
+# ---------------------------------------------------------------- the link and the server
+s3link_up
+s3link_server "$VGW"
+S3URL=$(s3link_url stowage)
 STOWAGE=("$JAVA" -jar "$JAR")
 
-# measure ID COMMAND...: caches dropped, GNU time, sync inside the timing
-measure() {
-  local id=$1 t0 t1
-  shift
-  drop_caches
-  t0=$(date +%s.%N)
-  set +e
-  /usr/bin/time -v -o "$LOGS/$id.time" "$@" >"$LOGS/$id.out" 2>"$LOGS/$id.err"
-  M_RC=$?
-  sync
-  set -e
-  t1=$(date +%s.%N)
-  M_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-  M_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$LOGS/$id.time")
-  M_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$LOGS/$id.time")
-  [ "$M_RC" = 0 ] || { log "$id failed with exit $M_RC; see $LOGS/$id.err"; tail -5 "$LOGS/$id.err" >&2; }
-}
-
 # ---------------------------------------------------------------- backup once (unchunked), unshaped
-shape off
+s3link_shape off
 measure backup "${STOWAGE[@]}" backup --datadir "$SRC" --storage "$S3URL" --directory bench \
   --name big-unchunked --chunk-threshold 0 --compression zstd --level "$LEVEL" --quiet \
   --result-file "$LOGS/backup.json"
@@ -147,7 +70,7 @@ log "big: $RAW_BYTES raw bytes, stored unchunked as one object of $STORED bytes"
 
 # ---------------------------------------------------------------- restores
 for link in $LINKS; do
-  shape "$([ "$link" = shaped ] && echo on || echo off)"
+  s3link_shape "$([ "$link" = shaped ] && echo on || echo off)"
   for mode in false true; do
     best=
     checked=
