@@ -44,6 +44,10 @@ final class S3Server {
   private static final String USER_SECRET = "s3-credentials";
   private static final String TLS_SECRET = "s3-tls";
   static final String CA_CONFIG_MAP = "s3-ca";
+
+  /** A bucket of a TLS server that root owns: the bucket user may not read or write it. */
+  static final String OTHER_BUCKET = "other";
+
   private static final String TLS_MOUNT = "/etc/s3-tls";
   private static final long S3_UID = 10001;
   private static final Path REPO = Path.of(System.getProperty("user.dir")).resolve("..");
@@ -262,7 +266,10 @@ final class S3Server {
             .withName("bucket")
             .withImage(MariaDb.IMAGE)
             .withImagePullPolicy(Cluster.PULL_POLICY)
-            .withCommand("mkdir", "-p", "/data/" + bucket)
+            .withCommand(
+                tls
+                    ? List.of("mkdir", "-p", "/data/" + bucket, "/data/" + OTHER_BUCKET)
+                    : List.of("mkdir", "-p", "/data/" + bucket))
             .withVolumeMounts(
                 new VolumeMountBuilder().withName("data").withMountPath("/data").build())
             .endInitContainer()

@@ -683,6 +683,37 @@ class TenantE2E {
     assertThat(db.sql("read-restored", "restored-db", ShopData.READ)).isEqualTo(expectedRows);
   }
 
+  /**
+   * Finding 6: the store's credential is a non-root S3 user scoped to its bucket. The same
+   * credential through a store on another bucket of the server (root's) fails at the pre-flight
+   * check with the server's AccessDenied, with nothing stopped.
+   */
+  @Test
+  @Order(9)
+  void theStoresUserIsDeniedABucketItDoesNotOwn() {
+    String store = ns + "-other-bucket";
+    ClusterBackupStore otherBucket = StowageObjects.clusterStore(store, ns, s3, CREDENTIALS);
+    otherBucket.getSpec().getS3().setBucket(S3Server.OTHER_BUCKET);
+    stores.add(store);
+    client.resource(otherBucket).create();
+    createAsTenant(
+        "other-bucket", spec -> spec.getStorage().setStoreRef(new StoreRef(null, store)));
+    List<Integer> replicasSeen = new ArrayList<>();
+    MysqlBackup done = awaitBackup("other-bucket", FAIL_FAST, () -> replicasSeen.add(replicas()));
+
+    MysqlBackupStatus status = done.getStatus();
+    assertThat(status.getPhase())
+        .as("phase of MysqlBackup other-bucket (%s)", status.getMessage())
+        .isEqualTo(Phase.Failed);
+    assertThat(ready(status.getConditions()).getReason()).isEqualTo("PreflightFailed");
+    assertThat(status.getMessage())
+        .contains("nothing was stopped")
+        .contains("AccessDenied")
+        .contains(S3Server.OTHER_BUCKET);
+    assertThat(status.getQuiesce()).as("status.quiesce").isNull();
+    assertThat(replicasSeen).as("spec.replicas of StatefulSet %s meanwhile", DB).containsOnly(1);
+  }
+
   // ---------------------------------------------------------------- resources
 
   /** A backup of the StatefulSet's claim (quiesced) through the store {@code store}. */
