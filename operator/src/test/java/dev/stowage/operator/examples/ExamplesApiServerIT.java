@@ -451,8 +451,7 @@ class ExamplesApiServerIT {
    * stores to the example S3 Service and bucket with the Secret the S3 server accepts.
    */
   private static void assertFitsTheExamples(
-      String what, JsonNode spec, JsonNode sts, Map<String, JsonNode> byName)
-      throws IOException {
+      String what, JsonNode spec, JsonNode sts, Map<String, JsonNode> byName) throws IOException {
     String claim =
         sts.at("/spec/volumeClaimTemplates/0/metadata/name").asText()
             + "-"
@@ -520,7 +519,9 @@ class ExamplesApiServerIT {
       }
     }
     assertThat(tlsSecret).as("%s: the server mounts a TLS Secret", what).isNotNull();
-    assertThat(demo).as("make demo creates the TLS Secret").contains("create secret tls " + tlsSecret);
+    assertThat(demo)
+        .as("make demo creates the TLS Secret")
+        .contains("create secret tls " + tlsSecret);
     assertThat(args).as("%s: internal IAM", what).contains("--iam-dir");
     String root = args.get(args.indexOf("posix") + 1);
     assertThat(pod.at("/initContainers/0/command").toString())
