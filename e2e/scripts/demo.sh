@@ -4,7 +4,11 @@
 #
 #  1. local cluster up (idempotent), images built and imported (make demo builds the jars)
 #  2. the operator installed from deploy/ (kubectl apply -k), Available
-#  3. namespace stowage-demo recreated; examples/: Secrets, S3 server, MariaDB; rows written
+#  3. namespace stowage-demo recreated; a CA and a certificate for the S3 Service (openssl,
+#     examples/s3-certificate.sh, kept per cluster under the cluster's state directory) as the
+#     Secret s3-tls and the ConfigMap s3-ca; examples/: Secrets, S3 server (https only), its
+#     non-root user owning the bucket "backups" (12-s3-user.yaml), MariaDB; that user is denied
+#     the bucket "other" while "backups" answers; rows written
 #  4. examples/30-mysqlbackup.yaml -> status.phase Succeeded
 #  5. examples/40-mysqlrestore.yaml -> status.phase Succeeded
 #  6. MariaDB on the restored volume (examples/verify/) answers the same rows and
@@ -93,10 +97,88 @@ fi
 k create namespace "$NS" >/dev/null
 wait_for "the default service account in $NS" 60 kn get serviceaccount default
 
-stage "S3 server and MariaDB Ready"
+# The S3 server speaks TLS only. Its CA and certificate are made once per cluster (and
+# namespace) and kept with the cluster's state, never in the repository: the local cluster's
+# directory, or for a KUBECONFIG cluster a directory named after its API server's URL.
+stage "S3 TLS certificate and CA (openssl)"
+if [ -n "${KUBECONFIG:-}" ]; then
+  server=$(k config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+  TLS_DIR="$STOWAGE_CACHE/demo-s3-tls/$(printf '%s' "$server" | sha256sum | cut -c1-16)/$NS"
+else
+  TLS_DIR="$CLUSTER_DIR/demo-s3-tls/$NS"
+fi
+bash examples/s3-certificate.sh "$NS" "$TLS_DIR"
+log "S3 certificate: $TLS_DIR/tls.crt, $(openssl x509 -in "$TLS_DIR/tls.crt" -noout -ext subjectAltName | tail -n 1 | tr -d ' ')"
+kn create secret tls s3-tls --cert="$TLS_DIR/tls.crt" --key="$TLS_DIR/tls.key"
+kn create configmap s3-ca --from-file=ca.crt="$TLS_DIR/ca.crt"
+
+stage "S3 server (https) and MariaDB Ready"
 kn apply -f examples/00-secrets.yaml -f examples/10-s3.yaml -f examples/15-clusterbackupstore.yaml \
   -f examples/20-mariadb.yaml
 kn rollout status deployment/s3 --timeout="${WAIT}s"
+
+stage "S3 user stowage-example owns bucket backups"
+kn apply -f examples/12-s3-user.yaml
+kn wait job/s3-user --for=condition=Complete --timeout="${WAIT}s"
+kn logs job/s3-user --all-containers
+
+# The store's credential is that user's: it reaches "backups" and is denied "other" (root's).
+# The engine's ls, with the Secret and CA mounted as the operator mounts them for a Job.
+stage "S3 user scope check started"
+kn delete pod demo-s3-user-scope --ignore-not-found --wait=true >/dev/null
+kn apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: demo-s3-user-scope
+  labels: {app.kubernetes.io/part-of: stowage-demo}
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 10001
+    runAsGroup: 10001
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: backups
+      image: stowage/engine:dev
+      imagePullPolicy: IfNotPresent
+      args: [ls, --storage, "s3://backups/mariadb?endpoint=https://s3:7070&caBundle=/etc/s3-ca/ca.crt", --directory, scope-check]
+      env: [{name: STOWAGE_S3_CREDENTIALS_DIR, value: /etc/s3-credentials}]
+      securityContext:
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities: {drop: ["ALL"]}
+      volumeMounts:
+        - {name: credentials, mountPath: /etc/s3-credentials, readOnly: true}
+        - {name: ca, mountPath: /etc/s3-ca, readOnly: true}
+        - {name: tmp, mountPath: /tmp}
+    - name: other
+      image: stowage/engine:dev
+      imagePullPolicy: IfNotPresent
+      args: [ls, --storage, "s3://other?endpoint=https://s3:7070&caBundle=/etc/s3-ca/ca.crt", --directory, scope-check]
+      env: [{name: STOWAGE_S3_CREDENTIALS_DIR, value: /etc/s3-credentials}]
+      securityContext:
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities: {drop: ["ALL"]}
+      volumeMounts:
+        - {name: credentials, mountPath: /etc/s3-credentials, readOnly: true}
+        - {name: ca, mountPath: /etc/s3-ca, readOnly: true}
+        - {name: tmp, mountPath: /tmp}
+  volumes:
+    - name: credentials
+      secret:
+        secretName: s3-credentials
+        items:
+          - {key: AWS_ACCESS_KEY_ID, path: aws_access_key_id}
+          - {key: AWS_SECRET_ACCESS_KEY, path: aws_secret_access_key}
+    - {name: ca, configMap: {name: s3-ca}}
+    - {name: tmp, emptyDir: {}}
+YAML
+
+stage "MariaDB Ready"
 kn rollout status statefulset/mariadb --timeout="${WAIT}s"
 
 # sql NAME HOST STATEMENTS: runs STATEMENTS with the mariadb client in a pod, against the
@@ -164,6 +246,25 @@ CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT) ENGINE=Aria;
 INSERT INTO notes (body) VALUES ('backed up by stowage'), ('restored by stowage');" >/dev/null
 expected=$(sql demo-read mariadb "$READ")
 echo "$expected" | grep -q 'restored by stowage' || die "the rows just written do not read back: $expected"
+
+# The scope check started above has run meanwhile (two JVMs; it overlaps MariaDB's start).
+stage "S3 user: backups ok, other AccessDenied"
+exit_code() {
+  kn get pod demo-s3-user-scope -o jsonpath="{.status.containerStatuses[?(@.name==\"$1\")].state.terminated.exitCode}"
+}
+end=$((SECONDS + 180))
+until [ -n "$(exit_code backups)" ] && [ -n "$(exit_code other)" ]; do
+  [ $SECONDS -lt $end ] || { kn describe pod demo-s3-user-scope >&2; die "the S3 scope check did not finish in 180s"; }
+  sleep 1
+done
+backups_out=$(kn logs demo-s3-user-scope -c backups 2>&1)
+other_out=$(kn logs demo-s3-user-scope -c other 2>&1)
+log "bucket backups as stowage-example: exit $(exit_code backups): $(echo "$backups_out" | tail -n 1)"
+log "bucket other as stowage-example:   exit $(exit_code other): $(echo "$other_out" | tail -n 1)"
+[ "$(exit_code backups)" = 0 ] || die "the S3 user cannot list its own bucket backups: $backups_out"
+[ "$(exit_code other)" = 3 ] && echo "$other_out" | grep -q AccessDenied ||
+  die "the S3 user was not denied the bucket other (expected exit 3 with AccessDenied): $other_out"
+kn delete pod demo-s3-user-scope --wait=false >/dev/null
 
 # wait_phase KIND NAME: until status.phase is Succeeded (ok) or Failed (error).
 wait_phase() {

@@ -41,8 +41,13 @@ final class StowageObjects {
     s3Storage.setBucket(s3.bucket());
     s3Storage.setPrefix("e2e/" + namespace);
     s3Storage.setEndpoint(s3.endpoint());
-    // The test's S3 server is plain HTTP inside the cluster: the explicit opt-in (issue 15).
-    s3Storage.setInsecure(true);
+    if (s3.tls()) {
+      // https with the server's private CA, from the ConfigMap S3Server.caBundle makes.
+      s3Storage.setCaBundleRef(S3Server.caBundleRef());
+    } else {
+      // Plain HTTP inside the cluster: the explicit opt-in (issue 15).
+      s3Storage.setInsecure(true);
+    }
     s3Storage.setRegion("us-east-1");
     s3Storage.setPathStyle(true);
     s3Storage.setCredentialsSecretRef(credentials);

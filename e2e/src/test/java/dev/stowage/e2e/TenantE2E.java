@@ -116,9 +116,11 @@ class TenantE2E {
     Operator.requireAvailable(client, Duration.ofMinutes(2));
     String s3Namespace = Cluster.createNamespace(client, "stowage-e2e-tenant-s3-");
     namespaces.add(s3Namespace);
-    s3 = S3Server.start(client, s3Namespace, BUCKET);
+    // The administrators' store: https with a private CA and a non-root user owning the bucket.
+    s3 = S3Server.startTls(client, s3Namespace, BUCKET);
     ns = Cluster.createNamespace(client, "stowage-e2e-tenant-");
     namespaces.add(ns);
+    s3.caBundle(ns);
 
     // What the administrators set up for the tenant: the credentials Secret in its namespace, a
     // ClusterBackupStore that allows it and one that does not, a BackupStore of its namespace.
@@ -405,7 +407,7 @@ class TenantE2E {
     userInfo
         .getStorage()
         .getS3()
-        .setEndpoint(s3.endpoint().replace("http://", "https://admin:Sup3rSecret@"));
+        .setEndpoint(s3.endpoint().replace("https://", "https://admin:Sup3rSecret@"));
     userInfo.getStorage().getS3().setInsecure(null);
     Throwable refused =
         assertRefusedAtCreate(
@@ -416,6 +418,7 @@ class TenantE2E {
     assertThat(refused.getMessage()).as("the refusal").doesNotContain("Sup3rSecret");
 
     MysqlBackupSpec plain = StowageObjects.s3BackupOf(DB, ns, s3, CREDENTIALS);
+    plain.getStorage().getS3().setEndpoint(s3.endpoint().replace("https://", "http://"));
     plain.getStorage().getS3().setInsecure(null);
     assertRefusedAtCreate(
         () -> tenant.resource(backup("plain-http", plain)).create(),
@@ -678,6 +681,37 @@ class TenantE2E {
 
     db.startPodOnClaim("restored-db", "restored");
     assertThat(db.sql("read-restored", "restored-db", ShopData.READ)).isEqualTo(expectedRows);
+  }
+
+  /**
+   * Finding 6: the store's credential is a non-root S3 user scoped to its bucket. The same
+   * credential through a store on another bucket of the server (root's) fails at the pre-flight
+   * check with the server's AccessDenied, with nothing stopped.
+   */
+  @Test
+  @Order(9)
+  void theStoresUserIsDeniedABucketItDoesNotOwn() {
+    String store = ns + "-other-bucket";
+    ClusterBackupStore otherBucket = StowageObjects.clusterStore(store, ns, s3, CREDENTIALS);
+    otherBucket.getSpec().getS3().setBucket(S3Server.OTHER_BUCKET);
+    stores.add(store);
+    client.resource(otherBucket).create();
+    createAsTenant(
+        "other-bucket", spec -> spec.getStorage().setStoreRef(new StoreRef(null, store)));
+    List<Integer> replicasSeen = new ArrayList<>();
+    MysqlBackup done = awaitBackup("other-bucket", FAIL_FAST, () -> replicasSeen.add(replicas()));
+
+    MysqlBackupStatus status = done.getStatus();
+    assertThat(status.getPhase())
+        .as("phase of MysqlBackup other-bucket (%s)", status.getMessage())
+        .isEqualTo(Phase.Failed);
+    assertThat(ready(status.getConditions()).getReason()).isEqualTo("PreflightFailed");
+    assertThat(status.getMessage())
+        .contains("nothing was stopped")
+        .contains("AccessDenied")
+        .contains(S3Server.OTHER_BUCKET);
+    assertThat(status.getQuiesce()).as("status.quiesce").isNull();
+    assertThat(replicasSeen).as("spec.replicas of StatefulSet %s meanwhile", DB).containsOnly(1);
   }
 
   // ---------------------------------------------------------------- resources

@@ -451,7 +451,7 @@ class ExamplesApiServerIT {
    * stores to the example S3 Service and bucket with the Secret the S3 server accepts.
    */
   private static void assertFitsTheExamples(
-      String what, JsonNode spec, JsonNode sts, Map<String, JsonNode> byName) {
+      String what, JsonNode spec, JsonNode sts, Map<String, JsonNode> byName) throws IOException {
     String claim =
         sts.at("/spec/volumeClaimTemplates/0/metadata/name").asText()
             + "-"
@@ -466,23 +466,117 @@ class ExamplesApiServerIT {
     assertThat(store).as("%s: ClusterBackupStore %s", what, storeName).isNotNull();
     assertThat(store.at("/spec/allowedNamespaces").toString()).as(what).isEqualTo("[\"*\"]");
     JsonNode s3 = store.at("/spec/s3");
-    assertThat(s3.path("insecure").asBoolean()).as("%s: plain http needs insecure", what).isTrue();
+    assertExampleS3IsTlsWithANonRootUser(what, s3, byName);
+  }
+
+  /**
+   * Issue 15, finding 6: the store reaches the example S3 Service over https, trusting the CA that
+   * make demo puts in the ConfigMap its caBundleRef names (no insecure), and its credentials are
+   * those of the non-root user that 12-s3-user.yaml makes the owner of the store's bucket, never
+   * the server's root keys.
+   */
+  private static void assertExampleS3IsTlsWithANonRootUser(
+      String what, JsonNode s3, Map<String, JsonNode> byName) throws IOException {
+    assertThat(s3.has("insecure")).as("%s: the store sets no insecure", what).isFalse();
     JsonNode service = byName.get("Service/s3");
     assertThat(s3.path("endpoint").asText())
         .as("%s: the S3 endpoint", what)
         .isEqualTo(
-            "http://"
+            "https://"
                 + service.at("/metadata/name").asText()
                 + ":"
                 + service.at("/spec/ports/0/port").asInt());
+    JsonNode ca = s3.path("caBundleRef");
+    assertThat(ca.path("kind").asText()).as("%s: caBundleRef.kind", what).isEqualTo("ConfigMap");
+    String demo = Files.readString(REPO.resolve("e2e/scripts/demo.sh"));
+    assertThat(demo)
+        .as("make demo creates the CA ConfigMap the store names")
+        .contains(
+            "create configmap "
+                + ca.path("name").asText()
+                + " --from-file="
+                + ca.path("key").asText()
+                + "=");
+    // The server: TLS from the Secret make demo creates, users in its internal IAM.
+    JsonNode pod = byName.get("Deployment/s3").at("/spec/template/spec");
+    JsonNode server = pod.at("/containers/0");
+    List<String> args = new ArrayList<>();
+    server.path("args").forEach(a -> args.add(a.asText()));
+    String tlsSecret = null;
+    for (JsonNode v : pod.path("volumes")) {
+      if (v.has("secret")) {
+        tlsSecret = v.at("/secret/secretName").asText();
+        String mount = null;
+        for (JsonNode m : server.path("volumeMounts")) {
+          if (m.path("name").asText().equals(v.path("name").asText())) {
+            mount = m.path("mountPath").asText();
+          }
+        }
+        assertThat(args)
+            .as("%s: the server's TLS flags", what)
+            .containsSubsequence("--cert", mount + "/tls.crt")
+            .containsSubsequence("--key", mount + "/tls.key");
+      }
+    }
+    assertThat(tlsSecret).as("%s: the server mounts a TLS Secret", what).isNotNull();
+    assertThat(demo)
+        .as("make demo creates the TLS Secret")
+        .contains("create secret tls " + tlsSecret);
+    assertThat(args).as("%s: internal IAM", what).contains("--iam-dir");
+    String root = args.get(args.indexOf("posix") + 1);
+    assertThat(pod.at("/initContainers/0/command").toString())
+        .as("%s: the init container creates the bucket", what)
+        .contains(root + "/" + s3.path("bucket").asText());
+    // The store's Secret holds a user's keys, not the root keys the server reads.
     String secret = s3.at("/credentialsSecretRef/name").asText();
     assertThat(byName).as(what).containsKey("Secret/" + secret);
     JsonNode data = byName.get("Secret/" + secret).path("stringData");
     assertThat(data.has("AWS_ACCESS_KEY_ID")).as("%s: AWS_ACCESS_KEY_ID", what).isTrue();
     assertThat(data.has("AWS_SECRET_ACCESS_KEY")).as("%s: AWS_SECRET_ACCESS_KEY", what).isTrue();
-    // The S3 server creates the bucket the backup uses.
-    JsonNode init = byName.get("Deployment/s3").at("/spec/template/spec/initContainers/0/command");
-    assertThat(init.toString()).as(what).contains("/data/" + s3.path("bucket").asText());
+    Map<String, JsonNode> serverEnv = env(server);
+    JsonNode rootRef = serverEnv.get("ROOT_ACCESS_KEY").at("/valueFrom/secretKeyRef");
+    assertThat(rootRef.path("name").asText())
+        .as("%s: the root keys live apart from the store's Secret", what)
+        .isNotEqualTo(secret);
+    String rootKey =
+        byName
+            .get("Secret/" + rootRef.path("name").asText())
+            .at("/stringData/" + rootRef.path("key").asText())
+            .asText();
+    assertThat(rootKey).as("%s: root access key", what).isNotBlank();
+    assertThat(data.path("AWS_ACCESS_KEY_ID").asText())
+        .as("%s: the store's access key is not root's", what)
+        .isNotEqualTo(rootKey);
+    // The Job makes that key a user with role "user" and the bucket's owner, over https.
+    JsonNode job = byName.get("Job/s3-user");
+    assertThat(job).as("%s: Job s3-user (12-s3-user.yaml)", what).isNotNull();
+    JsonNode create = job.at("/spec/template/spec/initContainers/0");
+    JsonNode owner = job.at("/spec/template/spec/containers/0");
+    for (JsonNode c : List.of(create, owner)) {
+      Map<String, JsonNode> e = env(c);
+      assertThat(e.get("ADMIN_ENDPOINT_URL").path("value").asText())
+          .as("%s: the admin endpoint", what)
+          .isEqualTo(s3.path("endpoint").asText());
+      assertThat(e.get("USER_ACCESS_KEY").at("/valueFrom/secretKeyRef/name").asText())
+          .isEqualTo(secret);
+      assertThat(e.get("ADMIN_ACCESS_KEY").at("/valueFrom/secretKeyRef").toString())
+          .isEqualTo(rootRef.toString());
+    }
+    assertThat(create.path("args").toString())
+        .isEqualTo(
+            "[\"admin\",\"create-user\",\"--access\",\"$(USER_ACCESS_KEY)\",\"--secret\","
+                + "\"$(USER_SECRET_KEY)\",\"--role\",\"user\"]");
+    assertThat(owner.path("args").toString())
+        .isEqualTo(
+            "[\"admin\",\"change-bucket-owner\",\"--bucket\",\""
+                + s3.path("bucket").asText()
+                + "\",\"--owner\",\"$(USER_ACCESS_KEY)\"]");
+  }
+
+  private static Map<String, JsonNode> env(JsonNode container) {
+    Map<String, JsonNode> env = new HashMap<>();
+    container.path("env").forEach(e -> env.put(e.path("name").asText(), e));
+    return env;
   }
 
   /** Not in CrdValidationIT, which changes a MysqlBackup's spec only. */
