@@ -41,6 +41,11 @@ public class MysqlBackupStatus implements EngineRunStatus {
       "The StatefulSet scaled down for the backup and its original replica count.")
   private QuiesceStatus quiesce;
 
+  @JsonPropertyDescription(
+      "The VolumeSnapshot and temporary clone claim of a snapshot-mode backup (spec.source"
+          + ".snapshot), named before they are created.")
+  private SnapshotStatus snapshot;
+
   @JsonPropertyDescription("When the engine Job started (RFC 3339).")
   private String startTime;
 
@@ -201,5 +206,13 @@ public class MysqlBackupStatus implements EngineRunStatus {
 
   public void setMessage(String message) {
     this.message = message;
+  }
+
+  public SnapshotStatus getSnapshot() {
+    return snapshot;
+  }
+
+  public void setSnapshot(SnapshotStatus snapshot) {
+    this.snapshot = snapshot;
   }
 }
