@@ -298,7 +298,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     /** Moves the backup on; returns when to look again, or null when only an event can help. */
     Duration advance() {
       if (StatusProjector.isDone(status.getPhase()) && run.settled()) {
-        // Again on every reconcile of a finished backup: an unlock that failed before is retried.
+        // Again on every reconcile of a finished backup: an unlock, or a clone or snapshot delete,
+        // that failed before is retried.
+        snapshotter.release(run);
         run.unlockAll();
         outcome.reportLastSuccess(run);
         return partialRemoval.remove(run);

@@ -17,6 +17,7 @@ import dev.stowage.operator.status.Reason;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -73,6 +74,25 @@ final class Snapshotter {
    * anything is created.
    */
   SnapshotClassChoice chooseClass(BackupRun run) {
+    try {
+      return readClass(run);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw e;
+      }
+      // The namespaced install: a RoleBinding cannot grant reads of cluster-scoped kinds.
+      return new SnapshotClassChoice(
+          null,
+          SnapshotClassChoice.Missing.CLASS,
+          "the operator may not read what snapshot mode needs ("
+              + (e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage())
+              + "): grant its ServiceAccount get and list on volumesnapshotclasses"
+              + " (snapshot.storage.k8s.io), get on persistentvolumes and get on storageclasses"
+              + " (storage.k8s.io) cluster-wide, as deploy/rbac.yaml does; nothing was created");
+    }
+  }
+
+  private SnapshotClassChoice readClass(BackupRun run) {
     PersistentVolumeClaim claim = cluster.claim(run.namespace(), run.claim()).orElseThrow();
     SnapshotSource spec = run.backup().getSpec().getSource().getSnapshot();
     Optional<List<GenericKubernetesResource>> classes = cluster.volumeSnapshotClasses();
@@ -313,11 +333,22 @@ final class Snapshotter {
 
   private boolean bindsOnFirstConsumer(PersistentVolumeClaim c) {
     String sc = c.getSpec() == null ? null : c.getSpec().getStorageClassName();
-    return sc != null
-        && cluster
-            .storageClass(sc)
-            .map(k -> "WaitForFirstConsumer".equals(k.getVolumeBindingMode()))
-            .orElse(false);
+    if (sc == null) {
+      return false;
+    }
+    try {
+      return cluster
+          .storageClass(sc)
+          .map(k -> "WaitForFirstConsumer".equals(k.getVolumeBindingMode()))
+          .orElse(false);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw e;
+      }
+      // May not read StorageClasses (namespaced install): the Job's pod waits for an unbound
+      // clone until the engine start deadline, and then fails with the driver's words.
+      return true;
+    }
   }
 
   private Duration failAndRelease(BackupRun run, Reason reason, String message) {
@@ -339,26 +370,57 @@ final class Snapshotter {
     }
     String ns = run.namespace();
     if (s.getCloneClaim() != null) {
-      cluster
-          .claim(ns, s.getCloneClaim())
-          .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
-          .filter(c -> VolumeSnapshots.madeFor(c, backup))
-          .ifPresent(
-              c -> {
-                cluster.deleteClaim(ns, s.getCloneClaim());
-                log.info("deleted clone claim {}", s.getCloneClaim());
-              });
+      tryDelete(
+          run,
+          "PersistentVolumeClaim " + s.getCloneClaim(),
+          () ->
+              cluster
+                  .claim(ns, s.getCloneClaim())
+                  .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
+                  .filter(c -> VolumeSnapshots.madeFor(c, backup))
+                  .ifPresent(
+                      c -> {
+                        cluster.deleteClaim(ns, s.getCloneClaim());
+                        log.info("deleted clone claim {}", s.getCloneClaim());
+                      }));
     }
     if (s.getName() != null && !Boolean.TRUE.equals(spec(backup).getKeepSnapshot())) {
-      cluster
-          .volumeSnapshot(ns, s.getName())
-          .filter(v -> v.getMetadata().getDeletionTimestamp() == null)
-          .filter(v -> VolumeSnapshots.madeFor(v, backup))
-          .ifPresent(
-              v -> {
-                cluster.deleteVolumeSnapshot(ns, s.getName());
-                log.info("deleted VolumeSnapshot {}", s.getName());
-              });
+      tryDelete(
+          run,
+          "VolumeSnapshot " + s.getName(),
+          () ->
+              cluster
+                  .volumeSnapshot(ns, s.getName())
+                  .filter(v -> v.getMetadata().getDeletionTimestamp() == null)
+                  .filter(v -> VolumeSnapshots.madeFor(v, backup))
+                  .ifPresent(
+                      v -> {
+                        cluster.deleteVolumeSnapshot(ns, s.getName());
+                        log.info("deleted VolumeSnapshot {}", s.getName());
+                      }));
+    }
+  }
+
+  /**
+   * A delete the API server refused (a missing permission, say) must not keep the backup's outcome
+   * from being recorded: said in a Warning event, tried again on the next reconcile; the object
+   * goes with the MysqlBackup anyway (ownerReference).
+   */
+  private void tryDelete(BackupRun run, String what, Runnable delete) {
+    try {
+      delete.run();
+    } catch (KubernetesClientException e) {
+      String why = e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage();
+      log.warn("could not delete {}: {}", what, why);
+      events.record(
+          run.backup(),
+          Type.Warning,
+          Reason.SnapshotCleanupFailed,
+          "could not delete "
+              + what
+              + ": "
+              + why
+              + "; tried again on the next reconcile, and it goes with this MysqlBackup");
     }
   }
 

@@ -108,5 +108,7 @@ public enum Reason {
   /** Snapshot mode: waiting for the clone claim to be provisioned. */
   ProvisioningClone,
   /** Snapshot mode: the clone claim could not be provisioned. */
-  CloneNotProvisioned
+  CloneNotProvisioned,
+  /** Snapshot mode: the clone or the snapshot could not be deleted (tried again). */
+  SnapshotCleanupFailed
 }

@@ -277,6 +277,35 @@ class SnapshotBackupReconcilerTest {
     assertThat(cluster.locks).isEmpty();
   }
 
+  /** Seen with deploy/rbac.yaml without PVC delete: the backup never became Succeeded. */
+  @Test
+  void aRefusedCloneDeleteDoesNotKeepTheOutcomeFromBeingRecordedAndIsTriedAgain() {
+    MysqlBackup b = running();
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    cluster.failNextClaimDelete =
+        new io.fabric8.kubernetes.client.KubernetesClientException(
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withCode(403)
+                .withMessage("persistentvolumeclaims \"nightly-clone\" is forbidden")
+                .build());
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(cluster.claims).containsKey(CLONE);
+    assertThat(cluster.volumeSnapshots).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+    assertThat(events.events)
+        .contains(
+            "Warning SnapshotCleanupFailed: could not delete PersistentVolumeClaim nightly-clone:"
+                + " persistentvolumeclaims \"nightly-clone\" is forbidden; tried again on the next"
+                + " reconcile, and it goes with this MysqlBackup");
+
+    reconcile(b);
+
+    assertThat(cluster.claims).doesNotContainKey(CLONE);
+  }
+
   @Test
   void keepSnapshotKeepsTheSnapshotButNotTheClone() {
     MysqlBackup b = snapshotBackup("      keepSnapshot: true");
@@ -305,6 +334,18 @@ class SnapshotBackupReconcilerTest {
     assertThat(log).contains("delete job nightly-backup");
     assertThat(cluster.claims).doesNotContainKey(CLONE);
     assertThat(cluster.volumeSnapshots).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void deletingABackupWhoseSnapshotIsNotReadyYetDeletesTheSnapshot() {
+    MysqlBackup b = snapshotBackup();
+    reconcile(b);
+
+    reconciler.cleanup(b, new TestContext<>(b));
+
+    assertThat(cluster.volumeSnapshots).isEmpty();
+    assertThat(log).noneMatch(l -> l.startsWith("create claim"));
     assertThat(cluster.locks).isEmpty();
   }
 
@@ -460,6 +501,29 @@ class SnapshotBackupReconcilerTest {
 
     assertBlockedWithNothingCreated(
         b, "NoVolumeSnapshotClass", "is not a CSI volume", "spec.source.quiesce");
+  }
+
+  /** The namespaced install: a RoleBinding cannot grant the cluster-scoped reads. */
+  @Test
+  void anOperatorThatMayNotReadSnapshotClassesBlocksNamingThePermissions() {
+    cluster.snapshotClassesError =
+        new io.fabric8.kubernetes.client.KubernetesClientException(
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withCode(403)
+                .withMessage(
+                    "volumesnapshotclasses.snapshot.storage.k8s.io is forbidden: User"
+                        + " \"system:serviceaccount:stowage-system:stowage-operator\" cannot list"
+                        + " resource \"volumesnapshotclasses\"")
+                .build());
+    MysqlBackup b = snapshotBackup();
+
+    reconcile(b);
+
+    assertBlockedWithNothingCreated(
+        b,
+        "NoVolumeSnapshotClass",
+        "the operator may not read what snapshot mode needs (volumesnapshotclasses",
+        "get and list on volumesnapshotclasses");
   }
 
   @Test

@@ -701,8 +701,14 @@ public final class InMemoryCluster implements Cluster {
     c.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound").build());
   }
 
+  /** Thrown by the class list, as the API server's 403 of a namespaced install. */
+  public RuntimeException snapshotClassesError;
+
   @Override
   public Optional<List<GenericKubernetesResource>> volumeSnapshotClasses() {
+    if (snapshotClassesError != null) {
+      throw snapshotClassesError;
+    }
     return snapshotApi ? Optional.of(List.copyOf(snapshotClasses)) : Optional.empty();
   }
 
@@ -739,8 +745,16 @@ public final class InMemoryCluster implements Cluster {
     return Optional.ofNullable(storageClasses.get(name));
   }
 
+  /** Thrown by the next claim delete (then cleared), as a refused request. */
+  public RuntimeException failNextClaimDelete;
+
   @Override
   public void deleteClaim(String namespace, String name) {
+    if (failNextClaimDelete != null) {
+      RuntimeException e = failNextClaimDelete;
+      failNextClaimDelete = null;
+      throw e;
+    }
     log.add("delete claim " + name);
     claims.remove(name);
   }
