@@ -249,7 +249,12 @@ final class Snapshotter {
       PersistentVolumeClaim source = cluster.claim(ns, run.claim()).orElseThrow();
       PersistentVolumeClaim made =
           cluster.createClaim(
-              VolumeSnapshots.clone(backup, s.getCloneClaim(), s.getName(), source));
+              VolumeSnapshots.clone(
+                  backup,
+                  s.getCloneClaim(),
+                  s.getName(),
+                  source,
+                  cluster.volumeSnapshot(ns, s.getName()).flatMap(VolumeSnapshots::restoreSize)));
       if (VolumeSnapshots.madeFor(made, backup)) {
         log.info("created clone claim {} from VolumeSnapshot {}", s.getCloneClaim(), s.getName());
         events.record(

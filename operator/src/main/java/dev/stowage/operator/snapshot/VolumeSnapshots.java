@@ -57,6 +57,24 @@ public final class VolumeSnapshots {
    */
   public static PersistentVolumeClaim clone(
       MysqlBackup backup, String name, String snapshotName, PersistentVolumeClaim source) {
+    return clone(backup, name, snapshotName, source, Optional.empty());
+  }
+
+  /**
+   * The clone, at least as large as the snapshot's status.restoreSize when it has one: a CSI
+   * provisioner refuses a clone smaller than the snapshot.
+   */
+  public static PersistentVolumeClaim clone(
+      MysqlBackup backup,
+      String name,
+      String snapshotName,
+      PersistentVolumeClaim source,
+      Optional<Quantity> restoreSize) {
+    Quantity size = size(source);
+    if (restoreSize.isPresent()
+        && restoreSize.get().getNumericalAmount().compareTo(size.getNumericalAmount()) > 0) {
+      size = restoreSize.get();
+    }
     SnapshotSource spec = backup.getSpec().getSource().getSnapshot();
     var sourceSpec = source.getSpec();
     String storageClass =
@@ -73,7 +91,7 @@ public final class VolumeSnapshots {
         .withVolumeMode(sourceSpec == null ? null : sourceSpec.getVolumeMode())
         .withStorageClassName(storageClass)
         .withNewResources()
-        .addToRequests("storage", size(source))
+        .addToRequests("storage", size)
         .endResources()
         .withNewDataSource()
         .withApiGroup(API_GROUP)
@@ -156,6 +174,12 @@ public final class VolumeSnapshots {
   public static Optional<String> creationTime(GenericKubernetesResource s) {
     Object t = status(s).get("creationTime");
     return t == null ? Optional.empty() : Optional.of(t.toString());
+  }
+
+  /** status.restoreSize: the smallest volume the snapshot can be restored into. */
+  public static Optional<Quantity> restoreSize(GenericKubernetesResource s) {
+    Object q = status(s).get("restoreSize");
+    return q == null ? Optional.empty() : Optional.of(new Quantity(q.toString()));
   }
 
   /** status.error.message: the snapshotter's or the driver's words. */

@@ -203,6 +203,19 @@ class SnapshotBackupReconcilerTest {
     assertThat(condition(b, Conditions.BLOCKED)).startsWith("False JobCreated");
   }
 
+  /** A CSI provisioner refuses a clone smaller than the snapshot's restoreSize. */
+  @Test
+  void theCloneIsAtLeastTheSnapshotsRestoreSize() {
+    MysqlBackup b = snapshotBackup();
+    reconcile(b);
+    cluster.readySnapshot(SNAP, CUT, "12Gi");
+
+    reconcile(b);
+
+    assertThat(cluster.claims.get(CLONE).getSpec().getResources().getRequests().get("storage"))
+        .isEqualTo(new Quantity("12Gi"));
+  }
+
   @Test
   void aCloneOfAWaitForFirstConsumerClassGetsItsJobAtOnce() {
     cluster.storageClass("stowage-btrfs", "WaitForFirstConsumer");

@@ -673,12 +673,18 @@ public final class InMemoryCluster implements Cluster {
 
   /** The snapshot controller made the snapshot ready, cut at {@code creationTime}. */
   public void readySnapshot(String name, String creationTime) {
+    readySnapshot(name, creationTime, "10Gi");
+  }
+
+  /** Ready, with the restoreSize the driver reports. */
+  public void readySnapshot(String name, String creationTime, String restoreSize) {
     volumeSnapshots
         .get(name)
         .setAdditionalProperty(
             "status",
             new LinkedHashMap<>(
-                Map.of("readyToUse", true, "creationTime", creationTime, "restoreSize", "10Gi")));
+                Map.of(
+                    "readyToUse", true, "creationTime", creationTime, "restoreSize", restoreSize)));
   }
 
   /** The snapshot controller reports the driver's error on the snapshot. */
