@@ -104,7 +104,9 @@ final class BackupOutcome {
     // The outcome is recorded before the Job may go; the operator never reads it again.
     run.saveNow();
     cluster.expireJob(ns, job.getMetadata().getName(), FINISHED_JOB_TTL_SECONDS);
-    return run.settled() ? null : WAIT;
+    // Snapshot mode: the next pass, with the outcome stored, lets the clone go
+    // (releaseAfterOutcome).
+    return run.settled() && !Snapshotter.snapshotMode(run.backup()) ? null : WAIT;
   }
 
   /**

@@ -300,7 +300,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (StatusProjector.isDone(status.getPhase()) && run.settled()) {
         // Again on every reconcile of a finished backup: an unlock, or a clone or snapshot delete,
         // that failed before is retried.
-        snapshotter.release(run);
+        snapshotter.releaseAfterOutcome(run);
         run.unlockAll();
         outcome.reportLastSuccess(run);
         return partialRemoval.remove(run);

@@ -8,6 +8,8 @@ import dev.stowage.api.v1alpha1.SnapshotSource;
 import dev.stowage.api.v1alpha1.SnapshotStatus;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.job.EngineJobFactory;
+import dev.stowage.operator.job.EngineRun;
+import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.snapshot.SnapshotClassChoice;
 import dev.stowage.operator.snapshot.VolumeSnapshots;
 import dev.stowage.operator.status.Conditions;
@@ -404,6 +406,47 @@ final class Snapshotter {
                         log.info("deleted VolumeSnapshot {}", s.getName());
                       }));
     }
+  }
+
+  /**
+   * {@link #release} once the outcome is in status, plus the finished engine Job while the clone is
+   * still there: the pvc-protection controller counts any scheduled pod that names a claim,
+   * finished or not, so the Job's pod would keep the clone (and its storage) until the Job's TTL.
+   * The Job is deleted only here, never before its outcome was written, so a restart can never
+   * mistake it for a Job deleted while running.
+   */
+  void releaseAfterOutcome(BackupRun run) {
+    MysqlBackup backup = run.backup();
+    SnapshotStatus s = run.status().getSnapshot();
+    if (!snapshotMode(backup) || s == null || s.getCloneClaim() == null) {
+      return;
+    }
+    String ns = run.namespace();
+    boolean cloneLeft =
+        cluster
+            .claim(ns, s.getCloneClaim())
+            .filter(c -> VolumeSnapshots.madeFor(c, backup))
+            .isPresent();
+    if (cloneLeft) {
+      tryDelete(
+          run,
+          "the finished engine Job " + EngineJobFactory.backupJobName(backup),
+          () ->
+              cluster
+                  .job(ns, EngineJobFactory.backupJobName(backup))
+                  .filter(j -> JobOwnership.ownedBy(j, backup))
+                  .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
+                  .filter(j -> EngineRun.observe(j, List.of()).finished())
+                  .ifPresent(
+                      j -> {
+                        cluster.deleteJob(ns, j.getMetadata().getName());
+                        log.info(
+                            "deleted the finished engine Job {}: its pod keeps clone {}",
+                            j.getMetadata().getName(),
+                            s.getCloneClaim());
+                      }));
+    }
+    release(run);
   }
 
   /**

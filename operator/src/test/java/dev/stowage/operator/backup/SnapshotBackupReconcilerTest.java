@@ -273,6 +273,48 @@ class SnapshotBackupReconcilerTest {
         .hasSize(2);
   }
 
+  /**
+   * The pvc-protection controller counts a finished pod that names the clone: the finished Job goes
+   * (only once its outcome is stored), or the clone would stay Terminating until the Job's TTL.
+   */
+  @Test
+  void theFinishedJobGoesOnlyAfterItsOutcomeIsStoredWhileTheCloneIsLeft() {
+    MysqlBackup b = running();
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+    // As on a real cluster: the delete leaves the clone Terminating while a pod names it.
+    cluster.claims.get(CLONE).getMetadata().setFinalizers(List.of("kubernetes.io/pvc-protection"));
+    cluster.keepDeletedClaimsWithFinalizers = true;
+
+    reconcile(b); // the outcome, then the clone's delete
+    assertThat(log).doesNotContain("delete job nightly-backup");
+    reconcile(b); // the next pass: the Job, whose pod holds the clone
+
+    int stored = -1;
+    for (int i = 0; i < log.size(); i++) {
+      if (log.get(i).startsWith("status ") && log.get(i).contains("\"phase\":\"Succeeded\"")) {
+        stored = i;
+        break;
+      }
+    }
+    assertThat(stored).isNotNegative();
+    assertThat(stored).isLessThan(indexOf("delete job nightly-backup"));
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    reconcile(b);
+    assertThat(log).filteredOn(l -> l.equals("delete job nightly-backup")).hasSize(1);
+  }
+
+  @Test
+  void aJobIsKeptWhenItsCloneIsAlreadyGone() {
+    MysqlBackup b = running();
+    cluster.finishJob("nightly-backup", true, 0, OK_RESULT);
+
+    reconcile(b);
+    reconcile(b);
+
+    assertThat(cluster.claims).doesNotContainKey(CLONE);
+    assertThat(log).doesNotContain("delete job nightly-backup");
+  }
+
   @Test
   void theCloneAndSnapshotAreDeletedAfterFailure() {
     MysqlBackup b = running();

@@ -751,6 +751,9 @@ public final class InMemoryCluster implements Cluster {
     return Optional.ofNullable(storageClasses.get(name));
   }
 
+  /** Whether a deleted claim with finalizers stays, Terminating, as on a real cluster. */
+  public boolean keepDeletedClaimsWithFinalizers;
+
   /** Thrown by the next claim delete (then cleared), as a refused request. */
   public RuntimeException failNextClaimDelete;
 
@@ -762,6 +765,14 @@ public final class InMemoryCluster implements Cluster {
       throw e;
     }
     log.add("delete claim " + name);
+    PersistentVolumeClaim c = claims.get(name);
+    if (keepDeletedClaimsWithFinalizers
+        && c != null
+        && c.getMetadata().getFinalizers() != null
+        && !c.getMetadata().getFinalizers().isEmpty()) {
+      c.getMetadata().setDeletionTimestamp(CREATED); // Terminating, as behind pvc-protection
+      return;
+    }
     claims.remove(name);
   }
 
