@@ -8,6 +8,12 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** The volume a MysqlBackup copies, and how to make it quiescent first. */
+@ValidationRule(
+    value = "!(has(self.quiesce) && has(self.snapshot))",
+    message =
+        "set at most one of spec.source.quiesce (stop the server for a cold copy) and"
+            + " spec.source.snapshot (copy a VolumeSnapshot of the live volume)",
+    reason = "FieldValueForbidden")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BackupSource {
   @Required
@@ -33,6 +39,13 @@ public class BackupSource {
           + " the backup waits, with a Blocked condition, while a running pod mounts the volume.")
   private Quiesce quiesce;
 
+  @JsonPropertyDescription(
+      "Back up the live volume instead: the operator takes a CSI VolumeSnapshot of the claim,"
+          + " clones it into a temporary claim and runs the engine on the clone; the server keeps"
+          + " running. Needs the VolumeSnapshot API and a VolumeSnapshotClass for the claim's"
+          + " CSI driver. Exclusive with quiesce.")
+  private SnapshotSource snapshot;
+
   public String getPersistentVolumeClaim() {
     return persistentVolumeClaim;
   }
@@ -55,5 +68,13 @@ public class BackupSource {
 
   public void setQuiesce(Quiesce quiesce) {
     this.quiesce = quiesce;
+  }
+
+  public SnapshotSource getSnapshot() {
+    return snapshot;
+  }
+
+  public void setSnapshot(SnapshotSource snapshot) {
+    this.snapshot = snapshot;
   }
 }

@@ -46,6 +46,11 @@ public class MysqlBackupStatus implements EngineRunStatus {
           + " last figures stay once it has finished.")
   private EngineProgress progress;
 
+  @JsonPropertyDescription(
+      "The VolumeSnapshot and temporary clone claim of a snapshot-mode backup (spec.source"
+          + ".snapshot), named before they are created.")
+  private SnapshotStatus snapshot;
+
   @JsonPropertyDescription("When the engine Job started (RFC 3339).")
   private String startTime;
 
@@ -237,5 +242,13 @@ public class MysqlBackupStatus implements EngineRunStatus {
 
   public void setDuration(String duration) {
     this.duration = duration;
+  }
+
+  public SnapshotStatus getSnapshot() {
+    return snapshot;
+  }
+
+  public void setSnapshot(SnapshotStatus snapshot) {
+    this.snapshot = snapshot;
   }
 }

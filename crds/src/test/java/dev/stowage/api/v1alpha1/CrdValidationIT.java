@@ -310,6 +310,35 @@ class CrdValidationIT {
                     Map.of("pool", "backup"),
                     "tolerations",
                     List.of(Map.of("key", "dedicated", "value", "db", "effect", "NoSchedule"))))),
+        // Issue 11: a backup of a VolumeSnapshot of the live volume.
+        Arguments.of(
+            "a snapshot-mode backup",
+            BACKUP,
+            Map.of(
+                "spec.source.quiesce",
+                "DELETE",
+                "spec.source.snapshot",
+                Map.of(
+                    "volumeSnapshotClassName",
+                    "stowage-btrfs",
+                    "storageClassName",
+                    "stowage-btrfs",
+                    "consistency",
+                    "CrashConsistent",
+                    "keepSnapshot",
+                    true))),
+        Arguments.of(
+            "a snapshot-mode backup with every default",
+            BACKUP,
+            Map.of("spec.source.quiesce", "DELETE", "spec.source.snapshot", Map.of())),
+        Arguments.of(
+            "a snapshot-mode schedule",
+            SCHEDULE,
+            Map.of(
+                "spec.backupTemplate.spec.source.quiesce",
+                "DELETE",
+                "spec.backupTemplate.spec.source.snapshot",
+                Map.of())),
         Arguments.of(
             "the largest uid",
             RESTORE,
@@ -760,6 +789,52 @@ class CrdValidationIT {
             Map.of(
                 "spec.backupTemplate.spec.pod", Map.of("securityContext", Map.of("runAsUser", 0))),
             "spec.backupTemplate.spec.pod.securityContext.runAsUser: Invalid value:"),
+        // Issue 11: quiesce and snapshot exclude each other; FTWRL needs a connection.
+        Arguments.of(
+            "quiesce and snapshot together",
+            BACKUP,
+            Map.of("spec.source.snapshot", Map.of()),
+            "set at most one of spec.source.quiesce (stop the server for a cold copy) and"
+                + " spec.source.snapshot"),
+        Arguments.of(
+            "quiesce and snapshot together in a schedule's template",
+            SCHEDULE,
+            Map.of("spec.backupTemplate.spec.source.snapshot", Map.of()),
+            "spec.backupTemplate.spec.source: Forbidden: set at most one of"
+                + " spec.source.quiesce"),
+        Arguments.of(
+            "FlushTablesWithReadLock without a connection Secret",
+            BACKUP,
+            Map.of(
+                "spec.source.quiesce",
+                "DELETE",
+                "spec.source.snapshot",
+                Map.of("consistency", "FlushTablesWithReadLock")),
+            "consistency FlushTablesWithReadLock connects to the server: set"
+                + " mysql.connectionSecretRef"),
+        Arguments.of(
+            "FlushTablesWithReadLock, not supported yet",
+            BACKUP,
+            Map.of(
+                "spec.source.quiesce",
+                "DELETE",
+                "spec.source.snapshot",
+                Map.of(
+                    "consistency",
+                    "FlushTablesWithReadLock",
+                    "mysql",
+                    Map.of("connectionSecretRef", Map.of("name", "mysql-backup")))),
+            "consistency FlushTablesWithReadLock is not supported yet by this operator: use"
+                + " CrashConsistent"),
+        Arguments.of(
+            "an unknown consistency",
+            BACKUP,
+            Map.of(
+                "spec.source.quiesce",
+                "DELETE",
+                "spec.source.snapshot",
+                Map.of("consistency", "AppConsistent")),
+            "Unsupported value: \"AppConsistent\""),
         Arguments.of(
             "65 node selector labels",
             BACKUP,

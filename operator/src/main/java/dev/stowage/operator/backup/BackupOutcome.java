@@ -40,6 +40,7 @@ final class BackupOutcome {
   private final StatusProjector statuses;
   private final EngineJobWatch watch;
   private final PartialBackupRemoval partialRemoval;
+  private final Snapshotter snapshotter;
 
   BackupOutcome(
       Cluster cluster,
@@ -47,13 +48,15 @@ final class BackupOutcome {
       OperatorMetrics metrics,
       StatusProjector statuses,
       EngineJobWatch watch,
-      PartialBackupRemoval partialRemoval) {
+      PartialBackupRemoval partialRemoval,
+      Snapshotter snapshotter) {
     this.cluster = cluster;
     this.events = events;
     this.metrics = metrics;
     this.statuses = statuses;
     this.watch = watch;
     this.partialRemoval = partialRemoval;
+    this.snapshotter = snapshotter;
   }
 
   /** Projects a Job onto the status; once it has finished, gives back what was taken. */
@@ -105,7 +108,9 @@ final class BackupOutcome {
     // The outcome is recorded before the Job may go; the operator never reads it again.
     run.saveNow();
     cluster.expireJob(ns, job.getMetadata().getName(), FINISHED_JOB_TTL_SECONDS);
-    return run.settled() ? null : WAIT;
+    // Snapshot mode: the next pass, with the outcome stored, lets the clone go
+    // (releaseAfterOutcome).
+    return run.settled() && !Snapshotter.snapshotMode(run.backup()) ? null : WAIT;
   }
 
   /**
@@ -116,6 +121,18 @@ final class BackupOutcome {
     MysqlBackupStatus status = run.status();
     cluster.deleteJob(run.namespace(), job.getMetadata().getName());
     String sts = status.getQuiesce() == null ? null : status.getQuiesce().getStatefulSet();
+    var clone = snapshotter.cloneProblem(run);
+    if (clone.isPresent()) {
+      // The pod waits for its volume: the driver's words say why, the pod's would not.
+      run.fail(
+          Reason.CloneNotProvisioned,
+          clone.get()
+              + "; deleted Job "
+              + job.getMetadata().getName()
+              + ". Fix the cause and create a new MysqlBackup");
+      run.settle();
+      return null;
+    }
     run.fail(
         Reason.EnginePodCannotStart,
         "the engine pod could not start: "

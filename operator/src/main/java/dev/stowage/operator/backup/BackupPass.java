@@ -34,7 +34,9 @@ final class BackupPass implements BackupRun {
           Reason.StatefulSetNotFound,
           Reason.StatefulSetDoesNotMountClaim,
           Reason.ForeignJob,
-          Reason.ForeignLease);
+          Reason.ForeignLease,
+          Reason.SnapshotApiMissing,
+          Reason.NoVolumeSnapshotClass);
 
   private final MysqlBackup backup;
   private final StatusSession<MysqlBackupStatus, MysqlBackup> session;
@@ -46,6 +48,7 @@ final class BackupPass implements BackupRun {
   private final EventRecorder events;
   private final Quiescer quiescer;
   private final ClaimLocking locking;
+  private final Snapshotter snapshotter;
   private List<Pod> mounting;
   private int quiescedTo;
 
@@ -56,7 +59,8 @@ final class BackupPass implements BackupRun {
       StatusProjector statuses,
       EventRecorder events,
       Quiescer quiescer,
-      ClaimLocking locking) {
+      ClaimLocking locking,
+      Snapshotter snapshotter) {
     this.backup = backup;
     this.session = session;
     this.status = session.status();
@@ -67,6 +71,7 @@ final class BackupPass implements BackupRun {
     this.events = events;
     this.quiescer = quiescer;
     this.locking = locking;
+    this.snapshotter = snapshotter;
   }
 
   /** The status session: written now, or at the end if changed. */
@@ -127,6 +132,8 @@ final class BackupPass implements BackupRun {
   @Override
   public void settle() {
     quiescer.scaleBack(this);
+    // The clone and snapshot go before the claim is given back: they count against its lock.
+    snapshotter.release(this);
     unlockAll();
     Conditions.remove(status.getConditions(), Conditions.BLOCKED);
   }

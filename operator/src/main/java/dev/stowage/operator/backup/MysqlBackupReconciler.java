@@ -15,6 +15,7 @@ import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.job.StatusMismatchException;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.snapshot.SnapshotClassChoice;
 import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.status.EventRecorder;
@@ -111,6 +112,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final BackupDeletion deletion;
   private final Quiescer quiescer;
   private final ClaimLocking locking;
+  private final Snapshotter snapshotter;
   private final BackupOutcome outcome;
   private final GiveUp giveUp;
 
@@ -145,7 +147,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.deletion = new BackupDeletion(jobs, cluster, events);
     this.quiescer = new Quiescer(cluster, events, conditions);
     this.locking = new ClaimLocking(cluster);
-    this.outcome = new BackupOutcome(cluster, events, metrics, statuses, watch, partialRemoval);
+    this.snapshotter = new Snapshotter(cluster, events, conditions);
+    this.outcome =
+        new BackupOutcome(cluster, events, metrics, statuses, watch, partialRemoval, snapshotter);
     this.giveUp = new GiveUp(cluster);
   }
 
@@ -231,7 +235,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
               statuses,
               events,
               quiescer,
-              locking);
+              locking,
+              snapshotter);
       this.backup = backup;
       this.status = run.status();
       this.ns = run.namespace();
@@ -293,7 +298,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     /** Moves the backup on; returns when to look again, or null when only an event can help. */
     Duration advance() {
       if (StatusProjector.isDone(status.getPhase()) && run.settled()) {
-        // Again on every reconcile of a finished backup: an unlock that failed before is retried.
+        // Again on every reconcile of a finished backup: an unlock, or a clone or snapshot delete,
+        // that failed before is retried.
+        snapshotter.releaseAfterOutcome(run);
         run.unlockAll();
         outcome.reportLastSuccess(run);
         return partialRemoval.remove(run);
@@ -388,6 +395,9 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       if (wait != null) {
         return wait;
       }
+      if (Snapshotter.snapshotMode(backup)) {
+        return snapshotSteps();
+      }
       String sts = run.statefulSetName();
       if (sts != null) {
         wait = quiescer.target(run, sts, cluster.statefulSet(ns, sts));
@@ -412,6 +422,35 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         if (wait != null || status.getPhase() == Phase.Failed) {
           return wait;
         }
+      }
+      return createJob();
+    }
+
+    /**
+     * Snapshot mode, with the claim locked: the snapshot class found (else Blocked, nothing made),
+     * the storage checked, the names recorded, the VolumeSnapshot taken and ready, its clone
+     * provided, then the Job on the clone. The database keeps running: no pod is stopped or waited
+     * for.
+     */
+    Duration snapshotSteps() {
+      if (snapshotter.toCreate(run)) {
+        SnapshotClassChoice choice = snapshotter.chooseClass(run);
+        if (!choice.found()) {
+          return snapshotter.refuse(run, choice, locking);
+        }
+        Duration wait = preflight.check(run);
+        if (wait != null || status.getPhase() == Phase.Failed) {
+          return wait;
+        }
+        snapshotter.take(run, choice.className());
+      }
+      Duration wait = snapshotter.awaitReady(run);
+      if (wait != null || status.getPhase() == Phase.Failed) {
+        return wait;
+      }
+      wait = snapshotter.provideClone(run);
+      if (wait != null || status.getPhase() == Phase.Failed) {
+        return wait;
       }
       return createJob();
     }
@@ -455,15 +494,28 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       statuses.running(
           status,
           job.getMetadata().getName(),
-          "backing up " + run.claim() + " to " + run.where(),
+          "backing up " + source() + " to " + run.where(),
           run.generation());
       events.record(
           backup,
           Type.Normal,
           Reason.JobCreated,
-          "created engine Job " + job.getMetadata().getName() + " to back up " + run.claim());
+          "created engine Job " + job.getMetadata().getName() + " to back up " + source());
       InsecureEndpoint.warn(events, backup, storage);
       return null;
+    }
+
+    /** What the Job copies, for people: the claim, or the clone of its snapshot. */
+    String source() {
+      var s = status.getSnapshot();
+      return Snapshotter.snapshotMode(backup) && s != null
+          ? run.claim()
+              + " (from its VolumeSnapshot "
+              + s.getName()
+              + ", clone "
+              + s.getCloneClaim()
+              + ")"
+          : run.claim();
     }
 
     @Override

@@ -4,11 +4,14 @@ import dev.stowage.api.v1alpha1.BackupStore;
 import dev.stowage.api.v1alpha1.ClusterBackupStore;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -128,6 +131,36 @@ public interface Cluster {
    * Removes the ownerReference to {@code ownerUid} from a MysqlBackup, so it outlives its owner.
    */
   void disownBackup(String namespace, String name, String ownerUid);
+
+  /**
+   * The VolumeSnapshotClasses (snapshot.storage.k8s.io/v1); empty when the API server does not
+   * serve the VolumeSnapshot API at all (the external-snapshotter CRDs are not installed).
+   */
+  Optional<List<GenericKubernetesResource>> volumeSnapshotClasses();
+
+  /** A VolumeSnapshot (snapshot.storage.k8s.io/v1), read live. */
+  Optional<GenericKubernetesResource> volumeSnapshot(String namespace, String name);
+
+  /** Creates a VolumeSnapshot; when one of that name already exists, returns it unchanged. */
+  GenericKubernetesResource createVolumeSnapshot(GenericKubernetesResource snapshot);
+
+  /** Deletes a VolumeSnapshot; a no-op when it is gone. */
+  void deleteVolumeSnapshot(String namespace, String name);
+
+  /** A PersistentVolume (cluster-scoped), for the CSI driver of a claim's volume. */
+  Optional<PersistentVolume> persistentVolume(String name);
+
+  /** A StorageClass (cluster-scoped), for its volumeBindingMode. */
+  Optional<StorageClass> storageClass(String name);
+
+  /** Deletes a claim; a no-op when it is gone. The caller checks first that it made it. */
+  void deleteClaim(String namespace, String name);
+
+  /**
+   * The messages of the ProvisioningFailed events of a claim, newest last: the CSI driver's words
+   * when it cannot provision a volume.
+   */
+  List<String> provisioningFailures(String namespace, String claim);
 
   /** Pod names for a message: {@code db-0, db-1}. */
   static String podNames(List<Pod> pods) {

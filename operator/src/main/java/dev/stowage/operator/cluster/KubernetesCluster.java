@@ -7,9 +7,11 @@ import dev.stowage.api.v1alpha1.ClusterBackupStore;
 import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -17,10 +19,12 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.ZonedDateTime;
@@ -266,6 +270,108 @@ public final class KubernetesCluster implements Cluster {
         .sorted(
             java.util.Comparator.comparing(
                 e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()))
+        .map(io.fabric8.kubernetes.api.model.Event::getMessage)
+        .filter(java.util.Objects::nonNull)
+        .toList();
+  }
+
+  /** The VolumeSnapshot API of the external-snapshotter CRDs. */
+  static final ResourceDefinitionContext VOLUME_SNAPSHOT =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("snapshot.storage.k8s.io")
+          .withVersion("v1")
+          .withKind("VolumeSnapshot")
+          .withPlural("volumesnapshots")
+          .withNamespaced(true)
+          .build();
+
+  static final ResourceDefinitionContext VOLUME_SNAPSHOT_CLASS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("snapshot.storage.k8s.io")
+          .withVersion("v1")
+          .withKind("VolumeSnapshotClass")
+          .withPlural("volumesnapshotclasses")
+          .withNamespaced(false)
+          .build();
+
+  @Override
+  public Optional<List<GenericKubernetesResource>> volumeSnapshotClasses() {
+    try {
+      return Optional.of(
+          client.genericKubernetesResources(VOLUME_SNAPSHOT_CLASS).list().getItems());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        // The resource type itself is unknown: the API is not served.
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Optional<GenericKubernetesResource> volumeSnapshot(String namespace, String name) {
+    return Optional.ofNullable(
+        client
+            .genericKubernetesResources(VOLUME_SNAPSHOT)
+            .inNamespace(namespace)
+            .withName(name)
+            .get());
+  }
+
+  @Override
+  public GenericKubernetesResource createVolumeSnapshot(GenericKubernetesResource snapshot) {
+    String ns = snapshot.getMetadata().getNamespace();
+    try {
+      return client
+          .genericKubernetesResources(VOLUME_SNAPSHOT)
+          .inNamespace(ns)
+          .resource(snapshot)
+          .create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return volumeSnapshot(ns, snapshot.getMetadata().getName()).orElseThrow(() -> e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void deleteVolumeSnapshot(String namespace, String name) {
+    client
+        .genericKubernetesResources(VOLUME_SNAPSHOT)
+        .inNamespace(namespace)
+        .withName(name)
+        .delete();
+  }
+
+  @Override
+  public Optional<PersistentVolume> persistentVolume(String name) {
+    return Optional.ofNullable(client.persistentVolumes().withName(name).get());
+  }
+
+  @Override
+  public Optional<StorageClass> storageClass(String name) {
+    return Optional.ofNullable(client.storage().v1().storageClasses().withName(name).get());
+  }
+
+  @Override
+  public void deleteClaim(String namespace, String name) {
+    client.persistentVolumeClaims().inNamespace(namespace).withName(name).delete();
+  }
+
+  @Override
+  public List<String> provisioningFailures(String namespace, String claim) {
+    return client
+        .v1()
+        .events()
+        .inNamespace(namespace)
+        .withField("involvedObject.kind", "PersistentVolumeClaim")
+        .withField("involvedObject.name", claim)
+        .withField("reason", "ProvisioningFailed")
+        .list()
+        .getItems()
+        .stream()
+        .sorted(Comparator.comparing(e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()))
         .map(io.fabric8.kubernetes.api.model.Event::getMessage)
         .filter(java.util.Objects::nonNull)
         .toList();

@@ -111,6 +111,19 @@ public final class BackupLocations {
             backup, "status.location", status.getLocation(), location);
       }
     }
+    // Snapshot mode: the names the operator creates and deletes come from the backup's name too.
+    var snapshot = status.getSnapshot();
+    if (snapshot != null) {
+      String snap = EngineJobFactory.snapshotName(backup);
+      if (notEmpty(snapshot.getName()) && !snap.equals(snapshot.getName())) {
+        throw new StatusMismatchException(backup, "status.snapshot.name", snapshot.getName(), snap);
+      }
+      String clone = EngineJobFactory.cloneClaimName(backup);
+      if (notEmpty(snapshot.getCloneClaim()) && !clone.equals(snapshot.getCloneClaim())) {
+        throw new StatusMismatchException(
+            backup, "status.snapshot.cloneClaim", snapshot.getCloneClaim(), clone);
+      }
+    }
   }
 
   /** The claim a restore writes into: the existing one, or the one its template creates. */

@@ -175,6 +175,16 @@ public final class EngineJobFactory {
     return KubernetesNames.jobName(restore.getMetadata().getName(), RESTORE);
   }
 
+  /** The VolumeSnapshot of a snapshot-mode backup's source claim. */
+  public static String snapshotName(MysqlBackup backup) {
+    return KubernetesNames.jobName(backup.getMetadata().getName(), "snapshot");
+  }
+
+  /** The temporary claim cloned from a snapshot-mode backup's VolumeSnapshot. */
+  public static String cloneClaimName(MysqlBackup backup) {
+    return KubernetesNames.jobName(backup.getMetadata().getName(), "clone");
+  }
+
   /** The Job that backs up a MysqlBackup's source claim. */
   public Job backupJob(MysqlBackup backup) {
     return backupJob(backup, storage(backup, spec(backup.getSpec(), backup).getStorage(), false));
@@ -216,8 +226,14 @@ public final class EngineJobFactory {
     args.add("--result-file");
     args.add(RESULT_PATH);
 
-    // A backup only reads the data it copies, so the source is mounted read-only.
-    Volume data = claimVolume(source.getPersistentVolumeClaim(), true);
+    // A backup only reads the data it copies, so the source is mounted read-only. In snapshot mode
+    // the source is the clone of the live claim's VolumeSnapshot.
+    Volume data =
+        claimVolume(
+            source.getSnapshot() != null
+                ? cloneClaimName(backup)
+                : source.getPersistentVolumeClaim(),
+            true);
     return job(
         backup,
         BACKUP,
@@ -529,7 +545,11 @@ public final class EngineJobFactory {
     return labels;
   }
 
-  private static OwnerReference ownerReference(HasMetadata owner) {
+  /**
+   * The controller ownerReference to a stored resource: what the operator creates for it (Jobs,
+   * VolumeSnapshots, clone claims) goes with it.
+   */
+  public static OwnerReference ownerReference(HasMetadata owner) {
     if (owner.getMetadata().getUid() == null) {
       throw new IllegalArgumentException(
           owner.getKind()

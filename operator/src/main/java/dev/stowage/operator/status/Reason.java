@@ -90,5 +90,25 @@ public enum Reason {
   /** A schedule's backup did not start by its slot plus startingDeadlineSeconds. */
   NotStartedInTime,
   /** A deleted schedule left its backups in place (deletionPolicy Retain). */
-  BackupsRetained
+  BackupsRetained,
+  /** Snapshot mode: the API server does not serve the VolumeSnapshot API. */
+  SnapshotApiMissing,
+  /** Snapshot mode: no VolumeSnapshotClass (the named one, or one for the claim's driver). */
+  NoVolumeSnapshotClass,
+  /** Snapshot mode: the VolumeSnapshot was created. */
+  SnapshotCreated,
+  /** Snapshot mode: waiting for the VolumeSnapshot to be ready to use. */
+  TakingSnapshot,
+  /** Snapshot mode: the VolumeSnapshot is ready; the backup is of its creationTime. */
+  SnapshotReady,
+  /** Snapshot mode: the VolumeSnapshot failed (its status.error) or never became ready. */
+  SnapshotFailed,
+  /** Snapshot mode: the clone claim was created from the VolumeSnapshot. */
+  CloneCreated,
+  /** Snapshot mode: waiting for the clone claim to be provisioned. */
+  ProvisioningClone,
+  /** Snapshot mode: the clone claim could not be provisioned. */
+  CloneNotProvisioned,
+  /** Snapshot mode: the clone or the snapshot could not be deleted (tried again). */
+  SnapshotCleanupFailed
 }

@@ -245,9 +245,30 @@ class ExamplesApiServerIT {
       cases.add(access(true, "batch", "jobs", "", v, "shop", ""));
     }
     cases.add(access(true, "", "pods", "", "list", "shop", ""));
-    for (String v : List.of("get", "create", "patch")) {
+    // Delete: snapshot mode's clones (issue 11), only those with the backup's labels.
+    for (String v : List.of("get", "create", "patch", "delete")) {
       cases.add(access(true, "", "persistentvolumeclaims", "", v, "shop", ""));
     }
+    // Snapshot mode (issue 11): the VolumeSnapshot, its class, the claim's driver, the clone's
+    // binding mode; polled, so no list or watch of VolumeSnapshots.
+    for (String v : List.of("get", "create", "delete")) {
+      cases.add(access(true, "snapshot.storage.k8s.io", "volumesnapshots", "", v, "shop", ""));
+    }
+    for (String v : List.of("list", "watch", "update", "patch")) {
+      cases.add(access(false, "snapshot.storage.k8s.io", "volumesnapshots", "", v, "shop", ""));
+    }
+    for (String v : List.of("get", "list")) {
+      cases.add(access(true, "snapshot.storage.k8s.io", "volumesnapshotclasses", "", v, "", ""));
+    }
+    for (String v : List.of("create", "update", "delete")) {
+      cases.add(access(false, "snapshot.storage.k8s.io", "volumesnapshotclasses", "", v, "", ""));
+    }
+    cases.add(
+        access(false, "snapshot.storage.k8s.io", "volumesnapshotcontents", "", "get", "", ""));
+    cases.add(access(true, "", "persistentvolumes", "", "get", "", ""));
+    cases.add(access(false, "", "persistentvolumes", "", "list", "", ""));
+    cases.add(access(true, "storage.k8s.io", "storageclasses", "", "get", "", ""));
+    cases.add(access(false, "storage.k8s.io", "storageclasses", "", "list", "", ""));
     for (String v : List.of("list", "watch", "update")) {
       cases.add(access(false, "", "persistentvolumeclaims", "", v, "shop", ""));
     }
@@ -305,7 +326,6 @@ class ExamplesApiServerIT {
     cases.add(access(false, "", "pods", "", "delete", "shop", ""));
     cases.add(access(false, "batch", "jobs", "", "update", "shop", ""));
     cases.add(access(false, "apps", "statefulsets", "", "delete", "shop", ""));
-    cases.add(access(false, "", "persistentvolumeclaims", "", "delete", "shop", ""));
     cases.add(access(false, "", "persistentvolumes", "", "delete", "", ""));
     cases.add(access(false, "coordination.k8s.io", "leases", "", "update", OPERATOR_NS, "other"));
     cases.add(access(false, "coordination.k8s.io", "leases", "", "patch", OPERATOR_NS, "other"));

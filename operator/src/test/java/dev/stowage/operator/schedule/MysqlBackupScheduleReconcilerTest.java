@@ -133,6 +133,27 @@ class MysqlBackupScheduleReconcilerTest {
         .orElse("absent");
   }
 
+  /** Issue 11: the template's snapshot mode reaches each child whole. */
+  @Test
+  void aSnapshotModeTemplateGivesSnapshotModeChildren() {
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    var snapshot = new dev.stowage.api.v1alpha1.SnapshotSource();
+    snapshot.setVolumeSnapshotClassName("stowage-btrfs");
+    snapshot.setStorageClassName("stowage-btrfs");
+    snapshot.setKeepSnapshot(true);
+    s.getSpec().getBackupTemplate().getSpec().getSource().setQuiesce(null);
+    s.getSpec().getBackupTemplate().getSpec().getSource().setSnapshot(snapshot);
+    clock.set("2030-01-01T01:00:07Z");
+
+    reconcile(s);
+
+    var source = cluster.backups.get("nightly-203001010100").getSpec().getSource();
+    assertThat(source.getQuiesce()).isNull();
+    assertThat(source.getSnapshot().getVolumeSnapshotClassName()).isEqualTo("stowage-btrfs");
+    assertThat(source.getSnapshot().getStorageClassName()).isEqualTo("stowage-btrfs");
+    assertThat(source.getSnapshot().getKeepSnapshot()).isTrue();
+  }
+
   @Test
   void aDueSlotCreatesOneChildNamedAfterTheSlotInUtc() {
     MysqlBackupSchedule s = schedule("0 * * * *", "");

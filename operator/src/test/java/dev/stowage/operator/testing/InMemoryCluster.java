@@ -8,17 +8,24 @@ import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.ForeignLeaseException;
 import dev.stowage.operator.cluster.KubernetesCluster;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -393,6 +400,9 @@ public final class InMemoryCluster implements Cluster {
   @Override
   public PersistentVolumeClaim createClaim(PersistentVolumeClaim claim) {
     log.add("create claim " + claim.getMetadata().getName());
+    if (claim.getMetadata().getCreationTimestamp() == null) {
+      claim.getMetadata().setCreationTimestamp(CREATED);
+    }
     claims.putIfAbsent(claim.getMetadata().getName(), claim);
     return claims.get(claim.getMetadata().getName());
   }
@@ -625,5 +635,195 @@ public final class InMemoryCluster implements Cluster {
                   .toList());
       log.add("disown backup " + name);
     }
+  }
+
+  // Snapshot mode (issue 11): the VolumeSnapshot API, classes, volumes, storage classes.
+
+  /** Whether the API server serves snapshot.storage.k8s.io/v1. */
+  public boolean snapshotApi = true;
+
+  public final List<GenericKubernetesResource> snapshotClasses = new ArrayList<>();
+  public final Map<String, GenericKubernetesResource> volumeSnapshots = new LinkedHashMap<>();
+  public final Map<String, PersistentVolume> volumes = new LinkedHashMap<>();
+  public final Map<String, StorageClass> storageClasses = new LinkedHashMap<>();
+
+  /** The messages of ProvisioningFailed events, by claim name. */
+  public final Map<String, List<String>> provisioningFailures = new LinkedHashMap<>();
+
+  /** A VolumeSnapshotClass of a CSI driver, the driver's default when {@code isDefault}. */
+  public InMemoryCluster snapshotClass(String name, String driver, boolean isDefault) {
+    GenericKubernetesResource c = new GenericKubernetesResource();
+    c.setApiVersion("snapshot.storage.k8s.io/v1");
+    c.setKind("VolumeSnapshotClass");
+    c.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    if (isDefault) {
+      c.getMetadata()
+          .setAnnotations(Map.of("snapshot.storage.kubernetes.io/is-default-class", "true"));
+    }
+    c.setAdditionalProperty("driver", driver);
+    c.setAdditionalProperty("deletionPolicy", "Delete");
+    snapshotClasses.add(c);
+    return this;
+  }
+
+  /**
+   * A claim bound to a PersistentVolume of a CSI driver ({@code driver} null: a hostPath volume),
+   * of StorageClass {@code storageClass} and capacity {@code size}.
+   */
+  public InMemoryCluster csiClaim(String name, String driver, String storageClass, String size) {
+    String pv = "pv-" + name;
+    claims.put(
+        name,
+        new PersistentVolumeClaimBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NS)
+            .endMetadata()
+            .withNewSpec()
+            .withAccessModes("ReadWriteOnce")
+            .withStorageClassName(storageClass)
+            .withVolumeName(pv)
+            .withNewResources()
+            .addToRequests("storage", new Quantity("1Gi"))
+            .endResources()
+            .endSpec()
+            .withNewStatus()
+            .withPhase("Bound")
+            .addToCapacity("storage", new Quantity(size))
+            .endStatus()
+            .build());
+    var volume =
+        new PersistentVolumeBuilder().withNewMetadata().withName(pv).endMetadata().withNewSpec();
+    if (driver != null) {
+      volume.withNewCsi().withDriver(driver).withVolumeHandle("h-" + name).endCsi();
+    } else {
+      volume.withNewHostPath().withPath("/srv/" + name).endHostPath();
+    }
+    volumes.put(pv, volume.endSpec().build());
+    return this;
+  }
+
+  /** A StorageClass with the volumeBindingMode. */
+  public InMemoryCluster storageClass(String name, String bindingMode) {
+    storageClasses.put(
+        name,
+        new StorageClassBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .endMetadata()
+            .withProvisioner("stowage.dev.btrfs")
+            .withVolumeBindingMode(bindingMode)
+            .build());
+    return this;
+  }
+
+  /** The snapshot controller made the snapshot ready, cut at {@code creationTime}. */
+  public void readySnapshot(String name, String creationTime) {
+    readySnapshot(name, creationTime, "10Gi");
+  }
+
+  /** Ready, with the restoreSize the driver reports. */
+  public void readySnapshot(String name, String creationTime, String restoreSize) {
+    volumeSnapshots
+        .get(name)
+        .setAdditionalProperty(
+            "status",
+            new LinkedHashMap<>(
+                Map.of(
+                    "readyToUse", true, "creationTime", creationTime, "restoreSize", restoreSize)));
+  }
+
+  /** The snapshot controller reports the driver's error on the snapshot. */
+  public void failSnapshot(String name, String message) {
+    volumeSnapshots
+        .get(name)
+        .setAdditionalProperty(
+            "status",
+            new LinkedHashMap<>(
+                Map.of(
+                    "readyToUse",
+                    false,
+                    "error",
+                    Map.of("message", message, "time", "2030-01-02T03:04:06Z"))));
+  }
+
+  /** The provisioner bound the claim. */
+  public void bindClaim(String name) {
+    PersistentVolumeClaim c = claims.get(name);
+    c.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound").build());
+  }
+
+  /** Thrown by the class list, as the API server's 403 of a namespaced install. */
+  public RuntimeException snapshotClassesError;
+
+  @Override
+  public Optional<List<GenericKubernetesResource>> volumeSnapshotClasses() {
+    if (snapshotClassesError != null) {
+      throw snapshotClassesError;
+    }
+    return snapshotApi ? Optional.of(List.copyOf(snapshotClasses)) : Optional.empty();
+  }
+
+  @Override
+  public Optional<GenericKubernetesResource> volumeSnapshot(String namespace, String name) {
+    return Optional.ofNullable(volumeSnapshots.get(name));
+  }
+
+  @Override
+  public GenericKubernetesResource createVolumeSnapshot(GenericKubernetesResource snapshot) {
+    String name = snapshot.getMetadata().getName();
+    if (!volumeSnapshots.containsKey(name)) {
+      log.add("create volumesnapshot " + name);
+      snapshot.getMetadata().setCreationTimestamp(CREATED);
+      snapshot.getMetadata().setUid("uid-snapshot-" + name);
+      volumeSnapshots.put(name, snapshot);
+    }
+    return volumeSnapshots.get(name);
+  }
+
+  @Override
+  public void deleteVolumeSnapshot(String namespace, String name) {
+    log.add("delete volumesnapshot " + name);
+    volumeSnapshots.remove(name);
+  }
+
+  @Override
+  public Optional<PersistentVolume> persistentVolume(String name) {
+    return Optional.ofNullable(volumes.get(name));
+  }
+
+  @Override
+  public Optional<StorageClass> storageClass(String name) {
+    return Optional.ofNullable(storageClasses.get(name));
+  }
+
+  /** Whether a deleted claim with finalizers stays, Terminating, as on a real cluster. */
+  public boolean keepDeletedClaimsWithFinalizers;
+
+  /** Thrown by the next claim delete (then cleared), as a refused request. */
+  public RuntimeException failNextClaimDelete;
+
+  @Override
+  public void deleteClaim(String namespace, String name) {
+    if (failNextClaimDelete != null) {
+      RuntimeException e = failNextClaimDelete;
+      failNextClaimDelete = null;
+      throw e;
+    }
+    log.add("delete claim " + name);
+    PersistentVolumeClaim c = claims.get(name);
+    if (keepDeletedClaimsWithFinalizers
+        && c != null
+        && c.getMetadata().getFinalizers() != null
+        && !c.getMetadata().getFinalizers().isEmpty()) {
+      c.getMetadata().setDeletionTimestamp(CREATED); // Terminating, as behind pvc-protection
+      return;
+    }
+    claims.remove(name);
+  }
+
+  @Override
+  public List<String> provisioningFailures(String namespace, String claim) {
+    return provisioningFailures.getOrDefault(claim, List.of());
   }
 }
