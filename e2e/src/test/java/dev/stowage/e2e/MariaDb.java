@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +80,14 @@ final class MariaDb {
    * until it is Ready.
    */
   void startStatefulSet(String name) {
+    startStatefulSet(name, null);
+  }
+
+  /**
+   * As {@link #startStatefulSet(String)}, with the volumeClaimTemplate on {@code storageClassName}
+   * (null: the default class) and {@code serverArgs} passed to mariadbd.
+   */
+  void startStatefulSet(String name, String storageClassName, String... serverArgs) {
     service(name, name);
     client
         .services()
@@ -98,7 +107,12 @@ final class MariaDb {
                 .endSpec()
                 .build())
         .create();
-    client.apps().statefulSets().inNamespace(ns).resource(statefulSet(name)).create();
+    client
+        .apps()
+        .statefulSets()
+        .inNamespace(ns)
+        .resource(statefulSet(name, storageClassName, serverArgs))
+        .create();
     awaitReady(name, Duration.ofMinutes(5));
   }
 
@@ -164,7 +178,8 @@ final class MariaDb {
         .create();
   }
 
-  private static StatefulSet statefulSet(String name) {
+  private static StatefulSet statefulSet(
+      String name, String storageClassName, String... serverArgs) {
     return new StatefulSetBuilder()
         .withNewMetadata()
         .withName(name)
@@ -182,7 +197,7 @@ final class MariaDb {
         .withNewSpec()
         .withSecurityContext(securityContext())
         .withTerminationGracePeriodSeconds(120L)
-        .withContainers(container())
+        .withContainers(container(serverArgs))
         .endSpec()
         .endTemplate()
         .addNewVolumeClaimTemplate()
@@ -191,6 +206,7 @@ final class MariaDb {
         .endMetadata()
         .withNewSpec()
         .withAccessModes("ReadWriteOnce")
+        .withStorageClassName(storageClassName)
         .withNewResources()
         .addToRequests("storage", new Quantity("1Gi"))
         .endResources()
@@ -200,7 +216,7 @@ final class MariaDb {
         .build();
   }
 
-  private static Container container() {
+  private static Container container(String... serverArgs) {
     Probe ready =
         new ProbeBuilder()
             .withNewExec()
@@ -225,6 +241,8 @@ final class MariaDb {
         .withVolumeMounts(
             new VolumeMountBuilder().withName("data").withMountPath("/var/lib/mysql").build())
         .withReadinessProbe(ready)
+        // The image's entrypoint passes its arguments on to mariadbd.
+        .withArgs(serverArgs.length == 0 ? null : List.of(serverArgs))
         .build();
   }
 
