@@ -352,6 +352,7 @@ public final class BackupRunner {
     s.level = settings.level();
     s.concurrency = settings.concurrency();
     m.stowageSettings = s;
+    m.stowageConsistency = settings.consistency();
     m.stowageDirectories = tree.directories();
     m.stowageSymlinks = tree.symlinks().isEmpty() ? null : tree.symlinks();
     for (ScannedTree.SourceFile f : tree.files()) {

@@ -19,7 +19,8 @@ public record BackupSettings(
     boolean allowLive,
     boolean quiet,
     Duration lockStaleAfter,
-    Duration lockWait) {
+    Duration lockWait,
+    String consistency) {
 
   public static final long DEFAULT_CHUNK_THRESHOLD = 64L << 20;
   public static final long DEFAULT_CHUNK_SIZE = 64L << 20;
@@ -36,6 +37,51 @@ public record BackupSettings(
     if (lockWait == null) {
       lockWait = Duration.ZERO;
     }
+    if (consistency != null && !CONSISTENCIES.contains(consistency)) {
+      throw EngineException.invalid(
+          "--consistency \""
+              + consistency
+              + "\" is not one of "
+              + String.join(", ", CONSISTENCIES)
+              + "; leave it out when the caller does not know how the data was made still");
+    }
+  }
+
+  /**
+   * What a caller may say of how consistent the copied files are (the MANIFEST's
+   * StowageConsistency): a stopped server's files, a crash-consistent snapshot of a live volume
+   * (InnoDB recovers it as after a power cut), or a snapshot taken under FLUSH TABLES WITH READ
+   * LOCK.
+   */
+  public static final java.util.List<String> CONSISTENCIES =
+      java.util.List.of("Stopped", "CrashConsistent", "FlushTablesWithReadLock");
+
+  /** As the canonical constructor, with no consistency recorded. */
+  public BackupSettings(
+      Roots roots,
+      BackupLocation location,
+      long chunkThreshold,
+      long chunkSize,
+      String compression,
+      int level,
+      int concurrency,
+      boolean allowLive,
+      boolean quiet,
+      Duration lockStaleAfter,
+      Duration lockWait) {
+    this(
+        roots,
+        location,
+        chunkThreshold,
+        chunkSize,
+        compression,
+        level,
+        concurrency,
+        allowLive,
+        quiet,
+        lockStaleAfter,
+        lockWait,
+        null);
   }
 
   /** Settings with the default lock stale time and no waiting for a held lock. */

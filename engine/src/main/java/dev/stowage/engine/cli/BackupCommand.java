@@ -108,6 +108,16 @@ final class BackupCommand extends EngineCommand {
   @Option(names = "--quiet", description = "No progress output.")
   boolean quiet;
 
+  @Option(
+      names = "--consistency",
+      paramLabel = "KIND",
+      description =
+          "Record in the MANIFEST (StowageConsistency, shown by inspect) how consistent the files"
+              + " are: Stopped (the server was shut down), CrashConsistent (a snapshot of a live"
+              + " volume: InnoDB recovers it as after a power cut) or FlushTablesWithReadLock."
+              + " The operator passes CrashConsistent for snapshot backups.")
+  String consistency;
+
   private String resolvedName;
 
   @Override
@@ -137,7 +147,8 @@ final class BackupCommand extends EngineCommand {
               allowLive,
               quiet,
               lockOptions.staleAfter(),
-              BackupLock.parseWait("--lock-wait", lockWait));
+              BackupLock.parseWait("--lock-wait", lockWait),
+              consistency);
       return new BackupRunner(settings, s, Retrier.defaults()).run();
     }
   }

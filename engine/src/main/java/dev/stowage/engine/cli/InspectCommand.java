@@ -67,6 +67,9 @@ final class InspectCommand extends EngineCommand {
                   ? "Stowage " + m.stowageVersion
                   : "Vitess (or another writer)")
               + (m.hostname.isEmpty() ? "" : " on " + m.hostname));
+      if (m.stowageConsistency != null) {
+        out.println("Consistency:  " + m.stowageConsistency);
+      }
       if (!m.mysqlVersion.isEmpty()) {
         out.println("MySQL:        " + m.mysqlVersion);
       }

@@ -114,6 +114,11 @@ public class Manifest {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public Settings stowageSettings;
 
+  /** How consistent the copied files are, when the caller said (backup --consistency). */
+  @JsonProperty("StowageConsistency")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public String stowageConsistency;
+
   @JsonProperty("StowageStats")
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public Stats stowageStats;

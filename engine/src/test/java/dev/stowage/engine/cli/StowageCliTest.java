@@ -260,4 +260,43 @@ class StowageCliTest {
     assertThat(last).as("a progress line in %s", log).isNotNull();
     return last;
   }
+
+  /** Issue 11: a snapshot backup says it is crash-consistent, in the MANIFEST and in inspect. */
+  @Test
+  void theConsistencyAskedForIsRecordedAndShownByInspect() throws Exception {
+    EngineFixture.writeDatadir(tmp.resolve("data"));
+    Files.createDirectories(tmp.resolve("backups"));
+    assertThat(run(backupArgs("--name", "c1", "--consistency", "CrashConsistent"))).isZero();
+    JsonNode manifest = JSON.readTree(tmp.resolve("backups/ns/db/c1/MANIFEST").toFile());
+    assertThat(manifest.get("StowageConsistency").asText()).isEqualTo("CrashConsistent");
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream old = System.out;
+    System.setOut(new PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      assertThat(
+              run(
+                  "inspect",
+                  "--storage",
+                  "file://" + tmp.resolve("backups"),
+                  "--directory",
+                  "ns/db",
+                  "--name",
+                  "c1"))
+          .isZero();
+    } finally {
+      System.setOut(old);
+    }
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("Consistency:  CrashConsistent");
+
+    assertThat(run(backupArgs("--name", "c2"))).isZero();
+    assertThat(
+            JSON.readTree(tmp.resolve("backups/ns/db/c2/MANIFEST").toFile())
+                .has("StowageConsistency"))
+        .as("nothing recorded when nothing was said")
+        .isFalse();
+    assertThat(run(backupArgs("--name", "c3", "--consistency", "Snapshot"))).isEqualTo(2);
+    assertThat(tmp.resolve("backups/ns/db/c3")).doesNotExist();
+  }
 }

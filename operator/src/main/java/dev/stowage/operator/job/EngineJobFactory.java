@@ -221,6 +221,15 @@ public final class EngineJobFactory {
       }
     }
     addConcurrency(args, spec.getConcurrency());
+    // Recorded in the MANIFEST (StowageConsistency): a snapshot of the live volume is only
+    // crash-consistent; otherwise no server runs on the claim (quiesced or waited for).
+    args.add("--consistency");
+    args.add(
+        source.getSnapshot() == null
+            ? "Stopped"
+            : source.getSnapshot().getConsistency() == null
+                ? "CrashConsistent"
+                : source.getSnapshot().getConsistency().name());
     args.add("--lock-wait");
     args.add(LOCK_WAIT);
     args.add("--result-file");

@@ -66,6 +66,12 @@ class EngineJobGoldenTest {
   }
 
   @Test
+  void snapshotBackupReadsTheCloneAndSaysItIsCrashConsistent() {
+    // Issue 11: the clone claim, never the live one, and --consistency CrashConsistent.
+    assertGolden("snapshot-backup", FACTORY.backupJob(backup("snapshot-backup", 0)));
+  }
+
+  @Test
   void pvcBackupWithSubPath() {
     assertGolden("pvc-backup-subpath", FACTORY.backupJob(backup("pvc-backup-subpath", 0)));
   }
