@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,7 +14,10 @@ import (
 // TestRegistrationAnswersAsTheKubeletExpects: what the kubelet's plugin watcher asks on the socket
 // in plugins_registry (node-driver-registrar's job, done by the driver itself).
 func TestRegistrationAnswersAsTheKubeletExpects(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "plugins_registry", "btrfs.csi.stowage.dev-reg.sock")
+	dir, err := os.MkdirTemp("", "reg") // a unix socket path has at most 107 bytes: t.TempDir() is too long
+	must(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "plugins_registry", "btrfs.csi.stowage.dev-reg.sock")
 	srv, err := serveRegistration(sock, "btrfs.csi.stowage.dev", "/k/plugins/btrfs.csi.stowage.dev/csi.sock")
 	must(t, err)
 	defer srv.Stop()
