@@ -149,3 +149,46 @@ func checkPrefix(t *testing.T, name string, b []byte) {
 		}
 	}
 }
+
+// TestASnapshotOutlivesItsVolumeAndClonesAreIndependent: the snapshot is read-only, survives the
+// deletion of its source volume, and two volumes made from it share nothing a write can reach.
+func TestASnapshotOutlivesItsVolumeAndClonesAreIndependent(t *testing.T) {
+	mnt := btrfsFS(t)
+	_, _, conn := startDriver(t, mnt)
+	ctl := csi.NewControllerClient(conn)
+	ctx := context.Background()
+	vol, err := ctl.CreateVolume(ctx, &csi.CreateVolumeRequest{Name: "pvc-src", VolumeCapabilities: []*csi.VolumeCapability{mountCap}})
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(mnt, "volumes", vol.Volume.VolumeId, "f"), []byte("one"), 0o644))
+	snap, err := ctl.CreateSnapshot(ctx, &csi.CreateSnapshotRequest{Name: "snap-src", SourceVolumeId: vol.Volume.VolumeId})
+	must(t, err)
+	if err := os.WriteFile(filepath.Join(mnt, "snapshots", snap.Snapshot.SnapshotId, "g"), []byte("x"), 0o644); err == nil {
+		t.Errorf("a file could be written into the snapshot: it is not read-only")
+	}
+	_, err = ctl.DeleteVolume(ctx, &csi.DeleteVolumeRequest{VolumeId: vol.Volume.VolumeId})
+	must(t, err)
+	src := &csi.VolumeContentSource{Type: &csi.VolumeContentSource_Snapshot{Snapshot: &csi.VolumeContentSource_SnapshotSource{SnapshotId: snap.Snapshot.SnapshotId}}}
+	var dirs []string
+	for _, name := range []string{"pvc-a", "pvc-b"} {
+		v, err := ctl.CreateVolume(ctx, &csi.CreateVolumeRequest{Name: name, VolumeCapabilities: []*csi.VolumeCapability{mountCap}, VolumeContentSource: src})
+		must(t, err)
+		dirs = append(dirs, filepath.Join(mnt, "volumes", v.Volume.VolumeId))
+	}
+	must(t, os.WriteFile(filepath.Join(dirs[0], "f"), []byte("two"), 0o644))
+	for dir, want := range map[string]string{dirs[0]: "two", dirs[1]: "one", filepath.Join(mnt, "snapshots", snap.Snapshot.SnapshotId): "one"} {
+		got, err := os.ReadFile(filepath.Join(dir, "f"))
+		must(t, err)
+		if string(got) != want {
+			t.Errorf("%s/f = %q, want %q", dir, got, want)
+		}
+	}
+	for _, id := range []string{"pvc-a", "pvc-b"} {
+		_, err = ctl.DeleteVolume(ctx, &csi.DeleteVolumeRequest{VolumeId: id})
+		must(t, err)
+	}
+	_, err = ctl.DeleteSnapshot(ctx, &csi.DeleteSnapshotRequest{SnapshotId: snap.Snapshot.SnapshotId})
+	must(t, err)
+	if left := subvolumes(t, mnt); len(left) != 0 {
+		t.Errorf("subvolumes left: %v", left)
+	}
+}
