@@ -192,8 +192,9 @@ start snapshot-controller "$SNAPSHOTTER_DIR/snapshot-controller" \
   --kubeconfig="$PKI/localkube-addons.conf" --leader-election=false --feature-gates=CSIVolumeGroupSnapshot=false
 
 # --- 4. cluster objects ---------------------------------------------------------
-# STOWAGE_DEFAULT_STORAGE_CLASS picks the default class (stowage-btrfs: snapshot-capable).
-DEFAULT_SC="${STOWAGE_DEFAULT_STORAGE_CLASS:-stowage-local}"
+# The default class is the snapshot-capable stowage-btrfs (issue 11), so StatefulSets get volumes
+# that can be snapshotted; STOWAGE_DEFAULT_STORAGE_CLASS=stowage-local gives the old default.
+DEFAULT_SC="${STOWAGE_DEFAULT_STORAGE_CLASS:-stowage-btrfs}"
 case $DEFAULT_SC in stowage-local|stowage-btrfs) ;; *) die "STOWAGE_DEFAULT_STORAGE_CLASS=$DEFAULT_SC: must be stowage-local or stowage-btrfs" ;; esac
 is_default() { [ "$1" = "$DEFAULT_SC" ] && echo true || echo false; }
 kctl apply -f - >/dev/null <<YAML
