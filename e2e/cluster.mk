@@ -10,7 +10,7 @@ OPERATOR_JAR := operator/target/stowage-operator.jar
 ENGINE_INPUTS := pom.xml engine/pom.xml $(shell find engine/src/main -type f 2>/dev/null)
 OPERATOR_INPUTS := pom.xml crds/pom.xml operator/pom.xml $(shell find crds/src/main operator/src/main -type f 2>/dev/null)
 
-.PHONY: cluster-up cluster-down cluster-status images deploy-operator test-e2e
+.PHONY: cluster-up cluster-down cluster-status images deploy-operator test-e2e test-btrfs-csi csi-smoke
 
 cluster-up:
 	bash $(E2E_SCRIPTS)/cluster-up.sh
@@ -43,3 +43,13 @@ deploy-operator: images
 # KUBECONFIG set: runs against that cluster instead (images must be there).
 test-e2e: $(STOWAGE_JAR) $(OPERATOR_JAR)
 	bash $(E2E_SCRIPTS)/test-e2e.sh
+
+# The test CSI driver (e2e/btrfs-csi) without a cluster: csi-test sanity + the atomic-snapshot test
+# on a loop-device btrfs (root). Seconds.
+test-btrfs-csi:
+	bash e2e/btrfs-csi/test.sh
+
+# On the running local cluster: PVC on stowage-btrfs, a pod writes, VolumeSnapshot readyToUse, a
+# PVC from it read by a second pod, everything deleted and the subvolumes gone (needs `make images`).
+csi-smoke:
+	bash $(E2E_SCRIPTS)/csi-smoke.sh

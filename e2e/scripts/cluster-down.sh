@@ -21,6 +21,9 @@ stop() { # NAME [SECONDS]
   rm -f "$f"
 }
 
+stop snapshot-controller
+stop csi-snapshotter
+stop csi-provisioner
 stop provisioner
 stop coredns
 stop kube-proxy
@@ -45,6 +48,7 @@ done
 for procs in $(find /sys/fs/cgroup/*/kubepods -name cgroup.procs 2>/dev/null); do
   for pid in $(cat "$procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
 done
+stop btrfs-csi
 stop kube-scheduler
 stop kube-controller-manager
 stop kube-apiserver
@@ -58,6 +62,11 @@ umount_under() {
   done
 }
 umount_under "$CLUSTER_DIR/kubelet"
+# The test CSI driver's btrfs (mount -o loop: the loop device is detached by the last umount).
+umount_under "$BTRFS_DIR"
+if command -v losetup >/dev/null; then
+  for dev in $(losetup -j "$BTRFS_IMG" 2>/dev/null | cut -d: -f1); do losetup -d "$dev" 2>/dev/null || true; done
+fi
 umount_under "$CONTAINERD_STATE"
 umount_under "$CONTAINERD_ROOT"
 # Pod network namespaces made by the CNI plugins for our containerd.
@@ -85,7 +94,8 @@ ip route del "$SERVICE_CIDR" dev "$DUMMY_IF" 2>/dev/null || true
 ip link show "$DUMMY_IF" >/dev/null 2>&1 && ip link delete "$DUMMY_IF" || true
 
 # State: a fresh cluster next time (volumes belong to PVs that die with etcd).
-rm -rf "$CLUSTER_DIR/etcd" "$CLUSTER_DIR/kubelet" "$CLUSTER_DIR/cni-ipam" "$VOLUMES_DIR" "$CONTAINERD_STATE" "$RUN_DIR"
+mountpoint -q "$BTRFS_DIR" 2>/dev/null && die "$BTRFS_DIR is still mounted (something holds it): not removing state"
+rm -rf "$CLUSTER_DIR/etcd" "$CLUSTER_DIR/kubelet" "$CLUSTER_DIR/cni-ipam" "$VOLUMES_DIR" "$BTRFS_DIR" "$BTRFS_IMG" "$CONTAINERD_STATE" "$RUN_DIR"
 rm -f "$KUBECONFIG_OUT"
 if [ "${PURGE:-0}" = 1 ]; then
   log "PURGE=1: removing $CLUSTER_DIR (images, PKI, logs)"

@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 quiet=false; [ "${1:-}" = -q ] && quiet=true
 say() { $quiet || echo "$@"; }
 ok=0
-for c in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns provisioner; do
+for c in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns provisioner btrfs-csi csi-provisioner csi-snapshotter snapshot-controller; do
   if pid_alive "$c"; then say "  $c: running (pid $(cat "$RUN_DIR/$c.pid"))"; else say "  $c: NOT running"; ok=1; fi
 done
 [ $ok = 0 ] || exit 1

@@ -10,6 +10,7 @@ T0=$SECONDS
 bash "$E2E_DIR/scripts/ensure-host.sh"
 bash "$E2E_DIR/scripts/build-localkube.sh"
 bash "$E2E_DIR/scripts/build-addons.sh" coredns
+bash "$E2E_DIR/scripts/build-csi.sh"
 
 NODE_IP=$(node_ip)
 
@@ -164,16 +165,75 @@ start coredns "$BIN_DIR/coredns-$COREDNS_VERSION/coredns" -conf "$CFG/Corefile"
 start provisioner "$BIN_DIR/localkube" provisioner \
   --kubeconfig="$PKI/localkube-addons.conf" --dir="$VOLUMES_DIR" --node-name="$NODE_NAME"
 
+# CSI snapshots (issue 11): a btrfs file system on a loop-device file for the test driver, the
+# VolumeSnapshot CRDs of external-snapshotter, its snapshot-controller and csi-snapshotter, and
+# external-provisioner's csi-provisioner; all host processes talking to the driver's unix socket.
+if ! mountpoint -q "$BTRFS_DIR"; then
+  rm -f "$BTRFS_IMG" && truncate -s "$BTRFS_SIZE" "$BTRFS_IMG"
+  mkfs.btrfs -q -f "$BTRFS_IMG" >/dev/null
+  mkdir -p "$BTRFS_DIR" && mount -o loop "$BTRFS_IMG" "$BTRFS_DIR"
+fi
+SNAPSHOTTER_DIR="$BIN_DIR/external-snapshotter-$EXTERNAL_SNAPSHOTTER_VERSION"
+kctl apply -f "$SNAPSHOTTER_DIR/crd" >/dev/null
+wait_for "VolumeSnapshot CRDs" 60 kctl wait --for=condition=Established --timeout=5s \
+  crd/volumesnapshotclasses.snapshot.storage.k8s.io crd/volumesnapshotcontents.snapshot.storage.k8s.io crd/volumesnapshots.snapshot.storage.k8s.io ||
+  die "the VolumeSnapshot CRDs are not established; see $LOG_DIR/kube-apiserver.log"
+start btrfs-csi "$BIN_DIR/btrfs-csi" --endpoint="unix://$CSI_SOCK" --driver-name="$CSI_DRIVER" \
+  --node-id="$NODE_NAME" --root="$BTRFS_DIR" --registration-dir="$CLUSTER_DIR/kubelet/plugins_registry"
+wait_for "btrfs-csi socket" 30 test -S "$CSI_SOCK" || die "btrfs-csi did not start; see $LOG_DIR/btrfs-csi.log"
+start csi-provisioner "$BIN_DIR/external-provisioner-$EXTERNAL_PROVISIONER_VERSION/csi-provisioner" \
+  --csi-address="$CSI_SOCK" --kubeconfig="$PKI/localkube-addons.conf" --leader-election=false --timeout=60s
+start csi-snapshotter "$SNAPSHOTTER_DIR/csi-snapshotter" \
+  --csi-address="$CSI_SOCK" --kubeconfig="$PKI/localkube-addons.conf" --leader-election=false --timeout=60s \
+  --feature-gates=CSIVolumeGroupSnapshot=false
+# Group snapshots (VolumeGroupSnapshot CRDs) are not installed: the gate off says so, instead of a
+# warning at every start.
+start snapshot-controller "$SNAPSHOTTER_DIR/snapshot-controller" \
+  --kubeconfig="$PKI/localkube-addons.conf" --leader-election=false --feature-gates=CSIVolumeGroupSnapshot=false
+
 # --- 4. cluster objects ---------------------------------------------------------
+# The default class is the snapshot-capable stowage-btrfs (issue 11), so StatefulSets get volumes
+# that can be snapshotted; STOWAGE_DEFAULT_STORAGE_CLASS=stowage-local gives the old default.
+DEFAULT_SC="${STOWAGE_DEFAULT_STORAGE_CLASS:-stowage-btrfs}"
+case $DEFAULT_SC in stowage-local|stowage-btrfs) ;; *) die "STOWAGE_DEFAULT_STORAGE_CLASS=$DEFAULT_SC: must be stowage-local or stowage-btrfs" ;; esac
+is_default() { [ "$1" = "$DEFAULT_SC" ] && echo true || echo false; }
 kctl apply -f - >/dev/null <<YAML
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:
   name: stowage-local
-  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+  annotations: {storageclass.kubernetes.io/is-default-class: "$(is_default stowage-local)"}
 provisioner: stowage.dev/local-dir
 reclaimPolicy: Delete
 volumeBindingMode: Immediate
+---
+# The test CSI driver: no attach step (one node), the kubelet applies fsGroup to the subvolume.
+apiVersion: storage.k8s.io/v1
+kind: CSIDriver
+metadata:
+  name: $CSI_DRIVER
+spec:
+  attachRequired: false
+  podInfoOnMount: false
+  fsGroupPolicy: File
+  volumeLifecycleModes: [Persistent]
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: stowage-btrfs
+  annotations: {storageclass.kubernetes.io/is-default-class: "$(is_default stowage-btrfs)"}
+provisioner: $CSI_DRIVER
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+---
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotClass
+metadata:
+  name: stowage-btrfs
+  annotations: {snapshot.storage.kubernetes.io/is-default-class: "true"}
+driver: $CSI_DRIVER
+deletionPolicy: Delete
 ---
 apiVersion: v1
 kind: Service
@@ -212,6 +272,8 @@ wait_for "CoreDNS on $NODE_IP" 60 localkube dns-check --server "$NODE_IP:53" ||
   die "CoreDNS does not answer; see $LOG_DIR/coredns.log"
 wait_for "cluster DNS through the kube-dns Service" 60 localkube dns-check --server "$DNS_SERVICE_IP:53" ||
   die "kube-dns Service does not answer; see $LOG_DIR/kube-proxy.log"
+wait_for "CSI driver $CSI_DRIVER registered with the kubelet" 60 sh -c "'$BIN_DIR/localkube' kubectl --kubeconfig '$PKI_DIR/admin.conf' get csinode '$NODE_NAME' -o jsonpath='{.spec.drivers[*].name}' | grep -qw '$CSI_DRIVER'" ||
+  die "the kubelet did not register $CSI_DRIVER; see $LOG_DIR/btrfs-csi.log and $LOG_DIR/kubelet.log"
 wait_for "default service account" 60 kctl -n default get serviceaccount default ||
   die "no default service account; see $LOG_DIR/kube-controller-manager.log"
 

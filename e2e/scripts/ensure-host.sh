@@ -16,6 +16,8 @@ have sysctl || need+=(procps)
 have flock || need+=(util-linux)
 have ethtool || need+=(ethtool)
 have socat || need+=(socat)
+have mkfs.btrfs && have btrfs || need+=(btrfs-progs)   # the test CSI driver (btrfs-csi)
+have losetup || need+=(mount)
 have go || die "Go is not installed (this project's machines ship Go 1.26; apt's Go is too old)"
 if [ ${#need[@]} -gt 0 ]; then
   log "installing with apt: ${need[*]}"

@@ -16,12 +16,22 @@ CLUSTER_DIR="${STOWAGE_CLUSTER_DIR:-/var/lib/stowage-cluster}"
 PKI_DIR="$CLUSTER_DIR/pki"
 LOG_DIR="$CLUSTER_DIR/logs"
 RUN_DIR="$CLUSTER_DIR/run"                   # pid files
-VOLUMES_DIR="$CLUSTER_DIR/volumes"           # PersistentVolumes of the default StorageClass
+VOLUMES_DIR="$CLUSTER_DIR/volumes"           # PersistentVolumes of the stowage-local StorageClass
+# The test CSI driver (btrfs-csi): a btrfs file system on a loop-device file, its volumes are
+# subvolumes (see e2e/README.md, "CSI snapshots").
+BTRFS_IMG="$CLUSTER_DIR/btrfs.img"
+BTRFS_DIR="$CLUSTER_DIR/btrfs"
+BTRFS_SIZE="${STOWAGE_BTRFS_SIZE:-20G}"       # sparse: takes only what the volumes use
+CSI_DRIVER=btrfs.csi.stowage.dev
+CSI_SOCK="$CLUSTER_DIR/kubelet/plugins/$CSI_DRIVER/csi.sock"
 KUBECONFIG_OUT="${STOWAGE_KUBECONFIG:-$HOME/.kube/stowage-local.conf}"
 
 K8S_VERSION=v1.34.4
 COREDNS_VERSION=v1.14.7
 VERSITYGW_VERSION=v1.7.0
+# CSI snapshots (issue 11): newest served on 2026-12-05 (go list -m -versions).
+EXTERNAL_SNAPSHOTTER_VERSION=v8.7.0
+EXTERNAL_PROVISIONER_VERSION=v6.4.0
 
 POD_CIDR=10.244.0.0/16
 NODE_POD_CIDR=10.244.0.0/24

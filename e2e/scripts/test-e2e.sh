@@ -34,6 +34,8 @@ cleanup() {
 trap cleanup EXIT
 bash "$E2E_DIR/scripts/cluster-up.sh"
 bash "$E2E_DIR/images/build.sh"
+# The CSI snapshot path (VolumeSnapshot, clone from it) of the local cluster, before the tests use it.
+bash "$E2E_DIR/scripts/csi-smoke.sh"
 bash "$E2E_DIR/scripts/deploy-operator.sh"
 install_api
 $MVN -f e2e/pom.xml verify
