@@ -20,6 +20,7 @@ test: deps
 	$(MAKE) test-alerts
 	$(MAKE) test-argocd
 	$(MAKE) test-helm
+	$(MAKE) test-btrfs-csi
 	$(MVN) verify
 	$(MAKE) test-e2e
 
