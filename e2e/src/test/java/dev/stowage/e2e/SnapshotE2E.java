@@ -396,7 +396,7 @@ class SnapshotE2E {
     assertThat(violations).as("while no-class was Blocked").isEmpty();
     assertThat(statefulSet().getMetadata().getGeneration()).isEqualTo(generation);
 
-    backups().withName("no-class").delete();
+    backups().inNamespace(ns).withName("no-class").delete();
     awaitOrExplain(
         "MysqlBackup no-class deleted",
         Duration.ofMinutes(1),
