@@ -4,7 +4,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 ENGINE_JAR := engine/target/stowage.jar
 
-.PHONY: all deps build test test-unit test-it test-alerts test-argocd test-helm bench bench-many-files crds clean demo fmt check
+.PHONY: all deps build test test-unit test-alerts test-argocd test-helm bench bench-many-files crds clean demo fmt check
 
 all: build
 

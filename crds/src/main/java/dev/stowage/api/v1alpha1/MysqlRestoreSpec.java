@@ -55,8 +55,9 @@ public class MysqlRestoreSpec {
   @Min(1)
   @Max(64)
   @JsonPropertyDescription(
-      "Objects downloaded, decompressed and written in parallel (1 to 64). Unset:"
-          + " the number of cores of the Job's container, at least 4.")
+      "Objects downloaded, decompressed and written in parallel (1 to 64). Unset: from S3,"
+          + " twice the cores of the Job's container, at least 8 (several GETs in flight keep"
+          + " the cores busy); from a volume, the number of cores, at least 4.")
   private Integer concurrency;
 
   @Min(0)

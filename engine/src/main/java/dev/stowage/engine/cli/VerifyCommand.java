@@ -27,7 +27,9 @@ final class VerifyCommand extends EngineCommand {
   @Option(
       names = "--concurrency",
       paramLabel = "N",
-      description = "Parallel workers (default: 4, or the number of cores if more).")
+      description =
+          "Parallel workers (default: from S3 max(8, 2 x cores), from a directory max(4,"
+              + " cores)).")
   Integer concurrency;
 
   @Option(names = "--quiet", description = "No progress output.")
