@@ -90,8 +90,8 @@ final class BackupOutcome {
             + run.where(),
         run.generation());
     if (engine.state() == EngineRun.State.SUCCEEDED) {
-      status.setBytesStored(engine.result().bytesStored());
       Long stored = engine.result().bytesStored();
+      status.setBytesStored(stored);
       status.setSize(stored == null ? null : Display.size(stored));
       watch.succeeded(status, ns, look);
     } else {

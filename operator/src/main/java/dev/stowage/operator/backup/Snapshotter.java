@@ -17,6 +17,7 @@ import dev.stowage.operator.status.EventRecorder;
 import dev.stowage.operator.status.EventRecorder.Type;
 import dev.stowage.operator.status.Reason;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -377,35 +378,42 @@ final class Snapshotter {
     }
     String ns = run.namespace();
     if (s.getCloneClaim() != null) {
-      tryDelete(
+      deleteOurs(
           run,
           "PersistentVolumeClaim " + s.getCloneClaim(),
-          () ->
-              cluster
-                  .claim(ns, s.getCloneClaim())
-                  .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
-                  .filter(c -> VolumeSnapshots.madeFor(c, backup))
-                  .ifPresent(
-                      c -> {
-                        cluster.deleteClaim(ns, s.getCloneClaim());
-                        log.info("deleted clone claim {}", s.getCloneClaim());
-                      }));
+          () -> cluster.claim(ns, s.getCloneClaim()),
+          () -> cluster.deleteClaim(ns, s.getCloneClaim()));
     }
     if (s.getName() != null && !Boolean.TRUE.equals(spec(backup).getKeepSnapshot())) {
-      tryDelete(
+      deleteOurs(
           run,
           "VolumeSnapshot " + s.getName(),
-          () ->
-              cluster
-                  .volumeSnapshot(ns, s.getName())
-                  .filter(v -> v.getMetadata().getDeletionTimestamp() == null)
-                  .filter(v -> VolumeSnapshots.madeFor(v, backup))
-                  .ifPresent(
-                      v -> {
-                        cluster.deleteVolumeSnapshot(ns, s.getName());
-                        log.info("deleted VolumeSnapshot {}", s.getName());
-                      }));
+          () -> cluster.volumeSnapshot(ns, s.getName()),
+          () -> cluster.deleteVolumeSnapshot(ns, s.getName()));
     }
+  }
+
+  /**
+   * Deletes what {@code find} reads when it is this backup's (its labels and ownerReference) and
+   * not already going; a refused read or delete is a warning, tried again on a later reconcile.
+   */
+  private void deleteOurs(
+      BackupRun run,
+      String what,
+      java.util.function.Supplier<Optional<? extends HasMetadata>> find,
+      Runnable delete) {
+    tryDelete(
+        run,
+        what,
+        () ->
+            find.get()
+                .filter(o -> o.getMetadata().getDeletionTimestamp() == null)
+                .filter(o -> VolumeSnapshots.madeFor(o, run.backup()))
+                .ifPresent(
+                    o -> {
+                      delete.run();
+                      log.info("deleted {}", what);
+                    }));
   }
 
   /**

@@ -56,14 +56,7 @@ public final class EngineProgressLog {
     if (running.isEmpty()) {
       return INTERVAL;
     }
-    cluster
-        .engineLogTail(namespace, running.get().getMetadata().getName(), TAIL_LINES)
-        .flatMap(EngineProgressLog::newest)
-        .ifPresent(
-            p -> {
-              p.setObservedTime(t.toString());
-              status.setProgress(p);
-            });
+    read(status, namespace, running.get());
     return INTERVAL;
   }
 
@@ -115,16 +108,21 @@ public final class EngineProgressLog {
    */
   public void succeeded(EngineRunStatus status, String namespace, List<Pod> pods) {
     if (status.getProgress() == null && !pods.isEmpty()) {
-      cluster
-          .engineLogTail(namespace, pods.get(pods.size() - 1).getMetadata().getName(), TAIL_LINES)
-          .flatMap(EngineProgressLog::newest)
-          .ifPresent(
-              p -> {
-                p.setObservedTime(now.get().toString());
-                status.setProgress(p);
-              });
+      read(status, namespace, pods.get(pods.size() - 1));
     }
     complete(status);
+  }
+
+  /** The newest progress line of a pod's engine log into the status, if it has one. */
+  private void read(EngineRunStatus status, String namespace, Pod pod) {
+    cluster
+        .engineLogTail(namespace, pod.getMetadata().getName(), TAIL_LINES)
+        .flatMap(EngineProgressLog::newest)
+        .ifPresent(
+            p -> {
+              p.setObservedTime(now.get().toString());
+              status.setProgress(p);
+            });
   }
 
   /** The whole work done: what a succeeded run's progress finally says. */

@@ -97,8 +97,8 @@ final class RestoreOutcome {
       status.setMessage(CrdTerms.translate(status.getMessage(), run.claim(), sourceStorage(run)));
     }
     if (engine.state() == EngineRun.State.SUCCEEDED) {
-      status.setBytesWritten(engine.result().bytesWritten());
       Long written = engine.result().bytesWritten();
+      status.setBytesWritten(written);
       status.setSize(written == null ? null : Display.size(written));
       status.setTimeToRestore(timeToRestore(run.restore(), engine.completionTime()));
       watch.succeeded(status, ns, look);
