@@ -3,6 +3,8 @@ package dev.stowage.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -19,12 +21,6 @@ import io.fabric8.generator.annotation.ValidationRule;
         "consistency FlushTablesWithReadLock connects to the server: set"
             + " mysql.connectionSecretRef to a Secret with host, port, user and password",
     reason = "FieldValueRequired")
-@ValidationRule(
-    value = "!has(self.consistency) || self.consistency != 'FlushTablesWithReadLock'",
-    message =
-        "consistency FlushTablesWithReadLock is not supported yet by this operator: use"
-            + " CrashConsistent (InnoDB recovers the snapshot like after a power cut)",
-    reason = "FieldValueForbidden")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SnapshotSource {
   @Size(max = 253)
@@ -51,6 +47,16 @@ public class SnapshotSource {
 
   @JsonPropertyDescription("How to reach the server, for consistency FlushTablesWithReadLock.")
   private MysqlConnection mysql;
+
+  @Min(1)
+  @Max(600)
+  @Default("30")
+  @JsonPropertyDescription(
+      "FlushTablesWithReadLock: the most seconds the global read lock may be held, counted from"
+          + " the FLUSH statement (waiting for running statements included) to UNLOCK TABLES."
+          + " When the snapshot has no creationTime by then, the lock is released and the backup"
+          + " fails rather than stall the application. Default 30.")
+  private Integer lockLimitSeconds;
 
   @Default("false")
   @JsonPropertyDescription(
@@ -88,6 +94,14 @@ public class SnapshotSource {
 
   public void setMysql(MysqlConnection mysql) {
     this.mysql = mysql;
+  }
+
+  public Integer getLockLimitSeconds() {
+    return lockLimitSeconds;
+  }
+
+  public void setLockLimitSeconds(Integer lockLimitSeconds) {
+    this.lockLimitSeconds = lockLimitSeconds;
   }
 
   public Boolean getKeepSnapshot() {

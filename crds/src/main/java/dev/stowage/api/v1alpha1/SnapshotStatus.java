@@ -25,6 +25,32 @@ public class SnapshotStatus {
           + " recorded before it is created, deleted when the Job has finished.")
   private String cloneClaim;
 
+  @JsonPropertyDescription(
+      "FlushTablesWithReadLock: when the operator issued FLUSH TABLES WITH READ LOCK (RFC 3339),"
+          + " recorded before the VolumeSnapshot is created.")
+  private String readLockTime;
+
+  @JsonPropertyDescription(
+      "FlushTablesWithReadLock: how long writes were blocked, in milliseconds, from the FLUSH"
+          + " statement to UNLOCK TABLES once the snapshot had its creationTime.")
+  private Long readLockHeldMillis;
+
+  public String getReadLockTime() {
+    return readLockTime;
+  }
+
+  public void setReadLockTime(String readLockTime) {
+    this.readLockTime = readLockTime;
+  }
+
+  public Long getReadLockHeldMillis() {
+    return readLockHeldMillis;
+  }
+
+  public void setReadLockHeldMillis(Long readLockHeldMillis) {
+    this.readLockHeldMillis = readLockHeldMillis;
+  }
+
   public String getName() {
     return name;
   }

@@ -332,6 +332,20 @@ class CrdValidationIT {
             BACKUP,
             Map.of("spec.source.quiesce", "DELETE", "spec.source.snapshot", Map.of())),
         Arguments.of(
+            "a snapshot-mode backup under a read lock",
+            BACKUP,
+            Map.of(
+                "spec.source.quiesce",
+                "DELETE",
+                "spec.source.snapshot",
+                Map.of(
+                    "consistency",
+                    "FlushTablesWithReadLock",
+                    "lockLimitSeconds",
+                    10,
+                    "mysql",
+                    Map.of("connectionSecretRef", Map.of("name", "mysql-backup"))))),
+        Arguments.of(
             "a snapshot-mode schedule",
             SCHEDULE,
             Map.of(
@@ -813,19 +827,14 @@ class CrdValidationIT {
             "consistency FlushTablesWithReadLock connects to the server: set"
                 + " mysql.connectionSecretRef"),
         Arguments.of(
-            "FlushTablesWithReadLock, not supported yet",
+            "a read lock limit of 0 seconds",
             BACKUP,
             Map.of(
                 "spec.source.quiesce",
                 "DELETE",
                 "spec.source.snapshot",
-                Map.of(
-                    "consistency",
-                    "FlushTablesWithReadLock",
-                    "mysql",
-                    Map.of("connectionSecretRef", Map.of("name", "mysql-backup")))),
-            "consistency FlushTablesWithReadLock is not supported yet by this operator: use"
-                + " CrashConsistent"),
+                Map.of("lockLimitSeconds", 0)),
+            "spec.source.snapshot.lockLimitSeconds in body should be greater than or equal to 1"),
         Arguments.of(
             "an unknown consistency",
             BACKUP,

@@ -15,6 +15,8 @@ import dev.stowage.operator.job.JobOwnership;
 import dev.stowage.operator.job.StatusMismatchException;
 import dev.stowage.operator.job.StoredBackup;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.mysql.JdbcReadLocks;
+import dev.stowage.operator.mysql.ReadLocks;
 import dev.stowage.operator.snapshot.SnapshotClassChoice;
 import dev.stowage.operator.status.ApiErrors;
 import dev.stowage.operator.status.Conditions;
@@ -113,6 +115,7 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
   private final Quiescer quiescer;
   private final ClaimLocking locking;
   private final Snapshotter snapshotter;
+  private final ReadLockStep readLock;
   private final BackupOutcome outcome;
   private final GiveUp giveUp;
 
@@ -134,6 +137,18 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
       OperatorMetrics metrics,
       Conditions conditions,
       EngineTimeouts timeouts) {
+    this(jobs, cluster, statusWriter, events, metrics, conditions, timeouts, new JdbcReadLocks());
+  }
+
+  public MysqlBackupReconciler(
+      EngineJobFactory jobs,
+      Cluster cluster,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      OperatorMetrics metrics,
+      Conditions conditions,
+      EngineTimeouts timeouts,
+      ReadLocks readLocks) {
     this.jobs = jobs;
     this.cluster = cluster;
     this.statusWriter = statusWriter;
@@ -147,7 +162,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.deletion = new BackupDeletion(jobs, cluster, events);
     this.quiescer = new Quiescer(cluster, events, conditions);
     this.locking = new ClaimLocking(cluster);
-    this.snapshotter = new Snapshotter(cluster, events, conditions);
+    this.readLock = new ReadLockStep(cluster, readLocks, events, conditions);
+    this.snapshotter = new Snapshotter(cluster, events, conditions, readLock);
     this.outcome =
         new BackupOutcome(cluster, events, metrics, statuses, watch, partialRemoval, snapshotter);
     this.giveUp = new GiveUp(cluster);
@@ -433,6 +449,13 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
      * for.
      */
     Duration snapshotSteps() {
+      boolean underLock = ReadLockStep.wanted(backup);
+      if (underLock) {
+        Duration wait = readLock.failIfLost(run);
+        if (wait != null || status.getPhase() == Phase.Failed) {
+          return wait;
+        }
+      }
       if (snapshotter.toCreate(run)) {
         SnapshotClassChoice choice = snapshotter.chooseClass(run);
         if (!choice.found()) {
@@ -442,7 +465,20 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
         if (wait != null || status.getPhase() == Phase.Failed) {
           return wait;
         }
+        snapshotter.record(run);
+        if (underLock) {
+          wait = readLock.lock(run, locking);
+          if (wait != null || status.getPhase() == Phase.Failed) {
+            return wait;
+          }
+        }
         snapshotter.take(run, choice.className());
+      }
+      if (underLock) {
+        Duration wait = readLock.releaseOnceCut(run);
+        if (wait != null || status.getPhase() == Phase.Failed) {
+          return wait;
+        }
       }
       Duration wait = snapshotter.awaitReady(run);
       if (wait != null || status.getPhase() == Phase.Failed) {

@@ -47,11 +47,13 @@ final class Snapshotter {
   private final Cluster cluster;
   private final EventRecorder events;
   private final Conditions conditions;
+  private final ReadLockStep readLock;
 
-  Snapshotter(Cluster cluster, EventRecorder events, Conditions conditions) {
+  Snapshotter(Cluster cluster, EventRecorder events, Conditions conditions, ReadLockStep readLock) {
     this.cluster = cluster;
     this.events = events;
     this.conditions = conditions;
+    this.readLock = readLock;
   }
 
   /** Whether the backup is in snapshot mode. */
@@ -121,8 +123,8 @@ final class Snapshotter {
         WAIT);
   }
 
-  /** Records both names, writes the status, then creates the VolumeSnapshot. */
-  void take(BackupRun run, String className) {
+  /** Records both names and writes the status, once: before anything is locked or created. */
+  void record(BackupRun run) {
     MysqlBackup backup = run.backup();
     MysqlBackupStatus status = run.status();
     if (status.getSnapshot() == null || status.getSnapshot().getName() == null) {
@@ -132,6 +134,12 @@ final class Snapshotter {
       status.setSnapshot(s);
       run.saveNow();
     }
+  }
+
+  /** Creates the VolumeSnapshot whose names {@link #record} wrote. */
+  void take(BackupRun run, String className) {
+    MysqlBackup backup = run.backup();
+    MysqlBackupStatus status = run.status();
     String name = status.getSnapshot().getName();
     GenericKubernetesResource made =
         cluster.createVolumeSnapshot(VolumeSnapshots.snapshot(backup, name, className));
@@ -371,6 +379,7 @@ final class Snapshotter {
    * every end of a snapshot-mode backup (finished, failed, cancelled).
    */
   void release(BackupRun run) {
+    readLock.discard(run);
     MysqlBackup backup = run.backup();
     SnapshotStatus s = run.status().getSnapshot();
     if (!snapshotMode(backup) || s == null) {

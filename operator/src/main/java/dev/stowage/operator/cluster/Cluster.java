@@ -153,6 +153,12 @@ public interface Cluster {
   /** A StorageClass (cluster-scoped), for its volumeBindingMode. */
   Optional<StorageClass> storageClass(String name);
 
+  /**
+   * A Secret, read live: only the connection Secret that a FlushTablesWithReadLock snapshot backup
+   * names, in the backup's own namespace.
+   */
+  Optional<io.fabric8.kubernetes.api.model.Secret> secret(String namespace, String name);
+
   /** Deletes a claim; a no-op when it is gone. The caller checks first that it made it. */
   void deleteClaim(String namespace, String name);
 

@@ -355,6 +355,11 @@ public final class KubernetesCluster implements Cluster {
   }
 
   @Override
+  public Optional<io.fabric8.kubernetes.api.model.Secret> secret(String namespace, String name) {
+    return Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
   public void deleteClaim(String namespace, String name) {
     client.persistentVolumeClaims().inNamespace(namespace).withName(name).delete();
   }

@@ -110,5 +110,19 @@ public enum Reason {
   /** Snapshot mode: the clone claim could not be provisioned. */
   CloneNotProvisioned,
   /** Snapshot mode: the clone or the snapshot could not be deleted (tried again). */
-  SnapshotCleanupFailed
+  SnapshotCleanupFailed,
+  /**
+   * FlushTablesWithReadLock: the connection Secret is missing, lacks a key, or the operator may not
+   * read it; nothing was created.
+   */
+  ConnectionSecretUnusable,
+  /** FlushTablesWithReadLock: the global read lock is held; the snapshot is taken under it. */
+  ReadLockTaken,
+  /** FlushTablesWithReadLock: the snapshot had its creationTime and the lock was released. */
+  ReadLockReleased,
+  /**
+   * FlushTablesWithReadLock: the lock was not taken, or not held until the snapshot was cut (its
+   * limit, a lost connection, an operator restart); nothing is copied.
+   */
+  ReadLockFailed
 }

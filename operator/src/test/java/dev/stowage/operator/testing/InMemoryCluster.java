@@ -797,6 +797,40 @@ public final class InMemoryCluster implements Cluster {
     return Optional.ofNullable(storageClasses.get(name));
   }
 
+  public final Map<String, io.fabric8.kubernetes.api.model.Secret> secrets = new LinkedHashMap<>();
+
+  /** Thrown by every Secret read, as the API server's 403 without the opt-in permission. */
+  public RuntimeException secretsError;
+
+  /** A Secret with these string keys (stored base64, as the API server returns them). */
+  public InMemoryCluster secret(String name, Map<String, String> data) {
+    Map<String, String> encoded = new LinkedHashMap<>();
+    data.forEach(
+        (k, v) ->
+            encoded.put(
+                k,
+                java.util.Base64.getEncoder()
+                    .encodeToString(v.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    secrets.put(
+        name,
+        new io.fabric8.kubernetes.api.model.SecretBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .endMetadata()
+            .withData(encoded)
+            .build());
+    return this;
+  }
+
+  @Override
+  public Optional<io.fabric8.kubernetes.api.model.Secret> secret(String namespace, String name) {
+    if (secretsError != null) {
+      throw secretsError;
+    }
+    log.add("get secret " + name);
+    return Optional.ofNullable(secrets.get(name));
+  }
+
   /** Whether a deleted claim with finalizers stays, Terminating, as on a real cluster. */
   public boolean keepDeletedClaimsWithFinalizers;
 
