@@ -48,6 +48,9 @@ apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
   - ../../../deploy
+# SnapshotE2E's FlushTablesWithReadLock backup reads its connection Secret.
+components:
+  - ../../../deploy/components/read-lock-credentials
 images:
   - name: docker.io/stowage/operator
     digest: ${operator_ref#*@}

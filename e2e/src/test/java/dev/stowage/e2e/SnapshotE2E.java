@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -67,6 +68,11 @@ class SnapshotE2E {
 
   /** The label the operator puts on the VolumeSnapshot and clone claim of a backup. */
   static final String BACKUP_LABEL = "stowage.dev/backup";
+
+  /** The connection Secret of the FlushTablesWithReadLock case, and its lock limit. */
+  static final String LOCK_SECRET = "mysql-lock";
+
+  static final int LOCK_LIMIT_SECONDS = 30;
 
   /** The client pod inserting ids; it stops when /tmp/stop exists. */
   static final String WRITER = "writer";
@@ -157,11 +163,68 @@ class SnapshotE2E {
   @Order(1)
   void aCrashConsistentSnapshotBackupUnderWriteLoadStopsNothingAndRestoresAPrefixOfTheIds()
       throws Exception {
+    backupUnderWriteLoadStopsNothingAndRestoresAPrefixOfTheIds("online", "CrashConsistent");
+  }
+
+  /**
+   * The same under FLUSH TABLES WITH READ LOCK (the operator reads a connection Secret, which the
+   * local cluster's install may: deploy/components/read-lock-credentials): the client only waits,
+   * never errs, and status says how long writes were blocked.
+   */
+  @Test
+  @Order(2)
+  void aFlushTablesWithReadLockSnapshotBackupUnderWriteLoadStopsNothingAndRestoresAPrefixOfTheIds()
+      throws Exception {
+    client
+        .secrets()
+        .inNamespace(ns)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(LOCK_SECRET)
+                .endMetadata()
+                .withStringData(
+                    Map.of(
+                        "host",
+                        DB + "." + ns + ".svc.cluster.local",
+                        "port",
+                        "3306",
+                        "user",
+                        "root",
+                        "password",
+                        rootPassword()))
+                .build())
+        .create();
+    GenericKubernetesResource b =
+        backupUnderWriteLoadStopsNothingAndRestoresAPrefixOfTheIds(
+            "locked", "FlushTablesWithReadLock");
+    String held = text(b, "status", "snapshot", "readLockHeldMillis");
+    assertThat(held).as("status.snapshot.readLockHeldMillis").isNotBlank();
+    assertThat(Long.parseLong(held))
+        .as("ms writes waited under the read lock (limit %d s)", LOCK_LIMIT_SECONDS)
+        .isPositive()
+        .isLessThan(LOCK_LIMIT_SECONDS * 1000L);
+    assertThat(text(b, "status", "snapshot", "readLockTime")).isNotBlank();
+    say("writes waited " + held + " ms under FLUSH TABLES WITH READ LOCK");
+  }
+
+  private GenericKubernetesResource backupUnderWriteLoadStopsNothingAndRestoresAPrefixOfTheIds(
+      String name, String consistency) throws Exception {
+    String restoreName = name + "-restore";
+    String restoredClaim = name + "-restored";
+    String restoredDb = name + "-restored-db";
+    client.pods().inNamespace(ns).withName(WRITER).delete();
+    awaitOrExplain(
+        "no writer pod left from an earlier case",
+        Duration.ofMinutes(1),
+        () -> client.pods().inNamespace(ns).withName(WRITER).get() == null,
+        null);
     String flush =
         db.sql(
-            "schema",
+            "schema-" + name,
             DB,
-            "CREATE DATABASE e2e; CREATE TABLE e2e.ids (id BIGINT PRIMARY KEY) ENGINE=InnoDB;"
+            "CREATE DATABASE IF NOT EXISTS e2e; DROP TABLE IF EXISTS e2e.ids;"
+                + " CREATE TABLE e2e.ids (id BIGINT PRIMARY KEY) ENGINE=InnoDB;"
                 + " SELECT @@innodb_flush_log_at_trx_commit;");
     assertThat(flush.strip()).as("innodb_flush_log_at_trx_commit of %s", DB).isEqualTo("1");
     Pod dbPod = dbPod();
@@ -177,13 +240,13 @@ class SnapshotE2E {
         null);
     say("writer at id " + WriterLog.parse(writerLog()).lastCommitted() + "; creating the backup");
 
-    createSnapshotBackup("online", BTRFS);
+    createSnapshotBackup(name, BTRFS, consistency);
     Set<String> violations = new LinkedHashSet<>();
     GenericKubernetesResource[] snapshotSeen = new GenericKubernetesResource[1];
     PersistentVolumeClaim[] cloneSeen = new PersistentVolumeClaim[1];
     Set<String> phases = new LinkedHashSet<>();
     awaitOrExplain(
-        "MysqlBackup online Succeeded or Failed",
+        "MysqlBackup " + name + " Succeeded or Failed",
         BACKUP_TIMEOUT,
         () -> {
           violations.addAll(databaseUndisturbed(podUid));
@@ -193,10 +256,10 @@ class SnapshotE2E {
                 "the writer is not running: "
                     + (writer == null ? "gone" : writer.getStatus().getPhase()));
           }
-          GenericKubernetesResource b = backup("online");
+          GenericKubernetesResource b = backup(name);
           String phase = text(b, "status", "phase");
           if (phase != null && phases.add(phase)) {
-            say("online: " + phase);
+            say(name + ": " + phase);
           }
           String snapshotName = text(b, "status", "snapshot", "name");
           if (snapshotName != null) {
@@ -215,11 +278,11 @@ class SnapshotE2E {
           }
           return "Succeeded".equals(phase) || "Failed".equals(phase);
         },
-        "online");
+        name);
 
-    GenericKubernetesResource backup = backup("online");
+    GenericKubernetesResource backup = backup(name);
     if (!"Succeeded".equals(text(backup, "status", "phase"))) {
-      throw new AssertionError("MysqlBackup online did not succeed\n" + explain("online"));
+      throw new AssertionError("MysqlBackup " + name + " did not succeed\n" + explain(name));
     }
     assertThat(violations).as("while the snapshot backup ran").isEmpty();
     String snapshotName = text(backup, "status", "snapshot", "name");
@@ -237,13 +300,13 @@ class SnapshotE2E {
     assertThat(text(snapshotSeen[0], "spec", "source", "persistentVolumeClaimName"))
         .isEqualTo(MariaDb.claimOf(DB));
     assertThat(text(snapshotSeen[0], "spec", "volumeSnapshotClassName")).isEqualTo(BTRFS);
-    assertThat(snapshotSeen[0].getMetadata().getLabels()).containsEntry(BACKUP_LABEL, "online");
+    assertThat(snapshotSeen[0].getMetadata().getLabels()).containsEntry(BACKUP_LABEL, name);
     assertThat(cloneSeen[0]).as("clone claim %s seen while the backup ran", cloneClaim).isNotNull();
     assertThat(cloneSeen[0].getSpec().getStorageClassName()).isEqualTo(BTRFS);
     assertThat(cloneSeen[0].getSpec().getDataSource()).as("dataSource of the clone").isNotNull();
     assertThat(cloneSeen[0].getSpec().getDataSource().getKind()).isEqualTo("VolumeSnapshot");
     assertThat(cloneSeen[0].getSpec().getDataSource().getName()).isEqualTo(snapshotName);
-    assertThat(cloneSeen[0].getMetadata().getLabels()).containsEntry(BACKUP_LABEL, "online");
+    assertThat(cloneSeen[0].getMetadata().getLabels()).containsEntry(BACKUP_LABEL, name);
 
     // Nothing was stopped: the same pod, never restarted, the StatefulSet never scaled.
     Pod after = dbPod();
@@ -260,7 +323,7 @@ class SnapshotE2E {
         "the writer committed an id after the backup finished (after " + atBackupEnd + ")",
         Duration.ofMinutes(1),
         () -> WriterLog.parse(writerLog()).lastCommitted() > atBackupEnd,
-        "online");
+        name);
 
     // The clone and the snapshot are gone.
     awaitOrExplain(
@@ -269,15 +332,15 @@ class SnapshotE2E {
         () ->
             client.persistentVolumeClaims().inNamespace(ns).withName(cloneClaim).get() == null
                 && volumeSnapshots().withName(snapshotName).get() == null
-                && volumeSnapshots().withLabel(BACKUP_LABEL, "online").list().getItems().isEmpty()
+                && volumeSnapshots().withLabel(BACKUP_LABEL, name).list().getItems().isEmpty()
                 && client
                     .persistentVolumeClaims()
                     .inNamespace(ns)
-                    .withLabel(BACKUP_LABEL, "online")
+                    .withLabel(BACKUP_LABEL, name)
                     .list()
                     .getItems()
                     .isEmpty(),
-        "online");
+        name);
 
     WriterLog writes = stopWriter();
     assertThat(writes.errors).as("the writer's error lines").isEmpty();
@@ -298,27 +361,27 @@ class SnapshotE2E {
     client
         .resources(MysqlRestore.class)
         .inNamespace(ns)
-        .resource(StowageObjects.restoreIntoNewClaim(ns, "online-restore", "online", "restored"))
+        .resource(StowageObjects.restoreIntoNewClaim(ns, restoreName, name, restoredClaim))
         .create();
     awaitOrExplain(
-        "MysqlRestore online-restore Succeeded or Failed",
+        "MysqlRestore " + restoreName + " Succeeded or Failed",
         BACKUP_TIMEOUT,
         () -> {
-          MysqlRestore r = restore("online-restore");
+          MysqlRestore r = restore(restoreName);
           return r != null
               && r.getStatus() != null
               && r.getStatus().getPhase() != null
               && List.of("Succeeded", "Failed").contains(r.getStatus().getPhase().toString());
         },
-        "online-restore");
-    if (!"Succeeded".equals(restore("online-restore").getStatus().getPhase().toString())) {
+        restoreName);
+    if (!"Succeeded".equals(restore(restoreName).getStatus().getPhase().toString())) {
       throw new AssertionError(
-          "MysqlRestore online-restore did not succeed\n" + explain("online-restore"));
+          "MysqlRestore " + restoreName + " did not succeed\n" + explain(restoreName));
     }
 
     // MariaDB starts on the restored copy (InnoDB recovers it as after a power cut).
-    db.startPodOnClaim("restored-db", "restored");
-    List<String[]> checks = checkEveryTable("restored-db");
+    db.startPodOnClaim(restoredDb, restoredClaim);
+    List<String[]> checks = checkEveryTable(restoredDb);
     assertThat(checks).extracting(row -> row[0]).contains("e2e.ids");
     assertThat(checks)
         .as("CHECK TABLE ... EXTENDED on every table of the restored server")
@@ -329,7 +392,7 @@ class SnapshotE2E {
                     .isEqualTo("status OK"));
 
     String[] counts =
-        db.sql("count-restored", "restored-db", "SELECT COUNT(*), MIN(id), MAX(id) FROM e2e.ids;")
+        db.sql("count-" + restoredDb, restoredDb, "SELECT COUNT(*), MIN(id), MAX(id) FROM e2e.ids;")
             .strip()
             .split("\t");
     assertThat(counts).as("COUNT, MIN, MAX of e2e.ids").hasSize(3);
@@ -354,6 +417,7 @@ class SnapshotE2E {
             + "), "
             + checks.size()
             + " tables checked");
+    return backup;
   }
 
   /**
@@ -362,7 +426,7 @@ class SnapshotE2E {
    * created, nor is the database touched.
    */
   @Test
-  @Order(2)
+  @Order(3)
   void aVolumeSnapshotClassThatDoesNotExistBlocksTheBackupAndCreatesNothing() {
     String missing = "no-such-class";
     String podUid = dbPod().getMetadata().getUid();
@@ -619,8 +683,12 @@ class SnapshotE2E {
    * StowageObjects#s3BackupOf}, without quiesce): {@code spec.source.snapshot} with the given
    * VolumeSnapshotClass, clone class {@value #BTRFS}, CrashConsistent.
    */
-  @SuppressWarnings("unchecked")
   private void createSnapshotBackup(String name, String volumeSnapshotClass) {
+    createSnapshotBackup(name, volumeSnapshotClass, "CrashConsistent");
+  }
+
+  @SuppressWarnings("unchecked")
+  private void createSnapshotBackup(String name, String volumeSnapshotClass, String consistency) {
     MysqlBackupSpec typed = StowageObjects.s3BackupOf(DB, ns, s3, CREDENTIALS);
     typed.getSource().setQuiesce(null);
     Map<String, Object> spec =
@@ -630,7 +698,11 @@ class SnapshotE2E {
     Map<String, Object> snapshot = new LinkedHashMap<>();
     snapshot.put("volumeSnapshotClassName", volumeSnapshotClass);
     snapshot.put("storageClassName", BTRFS);
-    snapshot.put("consistency", "CrashConsistent");
+    snapshot.put("consistency", consistency);
+    if ("FlushTablesWithReadLock".equals(consistency)) {
+      snapshot.put("lockLimitSeconds", LOCK_LIMIT_SECONDS);
+      snapshot.put("mysql", Map.of("connectionSecretRef", Map.of("name", LOCK_SECRET)));
+    }
     source.put("snapshot", snapshot);
     GenericKubernetesResource backup = new GenericKubernetesResource();
     backup.setApiVersion(STOWAGE_API);
@@ -669,6 +741,14 @@ class SnapshotE2E {
           Resource<GenericKubernetesResource>>
       volumeSnapshots() {
     return client.genericKubernetesResources(SNAPSHOT_API, "VolumeSnapshot").inNamespace(ns);
+  }
+
+  /** The root password the servers of this namespace run with. */
+  private static String rootPassword() {
+    var secret = client.secrets().inNamespace(ns).withName(MariaDb.PASSWORD_SECRET).get();
+    return new String(
+        java.util.Base64.getDecoder().decode(secret.getData().get("password")),
+        StandardCharsets.UTF_8);
   }
 
   private static String podName() {
