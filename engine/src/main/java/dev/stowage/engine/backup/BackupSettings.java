@@ -1,6 +1,7 @@
 package dev.stowage.engine.backup;
 
 import dev.stowage.engine.compress.Codecs;
+import dev.stowage.engine.core.Concurrency;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.lock.BackupLock;
@@ -22,15 +23,11 @@ public record BackupSettings(
     Duration lockWait,
     String consistency) {
 
-  public static final long DEFAULT_CHUNK_THRESHOLD = 64L << 20;
-  public static final long DEFAULT_CHUNK_SIZE = 64L << 20;
-  public static final int MAX_CONCURRENCY = 64;
-
   public BackupSettings {
     ChunkPlanner.validate(chunkThreshold, chunkSize);
     Codecs.forWriting(compression);
     Codecs.checkLevel(compression, level);
-    checkConcurrency(concurrency);
+    Concurrency.check(concurrency);
     if (lockStaleAfter == null) {
       lockStaleAfter = BackupLock.DEFAULT_STALE_AFTER;
     }
@@ -107,12 +104,5 @@ public record BackupSettings(
         quiet,
         null,
         null);
-  }
-
-  public static void checkConcurrency(int concurrency) {
-    if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-      throw EngineException.invalid(
-          "--concurrency " + concurrency + " is out of range 1.." + MAX_CONCURRENCY);
-    }
   }
 }

@@ -1,12 +1,12 @@
 package dev.stowage.engine.backup;
 
 import dev.stowage.engine.core.FileAttributes;
+import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.manifest.Base;
 import dev.stowage.engine.manifest.ManifestValidator;
 import dev.stowage.engine.manifest.PathEntry;
-import dev.stowage.engine.restore.RestoreMarker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;

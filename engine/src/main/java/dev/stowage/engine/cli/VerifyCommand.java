@@ -1,6 +1,6 @@
 package dev.stowage.engine.cli;
 
-import dev.stowage.engine.backup.BackupSettings;
+import dev.stowage.engine.core.Concurrency;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.storage.BackupStorage;
@@ -49,7 +49,7 @@ final class VerifyCommand extends EngineCommand {
   RunSummary execute() {
     try (BackupStorage s = where.open(ranged.settings())) {
       int c = concurrency != null ? concurrency : s.defaultConcurrency(true);
-      BackupSettings.checkConcurrency(c);
+      Concurrency.check(c);
       RunSummary r =
           new VerifyRunner(s, Retrier.defaults())
               .run(where.directory, resolveName(s, where.directory, name), c, quiet);

@@ -6,6 +6,7 @@ import dev.stowage.engine.compress.Codecs;
 import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.core.Progress;
+import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;

@@ -1,6 +1,6 @@
 package dev.stowage.engine.restore;
 
-import dev.stowage.engine.backup.BackupSettings;
+import dev.stowage.engine.core.Concurrency;
 import dev.stowage.engine.core.Roots;
 
 /**
@@ -18,7 +18,7 @@ public record RestoreSettings(
     boolean keepServerUuid,
     Long maxUnsizedFileBytes) {
   public RestoreSettings {
-    BackupSettings.checkConcurrency(concurrency);
+    Concurrency.check(concurrency);
   }
 
   /** Without a --max-unsized-file-size (the default cap applies). */

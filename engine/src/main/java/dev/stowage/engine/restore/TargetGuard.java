@@ -1,5 +1,6 @@
 package dev.stowage.engine.restore;
 
+import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.error.EngineException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.stowage.engine.restore;
+package dev.stowage.engine.core;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
