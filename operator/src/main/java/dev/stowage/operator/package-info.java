@@ -1,0 +1,2 @@
+/** The operator process: configuration, the JOSDK operator and its HTTP endpoints. */
+package dev.stowage.operator;

@@ -1,0 +1,2 @@
+/** Snapshot mode: the VolumeSnapshotClass choice and the VolumeSnapshot and clone objects. */
+package dev.stowage.operator.snapshot;

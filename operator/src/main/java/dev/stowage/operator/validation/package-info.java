@@ -1,0 +1,2 @@
+/** A spec no Job can be built from: permanent until a new resource is applied. */
+package dev.stowage.operator.validation;
