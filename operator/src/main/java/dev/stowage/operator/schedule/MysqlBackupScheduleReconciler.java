@@ -557,6 +557,7 @@ public final class MysqlBackupScheduleReconciler
               ? ScheduleMetrics.Run.skipped
               : ScheduleMetrics.Run.missed,
           count);
+      metrics.missedRuns(ns, name, reason.name(), count);
       // SourceBusy and BackupNameCollision have their own, more specific Warning event.
       if (reason != MissedReason.SourceBusy && reason != MissedReason.BackupNameCollision) {
         events.record(
@@ -599,6 +600,9 @@ public final class MysqlBackupScheduleReconciler
       Optional<MysqlBackup> success = newest(Phase.Succeeded);
       if (success.isPresent() && newer(success.get(), status.getLastSuccessfulTime())) {
         metrics.runs(ns, name, ScheduleMetrics.Run.succeeded, 1);
+        var done = success.get().getStatus();
+        metrics.backupSucceeded(
+            ns, name, done.getDurationSeconds(), done.getBytesRead(), done.getBytesStored());
         status.setLastSuccessfulBackup(success.get().getMetadata().getName());
         status.setLastSuccessfulTime(success.get().getStatus().getCompletionTime());
       }
