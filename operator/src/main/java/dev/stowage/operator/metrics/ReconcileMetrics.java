@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * JOSDK's reconciliations as Prometheus metrics, labelled {@code controller} (the reconciler's
- * name, e.g. {@code mysqlbackupschedulereconciler}): {@code stowage_reconciles_total{result}}
+ * name: mysqlbackup, mysqlrestore, mysqlbackupschedule): {@code stowage_reconciles_total{result}}
  * (success, error: a reconcile that threw and is retried), {@code stowage_reconcile_queue}
  * (resources submitted to the shared thread pool that no thread runs yet) and {@code
  * stowage_reconcile_running} (resources a thread reconciles now). Both counters and gauges exist

@@ -47,7 +47,7 @@ class DashboardMetricsTest {
     OperatorMetrics operator = new OperatorMetrics(registry);
     operator.backupFinished("prod", OperatorMetrics.Result.succeeded, 12.0, 1000L, 400L);
     operator.backupBlocked("prod", "uid-1", true);
-    new ReconcileMetrics(registry).register("mysqlbackupschedulereconciler");
+    new ReconcileMetrics(registry).register("mysqlbackupschedule");
     String scrape = registry.scrape();
 
     Set<String> queried = new TreeSet<>();
