@@ -264,6 +264,36 @@ class MysqlBackupScheduleReconcilerTest {
         .isEqualTo(6 * 3600L);
   }
 
+  /**
+   * A child that failed before its engine ran (the storage pre-flight, a pod that cannot start) has
+   * no completionTime: its failure counts at the time it was marked Stalled (seen failing in
+   * MonitoringE2E, where such a schedule never showed lastFailedBackup nor its failed run).
+   */
+  @Test
+  void aChildThatFailedBeforeItsEngineRanCountsAsTheLastFailure() {
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    clock.set("2030-01-01T01:00:00Z");
+    reconcile(s);
+    MysqlBackup b = cluster.backups.get("nightly-203001010100");
+    MysqlBackupStatus st = new MysqlBackupStatus();
+    st.setPhase(Phase.Failed);
+    st.setMessage("the pre-flight check of the storage (spec.storage) failed");
+    Condition stalled = new Condition();
+    stalled.setType("Stalled");
+    stalled.setStatus(dev.stowage.api.v1alpha1.ConditionStatus.True);
+    stalled.setReason("PreflightFailed");
+    stalled.setLastTransitionTime("2030-01-01T01:00:30Z");
+    st.getConditions().add(stalled);
+    b.setStatus(st);
+    clock.set("2030-01-01T01:01:00Z");
+    reconcile(s);
+    assertThat(s.getStatus().getLastFailedBackup()).isEqualTo("nightly-203001010100");
+    assertThat(s.getStatus().getLastFailedTime()).isEqualTo("2030-01-01T01:00:30Z");
+    assertThat(condition(s, "LastBackupSucceeded")).isEqualTo("False/Failed");
+    assertThat(registry.get("stowage.schedule.runs").tag("result", "failed").counter().count())
+        .isEqualTo(1.0);
+  }
+
   @Test
   void aFailedChildThenTheNextSlotRunsAndOverdueFlipsAfterOverdueAfter() {
     MysqlBackupSchedule s = schedule("0 * * * *", "");
