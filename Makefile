@@ -29,9 +29,12 @@ test-unit: deps
 	$(MVN) -DskipITs=true verify
 
 # The alerts of deploy/components/prometheus-rules: promtool check and unit tests, the
-# PrometheusRule generated from rules.yaml, runbook anchors (see its test.sh).
+# PrometheusRule generated from rules.yaml, runbook anchors (see its test.sh); the Grafana
+# dashboard of deploy/components/grafana-dashboard: every panel has a query, every query parses
+# with promtool (its test.sh). MonitoringE2E runs both against a real Prometheus.
 test-alerts: deps
 	bash deploy/components/prometheus-rules/test.sh
+	bash deploy/components/grafana-dashboard/test.sh
 
 # The Argo CD health checks and actions of deploy/argocd, run by gopher-lua (the interpreter
 # Argo CD embeds) as Argo CD runs them, over their fixtures (e2e/argocd-lua/test.sh).

@@ -12,7 +12,9 @@ have python3 || need+=(python3)     # unit tests probe POSIX locks from a second
 [ -x /usr/bin/time ] || need+=(time)
 have mvn || need+=(maven)
 have java || need+=(openjdk-17-jdk-headless)
-have promtool || need+=(prometheus)  # promtool checks and unit-tests the alerts (make test-alerts)
+# promtool checks and unit-tests the alerts and the dashboard (make test-alerts); the server itself
+# (/usr/bin/prometheus, same package) is what MonitoringE2E runs on loopback.
+{ have promtool && [ -x /usr/bin/prometheus ]; } || need+=(prometheus)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "ensure-deps: installing ${need[*]}" >&2

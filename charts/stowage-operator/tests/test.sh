@@ -2,7 +2,8 @@
 # Tests of the chart with the real tools (`make test-helm`): helm (built by scripts/ensure-helm.sh),
 # kubectl kustomize, promtool. HelmChartApiServerIT (operator module) then applies the rendered
 # objects to a real API server. Each check prints one "ok"/"FAILED" line; the last line counts.
-#   1. the chart's copies of deploy/crds, rules.yaml and rbac.yaml are current (sync.sh --check);
+#   1. the chart's copies of deploy/crds, rules.yaml, rbac.yaml and the Grafana dashboard are current
+#      (sync.sh --check);
 #   2. helm lint --strict with the default, the multi-tenant and the non-default values;
 #   3. helm template with default values equals kustomize's deploy/ object by object (compare.py
 #      --exact), in stowage-system; with tests/values-nondefault.yaml it equals the namespaced
@@ -11,6 +12,8 @@
 #   5. crds.install=false renders no CRD; another release namespace moves every subject;
 #   6. the PrometheusRule's rules pass promtool check and the unit tests of deploy/'s rules, and an
 #      unknown excludeRules name fails the render naming it;
+#   6b. grafanaDashboard.enabled renders deploy/'s dashboard JSON, byte for byte, in a ConfigMap
+#      labelled grafana_dashboard: "1";
 #   7. the checks can fail: a chart with a changed rule, env name or security context fails them.
 set -euo pipefail
 chart="$(cd "$(dirname "$0")/.." && pwd)"
@@ -156,6 +159,26 @@ refuse "an unknown excludeRules name fails, naming it" "excludeRules: \"StowageN
 refuse "an additional rule without expr fails (schema)" "expr" \
   render --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.additionalRules[0].alert=X'
 
+# 6b. grafanaDashboard: a ConfigMap labelled grafana_dashboard "1" holding deploy/'s dashboard JSON
+# byte for byte (sync.sh --check above compares the copy in files/ too); none by default.
+check "grafanaDashboard.enabled=false (default) renders no dashboard ConfigMap" \
+  bash -c "! grep -q 'grafana_dashboard' '$work/default.yaml'"
+render --set grafanaDashboard.enabled=true --set grafanaDashboard.annotations.grafana_folder=Backups >"$work/dashboard.yaml"
+check "grafanaDashboard.enabled=true: one ConfigMap labelled grafana_dashboard \"1\" with deploy/'s stowage-dashboard.json byte for byte" \
+  python3 - "$work/dashboard.yaml" "$repo/deploy/components/grafana-dashboard/stowage-dashboard.json" <<'PY'
+import sys, yaml
+cms = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "ConfigMap"
+       and d["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+if len(cms) != 1:
+    sys.exit(f"{len(cms)} ConfigMaps labelled grafana_dashboard: \"1\", want 1")
+m = cms[0]["metadata"]
+if m.get("namespace") != "stowage-system" or m.get("annotations") != {"grafana_folder": "Backups"}:
+    sys.exit(f"namespace or annotations: {m}")
+if cms[0].get("data") != {"stowage-dashboard.json": open(sys.argv[2]).read()}:
+    sys.exit("the ConfigMap's data is not deploy/components/grafana-dashboard/stowage-dashboard.json")
+PY
+refuse "a typo in grafanaDashboard fails (grafanaDashboard.enable)" "enable" render --set grafanaDashboard.enable=true
+
 # 7. The checks can fail: broken copies of the chart.
 mutant() {
   local name="$1" file="$2" sedexpr="$3"
@@ -173,6 +196,7 @@ mutant "a CRD copy edited" files/crds/mysqlbackups.stowage.dev-v1.yml '0,/maxLen
 mutant "an env name changed" templates/operator.yaml 's/name: STOWAGE_HTTP_PORT/name: STOWAGE_PORT/'
 mutant "readOnlyRootFilesystem off" templates/operator.yaml 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/'
 mutant "the keep policy dropped" templates/crds.yaml 's/"helm.sh\/resource-policy" "keep"/"example.com\/policy" "keep"/'
+mutant "the dashboard copy edited" files/stowage-dashboard.json 's/stowage_schedule_runs_total/stowage_schedule_run_total/'
 mutant "the ClusterRoleBinding left out" templates/rbac.yaml 's/{{- if not .Values.watchNamespaces }}/{{- if false }}/'
 
 echo "test-helm: $passed passed, $failed failed"

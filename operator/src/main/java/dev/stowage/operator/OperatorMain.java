@@ -4,6 +4,7 @@ import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.KubernetesCluster;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.metrics.OperatorMetrics;
+import dev.stowage.operator.metrics.ReconcileMetrics;
 import dev.stowage.operator.metrics.ScheduleMetrics;
 import dev.stowage.operator.restore.MysqlRestoreReconciler;
 import dev.stowage.operator.schedule.MysqlBackupScheduleReconciler;
@@ -48,6 +49,7 @@ public final class OperatorMain {
         new Operator(
             o -> {
               o.withKubernetesClient(client);
+              o.withMetrics(new ReconcileMetrics(registry));
               o.withStopOnInformerErrorDuringStartup(true);
               o.withCacheSyncTimeout(Duration.ofMinutes(2));
               if (config.leaderElection()) {

@@ -60,6 +60,7 @@ class OperatorApiServerIT {
   static KubernetesClient admin;
   static KubernetesClient asOperator;
   static Operator operator;
+  static final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   @BeforeAll
   static void start() throws Exception {
@@ -109,9 +110,7 @@ class OperatorApiServerIT {
             "stowage-system",
             "operator-it",
             0);
-    operator =
-        OperatorMain.create(
-            asOperator, config, Clock.systemUTC(), new SimpleMeterRegistry(), false);
+    operator = OperatorMain.create(asOperator, config, Clock.systemUTC(), registry, false);
     operator.start();
   }
 
@@ -125,6 +124,20 @@ class OperatorApiServerIT {
     }
     if (server != null) {
       server.close();
+    }
+  }
+
+  /** JOSDK reports to ReconcileMetrics: each reconciler's meters exist from its registration. */
+  @Test
+  void everyReconcilerHasItsReconcileMetrics() {
+    for (String meter :
+        List.of("stowage.reconciles", "stowage.reconcile.queue", "stowage.reconcile.running")) {
+      assertThat(
+              registry.find(meter).meters().stream()
+                  .map(m -> m.getId().getTag("controller"))
+                  .collect(java.util.stream.Collectors.toSet()))
+          .as("controllers of %s", meter)
+          .containsExactlyInAnyOrder("mysqlbackup", "mysqlrestore", "mysqlbackupschedule");
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.stowage.operator.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,13 +10,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The metrics of MysqlBackupSchedules, labelled {@code namespace} and {@code schedule}: what the
- * shipped alerts (deploy/components/prometheus-rules) read. A gauge appears once it has a value, so
- * a schedule that never succeeded has no last-success sample at all.
+ * shipped alerts (deploy/components/prometheus-rules) and the Grafana dashboard
+ * (deploy/components/grafana-dashboard) read. A gauge appears once it has a value, so a schedule
+ * that never succeeded has no last-success sample at all. The counters of runs by result and of
+ * retention start at 0 with the schedule's first gauges: {@code increase()} then sees the first
+ * run, and a healthy schedule's panels show 0 rather than no data.
  */
 public final class ScheduleMetrics {
 
@@ -42,13 +47,21 @@ public final class ScheduleMetrics {
   private final Map<String, Map<String, AtomicReference<Double>>> gauges =
       new ConcurrentHashMap<>();
   private final Map<String, List<Meter.Id>> meters = new ConcurrentHashMap<>();
+  private final Set<String> countersStarted = ConcurrentHashMap.newKeySet();
 
   public ScheduleMetrics(MeterRegistry registry) {
     this.registry = registry;
   }
 
-  /** Sets the gauges of one schedule. */
+  /** Sets the gauges of one schedule (and starts its counters at 0, the first time). */
   public void update(String namespace, String schedule, Snapshot s) {
+    if (countersStarted.add(namespace + "/" + schedule)) {
+      for (Run r : Run.values()) {
+        runs(namespace, schedule, r, 0);
+      }
+      retentionDeleted(namespace, schedule, 0);
+      retentionErrors(namespace, schedule);
+    }
     set(
         namespace,
         schedule,
@@ -107,9 +120,9 @@ public final class ScheduleMetrics {
         toDouble(s.bytesStored()));
   }
 
-  /** Counts slots by how they ended. */
+  /** Counts slots by how they ended ({@code count} 0 only registers the counter). */
   public void runs(String namespace, String schedule, Run run, long count) {
-    if (count > 0) {
+    if (count >= 0) {
       counter(
               namespace,
               schedule,
@@ -120,9 +133,83 @@ public final class ScheduleMetrics {
     }
   }
 
-  /** Counts MysqlBackups deleted by retention. */
-  public void retentionDeleted(String namespace, String schedule, long count) {
+  /**
+   * Counts slots that got no backup, by the reason of {@code status.missedRuns.lastMissedReason}
+   * (OperatorDown, DeadlineExceeded, ConcurrencyForbid, Suspended, SourceBusy,
+   * BackupNameCollision). Every slot counted here is also counted in {@code
+   * stowage_schedule_runs_total}: as result "skipped" when the reason is Suspended, else as
+   * "missed".
+   */
+  public void missedRuns(String namespace, String schedule, String reason, long count) {
     if (count > 0) {
+      counter(
+              namespace,
+              schedule,
+              "stowage.schedule.missed.runs",
+              "Slots of the schedule that got no backup, by reason",
+              Tags.of("reason", reason))
+          .increment(count);
+    }
+  }
+
+  /**
+   * Records a child that succeeded (when the schedule first sees it as its newest success): how
+   * long its engine ran and how many bytes it read and stored, for the dashboard's duration and
+   * throughput, as gauges of the newest success and as a summary and counters over all. A null
+   * value (an older engine's report) is left out.
+   */
+  public void backupSucceeded(
+      String namespace, String schedule, Double seconds, Long bytesRead, Long bytesStored) {
+    Tags tags = Tags.of("namespace", namespace, "schedule", schedule);
+    set(
+        namespace,
+        schedule,
+        "stowage.schedule.last.backup.duration",
+        "seconds",
+        "Seconds the engine of the schedule's newest succeeded backup ran",
+        seconds);
+    set(
+        namespace,
+        schedule,
+        "stowage.schedule.last.backup.read",
+        "bytes",
+        "Bytes the schedule's newest succeeded backup read from the source volume",
+        bytesRead == null ? null : bytesRead.doubleValue());
+    if (seconds != null) {
+      DistributionSummary d =
+          DistributionSummary.builder("stowage.schedule.backup.duration")
+              .description("Seconds the engine of each succeeded backup of the schedule ran")
+              .baseUnit("seconds")
+              .tags(tags)
+              .register(registry);
+      remember(namespace, schedule, d.getId());
+      d.record(seconds);
+    }
+    if (bytesRead != null) {
+      counter(
+              namespace,
+              schedule,
+              "stowage.schedule.backup.read",
+              "Bytes read from the source volume by the schedule's succeeded backups",
+              "bytes",
+              Tags.empty())
+          .increment(bytesRead);
+    }
+    if (bytesStored != null) {
+      counter(
+              namespace,
+              schedule,
+              "stowage.schedule.backup.stored",
+              "Bytes stored, after compression, by the schedule's succeeded backups",
+              "bytes",
+              Tags.empty())
+          .increment(bytesStored);
+    }
+  }
+
+  /** Counts MysqlBackups deleted by retention ({@code count} 0 only registers the counter). */
+  public void retentionDeleted(String namespace, String schedule, long count) {
+    if (count >= 0) {
       counter(
               namespace,
               schedule,
@@ -135,19 +222,23 @@ public final class ScheduleMetrics {
 
   /** Counts a retention deletion that failed (the API refused it, or the data stayed). */
   public void retentionError(String namespace, String schedule) {
-    counter(
-            namespace,
-            schedule,
-            "stowage.retention.errors",
-            "Retention deletions that failed",
-            Tags.empty())
-        .increment();
+    retentionErrors(namespace, schedule).increment();
+  }
+
+  private Counter retentionErrors(String namespace, String schedule) {
+    return counter(
+        namespace,
+        schedule,
+        "stowage.retention.errors",
+        "Retention deletions that failed",
+        Tags.empty());
   }
 
   /** Removes every meter of a deleted schedule, so its alerts stop. */
   public void forget(String namespace, String schedule) {
     String key = namespace + "/" + schedule;
     gauges.remove(key);
+    countersStarted.remove(key);
     List<Meter.Id> ids = meters.remove(key);
     if (ids != null) {
       ids.forEach(registry::remove);
@@ -156,9 +247,15 @@ public final class ScheduleMetrics {
 
   private Counter counter(
       String namespace, String schedule, String name, String description, Tags extra) {
+    return counter(namespace, schedule, name, description, null, extra);
+  }
+
+  private Counter counter(
+      String namespace, String schedule, String name, String description, String unit, Tags extra) {
     Counter c =
         Counter.builder(name)
             .description(description)
+            .baseUnit(unit)
             .tags(Tags.of("namespace", namespace, "schedule", schedule).and(extra))
             .register(registry);
     remember(namespace, schedule, c.getId());

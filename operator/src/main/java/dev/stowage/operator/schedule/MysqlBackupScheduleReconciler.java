@@ -557,6 +557,7 @@ public final class MysqlBackupScheduleReconciler
               ? ScheduleMetrics.Run.skipped
               : ScheduleMetrics.Run.missed,
           count);
+      metrics.missedRuns(ns, name, reason.name(), count);
       // SourceBusy and BackupNameCollision have their own, more specific Warning event.
       if (reason != MissedReason.SourceBusy && reason != MissedReason.BackupNameCollision) {
         events.record(
@@ -599,6 +600,9 @@ public final class MysqlBackupScheduleReconciler
       Optional<MysqlBackup> success = newest(Phase.Succeeded);
       if (success.isPresent() && newer(success.get(), status.getLastSuccessfulTime())) {
         metrics.runs(ns, name, ScheduleMetrics.Run.succeeded, 1);
+        var done = success.get().getStatus();
+        metrics.backupSucceeded(
+            ns, name, done.getDurationSeconds(), done.getBytesRead(), done.getBytesStored());
         status.setLastSuccessfulBackup(success.get().getMetadata().getName());
         status.setLastSuccessfulTime(success.get().getStatus().getCompletionTime());
       }
@@ -606,7 +610,7 @@ public final class MysqlBackupScheduleReconciler
       if (failure.isPresent() && newer(failure.get(), status.getLastFailedTime())) {
         metrics.runs(ns, name, ScheduleMetrics.Run.failed, 1);
         status.setLastFailedBackup(failure.get().getMetadata().getName());
-        status.setLastFailedTime(failure.get().getStatus().getCompletionTime());
+        status.setLastFailedTime(finishedAt(failure.get()));
       }
     }
 
@@ -615,15 +619,32 @@ public final class MysqlBackupScheduleReconciler
      * the record back in time, nor count a run twice.
      */
     boolean newer(MysqlBackup child, String recorded) {
-      return recorded == null
-          || Instant.parse(child.getStatus().getCompletionTime()).isAfter(Instant.parse(recorded));
+      return recorded == null || Instant.parse(finishedAt(child)).isAfter(Instant.parse(recorded));
+    }
+
+    /**
+     * When a finished child finished: its completionTime, or, for one that failed before its engine
+     * ran (the storage pre-flight, a pod that cannot start: no completionTime), the time its
+     * Stalled condition became True. Null while neither is known.
+     */
+    static String finishedAt(MysqlBackup b) {
+      if (b.getStatus().getCompletionTime() != null) {
+        return b.getStatus().getCompletionTime();
+      }
+      if (b.getStatus().getPhase() != Phase.Failed) {
+        return null;
+      }
+      return Conditions.find(b.getStatus().getConditions(), STALLED)
+          .filter(c -> c.getStatus() == True && c.getLastTransitionTime() != null)
+          .map(c -> c.getLastTransitionTime())
+          .orElse(null);
     }
 
     Optional<MysqlBackup> newest(Phase phase) {
       return children.stream()
           .filter(b -> b.getStatus() != null && b.getStatus().getPhase() == phase)
-          .filter(b -> b.getStatus().getCompletionTime() != null)
-          .max(Comparator.comparing(b -> Instant.parse(b.getStatus().getCompletionTime())));
+          .filter(b -> finishedAt(b) != null)
+          .max(Comparator.comparing(b -> Instant.parse(finishedAt(b))));
     }
 
     void recordRecoveryWindow() {
@@ -690,8 +711,8 @@ public final class MysqlBackupScheduleReconciler
           generation);
       Optional<MysqlBackup> lastFinished =
           children.stream()
-              .filter(b -> b.getStatus() != null && b.getStatus().getCompletionTime() != null)
-              .max(Comparator.comparing(b -> Instant.parse(b.getStatus().getCompletionTime())));
+              .filter(b -> b.getStatus() != null && finishedAt(b) != null)
+              .max(Comparator.comparing(b -> Instant.parse(finishedAt(b))));
       if (lastFinished.isPresent()) {
         boolean ok = lastFinished.get().getStatus().getPhase() == Phase.Succeeded;
         conditions.set(

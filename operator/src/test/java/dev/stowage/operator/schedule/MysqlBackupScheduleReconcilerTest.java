@@ -264,6 +264,36 @@ class MysqlBackupScheduleReconcilerTest {
         .isEqualTo(6 * 3600L);
   }
 
+  /**
+   * A child that failed before its engine ran (the storage pre-flight, a pod that cannot start) has
+   * no completionTime: its failure counts at the time it was marked Stalled (seen failing in
+   * MonitoringE2E, where such a schedule never showed lastFailedBackup nor its failed run).
+   */
+  @Test
+  void aChildThatFailedBeforeItsEngineRanCountsAsTheLastFailure() {
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    clock.set("2030-01-01T01:00:00Z");
+    reconcile(s);
+    MysqlBackup b = cluster.backups.get("nightly-203001010100");
+    MysqlBackupStatus st = new MysqlBackupStatus();
+    st.setPhase(Phase.Failed);
+    st.setMessage("the pre-flight check of the storage (spec.storage) failed");
+    Condition stalled = new Condition();
+    stalled.setType("Stalled");
+    stalled.setStatus(dev.stowage.api.v1alpha1.ConditionStatus.True);
+    stalled.setReason("PreflightFailed");
+    stalled.setLastTransitionTime("2030-01-01T01:00:30Z");
+    st.getConditions().add(stalled);
+    b.setStatus(st);
+    clock.set("2030-01-01T01:01:00Z");
+    reconcile(s);
+    assertThat(s.getStatus().getLastFailedBackup()).isEqualTo("nightly-203001010100");
+    assertThat(s.getStatus().getLastFailedTime()).isEqualTo("2030-01-01T01:00:30Z");
+    assertThat(condition(s, "LastBackupSucceeded")).isEqualTo("False/Failed");
+    assertThat(registry.get("stowage.schedule.runs").tag("result", "failed").counter().count())
+        .isEqualTo(1.0);
+  }
+
   @Test
   void aFailedChildThenTheNextSlotRunsAndOverdueFlipsAfterOverdueAfter() {
     MysqlBackupSchedule s = schedule("0 * * * *", "");
@@ -712,7 +742,42 @@ class MysqlBackupScheduleReconcilerTest {
     assertThat(s.getStatus().getMissedRuns().getTotal()).isEqualTo(1);
     assertThat(registry.get("stowage.schedule.runs").tag("result", "skipped").counter().count())
         .isEqualTo(1.0);
-    assertThat(registry.find("stowage.schedule.runs").tag("result", "missed").counter()).isNull();
+    assertThat(registry.get("stowage.schedule.runs").tag("result", "missed").counter().count())
+        .as("the missed counter starts at 0 and stays there")
+        .isEqualTo(0.0);
+    assertThat(
+            registry
+                .get("stowage.schedule.missed.runs")
+                .tag("reason", "Suspended")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void aNewSuccessRecordsItsDurationAndBytesPerSchedule() {
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    MysqlBackup b =
+        child("nightly-202912310500", "sched-uid", Phase.Succeeded, "2029-12-31T05:05:00Z");
+    b.getStatus().setDurationSeconds(42.5);
+    b.getStatus().setBytesRead(1000L);
+    b.getStatus().setBytesStored(300L);
+    clock.set("2030-01-01T00:30:00Z");
+    reconcile(s);
+    reconcile(s);
+    assertThat(
+            registry
+                .get("stowage.schedule.last.backup.duration")
+                .tag("schedule", "nightly")
+                .gauge()
+                .value())
+        .isEqualTo(42.5);
+    assertThat(registry.get("stowage.schedule.last.backup.read").gauge().value()).isEqualTo(1000.0);
+    assertThat(registry.get("stowage.schedule.backup.duration").summary().count())
+        .as("one success, seen on two reconciles, recorded once")
+        .isEqualTo(1);
+    assertThat(registry.get("stowage.schedule.backup.read").counter().count()).isEqualTo(1000.0);
+    assertThat(registry.get("stowage.schedule.backup.stored").counter().count()).isEqualTo(300.0);
   }
 
   @Test

@@ -85,6 +85,65 @@ class ScheduleMetricsTest {
   }
 
   @Test
+  void countersStartAtZeroWithTheFirstGauges() {
+    metrics.update(
+        "prod",
+        "fresh",
+        new ScheduleMetrics.Snapshot(
+            Instant.parse("2030-01-01T00:00:00Z"), null, null, null, 3600L, false, null, 0L));
+    String scrape = registry.scrape();
+    for (ScheduleMetrics.Run r : ScheduleMetrics.Run.values()) {
+      assertThat(scrape)
+          .contains(
+              "stowage_schedule_runs_total{namespace=\"prod\",result=\""
+                  + r
+                  + "\",schedule=\"fresh\"} 0.0");
+    }
+    assertThat(scrape)
+        .contains("stowage_retention_deleted_total{namespace=\"prod\",schedule=\"fresh\"} 0.0")
+        .contains("stowage_retention_errors_total{namespace=\"prod\",schedule=\"fresh\"} 0.0");
+  }
+
+  @Test
+  void missedRunsAreCountedByReason() {
+    metrics.missedRuns("prod", "nightly", "ConcurrencyForbid", 2);
+    metrics.missedRuns("prod", "nightly", "Suspended", 1);
+    metrics.missedRuns("prod", "nightly", "Suspended", 0);
+    assertThat(registry.scrape())
+        .contains(
+            "stowage_schedule_missed_runs_total{namespace=\"prod\",reason=\"ConcurrencyForbid\","
+                + "schedule=\"nightly\"} 2.0")
+        .contains(
+            "stowage_schedule_missed_runs_total{namespace=\"prod\",reason=\"Suspended\","
+                + "schedule=\"nightly\"} 1.0");
+  }
+
+  @Test
+  void aSucceededBackupGivesTheNewestDurationAndBytesAndTheirTotals() {
+    metrics.backupSucceeded("prod", "nightly", 10.0, 5000L, 2000L);
+    metrics.backupSucceeded("prod", "nightly", 20.0, 7000L, null);
+    String scrape = registry.scrape();
+    assertThat(scrape)
+        .contains(
+            "stowage_schedule_last_backup_duration_seconds{namespace=\"prod\",schedule=\"nightly\"}"
+                + " 20.0")
+        .contains(
+            "stowage_schedule_last_backup_read_bytes{namespace=\"prod\",schedule=\"nightly\"}"
+                + " 7000.0")
+        .contains(
+            "stowage_schedule_backup_read_bytes_total{namespace=\"prod\",schedule=\"nightly\"}"
+                + " 12000.0")
+        .contains(
+            "stowage_schedule_backup_stored_bytes_total{namespace=\"prod\",schedule=\"nightly\"}"
+                + " 2000.0")
+        .contains(
+            "stowage_schedule_backup_duration_seconds_sum{namespace=\"prod\",schedule=\"nightly\"}"
+                + " 30.0");
+    metrics.forget("prod", "nightly");
+    assertThat(registry.scrape()).doesNotContain("schedule=\"nightly\"");
+  }
+
+  @Test
   void aNeverSucceededScheduleHasNoLastSuccessSampleAndADeletedOneNoneAtAll() {
     metrics.update(
         "prod",
