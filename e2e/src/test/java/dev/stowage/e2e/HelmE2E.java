@@ -60,8 +60,9 @@ import org.junit.jupiter.api.Test;
  * release lives in a namespace of its own, but its cluster-scoped objects have deploy/'s names (the
  * five CRDs, the ClusterRole and ClusterRoleBinding stowage-operator): the install adopts them with
  * {@code --take-ownership} (they carry no Helm ownership metadata) and {@code --force-conflicts}
- * (server-side apply; kubectl's client-side apply of deploy/ manages their fields, and the
- * binding's subject moves to the release's ServiceAccount). The uninstall deletes the adopted
+ * (Helm 4 applies server-side, and kubectl's client-side apply of deploy/ manages their fields:
+ * without it the install fails on the binding's subjects, which move to the release's
+ * ServiceAccount, and on the MysqlBackup CRD's spec.versions). The uninstall deletes the adopted
  * ClusterRole and binding and keeps the CRDs; the cleanup (run also when the test failed)
  * re-applies deploy/ with e2e/scripts/deploy-operator.sh, which brings them, the CRDs' own printer
  * columns and the operator back, and removes the chart's labels and annotations from the CRDs. This
@@ -305,7 +306,8 @@ class HelmE2E {
     assertThat(db.sql("read-restored", "restored-db", ShopData.READ)).isEqualTo(expected);
 
     // 6. helm upgrade to a chart version whose MysqlBackup CRD has one more printer column, and a
-    //    changed value (the operator pod is replaced): the CRD in the cluster is updated.
+    //    changed value (the operator pod is replaced): the CRD in the cluster is updated. No
+    //    --force-conflicts: since the install, Helm owns the fields it changes.
     Path next = upgradedChart(version + "-e2e-upgrade");
     Set<String> oldPods =
         chartOperatorPods().stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
@@ -317,7 +319,6 @@ class HelmE2E {
                 next.toString(),
                 "--namespace",
                 releaseNs,
-                "--force-conflicts",
                 "--set",
                 "engineStartDeadline=3m"),
             values()));
