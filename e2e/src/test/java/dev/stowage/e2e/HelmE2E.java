@@ -62,8 +62,8 @@ import org.junit.jupiter.api.Test;
  * {@code --take-ownership} (they carry no Helm ownership metadata) and {@code --force-conflicts}
  * (Helm 4 applies server-side, and kubectl's client-side apply of deploy/ manages their fields:
  * without it the install fails on the binding's subjects, which move to the release's
- * ServiceAccount, and on the MysqlBackup CRD's spec.versions). The uninstall deletes the adopted
- * ClusterRole and binding and keeps the CRDs; the cleanup (run also when the test failed)
+ * ServiceAccount, and on a CRD whose live spec differs from the chart's). The uninstall deletes the
+ * adopted ClusterRole and binding and keeps the CRDs; the cleanup (run also when the test failed)
  * re-applies deploy/ with e2e/scripts/deploy-operator.sh, which brings them, the CRDs' own printer
  * columns and the operator back, and removes the chart's labels and annotations from the CRDs. This
  * class runs last in the suite ({@code @Order}, see e2e/pom.xml).
