@@ -9,11 +9,14 @@ MVN="${MVN:-mvn -B -ntp}"
 # e2e/pom.xml is not a module of the root build (its tests need the cluster), so the API
 # classes it uses are installed into ~/.m2 first, fresh from this tree.
 install_api() { $MVN -q -DskipTests -pl crds -am install; }
+# HelmE2E runs the chart with helm; a cold build (minutes) happens here, not inside the test.
+ensure_helm() { bash "$REPO_DIR/scripts/ensure-helm.sh" >/dev/null; }
 
 if [ -n "${KUBECONFIG:-}" ]; then
   log "KUBECONFIG is set: running the E2E tests against $KUBECONFIG (images must be loaded there)"
   bash "$E2E_DIR/scripts/deploy-operator.sh"
   install_api
+  ensure_helm
   exec $MVN -f e2e/pom.xml verify
 fi
 
@@ -38,4 +41,5 @@ bash "$E2E_DIR/images/build.sh"
 bash "$E2E_DIR/scripts/csi-smoke.sh"
 bash "$E2E_DIR/scripts/deploy-operator.sh"
 install_api
+ensure_helm
 $MVN -f e2e/pom.xml verify
