@@ -81,6 +81,10 @@ public final class ManifestAuth {
       return n;
     }
 
+    /** The parser closes its source when done; the caller closes the channel after drain. */
+    @Override
+    public void close() {}
+
     /** Reads what the parser left (whitespace), so the MAC covers every byte. */
     public void drain() throws IOException {
       byte[] buf = new byte[8192];
