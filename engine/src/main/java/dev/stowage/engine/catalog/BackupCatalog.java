@@ -261,6 +261,19 @@ public final class BackupCatalog {
   /** Reads and parses a MANIFEST; a missing one is a storage error naming the backup. */
   public Manifest load(BackupLocation loc) {
     String where = storage.describe(loc, Manifest.FILE_NAME);
+    requireManifest(loc, where);
+    try {
+      return retrier.run(where, attempt -> parse(loc, where));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StorageException(
+          StorageException.Kind.OTHER, where, "cannot read " + where + ": " + e, e);
+    }
+  }
+
+  /** A missing MANIFEST is a storage error naming the backup (incomplete, or not there). */
+  private void requireManifest(BackupLocation loc, String where) {
     if (!storage.exists(loc, Manifest.FILE_NAME)) {
       boolean partial = !storage.listObjects(loc).isEmpty();
       throw new StorageException(
@@ -277,14 +290,6 @@ public final class BackupCatalog {
                   + where
                   + " does not exist); list"
                   + " the backups with the ls command");
-    }
-    try {
-      return retrier.run(where, attempt -> parse(loc, where));
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new StorageException(
-          StorageException.Kind.OTHER, where, "cannot read " + where + ": " + e, e);
     }
   }
 
@@ -304,7 +309,7 @@ public final class BackupCatalog {
       return new Loaded(m, ManifestAuth.check(m, loc.name(), null, null, null, where(loc)));
     }
     String where = where(loc);
-    load(loc); // the same missing/incomplete messages; parsed again below with the MAC
+    requireManifest(loc, where); // the same missing/incomplete messages as load
     try {
       return retrier.run(
           where,
