@@ -12,6 +12,11 @@ import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.core.Version;
 import dev.stowage.engine.core.WorkerPool;
+import dev.stowage.engine.crypto.BackupEncryption;
+import dev.stowage.engine.crypto.KeyRing;
+import dev.stowage.engine.crypto.ManifestAuth;
+import dev.stowage.engine.crypto.ObjectCipher;
+import dev.stowage.engine.crypto.ObjectPlace;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.error.StorageException;
@@ -58,11 +63,19 @@ public final class BackupRunner {
   private final BackupSettings settings;
   private final BackupStorage storage;
   private final Retrier retrier;
+  private final KeyRing keys;
 
   public BackupRunner(BackupSettings settings, BackupStorage storage, Retrier retrier) {
+    this(settings, storage, retrier, null);
+  }
+
+  /** With {@code keys} (from --encryption-key-file) the backup is encrypted with the first key. */
+  public BackupRunner(
+      BackupSettings settings, BackupStorage storage, Retrier retrier, KeyRing keys) {
     this.settings = settings;
     this.storage = storage;
     this.retrier = retrier;
+    this.keys = keys;
   }
 
   public RunSummary run() {
@@ -129,6 +142,16 @@ public final class BackupRunner {
     }
     Codec codec = Codecs.forWriting(settings.compression());
     Manifest manifest = newManifest(tree, codec, startedAt);
+    BackupEncryption enc = keys == null ? null : BackupEncryption.forNewBackup(keys.primary());
+    if (enc != null) {
+      manifest.stowageEncryption = enc.info();
+      LOG.info(
+          "encrypting every object with AES-256-GCM (key id {}, {}); the MANIFEST is"
+              + " authenticated by {}",
+          enc.keyId(),
+          keys.primary().source(),
+          ManifestAuth.MAC_OBJECT);
+    }
     List<ChunkPlanner.Item> items = plan(tree, manifest);
     long total = tree.totalBytes();
     LOG.info(
@@ -148,7 +171,9 @@ public final class BackupRunner {
               "backup",
               settings.concurrency(),
               ChunkPlanner.schedule(items),
-              () -> new Worker(codec.newCompressor(settings.level())),
+              () ->
+                  new Worker(
+                      codec.newCompressor(settings.level()), enc == null ? null : enc.newCipher()),
               (worker, item) -> {
                 store(worker, guard, lock, tree, manifest, item, progress, stored);
                 progress.objectDone();
@@ -169,7 +194,7 @@ public final class BackupRunner {
     checkOwnManifest(loc, manifest);
     lock.checkStillMine();
     checkObjectsStored(loc, manifest);
-    writeManifest(loc, manifest);
+    writeManifest(loc, manifest, enc);
     double secs = (System.nanoTime() - start) / 1e9;
     LOG.info(
         "backup {} complete: {} files, {} read, {} stored, {} s",
@@ -388,9 +413,11 @@ public final class BackupRunner {
     final Compressor compressor;
     final ByteBuffer buffer = Buffers.direct(READ_BUFFER);
     final CRC32C raw = new CRC32C();
+    final ObjectCipher cipher; // null unless the backup is encrypted
 
-    Worker(Compressor compressor) {
+    Worker(Compressor compressor, ObjectCipher cipher) {
       this.compressor = compressor;
+      this.cipher = cipher;
     }
 
     @Override
@@ -430,8 +457,21 @@ public final class BackupRunner {
               try (SourceReader in = openSource(guard, src);
                   ObjectWriter out = storage.create(settings.location(), object, true)) {
                 ChecksumChannels.Writing sink = new ChecksumChannels.Writing(out);
+                // Compressed, then sealed: the CRC-32 (Hash) covers the stored, sealed bytes.
+                ObjectCipher.Sealing sealing =
+                    w.cipher == null
+                        ? null
+                        : w.cipher.sealing(
+                            sink,
+                            new ObjectPlace(
+                                settings.location().name(),
+                                src.base().vitessName(),
+                                src.name(),
+                                object,
+                                item.offset(),
+                                item.length()));
                 w.raw.reset();
-                w.compressor.begin(sink, item.length());
+                w.compressor.begin(sealing != null ? sealing : sink, item.length());
                 long pos = item.offset();
                 long end = item.offset() + item.length();
                 while (pos < end) {
@@ -458,6 +498,9 @@ public final class BackupRunner {
                   progress.add(n);
                 }
                 w.compressor.finish();
+                if (sealing != null) {
+                  sealing.finish();
+                }
                 lock.checkLease();
                 out.commit();
                 return new Result(
@@ -582,9 +625,29 @@ public final class BackupRunner {
             + " --allow-live) and back up again");
   }
 
-  private void writeManifest(BackupLocation loc, Manifest manifest) {
-    storage.sync(loc);
+  private void writeManifest(BackupLocation loc, Manifest manifest, BackupEncryption enc) {
     byte[] json = ManifestCodec.write(manifest);
+    if (enc != null) {
+      // Before the MANIFEST, so a complete encrypted backup always has it.
+      byte[] mac = ManifestAuth.sign(enc, loc.name(), json);
+      try (ObjectWriter out = storage.create(loc, ManifestAuth.MAC_OBJECT, true)) {
+        ByteBuffer b = ByteBuffer.wrap(mac);
+        while (b.hasRemaining()) {
+          out.write(b);
+        }
+        out.commit();
+      } catch (IOException e) {
+        throw new StorageException(
+            StorageException.Kind.OTHER,
+            storage.describe(loc, ManifestAuth.MAC_OBJECT),
+            "cannot write "
+                + storage.describe(loc, ManifestAuth.MAC_OBJECT)
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+    }
+    storage.sync(loc);
     try (ObjectWriter out = storage.create(loc, Manifest.FILE_NAME, false)) {
       ByteBuffer b = ByteBuffer.wrap(json);
       while (b.hasRemaining()) {

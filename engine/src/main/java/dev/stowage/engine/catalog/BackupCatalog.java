@@ -3,6 +3,9 @@ package dev.stowage.engine.catalog;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.stowage.engine.core.Retrier;
+import dev.stowage.engine.crypto.BackupEncryption;
+import dev.stowage.engine.crypto.KeyRing;
+import dev.stowage.engine.crypto.ManifestAuth;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.manifest.Manifest;
@@ -258,6 +261,19 @@ public final class BackupCatalog {
   /** Reads and parses a MANIFEST; a missing one is a storage error naming the backup. */
   public Manifest load(BackupLocation loc) {
     String where = storage.describe(loc, Manifest.FILE_NAME);
+    requireManifest(loc, where);
+    try {
+      return retrier.run(where, attempt -> parse(loc, where));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StorageException(
+          StorageException.Kind.OTHER, where, "cannot read " + where + ": " + e, e);
+    }
+  }
+
+  /** A missing MANIFEST is a storage error naming the backup (incomplete, or not there). */
+  private void requireManifest(BackupLocation loc, String where) {
     if (!storage.exists(loc, Manifest.FILE_NAME)) {
       boolean partial = !storage.listObjects(loc).isEmpty();
       throw new StorageException(
@@ -275,14 +291,55 @@ public final class BackupCatalog {
                   + " does not exist); list"
                   + " the backups with the ls command");
     }
+  }
+
+  /** A MANIFEST that may be used, and the backup's encryption (null for a plain backup). */
+  public record Loaded(Manifest manifest, BackupEncryption encryption) {}
+
+  /**
+   * Reads a MANIFEST and authenticates it (engine/README.md, "Client-side encryption"): with {@code
+   * keys}, its HMAC-SHA256 is computed as it streams in and compared with {@code MANIFEST.hmac}; an
+   * encrypted backup without a key, with another key, or whose MANIFEST does not authenticate is
+   * refused with exit 4, as is a plain backup when keys are given. Without keys a plain backup
+   * loads exactly as {@link #load}.
+   */
+  public Loaded loadAuthenticated(BackupLocation loc, KeyRing keys) {
+    if (keys == null) {
+      Manifest m = load(loc);
+      return new Loaded(m, ManifestAuth.check(m, loc.name(), null, null, null, where(loc)));
+    }
+    String where = where(loc);
+    requireManifest(loc, where); // the same missing/incomplete messages as load
     try {
-      return retrier.run(where, attempt -> parse(loc, where));
+      return retrier.run(
+          where,
+          attempt -> {
+            ManifestAuth.MacInput mac;
+            Manifest m;
+            try (ReadableByteChannel in = storage.open(loc, Manifest.FILE_NAME)) {
+              mac = new ManifestAuth.MacInput(Channels.newInputStream(in), keys, loc.name());
+              m = ManifestCodec.read(mac, MAX_MANIFEST_BYTES, where);
+              mac.drain();
+            } catch (IOException e) {
+              throw new StorageException(
+                  StorageException.Kind.TRANSIENT, where, "cannot read " + where + ": " + e, e);
+            }
+            byte[] stored =
+                m.stowageEncryption == null
+                    ? null
+                    : storage.readSmall(loc, ManifestAuth.MAC_OBJECT);
+            return new Loaded(m, ManifestAuth.check(m, loc.name(), keys, mac, stored, where));
+          });
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
       throw new StorageException(
           StorageException.Kind.OTHER, where, "cannot read " + where + ": " + e, e);
     }
+  }
+
+  private String where(BackupLocation loc) {
+    return storage.describe(loc, Manifest.FILE_NAME);
   }
 
   /** Parses the MANIFEST as it downloads: no copy of its bytes, at most MAX_MANIFEST_BYTES. */

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
         "Back up a stopped (or snapshotted) data directory; the MANIFEST is written last.")
 final class BackupCommand extends EngineCommand {
   @Mixin StorageOptions where;
+  @Mixin EncryptionOptions encryption;
 
   @Option(
       names = "--datadir",
@@ -134,6 +135,7 @@ final class BackupCommand extends EngineCommand {
   RunSummary execute() {
     resolvedName = name != null ? name : defaultName();
     BackupCatalog.checkNewName(resolvedName);
+    var keys = encryption.keys(); // a bad key file fails before the storage is touched
     try (BackupStorage s = where.open()) {
       BackupSettings settings =
           new BackupSettings(
@@ -149,7 +151,7 @@ final class BackupCommand extends EngineCommand {
               lockOptions.staleAfter(),
               BackupLock.parseWait("--lock-wait", lockWait),
               consistency);
-      return new BackupRunner(settings, s, Retrier.defaults()).run();
+      return new BackupRunner(settings, s, Retrier.defaults(), keys).run();
     }
   }
 

@@ -67,6 +67,18 @@ final class InspectCommand extends EngineCommand {
                   ? "Stowage " + m.stowageVersion
                   : "Vitess (or another writer)")
               + (m.hostname.isEmpty() ? "" : " on " + m.hostname));
+      if (m.stowageEncryption != null) {
+        out.println(
+            "Encryption:   "
+                + m.stowageEncryption.cipher
+                + ", key id "
+                + m.stowageEncryption.keyId
+                + " (readable by Stowage only, with that key; MANIFEST authenticated by "
+                + m.stowageEncryption.manifestMac
+                + ", checked by restore and verify)");
+      } else {
+        out.println("Encryption:   none");
+      }
       if (m.stowageConsistency != null) {
         out.println("Consistency:  " + m.stowageConsistency);
       }
@@ -123,9 +135,11 @@ final class InspectCommand extends EngineCommand {
       }
       out.println(
           "Readers:      "
-              + (chunked > 0
-                  ? "Stowage, or Vitess v25+ (chunked files)"
-                  : "Stowage, or any Vitess version"));
+              + (m.stowageEncryption != null
+                  ? "Stowage only, with the key (encrypted)"
+                  : chunked > 0
+                      ? "Stowage, or Vitess v25+ (chunked files)"
+                      : "Stowage, or any Vitess version"));
       String validity;
       try {
         ManifestValidator.validate(m, s.describe(loc, Manifest.FILE_NAME));

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
         "Restore a backup into an empty data directory (or, with --overwrite, replace its contents).")
 final class RestoreCommand extends EngineCommand {
   @Mixin StorageOptions where;
+  @Mixin EncryptionOptions encryption;
   @Mixin RangedGetOptions ranged;
 
   @Option(
@@ -92,6 +93,7 @@ final class RestoreCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
+    var keys = encryption.keys(); // a bad key file fails before the storage is touched
     try (BackupStorage s = where.open(ranged.settings())) {
       RestoreSettings settings =
           new RestoreSettings(
@@ -105,7 +107,7 @@ final class RestoreCommand extends EngineCommand {
               maxUnsizedFileSize == null
                   ? null
                   : Sizes.parse("--max-unsized-file-size", maxUnsizedFileSize));
-      return new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC).run();
+      return new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC, keys).run();
     }
   }
 }

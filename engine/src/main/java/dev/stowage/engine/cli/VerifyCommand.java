@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
     description = "Download and check every object of a backup without writing anything.")
 final class VerifyCommand extends EngineCommand {
   @Mixin StorageOptions where;
+  @Mixin EncryptionOptions encryption;
   @Mixin RangedGetOptions ranged;
 
   @Option(
@@ -47,11 +48,12 @@ final class VerifyCommand extends EngineCommand {
 
   @Override
   RunSummary execute() {
+    var keys = encryption.keys(); // a bad key file fails before the storage is touched
     try (BackupStorage s = where.open(ranged.settings())) {
       int c = concurrency != null ? concurrency : s.defaultConcurrency(true);
       Concurrency.check(c);
       RunSummary r =
-          new VerifyRunner(s, Retrier.defaults())
+          new VerifyRunner(s, Retrier.defaults(), keys)
               .run(where.directory, resolveName(s, where.directory, name), c, quiet);
       System.out.println(
           "OK " + r.location() + ": " + r.files() + " files, " + r.objects() + " objects verified");

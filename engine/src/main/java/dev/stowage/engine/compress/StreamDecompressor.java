@@ -29,6 +29,9 @@ final class StreamDecompressor implements Decompressor {
     try {
       decoded = opener.open(stored);
     } catch (IOException e) {
+      if (e instanceof CorruptStreamException) {
+        throw e; // e.g. an encrypted object that does not authenticate: said as it is
+      }
       throw new CorruptStreamException("not a valid " + format + " stream: " + e.getMessage(), e);
     }
     ByteBuffer wrap = ByteBuffer.wrap(heap);

@@ -119,6 +119,11 @@ public class Manifest {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public String stowageConsistency;
 
+  /** Set when the objects are encrypted (engine/README.md, "Client-side encryption"). */
+  @JsonProperty("StowageEncryption")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Encryption stowageEncryption;
+
   @JsonProperty("StowageStats")
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public Stats stowageStats;

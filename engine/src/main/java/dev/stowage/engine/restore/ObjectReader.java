@@ -6,6 +6,9 @@ import dev.stowage.engine.core.ChecksumChannels;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Retrier.RetryableException;
+import dev.stowage.engine.crypto.ObjectAuthenticationException;
+import dev.stowage.engine.crypto.ObjectCipher;
+import dev.stowage.engine.crypto.ObjectPlace;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ServerText;
 import dev.stowage.engine.error.StorageException;
@@ -24,7 +27,11 @@ import java.util.zip.CRC32C;
 public final class ObjectReader implements AutoCloseable {
   /** What the MANIFEST promises about one object. */
   public record Expected(
-      String object, String label, String hash, Long rawSize, String rawCrc32c) {}
+      String object, String label, String hash, Long rawSize, String rawCrc32c, ObjectPlace place) {
+    public Expected(String object, String label, String hash, Long rawSize, String rawCrc32c) {
+      this(object, label, hash, rawSize, rawCrc32c, null);
+    }
+  }
 
   /** Receives raw bytes at their position relative to the object's start. */
   public interface PositionalSink {
@@ -38,6 +45,7 @@ public final class ObjectReader implements AutoCloseable {
   private final CRC32C rawCrc = new CRC32C();
 
   private final long maxUnsizedBytes;
+  private final ObjectCipher cipher; // null for a plain backup
 
   /** One per worker thread: it owns a reusable decompressor and buffers. */
   public ObjectReader(BackupStorage storage, BackupLocation location, Decompressor decompressor) {
@@ -53,10 +61,21 @@ public final class ObjectReader implements AutoCloseable {
       BackupLocation location,
       Decompressor decompressor,
       long maxUnsizedBytes) {
+    this(storage, location, decompressor, maxUnsizedBytes, null);
+  }
+
+  /** With {@code cipher} (an encrypted backup) every object is opened and authenticated. */
+  public ObjectReader(
+      BackupStorage storage,
+      BackupLocation location,
+      Decompressor decompressor,
+      long maxUnsizedBytes,
+      ObjectCipher cipher) {
     this.storage = storage;
     this.location = location;
     this.decompressor = decompressor;
     this.maxUnsizedBytes = maxUnsizedBytes;
+    this.cipher = cipher;
   }
 
   /**
@@ -99,9 +118,10 @@ public final class ObjectReader implements AutoCloseable {
     try (ReadableByteChannel raw = storage.open(location, e.object())) {
       ChecksumChannels.Reading in = new ChecksumChannels.Reading(labelled(raw, e));
       CorruptStreamException corrupt = null;
+      ObjectCipher.Opening opened = cipher == null ? null : cipher.opening(in, e.place());
       try {
         decompressor.decompress(
-            in,
+            opened != null ? opened : in,
             buf -> {
               int n = buf.remaining();
               if (written[0] + n > limit) { // checked before a byte past the limit is written
@@ -115,6 +135,37 @@ public final class ObjectReader implements AutoCloseable {
               }
               written[0] += n;
             });
+        if (opened != null) {
+          opened.finish(); // authenticates the last segment even if the decoder stopped early
+        }
+      } catch (ObjectAuthenticationException ae) {
+        in.drain(scratch);
+        if (!in.hash().equals(e.hash())) {
+          // Also damaged for the CRC: the download may have been cut, so it is retried.
+          throw new RetryableException(
+              EngineException.integrity(
+                  e.object(),
+                  where
+                      + " does not authenticate: "
+                      + ae.getMessage()
+                      + ", and the CRC-32 of its stored bytes is "
+                      + in.hash()
+                      + " where the MANIFEST says "
+                      + e.hash()
+                      + " ("
+                      + in.bytes()
+                      + " bytes read). The object was altered, swapped, truncated or damaged;"
+                      + " no byte of a segment that failed was written. Restore another"
+                      + " backup"));
+        }
+        throw EngineException.integrity(
+            e.object(),
+            where
+                + " does not authenticate: "
+                + ae.getMessage()
+                + ", though its CRC-32 matches the MANIFEST: it is not the object sealed for"
+                + " this place (swapped, moved or forged). No byte of a segment that failed was"
+                + " written; restore another backup");
       } catch (CorruptStreamException ce) {
         corrupt = ce;
         in.drain(scratch);

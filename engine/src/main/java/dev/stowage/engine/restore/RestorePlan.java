@@ -1,6 +1,7 @@
 package dev.stowage.engine.restore;
 
 import dev.stowage.engine.core.Roots;
+import dev.stowage.engine.crypto.ObjectPlace;
 import dev.stowage.engine.manifest.Base;
 import dev.stowage.engine.manifest.Chunk;
 import dev.stowage.engine.manifest.FileEntry;
@@ -57,7 +58,9 @@ public record RestorePlan(List<TargetFile> files, List<Item> items) {
                       label + " chunk " + c.storageName + " at offset " + c.offset,
                       c.hash,
                       c.size,
-                      c.rawCrc32c)));
+                      c.rawCrc32c,
+                      new ObjectPlace(
+                          m.backupName, fe.base, fe.name, c.storageName, c.offset, c.size))));
         }
       } else {
         TargetFile tf = new TargetFile(i, fe, p, fe.size);
@@ -67,7 +70,18 @@ public record RestorePlan(List<TargetFile> files, List<Item> items) {
                 tf,
                 0,
                 new ObjectReader.Expected(
-                    Manifest.objectName(i), label, fe.hash, fe.size, fe.rawCrc32c)));
+                    Manifest.objectName(i),
+                    label,
+                    fe.hash,
+                    fe.size,
+                    fe.rawCrc32c,
+                    new ObjectPlace(
+                        m.backupName,
+                        fe.base,
+                        fe.name,
+                        Manifest.objectName(i),
+                        0,
+                        fe.size == null ? -1 : fe.size))));
       }
     }
     // Largest first (unknown sizes first: they may be large); equal sizes alternate between files.

@@ -12,6 +12,8 @@ import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.core.WorkerPool;
+import dev.stowage.engine.crypto.BackupEncryption;
+import dev.stowage.engine.crypto.KeyRing;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.manifest.Base;
@@ -87,13 +89,25 @@ public final class RestoreRunner {
   private final BackupStorage storage;
   private final Retrier retrier;
   private final Durability durability;
+  private final KeyRing keys;
 
   public RestoreRunner(
       RestoreSettings settings, BackupStorage storage, Retrier retrier, Durability durability) {
+    this(settings, storage, retrier, durability, null);
+  }
+
+  /** With {@code keys} (from --encryption-key-file), an encrypted backup can be restored. */
+  public RestoreRunner(
+      RestoreSettings settings,
+      BackupStorage storage,
+      Retrier retrier,
+      Durability durability,
+      KeyRing keys) {
     this.settings = settings;
     this.storage = storage;
     this.retrier = retrier;
     this.durability = durability;
+    this.keys = keys;
   }
 
   public RunSummary run() {
@@ -103,7 +117,10 @@ public final class RestoreRunner {
     BackupLocation loc = catalog.resolve(settings.directory(), settings.name());
     // Every check before the first deletion or write (engine/README.md, "Guarantees").
     TargetGuard.check(roots, storage.localPaths(loc), MOUNT_INFO);
-    Manifest m = catalog.load(loc);
+    // Authenticated (encrypted backups) before anything else reads it.
+    BackupCatalog.Loaded loaded = catalog.loadAuthenticated(loc, keys);
+    Manifest m = loaded.manifest();
+    BackupEncryption enc = loaded.encryption();
     String where = storage.describe(loc, Manifest.FILE_NAME);
     ManifestValidator.validate(m, where);
     Codec codec = Codecs.forReading(m, where);
@@ -122,12 +139,13 @@ public final class RestoreRunner {
     AtomicLong written = new AtomicLong();
     long total = plan.knownBytes();
     LOG.info(
-        "restoring {} ({} files, {}) into {} with {} workers",
+        "restoring {} ({} files, {}) into {} with {} workers{}",
         storage.describe(loc, null),
         plan.files().size(),
         Sizes.human(total),
         roots.data(),
-        settings.concurrency());
+        settings.concurrency(),
+        enc == null ? "" : ", encrypted (AES-256-GCM, key id " + enc.keyId() + ")");
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
     try (Progress progress = new Progress("restore", total, plan.items().size(), settings.quiet());
         ParallelSync syncs = new ParallelSync("restore")) {
@@ -136,7 +154,13 @@ public final class RestoreRunner {
               "restore",
               settings.concurrency(),
               plan.items(),
-              () -> new ObjectReader(storage, loc, codec.newDecompressor(), maxUnsized),
+              () ->
+                  new ObjectReader(
+                      storage,
+                      loc,
+                      codec.newDecompressor(),
+                      maxUnsized,
+                      enc == null ? null : enc.newCipher()),
               (w, item) -> {
                 restoreItem(w, states[item.file().index()], item, progress, read, written, syncs);
                 progress.objectDone();

@@ -7,6 +7,8 @@ import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.WorkerPool;
+import dev.stowage.engine.crypto.BackupEncryption;
+import dev.stowage.engine.crypto.KeyRing;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.manifest.Manifest;
@@ -25,17 +27,26 @@ public final class VerifyRunner {
   private static final Logger LOG = LoggerFactory.getLogger(VerifyRunner.class);
   private final BackupStorage storage;
   private final Retrier retrier;
+  private final KeyRing keys;
 
   public VerifyRunner(BackupStorage storage, Retrier retrier) {
+    this(storage, retrier, null);
+  }
+
+  /** With {@code keys} (from --encryption-key-file), an encrypted backup can be verified. */
+  public VerifyRunner(BackupStorage storage, Retrier retrier, KeyRing keys) {
     this.storage = storage;
     this.retrier = retrier;
+    this.keys = keys;
   }
 
   public RunSummary run(String directory, String name, int concurrency, boolean quiet) {
     long start = System.nanoTime();
     BackupCatalog catalog = new BackupCatalog(storage, retrier);
     BackupLocation loc = catalog.resolve(directory, name);
-    Manifest m = catalog.load(loc);
+    BackupCatalog.Loaded loaded = catalog.loadAuthenticated(loc, keys);
+    Manifest m = loaded.manifest();
+    BackupEncryption enc = loaded.encryption();
     String where = storage.describe(loc, Manifest.FILE_NAME);
     ManifestValidator.validate(m, where);
     Codec codec = Codecs.forReading(m, where);
@@ -49,7 +60,13 @@ public final class VerifyRunner {
               "verify",
               concurrency,
               plan.items(),
-              () -> new ObjectReader(storage, loc, codec.newDecompressor()),
+              () ->
+                  new ObjectReader(
+                      storage,
+                      loc,
+                      codec.newDecompressor(),
+                      Long.MAX_VALUE,
+                      enc == null ? null : enc.newCipher()),
               (reader, item) -> {
                 ObjectReader.Transfer t =
                     reader.readWithRetries(

@@ -1,0 +1,98 @@
+package dev.stowage.engine.crypto;
+
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.manifest.Encryption;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.SecretKey;
+
+/** The encryption of one backup: its key, salt and segment size; makes per-worker ciphers. */
+public final class BackupEncryption {
+  public static final String CIPHER = "AES-256-GCM";
+  public static final String KDF = "HKDF-SHA256";
+  public static final int VERSION = 1;
+
+  /** Small segments: the JIT reaches the JDK's AES and GHASH intrinsics after far fewer bytes. */
+  public static final int DEFAULT_SEGMENT_SIZE = 8 << 10;
+
+  static final int MIN_SEGMENT_SIZE = 4 << 10;
+  static final int MAX_SEGMENT_SIZE = 16 << 20;
+  static final int SALT_BYTES = 32;
+
+  private final MasterKey key;
+  private final Encryption info;
+  private final SecretKey objectKey;
+
+  private BackupEncryption(MasterKey key, Encryption info, byte[] salt) {
+    this.key = key;
+    this.info = info;
+    this.objectKey = key.objectKey(salt);
+  }
+
+  /** A new backup: a fresh random salt, so every backup has its own object key. */
+  public static BackupEncryption forNewBackup(MasterKey key) {
+    byte[] salt = new byte[SALT_BYTES];
+    new SecureRandom().nextBytes(salt);
+    Encryption e = new Encryption();
+    e.version = VERSION;
+    e.cipher = CIPHER;
+    e.keyId = key.id();
+    e.kdf = KDF;
+    e.salt = Base64.getEncoder().encodeToString(salt);
+    e.segmentSize = DEFAULT_SEGMENT_SIZE;
+    e.manifestMac = ManifestAuth.MAC_OBJECT;
+    return new BackupEncryption(key, e, salt);
+  }
+
+  /** An existing backup, from its (authenticated) MANIFEST entry; exit 4 if malformed. */
+  static BackupEncryption forExisting(MasterKey key, Encryption e, String where) {
+    byte[] salt;
+    try {
+      salt = Base64.getDecoder().decode(e.salt == null ? "" : e.salt);
+    } catch (IllegalArgumentException x) {
+      salt = new byte[0];
+    }
+    if (e.version != VERSION
+        || !CIPHER.equals(e.cipher)
+        || !KDF.equals(e.kdf)
+        || salt.length != SALT_BYTES
+        || e.segmentSize < MIN_SEGMENT_SIZE
+        || e.segmentSize > MAX_SEGMENT_SIZE) {
+      throw EngineException.integrity(
+          where,
+          "MANIFEST "
+              + where
+              + " has a StowageEncryption entry this engine cannot use (Version "
+              + e.version
+              + ", Cipher "
+              + e.cipher
+              + ", Kdf "
+              + e.kdf
+              + ", a "
+              + salt.length
+              + "-byte Salt, SegmentSize "
+              + e.segmentSize
+              + "; this engine reads Version 1, AES-256-GCM, HKDF-SHA256, a 32-byte Salt and"
+              + " segments of 4 KiB to 16 MiB): restore it with the Stowage version that wrote it");
+    }
+    return new BackupEncryption(key, e, salt);
+  }
+
+  /** What the MANIFEST records. */
+  public Encryption info() {
+    return info;
+  }
+
+  public String keyId() {
+    return key.id();
+  }
+
+  MasterKey key() {
+    return key;
+  }
+
+  /** One worker's cipher and buffers (about 2 x the segment size). */
+  public ObjectCipher newCipher() {
+    return new ObjectCipher(objectKey, info.segmentSize);
+  }
+}

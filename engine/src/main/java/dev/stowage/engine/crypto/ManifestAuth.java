@@ -1,0 +1,193 @@
+package dev.stowage.engine.crypto;
+
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.manifest.FileEntry;
+import dev.stowage.engine.manifest.Manifest;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.crypto.Mac;
+
+/**
+ * The MANIFEST of an encrypted backup is authenticated by HMAC-SHA256, with a key derived from the
+ * secret, over {@code "stowage-manifest-v1" 0x00 <backup name> 0x00 <the MANIFEST's exact bytes>},
+ * kept as lowercase hex in the object {@code MANIFEST.hmac} next to it (written just before the
+ * MANIFEST). The backup name is bound in, so the MANIFEST (and MAC) of another backup of the same
+ * key does not authenticate under this name.
+ */
+public final class ManifestAuth {
+  public static final String MAC_OBJECT = "MANIFEST.hmac";
+  private static final String HMAC = "HmacSHA256";
+
+  private ManifestAuth() {}
+
+  /** The content of {@code MANIFEST.hmac} for a MANIFEST about to be written. */
+  public static byte[] sign(BackupEncryption enc, String backupName, byte[] manifest) {
+    Mac mac = newMac(enc.key(), backupName);
+    mac.update(manifest);
+    return (HexFormat.of().formatHex(mac.doFinal()) + "\n").getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static Mac newMac(MasterKey key, String backupName) {
+    try {
+      Mac mac = Mac.getInstance(HMAC);
+      mac.init(key.manifestMacKey());
+      mac.update("stowage-manifest-v1".getBytes(StandardCharsets.US_ASCII));
+      mac.update((byte) 0);
+      mac.update(backupName.getBytes(StandardCharsets.UTF_8));
+      mac.update((byte) 0);
+      return mac;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK lacks HmacSHA256", e);
+    }
+  }
+
+  /** Computes, as the MANIFEST streams by, its MAC under every key given. */
+  public static final class MacInput extends FilterInputStream {
+    private final Map<String, Mac> macs = new LinkedHashMap<>();
+
+    public MacInput(InputStream in, KeyRing keys, String backupName) {
+      super(in);
+      for (MasterKey k : keys.keys()) {
+        macs.put(k.id(), newMac(k, backupName));
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        for (Mac m : macs.values()) {
+          m.update((byte) b);
+        }
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        for (Mac m : macs.values()) {
+          m.update(b, off, n);
+        }
+      }
+      return n;
+    }
+
+    /** The parser closes its source when done; the caller closes the channel after drain. */
+    @Override
+    public void close() {}
+
+    /** Reads what the parser left (whitespace), so the MAC covers every byte. */
+    public void drain() throws IOException {
+      byte[] buf = new byte[8192];
+      while (read(buf, 0, buf.length) >= 0) {
+        // counted by read
+      }
+    }
+
+    byte[] macOf(String keyId) {
+      return macs.get(keyId).doFinal();
+    }
+  }
+
+  /**
+   * Decides, before anything else uses the MANIFEST, whether it may be used: returns the backup's
+   * encryption (null for a plain backup restored without a key), or refuses with exit 4.
+   *
+   * @param keys the keys given, or null
+   * @param computed the MACs computed while the MANIFEST was read (null without keys)
+   * @param stored the content of MANIFEST.hmac, or null when there is none
+   */
+  public static BackupEncryption check(
+      Manifest m, String backupName, KeyRing keys, MacInput computed, byte[] stored, String where) {
+    if (m.stowageEncryption == null) {
+      if (keys == null) {
+        return null; // a plain backup, read as always
+      }
+      throw EngineException.integrity(
+          where,
+          "backup "
+              + backupName
+              + " is not encrypted (its MANIFEST has no StowageEncryption), but "
+              + KeyRing.OPTION
+              + " was given: refused, since whoever can write the bucket could have put an"
+              + " unencrypted backup in place of an encrypted one. If you trust this backup and"
+              + " it was written without encryption, restore it without "
+              + KeyRing.OPTION);
+    }
+    String keyId = String.valueOf(m.stowageEncryption.keyId);
+    if (keys == null) {
+      throw EngineException.integrity(
+          where,
+          "backup "
+              + backupName
+              + " is encrypted (AES-256-GCM) with key id "
+              + keyId
+              + ": give that key with "
+              + KeyRing.OPTION
+              + " PATH. Nothing was written");
+    }
+    MasterKey key = keys.byId(keyId);
+    if (key == null) {
+      throw EngineException.integrity(
+          where,
+          "backup "
+              + backupName
+              + " is encrypted with key id "
+              + keyId
+              + ", but the key given ("
+              + keys.ids()
+              + ") is not that key (wrong key): give the key file whose id is "
+              + keyId
+              + " with "
+              + KeyRing.OPTION
+              + ". Nothing was written");
+    }
+    if (stored == null) {
+      throw EngineException.integrity(
+          where,
+          "backup "
+              + backupName
+              + " says it is encrypted but has no "
+              + MAC_OBJECT
+              + ", so its MANIFEST cannot be authenticated: refused. The backup was tampered"
+              + " with or damaged; restore another backup");
+    }
+    byte[] expected = computed.macOf(key.id());
+    byte[] got;
+    try {
+      got = HexFormat.of().parseHex(new String(stored, StandardCharsets.US_ASCII).strip());
+    } catch (IllegalArgumentException e) {
+      got = new byte[0];
+    }
+    if (!MessageDigest.isEqual(expected, got)) {
+      throw EngineException.integrity(
+          where,
+          "MANIFEST "
+              + where
+              + " does not authenticate (HMAC-SHA256 with key id "
+              + keyId
+              + " against "
+              + MAC_OBJECT
+              + "): it was edited, or replaced (e.g. by the MANIFEST of another backup), or "
+              + MAC_OBJECT
+              + " was. Refused before anything was written; restore another backup");
+    }
+    for (FileEntry fe : m.fileEntries) {
+      if (fe.size == null) {
+        throw EngineException.integrity(
+            where,
+            "MANIFEST " + where + " of an encrypted backup gives no StowageSize for " + fe.name);
+      }
+    }
+    return BackupEncryption.forExisting(key, m.stowageEncryption, where);
+  }
+}

@@ -1,0 +1,295 @@
+package dev.stowage.engine.crypto;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+
+/**
+ * Seals and opens stored objects with AES-256-GCM, one worker's cipher and buffers (not
+ * thread-safe). An object is a header (magic {@code STWE}, version 1, a random 96-bit nonce)
+ * followed by segments of {@code segmentSize} plaintext bytes (the last one shorter, never empty
+ * unless the object is), each sealed separately with its own 128-bit tag, so neither side holds an
+ * object whole and no byte of a segment is handed on before its tag is verified. Segment {@code i}
+ * uses the object nonce with its last 4 bytes XOR {@code i}, and its associated data is the
+ * object's place, the header, {@code i} and whether it is the last segment: segments cannot be
+ * reordered, dropped, or cut off at a segment boundary unnoticed.
+ */
+public final class ObjectCipher {
+  static final byte[] MAGIC = {'S', 'T', 'W', 'E'};
+  static final byte VERSION = 1;
+  static final int NONCE_BYTES = 12;
+  public static final int HEADER_BYTES = MAGIC.length + 1 + NONCE_BYTES;
+  public static final int TAG_BYTES = 16;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final SecretKey key;
+  private final int segmentSize;
+  private final Cipher cipher;
+  private final byte[] plain;
+  private final byte[] sealed;
+
+  ObjectCipher(SecretKey key, int segmentSize) {
+    this.key = key;
+    this.segmentSize = segmentSize;
+    try {
+      this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK lacks AES/GCM/NoPadding", e);
+    }
+    this.plain = new byte[segmentSize];
+    this.sealed = new byte[segmentSize + TAG_BYTES + 1];
+  }
+
+  /** Stored size of an object of {@code n} compressed bytes. */
+  public static long sealedSize(long n, int segmentSize) {
+    long segments = Math.max(1, (n + segmentSize - 1) / segmentSize);
+    return HEADER_BYTES + n + segments * TAG_BYTES;
+  }
+
+  /** Starts sealing one object into {@code out}; call {@link Sealing#finish()} at its end. */
+  public Sealing sealing(WritableByteChannel out, ObjectPlace place) {
+    byte[] header = new byte[HEADER_BYTES];
+    System.arraycopy(MAGIC, 0, header, 0, MAGIC.length);
+    header[MAGIC.length] = VERSION;
+    byte[] nonce = new byte[NONCE_BYTES];
+    RANDOM.nextBytes(nonce);
+    System.arraycopy(nonce, 0, header, MAGIC.length + 1, NONCE_BYTES);
+    return new Sealing(out, place.associatedData(), header, nonce);
+  }
+
+  /** Reads one sealed object from {@code in}, handing on only authenticated plaintext. */
+  public Opening opening(ReadableByteChannel in, ObjectPlace place) {
+    return new Opening(in, place.associatedData());
+  }
+
+  private void init(int mode, byte[] nonce, long segment, byte[] aad, byte[] header, boolean last)
+      throws GeneralSecurityException {
+    if (segment > 0xffffffffL) {
+      throw new GeneralSecurityException("object has more than 2^32 segments");
+    }
+    byte[] iv = nonce.clone();
+    int s = (int) segment;
+    iv[8] ^= (byte) (s >>> 24);
+    iv[9] ^= (byte) (s >>> 16);
+    iv[10] ^= (byte) (s >>> 8);
+    iv[11] ^= (byte) s;
+    cipher.init(mode, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
+    cipher.updateAAD(aad);
+    cipher.updateAAD(header);
+    byte[] tail = new byte[9];
+    for (int i = 0; i < 8; i++) {
+      tail[i] = (byte) (segment >>> (56 - 8 * i));
+    }
+    tail[8] = (byte) (last ? 1 : 0);
+    cipher.updateAAD(tail);
+  }
+
+  /** A channel the compressor writes into; sealed segments go to the storage channel. */
+  public final class Sealing implements WritableByteChannel {
+    private final WritableByteChannel out;
+    private final byte[] aad;
+    private final byte[] header;
+    private final byte[] nonce;
+    private int filled;
+    private long segment;
+    private boolean headerWritten;
+
+    private Sealing(WritableByteChannel out, byte[] aad, byte[] header, byte[] nonce) {
+      this.out = out;
+      this.aad = aad;
+      this.header = header;
+      this.nonce = nonce;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      int n = src.remaining();
+      while (src.hasRemaining()) {
+        if (filled == segmentSize) {
+          flush(false); // more follows, so this full segment is not the last
+        }
+        int k = Math.min(segmentSize - filled, src.remaining());
+        src.get(plain, filled, k);
+        filled += k;
+      }
+      return n;
+    }
+
+    /** Seals what is buffered as the last segment. */
+    public void finish() throws IOException {
+      flush(true);
+    }
+
+    private void flush(boolean last) throws IOException {
+      if (!headerWritten) {
+        writeFully(ByteBuffer.wrap(header));
+        headerWritten = true;
+      }
+      int len;
+      try {
+        init(Cipher.ENCRYPT_MODE, nonce, segment, aad, header, last);
+        len = cipher.doFinal(plain, 0, filled, sealed, 0);
+      } catch (GeneralSecurityException e) {
+        throw new IOException("cannot seal segment " + segment + ": " + e.getMessage(), e);
+      }
+      writeFully(ByteBuffer.wrap(sealed, 0, len));
+      segment++;
+      filled = 0;
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+      while (b.hasRemaining()) {
+        out.write(b);
+      }
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** A channel of authenticated plaintext over a sealed object. */
+  public final class Opening implements ReadableByteChannel {
+    private final ReadableByteChannel in;
+    private final byte[] aad;
+    private final byte[] header = new byte[HEADER_BYTES];
+    private byte[] nonce;
+    private int sealedFill; // bytes of `sealed` read so far (the next segment, maybe one more)
+    private int plainPos;
+    private int plainLen;
+    private long segment;
+    private long storedOffset = HEADER_BYTES;
+    private boolean done;
+
+    private Opening(ReadableByteChannel in, byte[] aad) {
+      this.in = in;
+      this.aad = aad;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      while (plainPos == plainLen) {
+        if (done) {
+          return -1;
+        }
+        nextSegment();
+      }
+      int n = Math.min(dst.remaining(), plainLen - plainPos);
+      dst.put(plain, plainPos, n);
+      plainPos += n;
+      return n;
+    }
+
+    private void nextSegment() throws IOException {
+      if (nonce == null) {
+        readHeader();
+      }
+      int want = segmentSize + TAG_BYTES + 1; // one byte more tells whether a segment follows
+      ByteBuffer b = ByteBuffer.wrap(sealed, sealedFill, want - sealedFill);
+      boolean eof = false;
+      while (b.hasRemaining()) {
+        if (in.read(b) < 0) {
+          eof = true;
+          break;
+        }
+      }
+      int got = b.position();
+      boolean last = eof;
+      int len = last ? got : want - 1;
+      if (len < TAG_BYTES) {
+        throw new ObjectAuthenticationException(
+            "object ends inside the tag of segment "
+                + segment
+                + " (stored offset "
+                + storedOffset
+                + "): it is truncated");
+      }
+      try {
+        init(Cipher.DECRYPT_MODE, nonce, segment, aad, header, last);
+        plainLen = cipher.doFinal(sealed, 0, len, plain, 0);
+      } catch (AEADBadTagException e) {
+        throw new ObjectAuthenticationException(
+            "segment "
+                + segment
+                + " (stored bytes "
+                + storedOffset
+                + ".."
+                + (storedOffset + len)
+                + (last ? ", the last" : "")
+                + ") does not authenticate (AES-256-GCM tag)");
+      } catch (GeneralSecurityException e) {
+        throw new ObjectAuthenticationException(
+            "segment " + segment + " cannot be opened: " + e.getMessage());
+      }
+      plainPos = 0;
+      storedOffset += len;
+      segment++;
+      if (last) {
+        done = true;
+        sealedFill = 0;
+      } else {
+        sealed[0] = sealed[want - 1];
+        sealedFill = 1;
+      }
+    }
+
+    /**
+     * Reads to the end of the object, so its last segment is authenticated whatever the decoder
+     * read; plaintext left after the compressed stream is an error.
+     */
+    public void finish() throws IOException {
+      long extra = plainLen - plainPos;
+      plainPos = plainLen;
+      while (!done) {
+        nextSegment();
+        extra += plainLen;
+        plainPos = plainLen;
+      }
+      if (extra > 0) {
+        throw new dev.stowage.engine.compress.CorruptStreamException(
+            extra + " bytes follow the end of the compressed stream");
+      }
+    }
+
+    private void readHeader() throws IOException {
+      ByteBuffer b = ByteBuffer.wrap(header);
+      while (b.hasRemaining()) {
+        if (in.read(b) < 0) {
+          throw new ObjectAuthenticationException(
+              "object is "
+                  + b.position()
+                  + " bytes long, shorter than the "
+                  + HEADER_BYTES
+                  + "-byte header of an encrypted object: it is truncated or not encrypted");
+        }
+      }
+      if (!Arrays.equals(Arrays.copyOf(header, MAGIC.length), MAGIC)
+          || header[MAGIC.length] != VERSION) {
+        throw new ObjectAuthenticationException(
+            "object does not start with the header of a Stowage encrypted object (STWE, version"
+                + " 1): it was replaced by an unencrypted or foreign object");
+      }
+      nonce = Arrays.copyOfRange(header, MAGIC.length + 1, HEADER_BYTES);
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
+  }
+}

@@ -1,0 +1,201 @@
+package dev.stowage.engine.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The sealed object format on its own: round trips, and every way of tampering refused. */
+class ObjectCipherTest {
+  static final byte[] KEY = new byte[32];
+
+  static {
+    new Random(7).nextBytes(KEY);
+  }
+
+  static final int SEG = 4096;
+  static final ObjectPlace PLACE = new ObjectPlace("b1", "Data", "db/t.ibd", "3-1", 4096, 10_000);
+
+  private static BackupEncryption enc() {
+    var e = BackupEncryption.forNewBackup(KeyRing.of(KEY).primary()).info();
+    e.segmentSize = SEG;
+    return BackupEncryption.forExisting(KeyRing.of(KEY).primary(), e, "test");
+  }
+
+  static final BackupEncryption ENC = enc();
+
+  private static byte[] seal(byte[] plain, ObjectPlace place) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ObjectCipher.Sealing s = ENC.newCipher().sealing(Channels.newChannel(out), place);
+    // odd write sizes, as a compressor hands them on
+    int pos = 0;
+    Random r = new Random(3);
+    while (pos < plain.length) {
+      int n = Math.min(plain.length - pos, 1 + r.nextInt(3 * SEG));
+      s.write(ByteBuffer.wrap(plain, pos, n));
+      pos += n;
+    }
+    s.finish();
+    return out.toByteArray();
+  }
+
+  /** Everything the opener hands on, or the exception; {@code handed} gets what came before. */
+  private static byte[] open(byte[] sealed, ObjectPlace place, ByteArrayOutputStream handed)
+      throws IOException {
+    ReadableByteChannel in = Channels.newChannel(new java.io.ByteArrayInputStream(sealed));
+    ObjectCipher.Opening o = ENC.newCipher().opening(in, place);
+    ByteBuffer b = ByteBuffer.allocate(1000);
+    while (o.read(b.clear()) >= 0) {
+      handed.write(b.array(), 0, b.position());
+    }
+    o.finish();
+    return handed.toByteArray();
+  }
+
+  private static byte[] open(byte[] sealed, ObjectPlace place) throws IOException {
+    return open(sealed, place, new ByteArrayOutputStream());
+  }
+
+  private static byte[] data(int n) {
+    byte[] b = new byte[n];
+    new Random(n).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void roundTripOfEverySizeAroundTheSegmentSize() throws Exception {
+    for (int n : new int[] {0, 1, SEG - 1, SEG, SEG + 1, 2 * SEG, 5 * SEG + 17}) {
+      byte[] plain = data(n);
+      byte[] sealed = seal(plain, PLACE);
+      assertThat(sealed.length).as("size %d", n).isEqualTo(ObjectCipher.sealedSize(n, SEG));
+      assertThat(open(sealed, PLACE)).as("size %d", n).isEqualTo(plain);
+    }
+  }
+
+  @Test
+  void theSameBytesSealTwiceDifferently() throws Exception {
+    byte[] plain = data(100);
+    assertThat(seal(plain, PLACE)).isNotEqualTo(seal(plain, PLACE)); // a fresh nonce per object
+  }
+
+  @Test
+  void aFlippedByteFailsItsSegmentAndNothingOfThatSegmentIsHandedOn() throws Exception {
+    byte[] plain = data(3 * SEG);
+    byte[] sealed = seal(plain, PLACE);
+    int segment1 = ObjectCipher.HEADER_BYTES + SEG + ObjectCipher.TAG_BYTES;
+    sealed[segment1 + 10] ^= 1;
+    ByteArrayOutputStream handed = new ByteArrayOutputStream();
+    assertThatThrownBy(() -> open(sealed, PLACE, handed))
+        .isInstanceOf(ObjectAuthenticationException.class)
+        .hasMessageContaining("segment 1")
+        .hasMessageContaining("does not authenticate");
+    assertThat(handed.toByteArray()).isEqualTo(Arrays.copyOf(plain, SEG)); // segment 0 only
+  }
+
+  @Test
+  void aFlippedHeaderOrTagByteFails() throws Exception {
+    byte[] sealed = seal(data(SEG / 2), PLACE);
+    for (int at : new int[] {5, ObjectCipher.HEADER_BYTES - 1, sealed.length - 1}) {
+      byte[] bad = sealed.clone();
+      bad[at] ^= 0x40;
+      assertThatThrownBy(() -> open(bad, PLACE))
+          .as("byte %d", at)
+          .isInstanceOf(ObjectAuthenticationException.class);
+    }
+  }
+
+  @Test
+  void anObjectMovedToAnotherPlaceFails() throws Exception {
+    byte[] sealed = seal(data(SEG), PLACE);
+    for (ObjectPlace other :
+        new ObjectPlace[] {
+          new ObjectPlace("b2", "Data", "db/t.ibd", "3-1", 4096, 10_000),
+          new ObjectPlace("b1", "InnoDBData", "db/t.ibd", "3-1", 4096, 10_000),
+          new ObjectPlace("b1", "Data", "db/u.ibd", "3-1", 4096, 10_000),
+          new ObjectPlace("b1", "Data", "db/t.ibd", "3-2", 4096, 10_000),
+          new ObjectPlace("b1", "Data", "db/t.ibd", "3-1", 8192, 10_000),
+          new ObjectPlace("b1", "Data", "db/t.ibd", "3-1", 4096, 10_001)
+        }) {
+      assertThatThrownBy(() -> open(sealed, other))
+          .as("%s", other)
+          .isInstanceOf(ObjectAuthenticationException.class);
+    }
+  }
+
+  @Test
+  void reorderedSegmentsFail() throws Exception {
+    byte[] sealed = seal(data(3 * SEG), PLACE);
+    int h = ObjectCipher.HEADER_BYTES;
+    int s = SEG + ObjectCipher.TAG_BYTES;
+    byte[] swapped = sealed.clone();
+    System.arraycopy(sealed, h, swapped, h + s, s);
+    System.arraycopy(sealed, h + s, swapped, h, s);
+    assertThatThrownBy(() -> open(swapped, PLACE))
+        .isInstanceOf(ObjectAuthenticationException.class)
+        .hasMessageContaining("segment 0");
+  }
+
+  @Test
+  void anObjectCutAtASegmentBoundaryOrInsideOneFails() throws Exception {
+    byte[] sealed = seal(data(3 * SEG + 5), PLACE);
+    int h = ObjectCipher.HEADER_BYTES;
+    int s = SEG + ObjectCipher.TAG_BYTES;
+    for (int len : new int[] {h + 2 * s, h + s, h + s + 7, h + 3, h, 2, 0}) {
+      byte[] cut = Arrays.copyOf(sealed, len);
+      assertThatThrownBy(() -> open(cut, PLACE))
+          .as("cut to %d", len)
+          .isInstanceOf(ObjectAuthenticationException.class);
+    }
+  }
+
+  @Test
+  void bytesAppendedAfterTheLastSegmentFail() throws Exception {
+    byte[] sealed = seal(data(SEG + 5), PLACE);
+    byte[] longer = Arrays.copyOf(sealed, sealed.length + 1);
+    assertThatThrownBy(() -> open(longer, PLACE)).isInstanceOf(ObjectAuthenticationException.class);
+  }
+
+  @Test
+  void anUnencryptedObjectIsRefusedByItsHeader() {
+    byte[] zstdMagic = {
+      0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+    };
+    assertThatThrownBy(() -> open(zstdMagic, PLACE))
+        .isInstanceOf(ObjectAuthenticationException.class)
+        .hasMessageContaining("header");
+  }
+
+  @Test
+  void anotherKeyCannotOpenAnObject() throws Exception {
+    byte[] other = KEY.clone();
+    other[0] ^= 1;
+    var e = ENC.info();
+    BackupEncryption wrong = BackupEncryption.forExisting(KeyRing.of(other).primary(), e, "test");
+    byte[] sealed = seal(data(100), PLACE);
+    ReadableByteChannel in = Channels.newChannel(new java.io.ByteArrayInputStream(sealed));
+    ObjectCipher.Opening o = wrong.newCipher().opening(in, PLACE);
+    assertThatThrownBy(() -> o.read(ByteBuffer.allocate(10)))
+        .isInstanceOf(ObjectAuthenticationException.class);
+  }
+
+  @Test
+  void keyIdsNameKeysWithoutRevealingThem() {
+    KeyRing ring = KeyRing.of(KEY);
+    String id = ring.primary().id();
+    assertThat(id).matches("[0-9a-f]{16}");
+    assertThat(KeyRing.of(KEY).primary().id()).isEqualTo(id); // stable
+    String hex = java.util.HexFormat.of().formatHex(KEY);
+    assertThat(hex).doesNotContain(id);
+    assertThat(ring.primary().toString())
+        .doesNotContain(hex)
+        .doesNotContain(Base64.getEncoder().encodeToString(KEY));
+  }
+}
