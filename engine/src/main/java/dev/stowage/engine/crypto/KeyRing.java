@@ -1,12 +1,7 @@
 package dev.stowage.engine.crypto;
 
-import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.core.KeyFiles;
 import dev.stowage.engine.redact.Redactor;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +17,6 @@ import java.util.List;
 public final class KeyRing {
   public static final String OPTION = "--encryption-key-file";
   static final int KEY_BYTES = 32;
-  private static final int MAX_KEY_FILE_BYTES = 4096;
 
   private final List<MasterKey> keys;
 
@@ -89,51 +83,6 @@ public final class KeyRing {
    * trailing newline are ignored). The content is never quoted in an error.
    */
   static byte[] readKeyFile(Path file) {
-    byte[] content;
-    try (InputStream in = Files.newInputStream(file)) {
-      content = in.readNBytes(MAX_KEY_FILE_BYTES + 1);
-    } catch (NoSuchFileException e) {
-      throw EngineException.invalid(
-          OPTION
-              + " "
-              + file
-              + " does not exist; mount the Secret that holds the backup encryption key there");
-    } catch (IOException e) {
-      throw EngineException.invalid(
-          OPTION + " " + file + " cannot be read: " + e.getClass().getSimpleName());
-    }
-    try {
-      if (content.length == KEY_BYTES) {
-        return content.clone();
-      }
-      String text =
-          content.length > MAX_KEY_FILE_BYTES
-              ? ""
-              : new String(content, StandardCharsets.ISO_8859_1).strip();
-      if (!text.isEmpty()) {
-        try {
-          byte[] decoded = Base64.getDecoder().decode(text);
-          if (decoded.length == KEY_BYTES) {
-            return decoded;
-          }
-          Arrays.fill(decoded, (byte) 0);
-        } catch (IllegalArgumentException notBase64) {
-          // Falls through to the explanation below.
-        }
-      }
-      throw EngineException.invalid(
-          OPTION
-              + " "
-              + file
-              + " holds "
-              + (content.length > MAX_KEY_FILE_BYTES
-                  ? "more than " + MAX_KEY_FILE_BYTES
-                  : String.valueOf(content.length))
-              + " bytes that are not a backup encryption key: give exactly 32 raw bytes (e.g."
-              + " `openssl rand 32`) or the base64 of 32 bytes (44 characters, e.g. `openssl rand"
-              + " -base64 32`)");
-    } finally {
-      Arrays.fill(content, (byte) 0);
-    }
+    return KeyFiles.read256(OPTION, file, "backup encryption key");
   }
 }

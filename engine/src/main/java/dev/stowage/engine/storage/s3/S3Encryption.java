@@ -1,18 +1,13 @@
 package dev.stowage.engine.storage.s3;
 
+import dev.stowage.engine.core.KeyFiles;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.error.StorageException.Kind;
 import dev.stowage.engine.redact.Redactor;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -43,8 +38,6 @@ public final class S3Encryption {
   public static final int KEY_BYTES = 32;
 
   /** A key file is read up to this size; anything longer cannot be a key. */
-  private static final int MAX_KEY_FILE_BYTES = 4096;
-
   public static final S3Encryption NONE = new S3Encryption(Mode.NONE, null, null, null);
 
   private final Mode mode;
@@ -141,50 +134,7 @@ public final class S3Encryption {
    * a trailing newline are ignored). The file's content is never quoted in an error.
    */
   static byte[] readKeyFile(Path file) {
-    byte[] content;
-    try (InputStream in = Files.newInputStream(file)) {
-      content = in.readNBytes(MAX_KEY_FILE_BYTES + 1);
-    } catch (NoSuchFileException e) {
-      throw EngineException.invalid(
-          "--s3-sse-c-key-file "
-              + file
-              + " does not exist; mount the Secret that holds the SSE-C key there");
-    } catch (IOException e) {
-      throw EngineException.invalid(
-          "--s3-sse-c-key-file " + file + " cannot be read: " + e.getClass().getSimpleName());
-    }
-    try {
-      if (content.length == KEY_BYTES) {
-        return content.clone();
-      }
-      String text =
-          content.length > MAX_KEY_FILE_BYTES
-              ? ""
-              : new String(content, StandardCharsets.ISO_8859_1).strip();
-      if (!text.isEmpty()) {
-        try {
-          byte[] decoded = Base64.getDecoder().decode(text);
-          if (decoded.length == KEY_BYTES) {
-            return decoded;
-          }
-          Arrays.fill(decoded, (byte) 0);
-        } catch (IllegalArgumentException notBase64) {
-          // Falls through to the explanation below.
-        }
-      }
-      throw EngineException.invalid(
-          "--s3-sse-c-key-file "
-              + file
-              + " holds "
-              + (content.length > MAX_KEY_FILE_BYTES
-                  ? "more than " + MAX_KEY_FILE_BYTES
-                  : String.valueOf(content.length))
-              + " bytes that are not an SSE-C key: give exactly 32 raw bytes (an AES-256 key, e.g."
-              + " `openssl rand 32`) or the base64 of 32 bytes (44 characters, e.g. `openssl rand"
-              + " -base64 32`)");
-    } finally {
-      Arrays.fill(content, (byte) 0);
-    }
+    return KeyFiles.read256("--s3-sse-c-key-file", file, "SSE-C key");
   }
 
   public Mode mode() {
