@@ -272,6 +272,35 @@ final class MariaDb {
   }
 
   /**
+   * Starts a long-running client pod of the mariadb image running {@code script} in bash (with the
+   * root password in {@code MARIADB_ROOT_PASSWORD}), and waits until it runs.
+   */
+  void startClientPod(String name, String script) {
+    client
+        .pods()
+        .inNamespace(ns)
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withSecurityContext(securityContext())
+                .addNewContainer()
+                .withName("client")
+                .withImage(IMAGE)
+                .withImagePullPolicy(Cluster.PULL_POLICY)
+                .withEnv(passwordEnv())
+                .withCommand("bash", "-c", script)
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+    client.pods().inNamespace(ns).withName(name).waitUntilReady(3, TimeUnit.MINUTES);
+  }
+
+  /**
    * Runs SQL with the mariadb client in a pod named {@code sql-<name>}, against a Service; returns
    * its output.
    */

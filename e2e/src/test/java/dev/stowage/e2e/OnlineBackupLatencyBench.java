@@ -10,7 +10,6 @@ import dev.stowage.api.v1alpha1.MysqlConnection;
 import dev.stowage.api.v1alpha1.SnapshotConsistency;
 import dev.stowage.api.v1alpha1.SnapshotSource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +22,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -110,7 +108,7 @@ class OnlineBackupLatencyBench {
                         rootPassword(ns)))
                 .build())
         .create();
-    startWriter(ns);
+    db.startClientPod(WRITER, WRITER_SCRIPT);
     Thread.sleep(5000); // the writer connected and warmed up
 
     List<Phase> phases = new ArrayList<>();
@@ -210,31 +208,6 @@ class OnlineBackupLatencyBench {
         start,
         end,
         note);
-  }
-
-  static void startWriter(String ns) {
-    client
-        .pods()
-        .inNamespace(ns)
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(WRITER)
-                .endMetadata()
-                .withNewSpec()
-                .withRestartPolicy("Never")
-                .withSecurityContext(MariaDb.securityContext())
-                .addNewContainer()
-                .withName("client")
-                .withImage(MariaDb.IMAGE)
-                .withImagePullPolicy(Cluster.PULL_POLICY)
-                .withEnv(MariaDb.passwordEnv())
-                .withCommand("bash", "-c", WRITER_SCRIPT)
-                .endContainer()
-                .endSpec()
-                .build())
-        .create();
-    client.pods().inNamespace(ns).withName(WRITER).waitUntilReady(3, TimeUnit.MINUTES);
   }
 
   /** Every write's server timestamp, in order. */

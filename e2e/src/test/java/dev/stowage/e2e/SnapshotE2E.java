@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -471,25 +470,7 @@ class SnapshotE2E {
   // ---------------------------------------------------------------- the writer
 
   private void startWriter() {
-    Pod pod =
-        new PodBuilder()
-            .withNewMetadata()
-            .withName(WRITER)
-            .endMetadata()
-            .withNewSpec()
-            .withRestartPolicy("Never")
-            .withSecurityContext(MariaDb.securityContext())
-            .addNewContainer()
-            .withName("client")
-            .withImage(MariaDb.IMAGE)
-            .withImagePullPolicy(Cluster.PULL_POLICY)
-            .withEnv(MariaDb.passwordEnv())
-            .withCommand("bash", "-c", WRITER_SCRIPT)
-            .endContainer()
-            .endSpec()
-            .build();
-    client.pods().inNamespace(ns).resource(pod).create();
-    client.pods().inNamespace(ns).withName(WRITER).waitUntilReady(3, TimeUnit.MINUTES);
+    db.startClientPod(WRITER, WRITER_SCRIPT);
   }
 
   /** Touches /tmp/stop in the writer, waits for it to end, returns its whole log. */
