@@ -276,28 +276,64 @@ final class MariaDb {
    * root password in {@code MARIADB_ROOT_PASSWORD}), and waits until it runs.
    */
   void startClientPod(String name, String script) {
+    client.pods().inNamespace(ns).resource(clientPod(name, script)).create();
+    client.pods().inNamespace(ns).withName(name).waitUntilReady(3, TimeUnit.MINUTES);
+  }
+
+  /**
+   * The Secret a FlushTablesWithReadLock snapshot backup names: root of the server behind Service
+   * {@code service}, by its cluster DNS name (the operator runs in another namespace).
+   */
+  void readLockSecret(String name, String service) {
     client
-        .pods()
+        .secrets()
         .inNamespace(ns)
         .resource(
-            new PodBuilder()
+            new SecretBuilder()
                 .withNewMetadata()
                 .withName(name)
                 .endMetadata()
-                .withNewSpec()
-                .withRestartPolicy("Never")
-                .withSecurityContext(securityContext())
-                .addNewContainer()
-                .withName("client")
-                .withImage(IMAGE)
-                .withImagePullPolicy(Cluster.PULL_POLICY)
-                .withEnv(passwordEnv())
-                .withCommand("bash", "-c", script)
-                .endContainer()
-                .endSpec()
+                .withStringData(
+                    Map.of(
+                        "host",
+                        service + "." + ns + ".svc.cluster.local",
+                        "port",
+                        "3306",
+                        "user",
+                        "root",
+                        "password",
+                        rootPassword()))
                 .build())
         .create();
-    client.pods().inNamespace(ns).withName(name).waitUntilReady(3, TimeUnit.MINUTES);
+  }
+
+  /** The root password of the namespace's servers (Secret {@value #PASSWORD_SECRET}). */
+  String rootPassword() {
+    var secret = client.secrets().inNamespace(ns).withName(PASSWORD_SECRET).get();
+    return new String(
+        java.util.Base64.getDecoder().decode(secret.getData().get("password")),
+        java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** A client pod of the mariadb image running {@code script} in bash, root password in env. */
+  private Pod clientPod(String name, String script, EnvVar... env) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withSecurityContext(securityContext())
+        .addNewContainer()
+        .withName("client")
+        .withImage(IMAGE)
+        .withImagePullPolicy(Cluster.PULL_POLICY)
+        .withEnv(passwordEnv())
+        .addToEnv(env)
+        .withCommand("bash", "-c", script)
+        .endContainer()
+        .endSpec()
+        .build();
   }
 
   /**
@@ -322,24 +358,7 @@ final class MariaDb {
    * output.
    */
   String shell(String name, String script, EnvVar... env) {
-    Pod pod =
-        new PodBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .endMetadata()
-            .withNewSpec()
-            .withRestartPolicy("Never")
-            .withSecurityContext(securityContext())
-            .addNewContainer()
-            .withName("client")
-            .withImage(IMAGE)
-            .withImagePullPolicy(Cluster.PULL_POLICY)
-            .withEnv(passwordEnv())
-            .addToEnv(env)
-            .withCommand("bash", "-c", script)
-            .endContainer()
-            .endSpec()
-            .build();
+    Pod pod = clientPod(name, script, env);
     client.pods().inNamespace(ns).resource(pod).create();
     client
         .pods()

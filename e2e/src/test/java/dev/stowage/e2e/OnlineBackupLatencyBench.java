@@ -10,18 +10,14 @@ import dev.stowage.api.v1alpha1.MysqlConnection;
 import dev.stowage.api.v1alpha1.SnapshotConsistency;
 import dev.stowage.api.v1alpha1.SnapshotSource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -90,24 +86,7 @@ class OnlineBackupLatencyBench {
             + " NOT NULL) ENGINE=InnoDB;\nDELIMITER //\n"
             + PROCEDURE
             + " //\nDELIMITER ;\n");
-    client
-        .secrets()
-        .inNamespace(ns)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(LOCK_SECRET)
-                .endMetadata()
-                .withStringData(
-                    Map.of(
-                        "host",
-                        DB + "." + ns + ".svc.cluster.local",
-                        "user",
-                        "root",
-                        "password",
-                        rootPassword(ns)))
-                .build())
-        .create();
+    db.readLockSecret(LOCK_SECRET, DB);
     db.startClientPod(WRITER, WRITER_SCRIPT);
     Thread.sleep(5000); // the writer connected and warmed up
 
@@ -293,12 +272,6 @@ class OnlineBackupLatencyBench {
       return Double.NaN;
     }
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
-  }
-
-  static String rootPassword(String ns) {
-    var secret = client.secrets().inNamespace(ns).withName(MariaDb.PASSWORD_SECRET).get();
-    return new String(
-        Base64.getDecoder().decode(secret.getData().get("password")), StandardCharsets.UTF_8);
   }
 
   static void sleep(long millis) {

@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -174,26 +173,7 @@ class SnapshotE2E {
   @Order(2)
   void aFlushTablesWithReadLockSnapshotBackupUnderWriteLoadStopsNothingAndRestoresAPrefixOfTheIds()
       throws Exception {
-    client
-        .secrets()
-        .inNamespace(ns)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(LOCK_SECRET)
-                .endMetadata()
-                .withStringData(
-                    Map.of(
-                        "host",
-                        DB + "." + ns + ".svc.cluster.local",
-                        "port",
-                        "3306",
-                        "user",
-                        "root",
-                        "password",
-                        rootPassword()))
-                .build())
-        .create();
+    db.readLockSecret(LOCK_SECRET, DB);
     GenericKubernetesResource b =
         backupUnderWriteLoadStopsNothingAndRestoresAPrefixOfTheIds(
             "locked", "FlushTablesWithReadLock");
@@ -722,14 +702,6 @@ class SnapshotE2E {
           Resource<GenericKubernetesResource>>
       volumeSnapshots() {
     return client.genericKubernetesResources(SNAPSHOT_API, "VolumeSnapshot").inNamespace(ns);
-  }
-
-  /** The root password the servers of this namespace run with. */
-  private static String rootPassword() {
-    var secret = client.secrets().inNamespace(ns).withName(MariaDb.PASSWORD_SECRET).get();
-    return new String(
-        java.util.Base64.getDecoder().decode(secret.getData().get("password")),
-        StandardCharsets.UTF_8);
   }
 
   private static String podName() {

@@ -61,36 +61,8 @@ class OperatorContractTest {
     Map<String, JsonNode> written = new LinkedHashMap<>();
     written.put(
         "backup-succeeded",
-        result(
-            0,
-            "backup",
-            "--datadir",
-            tmp.resolve("data").toString(),
-            "--storage",
-            "file://" + backups,
-            "--directory",
-            "shop/data-db-0",
-            "--name",
-            "2030-01-02.030000.nightly",
-            "--chunk-threshold",
-            "4Mi",
-            "--chunk-size",
-            "4Mi",
-            "--quiet"));
-    written.put(
-        "backup-failed-unsafe",
-        result(
-            5,
-            "backup",
-            "--datadir",
-            tmp.resolve("data").toString(),
-            "--storage",
-            "file://" + backups,
-            "--directory",
-            "shop/data-db-0",
-            "--name",
-            "2030-01-02.030000.nightly",
-            "--quiet"));
+        result(0, backupOfTheFixture("--chunk-threshold", "4Mi", "--chunk-size", "4Mi")));
+    written.put("backup-failed-unsafe", result(5, backupOfTheFixture()));
     written.put(
         "restore-succeeded",
         result(
@@ -142,6 +114,25 @@ class OperatorContractTest {
             "the operator's EngineContractTest reads these fixtures: if the change is meant, run"
                 + " this test with -Dcontract.update=true, then the operator's tests")
         .isEmpty();
+  }
+
+  /** The backup both backup fixtures run (the second finds the first's MANIFEST: exit 5). */
+  String[] backupOfTheFixture(String... extra) {
+    String[] base = {
+      "backup",
+      "--datadir",
+      tmp.resolve("data").toString(),
+      "--storage",
+      "file://" + backups,
+      "--directory",
+      "shop/data-db-0",
+      "--name",
+      "2030-01-02.030000.nightly",
+      "--quiet"
+    };
+    String[] all = Arrays.copyOf(base, base.length + extra.length);
+    System.arraycopy(extra, 0, all, base.length, extra.length);
+    return all;
   }
 
   /** Runs the engine with a result file; returns that file with volatile values normalised. */
