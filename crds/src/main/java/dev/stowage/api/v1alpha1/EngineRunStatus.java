@@ -20,6 +20,8 @@ public interface EngineRunStatus extends ObservedStatus {
 
   void setProgress(EngineProgress progress);
 
+  String getCompletionTime();
+
   void setCompletionTime(String completionTime);
 
   void setFiles(Long files);

@@ -623,9 +623,9 @@ public final class MysqlBackupScheduleReconciler
     }
 
     /**
-     * When a finished child finished: its completionTime, or, for one that failed before its engine
-     * ran (the storage pre-flight, a pod that cannot start: no completionTime), the time its
-     * Stalled condition became True. Null while neither is known.
+     * When a finished child finished: its completionTime (the operator records one on every failure
+     * too, StatusProjector.fail), or, for a child an older operator failed before its engine ran
+     * without one, the time its Stalled condition became True. Null while neither is known.
      */
     static String finishedAt(MysqlBackup b) {
       if (b.getStatus().getCompletionTime() != null) {

@@ -73,6 +73,11 @@ public final class StatusProjector {
     message = capped(message);
     s.setPhase(Phase.Failed);
     s.setMessage(message);
+    if (s.getCompletionTime() == null) {
+      // Failed before an engine run finished (a refused spec, the pre-flight, a pod that cannot
+      // start): it ended now. An engine run's own end time is set before, by finished().
+      s.setCompletionTime(conditions.now());
+    }
     conditions.set(s.getConditions(), Conditions.READY, False, reason.name(), message, generation);
     Conditions.remove(s.getConditions(), Conditions.RECONCILING);
     conditions.set(s.getConditions(), Conditions.STALLED, True, reason.name(), message, generation);

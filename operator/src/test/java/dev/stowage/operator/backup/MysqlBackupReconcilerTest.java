@@ -1417,6 +1417,30 @@ class MysqlBackupReconcilerTest {
     assertThat(condition(b, Conditions.STORAGE_CHECKED)).startsWith("True StorageChecked");
   }
 
+  /**
+   * status.completionTime is "when the backup succeeded or failed": a backup that failed before its
+   * engine ran (here at the storage pre-flight) has one too, so whatever orders finished backups by
+   * it (a schedule's last failure, retention, its children) sees this failure.
+   */
+  @Test
+  void aBackupThatFailedBeforeItsEngineRanRecordsWhenItFailed() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-check",
+        false,
+        3,
+        "{\"command\":\"check\",\"status\":\"Failed\",\"exitCode\":3,"
+            + "\"error\":\"bucket backups does not exist\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getCompletionTime()).isEqualTo("2030-01-02T03:04:05Z");
+  }
+
   @Test
   void aFailedPreflightFailsTheBackupWithTheDatabaseUntouched() {
     cluster.autoPassChecks = false;
