@@ -2,7 +2,6 @@ package dev.stowage.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.stowage.api.v1alpha1.DeletionPolicy;
 import dev.stowage.api.v1alpha1.MysqlBackup;
@@ -37,6 +36,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,17 @@ import org.junit.jupiter.api.Test;
  * pod's status.
  */
 class OperatorApiServerIT {
+  /**
+   * Polls until the condition holds; an exception in one poll (a resource read before the operator
+   * wrote its first status) is a "not yet", and the last one is reported if time runs out.
+   */
+  private static ConditionFactory await(String alias) {
+    return Awaitility.await(alias).ignoreExceptions();
+  }
+
+  private static ConditionFactory await() {
+    return Awaitility.await().ignoreExceptions();
+  }
 
   static final String NS = "shop";
   static final String SERVICE_ACCOUNT = "system:serviceaccount:stowage-system:stowage-operator";
