@@ -22,7 +22,9 @@ require_tools() {
   [ -f "$JAR" ] || die "engine jar $JAR not found: run 'make build' first"
   for t in "$@"; do command -v "$t" >/dev/null || die "$t not found"; done
   /usr/bin/time -v true 2>/dev/null || die "GNU time (/usr/bin/time -v) not found: apt-get install time"
-  JAVA=$(command -v java)
+  # BENCH_JAVA names another java (to compare runtimes on the same jar).
+  JAVA=${BENCH_JAVA:-$(command -v java)}
+  [ -x "$JAVA" ] || die "java ${JAVA:-(none on PATH)} not found"
 }
 
 # Finds out whether the page cache can be dropped (root); sets CAN_DROP=yes|no.

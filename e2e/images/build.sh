@@ -288,16 +288,106 @@ pkg_of() {
   die "no Debian package owns $*"
 }
 
+# engine_cds STAGE: class data sharing for the engine (AppCDS, JDK 17). Every engine Job is a
+# fresh JVM that loads about 1,900 classes for file storage and 5,900 for S3 over TLS (the AWS
+# SDK, Apache HttpClient, JSSE, Jackson); parsing and verifying them is most of a short run's
+# start-up CPU. Here the engine runs once in the image's own root (same runtime, same jar path
+# and mtime, which the JVM checks) through check, backup, ls, verify, restore and rm, plain and
+# encrypted, on file storage and on a VersityGW over TLS on 127.0.0.1; the classes they loaded
+# go into /opt/stowage/engine.jsa, which the entrypoint maps (-XX:SharedArchiveFile). If the
+# archive does not match the runtime, the JVM ignores it and loads classes as before. Gain:
+# bench/README.md, "Start-up".
+engine_cds() {
+  local stage=$1 t=$1/tmp/cds vgw port pid ready=no failed=""
+  rm -rf "$t"; mkdir -p "$t/data/db" "$t/store" "$t/s3/cds" "$t/lists" "$stage/dev" "$stage/proc"
+  head -c 9M /dev/urandom >"$t/data/ibdata1"   # chunked with 4Mi chunks
+  head -c 64K /dev/urandom >"$t/data/db/t1.ibd"
+  echo "default-character-set=utf8mb4" >"$t/data/db/db.opt"
+  head -c 32 /dev/urandom >"$t/key"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=stowage cds CA" \
+    -keyout "$t/ca.key" -out "$t/ca.crt" >/dev/null 2>&1 || die "openssl: CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$t/server.key" \
+    -out "$t/server.csr" >/dev/null 2>&1 || die "openssl: server key"
+  printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$t/server.ext"
+  openssl x509 -req -in "$t/server.csr" -CA "$t/ca.crt" -CAkey "$t/ca.key" -CAcreateserial \
+    -days 1 -extfile "$t/server.ext" -out "$t/server.crt" >/dev/null 2>&1 || die "openssl: server cert"
+  vgw=$(bash "$REPO_DIR/scripts/ensure-versitygw.sh") || die "no versitygw for the CDS training"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  ROOT_ACCESS_KEY=cdstrain ROOT_SECRET_KEY=cdstrainsecret "$vgw" --port "127.0.0.1:$port" \
+    --region us-east-1 --quiet --cert "$t/server.crt" --key "$t/server.key" posix "$t/s3" \
+    </dev/null >"$t/versitygw.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { ready=yes; break; }
+    sleep 0.05
+  done
+  [ "$ready" = yes ] || { kill "$pid" 2>/dev/null; die "versitygw for the CDS training did not start"; }
+  mount --bind /dev "$stage/dev"
+  mount -t proc proc "$stage/proc"
+  # Restores go to a file system of their own: the JDK finds a path's file system (for the
+  # restore's free-space check) in /proc/mounts, which shows none at / inside a chroot.
+  mkdir -p "$t/r"
+  mount -t tmpfs -o size=128m tmpfs "$t/r"
+  local s3="s3://cds/p?endpoint=https%3A%2F%2F127.0.0.1%3A$port&region=us-east-1&pathStyle=true&caBundle=/tmp/cds/ca.crt"
+  local n=0 st i k CHROOT; CHROOT=$(command -v chroot)
+  train() { # ARGS...: one engine run in the stage, its loaded classes listed
+    n=$((n + 1))
+    env -i LANG=C.UTF-8 LC_ALL=C.UTF-8 PATH=/opt/java/bin:/usr/bin HOME=/home/stowage \
+      AWS_ACCESS_KEY_ID=cdstrain AWS_SECRET_ACCESS_KEY=cdstrainsecret AWS_REGION=us-east-1 \
+      "$CHROOT" "$stage" /opt/java/bin/java -XX:DumpLoadedClassList="/tmp/cds/lists/$n.lst" \
+      -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8 -jar /opt/stowage/stowage.jar "$@" \
+      >>"$t/train.log" 2>&1 || failed="$failed $1($?)"
+  }
+  for st in file:///tmp/cds/store "$s3"; do
+    for k in plain encrypted; do
+      i=${st%%:*}-$k
+      local key=(); [ "$k" = encrypted ] && key=(--encryption-key-file /tmp/cds/key)
+      train check --storage "$st" --directory d --name "$i"
+      train backup --datadir /tmp/cds/data --storage "$st" --directory d --name "$i" \
+        --chunk-size 4Mi --chunk-threshold 4Mi --quiet "${key[@]}"
+      train ls --storage "$st" --directory d
+      train verify --storage "$st" --directory d --name "$i" --quiet "${key[@]}"
+      train restore --storage "$st" --directory d --name "$i" --datadir "/tmp/cds/r/$i" \
+        --quiet "${key[@]}"
+      train rm --storage "$st" --directory d --name "$i"
+    done
+  done
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  local ok=yes
+  if [ -n "$failed" ]; then
+    ok="CDS training runs failed:$failed; see $t/train.log"
+  else
+    # One list, each class once, in first-seen order (a lambda's caller before the lambda).
+    cat "$t"/lists/*.lst | grep -v '^#' | awk '!seen[$0]++' >"$t/classes.lst"
+    if ! "$CHROOT" "$stage" /opt/java/bin/java -Xshare:dump -XX:SharedClassListFile=/tmp/cds/classes.lst \
+      -XX:SharedArchiveFile=/opt/stowage/engine.jsa -cp /opt/stowage/stowage.jar >"$t/dump.log" 2>&1; then
+      ok="CDS dump failed; see $t/dump.log"
+    # -Xshare:on fails instead of ignoring an archive the runtime cannot map.
+    elif ! "$CHROOT" "$stage" /opt/java/bin/java -Xshare:on -XX:SharedArchiveFile=/opt/stowage/engine.jsa \
+      -jar /opt/stowage/stowage.jar --version >/dev/null 2>"$t/check.log"; then
+      ok="the CDS archive does not load: $(cat "$t/check.log")"
+    fi
+  fi
+  umount "$t/r" || umount -l "$t/r"
+  umount "$stage/proc" || umount -l "$stage/proc"
+  umount "$stage/dev" || umount -l "$stage/dev"
+  rmdir "$stage/dev" "$stage/proc"
+  [ "$ok" = yes ] || die "$ok"
+  log "engine CDS archive: $(wc -l <"$t/classes.lst") classes, $(stat -c %s "$stage/opt/stowage/engine.jsa") bytes"
+  rm -rf "$t"
+}
+
 do_engine() {
   local stage="$IMAGES_DIR/stage-engine"
   # du: RestoreRunner.allocatedBytes asks du for st_blocks (Java cannot read it) to count what
   # --overwrite frees in its free-space check; it is the only program the engine runs.
   java_stage "$stage" "$REPO_DIR/engine/target/stowage.jar" "$REPO_DIR/engine/target/stowage-engine.cdx.json" \
     "$ENGINE_EXTRA_MODULES" "du"
+  engine_cds "$stage"
   # The C.UTF-8 locale: the JVM decodes file names with it (sun.jnu.encoding), so without it a
   # name such as cafe-with-an-accent.ibd is stored mangled; the engine refuses such names (exit 5).
   pack "$1" "$2" "$stage" "$3" \
-    --entrypoint '["/opt/java/bin/java", "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-jar", "/opt/stowage/stowage.jar"]' \
+    --entrypoint '["/opt/java/bin/java", "-XX:SharedArchiveFile=/opt/stowage/engine.jsa", "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-jar", "/opt/stowage/stowage.jar"]' \
     --env PATH=/opt/java/bin:/usr/bin --env JAVA_HOME=/opt/java --env LANG=C.UTF-8 --env LC_ALL=C.UTF-8 \
     --user "$ENGINE_UID:$ENGINE_UID" --workdir /home/stowage
   rm -rf "$stage"

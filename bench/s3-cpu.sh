@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Stowage benchmark: what the S3 path costs the engine in CPU (issue 12). The same dataset backed
+# up and restored through S3 over TLS (VersityGW in a network namespace, link not shaped: the
+# cores are the limit) and through file storage, runs interleaved (file, S3, file, S3, ...) so a
+# busy neighbour slows both alike; the engine's user + system CPU seconds per GiB of raw data, and
+# the ratio S3 / file. Then one more S3 backup and restore under JFR (the JDK's Flight Recorder,
+# default "profile" settings), whose hot methods (`jfr view hot-methods`) say where the S3 CPU
+# goes. Opt-in (not part of make bench).
+#
+#   bash bench/s3-cpu.sh                      # writes bench/results/bench-s3-cpu-<UTC time>.md
+#   BENCH_QUICK=1 bash bench/s3-cpu.sh        # the small datasets
+#
+# Environment: as bench/s3-link.sh (STOWAGE_BENCH_DIR, STOWAGE_JAR, BENCH_QUICK, BENCH_LEVEL),
+# plus BENCH_CPU_SET (dataset, default big), BENCH_REPEAT (runs per side, median kept, default 3),
+# BENCH_JAVA (the runtime; default the java on PATH) and BENCH_JAVA_B (a second runtime, for
+# instance another JDK, interleaved with the first on the same jar). Needs root (ip netns), openssl.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+BENCH_TAG=bench-s3-cpu
+BENCH_REPEAT=${BENCH_REPEAT:-3}
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
+# shellcheck source=bench/s3-link.lib.sh
+. "$HERE/s3-link.lib.sh"
+SET=${BENCH_CPU_SET:-big}
+REPORT=$RESULTS/bench-s3-cpu-$STAMP.md
+LOGS=$RESULTS/bench-s3-cpu-$STAMP
+
+require_tools awk ip openssl sort
+[ "$(id -u)" = 0 ] || die "needs root: it creates a network namespace"
+VGW=$(bash "$ROOT/scripts/ensure-versitygw.sh") || die "cannot build or find versitygw"
+JAVAS=("$JAVA")
+if [ -n "${BENCH_JAVA_B:-}" ]; then
+  [ -x "$BENCH_JAVA_B" ] || die "BENCH_JAVA_B=$BENCH_JAVA_B is not executable"
+  JAVAS+=("$BENCH_JAVA_B")
+fi
+JFR=$(dirname "$JAVA")/jfr
+[ -x "$JFR" ] || die "no jfr tool beside $JAVA"
+mkdir -p "$LOGS" "$OUT"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+T_START=$(date +%s)
+
+bash "$HERE/datasets.sh" "$DATASETS"
+init_page_cache
+SRC=$DATASETS/$SET
+[ -d "$SRC" ] || die "dataset $SET not found in $DATASETS"
+RAW_BYTES=$(bytes_of "$SRC")
+
+S3DIR=$OUT/s3-cpu
+FSTORE=$OUT/s3-cpu-file
+TARGET=$OUT/s3-cpu-target
+cleanup() {
+  s3link_cleanup
+  rm -rf "${S3DIR:?}" "${FSTORE:?}" "${TARGET:?}" "${LOGS:?}/tls"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+s3link_up
+s3link_tls "$LOGS/tls"
+s3link_server "$VGW" "$LOGS/tls"
+s3link_shape off
+S3URL=$(s3link_url stowage)
+mkdir -p "$FSTORE"
+
+# cpu_run ID COMMAND...: caches dropped, GNU time, sync inside; prints "seconds cpu"
+cpu_run() {
+  local id=$1 t0 t1 rc
+  shift
+  drop_caches
+  t0=$(date +%s.%N)
+  set +e
+  /usr/bin/time -v -o "$LOGS/$id.time" "$@" >"$LOGS/$id.out" 2>"$LOGS/$id.err"
+  rc=$?
+  sync
+  set -e
+  t1=$(date +%s.%N)
+  [ "$rc" = 0 ] || die "$id failed with exit $rc: $(tail -3 "$LOGS/$id.err")"
+  awk -v a="$t0" -v b="$t1" -F': ' '
+    /User time|System time/ { s += $2 }
+    END { printf "%.3f %.2f\n", b - a, s }' "$LOGS/$id.time"
+}
+
+RAW=$LOGS/raw.tsv
+: >"$RAW"
+for r in $(seq 1 "$REPEAT"); do
+  for j in "${!JAVAS[@]}"; do
+    for kind in file s3; do
+      if [ "$kind" = file ]; then storage="file://$FSTORE"; else storage=$S3URL; fi
+      name=j$j-r$r
+      m=$(cpu_run "backup-$kind-$name" "${JAVAS[$j]}" -jar "$JAR" backup --datadir "$SRC" \
+        --storage "$storage" --directory bench --name "$name" --compression zstd --level "$LEVEL" --quiet)
+      read -r secs cpu <<<"$m"
+      printf '%s\t%s\tbackup\t%s\t%s\n' "$j" "$kind" "$secs" "$cpu" >>"$RAW"
+      rm -rf "$TARGET" && mkdir -p "$TARGET"
+      m=$(cpu_run "restore-$kind-$name" "${JAVAS[$j]}" -jar "$JAR" restore --storage "$storage" \
+        --directory bench --name "$name" --datadir "$TARGET" --quiet)
+      read -r secs cpu <<<"$m"
+      printf '%s\t%s\trestore\t%s\t%s\n' "$j" "$kind" "$secs" "$cpu" >>"$RAW"
+      # What a run costs whatever its size (JVM start, class loading, the storage client's
+      # set-up, one listing): subtracted for the per-GiB figures.
+      m=$(cpu_run "ls-$kind-$name" "${JAVAS[$j]}" -jar "$JAR" ls --storage "$storage" --directory bench)
+      read -r secs cpu <<<"$m"
+      printf '%s\t%s\tls\t%s\t%s\n' "$j" "$kind" "$secs" "$cpu" >>"$RAW"
+      log "run $r, $(basename "$(dirname "$(dirname "${JAVAS[$j]}")")"), $kind: done"
+    done
+  done
+done
+cmp -s <(cd "$SRC" && find . -type f -exec md5sum {} + | sort) \
+  <(cd "$TARGET" && find . -type f -exec md5sum {} + | sort) ||
+  die "the last restore differs from $SRC"
+
+# One profiled S3 backup and restore on the first runtime (not timed: JFR adds its own cost).
+rm -rf "$TARGET" && mkdir -p "$TARGET"
+"$JAVA" -XX:StartFlightRecording=filename="$LOGS/s3-backup.jfr",settings=profile -jar "$JAR" backup \
+  --datadir "$SRC" --storage "$S3URL" --directory bench --name profiled --compression zstd \
+  --level "$LEVEL" --quiet >"$LOGS/profile-backup.out" 2>&1 || die "profiled backup failed"
+"$JAVA" -XX:StartFlightRecording=filename="$LOGS/s3-restore.jfr",settings=profile -jar "$JAR" restore \
+  --storage "$S3URL" --directory bench --name profiled --datadir "$TARGET" --quiet \
+  >"$LOGS/profile-restore.out" 2>&1 || die "profiled restore failed"
+# hot_methods FILE: the methods on top of the stack in the recording's execution samples, most
+# sampled first, with their share (what `jfr view hot-methods` shows on JDK 21+, done by hand so
+# that a JDK 17 jfr reads it too)
+hot_methods() {
+  "$JFR" print --events jdk.ExecutionSample "$1" |
+    awk '/stackTrace = \[/ { getline; sub(/^[ \t]+/, ""); sub(/[ \t]+line:.*/, ""); n[$0]++; t++ }
+      END { for (m in n) printf "%6d %5.1f%%  %s\n", n[m], 100 * n[m] / t, m; printf "%6d total samples\n", t > "/dev/stderr" }' |
+    sort -rn
+}
+for op in backup restore; do
+  hot_methods "$LOGS/s3-$op.jfr" >"$LOGS/s3-$op.hot-methods.txt" 2>"$LOGS/s3-$op.samples.txt" ||
+    die "jfr print failed on $LOGS/s3-$op.jfr"
+done
+
+ELAPSED=$(($(date +%s) - T_START))
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+cleanup
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+{
+  echo "# Stowage benchmark: engine CPU on S3 over TLS vs file storage, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo
+  echo "Command: \`$([ "$QUICK" = 1 ] && echo "BENCH_QUICK=1 ")bash bench/s3-cpu.sh\`; dataset $SET" \
+    "($RAW_BYTES bytes); $CORES cores; kernel $(uname -r). Load average at the start: $LOAD_START;" \
+    "at the end: $LOAD_END; ${ELAPSED} s. VersityGW over TLS in a network namespace, link not shaped;" \
+    "the engine's defaults for each storage; caches dropped, \`sync\` inside each time; median of" \
+    "$REPEAT interleaved runs. CPU = the engine's user + system seconds (GNU time)."
+  echo
+  echo "| runtime | operation | file s | file CPU s | S3 s | S3 CPU s | file CPU s/GiB | S3 CPU s/GiB | **S3 / file CPU** | S3 / file speed |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for j in "${!JAVAS[@]}"; do
+    rt=$("${JAVAS[$j]}" -version 2>&1 | head -1)
+    for op in ls backup restore; do
+      fs=$(awk -F'\t' -v j="$j" -v o="$op" '$1 == j && $2 == "file" && $3 == o { print $4 }' "$RAW" | median)
+      fc=$(awk -F'\t' -v j="$j" -v o="$op" '$1 == j && $2 == "file" && $3 == o { print $5 }' "$RAW" | median)
+      ss=$(awk -F'\t' -v j="$j" -v o="$op" '$1 == j && $2 == "s3" && $3 == o { print $4 }' "$RAW" | median)
+      sc=$(awk -F'\t' -v j="$j" -v o="$op" '$1 == j && $2 == "s3" && $3 == o { print $5 }' "$RAW" | median)
+      if [ "$op" = ls ]; then
+        FL=$fc SL=$sc
+        awk -v rt="$rt" -v fs="$fs" -v fc="$fc" -v ss="$ss" -v sc="$sc" 'BEGIN {
+          printf "| %s | start-up (ls) | %.2f | %.2f | %.2f | %.2f | | | %.2fx | |\n", rt, fs, fc, ss, sc, sc / fc }'
+        continue
+      fi
+      awk -v rt="$rt" -v op="$op" -v fs="$fs" -v fc="$fc" -v ss="$ss" -v sc="$sc" -v fl="$FL" -v sl="$SL" \
+        -v n="$RAW_BYTES" 'BEGIN {
+        gib = n / 1073741824
+        printf "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | **%.2fx** | %.2fx |\n",
+          rt, op, fs, fc, ss, sc, (fc - fl) / gib, (sc - sl) / gib, (sc - sl) / (fc - fl), fs / ss }'
+    done
+  done
+  echo
+  echo "CPU s/GiB and **S3 / file CPU** leave out each storage's start-up (the ls row: JVM start, class"
+  echo "loading, the storage client's set-up), which does not grow with the data. Target (issue 12): S3"
+  echo "CPU per GiB <= 1.25x file storage's; S3 speed >= 0.8x file storage's."
+  echo
+  for op in backup restore; do
+    echo "Hot methods of one S3 $op under JFR (first runtime, settings=profile; the method on top of"
+    echo "each execution sample; $(cat "$LOGS/s3-$op.samples.txt"); top 25):"
+    echo
+    echo '```'
+    sed -n '1,25p' "$LOGS/s3-$op.hot-methods.txt"
+    echo '```'
+    echo
+  done
+  echo "Logs and recordings: \`bench/results/bench-s3-cpu-$STAMP/\`."
+} | tee "$REPORT"
+log "written to $REPORT"
