@@ -121,12 +121,12 @@ class EngineJobGoldenTest {
 
   @Test
   void checkJobOfAnEncryptedBackupMountsTheKeyButNeverPassesIt() {
-    assertGolden("encrypted-check", FACTORY.checkJob(backup("encrypted-backup", 0)));
+    assertGolden("encrypted-check", FACTORY.checkJob(backup("encrypted-check", 0)));
   }
 
   @Test
   void rmJobOfAnEncryptedBackupGetsNoKey() {
-    assertGolden("encrypted-rm", FACTORY.deleteJob(backup("encrypted-backup", 0)));
+    assertGolden("encrypted-rm", FACTORY.deleteJob(backup("encrypted-rm", 0)));
   }
 
   @Test
