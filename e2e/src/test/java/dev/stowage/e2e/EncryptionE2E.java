@@ -165,6 +165,16 @@ class EncryptionE2E {
         .anyMatch(p -> p.startsWith("unsealed-restore-"))
         .anyMatch(p -> p.startsWith("wrong-key-restore-"));
     System.out.println("engine pod logs read: " + engineLogs.keySet());
+    String backupLog =
+        engineLogs.entrySet().stream()
+            .filter(e -> e.getKey().startsWith("sealed-backup-"))
+            .findFirst()
+            .orElseThrow()
+            .getValue();
+    // The search below looks at real output, and for the forms the Secret really holds.
+    assertThat(backupLog).contains("AES-256-GCM").contains(encryption.getKeyId());
+    assertThat(client.secrets().inNamespace(ns).withName(KEY_SECRET).get().getData().get(KEY))
+        .isEqualTo(keyForms(key).get(0));
     List<String> secrets = keyForms(key);
     secrets.addAll(keyForms(wrongKey));
     for (var e : engineLogs.entrySet()) {
@@ -184,6 +194,39 @@ class EncryptionE2E {
           JSON.writeValueAsString(r.getStatus()),
           secrets);
     }
+  }
+
+  /**
+   * A key Secret that does not exist: the pre-flight check pod cannot mount it, so the backup fails
+   * before the StatefulSet is scaled down, naming spec.encryption.keySecretRef.
+   */
+  @Test
+  void aMissingKeySecretFailsTheBackupBeforeAnythingIsStopped() {
+    createBackup("missing-key", "no-such-key");
+    List<Integer> replicasSeen = new ArrayList<>();
+
+    await("missing-key finished")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              var sts = client.apps().statefulSets().inNamespace(ns).withName(DB).get();
+              replicasSeen.add(sts.getSpec().getReplicas());
+              MysqlBackup got =
+                  client.resources(MysqlBackup.class).inNamespace(ns).withName("missing-key").get();
+              Phase p = got == null || got.getStatus() == null ? null : got.getStatus().getPhase();
+              return p == Phase.Succeeded || p == Phase.Failed;
+            });
+    MysqlBackup failed =
+        client.resources(MysqlBackup.class).inNamespace(ns).withName("missing-key").get();
+
+    assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(failed.getStatus().getMessage())
+        .contains("the pre-flight check pod could not start, so nothing was stopped")
+        .contains("no-such-key")
+        .contains("check spec.encryption.keySecretRef");
+    assertThat(replicasSeen).as("replicas of %s while the backup ran", DB).containsOnly(1);
+    assertThat(failed.getStatus().getQuiesce()).isNull();
   }
 
   // ------------------------------------------------------------------ helpers
@@ -221,9 +264,13 @@ class EncryptionE2E {
   }
 
   static MysqlBackup createBackup(String name) {
+    return createBackup(name, KEY_SECRET);
+  }
+
+  static MysqlBackup createBackup(String name, String keySecret) {
     var spec = StowageObjects.s3BackupOf(DB, ns, s3, CREDENTIALS);
     SecretKeyRef ref = new SecretKeyRef();
-    ref.setName(KEY_SECRET);
+    ref.setName(keySecret);
     ref.setKey(KEY);
     BackupEncryption encryption = new BackupEncryption();
     encryption.setKeySecretRef(ref);
