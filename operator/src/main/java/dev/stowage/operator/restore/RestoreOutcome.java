@@ -178,15 +178,15 @@ final class RestoreOutcome {
     return code != null
         && (code == 2
             || code == 5
-            // Integrity: only a refusal of the MANIFEST (a missing or wrong key, tampering) comes
-            // before any write, and the engine says so; a damaged object comes after writes.
-            || (code == 4 && beforeAnyWrite(engine.result().error())));
+            // Integrity: a refusal of the MANIFEST (a missing or wrong key, an edited or replaced
+            // MANIFEST) comes before any write, as the restore reads and checks it first; an
+            // object that fails later (a damaged or swapped object) comes after writes. Decided by
+            // the object the engine names, not by its text, which may quote file names.
+            || (code == 4 && refusedTheManifest(engine.result().object())));
   }
 
-  private static boolean beforeAnyWrite(String error) {
-    return error != null
-        && (error.contains("Nothing was written")
-            || error.contains("Refused before anything was written"));
+  private static boolean refusedTheManifest(String object) {
+    return object != null && object.endsWith("/MANIFEST");
   }
 
   /** The metrics, event and log line of a restore that finished in this reconcile. */

@@ -316,7 +316,8 @@ class MysqlRestoreReconcilerTest {
       "{\"command\":\"restore\",\"status\":\"Failed\",\"exitCode\":4,\"error\":\"backup"
           + " 2030-01-01.000000.nightly is encrypted with key id 9101ae927b055b6f, but the key given"
           + " (6d36d3251ff7d11d) is not that key (wrong key): give the key file whose id is"
-          + " 9101ae927b055b6f with --encryption-key-file. Nothing was written\"}";
+          + " 9101ae927b055b6f with --encryption-key-file. Nothing was written\","
+          + "\"object\":\"s3://backups/prod/data-db-0/2030-01-01.000000.nightly/MANIFEST\"}";
 
   @Test
   void anEncryptedRestorePassesEveryKeyItNamesInOrder() {
@@ -394,7 +395,7 @@ class MysqlRestoreReconcilerTest {
         4,
         "{\"status\":\"Failed\",\"exitCode\":4,\"error\":\"backup b is encrypted (AES-256-GCM)"
             + " with key id 9101ae927b055b6f: give that key with --encryption-key-file PATH."
-            + " Nothing was written\"}");
+            + " Nothing was written\",\"object\":\"s3://backups/b/MANIFEST\"}");
 
     reconcile(r);
 
@@ -402,6 +403,27 @@ class MysqlRestoreReconcilerTest {
         .contains("give that key in spec.encryption.keySecretRef")
         .contains("PersistentVolumeClaim data-db-0 is untouched")
         .doesNotContain("--encryption-key-file");
+  }
+
+  /** An object that fails authentication comes after writes: never called untouched. */
+  @Test
+  void anObjectThatFailsAuthenticationMidRestoreLeavesTheTargetMarkedFailed() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = encrypted(intoExisting("data-db-0"));
+    reconcile(r);
+    cluster.finishJob(
+        "recover-restore",
+        false,
+        4,
+        "{\"status\":\"Failed\",\"exitCode\":4,\"error\":\"object 3-1 (file Nothing was written)"
+            + " does not authenticate: segment 2 (AES-256-GCM tag)\","
+            + "\"object\":\"s3://backups/b/3-1\"}");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage()).doesNotContain("untouched");
+    assertThat(state("data-db-0")).isEqualTo("failed");
   }
 
   @Test
