@@ -13,10 +13,12 @@ public class BackupEncryption {
           + " (AES-256-GCM) and its MANIFEST authenticated with (HMAC-SHA256): 32 random bytes, or"
           + " their base64 (kubectl create secret generic backup-key"
           + " --from-file=key-2026-12=<(openssl rand 32)). The Secret may hold several keys;"
-          + " this names the one new backups use. Only the backup Job's engine container gets it,"
-          + " as a read-only file (mode 0400); status.encryption.keyId shows the key's id, never"
-          + " the key. Every restore of the backup needs the same key: keep it, and keep it"
-          + " elsewhere than the backups.")
+          + " this names the one new backups use. The backup Job's engine gets it as a read-only"
+          + " file (mode 0400); the pre-flight check Job mounts it without using it, so that a"
+          + " missing Secret or key fails the backup before the database is stopped; the rm Job"
+          + " never sees it. status.encryption.keyId shows the key's id, never the key. Every"
+          + " restore of the backup needs the same key: keep it, and keep it elsewhere than the"
+          + " backups.")
   private SecretKeyRef keySecretRef;
 
   public SecretKeyRef getKeySecretRef() {
