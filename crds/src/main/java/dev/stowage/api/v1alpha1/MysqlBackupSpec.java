@@ -68,6 +68,13 @@ public class MysqlBackupSpec {
   private Long activeDeadlineSeconds;
 
   @JsonPropertyDescription(
+      "Client-side encryption (AES-256-GCM, MANIFEST authenticated by HMAC-SHA256) with a key"
+          + " from a Secret: whoever can read the bucket cannot read the tables, whoever can"
+          + " write it cannot change what a restore writes. Encrypted backups are readable by"
+          + " Stowage only (with the key), not by Vitess. Unset: not encrypted.")
+  private BackupEncryption encryption;
+
+  @JsonPropertyDescription(
       "The few settings of the engine Job's pod a tenant may change: resources, the uid and"
           + " gids, and scheduling within the operator's allowlist.")
   private PodSettings pod;
@@ -142,5 +149,13 @@ public class MysqlBackupSpec {
 
   public void setPod(PodSettings pod) {
     this.pod = pod;
+  }
+
+  public BackupEncryption getEncryption() {
+    return encryption;
+  }
+
+  public void setEncryption(BackupEncryption encryption) {
+    this.encryption = encryption;
   }
 }

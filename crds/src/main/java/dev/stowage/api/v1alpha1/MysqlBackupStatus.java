@@ -84,6 +84,11 @@ public class MysqlBackupStatus implements EngineRunStatus {
       "durationSeconds for people, for example \"1m32s\" (the Duration column).")
   private String duration;
 
+  @JsonPropertyDescription(
+      "Set when spec.encryption is: the Secret and keys used and, once the engine reported it,"
+          + " the key id. Never key material.")
+  private EncryptionStatus encryption;
+
   @JsonPropertyDescription("Version of the engine that ran.")
   private String engineVersion;
 
@@ -250,5 +255,13 @@ public class MysqlBackupStatus implements EngineRunStatus {
 
   public void setSnapshot(SnapshotStatus snapshot) {
     this.snapshot = snapshot;
+  }
+
+  public EncryptionStatus getEncryption() {
+    return encryption;
+  }
+
+  public void setEncryption(EncryptionStatus encryption) {
+    this.encryption = encryption;
   }
 }

@@ -76,6 +76,12 @@ public class MysqlRestoreSpec {
   private Long activeDeadlineSeconds;
 
   @JsonPropertyDescription(
+      "The key(s) of an encrypted backup, from a Secret in this namespace. Required to restore an"
+          + " encrypted backup; refused with an unencrypted one. Unset: the backup must be"
+          + " unencrypted.")
+  private RestoreEncryption encryption;
+
+  @JsonPropertyDescription(
       "The few settings of the engine Job's pod a tenant may change: resources, the uid and"
           + " gids, and scheduling within the operator's allowlist.")
   private PodSettings pod;
@@ -150,5 +156,13 @@ public class MysqlRestoreSpec {
 
   public void setPod(PodSettings pod) {
     this.pod = pod;
+  }
+
+  public RestoreEncryption getEncryption() {
+    return encryption;
+  }
+
+  public void setEncryption(RestoreEncryption encryption) {
+    this.encryption = encryption;
   }
 }

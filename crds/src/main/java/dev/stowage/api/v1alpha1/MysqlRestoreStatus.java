@@ -81,6 +81,11 @@ public class MysqlRestoreStatus implements EngineRunStatus {
           + " counts, as it does for the database's users.")
   private String timeToRestore;
 
+  @JsonPropertyDescription(
+      "Set when spec.encryption is: the Secret and keys used and, once the engine reported it,"
+          + " the key id. Never key material.")
+  private EncryptionStatus encryption;
+
   @JsonPropertyDescription("Version of the engine that ran.")
   private String engineVersion;
 
@@ -247,5 +252,13 @@ public class MysqlRestoreStatus implements EngineRunStatus {
 
   public void setTimeToRestore(String timeToRestore) {
     this.timeToRestore = timeToRestore;
+  }
+
+  public EncryptionStatus getEncryption() {
+    return encryption;
+  }
+
+  public void setEncryption(EncryptionStatus encryption) {
+    this.encryption = encryption;
   }
 }

@@ -353,6 +353,29 @@ class CrdValidationIT {
                 "DELETE",
                 "spec.backupTemplate.spec.source.snapshot",
                 Map.of())),
+        // Issue 16: client-side encryption with a key from a Secret.
+        Arguments.of(
+            "an encrypted backup",
+            BACKUP,
+            Map.of(
+                "spec.encryption",
+                Map.of("keySecretRef", Map.of("name", "backup-key", "key", "key-2026-12")))),
+        Arguments.of(
+            "an encrypted schedule",
+            SCHEDULE,
+            Map.of(
+                "spec.backupTemplate.spec.encryption",
+                Map.of("keySecretRef", Map.of("name", "backup-key", "key", "key-2026-12")))),
+        Arguments.of(
+            "an encrypted restore with the previous keys",
+            RESTORE,
+            Map.of(
+                "spec.encryption",
+                Map.of(
+                    "keySecretRef",
+                    Map.of("name", "backup-key", "key", "key-2026-12"),
+                    "additionalKeys",
+                    List.of("key-2026-06", "key-2025-12")))),
         Arguments.of(
             "the largest uid",
             RESTORE,
@@ -433,6 +456,68 @@ class CrdValidationIT {
                 "spec.storage.s3.serverSideEncryption",
                 Map.of("mode", "AES256", "kmsKeyId", "alias/backups")),
             "kmsKeyId is only for mode: KMS"),
+        // Issue 16: client-side encryption.
+        Arguments.of(
+            "an encrypted backup without keySecretRef",
+            BACKUP,
+            Map.of("spec.encryption", Map.of()),
+            "spec.encryption.keySecretRef: Required value"),
+        Arguments.of(
+            "an encryption key without the Secret key",
+            BACKUP,
+            Map.of("spec.encryption", Map.of("keySecretRef", Map.of("name", "backup-key"))),
+            "spec.encryption.keySecretRef.key: Required value"),
+        Arguments.of(
+            "an encryption key Secret that is no Kubernetes name",
+            RESTORE,
+            Map.of(
+                "spec.encryption",
+                Map.of("keySecretRef", Map.of("name", "Backup_Key", "key", "key"))),
+            "spec.encryption.keySecretRef.name"),
+        Arguments.of(
+            "an additional key that repeats the key",
+            RESTORE,
+            Map.of(
+                "spec.encryption",
+                Map.of(
+                    "keySecretRef",
+                    Map.of("name", "backup-key", "key", "key-2026-12"),
+                    "additionalKeys",
+                    List.of("key-2026-12"))),
+            "spec.encryption.additionalKeys repeats spec.encryption.keySecretRef.key"),
+        Arguments.of(
+            "an additional key named twice",
+            RESTORE,
+            Map.of(
+                "spec.encryption",
+                Map.of(
+                    "keySecretRef",
+                    Map.of("name", "backup-key", "key", "key-2026-12"),
+                    "additionalKeys",
+                    List.of("old", "old"))),
+            "spec.encryption.additionalKeys names a key twice"),
+        Arguments.of(
+            "an additional key that is no Secret key",
+            RESTORE,
+            Map.of(
+                "spec.encryption",
+                Map.of(
+                    "keySecretRef",
+                    Map.of("name", "backup-key", "key", "key-2026-12"),
+                    "additionalKeys",
+                    List.of("../etc/passwd"))),
+            "spec.encryption.additionalKeys[0]"),
+        Arguments.of(
+            "sixteen additional keys",
+            RESTORE,
+            Map.of(
+                "spec.encryption",
+                Map.of(
+                    "keySecretRef",
+                    Map.of("name", "backup-key", "key", "key"),
+                    "additionalKeys",
+                    java.util.stream.IntStream.range(0, 16).mapToObj(i -> "k" + i).toList())),
+            "spec.encryption.additionalKeys: Too many"),
         Arguments.of(
             "SSE-C without its key",
             BACKUP,

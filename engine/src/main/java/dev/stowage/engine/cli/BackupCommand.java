@@ -1,5 +1,6 @@
 package dev.stowage.engine.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stowage.engine.backup.BackupRunner;
 import dev.stowage.engine.backup.BackupSettings;
 import dev.stowage.engine.catalog.BackupCatalog;
@@ -121,6 +122,9 @@ final class BackupCommand extends EngineCommand {
 
   private String resolvedName;
 
+  /** The id of the key the backup was encrypted with, or null. */
+  private String encryptionKeyId;
+
   @Override
   String commandName() {
     return "backup";
@@ -136,6 +140,7 @@ final class BackupCommand extends EngineCommand {
     resolvedName = name != null ? name : defaultName();
     BackupCatalog.checkNewName(resolvedName);
     var keys = encryption.keys(); // a bad key file fails before the storage is touched
+    encryptionKeyId = keys == null ? null : keys.primary().id();
     try (BackupStorage s = where.open()) {
       BackupSettings settings =
           new BackupSettings(
@@ -153,6 +158,11 @@ final class BackupCommand extends EngineCommand {
               consistency);
       return new BackupRunner(settings, s, Retrier.defaults(), keys).run();
     }
+  }
+
+  @Override
+  void addToResult(ObjectNode result) {
+    ResultFile.addEncryptionKeyId(result, encryptionKeyId);
   }
 
   static String defaultName() {

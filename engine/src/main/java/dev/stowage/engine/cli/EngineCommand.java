@@ -48,12 +48,17 @@ abstract class EngineCommand implements Callable<Integer> {
 
   abstract RunSummary execute();
 
+  /** Adds what only this command knows to a success result (never a secret). */
+  void addToResult(ObjectNode result) {}
+
   @Override
   public final Integer call() {
     long start = System.nanoTime();
     try {
       RunSummary s = execute();
-      writeResult(ResultFile.success(commandName(), s), 0);
+      ObjectNode result = ResultFile.success(commandName(), s);
+      addToResult(result);
+      writeResult(result, 0);
       return 0;
     } catch (EngineException e) {
       LOG.error(e.getMessage());

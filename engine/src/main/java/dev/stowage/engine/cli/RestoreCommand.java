@@ -1,11 +1,15 @@
 package dev.stowage.engine.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
+import dev.stowage.engine.crypto.KeyRing;
 import dev.stowage.engine.restore.RestoreRunner;
 import dev.stowage.engine.restore.RestoreSettings;
+import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -81,6 +85,9 @@ final class RestoreCommand extends EngineCommand {
   @Option(names = "--quiet", description = "No progress output.")
   boolean quiet;
 
+  /** The id of the key the backup was decrypted with, or null. */
+  private String encryptionKeyId;
+
   @Override
   String commandName() {
     return "restore";
@@ -107,7 +114,33 @@ final class RestoreCommand extends EngineCommand {
               maxUnsizedFileSize == null
                   ? null
                   : Sizes.parse("--max-unsized-file-size", maxUnsizedFileSize));
-      return new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC, keys).run();
+      RunSummary summary =
+          new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC, keys).run();
+      encryptionKeyId = keyUsed(s, keys, settings.directory(), settings.name());
+      return summary;
     }
+  }
+
+  /** The id of the key the restore used, or null (read again from the MANIFEST it checked). */
+  private static String keyUsed(BackupStorage s, KeyRing keys, String directory, String name) {
+    if (keys == null) {
+      return null; // an encrypted backup is never restored without a key
+    }
+    if (keys.keys().size() == 1) {
+      return keys.primary().id();
+    }
+    try {
+      var m = new BackupCatalog(s).load(new BackupLocation(directory, name));
+      String id = m.stowageEncryption == null ? null : m.stowageEncryption.keyId;
+      // Informational only: the restore authenticated the MANIFEST under one of these keys.
+      return id != null && keys.byId(id) != null ? id : null;
+    } catch (RuntimeException e) {
+      return null; // the data is restored; only the key id is not reported
+    }
+  }
+
+  @Override
+  void addToResult(ObjectNode result) {
+    ResultFile.addEncryptionKeyId(result, encryptionKeyId);
   }
 }

@@ -56,6 +56,16 @@ final class ResultFile {
     return n;
   }
 
+  /**
+   * Names the key an encrypted backup was written or restored with by its key id (a one-way
+   * fingerprint, not secret), so the operator can show it in status.
+   */
+  static void addEncryptionKeyId(ObjectNode n, String keyId) {
+    if (keyId != null) {
+      n.put("encryptionKeyId", keyId);
+    }
+  }
+
   static ObjectNode failure(String command, String name, EngineException e, double seconds) {
     ObjectNode n = base(command, "Failed");
     if (name != null) {

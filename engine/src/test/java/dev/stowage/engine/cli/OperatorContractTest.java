@@ -92,6 +92,42 @@ class OperatorContractTest {
             "--concurrency",
             "1",
             "--quiet"));
+    // Issue 16: an encrypted backup reports its key id; a restore with another key is refused
+    // (exit 4) before anything is written.
+    Path key = Files.write(tmp.resolve("key"), fixedKey((byte) 1));
+    Path otherKey = Files.write(tmp.resolve("other-key"), fixedKey((byte) 2));
+    written.put(
+        "backup-encrypted-succeeded",
+        result(
+            0,
+            "backup",
+            "--datadir",
+            tmp.resolve("data").toString(),
+            "--storage",
+            "file://" + backups,
+            "--directory",
+            "shop/sealed",
+            "--name",
+            "2030-01-02.030000.sealed",
+            "--encryption-key-file",
+            key.toString(),
+            "--quiet"));
+    written.put(
+        "restore-encrypted-failed-wrong-key",
+        result(
+            4,
+            "restore",
+            "--storage",
+            "file://" + backups,
+            "--directory",
+            "shop/sealed",
+            "--name",
+            "2030-01-02.030000.sealed",
+            "--datadir",
+            tmp.resolve("unsealed").toString(),
+            "--encryption-key-file",
+            otherKey.toString(),
+            "--quiet"));
     written.put(
         "backup-failed-arguments",
         result(2, "backup", "--datadir", tmp.resolve("data").toString(), "--no-such-option"));
@@ -114,6 +150,13 @@ class OperatorContractTest {
             "the operator's EngineContractTest reads these fixtures: if the change is meant, run"
                 + " this test with -Dcontract.update=true, then the operator's tests")
         .isEmpty();
+  }
+
+  /** A fixed 32-byte key, so that its key id in the fixtures never changes. */
+  static byte[] fixedKey(byte fill) {
+    byte[] k = new byte[32];
+    Arrays.fill(k, fill);
+    return k;
   }
 
   /** The backup both backup fixtures run (the second finds the first's MANIFEST: exit 5). */

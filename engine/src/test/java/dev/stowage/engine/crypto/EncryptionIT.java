@@ -133,7 +133,11 @@ class EncryptionIT {
             rf.toString(),
             "--quiet");
     assertThat(b.exitCode()).as("%s", b).isZero();
-    assertThat(result(rf).path("status").asText()).isEqualTo("Succeeded");
+    JsonNode backupResult = result(rf);
+    assertThat(backupResult.path("status").asText()).isEqualTo("Succeeded");
+    // The operator shows it in status.encryption.keyId.
+    assertThat(backupResult.path("encryptionKeyId").asText())
+        .isEqualTo(KeyRing.of(key).primary().id());
     assertThat(b.output()).contains("AES-256-GCM").contains(KeyRing.of(key).primary().id());
 
     ProcessRunner.Result i =
@@ -177,7 +181,11 @@ class EncryptionIT {
             rr.toString(),
             "--quiet");
     assertThat(r.exitCode()).as("%s", r).isZero();
-    assertThat(result(rr).path("status").asText()).isEqualTo("Succeeded");
+    JsonNode restoreResult = result(rr);
+    assertThat(restoreResult.path("status").asText()).isEqualTo("Succeeded");
+    // Of the two keys given, the one the MANIFEST names.
+    assertThat(restoreResult.path("encryptionKeyId").asText())
+        .isEqualTo(KeyRing.of(key).primary().id());
     assertThat(TreeSnapshot.of(target).contentOnly())
         .isEqualTo(TreeSnapshot.of(source).contentOnly());
   }

@@ -10,6 +10,7 @@ import dev.stowage.api.v1alpha1.Phase;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.CrdTerms;
+import dev.stowage.operator.job.EncryptionKeys;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.metrics.OperatorMetrics;
@@ -93,11 +94,18 @@ final class BackupOutcome {
       Long stored = engine.result().bytesStored();
       status.setBytesStored(stored);
       status.setSize(stored == null ? null : Display.size(stored));
+      EncryptionKeys keys = EncryptionKeys.of(run.backup().getSpec().getEncryption());
+      if (keys != null) {
+        status.setEncryption(keys.status(engine.result().encryptionKeyId()));
+      }
       watch.succeeded(status, ns, look);
     } else {
       status.setMessage(
           CrdTerms.translate(
-              status.getMessage(), run.claim(), run.backup().getSpec().getStorage()));
+              status.getMessage(),
+              run.claim(),
+              run.backup().getSpec().getStorage(),
+              EncryptionKeys.of(run.backup().getSpec().getEncryption())));
       Integer code = engine.result().exitCode();
       if (code == null || (code != 2 && code != 5)) {
         // Exit 2 and 5 stop before storing anything (and 5 may be someone else's backup).

@@ -8,6 +8,7 @@ import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.BackupLocations;
+import dev.stowage.operator.job.EncryptionKeys;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineStorage;
 import dev.stowage.operator.job.EngineTimeouts;
@@ -270,6 +271,8 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
             new StoredBackup(
                     backup.getSpec().getStorage(), status.getDirectory(), status.getBackupName())
                 .location());
+        EncryptionKeys keys = EncryptionKeys.of(backup.getSpec().getEncryption());
+        status.setEncryption(keys == null ? null : keys.status(null));
         run.saveNow();
       }
     }

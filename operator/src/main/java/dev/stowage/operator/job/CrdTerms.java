@@ -20,10 +20,42 @@ public final class CrdTerms {
    * @param storage the storage of the backup (for a backup claim's mount), or null
    */
   public static String translate(String message, String dataClaim, BackupStorage storage) {
+    return translate(message, dataClaim, storage, null);
+  }
+
+  /**
+   * As {@link #translate(String, String, BackupStorage)}, with the encryption key files named by
+   * their Secret key and the engine's key option by spec.encryption.
+   *
+   * @param keys the resource's encryption keys, or null
+   */
+  public static String translate(
+      String message, String dataClaim, BackupStorage storage, EncryptionKeys keys) {
     if (message == null) {
       return null;
     }
     String m = message;
+    if (keys != null) {
+      for (int i = keys.keys().size() - 1; i >= 0; i--) {
+        m =
+            m.replace(
+                EncryptionKeys.file(i),
+                "key " + keys.keys().get(i) + " of Secret " + keys.secretName());
+      }
+    }
+    String option = EncryptionKeys.OPTION;
+    m =
+        m.replace(
+                "with " + option + " PATH",
+                "in spec.encryption.keySecretRef (a key of a Secret holding the 32 bytes)")
+            .replace(
+                "give the key file whose id is",
+                "give the key (spec.encryption.keySecretRef, or a restore's"
+                    + " spec.encryption.additionalKeys) whose id is")
+            .replace(" with " + option + ".", ".")
+            .replace(option + " was given", "spec.encryption was given")
+            .replace("without " + option, "without spec.encryption")
+            .replace(option, "spec.encryption.keySecretRef");
     VolumeStorage pvc = storage == null ? null : storage.getPersistentVolumeClaim();
     if (pvc != null) {
       String claim = "PersistentVolumeClaim " + pvc.getClaimName();

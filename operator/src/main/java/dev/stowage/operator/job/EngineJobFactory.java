@@ -232,6 +232,10 @@ public final class EngineJobFactory {
                 : source.getSnapshot().getConsistency().name());
     args.add("--lock-wait");
     args.add(LOCK_WAIT);
+    EncryptionKeys keys = EncryptionKeys.of(spec.getEncryption());
+    if (keys != null) {
+      args.addAll(keys.args());
+    }
     args.add("--result-file");
     args.add(RESULT_PATH);
 
@@ -252,7 +256,8 @@ public final class EngineJobFactory {
         spec.getActiveDeadlineSeconds(),
         args,
         data,
-        storage);
+        storage,
+        keys);
   }
 
   /**
@@ -280,7 +285,11 @@ public final class EngineJobFactory {
             CHECK_DEADLINE_SECONDS,
             args,
             null,
-            storage);
+            storage,
+            // Mounted, never passed (check has no such option): the kubelet starts no pod whose
+            // Secret or key is missing, so the pre-flight finds a missing key before anything is
+            // stopped, and the operator needs no read access to Secrets.
+            EncryptionKeys.of(spec.getEncryption()));
     job.getSpec().setTtlSecondsAfterFinished(CHECK_TTL_SECONDS);
     return job;
   }
@@ -311,7 +320,8 @@ public final class EngineJobFactory {
             spec.getActiveDeadlineSeconds(),
             args,
             null,
-            storage);
+            storage,
+            null); // rm deletes objects by name: no key
     // Not owned by the MysqlBackup: it runs while that is being deleted, and a foreground
     // deletion would have the garbage collector delete it under the rm. The reconciler deletes
     // it once it succeeded.
@@ -352,6 +362,10 @@ public final class EngineJobFactory {
     if (Boolean.TRUE.equals(spec.getKeepServerUuid())) {
       args.add("--keep-server-uuid");
     }
+    EncryptionKeys keys = EncryptionKeys.of(spec.getEncryption());
+    if (keys != null) {
+      args.addAll(keys.args());
+    }
     args.add("--result-file");
     args.add(RESULT_PATH);
 
@@ -366,7 +380,8 @@ public final class EngineJobFactory {
         spec.getActiveDeadlineSeconds(),
         args,
         claimVolume(BackupLocations.targetClaim(restore), false),
-        storage);
+        storage,
+        keys);
   }
 
   private Job job(
@@ -378,7 +393,8 @@ public final class EngineJobFactory {
       Long activeDeadlineSeconds,
       List<String> args,
       Volume data,
-      EngineStorage storage) {
+      EngineStorage storage,
+      EncryptionKeys keys) {
     PodSettings settings = pod != null ? pod : new PodSettings();
     // Again here, not only in the reconcilers' validate steps: no Job is ever built outside it.
     checkPodSettings(owner, settings);
@@ -397,6 +413,10 @@ public final class EngineJobFactory {
     }
     volumes.addAll(storage.volumes());
     mounts.addAll(storage.mounts());
+    if (keys != null) {
+      volumes.add(keys.volume());
+      mounts.add(keys.mount());
+    }
     // The root file system is read-only; the JVM and zstd-jni's native library need a /tmp.
     volumes.add(
         new VolumeBuilder()

@@ -18,6 +18,8 @@ import java.util.Map;
  * @param error the engine's error message on failure
  * @param object the file, chunk or storage object a failure is about
  * @param name the backup name
+ * @param encryptionKeyId the id of the key an encrypted backup was written or restored with, or
+ *     null; only ever 16 hex digits (anything else is dropped, so status never shows more)
  * @param problem null when the whole message was read; otherwise why it could not be, for a person
  */
 public record EngineResult(
@@ -33,6 +35,7 @@ public record EngineResult(
     Long bytesWritten,
     Double durationSeconds,
     String engineVersion,
+    String encryptionKeyId,
     String problem) {
 
   /** What the engine said of its run. */
@@ -100,7 +103,15 @@ public record EngineResult(
         whole(fields.get("bytesWritten")),
         decimal(fields.get("durationSeconds")),
         text(fields.get("engineVersion")),
+        keyId(text(fields.get("encryptionKeyId"))),
         problem);
+  }
+
+  private static final java.util.regex.Pattern KEY_ID =
+      java.util.regex.Pattern.compile("[0-9a-f]{16}");
+
+  private static String keyId(String id) {
+    return id != null && KEY_ID.matcher(id).matches() ? id : null;
   }
 
   /** Whether the engine said it succeeded. */
@@ -161,7 +172,20 @@ public record EngineResult(
 
   private static EngineResult unreadable(String problem) {
     return new EngineResult(
-        Status.UNKNOWN, null, null, null, null, null, null, null, null, null, null, null, problem);
+        Status.UNKNOWN,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        problem);
   }
 
   private static String quote(String message) {

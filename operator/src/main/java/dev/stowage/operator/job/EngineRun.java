@@ -141,6 +141,7 @@ public record EngineRun(
         r.bytesWritten(),
         r.durationSeconds(),
         r.engineVersion(),
+        r.encryptionKeyId(),
         r.problem());
   }
 }

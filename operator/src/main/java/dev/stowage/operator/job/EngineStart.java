@@ -203,6 +203,11 @@ public final class EngineStart {
   /** Which field of the resource to look at, for the errors that name one. */
   private static String hint(String reason, String message) {
     String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+    if (m.contains("\"" + EncryptionKeys.VOLUME + "\"")) {
+      return "; check spec.encryption.keySecretRef (and a restore's spec.encryption.additionalKeys):"
+          + " the Secret and every key named must exist in the resource's namespace (each key"
+          + " holding 32 random bytes or their base64); nothing was stopped or written";
+    }
     if ("CreateContainerConfigError".equals(reason)
         && m.contains("\"" + EngineStorage.CA_VOLUME + "\"")) {
       return "; check spec.storage.s3.caBundleRef (or the caBundleRef of the store named by"

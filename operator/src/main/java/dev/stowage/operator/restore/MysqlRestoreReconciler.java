@@ -4,10 +4,12 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlRestore;
 import dev.stowage.api.v1alpha1.MysqlRestoreStatus;
 import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.api.v1alpha1.SecretKeyRef;
 import dev.stowage.operator.cluster.ClaimLocks;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobInformer;
 import dev.stowage.operator.cluster.EngineJobWatch;
+import dev.stowage.operator.job.EncryptionKeys;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineStorage;
 import dev.stowage.operator.job.EngineTimeouts;
@@ -269,6 +271,27 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
       StoredBackup source = jobs.locations().restoreSource(restore, referenced);
       // A store that is missing or not for this namespace is refused before the claim is taken.
       storage = jobs.storage(restore, source.storage(), true);
+      EncryptionKeys keys = EncryptionKeys.of(restore.getSpec().getEncryption());
+      if (keys == null
+          && referenced != null
+          && referenced.getSpec() != null
+          && referenced.getSpec().getEncryption() != null) {
+        // The engine would refuse it too (exit 4), but only once a claim was taken and a Job ran.
+        SecretKeyRef used = referenced.getSpec().getEncryption().getKeySecretRef();
+        throw new InvalidSpecException(
+            "MysqlBackup "
+                + referenced.getMetadata().getName()
+                + " (spec.backup) is encrypted"
+                + (used == null
+                    ? ""
+                    : " with key "
+                        + used.getKey()
+                        + " of Secret "
+                        + used.getName()
+                        + " (its spec.encryption.keySecretRef)")
+                + ": set spec.encryption.keySecretRef to that key in a new MysqlRestore. Nothing"
+                + " was written");
+      }
       run.claim();
       return source;
     }
@@ -311,6 +334,8 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
         status.setDirectory(source.directory());
         status.setBackupName(source.name());
         status.setTargetPersistentVolumeClaim(run.claim());
+        EncryptionKeys keys = EncryptionKeys.of(restore.getSpec().getEncryption());
+        status.setEncryption(keys == null ? null : keys.status(null));
         run.saveNow();
       }
     }

@@ -11,6 +11,7 @@ import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.CrdTerms;
+import dev.stowage.operator.job.EncryptionKeys;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
 import dev.stowage.operator.metrics.OperatorMetrics;
@@ -93,8 +94,13 @@ final class RestoreOutcome {
             + " into "
             + run.claim(),
         run.generation());
+    EncryptionKeys keys = EncryptionKeys.of(run.restore().getSpec().getEncryption());
     if (engine.state() == EngineRun.State.FAILED) {
-      status.setMessage(CrdTerms.translate(status.getMessage(), run.claim(), sourceStorage(run)));
+      status.setMessage(
+          CrdTerms.translate(status.getMessage(), run.claim(), sourceStorage(run), keys));
+    }
+    if (keys != null && engine.result().encryptionKeyId() != null) {
+      status.setEncryption(keys.status(engine.result().encryptionKeyId()));
     }
     if (engine.state() == EngineRun.State.SUCCEEDED) {
       Long written = engine.result().bytesWritten();
@@ -169,7 +175,18 @@ final class RestoreOutcome {
    */
   static boolean refusedBeforeWriting(EngineRun engine) {
     Integer code = engine.result().exitCode();
-    return code != null && (code == 2 || code == 5);
+    return code != null
+        && (code == 2
+            || code == 5
+            // Integrity: a refusal of the MANIFEST (a missing or wrong key, an edited or replaced
+            // MANIFEST) comes before any write, as the restore reads and checks it first; an
+            // object that fails later (a damaged or swapped object) comes after writes. Decided by
+            // the object the engine names, not by its text, which may quote file names.
+            || (code == 4 && refusedTheManifest(engine.result().object())));
+  }
+
+  private static boolean refusedTheManifest(String object) {
+    return object != null && object.endsWith("/MANIFEST");
   }
 
   /** The metrics, event and log line of a restore that finished in this reconcile. */

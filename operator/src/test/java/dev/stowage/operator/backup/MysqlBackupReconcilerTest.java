@@ -1514,6 +1514,139 @@ class MysqlBackupReconcilerTest {
     assertThat(cluster.locks).isEmpty();
   }
 
+  // Issue 16: client-side encryption with a key from a Secret.
+
+  static MysqlBackup encrypted() {
+    MysqlBackup b = quiesced();
+    var ref = new dev.stowage.api.v1alpha1.SecretKeyRef();
+    ref.setName("backup-key");
+    ref.setKey("key-2026-12");
+    var encryption = new dev.stowage.api.v1alpha1.BackupEncryption();
+    encryption.setKeySecretRef(ref);
+    b.getSpec().setEncryption(encryption);
+    return b;
+  }
+
+  static boolean mountsKey(Job job) {
+    var pod = job.getSpec().getTemplate().getSpec();
+    return pod.getVolumes().stream()
+            .anyMatch(
+                v ->
+                    v.getSecret() != null
+                        && "backup-key".equals(v.getSecret().getSecretName())
+                        && v.getSecret().getDefaultMode() == 0400
+                        && v.getSecret().getItems().size() == 1
+                        && "key-2026-12".equals(v.getSecret().getItems().get(0).getKey()))
+        && pod.getContainers().get(0).getVolumeMounts().stream()
+            .anyMatch(m -> "/stowage/encryption".equals(m.getMountPath()) && m.getReadOnly());
+  }
+
+  static List<String> args(Job job) {
+    return job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+  }
+
+  @Test
+  void anEncryptedBackupPassesItsKeyOnlyToItsBackupJob() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = encrypted();
+
+    reconcile(b);
+
+    // Recorded before anything runs: which Secret and key, no key id yet, never the key.
+    assertThat(b.getStatus().getEncryption().getKeySecretName()).isEqualTo("backup-key");
+    assertThat(b.getStatus().getEncryption().getKeys()).containsExactly("key-2026-12");
+    assertThat(b.getStatus().getEncryption().getCipher()).isEqualTo("AES-256-GCM");
+    assertThat(b.getStatus().getEncryption().getKeyId()).isNull();
+    // The pre-flight mounts the key so that a missing Secret or key stops it before the quiesce;
+    // check has no use for the key and is never given it.
+    Job check = cluster.jobs.get("nightly-check");
+    assertThat(mountsKey(check)).isTrue();
+    assertThat(args(check)).noneMatch(a -> a.contains("encryption"));
+
+    cluster.finishJob("nightly-check", true, 0, InMemoryCluster.CHECK_OK);
+    reconcile(b);
+    cluster.pods.clear();
+    reconcile(b);
+    Job backup = cluster.jobs.get("nightly-backup");
+    assertThat(mountsKey(backup)).isTrue();
+    assertThat(args(backup))
+        .containsSubsequence("--encryption-key-file", "/stowage/encryption/key-0");
+
+    cluster.finishJob(
+        "nightly-backup",
+        true,
+        0,
+        OK_RESULT.replace("}", ",\"encryptionKeyId\":\"3f9a0c1d2e4b5a69\"}"));
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(b.getStatus().getEncryption().getKeyId()).isEqualTo("3f9a0c1d2e4b5a69");
+    assertThat(b.getStatus().getEncryption().getKeySecretName()).isEqualTo("backup-key");
+  }
+
+  @Test
+  void anEncryptedBackupsRmJobGetsNoKey() {
+    MysqlBackup b = encrypted();
+    Job rm =
+        new EngineJobFactory(EngineJobConfig.withImage("stowage/engine:dev"), CLOCK).deleteJob(b);
+    assertThat(rm.getSpec().getTemplate().getSpec().getVolumes())
+        .noneMatch(
+            v -> v.getSecret() != null && "backup-key".equals(v.getSecret().getSecretName()));
+    assertThat(args(rm)).noneMatch(a -> a.contains("encryption"));
+  }
+
+  /** The key id shown is only ever the engine's 16 hex digits, whatever the result says. */
+  @Test
+  void aKeyIdThatIsNotSixteenHexDigitsIsNeverShown() {
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = encrypted();
+    reconcile(b);
+    cluster.pods.clear();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-backup",
+        true,
+        0,
+        OK_RESULT.replace(
+            "}", ",\"encryptionKeyId\":\"q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=\"}"));
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(b.getStatus().getEncryption().getKeyId()).isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "MountVolume.SetUp failed for volume \"encryption-key\" : secret \"backup-key\" not found",
+        "MountVolume.SetUp failed for volume \"encryption-key\" : references non-existent secret"
+            + " key: key-2026-12"
+      })
+  void aMissingKeySecretOrKeyStopsThePreflightWithNothingStopped(String event) {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = encrypted();
+    reconcile(b);
+    var pod =
+        cluster.waitingJobPod("nightly-check", "ContainerCreating", null, InMemoryCluster.CREATED);
+    cluster.mountFailures.put(pod.getMetadata().getName(), List.of(event));
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains("nothing was stopped")
+        .contains(event)
+        .contains("check spec.encryption.keySecretRef")
+        .doesNotContain("credentialsSecretRef");
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
+    assertThat(cluster.jobs).doesNotContainKey("nightly-backup");
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.locks).isEmpty();
+  }
+
   static MysqlBackup onClaimStorage(String path) {
     MysqlBackup b = quiesced();
     b.getSpec().getStorage().setS3(null);

@@ -37,7 +37,11 @@ class EngineContractTest {
     assertThat(fixtures)
         .extracting(p -> p.getFileName().toString())
         .contains(
-            "backup-succeeded.json", "restore-succeeded.json", "verify-failed-integrity.json");
+            "backup-succeeded.json",
+            "restore-succeeded.json",
+            "verify-failed-integrity.json",
+            "backup-encrypted-succeeded.json",
+            "restore-encrypted-failed-wrong-key.json");
     for (Path f : fixtures) {
       String text = Files.readString(f);
       JsonNode json = JSON.readTree(text);
@@ -66,6 +70,9 @@ class EngineContractTest {
       assertThat(r.durationSeconds())
           .as("%s durationSeconds", what)
           .isEqualTo(json.has("durationSeconds") ? json.get("durationSeconds").asDouble() : null);
+      assertThat(r.encryptionKeyId())
+          .as("%s encryptionKeyId", what)
+          .isEqualTo(text(json, "encryptionKeyId"));
       assertThat(r.engineVersion())
           .as("%s engineVersion", what)
           .isEqualTo(text(json, "engineVersion"));

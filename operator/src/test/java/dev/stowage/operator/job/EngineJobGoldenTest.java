@@ -112,6 +112,28 @@ class EngineJobGoldenTest {
     assertGolden("long-name-backup", job);
   }
 
+  // Issue 16: the key Secret reaches the backup and restore engine containers as read-only files
+  // (with the option), the check container as a mount only, the rm container not at all.
+  @Test
+  void encryptedBackupMountsItsKeyAndPassesIt() {
+    assertGolden("encrypted-backup", FACTORY.backupJob(backup("encrypted-backup", 0)));
+  }
+
+  @Test
+  void checkJobOfAnEncryptedBackupMountsTheKeyButNeverPassesIt() {
+    assertGolden("encrypted-check", FACTORY.checkJob(backup("encrypted-check", 0)));
+  }
+
+  @Test
+  void rmJobOfAnEncryptedBackupGetsNoKey() {
+    assertGolden("encrypted-rm", FACTORY.deleteJob(backup("encrypted-rm", 0)));
+  }
+
+  @Test
+  void encryptedRestorePassesEveryKeyItNames() {
+    assertGolden("encrypted-restore", FACTORY.restoreJob(restore("encrypted-restore", 0), null));
+  }
+
   static void assertGolden(String name, Job job) {
     GoldenFiles.assertMatches(name + ".job.yaml", YAML.asYaml(job));
   }

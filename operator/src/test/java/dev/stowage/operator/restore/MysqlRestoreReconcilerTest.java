@@ -297,6 +297,186 @@ class MysqlRestoreReconcilerTest {
         .isEqualTo(1);
   }
 
+  // Issue 16: restores of encrypted backups.
+
+  static MysqlRestore encrypted(MysqlRestore r, String... additionalKeys) {
+    var ref = new dev.stowage.api.v1alpha1.SecretKeyRef();
+    ref.setName("backup-key");
+    ref.setKey("key-2026-12");
+    var encryption = new dev.stowage.api.v1alpha1.RestoreEncryption();
+    encryption.setKeySecretRef(ref);
+    if (additionalKeys.length > 0) {
+      encryption.setAdditionalKeys(List.of(additionalKeys));
+    }
+    r.getSpec().setEncryption(encryption);
+    return r;
+  }
+
+  static final String WRONG_KEY =
+      "{\"command\":\"restore\",\"status\":\"Failed\",\"exitCode\":4,\"error\":\"backup"
+          + " 2030-01-01.000000.nightly is encrypted with key id 9101ae927b055b6f, but the key given"
+          + " (6d36d3251ff7d11d) is not that key (wrong key): give the key file whose id is"
+          + " 9101ae927b055b6f with --encryption-key-file. Nothing was written\","
+          + "\"object\":\"s3://backups/prod/data-db-0/2030-01-01.000000.nightly/MANIFEST\"}";
+
+  @Test
+  void anEncryptedRestorePassesEveryKeyItNamesInOrder() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = encrypted(intoExisting("data-db-0"), "key-2026-06", "key-2025-12");
+
+    reconcile(r);
+
+    var job = cluster.jobs.get("recover-restore");
+    var pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getArgs())
+        .containsSubsequence(
+            "--encryption-key-file",
+            "/stowage/encryption/key-0",
+            "--encryption-key-file",
+            "/stowage/encryption/key-1",
+            "--encryption-key-file",
+            "/stowage/encryption/key-2");
+    var secret =
+        pod.getVolumes().stream()
+            .filter(
+                v -> v.getSecret() != null && "backup-key".equals(v.getSecret().getSecretName()))
+            .findFirst()
+            .orElseThrow()
+            .getSecret();
+    assertThat(secret.getDefaultMode()).isEqualTo(0400);
+    assertThat(secret.getItems())
+        .extracting(i -> i.getKey() + "->" + i.getPath())
+        .containsExactly("key-2026-12->key-0", "key-2026-06->key-1", "key-2025-12->key-2");
+    assertThat(pod.getContainers().get(0).getVolumeMounts())
+        .anyMatch(m -> m.getMountPath().equals("/stowage/encryption") && m.getReadOnly());
+    assertThat(r.getStatus().getEncryption().getKeys())
+        .containsExactly("key-2026-12", "key-2026-06", "key-2025-12");
+
+    cluster.finishJob(
+        "recover-restore",
+        true,
+        0,
+        "{\"status\":\"Succeeded\",\"files\":3,\"bytesWritten\":10,"
+            + "\"encryptionKeyId\":\"9101ae927b055b6f\"}");
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(r.getStatus().getEncryption().getKeyId()).isEqualTo("9101ae927b055b6f");
+  }
+
+  @Test
+  void aRestoreWithTheWrongKeyFailsInTheResourcesTermsAndLeavesTheTargetUntouched() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = encrypted(intoExisting("data-db-0"));
+    reconcile(r);
+    cluster.finishJob("recover-restore", false, 4, WRONG_KEY);
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("is encrypted with key id 9101ae927b055b6f")
+        .contains("(wrong key)")
+        .contains("spec.encryption.keySecretRef")
+        .contains("[exit code 4]")
+        .contains("PersistentVolumeClaim data-db-0 is untouched")
+        .doesNotContain("--encryption-key-file");
+    assertThat(state("data-db-0")).isNull();
+  }
+
+  @Test
+  void anEncryptedBackupRestoredWithoutAKeyFailsInTheResourcesTerms() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob(
+        "recover-restore",
+        false,
+        4,
+        "{\"status\":\"Failed\",\"exitCode\":4,\"error\":\"backup b is encrypted (AES-256-GCM)"
+            + " with key id 9101ae927b055b6f: give that key with --encryption-key-file PATH."
+            + " Nothing was written\",\"object\":\"s3://backups/b/MANIFEST\"}");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getMessage())
+        .contains("give that key in spec.encryption.keySecretRef")
+        .contains("PersistentVolumeClaim data-db-0 is untouched")
+        .doesNotContain("--encryption-key-file");
+  }
+
+  /** An object that fails authentication comes after writes: never called untouched. */
+  @Test
+  void anObjectThatFailsAuthenticationMidRestoreLeavesTheTargetMarkedFailed() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = encrypted(intoExisting("data-db-0"));
+    reconcile(r);
+    cluster.finishJob(
+        "recover-restore",
+        false,
+        4,
+        "{\"status\":\"Failed\",\"exitCode\":4,\"error\":\"object 3-1 (file Nothing was written)"
+            + " does not authenticate: segment 2 (AES-256-GCM tag)\","
+            + "\"object\":\"s3://backups/b/3-1\"}");
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage()).doesNotContain("untouched");
+    assertThat(state("data-db-0")).isEqualTo("failed");
+  }
+
+  @Test
+  void aRestoreOfAnEncryptedMysqlBackupWithoutAKeyIsRefusedBeforeTheClaimIsTaken() {
+    backupIn(Phase.Succeeded, null);
+    var ref = new dev.stowage.api.v1alpha1.SecretKeyRef();
+    ref.setName("backup-key");
+    ref.setKey("key-2026-12");
+    var encryption = new dev.stowage.api.v1alpha1.BackupEncryption();
+    encryption.setKeySecretRef(ref);
+    cluster.backups.get("nightly").getSpec().setEncryption(encryption);
+    MysqlRestore r = fromTemplate();
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains(
+            "MysqlBackup nightly (spec.backup) is encrypted with key key-2026-12 of Secret"
+                + " backup-key")
+        .contains("set spec.encryption.keySecretRef");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.claims).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "MountVolume.SetUp failed for volume \"encryption-key\" : secret \"backup-key\" not found",
+        "MountVolume.SetUp failed for volume \"encryption-key\" : references non-existent secret"
+            + " key: key-2026-06"
+      })
+  void aMissingKeySecretOrKeyFailsTheRestoreWithTheTargetUntouched(String event) {
+    cluster.claim("data-db-0");
+    MysqlRestore r = encrypted(intoExisting("data-db-0"), "key-2026-06");
+    reconcile(r);
+    var pod =
+        cluster.waitingJobPod(
+            "recover-restore", "ContainerCreating", null, InMemoryCluster.CREATED);
+    cluster.mountFailures.put(pod.getMetadata().getName(), List.of(event));
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains(event)
+        .contains("check spec.encryption.keySecretRef")
+        .contains("PersistentVolumeClaim data-db-0 is untouched");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.locks).isEmpty();
+  }
+
   @Test
   void aFailedRestoreSaysWhatTheEngineSaid() {
     cluster.claim("data-db-0");

@@ -154,6 +154,25 @@ class MysqlBackupScheduleReconcilerTest {
     assertThat(source.getSnapshot().getKeepSnapshot()).isTrue();
   }
 
+  /** Issue 16: the template's encryption key reaches each child, so every slot is encrypted. */
+  @Test
+  void anEncryptedTemplateGivesEncryptedChildren() {
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    var ref = new dev.stowage.api.v1alpha1.SecretKeyRef();
+    ref.setName("backup-key");
+    ref.setKey("key-2026-12");
+    var encryption = new dev.stowage.api.v1alpha1.BackupEncryption();
+    encryption.setKeySecretRef(ref);
+    s.getSpec().getBackupTemplate().getSpec().setEncryption(encryption);
+    clock.set("2030-01-01T01:00:07Z");
+
+    reconcile(s);
+
+    var child = cluster.backups.get("nightly-203001010100").getSpec().getEncryption();
+    assertThat(child.getKeySecretRef().getName()).isEqualTo("backup-key");
+    assertThat(child.getKeySecretRef().getKey()).isEqualTo("key-2026-12");
+  }
+
   @Test
   void aDueSlotCreatesOneChildNamedAfterTheSlotInUtc() {
     MysqlBackupSchedule s = schedule("0 * * * *", "");

@@ -1,0 +1,59 @@
+package dev.stowage.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+
+/** That a backup or restore is encrypted, and with which key: names and ids, never key material. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class EncryptionStatus {
+  @JsonPropertyDescription("The cipher of the backup's objects: AES-256-GCM.")
+  private String cipher;
+
+  @JsonPropertyDescription(
+      "The Secret the key files came from (spec.encryption.keySecretRef.name).")
+  private String keySecretName;
+
+  @JsonPropertyDescription(
+      "The keys of that Secret given to the engine: for a backup the one it encrypted with, for"
+          + " a restore keySecretRef.key and then additionalKeys.")
+  private List<String> keys;
+
+  @JsonPropertyDescription(
+      "The key id the engine reported (16 hex digits, a one-way fingerprint of the key, also in"
+          + " the backup's MANIFEST as StowageEncryption.KeyId); unset until the engine"
+          + " succeeded.")
+  private String keyId;
+
+  public String getCipher() {
+    return cipher;
+  }
+
+  public void setCipher(String cipher) {
+    this.cipher = cipher;
+  }
+
+  public String getKeySecretName() {
+    return keySecretName;
+  }
+
+  public void setKeySecretName(String keySecretName) {
+    this.keySecretName = keySecretName;
+  }
+
+  public List<String> getKeys() {
+    return keys;
+  }
+
+  public void setKeys(List<String> keys) {
+    this.keys = keys;
+  }
+
+  public String getKeyId() {
+    return keyId;
+  }
+
+  public void setKeyId(String keyId) {
+    this.keyId = keyId;
+  }
+}
