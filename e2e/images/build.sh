@@ -376,7 +376,7 @@ for w in "${what[@]}"; do
           die "operator/target/$f is missing: mvn -B -ntp -DskipTests -pl operator -am package (make images does when a source changed)"
       done
       build_image operator stowage/operator:dev \
-        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $OPERATOR_EXTRA_MODULES" | cat - "$REPO_DIR/operator/target/stowage-operator.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_operator ;;
+        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $OPERATOR_EXTRA_MODULES" | cat - "$REPO_DIR/operator/target/stowage-operator.jar" "$REPO_DIR/operator/jvm.options" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_operator ;;
     mariadb)
       build_image mariadb stowage/mariadb:10.11 \
         "$(echo "$MARIADB_PKGS $ROOTFS_EPOCH" | cat - "$IMG_SRC"/mariadb/* "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_mariadb ;;
