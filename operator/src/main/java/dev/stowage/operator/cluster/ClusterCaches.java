@@ -33,12 +33,11 @@ import java.util.Set;
  *
  * <p>What is cached, to bound memory: Jobs and pods only with the label {@code
  * app.kubernetes.io/managed-by=stowage-operator} (the engine's; a Job of that name made by someone
- * else without the label is not seen, and its create then fails with a conflict that the callers
- * already treat as a foreign Job); every claim and every StatefulSet of the watched namespaces (the
- * source claims and StatefulSets are the user's, without our labels). Pods that mount a user's
- * claim are not cached (that would be every pod of every watched namespace): {@link
- * KubernetesCluster#podsMounting} still lists them live, once per reconcile of a backup or restore
- * that is about to start.
+ * else without the label is not cached, so it is read live, as every miss is); every claim and
+ * every StatefulSet of the watched namespaces (the source claims and StatefulSets are the user's,
+ * without our labels). Pods that mount a user's claim are not cached (that would be every pod of
+ * every watched namespace): {@link KubernetesCluster#podsMounting} still lists them live, once per
+ * reconcile of a backup or restore that is about to start.
  */
 public final class ClusterCaches {
 
@@ -107,34 +106,37 @@ public final class ClusterCaches {
     return r -> Set.of();
   }
 
-  /** Empty when the Job cache cannot answer (read live); else what it holds. */
-  Optional<Optional<Job>> job(String namespace, String name) {
+  /**
+   * The Job when the cache holds it; empty when it does not or cannot answer. An absence is never
+   * taken from a cache: the caller confirms it live (a Job of that name without our label, which
+   * the cache never holds, must still be seen before anything starts).
+   */
+  Optional<Job> job(String namespace, String name) {
     return get(jobs, namespace, name);
   }
 
-  Optional<Optional<PersistentVolumeClaim>> claim(String namespace, String name) {
+  Optional<PersistentVolumeClaim> claim(String namespace, String name) {
     return get(claims, namespace, name);
   }
 
-  Optional<Optional<StatefulSet>> statefulSet(String namespace, String name) {
+  Optional<StatefulSet> statefulSet(String namespace, String name) {
     return get(statefulSets, namespace, name);
   }
 
   /**
-   * The engine pods with the Job controller's label {@code uid}, oldest first; empty when the pod
-   * cache cannot answer.
+   * The engine pods with the Job controller's label {@code uid}, oldest first; empty when the cache
+   * holds none or cannot answer (the caller then lists them live).
    */
-  Optional<List<Pod>> jobPods(String namespace, String uid) {
+  List<Pod> jobPods(String namespace, String uid) {
     var source = pods;
     if (!ready(source)) {
-      return Optional.empty();
+      return List.of();
     }
-    return Optional.of(
-        source
-            .list(namespace, p -> uid.equals(label(p, KubernetesCluster.JOB_CONTROLLER_UID)))
-            .sorted(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
-            .map(this::copy)
-            .toList());
+    return source
+        .list(namespace, p -> uid.equals(label(p, KubernetesCluster.JOB_CONTROLLER_UID)))
+        .sorted(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+        .map(this::copy)
+        .toList();
   }
 
   /** Our own create: seen by the next read even before its watch event arrives. */
@@ -177,12 +179,12 @@ public final class ClusterCaches {
     return null;
   }
 
-  private <R extends HasMetadata> Optional<Optional<R>> get(
+  private <R extends HasMetadata> Optional<R> get(
       InformerEventSource<R, ?> source, String namespace, String name) {
     if (!ready(source)) {
       return Optional.empty();
     }
-    return Optional.of(source.get(new ResourceID(name, namespace)).map(this::copy));
+    return source.get(new ResourceID(name, namespace)).map(this::copy);
   }
 
   /** Whether the cache is attached, started, synced and watching. */

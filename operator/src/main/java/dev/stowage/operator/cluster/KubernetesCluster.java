@@ -70,7 +70,7 @@ public final class KubernetesCluster implements Cluster {
 
   @Override
   public Optional<Job> job(String namespace, String name) {
-    return caches.job(namespace, name).orElseGet(() -> liveJob(namespace, name));
+    return caches.job(namespace, name).or(() -> liveJob(namespace, name));
   }
 
   private Optional<Job> liveJob(String namespace, String name) {
@@ -86,8 +86,7 @@ public final class KubernetesCluster implements Cluster {
       return created;
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        // Created by an earlier reconcile whose result had not reached us yet (or by someone
-        // else, without our label, so not in the cache): never update it; read it live.
+        // Created by an earlier reconcile whose result had not reached us yet: never update it.
         return liveJob(job.getMetadata().getNamespace(), job.getMetadata().getName())
             .orElseThrow(() -> e);
       }
@@ -143,9 +142,9 @@ public final class KubernetesCluster implements Cluster {
     if (uid == null) {
       return List.of();
     }
-    Optional<List<Pod>> cached = caches.jobPods(namespace, uid);
-    if (cached.isPresent()) {
-      return cached.get();
+    List<Pod> cached = caches.jobPods(namespace, uid);
+    if (!cached.isEmpty()) {
+      return cached;
     }
     return client
         .pods()
@@ -183,7 +182,7 @@ public final class KubernetesCluster implements Cluster {
 
   @Override
   public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
-    return caches.claim(namespace, name).orElseGet(() -> liveClaim(namespace, name));
+    return caches.claim(namespace, name).or(() -> liveClaim(namespace, name));
   }
 
   private Optional<PersistentVolumeClaim> liveClaim(String namespace, String name) {
@@ -235,7 +234,7 @@ public final class KubernetesCluster implements Cluster {
   public Optional<StatefulSet> statefulSet(String namespace, String name) {
     return caches
         .statefulSet(namespace, name)
-        .orElseGet(
+        .or(
             () ->
                 Optional.ofNullable(
                     client.apps().statefulSets().inNamespace(namespace).withName(name).get()));
