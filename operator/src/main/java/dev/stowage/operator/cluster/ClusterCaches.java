@@ -27,14 +27,14 @@ import java.util.Set;
  *
  * <p>Only a hit is taken from a cache: an object it does not hold (and a Job's pods when it holds
  * none) is looked for live, as before. A cache can so be stale only about an object that exists
- * (until its watch event), never say that one is missing. What a running backup or restore reads
- * on every look (its Job, the Job's pods, its claims, its StatefulSet) exists and comes from the
+ * (until its watch event), never say that one is missing. What a running backup or restore reads on
+ * every look (its Job, the Job's pods, its claims, its StatefulSet) exists and comes from the
  * caches; a resource whose Job does not exist yet still GETs it once per reconcile, as before. A
- * read also goes live while a cache is not attached or not healthy (not started
- * yet, not synced, or its watch is down): a MysqlRestore reconcile before the MysqlBackup
- * controller has started, or a test that runs {@link KubernetesCluster} alone. What the operator
- * itself just wrote is put into the cache at once (JOSDK's temporary resource cache), so the next
- * reconcile sees its own create, patch or scale even before the watch event arrives.
+ * read also goes live while a cache is not attached or not healthy (not started yet, not synced, or
+ * its watch is down): a MysqlRestore reconcile before the MysqlBackup controller has started, or a
+ * test that runs {@link KubernetesCluster} alone. What the operator itself just wrote is put into
+ * the cache at once (JOSDK's temporary resource cache), so the next reconcile sees its own create,
+ * patch or scale even before the watch event arrives.
  *
  * <p>What is cached, to bound memory: Jobs and pods only with the label {@code
  * app.kubernetes.io/managed-by=stowage-operator} (the engine's; a Job of that name made by someone
