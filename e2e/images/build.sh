@@ -397,10 +397,13 @@ do_operator() {
   local stage="$IMAGES_DIR/stage-operator"
   java_stage "$stage" "$REPO_DIR/operator/target/stowage-operator.jar" \
     "$REPO_DIR/operator/target/stowage-operator.cdx.json" "$OPERATOR_EXTRA_MODULES" ""
-  # The heap follows the container's memory limit (deploy/operator.yaml: 512Mi).
+  # The JVM flags are operator/jvm.options (the heap follows the container's memory limit,
+  # deploy/operator.yaml: 512Mi), which the scale benchmark uses too; MALLOC_ARENA_MAX likewise
+  # (OperatorScaleBench sets the same): glibc's per-thread arenas held ~60 MiB at 10,000 backups.
+  install -m 0644 "$REPO_DIR/operator/jvm.options" "$stage/opt/stowage/jvm.options"
   pack "$1" "$2" "$stage" "$3" \
-    --entrypoint '["/opt/java/bin/java", "-XX:MaxRAMPercentage=70", "-jar", "/opt/stowage/stowage-operator.jar"]' \
-    --env PATH=/opt/java/bin --env JAVA_HOME=/opt/java --env LANG=C.UTF-8 \
+    --entrypoint '["/opt/java/bin/java", "@/opt/stowage/jvm.options", "-jar", "/opt/stowage/stowage-operator.jar"]' \
+    --env PATH=/opt/java/bin --env JAVA_HOME=/opt/java --env LANG=C.UTF-8 --env MALLOC_ARENA_MAX=2 \
     --user "$ENGINE_UID:$ENGINE_UID" --workdir /home/stowage
   rm -rf "$stage"
 }
@@ -463,7 +466,7 @@ for w in "${what[@]}"; do
           die "operator/target/$f is missing: mvn -B -ntp -DskipTests -pl operator -am package (make images does when a source changed)"
       done
       build_image operator stowage/operator:dev \
-        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $OPERATOR_EXTRA_MODULES" | cat - "$REPO_DIR/operator/target/stowage-operator.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_operator ;;
+        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $OPERATOR_EXTRA_MODULES" | cat - "$REPO_DIR/operator/target/stowage-operator.jar" "$REPO_DIR/operator/jvm.options" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_operator ;;
     mariadb)
       build_image mariadb stowage/mariadb:10.11 \
         "$(echo "$MARIADB_PKGS $ROOTFS_EPOCH" | cat - "$IMG_SRC"/mariadb/* "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_mariadb ;;

@@ -1,6 +1,8 @@
 package dev.stowage.operator;
 
 import dev.stowage.operator.backup.MysqlBackupReconciler;
+import dev.stowage.operator.cluster.ClientSerialization;
+import dev.stowage.operator.cluster.ClusterCaches;
 import dev.stowage.operator.cluster.KubernetesCluster;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.metrics.OperatorMetrics;
@@ -45,6 +47,18 @@ public final class OperatorMain {
       Clock clock,
       MeterRegistry registry,
       boolean exitOnLostLease) {
+    return create(
+        client, config, clock, registry, exitOnLostLease, new KubernetesCluster(client, clock));
+  }
+
+  /** As above, on a given {@link KubernetesCluster} (a test then reads through its caches). */
+  public static Operator create(
+      KubernetesClient client,
+      OperatorConfig config,
+      Clock clock,
+      MeterRegistry registry,
+      boolean exitOnLostLease,
+      KubernetesCluster cluster) {
     Operator operator =
         new Operator(
             o -> {
@@ -62,7 +76,6 @@ public final class OperatorMain {
                         .build());
               }
             });
-    KubernetesCluster cluster = new KubernetesCluster(client, clock);
     ClusterStores stores = new ClusterStores(cluster);
     EngineJobFactory jobs = new EngineJobFactory(config.engine(), clock, stores);
     KubernetesEventRecorder events = new KubernetesEventRecorder(client, clock, config.podName());
@@ -97,18 +110,23 @@ public final class OperatorMain {
             config.engine().podAllowlist(),
             stores,
             config.engine().inlineS3());
-    if (config.namespaces().isEmpty()) {
-      operator.register(backups);
-      operator.register(restores);
-      operator.register(schedules);
-    } else {
-      var namespaces = new HashSet<>(config.namespaces());
-      operator.register(backups, c -> c.settingNamespaces(namespaces));
-      operator.register(restores, c -> c.settingNamespaces(namespaces));
-      operator.register(schedules, c -> c.settingNamespaces(namespaces));
-    }
+    // The primary caches are listed in pages (a list of 10,000 MysqlBackups at once is a burst of
+    // tens of MiB), and follow STOWAGE_NAMESPACES when it is set.
+    var namespaces = new HashSet<>(config.namespaces());
+    operator.register(backups, c -> watch(c, namespaces));
+    operator.register(restores, c -> watch(c, namespaces));
+    operator.register(schedules, c -> watch(c, namespaces));
 
     return operator;
+  }
+
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> void watch(
+      io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> c,
+      java.util.Set<String> namespaces) {
+    c.withInformerListLimit(ClusterCaches.LIST_PAGE);
+    if (!namespaces.isEmpty()) {
+      c.settingNamespaces(namespaces);
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -123,7 +141,10 @@ public final class OperatorMain {
     Clock clock = Clock.systemUTC();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withKubernetesSerialization(ClientSerialization.withoutManagedFields())
+            .build();
 
     Operator operator = create(client, config, clock, registry, true);
     HttpEndpoints http =

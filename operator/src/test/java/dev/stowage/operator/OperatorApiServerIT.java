@@ -113,6 +113,9 @@ class OperatorApiServerIT {
                         "system:serviceaccounts:stowage-system",
                         "system:authenticated")
                     .build())
+            // As OperatorMain builds its client: objects are read without managedFields.
+            .withKubernetesSerialization(
+                dev.stowage.operator.cluster.ClientSerialization.withoutManagedFields())
             .build();
     OperatorConfig config =
         new OperatorConfig(

@@ -170,11 +170,18 @@ public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cle
     this.giveUp = new GiveUp(cluster);
   }
 
-  /** The engine Jobs, mapped to their MysqlBackup through the owner reference. */
+  /**
+   * The engine Jobs, mapped to their MysqlBackup through the owner reference, and the cluster's
+   * read caches (Jobs, engine pods, claims, StatefulSets), which this controller runs for all.
+   */
   @Override
   public List<EventSource<?, MysqlBackup>> prepareEventSources(
       EventSourceContext<MysqlBackup> context) {
-    return List.of(EngineJobInformer.of(MysqlBackup.class, context));
+    var engineJobs = EngineJobInformer.of(MysqlBackup.class, context);
+    List<EventSource<?, MysqlBackup>> sources = new java.util.ArrayList<>();
+    sources.add(engineJobs);
+    sources.addAll(cluster.readCaches(context, engineJobs));
+    return sources;
   }
 
   @Override

@@ -12,15 +12,30 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the reconcilers read and change besides their own resource, read live from the API server.
- * One narrow interface so that reconciler tests can run against a hand-written cluster in memory.
+ * What the reconcilers read and change besides their own resource. Jobs, engine pods, claims and
+ * StatefulSets are read from informer caches once {@link #readCaches} is registered (see {@link
+ * ClusterCaches}), the rest live from the API server; writes always go to the API server. One
+ * narrow interface so that reconciler tests can run against a hand-written cluster in memory.
  */
 public interface Cluster {
+
+  /**
+   * Event sources that this cluster reads from, to register on the controller of {@code context}
+   * next to its engine Job informer {@code engineJobs} (which it may read Jobs from). None by
+   * default: every read is then answered without a cache.
+   */
+  default <P extends HasMetadata> List<EventSource<?, P>> readCaches(
+      EventSourceContext<P> context, InformerEventSource<Job, P> engineJobs) {
+    return List.of();
+  }
 
   Optional<Job> job(String namespace, String name);
 

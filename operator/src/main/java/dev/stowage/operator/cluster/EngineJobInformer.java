@@ -17,6 +17,7 @@ public final class EngineJobInformer {
     var config =
         InformerEventSourceConfiguration.from(Job.class, owner)
             .withLabelSelector(EngineJobFactory.LABEL_MANAGED_BY + "=stowage-operator")
+            .withInformerListLimit(ClusterCaches.LIST_PAGE)
             .build();
     return new InformerEventSource<>(config, context);
   }

@@ -25,6 +25,9 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.ZonedDateTime;
@@ -50,14 +53,27 @@ public final class KubernetesCluster implements Cluster {
 
   private final KubernetesClient client;
   private final Clock clock;
+  private final ClusterCaches caches;
 
   public KubernetesCluster(KubernetesClient client, Clock clock) {
     this.client = client;
     this.clock = clock;
+    this.caches = new ClusterCaches(client.getKubernetesSerialization());
+  }
+
+  /** The informer caches its Job, pod, claim and StatefulSet reads come from once attached. */
+  @Override
+  public <P extends HasMetadata> List<EventSource<?, P>> readCaches(
+      EventSourceContext<P> context, InformerEventSource<Job, P> engineJobs) {
+    return caches.attach(context, engineJobs);
   }
 
   @Override
   public Optional<Job> job(String namespace, String name) {
+    return caches.job(namespace, name).or(() -> liveJob(namespace, name));
+  }
+
+  private Optional<Job> liveJob(String namespace, String name) {
     return Optional.ofNullable(
         client.batch().v1().jobs().inNamespace(namespace).withName(name).get());
   }
@@ -65,11 +81,13 @@ public final class KubernetesCluster implements Cluster {
   @Override
   public Job createJob(Job job) {
     try {
-      return client.batch().v1().jobs().resource(job).create();
+      Job created = client.batch().v1().jobs().resource(job).create();
+      caches.created(created);
+      return created;
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
         // Created by an earlier reconcile whose result had not reached us yet: never update it.
-        return job(job.getMetadata().getNamespace(), job.getMetadata().getName())
+        return liveJob(job.getMetadata().getNamespace(), job.getMetadata().getName())
             .orElseThrow(() -> e);
       }
       if (e.getCode() == 400 || e.getCode() == 422) {
@@ -124,6 +142,10 @@ public final class KubernetesCluster implements Cluster {
     if (uid == null) {
       return List.of();
     }
+    List<Pod> cached = caches.jobPods(namespace, uid);
+    if (!cached.isEmpty()) {
+      return cached;
+    }
     return client
         .pods()
         .inNamespace(namespace)
@@ -160,6 +182,10 @@ public final class KubernetesCluster implements Cluster {
 
   @Override
   public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+    return caches.claim(namespace, name).or(() -> liveClaim(namespace, name));
+  }
+
+  private Optional<PersistentVolumeClaim> liveClaim(String namespace, String name) {
     return Optional.ofNullable(
         client.persistentVolumeClaims().inNamespace(namespace).withName(name).get());
   }
@@ -167,10 +193,12 @@ public final class KubernetesCluster implements Cluster {
   @Override
   public PersistentVolumeClaim createClaim(PersistentVolumeClaim claim) {
     try {
-      return client.persistentVolumeClaims().resource(claim).create();
+      PersistentVolumeClaim created = client.persistentVolumeClaims().resource(claim).create();
+      caches.created(created);
+      return created;
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        return claim(claim.getMetadata().getNamespace(), claim.getMetadata().getName())
+        return liveClaim(claim.getMetadata().getNamespace(), claim.getMetadata().getName())
             .orElseThrow(() -> e);
       }
       throw e;
@@ -194,17 +222,22 @@ public final class KubernetesCluster implements Cluster {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write a claim patch", e);
     }
-    client
-        .persistentVolumeClaims()
-        .inNamespace(namespace)
-        .withName(name)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    caches.updated(
+        client
+            .persistentVolumeClaims()
+            .inNamespace(namespace)
+            .withName(name)
+            .patch(PatchContext.of(PatchType.JSON_MERGE), patch));
   }
 
   @Override
   public Optional<StatefulSet> statefulSet(String namespace, String name) {
-    return Optional.ofNullable(
-        client.apps().statefulSets().inNamespace(namespace).withName(name).get());
+    return caches
+        .statefulSet(namespace, name)
+        .or(
+            () ->
+                Optional.ofNullable(
+                    client.apps().statefulSets().inNamespace(namespace).withName(name).get()));
   }
 
   @Override
@@ -218,17 +251,19 @@ public final class KubernetesCluster implements Cluster {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write a StatefulSet patch", e);
     }
-    client
-        .apps()
-        .statefulSets()
-        .inNamespace(namespace)
-        .withName(name)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    caches.updated(
+        client
+            .apps()
+            .statefulSets()
+            .inNamespace(namespace)
+            .withName(name)
+            .patch(PatchContext.of(PatchType.JSON_MERGE), patch));
   }
 
   @Override
   public void scaleStatefulSet(String namespace, String name, int replicas) {
-    client.apps().statefulSets().inNamespace(namespace).withName(name).scale(replicas);
+    caches.updated(
+        client.apps().statefulSets().inNamespace(namespace).withName(name).scale(replicas));
   }
 
   @Override

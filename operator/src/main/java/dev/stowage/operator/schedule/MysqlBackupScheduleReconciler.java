@@ -160,6 +160,7 @@ public final class MysqlBackupScheduleReconciler
     var config =
         InformerEventSourceConfiguration.from(MysqlBackup.class, MysqlBackupSchedule.class)
             .withLabelSelector(ScheduleChildren.SCHEDULE_LABEL)
+            .withInformerListLimit(dev.stowage.operator.cluster.ClusterCaches.LIST_PAGE)
             .build();
     return List.of(new InformerEventSource<>(config, context));
   }

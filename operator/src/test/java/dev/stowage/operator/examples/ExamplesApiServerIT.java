@@ -244,9 +244,13 @@ class ExamplesApiServerIT {
     for (String v : List.of("get", "list", "watch", "create", "delete", "patch")) {
       cases.add(access(true, "batch", "jobs", "", v, "shop", ""));
     }
-    cases.add(access(true, "", "pods", "", "list", "shop", ""));
-    // Delete: snapshot mode's clones (issue 11), only those with the backup's labels.
-    for (String v : List.of("get", "create", "patch", "delete")) {
+    // Watch (issue 14): the engine pods' informer cache.
+    for (String v : List.of("list", "watch")) {
+      cases.add(access(true, "", "pods", "", v, "shop", ""));
+    }
+    // Delete: snapshot mode's clones (issue 11), only those with the backup's labels. List and
+    // watch (issue 14): the claims' informer cache.
+    for (String v : List.of("get", "list", "watch", "create", "patch", "delete")) {
       cases.add(access(true, "", "persistentvolumeclaims", "", v, "shop", ""));
     }
     // Snapshot mode (issue 11): the VolumeSnapshot, its class, the claim's driver, the clone's
@@ -269,15 +273,14 @@ class ExamplesApiServerIT {
     cases.add(access(false, "", "persistentvolumes", "", "list", "", ""));
     cases.add(access(true, "storage.k8s.io", "storageclasses", "", "get", "", ""));
     cases.add(access(false, "storage.k8s.io", "storageclasses", "", "list", "", ""));
-    for (String v : List.of("list", "watch", "update")) {
-      cases.add(access(false, "", "persistentvolumeclaims", "", v, "shop", ""));
+    cases.add(access(false, "", "persistentvolumeclaims", "", "update", "shop", ""));
+    // List and watch (issue 14): the StatefulSets' informer cache.
+    for (String v : List.of("get", "list", "watch")) {
+      cases.add(access(true, "apps", "statefulsets", "", v, "shop", ""));
     }
-    cases.add(access(true, "apps", "statefulsets", "", "get", "shop", ""));
     // Issue 15, finding 10: the stowage.dev/quiesced-from annotation, before a scale-down.
     cases.add(access(true, "apps", "statefulsets", "", "patch", "shop", ""));
-    for (String v : List.of("update", "list")) {
-      cases.add(access(false, "apps", "statefulsets", "", v, "shop", ""));
-    }
+    cases.add(access(false, "apps", "statefulsets", "", "update", "shop", ""));
     for (String v : List.of("get", "update")) {
       cases.add(access(true, "apps", "statefulsets", "scale", v, "shop", ""));
     }
