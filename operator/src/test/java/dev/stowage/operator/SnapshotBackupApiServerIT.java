@@ -185,9 +185,16 @@ class SnapshotBackupApiServerIT {
     assertThat(snap.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(o -> assertThat(o.getKind()).isEqualTo("MysqlBackup"));
-    assertThat(backup("online").getStatus().getSnapshot().getCloneClaim())
-        .isEqualTo("online-clone");
-    assertThat(backup("online").getStatus().getSnapshot().getReadyToUse()).isNull();
+    // The status is written in the same pass, after the snapshot: it may not be there yet.
+    await("status names the clone")
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(backup("online").getStatus().getSnapshot().getCloneClaim())
+                  .isEqualTo("online-clone");
+              assertThat(backup("online").getStatus().getSnapshot().getReadyToUse()).isNull();
+            });
 
     // snapshot-controller: the snapshot is cut and ready.
     String cut = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -208,7 +215,13 @@ class SnapshotBackupApiServerIT {
     assertThat(job.getSpec().getTemplate().getSpec().getVolumes())
         .anySatisfy(
             v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("online-clone"));
-    assertThat(backup("online").getStatus().getSnapshot().getCreationTime()).isEqualTo(cut);
+    await("status records the snapshot's creationTime")
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(backup("online").getStatus().getSnapshot().getCreationTime())
+                    .isEqualTo(cut));
 
     finish(
         "online-backup",
