@@ -191,7 +191,7 @@ mutant() {
     bad "mutant '$name' passed the checks"
   else ok "mutant '$name' is caught"; fi
 }
-mutant "a verb added to an RBAC copy" files/rbac.yaml 's/verbs: \["list"\]/verbs: ["list", "get"]/'
+mutant "a verb added to an RBAC copy" files/rbac.yaml 's/verbs: \["create", "delete"\]$/verbs: ["create", "delete", "get"]/'
 mutant "a CRD copy edited" files/crds/mysqlbackups.stowage.dev-v1.yml '0,/maxLength: /s/maxLength: [0-9]*/maxLength: 7/'
 mutant "an env name changed" templates/operator.yaml 's/name: STOWAGE_HTTP_PORT/name: STOWAGE_PORT/'
 mutant "readOnlyRootFilesystem off" templates/operator.yaml 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/'
