@@ -2,6 +2,8 @@ package dev.stowage.engine.catalog;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.stowage.engine.compress.Codec;
+import dev.stowage.engine.compress.Codecs;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.crypto.BackupEncryption;
 import dev.stowage.engine.crypto.KeyRing;
@@ -10,6 +12,7 @@ import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.manifest.Manifest;
 import dev.stowage.engine.manifest.ManifestCodec;
+import dev.stowage.engine.manifest.ManifestValidator;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import java.io.IOException;
@@ -295,6 +298,25 @@ public final class BackupCatalog {
 
   /** A MANIFEST that may be used, and the backup's encryption (null for a plain backup). */
   public record Loaded(Manifest manifest, BackupEncryption encryption) {}
+
+  /**
+   * A backup ready to read: its MANIFEST authenticated (encrypted backups) and validated, the codec
+   * its objects need, and how errors name it ({@code where}).
+   */
+  public record Opened(Manifest manifest, BackupEncryption encryption, Codec codec, String where) {}
+
+  /**
+   * The one "open a backup" step of restore and verify: {@link #loadAuthenticated} (nothing else
+   * reads an encrypted MANIFEST before it authenticates), then {@link ManifestValidator#validate}
+   * and the codec for its compression. Every refusal happens here, before any object is read.
+   */
+  public Opened open(BackupLocation loc, KeyRing keys) {
+    Loaded loaded = loadAuthenticated(loc, keys);
+    String where = where(loc);
+    ManifestValidator.validate(loaded.manifest(), where);
+    return new Opened(
+        loaded.manifest(), loaded.encryption(), Codecs.forReading(loaded.manifest(), where), where);
+  }
 
   /**
    * Reads a MANIFEST and authenticates it (engine/README.md, "Client-side encryption"): with {@code

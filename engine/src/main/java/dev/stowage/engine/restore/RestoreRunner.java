@@ -2,7 +2,6 @@ package dev.stowage.engine.restore;
 
 import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.compress.Codec;
-import dev.stowage.engine.compress.Codecs;
 import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.core.Progress;
@@ -19,7 +18,6 @@ import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.manifest.Base;
 import dev.stowage.engine.manifest.FileEntry;
 import dev.stowage.engine.manifest.Manifest;
-import dev.stowage.engine.manifest.ManifestValidator;
 import dev.stowage.engine.manifest.PathEntry;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
@@ -117,13 +115,12 @@ public final class RestoreRunner {
     BackupLocation loc = catalog.resolve(settings.directory(), settings.name());
     // Every check before the first deletion or write (engine/README.md, "Guarantees").
     TargetGuard.check(roots, storage.localPaths(loc), MOUNT_INFO);
-    // Authenticated (encrypted backups) before anything else reads it.
-    BackupCatalog.Loaded loaded = catalog.loadAuthenticated(loc, keys);
-    Manifest m = loaded.manifest();
-    BackupEncryption enc = loaded.encryption();
-    String where = storage.describe(loc, Manifest.FILE_NAME);
-    ManifestValidator.validate(m, where);
-    Codec codec = Codecs.forReading(m, where);
+    // Authenticated (encrypted backups) and validated before anything else reads it.
+    BackupCatalog.Opened opened = catalog.open(loc, keys);
+    Manifest m = opened.manifest();
+    BackupEncryption enc = opened.encryption();
+    String where = opened.where();
+    Codec codec = opened.codec();
     List<String> skipped = new ArrayList<>();
     RestorePlan plan = RestorePlan.of(m, roots, fe -> include(fe, skipped));
     TargetLayout.check(m, plan, roots, where);
