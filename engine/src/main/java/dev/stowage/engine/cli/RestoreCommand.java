@@ -45,7 +45,8 @@ final class RestoreCommand extends EngineCommand {
       names = "--concurrency",
       paramLabel = "N",
       description =
-          "Parallel workers (default: 4, or the number of cores if more; for S3 at least 8).")
+          "Parallel workers (default: from S3 max(8, 2 x cores), from a directory max(4,"
+              + " cores)).")
   Integer concurrency;
 
   @Option(
