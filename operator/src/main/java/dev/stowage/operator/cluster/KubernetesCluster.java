@@ -36,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,7 +143,11 @@ public final class KubernetesCluster implements Cluster {
     if (uid == null) {
       return List.of();
     }
-    List<Pod> cached = caches.jobPods(namespace, uid);
+    // The pod informer is a watch of its own: when the Job's Complete or Failed event arrives, the
+    // cached pod may still be Running, without the termination message that says how the engine
+    // ended (a backup would then be taken for one that may have stored objects, and removed). The
+    // pods of a finished Job are listed live, once per outcome.
+    List<Pod> cached = finished(job) ? List.of() : caches.jobPods(namespace, uid);
     if (!cached.isEmpty()) {
       return cached;
     }
@@ -163,6 +168,18 @@ public final class KubernetesCluster implements Cluster {
         .filter(p -> !finished(p))
         .filter(p -> mounts(p, claim))
         .toList();
+  }
+
+  /** Whether a Job has ended or is ending (its terminal condition, or its target, is True). */
+  static boolean finished(Job job) {
+    return job.getStatus() != null
+        && job.getStatus().getConditions() != null
+        && job.getStatus().getConditions().stream()
+            .anyMatch(
+                c ->
+                    "True".equals(c.getStatus())
+                        && Set.of("Complete", "Failed", "SuccessCriteriaMet", "FailureTarget")
+                            .contains(c.getType()));
   }
 
   static boolean finished(Pod pod) {

@@ -158,6 +158,36 @@ class ClusterCachesApiServerIT {
     assertThat(requests("LIST", "pods")).as("LISTs of pods while reading").isEqualTo(lists);
   }
 
+  /**
+   * The Job and pod informers are separate watches: when the Job's Complete or Failed event comes,
+   * the cached pod may still be Running, without the termination message that says how the engine
+   * ended. So the pods of a finished Job are listed live.
+   */
+  @Test
+  void theEnginePodsOfAFinishedJobAreListedLive() {
+    Job job = admin.resource(engineJob("finished")).create();
+    admin.resource(enginePod("finished-a", job.getMetadata().getUid())).create();
+    await().atMost(WAIT).until(() -> cluster.jobPods(NS, job).size() == 1);
+    Job complete =
+        new JobBuilder(job)
+            .withNewStatus()
+            .addNewCondition()
+            .withType("Complete")
+            .withStatus("True")
+            .endCondition()
+            .endStatus()
+            .build();
+    long lists = requests("LIST", "pods");
+
+    assertThat(cluster.jobPods(NS, complete))
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactly("finished-a");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(requests("LIST", "pods")).as("LISTs of pods").isEqualTo(lists + 1));
+  }
+
   @Test
   void aJobTheOperatorCreatesIsSeenAtOnceAndNeverCreatedTwice() {
     long getsBefore = requests("GET", "jobs");
