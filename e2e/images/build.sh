@@ -175,7 +175,10 @@ java_stage() {
   local stage=$1 jar=$2 sbom=$3 extra=$4 bins=$5 base work mods
   base=$(rootfs java-build "$JAVA_BUILD_PKGS")
   work="$base/tmp/stowage-jlink"
-  rm -rf "$work" "$stage"; mkdir -p "$work/native"
+  # A build killed during engine_cds may have left its mounts in a stage: never let rm -rf
+  # follow a bind mount of the host's /dev.
+  local m; for m in dev proc tmp/cds/r; do umount -l "$stage/$m" 2>/dev/null || true; done
+  rm -rf --one-file-system "$work" "$stage"; mkdir -p "$work/native"
   install -m 0644 "$jar" "$work/app.jar"
   # Native libraries inside the jar (zstd-jni, lz4-java, netty...) for linux/amd64: their
   # libraries must be in the image too.
@@ -297,8 +300,27 @@ pkg_of() {
 # go into /opt/stowage/engine.jsa, which the entrypoint maps (-XX:SharedArchiveFile). If the
 # archive does not match the runtime, the JVM ignores it and loads classes as before. Gain:
 # bench/README.md, "Start-up".
+CDS_STAGE=
+CDS_PID=
+# cds_undo: what engine_cds started and mounted, stopped and unmounted (on every path out).
+cds_undo() {
+  if [ -n "$CDS_PID" ]; then kill "$CDS_PID" 2>/dev/null || true; wait "$CDS_PID" 2>/dev/null || true; fi
+  if [ -n "$CDS_STAGE" ]; then
+    local m
+    for m in tmp/cds/r proc dev; do
+      mountpoint -q "$CDS_STAGE/$m" 2>/dev/null && { umount "$CDS_STAGE/$m" || umount -l "$CDS_STAGE/$m"; }
+    done
+    rmdir "$CDS_STAGE/dev" "$CDS_STAGE/proc" 2>/dev/null || true
+  fi
+  CDS_PID= CDS_STAGE=
+}
+
 engine_cds() {
   local stage=$1 t=$1/tmp/cds vgw port pid ready=no failed=""
+  trap cds_undo EXIT
+  trap 'cds_undo; exit 130' INT
+  trap 'cds_undo; exit 143' TERM
+  CDS_STAGE=$stage
   rm -rf "$t"; mkdir -p "$t/data/db" "$t/store" "$t/s3/cds" "$t/lists" "$stage/dev" "$stage/proc"
   head -c 9M /dev/urandom >"$t/data/ibdata1"   # chunked with 4Mi chunks
   head -c 64K /dev/urandom >"$t/data/db/t1.ibd"
@@ -315,13 +337,14 @@ engine_cds() {
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   ROOT_ACCESS_KEY=cdstrain ROOT_SECRET_KEY=cdstrainsecret "$vgw" --port "127.0.0.1:$port" \
     --region us-east-1 --quiet --cert "$t/server.crt" --key "$t/server.key" posix "$t/s3" \
-    </dev/null >"$t/versitygw.log" 2>&1 &
+    </dev/null >"$t/versitygw.log" 2>&1 9>&- &   # not holding the build lock (fd 9)
   pid=$!
+  CDS_PID=$pid
   for _ in $(seq 1 200); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { ready=yes; break; }
     sleep 0.05
   done
-  [ "$ready" = yes ] || { kill "$pid" 2>/dev/null; die "versitygw for the CDS training did not start"; }
+  [ "$ready" = yes ] || die "versitygw for the CDS training did not start; see $t/versitygw.log"
   mount --bind /dev "$stage/dev"
   mount -t proc proc "$stage/proc"
   # Restores go to a file system of their own: the JDK finds a path's file system (for the
@@ -352,7 +375,6 @@ engine_cds() {
       train rm --storage "$st" --directory d --name "$i"
     done
   done
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
   local ok=yes
   if [ -n "$failed" ]; then
     ok="CDS training runs failed:$failed; see $t/train.log"
@@ -368,10 +390,8 @@ engine_cds() {
       ok="the CDS archive does not load: $(cat "$t/check.log")"
     fi
   fi
-  umount "$t/r" || umount -l "$t/r"
-  umount "$stage/proc" || umount -l "$stage/proc"
-  umount "$stage/dev" || umount -l "$stage/dev"
-  rmdir "$stage/dev" "$stage/proc"
+  cds_undo
+  trap - EXIT INT TERM
   [ "$ok" = yes ] || die "$ok"
   log "engine CDS archive: $(wc -l <"$t/classes.lst") classes, $(stat -c %s "$stage/opt/stowage/engine.jsa") bytes"
   rm -rf "$t"

@@ -94,7 +94,8 @@ final class Quiescer {
   Duration scaleDown(BackupRun run, String stsName) {
     MysqlBackupStatus status = run.status();
     String ns = run.namespace();
-    Optional<StatefulSet> sts = cluster.statefulSet(ns, stsName);
+    // Live: the replica count read here is recorded as what to scale back to.
+    Optional<StatefulSet> sts = cluster.currentStatefulSet(ns, stsName);
     Duration invalid = target(run, stsName, sts);
     if (invalid != null) {
       return invalid;
@@ -249,7 +250,7 @@ final class Quiescer {
   /** Scales the spec's StatefulSet back, bounded by what was observed; returns what happened. */
   private String scaleBack(BackupRun run, String stsName, int recorded) {
     String ns = run.namespace();
-    Optional<StatefulSet> found = cluster.statefulSet(ns, stsName);
+    Optional<StatefulSet> found = cluster.currentStatefulSet(ns, stsName); // live, as above
     if (found.isEmpty()) {
       return "StatefulSet " + stsName + " is gone: nothing to scale back";
     }

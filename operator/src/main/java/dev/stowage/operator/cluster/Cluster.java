@@ -87,6 +87,15 @@ public interface Cluster {
   Optional<StatefulSet> statefulSet(String namespace, String name);
 
   /**
+   * A StatefulSet as the API server has it now, never from a cache: for the reads whose replica
+   * count is written down or acted on (the quiesce's scale-down and scale-back), where a cache a
+   * watch event behind could leave replicas down or undo someone's scaling.
+   */
+  default Optional<StatefulSet> currentStatefulSet(String namespace, String name) {
+    return statefulSet(namespace, name);
+  }
+
+  /**
    * Sets annotations on a StatefulSet (a JSON merge patch of metadata.annotations only: a null
    * value removes the key), for {@code stowage.dev/quiesced-from} before a scale-down.
    */

@@ -164,10 +164,25 @@ public final class ClusterCaches {
       var typed = (InformerEventSource<HasMetadata, ?>) source;
       Optional<HasMetadata> before = typed.get(id);
       if (before.isPresent()) {
-        typed.handleRecentResourceUpdate(id, updated, before.get());
+        // JOSDK replaces the cached object when its version is the "previous" one given: only
+        // when ours is newer, or a change someone made after our write, already in the cache,
+        // would be hidden behind our older copy until the object's next event.
+        if (newer(updated, before.get())) {
+          typed.handleRecentResourceUpdate(id, updated, before.get());
+        }
       } else {
         typed.handleRecentResourceCreate(id, updated);
       }
+    }
+  }
+
+  /** Whether {@code a}'s resourceVersion is later than {@code b}'s (etcd revisions; else no). */
+  static boolean newer(HasMetadata a, HasMetadata b) {
+    try {
+      return Long.parseLong(a.getMetadata().getResourceVersion())
+          > Long.parseLong(b.getMetadata().getResourceVersion());
+    } catch (NumberFormatException | NullPointerException e) {
+      return false; // not comparable: the watch brings the object soon enough
     }
   }
 

@@ -249,12 +249,13 @@ public final class KubernetesCluster implements Cluster {
 
   @Override
   public Optional<StatefulSet> statefulSet(String namespace, String name) {
-    return caches
-        .statefulSet(namespace, name)
-        .or(
-            () ->
-                Optional.ofNullable(
-                    client.apps().statefulSets().inNamespace(namespace).withName(name).get()));
+    return caches.statefulSet(namespace, name).or(() -> currentStatefulSet(namespace, name));
+  }
+
+  @Override
+  public Optional<StatefulSet> currentStatefulSet(String namespace, String name) {
+    return Optional.ofNullable(
+        client.apps().statefulSets().inNamespace(namespace).withName(name).get());
   }
 
   @Override

@@ -188,6 +188,19 @@ class ClusterCachesApiServerIT {
             () -> assertThat(requests("LIST", "pods")).as("LISTs of pods").isEqualTo(lists + 1));
   }
 
+  /** The quiesce records and restores replica counts: those reads never come from the cache. */
+  @Test
+  void aStatefulSetReadToScaleItIsReadLive() {
+    admin.resource(statefulSet("scaled")).create();
+    await().atMost(WAIT).until(() -> cluster.statefulSet(NS, "scaled").isPresent());
+    long gets = requests("GET", "statefulsets");
+
+    assertThat(cluster.currentStatefulSet(NS, "scaled")).isPresent();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(requests("GET", "statefulsets")).isEqualTo(gets + 1));
+  }
+
   @Test
   void aJobTheOperatorCreatesIsSeenAtOnceAndNeverCreatedTwice() {
     long getsBefore = requests("GET", "jobs");
