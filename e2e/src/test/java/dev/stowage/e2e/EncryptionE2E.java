@@ -13,7 +13,6 @@ import dev.stowage.api.v1alpha1.SecretKeyRef;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -406,52 +405,7 @@ class EncryptionE2E {
     }
   }
 
-  /** Runs a shell command as the MySQL user in a pod that mounts the claim at /var/lib/mysql. */
   static void onClaim(String name, String claim, String script) {
-    Pod pod =
-        new PodBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .endMetadata()
-            .withNewSpec()
-            .withRestartPolicy("Never")
-            .withSecurityContext(MariaDb.securityContext())
-            .addNewContainer()
-            .withName("sh")
-            .withImage(MariaDb.IMAGE)
-            .withImagePullPolicy(Cluster.PULL_POLICY)
-            .withCommand("sh", "-c", script)
-            .addNewVolumeMount()
-            .withName("data")
-            .withMountPath("/var/lib/mysql")
-            .endVolumeMount()
-            .endContainer()
-            .addNewVolume()
-            .withName("data")
-            .withNewPersistentVolumeClaim()
-            .withClaimName(claim)
-            .endPersistentVolumeClaim()
-            .endVolume()
-            .endSpec()
-            .build();
-    client.pods().inNamespace(ns).resource(pod).create();
-    await("pod " + name + " done")
-        .atMost(Duration.ofMinutes(2))
-        .until(
-            () -> {
-              Pod p = client.pods().inNamespace(ns).withName(name).get();
-              return p != null
-                  && p.getStatus() != null
-                  && ("Succeeded".equals(p.getStatus().getPhase())
-                      || "Failed".equals(p.getStatus().getPhase()));
-            });
-    Pod done = client.pods().inNamespace(ns).withName(name).get();
-    assertThat(done.getStatus().getPhase())
-        .as("pod %s: %s", name, Cluster.logs(client, ns, name))
-        .isEqualTo("Succeeded");
-    client.pods().inNamespace(ns).withName(name).delete();
-    await("pod " + name + " gone")
-        .atMost(Duration.ofMinutes(1))
-        .until(() -> client.pods().inNamespace(ns).withName(name).get() == null);
+    MariaDb.onClaim(client, ns, name, claim, script);
   }
 }

@@ -379,4 +379,57 @@ final class MariaDb {
         .isEqualTo("Succeeded");
     return out;
   }
+
+  /**
+   * Runs a shell command as the MySQL user in a pod that mounts the claim at /var/lib/mysql, waits
+   * for it to succeed (its log in the failure) and deletes it.
+   */
+  static void onClaim(
+      KubernetesClient client, String ns, String name, String claim, String script) {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .endMetadata()
+            .withNewSpec()
+            .withRestartPolicy("Never")
+            .withSecurityContext(securityContext())
+            .addNewContainer()
+            .withName("sh")
+            .withImage(IMAGE)
+            .withImagePullPolicy(Cluster.PULL_POLICY)
+            .withCommand("sh", "-c", script)
+            .addNewVolumeMount()
+            .withName("data")
+            .withMountPath("/var/lib/mysql")
+            .endVolumeMount()
+            .endContainer()
+            .addNewVolume()
+            .withName("data")
+            .withNewPersistentVolumeClaim()
+            .withClaimName(claim)
+            .endPersistentVolumeClaim()
+            .endVolume()
+            .endSpec()
+            .build();
+    client.pods().inNamespace(ns).resource(pod).create();
+    await("pod " + name + " done")
+        .atMost(Duration.ofMinutes(2))
+        .until(
+            () -> {
+              Pod p = client.pods().inNamespace(ns).withName(name).get();
+              return p != null
+                  && p.getStatus() != null
+                  && ("Succeeded".equals(p.getStatus().getPhase())
+                      || "Failed".equals(p.getStatus().getPhase()));
+            });
+    Pod done = client.pods().inNamespace(ns).withName(name).get();
+    assertThat(done.getStatus().getPhase())
+        .as("pod %s: %s", name, Cluster.logs(client, ns, name))
+        .isEqualTo("Succeeded");
+    client.pods().inNamespace(ns).withName(name).delete();
+    await("pod " + name + " gone")
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> client.pods().inNamespace(ns).withName(name).get() == null);
+  }
 }
