@@ -51,6 +51,9 @@ abstract class EngineCommand implements Callable<Integer> {
   /** Adds what only this command knows to a success result (never a secret). */
   void addToResult(ObjectNode result) {}
 
+  /** Adds what only this command knows to a failure result (never a secret). */
+  void addToFailure(ObjectNode result) {}
+
   @Override
   public final Integer call() {
     long start = System.nanoTime();
@@ -65,19 +68,21 @@ abstract class EngineCommand implements Callable<Integer> {
       if (e.getCause() != null && e.exitCode() == ExitCode.OTHER) {
         LOG.debug("cause", e.getCause());
       }
-      writeResult(
-          ResultFile.failure(commandName(), nameForResult(), e, (System.nanoTime() - start) / 1e9),
-          e.exitCode().code());
+      ObjectNode result =
+          ResultFile.failure(commandName(), nameForResult(), e, (System.nanoTime() - start) / 1e9);
+      addToFailure(result);
+      writeResult(result, e.exitCode().code());
       return e.exitCode().code();
     } catch (RuntimeException | Error e) {
       EngineException wrapped =
           new EngineException(
               ExitCode.OTHER, null, commandName() + " failed unexpectedly: " + e, e);
       LOG.error(wrapped.getMessage(), e);
-      writeResult(
+      ObjectNode result =
           ResultFile.failure(
-              commandName(), nameForResult(), wrapped, (System.nanoTime() - start) / 1e9),
-          ExitCode.OTHER.code());
+              commandName(), nameForResult(), wrapped, (System.nanoTime() - start) / 1e9);
+      addToFailure(result);
+      writeResult(result, ExitCode.OTHER.code());
       return ExitCode.OTHER.code();
     }
   }

@@ -2,6 +2,7 @@ package dev.stowage.engine.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stowage.engine.catalog.BackupCatalog;
+import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
@@ -11,6 +12,8 @@ import dev.stowage.engine.restore.RestoreRunner;
 import dev.stowage.engine.restore.RestoreSettings;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -99,8 +102,14 @@ final class RestoreCommand extends EngineCommand {
     return resolvedOr(name);
   }
 
+  /** Whether the target held the restore marker as this run started (null: not looked yet). */
+  private Boolean targetHeldMarker;
+
   @Override
   RunSummary execute() {
+    // First, before anything can write: a marker already there means an earlier run wrote into
+    // the target, so even a refusal of this run leaves it half-written (the operator reads this).
+    targetHeldMarker = Files.exists(datadir.resolve(RestoreMarker.NAME), LinkOption.NOFOLLOW_LINKS);
     var keys = encryption.keys(); // a bad key file fails before the storage is touched
     try (BackupStorage s = where.open(ranged.settings())) {
       RestoreSettings settings =
@@ -143,5 +152,11 @@ final class RestoreCommand extends EngineCommand {
   @Override
   void addToResult(ObjectNode result) {
     ResultFile.addEncryptionKeyId(result, encryptionKeyId);
+    ResultFile.addTargetHeldMarker(result, targetHeldMarker);
+  }
+
+  @Override
+  void addToFailure(ObjectNode result) {
+    ResultFile.addTargetHeldMarker(result, targetHeldMarker);
   }
 }

@@ -66,6 +66,16 @@ final class ResultFile {
     }
   }
 
+  /**
+   * For a restore: whether its target already held the restore-in-progress marker when it started
+   * (an earlier run wrote into it), so that a refusal is not taken for "target untouched".
+   */
+  static void addTargetHeldMarker(ObjectNode n, Boolean held) {
+    if (held != null) {
+      n.put("targetHeldMarker", held);
+    }
+  }
+
   static ObjectNode failure(String command, String name, EngineException e, double seconds) {
     ObjectNode n = base(command, "Failed");
     if (name != null) {

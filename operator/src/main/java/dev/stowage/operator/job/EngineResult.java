@@ -20,6 +20,8 @@ import java.util.Map;
  * @param name the backup name
  * @param encryptionKeyId the id of the key an encrypted backup was written or restored with, or
  *     null; only ever 16 hex digits (anything else is dropped, so status never shows more)
+ * @param targetHeldMarker for a restore: whether the target already held the restore-in-progress
+ *     marker when this run started (an earlier run wrote into it), or null when not said
  * @param problem null when the whole message was read; otherwise why it could not be, for a person
  */
 public record EngineResult(
@@ -36,6 +38,7 @@ public record EngineResult(
     Double durationSeconds,
     String engineVersion,
     String encryptionKeyId,
+    Boolean targetHeldMarker,
     String problem) {
 
   /** What the engine said of its run. */
@@ -80,6 +83,8 @@ public record EngineResult(
           fields.put(field, p.getText());
         } else if (value == JsonToken.VALUE_NUMBER_INT || value == JsonToken.VALUE_NUMBER_FLOAT) {
           fields.put(field, p.getNumberValue());
+        } else if (value == JsonToken.VALUE_TRUE || value == JsonToken.VALUE_FALSE) {
+          fields.put(field, value == JsonToken.VALUE_TRUE);
         }
       }
     } catch (IOException e) {
@@ -104,6 +109,7 @@ public record EngineResult(
         decimal(fields.get("durationSeconds")),
         text(fields.get("engineVersion")),
         keyId(text(fields.get("encryptionKeyId"))),
+        fields.get("targetHeldMarker") instanceof Boolean b ? b : null,
         problem);
   }
 
@@ -173,6 +179,7 @@ public record EngineResult(
   private static EngineResult unreadable(String problem) {
     return new EngineResult(
         Status.UNKNOWN,
+        null,
         null,
         null,
         null,

@@ -171,11 +171,14 @@ final class RestoreOutcome {
 
   /**
    * Whether a failed engine stopped before writing anything: invalid settings (2) and an unsafe
-   * target (5: not empty, no space) are refused before the marker is written.
+   * target (5: not empty, no space) are refused before the marker is written. Never when the engine
+   * says the target already held the restore marker as it started: an earlier pod of the Job
+   * (evicted, killed) wrote into it, and the refusal of the next one leaves that half-written.
    */
   static boolean refusedBeforeWriting(EngineRun engine) {
     Integer code = engine.result().exitCode();
     return code != null
+        && !Boolean.TRUE.equals(engine.result().targetHeldMarker())
         && (code == 2
             || code == 5
             // Integrity: a refusal of the MANIFEST (a missing or wrong key, an edited or replaced

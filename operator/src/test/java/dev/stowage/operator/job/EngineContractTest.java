@@ -42,6 +42,14 @@ class EngineContractTest {
             "verify-failed-integrity.json",
             "backup-encrypted-succeeded.json",
             "restore-encrypted-failed-wrong-key.json");
+    // Every restore result says whether its target held the restore marker (RestoreOutcome).
+    for (Path f : fixtures) {
+      if (f.getFileName().toString().startsWith("restore-")) {
+        assertThat(JSON.readTree(Files.readString(f)).has("targetHeldMarker"))
+            .as("%s has targetHeldMarker", f.getFileName())
+            .isTrue();
+      }
+    }
     for (Path f : fixtures) {
       String text = Files.readString(f);
       JsonNode json = JSON.readTree(text);
@@ -76,6 +84,10 @@ class EngineContractTest {
       assertThat(r.engineVersion())
           .as("%s engineVersion", what)
           .isEqualTo(text(json, "engineVersion"));
+      assertThat(r.targetHeldMarker())
+          .as("%s targetHeldMarker", what)
+          .isEqualTo(
+              json.has("targetHeldMarker") ? json.get("targetHeldMarker").asBoolean() : null);
       if (r.status() == EngineResult.Status.FAILED) {
         assertThat(r.failureMessage())
             .as("%s failure message", what)

@@ -943,6 +943,31 @@ class MysqlRestoreReconcilerTest {
     assertThat(r.getStatus().getMessage()).contains("untouched");
   }
 
+  /**
+   * A first pod of the Job wrote part of the data and was evicted or killed; the next pod is
+   * refused because the target now holds the restore marker. That refusal wrote nothing, but the
+   * claim is not untouched: the engine says the marker was there before it started.
+   */
+  @Test
+  void aRefusalOfATargetAnEarlierRunHadStartedWritingIsNeverCalledUntouched() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = intoExisting("data-db-0");
+    reconcile(r);
+    cluster.finishJob(
+        "recover-restore",
+        false,
+        5,
+        "{\"status\":\"Failed\",\"exitCode\":5,\"error\":\"the target is not empty: it holds"
+            + " .stowage-restore-in-progress\",\"targetHeldMarker\":true}");
+
+    reconcile(r);
+
+    assertThat(state("data-db-0")).isEqualTo("failed");
+    assertThat(r.getStatus().getMessage())
+        .doesNotContain("untouched")
+        .contains("PersistentVolumeClaim data-db-0 holds a partial restore");
+  }
+
   @Test
   void aJobDeletedMidwayLeavesTheTargetMarkedFailed() {
     cluster.claim("data-db-0");
