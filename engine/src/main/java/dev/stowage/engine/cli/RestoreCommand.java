@@ -1,16 +1,13 @@
 package dev.stowage.engine.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
-import dev.stowage.engine.crypto.KeyRing;
 import dev.stowage.engine.restore.RestoreRunner;
 import dev.stowage.engine.restore.RestoreSettings;
-import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -124,28 +121,12 @@ final class RestoreCommand extends EngineCommand {
               maxUnsizedFileSize == null
                   ? null
                   : Sizes.parse("--max-unsized-file-size", maxUnsizedFileSize));
-      RunSummary summary =
-          new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC, keys).run();
-      encryptionKeyId = keyUsed(s, keys, settings.directory(), settings.name());
+      RestoreRunner runner =
+          new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC, keys);
+      RunSummary summary = runner.run();
+      // The key the MANIFEST authenticated under, as the run knew it: no second MANIFEST read.
+      encryptionKeyId = runner.keyIdUsed();
       return summary;
-    }
-  }
-
-  /** The id of the key the restore used, or null (read again from the MANIFEST it checked). */
-  private static String keyUsed(BackupStorage s, KeyRing keys, String directory, String name) {
-    if (keys == null) {
-      return null; // an encrypted backup is never restored without a key
-    }
-    if (keys.keys().size() == 1) {
-      return keys.primary().id();
-    }
-    try {
-      var m = new BackupCatalog(s).load(new BackupLocation(directory, name));
-      String id = m.stowageEncryption == null ? null : m.stowageEncryption.keyId;
-      // Informational only: the restore authenticated the MANIFEST under one of these keys.
-      return id != null && keys.byId(id) != null ? id : null;
-    } catch (RuntimeException e) {
-      return null; // the data is restored; only the key id is not reported
     }
   }
 

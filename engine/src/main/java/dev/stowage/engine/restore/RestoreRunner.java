@@ -88,6 +88,7 @@ public final class RestoreRunner {
   private final Retrier retrier;
   private final Durability durability;
   private final KeyRing keys;
+  private String keyIdUsed;
 
   public RestoreRunner(
       RestoreSettings settings, BackupStorage storage, Retrier retrier, Durability durability) {
@@ -108,6 +109,14 @@ public final class RestoreRunner {
     this.keys = keys;
   }
 
+  /**
+   * The id of the key the MANIFEST authenticated under (an encrypted backup), once {@link #run} has
+   * opened the backup; null for a plain backup.
+   */
+  public String keyIdUsed() {
+    return keyIdUsed;
+  }
+
   public RunSummary run() {
     long start = System.nanoTime();
     Roots roots = settings.roots();
@@ -119,6 +128,7 @@ public final class RestoreRunner {
     BackupCatalog.Opened opened = catalog.open(loc, keys);
     Manifest m = opened.manifest();
     BackupEncryption enc = opened.encryption();
+    keyIdUsed = enc == null ? null : enc.keyId();
     String where = opened.where();
     Codec codec = opened.codec();
     List<String> skipped = new ArrayList<>();

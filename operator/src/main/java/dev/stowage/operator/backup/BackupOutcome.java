@@ -90,11 +90,11 @@ final class BackupOutcome {
             + " to "
             + run.where(),
         run.generation());
+    EncryptionKeys keys = EncryptionKeys.of(run.backup().getSpec().getEncryption());
     if (engine.state() == EngineRun.State.SUCCEEDED) {
       Long stored = engine.result().bytesStored();
       status.setBytesStored(stored);
       status.setSize(stored == null ? null : Display.size(stored));
-      EncryptionKeys keys = EncryptionKeys.of(run.backup().getSpec().getEncryption());
       if (keys != null) {
         status.setEncryption(keys.status(engine.result().encryptionKeyId()));
       }
@@ -102,10 +102,7 @@ final class BackupOutcome {
     } else {
       status.setMessage(
           CrdTerms.translate(
-              status.getMessage(),
-              run.claim(),
-              run.backup().getSpec().getStorage(),
-              EncryptionKeys.of(run.backup().getSpec().getEncryption())));
+              status.getMessage(), run.claim(), run.backup().getSpec().getStorage(), keys));
       Integer code = engine.result().exitCode();
       if (code == null || (code != 2 && code != 5)) {
         // Exit 2 and 5 stop before storing anything (and 5 may be someone else's backup).
