@@ -43,3 +43,16 @@ drop_caches() {
 }
 
 bytes_of() { du -sb --apparent-size "$1" | cut -f1; }
+
+# target AREA WHAT MEASURED GOAL VERDICT EVIDENCE: one row of issue 12's table of targets, appended
+# to $BENCH_TARGETS when make bench collects every script's rows (bench/targets.sh prints them).
+# VERDICT is met or MISSED; EVIDENCE is what this run measured about what binds it.
+target() {
+  [ -n "${BENCH_TARGETS:-}" ] || return 0
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_TARGETS"
+}
+
+# verdict VALUE GOAL ge|le: met or MISSED
+verdict() {
+  awk -v v="$1" -v g="$2" -v op="$3" 'BEGIN { ok = (op == "le") ? (v <= g) : (v >= g); print (ok ? "met" : "MISSED") }'
+}

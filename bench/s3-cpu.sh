@@ -186,4 +186,27 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
   done
   echo "Logs and recordings: \`bench/results/bench-s3-cpu-$STAMP/\`."
 } | tee "$REPORT"
+# Issue 12's targets this run measures (first runtime), as rows of the table make bench ends with.
+med() { awk -F'\t' -v o="$2" -v k="$1" -v f="$3" '$1 == 0 && $2 == k && $3 == o { print $f }' "$RAW" | median; }
+{
+  hot_b=$(sed -n '1,3p' "$LOGS/s3-backup.hot-methods.txt" | awk '{ m = $3; for (i = 4; i <= NF; i++) m = m " " $i; printf "%s%s %s", (NR > 1 ? "; " : ""), m, $2 }')
+  hot_r=$(sed -n '1,3p' "$LOGS/s3-restore.hot-methods.txt" | awk '{ m = $3; for (i = 4; i <= NF; i++) m = m " " $i; printf "%s%s %s", (NR > 1 ? "; " : ""), m, $2 }')
+  for op in backup restore; do
+    awk -v op="$op" -v n="$RAW_BYTES" -v fs="$(med file "$op" 4)" -v fc="$(med file "$op" 5)" \
+      -v ss="$(med s3 "$op" 4)" -v sc="$(med s3 "$op" 5)" -v fl="$(med file ls 5)" -v sl="$(med s3 ls 5)" \
+      -v hot="$([ "$op" = backup ] && echo "$hot_b" || echo "$hot_r")" -v set="$SET" 'BEGIN {
+      area = "S3 over TLS, link not shaped (" set " dataset)"
+      gib = n / 1073741824; c = (sc - sl) / (fc - fl); v = fs / ss
+      printf "%s\t%s: engine CPU-s per GiB, S3 vs file storage (start-up left out)\t%.2fx (%.2f vs %.2f)\t<= 1.25x\t%s\tJFR hot methods of the S3 %s: %s; start-up alone %.1f vs %.1f CPU-s\n",
+        area, op, c, (sc - sl) / gib, (fc - fl) / gib, (c <= 1.25 ? "met" : "MISSED"), op, hot, sl, fl
+      printf "%s\t%s: speed, S3 vs file storage\t%.2fx (%.2f vs %.2f s)\t>= 0.8x\t%s\tS3 run used %.1f CPU-s in %.2f s (engine; the S3 server shares the cores)\n",
+        area, op, v, ss, fs, (v >= 0.8 ? "met" : "MISSED"), sc, ss
+    }'
+  done
+  awk -F': ' -v set="$SET" '/Maximum resident set size/ && $2 > m { m = $2; f = FILENAME }
+    END { sub(/.*\//, "", f); sub(/\.time$/, "", f)
+      printf "S3 over TLS, link not shaped (%s dataset)\tpeak RSS, every run\t%.0f MiB\t<= 512 MiB\t%s\tlargest in %s\n",
+        set, m / 1024, (m <= 512 * 1024 ? "met" : "MISSED"), f }' "$LOGS"/*.time
+} >"$LOGS/targets.tsv"
+if [ -n "${BENCH_TARGETS:-}" ]; then cat "$LOGS/targets.tsv" >>"$BENCH_TARGETS"; fi
 log "written to $REPORT"

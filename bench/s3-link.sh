@@ -200,4 +200,34 @@ cleanup
   echo
   echo "Logs: \`${LOGS#"$ROOT"/}/\`."
 } | tee "$REPORT"
+# Issue 12's targets this link measures, as rows of the table make bench ends with.
+awk -F'\t' -v streams="$STREAMS" -v mbit="$FLOW_MBIT" -v cores="$CORES" '
+  { S[$1 "/" $2 "/" $3] = $4; B[$1 "/" $2 "/" $3] = $7; CPU[$1 "/" $2 "/" $3] = $5; R[$1 "/" $2 "/" $3] = $6; sets[$1] = 1
+    if ($6 > maxrss) { maxrss = $6; maxat = $1 " " $2 " " $3 } }
+  function row(what, measured, goal, ok, evidence) {
+    printf "S3-shaped link, TLS, %.0f MB/s per connection\t%s\t%s\t%s\t%s\t%s\n", mbit / 8, what, measured, goal, (ok ? "met" : "MISSED"), evidence
+  }
+  function cpu(k) { return sprintf("%s %.2f s, %.1f engine CPU-s", k, S[k], CPU[k]) }
+  END {
+    for (s in sets) {
+      cb = "/backup/chunked"; ub = "/backup/unchunked"; cr = "/restore/chunked"
+      ur = "/restore/unchunked-one-stream"; rr = "/restore/unchunked-ranged"; ce = "/ceiling/curl x" streams
+      v = S[s ur] / S[s cr]
+      row(s ": chunked restore vs unchunked restored one stream per file", sprintf("%.2fx", v), ">= 2x", v >= 2,
+        sprintf("chunked %.2f s, one stream %.2f s; chunked used %.1f CPU-s on %d cores", S[s cr], S[s ur], CPU[s cr], cores))
+      crate = B[s cr] / S[s cr] / 1e6; ceil = B[s ce] / S[s ce] / 1e6; v = crate / ceil
+      row(s ": chunked restore vs the link ceiling (stored MB/s)", sprintf("%.2f (%.0f of %.0f MB/s)", v, crate, ceil), ">= 0.8", v >= 0.8,
+        sprintf("ceiling: curl x%d ranged GETs to /dev/null; the chunked restore used %.1f CPU-s in %.2f s on %d cores (%.0f%% of them)", streams, CPU[s cr], S[s cr], cores, 100 * CPU[s cr] / S[s cr] / cores))
+      v = S[s ub] / S[s cb]
+      row(s ": chunked backup vs unchunked", sprintf("%.2fx", v), ">= 1.5x", v >= 1.5,
+        sprintf("chunked %.2f s (%.1f CPU-s), unchunked %.2f s (%.1f CPU-s)", S[s cb], CPU[s cb], S[s ub], CPU[s ub]))
+      if (s == "big") {
+        v = S[s ur] / S[s rr]
+        row(s ": one unchunked object, ranged GETs vs one stream", sprintf("%.2fx", v), ">= 2x", v >= 2,
+          sprintf("ranged %.2f s (%.1f CPU-s), one stream %.2f s (%.1f CPU-s)", S[s rr], CPU[s rr], S[s ur], CPU[s ur]))
+      }
+    }
+    row("peak RSS, every run of this link", sprintf("%.0f MiB", maxrss / 1024), "<= 512 MiB", maxrss <= 512 * 1024, "largest in " maxat)
+  }' "$RAW" >"$LOGS/targets.tsv"
+if [ -n "${BENCH_TARGETS:-}" ]; then cat "$LOGS/targets.tsv" >>"$BENCH_TARGETS"; fi
 log "written to $REPORT"
