@@ -303,6 +303,19 @@ cleanup
   echo "S3 logs, GNU time output and result files: \`${LOGS#"$ROOT"/}/\`."
 } | tee -a "$REPORT"
 log "S3 section written to $REPORT (took ${ELAPSED} s)"
+# Issue 12's "S3 backup and restore >= 0.8x file storage on loopback", as rows of make bench's table.
+awk -F'\t' '
+  { k = $1 SUBSEP $2; if ($3 == "file") { F[k] = $6; FC[k] = $8 } else { S[k] = $6; SC[k] = $8; SV[k] = $9; RC[k] = $7; order[++n] = k } }
+  END {
+    for (i = 1; i <= n; i++) {
+      k = order[i]; split(k, p, SUBSEP)
+      if (!(k in F) || S[k] <= 0 || RC[k] != 0) continue
+      v = F[k] / S[k]
+      printf "S3 on loopback, plain HTTP (bench/s3.sh)\t%s %s: speed, S3 vs file storage\t%.2fx (%.2f vs %.2f s)\t>= 0.8x\t%s\tengine %.1f CPU-s on S3 vs %.1f on file; the S3 server %.1f CPU-s on the same cores\n",
+        p[1], p[2], v, S[k], F[k], (v >= 0.8 ? "met" : "MISSED"), SC[k], FC[k], SV[k]
+    }
+  }' "$RAW" >"$LOGS/targets.tsv"
+if [ -n "${BENCH_TARGETS:-}" ]; then cat "$LOGS/targets.tsv" >>"$BENCH_TARGETS"; fi
 if awk -F'\t' '$7 != 0 || $10 ~ /DIFFERS|workers, not/ { bad = 1 } END { exit !bad }' "$RAW"; then
   die "some S3 or file runs failed or restored a different tree: see the table"
 fi
