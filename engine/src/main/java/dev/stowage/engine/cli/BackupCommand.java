@@ -139,8 +139,8 @@ final class BackupCommand extends EngineCommand {
   RunSummary execute() {
     resolvedName = name != null ? name : defaultName();
     BackupCatalog.checkNewName(resolvedName);
-    var keys = encryption.keys(); // a bad key file fails before the storage is touched
-    encryptionKeyId = keys == null ? null : keys.primary().id();
+    var keys = encryption.forBackup(); // a bad key file fails before the storage is touched
+    encryptionKeyId = keys == null || keys.keys().isEmpty() ? null : keys.primary().id();
     try (BackupStorage s = where.open()) {
       BackupSettings settings =
           new BackupSettings(
@@ -156,7 +156,15 @@ final class BackupCommand extends EngineCommand {
               lockOptions.staleAfter(),
               BackupLock.parseWait("--lock-wait", lockWait),
               consistency);
-      return new BackupRunner(settings, s, Retrier.defaults(), keys).run();
+      BackupRunner runner = new BackupRunner(settings, s, Retrier.defaults(), keys);
+      try {
+        return runner.run();
+      } finally {
+        // A passphrase's key (and id) exists once the backup's salt is drawn.
+        if (runner.keyIdUsed() != null) {
+          encryptionKeyId = runner.keyIdUsed();
+        }
+      }
     }
   }
 

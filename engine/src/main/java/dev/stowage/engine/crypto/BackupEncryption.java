@@ -2,6 +2,7 @@ package dev.stowage.engine.crypto;
 
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.manifest.Encryption;
+import dev.stowage.engine.manifest.PassphraseKdf;
 import java.security.SecureRandom;
 import java.util.Base64;
 import javax.crypto.SecretKey;
@@ -29,8 +30,11 @@ public final class BackupEncryption {
     this.objectKey = key.objectKey(salt);
   }
 
-  /** A new backup: a fresh random salt, so every backup has its own object key. */
-  public static BackupEncryption forNewBackup(MasterKey key) {
+  /**
+   * A new backup: a fresh random salt, so every backup has its own object key; {@code passphrase}
+   * says how {@code key} was stretched from a passphrase (null for a key file).
+   */
+  static BackupEncryption forNewBackup(MasterKey key, PassphraseKdf passphrase) {
     byte[] salt = new byte[SALT_BYTES];
     new SecureRandom().nextBytes(salt);
     Encryption e = new Encryption();
@@ -41,6 +45,7 @@ public final class BackupEncryption {
     e.salt = Base64.getEncoder().encodeToString(salt);
     e.segmentSize = DEFAULT_SEGMENT_SIZE;
     e.manifestMac = ManifestAuth.MAC_OBJECT;
+    e.passphrase = passphrase;
     return new BackupEncryption(key, e, salt);
   }
 
@@ -85,6 +90,16 @@ public final class BackupEncryption {
 
   public String keyId() {
     return key.id();
+  }
+
+  /** Where the key came from (a key file, or a passphrase file), for messages. */
+  public String keySource() {
+    return key.source();
+  }
+
+  /** True when the key was stretched from a passphrase. */
+  public boolean fromPassphrase() {
+    return info.passphrase != null;
   }
 
   MasterKey key() {
