@@ -11,9 +11,11 @@ public class EncryptionStatus {
   private String cipher;
 
   @JsonPropertyDescription(
-      "What spec.encryption names: Key (keySecretRef, a 256-bit key) or Passphrase"
-          + " (passphraseSecretRef, a passphrase stretched with PBKDF2-HMAC-SHA256). Never the"
-          + " secret itself.")
+      "Which form of secret the key came from: Key (a 256-bit key) or Passphrase (a passphrase"
+          + " stretched with PBKDF2-HMAC-SHA256). Before the engine reported, what spec.encryption"
+          + " names (keySecretRef or passphraseSecretRef); after, what the engine used (a restore"
+          + " offered a passphrase and additionalKeys may have used a raw key). Never the secret"
+          + " itself.")
   private String form;
 
   @JsonPropertyDescription(

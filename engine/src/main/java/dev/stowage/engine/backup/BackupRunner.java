@@ -65,6 +65,7 @@ public final class BackupRunner {
   private final Retrier retrier;
   private final KeyRing keys;
   private volatile String keyIdUsed;
+  private volatile String keyFormUsed;
 
   public BackupRunner(BackupSettings settings, BackupStorage storage, Retrier retrier) {
     this(settings, storage, retrier, null);
@@ -87,6 +88,11 @@ public final class BackupRunner {
    */
   public String keyIdUsed() {
     return keyIdUsed;
+  }
+
+  /** "Key" (a key file) or "Passphrase", once the key is chosen; null when not encrypted. */
+  public String keyFormUsed() {
+    return keyFormUsed;
   }
 
   public RunSummary run() {
@@ -156,6 +162,7 @@ public final class BackupRunner {
     BackupEncryption enc = keys == null ? null : keys.forNewBackup();
     if (enc != null) {
       keyIdUsed = enc.keyId();
+      keyFormUsed = enc.form();
       manifest.stowageEncryption = enc.info();
       LOG.info(
           "encrypting every object with AES-256-GCM (key id {}, {}); the MANIFEST is"

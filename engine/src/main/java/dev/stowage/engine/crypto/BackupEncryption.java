@@ -12,6 +12,8 @@ public final class BackupEncryption {
   public static final String CIPHER = "AES-256-GCM";
   public static final String KDF = "HKDF-SHA256";
   public static final int VERSION = 1;
+  public static final String FORM_KEY = "Key";
+  public static final String FORM_PASSPHRASE = "Passphrase";
 
   /** Small segments: the JIT reaches the JDK's AES and GHASH intrinsics after far fewer bytes. */
   public static final int DEFAULT_SEGMENT_SIZE = 8 << 10;
@@ -97,9 +99,9 @@ public final class BackupEncryption {
     return key.source();
   }
 
-  /** True when the key was stretched from a passphrase. */
-  public boolean fromPassphrase() {
-    return info.passphrase != null;
+  /** The form of the secret, as results report it: "Key" (a key file) or "Passphrase". */
+  public String form() {
+    return info.passphrase != null ? FORM_PASSPHRASE : FORM_KEY;
   }
 
   MasterKey key() {

@@ -240,7 +240,9 @@ class EncryptionIT {
             rf.toString(),
             "--quiet");
     assertThat(b.exitCode()).as("%s", b).isZero();
-    String keyId = result(rf).path("encryptionKeyId").asText();
+    JsonNode backupResult = result(rf);
+    String keyId = backupResult.path("encryptionKeyId").asText();
+    assertThat(backupResult.path("encryptionKeyForm").asText()).isEqualTo("Passphrase");
     assertThat(keyId).matches("[0-9a-f]{16}");
     assertThat(b.output()).contains("AES-256-GCM").contains(keyId).contains("passphrase file");
 

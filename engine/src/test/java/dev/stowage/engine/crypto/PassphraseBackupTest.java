@@ -250,10 +250,12 @@ class PassphraseBackupTest {
     RestoreRunner fromKey = restorer(tmp.resolve("rk"), "k1", both, false);
     fromKey.run();
     assertThat(fromKey.keyIdUsed()).isEqualTo(KeyRing.of(KEY).primary().id());
+    assertThat(fromKey.keyFormUsed()).isEqualTo("Key");
     RestoreRunner fromPassphrase = restorer(tmp.resolve("rp"), "p1", both, false);
     fromPassphrase.run();
     assertThat(fromPassphrase.keyIdUsed())
         .isEqualTo(p1.manifest().path("StowageEncryption").path("KeyId").asText());
+    assertThat(fromPassphrase.keyFormUsed()).isEqualTo("Passphrase");
     assertThat(TreeSnapshot.of(tmp.resolve("rk")).contentOnly())
         .isEqualTo(TreeSnapshot.of(tmp.resolve("rp")).contentOnly());
   }
@@ -279,6 +281,7 @@ class PassphraseBackupTest {
             .path("KeyId")
             .asText();
     assertThat(r.keyIdUsed()).isEqualTo(inManifest).matches("[0-9a-f]{16}");
+    assertThat(r.keyFormUsed()).isEqualTo("Passphrase");
     assertThat(HexFormat.of().parseHex(inManifest)).hasSize(8);
   }
 }

@@ -189,9 +189,17 @@ public record EncryptionKeys(String secretName, List<String> keys, String passph
 
   /** Status before the engine ran: which Secret and keys; the key id comes with the result. */
   public EncryptionStatus status(String keyId) {
+    return status(keyId, null);
+  }
+
+  /**
+   * Status with the engine's result: the key id and the form of the secret it came from (a restore
+   * offered a passphrase and raw keys may have used either); without a form, the spec's.
+   */
+  public EncryptionStatus status(String keyId, String form) {
     EncryptionStatus s = new EncryptionStatus();
     s.setCipher(CIPHER);
-    s.setForm(passphrase != null ? FORM_PASSPHRASE : FORM_KEY);
+    s.setForm(form != null ? form : passphrase != null ? FORM_PASSPHRASE : FORM_KEY);
     s.setKeySecretName(secretName);
     List<String> given = new ArrayList<>();
     if (passphrase != null) {

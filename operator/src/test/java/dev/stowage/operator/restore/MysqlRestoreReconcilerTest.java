@@ -415,6 +415,19 @@ class MysqlRestoreReconcilerTest {
     assertThat(r.getStatus().getEncryption().getForm()).isEqualTo("Passphrase");
     assertThat(r.getStatus().getEncryption().getKeys())
         .containsExactly("passphrase", "key-2026-06");
+
+    // The backup was one written with the earlier raw key: the engine says which form it used.
+    cluster.finishJob(
+        "recover-restore",
+        true,
+        0,
+        "{\"status\":\"Succeeded\",\"files\":3,\"bytesWritten\":10,"
+            + "\"encryptionKeyId\":\"9101ae927b055b6f\",\"encryptionKeyForm\":\"Key\"}");
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(r.getStatus().getEncryption().getKeyId()).isEqualTo("9101ae927b055b6f");
+    assertThat(r.getStatus().getEncryption().getForm()).isEqualTo("Key");
   }
 
   @Test
