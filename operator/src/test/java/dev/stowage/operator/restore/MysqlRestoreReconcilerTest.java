@@ -536,6 +536,29 @@ class MysqlRestoreReconcilerTest {
     assertThat(cluster.locks).isEmpty();
   }
 
+  @Test
+  void aRestoreOfAMysqlBackupEncryptedWithAPassphraseWithoutItSaysWhichPassphrase() {
+    backupIn(Phase.Succeeded, null);
+    var ref = new dev.stowage.api.v1alpha1.SecretKeyRef();
+    ref.setName("backup-pass");
+    ref.setKey("passphrase");
+    var encryption = new dev.stowage.api.v1alpha1.BackupEncryption();
+    encryption.setPassphraseSecretRef(ref);
+    cluster.backups.get("nightly").getSpec().setEncryption(encryption);
+    MysqlRestore r = fromTemplate();
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains(
+            "MysqlBackup nightly (spec.backup) is encrypted with the passphrase in key passphrase"
+                + " of Secret backup-pass (its spec.encryption.passphraseSecretRef)")
+        .contains("set spec.encryption.passphraseSecretRef");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.claims).isEmpty();
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
