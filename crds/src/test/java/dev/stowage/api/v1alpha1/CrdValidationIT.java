@@ -510,6 +510,12 @@ class CrdValidationIT {
             "spec.encryption needs exactly one of keySecretRef (a 256-bit key) and"
                 + " passphraseSecretRef"),
         Arguments.of(
+            "a schedule with neither a key nor a passphrase",
+            SCHEDULE,
+            Map.of("spec.backupTemplate.spec.encryption", Map.of()),
+            "spec.encryption needs exactly one of keySecretRef (a 256-bit key) and"
+                + " passphraseSecretRef"),
+        Arguments.of(
             "a restore with both a key and a passphrase",
             RESTORE,
             Map.of(
