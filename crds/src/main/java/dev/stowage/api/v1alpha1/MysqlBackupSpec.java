@@ -69,7 +69,7 @@ public class MysqlBackupSpec {
 
   @JsonPropertyDescription(
       "Client-side encryption (AES-256-GCM, MANIFEST authenticated by HMAC-SHA256) with a key"
-          + " from a Secret: whoever can read the bucket cannot read the tables, whoever can"
+          + " (or a passphrase the key is stretched from) from a Secret: whoever can read the bucket cannot read the tables, whoever can"
           + " write it cannot change what a restore writes. Encrypted backups are readable by"
           + " Stowage only (with the key), not by Vitess. Unset: not encrypted.")
   private BackupEncryption encryption;

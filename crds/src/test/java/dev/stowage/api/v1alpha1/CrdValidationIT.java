@@ -377,6 +377,28 @@ class CrdValidationIT {
                     "additionalKeys",
                     List.of("key-2026-06", "key-2025-12")))),
         Arguments.of(
+            "a backup encrypted with a passphrase",
+            BACKUP,
+            Map.of(
+                "spec.encryption",
+                Map.of("passphraseSecretRef", Map.of("name", "backup-pass", "key", "passphrase")))),
+        Arguments.of(
+            "a schedule encrypted with a passphrase",
+            SCHEDULE,
+            Map.of(
+                "spec.backupTemplate.spec.encryption",
+                Map.of("passphraseSecretRef", Map.of("name", "backup-pass", "key", "passphrase")))),
+        Arguments.of(
+            "a restore with a passphrase and earlier raw keys",
+            RESTORE,
+            Map.of(
+                "spec.encryption",
+                Map.of(
+                    "passphraseSecretRef",
+                    Map.of("name", "backup-pass", "key", "passphrase"),
+                    "additionalKeys",
+                    List.of("key-2026-06")))),
+        Arguments.of(
             "the largest uid",
             RESTORE,
             Map.of("spec.pod.securityContext", Map.of("runAsUser", 2147483647L))));
@@ -461,7 +483,72 @@ class CrdValidationIT {
             "an encrypted backup without keySecretRef",
             BACKUP,
             Map.of("spec.encryption", Map.of()),
-            "spec.encryption.keySecretRef: Required value"),
+            "spec.encryption needs exactly one of keySecretRef (a 256-bit key) and"
+                + " passphraseSecretRef"),
+        Arguments.of(
+            "a backup with both a key and a passphrase",
+            BACKUP,
+            Map.of(
+                "spec.encryption",
+                Map.of(
+                    "keySecretRef",
+                    Map.of("name", "backup-key", "key", "key-2026-12"),
+                    "passphraseSecretRef",
+                    Map.of("name", "backup-pass", "key", "passphrase"))),
+            "spec.encryption needs exactly one of keySecretRef (a 256-bit key) and"
+                + " passphraseSecretRef"),
+        Arguments.of(
+            "a schedule with both a key and a passphrase",
+            SCHEDULE,
+            Map.of(
+                "spec.backupTemplate.spec.encryption",
+                Map.of(
+                    "keySecretRef",
+                    Map.of("name", "backup-key", "key", "key-2026-12"),
+                    "passphraseSecretRef",
+                    Map.of("name", "backup-pass", "key", "passphrase"))),
+            "spec.encryption needs exactly one of keySecretRef (a 256-bit key) and"
+                + " passphraseSecretRef"),
+        Arguments.of(
+            "a schedule with neither a key nor a passphrase",
+            SCHEDULE,
+            Map.of("spec.backupTemplate.spec.encryption", Map.of()),
+            "spec.encryption needs exactly one of keySecretRef (a 256-bit key) and"
+                + " passphraseSecretRef"),
+        Arguments.of(
+            "a restore with both a key and a passphrase",
+            RESTORE,
+            Map.of(
+                "spec.encryption",
+                Map.of(
+                    "keySecretRef",
+                    Map.of("name", "backup-key", "key", "key-2026-12"),
+                    "passphraseSecretRef",
+                    Map.of("name", "backup-pass", "key", "passphrase"))),
+            "spec.encryption needs exactly one of keySecretRef (a 256-bit key) and"
+                + " passphraseSecretRef"),
+        Arguments.of(
+            "a restore with neither a key nor a passphrase",
+            RESTORE,
+            Map.of("spec.encryption", Map.of("additionalKeys", List.of("key-2026-06"))),
+            "spec.encryption needs exactly one of keySecretRef (a 256-bit key) and"
+                + " passphraseSecretRef"),
+        Arguments.of(
+            "an additional key that repeats the passphrase",
+            RESTORE,
+            Map.of(
+                "spec.encryption",
+                Map.of(
+                    "passphraseSecretRef",
+                    Map.of("name", "backup-pass", "key", "passphrase"),
+                    "additionalKeys",
+                    List.of("passphrase"))),
+            "spec.encryption.additionalKeys repeats spec.encryption.passphraseSecretRef.key"),
+        Arguments.of(
+            "a passphrase without the Secret key",
+            BACKUP,
+            Map.of("spec.encryption", Map.of("passphraseSecretRef", Map.of("name", "backup-pass"))),
+            "spec.encryption.passphraseSecretRef.key: Required value"),
         Arguments.of(
             "an encryption key without the Secret key",
             BACKUP,

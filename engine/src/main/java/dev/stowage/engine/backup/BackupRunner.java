@@ -64,18 +64,35 @@ public final class BackupRunner {
   private final BackupStorage storage;
   private final Retrier retrier;
   private final KeyRing keys;
+  private volatile String keyIdUsed;
+  private volatile String keyFormUsed;
 
   public BackupRunner(BackupSettings settings, BackupStorage storage, Retrier retrier) {
     this(settings, storage, retrier, null);
   }
 
-  /** With {@code keys} (from --encryption-key-file) the backup is encrypted with the first key. */
+  /**
+   * With {@code keys} (from --encryption-key-file or --encryption-passphrase-file) the backup is
+   * encrypted with the first key, or else the first passphrase.
+   */
   public BackupRunner(
       BackupSettings settings, BackupStorage storage, Retrier retrier, KeyRing keys) {
     this.settings = settings;
     this.storage = storage;
     this.retrier = retrier;
     this.keys = keys;
+  }
+
+  /**
+   * The id of the key the backup is encrypted with, once chosen (null: not encrypted, or not yet).
+   */
+  public String keyIdUsed() {
+    return keyIdUsed;
+  }
+
+  /** "Key" (a key file) or "Passphrase", once the key is chosen; null when not encrypted. */
+  public String keyFormUsed() {
+    return keyFormUsed;
   }
 
   public RunSummary run() {
@@ -142,14 +159,16 @@ public final class BackupRunner {
     }
     Codec codec = Codecs.forWriting(settings.compression());
     Manifest manifest = newManifest(tree, codec, startedAt);
-    BackupEncryption enc = keys == null ? null : BackupEncryption.forNewBackup(keys.primary());
+    BackupEncryption enc = keys == null ? null : keys.forNewBackup();
     if (enc != null) {
+      keyIdUsed = enc.keyId();
+      keyFormUsed = enc.form();
       manifest.stowageEncryption = enc.info();
       LOG.info(
           "encrypting every object with AES-256-GCM (key id {}, {}); the MANIFEST is"
               + " authenticated by {}",
           enc.keyId(),
-          keys.primary().source(),
+          enc.keySource(),
           ManifestAuth.MAC_OBJECT);
     }
     List<ChunkPlanner.Item> items = plan(tree, manifest);

@@ -339,7 +339,13 @@ public final class BackupCatalog {
             ManifestAuth.MacInput mac;
             Manifest m;
             try (ReadableByteChannel in = storage.open(loc, Manifest.FILE_NAME)) {
-              mac = new ManifestAuth.MacInput(Channels.newInputStream(in), keys, loc.name());
+              mac =
+                  new ManifestAuth.MacInput(
+                      Channels.newInputStream(in),
+                      keys,
+                      loc.name(),
+                      () -> Channels.newInputStream(storage.open(loc, Manifest.FILE_NAME)),
+                      where);
               m = ManifestCodec.read(mac, MAX_MANIFEST_BYTES, where);
               mac.drain();
             } catch (IOException e) {

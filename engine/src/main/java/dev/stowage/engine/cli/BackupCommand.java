@@ -8,6 +8,7 @@ import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
+import dev.stowage.engine.crypto.BackupEncryption;
 import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
@@ -125,6 +126,9 @@ final class BackupCommand extends EngineCommand {
   /** The id of the key the backup was encrypted with, or null. */
   private String encryptionKeyId;
 
+  /** "Key" or "Passphrase", with the key id. */
+  private String encryptionKeyForm;
+
   @Override
   String commandName() {
     return "backup";
@@ -139,8 +143,9 @@ final class BackupCommand extends EngineCommand {
   RunSummary execute() {
     resolvedName = name != null ? name : defaultName();
     BackupCatalog.checkNewName(resolvedName);
-    var keys = encryption.keys(); // a bad key file fails before the storage is touched
-    encryptionKeyId = keys == null ? null : keys.primary().id();
+    var keys = encryption.forBackup(); // a bad key file fails before the storage is touched
+    encryptionKeyId = keys == null || keys.keys().isEmpty() ? null : keys.primary().id();
+    encryptionKeyForm = encryptionKeyId == null ? null : BackupEncryption.FORM_KEY;
     try (BackupStorage s = where.open()) {
       BackupSettings settings =
           new BackupSettings(
@@ -156,13 +161,22 @@ final class BackupCommand extends EngineCommand {
               lockOptions.staleAfter(),
               BackupLock.parseWait("--lock-wait", lockWait),
               consistency);
-      return new BackupRunner(settings, s, Retrier.defaults(), keys).run();
+      BackupRunner runner = new BackupRunner(settings, s, Retrier.defaults(), keys);
+      try {
+        return runner.run();
+      } finally {
+        // A passphrase's key (and id) exists once the backup's salt is drawn.
+        if (runner.keyIdUsed() != null) {
+          encryptionKeyId = runner.keyIdUsed();
+          encryptionKeyForm = runner.keyFormUsed();
+        }
+      }
     }
   }
 
   @Override
   void addToResult(ObjectNode result) {
-    ResultFile.addEncryptionKeyId(result, encryptionKeyId);
+    ResultFile.addEncryptionKeyId(result, encryptionKeyId, encryptionKeyForm);
   }
 
   static String defaultName() {

@@ -30,13 +30,21 @@ import picocli.CommandLine.Option;
     description =
         "Check that a backup could be written: the storage is reachable and writable (a small"
             + " probe object is written and deleted), and no complete or running backup has the"
-            + " name (a stale lock is no obstacle: the backup takes it over). Exit 0: ok; 3:"
-            + " unreachable or denied; 5: the name is taken.")
+            + " name (a stale lock is no obstacle: the backup takes it over). With the"
+            + " backup's --encryption-key-file or --encryption-passphrase-file, their format is"
+            + " checked as the backup would (exit 2). Exit 0: ok; 2: a malformed key or"
+            + " passphrase file; 3: unreachable or denied; 5: the name is taken.")
 final class CheckCommand extends EngineCommand {
   /** The probe's name prefix: a dot, so that it can never be taken for a backup file. */
   static final String PROBE_PREFIX = ".stowage-check-";
 
   @Mixin StorageOptions where;
+
+  /**
+   * The backup's key or passphrase files, checked as the backup would (format only; nothing is
+   * derived, stored or printed), so a malformed one fails before the database is stopped.
+   */
+  @Mixin EncryptionOptions encryption;
 
   @Option(
       names = "--name",
@@ -61,6 +69,7 @@ final class CheckCommand extends EngineCommand {
   RunSummary execute() {
     long start = System.nanoTime();
     BackupCatalog.checkNewName(name);
+    encryption.forBackup(); // exit 2 with the backup's message, before the storage is touched
     Duration staleAfter = lockOptions.staleAfter();
     BackupLocation loc = new BackupLocation(where.directory, name);
     try (BackupStorage s = where.open()) {

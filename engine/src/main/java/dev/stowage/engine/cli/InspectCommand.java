@@ -73,6 +73,13 @@ final class InspectCommand extends EngineCommand {
                 + m.stowageEncryption.cipher
                 + ", key id "
                 + m.stowageEncryption.keyId
+                + (m.stowageEncryption.passphrase != null
+                    ? ", stretched from a passphrase ("
+                        + m.stowageEncryption.passphrase.kdf
+                        + ", "
+                        + m.stowageEncryption.passphrase.iterations
+                        + " iterations)"
+                    : "")
                 + " (readable by Stowage only, with that key; MANIFEST authenticated by "
                 + m.stowageEncryption.manifestMac
                 + ", checked by restore and verify)");

@@ -89,6 +89,8 @@ final class RestoreCommand extends EngineCommand {
   /** The id of the key the backup was decrypted with, or null. */
   private String encryptionKeyId;
 
+  private String encryptionKeyForm;
+
   @Override
   String commandName() {
     return "restore";
@@ -126,13 +128,14 @@ final class RestoreCommand extends EngineCommand {
       RunSummary summary = runner.run();
       // The key the MANIFEST authenticated under, as the run knew it: no second MANIFEST read.
       encryptionKeyId = runner.keyIdUsed();
+      encryptionKeyForm = runner.keyFormUsed();
       return summary;
     }
   }
 
   @Override
   void addToResult(ObjectNode result) {
-    ResultFile.addEncryptionKeyId(result, encryptionKeyId);
+    ResultFile.addEncryptionKeyId(result, encryptionKeyId, encryptionKeyForm);
     ResultFile.addTargetHeldMarker(result, targetHeldMarker);
   }
 

@@ -60,9 +60,13 @@ final class ResultFile {
    * Names the key an encrypted backup was written or restored with by its key id (a one-way
    * fingerprint, not secret), so the operator can show it in status.
    */
-  static void addEncryptionKeyId(ObjectNode n, String keyId) {
+  static void addEncryptionKeyId(ObjectNode n, String keyId, String form) {
     if (keyId != null) {
       n.put("encryptionKeyId", keyId);
+    }
+    if (form != null) {
+      // "Key" or "Passphrase": which form of secret the key came from (never the secret).
+      n.put("encryptionKeyForm", form);
     }
   }
 

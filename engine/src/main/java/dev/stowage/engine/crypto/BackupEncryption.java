@@ -2,6 +2,7 @@ package dev.stowage.engine.crypto;
 
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.manifest.Encryption;
+import dev.stowage.engine.manifest.PassphraseKdf;
 import java.security.SecureRandom;
 import java.util.Base64;
 import javax.crypto.SecretKey;
@@ -11,6 +12,8 @@ public final class BackupEncryption {
   public static final String CIPHER = "AES-256-GCM";
   public static final String KDF = "HKDF-SHA256";
   public static final int VERSION = 1;
+  public static final String FORM_KEY = "Key";
+  public static final String FORM_PASSPHRASE = "Passphrase";
 
   /** Small segments: the JIT reaches the JDK's AES and GHASH intrinsics after far fewer bytes. */
   public static final int DEFAULT_SEGMENT_SIZE = 8 << 10;
@@ -29,8 +32,11 @@ public final class BackupEncryption {
     this.objectKey = key.objectKey(salt);
   }
 
-  /** A new backup: a fresh random salt, so every backup has its own object key. */
-  public static BackupEncryption forNewBackup(MasterKey key) {
+  /**
+   * A new backup: a fresh random salt, so every backup has its own object key; {@code passphrase}
+   * says how {@code key} was stretched from a passphrase (null for a key file).
+   */
+  static BackupEncryption forNewBackup(MasterKey key, PassphraseKdf passphrase) {
     byte[] salt = new byte[SALT_BYTES];
     new SecureRandom().nextBytes(salt);
     Encryption e = new Encryption();
@@ -41,6 +47,7 @@ public final class BackupEncryption {
     e.salt = Base64.getEncoder().encodeToString(salt);
     e.segmentSize = DEFAULT_SEGMENT_SIZE;
     e.manifestMac = ManifestAuth.MAC_OBJECT;
+    e.passphrase = passphrase;
     return new BackupEncryption(key, e, salt);
   }
 
@@ -85,6 +92,16 @@ public final class BackupEncryption {
 
   public String keyId() {
     return key.id();
+  }
+
+  /** Where the key came from (a key file, or a passphrase file), for messages. */
+  public String keySource() {
+    return key.source();
+  }
+
+  /** The form of the secret, as results report it: "Key" (a key file) or "Passphrase". */
+  public String form() {
+    return info.passphrase != null ? FORM_PASSPHRASE : FORM_KEY;
   }
 
   MasterKey key() {

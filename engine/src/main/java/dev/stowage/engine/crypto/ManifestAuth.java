@@ -1,8 +1,10 @@
 package dev.stowage.engine.crypto;
 
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.manifest.FileEntry;
 import dev.stowage.engine.manifest.Manifest;
+import dev.stowage.engine.manifest.PassphraseKdf;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,12 +50,34 @@ public final class ManifestAuth {
     }
   }
 
-  /** Computes, as the MANIFEST streams by, its MAC under every key given. */
+  /** Opens the stored MANIFEST again (to authenticate it under a key known only after parsing). */
+  @FunctionalInterface
+  public interface Reopen {
+    InputStream open() throws IOException;
+  }
+
+  /**
+   * Computes, as the MANIFEST streams by, its MAC under every key file's key, and its SHA-256. A
+   * passphrase's key depends on the salt inside the MANIFEST, so its MAC is computed by reading the
+   * MANIFEST a second time; that read must yield the same SHA-256, so the bytes authenticated are
+   * the bytes parsed.
+   */
   public static final class MacInput extends FilterInputStream {
     private final Map<String, Mac> macs = new LinkedHashMap<>();
+    private final MessageDigest digest = sha256();
+    private final String backupName;
+    private final Reopen reopen;
+    private final String where;
 
     public MacInput(InputStream in, KeyRing keys, String backupName) {
+      this(in, keys, backupName, null, null);
+    }
+
+    public MacInput(InputStream in, KeyRing keys, String backupName, Reopen reopen, String where) {
       super(in);
+      this.backupName = backupName;
+      this.reopen = reopen;
+      this.where = where;
       for (MasterKey k : keys.keys()) {
         macs.put(k.id(), newMac(k, backupName));
       }
@@ -63,6 +87,7 @@ public final class ManifestAuth {
     public int read() throws IOException {
       int b = super.read();
       if (b >= 0) {
+        digest.update((byte) b);
         for (Mac m : macs.values()) {
           m.update((byte) b);
         }
@@ -74,6 +99,7 @@ public final class ManifestAuth {
     public int read(byte[] b, int off, int len) throws IOException {
       int n = super.read(b, off, len);
       if (n > 0) {
+        digest.update(b, off, n);
         for (Mac m : macs.values()) {
           m.update(b, off, n);
         }
@@ -93,8 +119,44 @@ public final class ManifestAuth {
       }
     }
 
-    byte[] macOf(String keyId) {
-      return macs.get(keyId).doFinal();
+    /** The MAC under {@code key}: computed on the way, or by a second read checked by SHA-256. */
+    byte[] macOf(MasterKey key) {
+      Mac computed = macs.get(key.id());
+      if (computed != null) {
+        return computed.doFinal();
+      }
+      if (reopen == null) {
+        throw new IllegalStateException("no way to read the MANIFEST again");
+      }
+      byte[] first = digest.digest();
+      Mac mac = newMac(key, backupName);
+      MessageDigest again = sha256();
+      try (InputStream in = reopen.open()) {
+        byte[] buf = new byte[8192];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          mac.update(buf, 0, n);
+          again.update(buf, 0, n);
+        }
+      } catch (IOException e) {
+        throw new StorageException(
+            StorageException.Kind.TRANSIENT, where, "cannot read " + where + " again: " + e, e);
+      }
+      if (!MessageDigest.isEqual(first, again.digest())) {
+        // Retried by the caller's retrier: parse and authenticate one version of the MANIFEST.
+        throw new StorageException(
+            StorageException.Kind.TRANSIENT,
+            where,
+            "MANIFEST " + where + " changed between two reads; reading it again");
+      }
+      return mac.doFinal();
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK lacks SHA-256", e);
     }
   }
 
@@ -124,6 +186,7 @@ public final class ManifestAuth {
               + KeyRing.OPTION);
     }
     String keyId = String.valueOf(m.stowageEncryption.keyId);
+    PassphraseKdf passphrase = m.stowageEncryption.passphrase;
     if (keys == null) {
       throw EngineException.integrity(
           where,
@@ -131,11 +194,19 @@ public final class ManifestAuth {
               + backupName
               + " is encrypted (AES-256-GCM) with key id "
               + keyId
-              + ": give that key with "
-              + KeyRing.OPTION
-              + " PATH. Nothing was written");
+              + (passphrase == null
+                  ? ": give that key with " + KeyRing.OPTION + " PATH"
+                  : ", a key stretched from a passphrase: give the passphrase with "
+                      + Passphrase.OPTION
+                      + " PATH")
+              + ". Nothing was written");
     }
-    MasterKey key = keys.byId(keyId);
+    MasterKey key;
+    if (passphrase != null) {
+      key = passphraseKey(backupName, keys, keyId, passphrase, where);
+    } else {
+      key = keys.byId(keyId);
+    }
     if (key == null) {
       throw EngineException.integrity(
           where,
@@ -143,9 +214,12 @@ public final class ManifestAuth {
               + backupName
               + " is encrypted with key id "
               + keyId
-              + ", but the key given ("
-              + keys.ids()
-              + ") is not that key (wrong key): give the key file whose id is "
+              + (keys.keys().isEmpty()
+                  ? ", a key from a key file, but only a passphrase was given ("
+                      + keys.passphraseSources()
+                      + ", wrong key)"
+                  : ", but the key given (" + keys.ids() + ") is not that key (wrong key)")
+              + ": give the key file whose id is "
               + keyId
               + " with "
               + KeyRing.OPTION
@@ -161,7 +235,7 @@ public final class ManifestAuth {
               + ", so its MANIFEST cannot be authenticated: refused. The backup was tampered"
               + " with or damaged; restore another backup");
     }
-    byte[] expected = computed.macOf(key.id());
+    byte[] expected = computed.macOf(key);
     byte[] got;
     try {
       got = HexFormat.of().parseHex(new String(stored, StandardCharsets.US_ASCII).strip());
@@ -189,5 +263,51 @@ public final class ManifestAuth {
       }
     }
     return BackupEncryption.forExisting(key, m.stowageEncryption, where);
+  }
+
+  /**
+   * The key of a backup encrypted with a passphrase: its parameters are checked first (exit 4
+   * naming the field), then each passphrase given is stretched with them until one yields the key
+   * id the MANIFEST names. Salt and Iterations are inside the MANIFEST's authenticated bytes:
+   * altered, they yield another key, which is refused here or by the MANIFEST's HMAC.
+   */
+  private static MasterKey passphraseKey(
+      String backupName, KeyRing keys, String keyId, PassphraseKdf p, String where) {
+    if (keys.passphrases().isEmpty()) {
+      throw EngineException.integrity(
+          where,
+          "backup "
+              + backupName
+              + " is encrypted with key id "
+              + keyId
+              + ", a key stretched from a passphrase, but no "
+              + Passphrase.OPTION
+              + " was given (only "
+              + KeyRing.OPTION
+              + ", keys "
+              + keys.ids()
+              + "): give the passphrase file with "
+              + Passphrase.OPTION
+              + ". Nothing was written");
+    }
+    byte[] salt = Passphrase.checkedSalt(p, where);
+    for (Passphrase given : keys.passphrases()) {
+      MasterKey k = given.derive(salt, (int) p.iterations);
+      if (k.id().equals(keyId)) {
+        return k;
+      }
+    }
+    throw EngineException.integrity(
+        where,
+        "backup "
+            + backupName
+            + " is encrypted with key id "
+            + keyId
+            + ", a key stretched from a passphrase, but the passphrase given ("
+            + keys.passphraseSources()
+            + ") does not yield that key (wrong passphrase, or the MANIFEST's Salt or"
+            + " Iterations were altered): give the passphrase the backup was written with, with "
+            + Passphrase.OPTION
+            + ". Nothing was written");
   }
 }

@@ -1,6 +1,7 @@
 package dev.stowage.engine.manifest;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
@@ -9,7 +10,16 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * ignores it and cannot read such a backup). Nothing here is secret.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-@JsonPropertyOrder({"Version", "Cipher", "KeyId", "Kdf", "Salt", "SegmentSize", "ManifestMac"})
+@JsonPropertyOrder({
+  "Version",
+  "Cipher",
+  "KeyId",
+  "Kdf",
+  "Salt",
+  "SegmentSize",
+  "ManifestMac",
+  "Passphrase"
+})
 public class Encryption {
   @JsonProperty("Version")
   public int version;
@@ -37,4 +47,9 @@ public class Encryption {
   /** Where the MANIFEST's HMAC-SHA256 is kept: "MANIFEST.hmac". */
   @JsonProperty("ManifestMac")
   public String manifestMac;
+
+  /** Set when the key was stretched from a passphrase (engine/README.md, "Passphrases"). */
+  @JsonProperty("Passphrase")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public PassphraseKdf passphrase;
 }

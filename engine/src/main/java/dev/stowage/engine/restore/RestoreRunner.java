@@ -89,6 +89,7 @@ public final class RestoreRunner {
   private final Durability durability;
   private final KeyRing keys;
   private String keyIdUsed;
+  private String keyFormUsed;
 
   public RestoreRunner(
       RestoreSettings settings, BackupStorage storage, Retrier retrier, Durability durability) {
@@ -117,6 +118,11 @@ public final class RestoreRunner {
     return keyIdUsed;
   }
 
+  /** Whether that key was a key file's ("Key") or stretched from a passphrase ("Passphrase"). */
+  public String keyFormUsed() {
+    return keyFormUsed;
+  }
+
   public RunSummary run() {
     long start = System.nanoTime();
     Roots roots = settings.roots();
@@ -129,6 +135,7 @@ public final class RestoreRunner {
     Manifest m = opened.manifest();
     BackupEncryption enc = opened.encryption();
     keyIdUsed = enc == null ? null : enc.keyId();
+    keyFormUsed = enc == null ? null : enc.form();
     String where = opened.where();
     Codec codec = opened.codec();
     List<String> skipped = new ArrayList<>();

@@ -129,4 +129,115 @@ class CheckCommandTest {
         .contains("run-42")
         .contains("node-a");
   }
+
+  private int checkWith(Path result, String... encryption) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "check",
+                "--storage",
+                "file://" + tmp.resolve("backups"),
+                "--directory",
+                "ns/db",
+                "--name",
+                "b1",
+                "--result-file",
+                result.toString()));
+    args.addAll(java.util.List.of(encryption));
+    return StowageCli.execute(args.toArray(String[]::new));
+  }
+
+  /** What the backup says about the same file (it checks it before anything else). */
+  private JsonNode backupWith(String... encryption) throws Exception {
+    Path result = tmp.resolve("backup.json");
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "backup",
+                "--datadir",
+                tmp.resolve("no-datadir").toString(),
+                "--storage",
+                "file://" + tmp.resolve("backups"),
+                "--directory",
+                "ns/db",
+                "--name",
+                "b1",
+                "--result-file",
+                result.toString()));
+    args.addAll(java.util.List.of(encryption));
+    StowageCli.execute(args.toArray(String[]::new));
+    return JSON.readTree(result.toFile());
+  }
+
+  @Test
+  void checkWithAMalformedKeyFileFailsWithExitTwoNamingTheFileAsTheBackupWould() throws Exception {
+    Files.createDirectories(tmp.resolve("backups"));
+    Path key = tmp.resolve("key-0");
+    Files.write(key, new byte[31]); // one byte short of a 256-bit key
+    Path result = tmp.resolve("r.json");
+
+    assertThat(checkWith(result, "--encryption-key-file", key.toString())).isEqualTo(2);
+
+    JsonNode r = JSON.readTree(result.toFile());
+    assertThat(r.get("exitCode").asInt()).isEqualTo(2);
+    assertThat(r.get("error").asText())
+        .contains("--encryption-key-file " + key)
+        .contains("32 raw bytes");
+    JsonNode b = backupWith("--encryption-key-file", key.toString());
+    assertThat(b.get("exitCode").asInt()).isEqualTo(2);
+    assertThat(r.get("error").asText()).isEqualTo(b.get("error").asText());
+    // Nothing reached the storage.
+    assertThat(tmp.resolve("backups/ns")).doesNotExist();
+  }
+
+  @Test
+  void checkWithATooShortPassphraseFileFailsWithExitTwoAsTheBackupWould() throws Exception {
+    Files.createDirectories(tmp.resolve("backups"));
+    Path p = tmp.resolve("passphrase-0");
+    Files.writeString(p, "short pass\n");
+    Path result = tmp.resolve("r.json");
+
+    assertThat(checkWith(result, "--encryption-passphrase-file", p.toString())).isEqualTo(2);
+
+    JsonNode r = JSON.readTree(result.toFile());
+    assertThat(r.get("error").asText())
+        .contains("--encryption-passphrase-file " + p)
+        .contains("at least 12")
+        .doesNotContain("short pass");
+    JsonNode b = backupWith("--encryption-passphrase-file", p.toString());
+    assertThat(r.get("error").asText()).isEqualTo(b.get("error").asText());
+  }
+
+  @Test
+  void checkWithAKeyFileAndAPassphraseFileFailsAsTheBackupWould() throws Exception {
+    Files.createDirectories(tmp.resolve("backups"));
+    Path key = tmp.resolve("key-0");
+    Files.write(key, new byte[32]);
+    Path p = tmp.resolve("passphrase-0");
+    Files.writeString(p, "a long enough passphrase\n");
+    Path result = tmp.resolve("r.json");
+    String[] both = {
+      "--encryption-key-file", key.toString(), "--encryption-passphrase-file", p.toString()
+    };
+
+    assertThat(checkWith(result, both)).isEqualTo(2);
+
+    assertThat(JSON.readTree(result.toFile()).get("error").asText())
+        .isEqualTo(backupWith(both).get("error").asText())
+        .contains("give either a key file or a passphrase file");
+  }
+
+  @Test
+  void checkWithWellFormedKeyAndPassphraseFilesPasses() throws Exception {
+    Files.createDirectories(tmp.resolve("backups"));
+    Path key = tmp.resolve("key-0");
+    Files.writeString(key, java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\n");
+    Path p = tmp.resolve("passphrase-0");
+    Files.writeString(p, "a long enough passphrase\n");
+
+    assertThat(checkWith(tmp.resolve("a.json"), "--encryption-key-file", key.toString())).isZero();
+    assertThat(checkWith(tmp.resolve("b.json"), "--encryption-passphrase-file", p.toString()))
+        .isZero();
+    assertThat(Files.readString(tmp.resolve("b.json"))).doesNotContain("a long enough");
+  }
 }

@@ -128,6 +128,47 @@ class OperatorContractTest {
             "--encryption-key-file",
             otherKey.toString(),
             "--quiet"));
+    // A passphrase instead of a key: the result says so (encryptionKeyForm), never the secret;
+    // a wrong passphrase is refused like a wrong key (exit 4, on the MANIFEST, before any write).
+    Path passphrase = Files.writeString(tmp.resolve("passphrase"), "contract passphrase 1\n");
+    Path otherPassphrase = Files.writeString(tmp.resolve("other"), "contract passphrase 2\n");
+    JsonNode passphraseBackup =
+        result(
+            0,
+            "backup",
+            "--datadir",
+            tmp.resolve("data").toString(),
+            "--storage",
+            "file://" + backups,
+            "--directory",
+            "shop/pass",
+            "--name",
+            "2030-01-02.030000.pass",
+            "--encryption-passphrase-file",
+            passphrase.toString(),
+            "--quiet");
+    // The key id of a passphrase backup changes with its random salt: fixed in the fixtures.
+    String passphraseKeyId = passphraseBackup.path("encryptionKeyId").asText();
+    assertThat(passphraseKeyId).matches("[0-9a-f]{16}");
+    written.put("backup-passphrase-succeeded", withFixedKeyId(passphraseBackup, passphraseKeyId));
+    JsonNode wrongPassphrase =
+        result(
+            4,
+            "restore",
+            "--storage",
+            "file://" + backups,
+            "--directory",
+            "shop/pass",
+            "--name",
+            "2030-01-02.030000.pass",
+            "--datadir",
+            tmp.resolve("unpassed").toString(),
+            "--encryption-passphrase-file",
+            otherPassphrase.toString(),
+            "--quiet");
+    written.put(
+        "restore-passphrase-failed-wrong-passphrase",
+        withFixedKeyId(wrongPassphrase, passphraseKeyId));
     written.put(
         "backup-failed-arguments",
         result(2, "backup", "--datadir", tmp.resolve("data").toString(), "--no-such-option"));
@@ -176,6 +217,12 @@ class OperatorContractTest {
     String[] all = Arrays.copyOf(base, base.length + extra.length);
     System.arraycopy(extra, 0, all, base.length, extra.length);
     return all;
+  }
+
+  static final String FIXED_KEY_ID = "7a7a7a7a7a7a7a7a";
+
+  static JsonNode withFixedKeyId(JsonNode n, String keyId) throws IOException {
+    return JSON.readTree(JSON.writeValueAsString(n).replace(keyId, FIXED_KEY_ID));
   }
 
   /** Runs the engine with a result file; returns that file with volatile values normalised. */

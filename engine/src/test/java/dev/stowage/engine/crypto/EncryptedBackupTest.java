@@ -271,7 +271,7 @@ class EncryptedBackupTest {
 
   private void resign(String name) throws Exception {
     StoredBackup b = StoredBackup.at(root, DIR, name);
-    BackupEncryption enc = BackupEncryption.forNewBackup(KeyRing.of(KEY).primary());
+    BackupEncryption enc = BackupEncryption.forNewBackup(KeyRing.of(KEY).primary(), null);
     Files.write(
         b.dir().resolve("MANIFEST.hmac"),
         ManifestAuth.sign(enc, name, Files.readAllBytes(b.manifestPath())));

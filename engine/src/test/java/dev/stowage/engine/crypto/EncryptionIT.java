@@ -44,6 +44,9 @@ class EncryptionIT {
   static Path otherKeyFile;
   static byte[] key;
   static byte[] otherKey;
+  static final String PASSPHRASE = "Zq7 vellum-otter 42 sprocket";
+  static Path passphraseFile;
+  static Path otherPassphraseFile;
 
   /** Every stdout, stderr and result file of the engine in this class, searched at the end. */
   static final List<String> outputs = new ArrayList<>();
@@ -68,6 +71,10 @@ class EncryptionIT {
     Files.writeString(keyFile, Base64.getEncoder().encodeToString(key) + "\n");
     otherKeyFile = shared.resolve("other.key");
     Files.write(otherKeyFile, otherKey); // 32 raw bytes
+    passphraseFile = shared.resolve("passphrase.txt");
+    Files.writeString(passphraseFile, PASSPHRASE + "\n");
+    otherPassphraseFile = shared.resolve("other-passphrase.txt");
+    Files.writeString(otherPassphraseFile, "Wr0ng kestrel-anvil 17 quartz\n");
   }
 
   @AfterAll
@@ -206,6 +213,151 @@ class EncryptionIT {
     roundTrip(fileUrl(), "file-whole", "0");
   }
 
+  /**
+   * A passphrase instead of a key: backup, inspect, verify and a restore given a key file and two
+   * passphrase files (rotation: the one that yields the MANIFEST's key id is used).
+   */
+  private void roundTripWithAPassphrase(String url, String name) throws Exception {
+    Path rf = shared.resolve(name + ".backup.json");
+    ProcessRunner.Result b =
+        engine(
+            "backup",
+            "--datadir",
+            source.toString(),
+            "--storage",
+            url,
+            "--directory",
+            "it/db",
+            "--name",
+            name,
+            "--chunk-threshold",
+            "4Mi",
+            "--chunk-size",
+            "4Mi",
+            "--encryption-passphrase-file",
+            passphraseFile.toString(),
+            "--result-file",
+            rf.toString(),
+            "--quiet");
+    assertThat(b.exitCode()).as("%s", b).isZero();
+    JsonNode backupResult = result(rf);
+    String keyId = backupResult.path("encryptionKeyId").asText();
+    assertThat(backupResult.path("encryptionKeyForm").asText()).isEqualTo("Passphrase");
+    assertThat(keyId).matches("[0-9a-f]{16}");
+    assertThat(b.output()).contains("AES-256-GCM").contains(keyId).contains("passphrase file");
+
+    ProcessRunner.Result i =
+        engine("inspect", "--storage", url, "--directory", "it/db", "--name", name);
+    assertThat(i.exitCode()).as("%s", i).isZero();
+    assertThat(i.stdout())
+        .contains("Encryption:   AES-256-GCM, key id " + keyId)
+        .contains("PBKDF2-HMAC-SHA256");
+
+    ProcessRunner.Result v =
+        engine(
+            "verify",
+            "--storage",
+            url,
+            "--directory",
+            "it/db",
+            "--name",
+            name,
+            "--encryption-passphrase-file",
+            passphraseFile.toString());
+    assertThat(v.exitCode()).as("%s", v).isZero();
+
+    Path target = shared.resolve("restored-" + name);
+    Path rr = shared.resolve(name + ".restore.json");
+    ProcessRunner.Result r =
+        engine(
+            "restore",
+            "--storage",
+            url,
+            "--directory",
+            "it/db",
+            "--name",
+            name,
+            "--datadir",
+            target.toString(),
+            "--encryption-key-file",
+            keyFile.toString(),
+            "--encryption-passphrase-file",
+            otherPassphraseFile.toString(),
+            "--encryption-passphrase-file",
+            passphraseFile.toString(),
+            "--result-file",
+            rr.toString(),
+            "--quiet");
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    assertThat(result(rr).path("encryptionKeyId").asText()).isEqualTo(keyId);
+    assertThat(TreeSnapshot.of(target).contentOnly())
+        .isEqualTo(TreeSnapshot.of(source).contentOnly());
+
+    Path wrongTarget = shared.resolve("wrong-" + name);
+    Path wr = shared.resolve(name + ".wrong.json");
+    ProcessRunner.Result wrong =
+        engine(
+            "restore",
+            "--storage",
+            url,
+            "--directory",
+            "it/db",
+            "--name",
+            name,
+            "--datadir",
+            wrongTarget.toString(),
+            "--encryption-passphrase-file",
+            otherPassphraseFile.toString(),
+            "--result-file",
+            wr.toString(),
+            "--quiet");
+    assertThat(wrong.exitCode()).as("%s", wrong).isEqualTo(4);
+    assertThat(wrong.stderr()).contains("key id " + keyId).contains("wrong passphrase");
+    assertThat(result(wr).path("exitCode").asInt()).isEqualTo(4);
+    assertThat(wrongTarget).doesNotExist();
+  }
+
+  @Test
+  void roundTripWithAPassphraseOnS3() throws Exception {
+    roundTripWithAPassphrase(s3.storageUrl(BUCKET, "pp"), "s3-passphrase");
+  }
+
+  @Test
+  void roundTripWithAPassphraseOnFileStorage() throws Exception {
+    roundTripWithAPassphrase(fileUrl(), "file-passphrase");
+  }
+
+  @Test
+  void aTooShortPassphraseFileExitsTwoBeforeTheStorageIsTouched() throws Exception {
+    Path shortFile = shared.resolve("short-passphrase.txt");
+    Files.writeString(shortFile, "too short\n");
+    Path rf = shared.resolve("short.json");
+    ProcessRunner.Result b =
+        engine(
+            "backup",
+            "--datadir",
+            source.toString(),
+            "--storage",
+            s3.storageUrl(BUCKET, "short"),
+            "--directory",
+            "it/db",
+            "--name",
+            "never",
+            "--encryption-passphrase-file",
+            shortFile.toString(),
+            "--result-file",
+            rf.toString());
+    assertThat(b.exitCode()).as("%s", b).isEqualTo(2);
+    assertThat(b.stderr())
+        .contains("--encryption-passphrase-file " + shortFile)
+        .contains("at least 12")
+        .doesNotContain("too short");
+    assertThat(result(rf).path("exitCode").asInt()).isEqualTo(2);
+    try (S3Client c = s3.clientBuilder().build()) {
+      assertThat(c.listObjectsV2(r -> r.bucket(BUCKET).prefix("short/")).contents()).isEmpty();
+    }
+  }
+
   @Test
   void wrongKeyOrNoKeyOrAFlippedByteOnS3ExitFour() throws Exception {
     String url = s3.storageUrl(BUCKET, "bad");
@@ -329,6 +481,7 @@ class EncryptionIT {
   @Test
   void noKeyMaterialInAnyOutputOrResultFile() throws Exception {
     roundTrip(fileUrl(), "secrets", "4Mi");
+    roundTripWithAPassphrase(fileUrl(), "secrets-passphrase");
     wrongKeyOrNoKeyOrAFlippedByteOnS3ExitFourForSecrets();
     List<String> forbidden = new ArrayList<>();
     for (byte[] k : List.of(key, otherKey)) {
@@ -342,8 +495,32 @@ class EncryptionIT {
         JsonNode enc = JSON.readTree(p.toFile()).path("StowageEncryption");
         byte[] salt = Base64.getDecoder().decode(enc.path("Salt").asText());
         forbidden.addAll(forms(KeyRing.of(key).primary().objectKey(salt).getEncoded()));
+        JsonNode pp = enc.path("Passphrase");
+        if (!pp.isMissingNode()) {
+          // the key stretched from the passphrase, and what is derived from it
+          MasterKey stretched =
+              Passphrase.of(PASSPHRASE)
+                  .derive(
+                      Base64.getDecoder().decode(pp.path("Salt").asText()),
+                      pp.path("Iterations").asInt());
+          forbidden.addAll(
+              forms(
+                  javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                      .generateSecret(
+                          new javax.crypto.spec.PBEKeySpec(
+                              PASSPHRASE.toCharArray(),
+                              Base64.getDecoder().decode(pp.path("Salt").asText()),
+                              pp.path("Iterations").asInt(),
+                              256))
+                      .getEncoded()));
+          forbidden.addAll(forms(stretched.manifestMacKey().getEncoded()));
+          forbidden.addAll(forms(stretched.objectKey(salt).getEncoded()));
+        }
       }
     }
+    forbidden.add(PASSPHRASE);
+    forbidden.add(PASSPHRASE.substring(0, 12));
+    forbidden.add("Wr0ng kestrel-anvil 17 quartz");
     String all;
     synchronized (outputs) {
       all = String.join("\n", outputs);

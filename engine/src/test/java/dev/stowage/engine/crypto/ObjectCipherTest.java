@@ -25,7 +25,7 @@ class ObjectCipherTest {
   static final ObjectPlace PLACE = new ObjectPlace("b1", "Data", "db/t.ibd", "3-1", 4096, 10_000);
 
   private static BackupEncryption enc() {
-    var e = BackupEncryption.forNewBackup(KeyRing.of(KEY).primary()).info();
+    var e = BackupEncryption.forNewBackup(KeyRing.of(KEY).primary(), null).info();
     e.segmentSize = SEG;
     return BackupEncryption.forExisting(KeyRing.of(KEY).primary(), e, "test");
   }

@@ -96,7 +96,8 @@ final class BackupOutcome {
       status.setBytesStored(stored);
       status.setSize(stored == null ? null : Display.size(stored));
       if (keys != null) {
-        status.setEncryption(keys.status(engine.result().encryptionKeyId()));
+        status.setEncryption(
+            keys.status(engine.result().encryptionKeyId(), engine.result().encryptionKeyForm()));
       }
       watch.succeeded(status, ns, look);
     } else {

@@ -9,6 +9,7 @@ import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.operator.cluster.Cluster;
 import dev.stowage.operator.cluster.EngineJobWatch;
 import dev.stowage.operator.job.CrdTerms;
+import dev.stowage.operator.job.EncryptionKeys;
 import dev.stowage.operator.job.EngineJobFactory;
 import dev.stowage.operator.job.EngineRun;
 import dev.stowage.operator.job.EngineStart;
@@ -128,6 +129,12 @@ final class Preflight {
       }
       case FAILED -> {
         Integer code = check.result().exitCode();
+        EncryptionKeys keys = EncryptionKeys.of(backup.getSpec().getEncryption());
+        String message =
+            CrdTerms.translate(check.failureMessage(), null, backup.getSpec().getStorage(), keys);
+        // check refuses a malformed key or passphrase file with the backup's exit 2 (issue 16).
+        boolean badKey =
+            keys != null && code != null && code == 2 && message.contains("spec.encryption");
         String hint =
             code != null && code == 5
                 ? "the backup name "
@@ -135,12 +142,18 @@ final class Preflight {
                     + " is taken in "
                     + run.where()
                     + ": create a new MysqlBackup, which gets another name"
-                : CrdTerms.storageHint(backup.getSpec().getStorage(), "spec.storage");
+                : badKey
+                    ? "put a valid one into the Secret "
+                        + keys.secretName()
+                        + " (spec.encryption) and create a new MysqlBackup"
+                    : CrdTerms.storageHint(backup.getSpec().getStorage(), "spec.storage");
         run.fail(
             Reason.PreflightFailed,
-            "the pre-flight check of the storage (spec.storage) failed, so nothing was stopped"
-                + " or copied: "
-                + CrdTerms.translate(check.failureMessage(), null, backup.getSpec().getStorage())
+            (badKey
+                    ? "the pre-flight check of the encryption key (spec.encryption) failed, so"
+                    : "the pre-flight check of the storage (spec.storage) failed, so")
+                + " nothing was stopped or copied: "
+                + message
                 + (hint.isEmpty() ? "" : "; " + hint));
         run.settle();
         return null;

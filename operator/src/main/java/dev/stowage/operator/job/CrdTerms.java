@@ -42,7 +42,21 @@ public final class CrdTerms {
                 EncryptionKeys.file(i),
                 "key " + keys.keys().get(i) + " of Secret " + keys.secretName());
       }
+      if (keys.passphrase() != null) {
+        m =
+            m.replace(
+                EncryptionKeys.passphraseFile(),
+                "key " + keys.passphrase() + " of Secret " + keys.secretName());
+      }
     }
+    String passphraseOption = EncryptionKeys.PASSPHRASE_OPTION;
+    m =
+        m.replace(
+                "with " + passphraseOption + " PATH",
+                "in spec.encryption.passphraseSecretRef (a key of a Secret holding the"
+                    + " passphrase)")
+            .replace(", with " + passphraseOption + ".", " in spec.encryption.passphraseSecretRef.")
+            .replace(passphraseOption, "spec.encryption.passphraseSecretRef");
     String option = EncryptionKeys.OPTION;
     m =
         m.replace(

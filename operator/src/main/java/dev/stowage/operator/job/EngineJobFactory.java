@@ -273,6 +273,13 @@ public final class EngineJobFactory {
     args.add(CHECK);
     args.addAll(
         location(storage, BackupLocations.backupDirectory(backup), locations.backupName(backup)));
+    // The backup's key or passphrase file, mounted and passed as to the backup: the kubelet starts
+    // no pod whose Secret or key is missing, and check refuses a malformed key or a too-short
+    // passphrase with the backup's exit 2 and message, all before anything is stopped.
+    EncryptionKeys keys = EncryptionKeys.of(spec.getEncryption());
+    if (keys != null) {
+      args.addAll(keys.args());
+    }
     args.add("--result-file");
     args.add(RESULT_PATH);
     Job job =
@@ -286,10 +293,7 @@ public final class EngineJobFactory {
             args,
             null,
             storage,
-            // Mounted, never passed (check has no such option): the kubelet starts no pod whose
-            // Secret or key is missing, so the pre-flight finds a missing key before anything is
-            // stopped, and the operator needs no read access to Secrets.
-            EncryptionKeys.of(spec.getEncryption()));
+            keys);
     job.getSpec().setTtlSecondsAfterFinished(CHECK_TTL_SECONDS);
     return job;
   }

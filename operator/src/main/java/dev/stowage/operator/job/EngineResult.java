@@ -20,6 +20,8 @@ import java.util.Map;
  * @param name the backup name
  * @param encryptionKeyId the id of the key an encrypted backup was written or restored with, or
  *     null; only ever 16 hex digits (anything else is dropped, so status never shows more)
+ * @param encryptionKeyForm "Key" (a key file) or "Passphrase" (a key stretched from one), or null;
+ *     anything else is dropped
  * @param targetHeldMarker for a restore: whether the target already held the restore-in-progress
  *     marker when this run started (an earlier run wrote into it), or null when not said
  * @param problem null when the whole message was read; otherwise why it could not be, for a person
@@ -38,6 +40,7 @@ public record EngineResult(
     Double durationSeconds,
     String engineVersion,
     String encryptionKeyId,
+    String encryptionKeyForm,
     Boolean targetHeldMarker,
     String problem) {
 
@@ -109,12 +112,17 @@ public record EngineResult(
         decimal(fields.get("durationSeconds")),
         text(fields.get("engineVersion")),
         keyId(text(fields.get("encryptionKeyId"))),
+        keyForm(text(fields.get("encryptionKeyForm"))),
         fields.get("targetHeldMarker") instanceof Boolean b ? b : null,
         problem);
   }
 
   private static final java.util.regex.Pattern KEY_ID =
       java.util.regex.Pattern.compile("[0-9a-f]{16}");
+
+  private static String keyForm(String form) {
+    return "Key".equals(form) || "Passphrase".equals(form) ? form : null;
+  }
 
   private static String keyId(String id) {
     return id != null && KEY_ID.matcher(id).matches() ? id : null;
@@ -179,6 +187,7 @@ public record EngineResult(
   private static EngineResult unreadable(String problem) {
     return new EngineResult(
         Status.UNKNOWN,
+        null,
         null,
         null,
         null,

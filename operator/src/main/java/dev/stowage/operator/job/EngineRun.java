@@ -142,6 +142,7 @@ public record EngineRun(
         r.durationSeconds(),
         r.engineVersion(),
         r.encryptionKeyId(),
+        r.encryptionKeyForm(),
         r.targetHeldMarker(),
         r.problem());
   }

@@ -204,9 +204,10 @@ public final class EngineStart {
   private static String hint(String reason, String message) {
     String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
     if (m.contains("\"" + EncryptionKeys.VOLUME + "\"")) {
-      return "; check spec.encryption.keySecretRef (and a restore's spec.encryption.additionalKeys):"
-          + " the Secret and every key named must exist in the resource's namespace (each key"
-          + " holding 32 random bytes or their base64); nothing was stopped or written";
+      return "; check spec.encryption.keySecretRef or passphraseSecretRef (and a restore's"
+          + " spec.encryption.additionalKeys): the Secret and every key named must exist in the"
+          + " resource's namespace (each key holding 32 random bytes or their base64, a"
+          + " passphrase at least 12 characters); nothing was stopped or written";
     }
     if ("CreateContainerConfigError".equals(reason)
         && m.contains("\"" + EngineStorage.CA_VOLUME + "\"")) {

@@ -278,19 +278,28 @@ public final class MysqlRestoreReconciler implements Reconciler<MysqlRestore> {
           && referenced.getSpec().getEncryption() != null) {
         // The engine would refuse it too (exit 4), but only once a claim was taken and a Job ran.
         SecretKeyRef used = referenced.getSpec().getEncryption().getKeySecretRef();
+        SecretKeyRef passphrase = referenced.getSpec().getEncryption().getPassphraseSecretRef();
+        String field = passphrase != null ? "passphraseSecretRef" : "keySecretRef";
         throw new InvalidSpecException(
             "MysqlBackup "
                 + referenced.getMetadata().getName()
                 + " (spec.backup) is encrypted"
-                + (used == null
-                    ? ""
-                    : " with key "
-                        + used.getKey()
+                + (passphrase != null
+                    ? " with the passphrase in key "
+                        + passphrase.getKey()
                         + " of Secret "
-                        + used.getName()
-                        + " (its spec.encryption.keySecretRef)")
-                + ": set spec.encryption.keySecretRef to that key in a new MysqlRestore. Nothing"
-                + " was written");
+                        + passphrase.getName()
+                        + " (its spec.encryption.passphraseSecretRef)"
+                    : used == null
+                        ? ""
+                        : " with key "
+                            + used.getKey()
+                            + " of Secret "
+                            + used.getName()
+                            + " (its spec.encryption.keySecretRef)")
+                + ": set spec.encryption."
+                + field
+                + " to that key in a new MysqlRestore. Nothing was written");
       }
       run.claim();
       return source;

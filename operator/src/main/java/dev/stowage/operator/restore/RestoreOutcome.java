@@ -100,7 +100,8 @@ final class RestoreOutcome {
           CrdTerms.translate(status.getMessage(), run.claim(), sourceStorage(run), keys));
     }
     if (keys != null && engine.result().encryptionKeyId() != null) {
-      status.setEncryption(keys.status(engine.result().encryptionKeyId()));
+      status.setEncryption(
+          keys.status(engine.result().encryptionKeyId(), engine.result().encryptionKeyForm()));
     }
     if (engine.state() == EngineRun.State.SUCCEEDED) {
       Long written = engine.result().bytesWritten();

@@ -1546,7 +1546,7 @@ class MysqlBackupReconcilerTest {
   }
 
   @Test
-  void anEncryptedBackupPassesItsKeyOnlyToItsBackupJob() {
+  void anEncryptedBackupPassesItsKeyToItsCheckAndBackupJobs() {
     cluster.autoPassChecks = false;
     cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
     MysqlBackup b = encrypted();
@@ -1558,11 +1558,12 @@ class MysqlBackupReconcilerTest {
     assertThat(b.getStatus().getEncryption().getKeys()).containsExactly("key-2026-12");
     assertThat(b.getStatus().getEncryption().getCipher()).isEqualTo("AES-256-GCM");
     assertThat(b.getStatus().getEncryption().getKeyId()).isNull();
-    // The pre-flight mounts the key so that a missing Secret or key stops it before the quiesce;
-    // check has no use for the key and is never given it.
+    // The pre-flight mounts the key so that a missing Secret or key stops it before the quiesce,
+    // and passes it so that check refuses a malformed key as the backup would (issue 16).
     Job check = cluster.jobs.get("nightly-check");
     assertThat(mountsKey(check)).isTrue();
-    assertThat(args(check)).noneMatch(a -> a.contains("encryption"));
+    assertThat(args(check))
+        .containsSubsequence("check", "--encryption-key-file", "/stowage/encryption/key-0");
 
     cluster.finishJob("nightly-check", true, 0, InMemoryCluster.CHECK_OK);
     reconcile(b);
@@ -1583,6 +1584,134 @@ class MysqlBackupReconcilerTest {
     assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
     assertThat(b.getStatus().getEncryption().getKeyId()).isEqualTo("3f9a0c1d2e4b5a69");
     assertThat(b.getStatus().getEncryption().getKeySecretName()).isEqualTo("backup-key");
+  }
+
+  /**
+   * A malformed key (here 31 bytes) is refused by the pre-flight check with the engine's exit 2,
+   * before the StatefulSet is scaled down: the database never stops for a backup that cannot run.
+   */
+  @Test
+  void aMalformedKeyFailsThePreflightAndTheStatefulSetIsNeverScaledDown() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = encrypted();
+    reconcile(b);
+    assertThat(args(cluster.jobs.get("nightly-check")))
+        .containsSubsequence("--encryption-key-file", "/stowage/encryption/key-0");
+    cluster.finishJob(
+        "nightly-check",
+        false,
+        2,
+        "{\"command\":\"check\",\"status\":\"Failed\",\"exitCode\":2,"
+            + "\"error\":\"--encryption-key-file /stowage/encryption/key-0 holds 31 bytes that"
+            + " are not a backup encryption key: give exactly 32 raw bytes (e.g. `openssl rand"
+            + " 32`) or the base64 of 32 bytes\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition(b, Conditions.READY)).startsWith("False PreflightFailed");
+    assertThat(b.getStatus().getMessage())
+        .contains("nothing was stopped")
+        .contains("key key-2026-12 of Secret backup-key holds 31 bytes")
+        .contains("spec.encryption")
+        .doesNotContain("/stowage/encryption")
+        .doesNotContain("spec.storage.s3.bucket");
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.equals("create job nightly-backup"));
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.locks).isEmpty();
+  }
+
+  static MysqlBackup encryptedWithAPassphrase() {
+    MysqlBackup b = quiesced();
+    var ref = new dev.stowage.api.v1alpha1.SecretKeyRef();
+    ref.setName("backup-pass");
+    ref.setKey("passphrase");
+    var encryption = new dev.stowage.api.v1alpha1.BackupEncryption();
+    encryption.setPassphraseSecretRef(ref);
+    b.getSpec().setEncryption(encryption);
+    return b;
+  }
+
+  @Test
+  void aBackupEncryptedWithAPassphrasePassesItToItsCheckAndBackupJobs() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = encryptedWithAPassphrase();
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getEncryption().getForm()).isEqualTo("Passphrase");
+    assertThat(b.getStatus().getEncryption().getKeySecretName()).isEqualTo("backup-pass");
+    assertThat(b.getStatus().getEncryption().getKeys()).containsExactly("passphrase");
+    Job check = cluster.jobs.get("nightly-check");
+    assertThat(args(check))
+        .containsSubsequence(
+            "check", "--encryption-passphrase-file", "/stowage/encryption/passphrase-0")
+        .doesNotContain("--encryption-key-file");
+    var volume =
+        check.getSpec().getTemplate().getSpec().getVolumes().stream()
+            .filter(
+                v -> v.getSecret() != null && "backup-pass".equals(v.getSecret().getSecretName()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(volume.getSecret().getItems())
+        .singleElement()
+        .satisfies(
+            i -> {
+              assertThat(i.getKey()).isEqualTo("passphrase");
+              assertThat(i.getPath()).isEqualTo("passphrase-0");
+            });
+    assertThat(volume.getSecret().getDefaultMode()).isEqualTo(0400);
+    assertThat(volume.getSecret().getOptional()).isFalse();
+
+    cluster.finishJob("nightly-check", true, 0, InMemoryCluster.CHECK_OK);
+    reconcile(b);
+    cluster.pods.clear();
+    reconcile(b);
+    Job backup = cluster.jobs.get("nightly-backup");
+    assertThat(backup.getSpec().getTemplate().getSpec().getVolumes())
+        .anyMatch(
+            v -> v.getSecret() != null && "backup-pass".equals(v.getSecret().getSecretName()));
+    assertThat(args(backup))
+        .containsSubsequence("--encryption-passphrase-file", "/stowage/encryption/passphrase-0")
+        .doesNotContain("--encryption-key-file");
+
+    cluster.finishJob(
+        "nightly-backup",
+        true,
+        0,
+        OK_RESULT.replace("}", ",\"encryptionKeyId\":\"0123456789abcdef\"}"));
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(b.getStatus().getEncryption().getKeyId()).isEqualTo("0123456789abcdef");
+    assertThat(b.getStatus().getEncryption().getForm()).isEqualTo("Passphrase");
+  }
+
+  @Test
+  void aTooShortPassphraseFailsThePreflightInTheResourcesTerms() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    MysqlBackup b = encryptedWithAPassphrase();
+    reconcile(b);
+    cluster.finishJob(
+        "nightly-check",
+        false,
+        2,
+        "{\"command\":\"check\",\"status\":\"Failed\",\"exitCode\":2,"
+            + "\"error\":\"--encryption-passphrase-file /stowage/encryption/passphrase-0 holds a"
+            + " passphrase of 5 characters (after trailing newlines): give at least 12\"}");
+
+    reconcile(b);
+
+    assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(b.getStatus().getMessage())
+        .contains(
+            "spec.encryption.passphraseSecretRef key passphrase of Secret backup-pass holds a"
+                + " passphrase of 5 characters")
+        .contains("nothing was stopped");
+    assertThat(log).noneMatch(l -> l.startsWith("scale "));
   }
 
   @Test

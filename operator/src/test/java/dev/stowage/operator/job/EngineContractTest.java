@@ -41,7 +41,9 @@ class EngineContractTest {
             "restore-succeeded.json",
             "verify-failed-integrity.json",
             "backup-encrypted-succeeded.json",
-            "restore-encrypted-failed-wrong-key.json");
+            "restore-encrypted-failed-wrong-key.json",
+            "backup-passphrase-succeeded.json",
+            "restore-passphrase-failed-wrong-passphrase.json");
     // Every restore result says whether its target held the restore marker (RestoreOutcome).
     for (Path f : fixtures) {
       if (f.getFileName().toString().startsWith("restore-")) {
@@ -81,6 +83,9 @@ class EngineContractTest {
       assertThat(r.encryptionKeyId())
           .as("%s encryptionKeyId", what)
           .isEqualTo(text(json, "encryptionKeyId"));
+      assertThat(r.encryptionKeyForm())
+          .as("%s encryptionKeyForm", what)
+          .isEqualTo(text(json, "encryptionKeyForm"));
       assertThat(r.engineVersion())
           .as("%s engineVersion", what)
           .isEqualTo(text(json, "engineVersion"));

@@ -112,16 +112,32 @@ class EngineJobGoldenTest {
     assertGolden("long-name-backup", job);
   }
 
-  // Issue 16: the key Secret reaches the backup and restore engine containers as read-only files
-  // (with the option), the check container as a mount only, the rm container not at all.
+  // Issue 16: the key Secret reaches the backup, check and restore engine containers as read-only
+  // files (with the option; check validates its format before the quiesce), the rm container not
+  // at all.
   @Test
   void encryptedBackupMountsItsKeyAndPassesIt() {
     assertGolden("encrypted-backup", FACTORY.backupJob(backup("encrypted-backup", 0)));
   }
 
   @Test
-  void checkJobOfAnEncryptedBackupMountsTheKeyButNeverPassesIt() {
+  void checkJobOfAnEncryptedBackupMountsTheKeyAndPassesIt() {
     assertGolden("encrypted-check", FACTORY.checkJob(backup("encrypted-check", 0)));
+  }
+
+  @Test
+  void backupWithAPassphraseMountsItAndPassesIt() {
+    assertGolden("passphrase-backup", FACTORY.backupJob(backup("passphrase-backup", 0)));
+  }
+
+  @Test
+  void checkJobOfABackupWithAPassphrasePassesIt() {
+    assertGolden("passphrase-check", FACTORY.checkJob(backup("passphrase-check", 0)));
+  }
+
+  @Test
+  void restoreWithAPassphraseAndEarlierKeysPassesEach() {
+    assertGolden("passphrase-restore", FACTORY.restoreJob(restore("passphrase-restore", 0), null));
   }
 
   @Test

@@ -21,6 +21,23 @@ class EngineResultTest {
           + " credentials Secret\",\"object\":\"shop/db/2026-11-24.230509.orders-nightly/0\","
           + "\"durationSeconds\":1.5}";
 
+  /** Only the two forms the engine writes reach status.encryption.form; nothing else is copied. */
+  @Test
+  void anEncryptionKeyFormIsKeyOrPassphraseOrNothing() {
+    for (String form : new String[] {"Key", "Passphrase"}) {
+      assertThat(
+              EngineResult.parse(SUCCESS.replace("}", ",\"encryptionKeyForm\":\"" + form + "\"}"))
+                  .encryptionKeyForm())
+          .isEqualTo(form);
+    }
+    assertThat(
+            EngineResult.parse(
+                    SUCCESS.replace("}", ",\"encryptionKeyForm\":\"correct horse battery\"}"))
+                .encryptionKeyForm())
+        .isNull();
+    assertThat(EngineResult.parse(SUCCESS).encryptionKeyForm()).isNull();
+  }
+
   @Test
   void success() {
     EngineResult r = EngineResult.parse(SUCCESS);

@@ -364,6 +364,92 @@ class MysqlRestoreReconcilerTest {
     assertThat(r.getStatus().getEncryption().getKeyId()).isEqualTo("9101ae927b055b6f");
   }
 
+  static MysqlRestore withAPassphrase(MysqlRestore r, String... additionalKeys) {
+    var ref = new dev.stowage.api.v1alpha1.SecretKeyRef();
+    ref.setName("backup-pass");
+    ref.setKey("passphrase");
+    var encryption = new dev.stowage.api.v1alpha1.RestoreEncryption();
+    encryption.setPassphraseSecretRef(ref);
+    if (additionalKeys.length > 0) {
+      encryption.setAdditionalKeys(List.of(additionalKeys));
+    }
+    r.getSpec().setEncryption(encryption);
+    return r;
+  }
+
+  static final String WRONG_PASSPHRASE =
+      "{\"command\":\"restore\",\"status\":\"Failed\",\"exitCode\":4,\"error\":\"backup"
+          + " 2030-01-01.000000.nightly is encrypted with key id 9101ae927b055b6f, a key stretched"
+          + " from a passphrase, but the passphrase given (/stowage/encryption/passphrase-0) does"
+          + " not yield that key (wrong passphrase, or the MANIFEST's Salt or Iterations were"
+          + " altered): give the passphrase the backup was written with, with"
+          + " --encryption-passphrase-file. Nothing was written\","
+          + "\"object\":\"s3://backups/prod/data-db-0/2030-01-01.000000.nightly/MANIFEST\"}";
+
+  @Test
+  void aRestoreWithAPassphrasePassesItAndTheEarlierRawKeys() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = withAPassphrase(intoExisting("data-db-0"), "key-2026-06");
+
+    reconcile(r);
+
+    var pod = cluster.jobs.get("recover-restore").getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getArgs())
+        .containsSubsequence(
+            "--encryption-passphrase-file",
+            "/stowage/encryption/passphrase-0",
+            "--encryption-key-file",
+            "/stowage/encryption/key-0");
+    var secret =
+        pod.getVolumes().stream()
+            .filter(
+                v -> v.getSecret() != null && "backup-pass".equals(v.getSecret().getSecretName()))
+            .findFirst()
+            .orElseThrow()
+            .getSecret();
+    assertThat(secret.getDefaultMode()).isEqualTo(0400);
+    assertThat(secret.getOptional()).isFalse();
+    assertThat(secret.getItems())
+        .extracting(i -> i.getKey() + "->" + i.getPath())
+        .containsExactly("key-2026-06->key-0", "passphrase->passphrase-0");
+    assertThat(r.getStatus().getEncryption().getForm()).isEqualTo("Passphrase");
+    assertThat(r.getStatus().getEncryption().getKeys())
+        .containsExactly("passphrase", "key-2026-06");
+
+    // The backup was one written with the earlier raw key: the engine says which form it used.
+    cluster.finishJob(
+        "recover-restore",
+        true,
+        0,
+        "{\"status\":\"Succeeded\",\"files\":3,\"bytesWritten\":10,"
+            + "\"encryptionKeyId\":\"9101ae927b055b6f\",\"encryptionKeyForm\":\"Key\"}");
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
+    assertThat(r.getStatus().getEncryption().getKeyId()).isEqualTo("9101ae927b055b6f");
+    assertThat(r.getStatus().getEncryption().getForm()).isEqualTo("Key");
+  }
+
+  @Test
+  void aRestoreWithTheWrongPassphraseFailsInTheResourcesTerms() {
+    cluster.claim("data-db-0");
+    MysqlRestore r = withAPassphrase(intoExisting("data-db-0"));
+    reconcile(r);
+    cluster.finishJob("recover-restore", false, 4, WRONG_PASSPHRASE);
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains("(wrong passphrase")
+        .contains("key passphrase of Secret backup-pass")
+        .contains("in spec.encryption.passphraseSecretRef")
+        .contains("PersistentVolumeClaim data-db-0 is untouched")
+        .doesNotContain("--encryption")
+        .doesNotContain("/stowage/encryption");
+    assertThat(state("data-db-0")).isNull();
+  }
+
   @Test
   void aRestoreWithTheWrongKeyFailsInTheResourcesTermsAndLeavesTheTargetUntouched() {
     cluster.claim("data-db-0");
@@ -448,6 +534,29 @@ class MysqlRestoreReconcilerTest {
     assertThat(cluster.jobs).isEmpty();
     assertThat(cluster.claims).isEmpty();
     assertThat(cluster.locks).isEmpty();
+  }
+
+  @Test
+  void aRestoreOfAMysqlBackupEncryptedWithAPassphraseWithoutItSaysWhichPassphrase() {
+    backupIn(Phase.Succeeded, null);
+    var ref = new dev.stowage.api.v1alpha1.SecretKeyRef();
+    ref.setName("backup-pass");
+    ref.setKey("passphrase");
+    var encryption = new dev.stowage.api.v1alpha1.BackupEncryption();
+    encryption.setPassphraseSecretRef(ref);
+    cluster.backups.get("nightly").getSpec().setEncryption(encryption);
+    MysqlRestore r = fromTemplate();
+
+    reconcile(r);
+
+    assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(r.getStatus().getMessage())
+        .contains(
+            "MysqlBackup nightly (spec.backup) is encrypted with the passphrase in key passphrase"
+                + " of Secret backup-pass (its spec.encryption.passphraseSecretRef)")
+        .contains("set spec.encryption.passphraseSecretRef");
+    assertThat(cluster.jobs).isEmpty();
+    assertThat(cluster.claims).isEmpty();
   }
 
   @ParameterizedTest
