@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +55,10 @@ class EncryptionE2E {
   static final List<String> namespaces = new ArrayList<>();
   static final byte[] key = new byte[32];
   static final byte[] wrongKey = new byte[32];
+  static final String PASSPHRASE_SECRET = "backup-passphrase";
+  static final String PASSPHRASE_KEY = "passphrase";
+  static String passphrase;
+  static String expectedData;
 
   /** Every engine pod's log in the namespace, by pod name, as last read. */
   static final Map<String, String> engineLogs = new ConcurrentHashMap<>();
@@ -79,6 +84,11 @@ class EncryptionE2E {
     random.nextBytes(wrongKey);
     keySecret(KEY_SECRET, key);
     keySecret(WRONG_SECRET, wrongKey);
+    byte[] words = new byte[18];
+    random.nextBytes(words);
+    passphrase = "pass " + Base64.getUrlEncoder().withoutPadding().encodeToString(words);
+    secret(PASSPHRASE_SECRET, PASSPHRASE_KEY, passphrase.getBytes(StandardCharsets.UTF_8));
+    secret("short-key", KEY, new byte[31]);
     db.startStatefulSet(DB);
     // The check Job is deleted as soon as it passed: its log is read while it exists.
     logCollector = new Thread(EncryptionE2E::collectEngineLogs, "engine-logs");
@@ -106,7 +116,7 @@ class EncryptionE2E {
 
   @Test
   void anEncryptedBackupIsRestoredWithItsKeyOnlyAndNoKeyMaterialLeaks() throws Exception {
-    String expected = ShopData.write(db, DB, 200);
+    String expected = data();
 
     // 1. The encrypted backup, through the operator (quiesce, pre-flight, engine Job).
     MysqlBackup created = createBackup("sealed");
@@ -228,7 +238,137 @@ class EncryptionE2E {
     assertThat(failed.getStatus().getQuiesce()).isNull();
   }
 
+  /**
+   * A passphrase instead of a key (issue 16): PBKDF2 in the engine, the passphrase mounted from its
+   * Secret into the check, backup and restore Jobs; the restore gets the rows back, and the
+   * passphrase is in no engine log, status or event.
+   */
+  @Test
+  void aBackupSealedWithAPassphraseIsRestoredWithIt() throws Exception {
+    String expected = data();
+    MysqlBackup backup =
+        awaitBackup(
+            createBackup("pass-sealed", passphraseEncryption()).getMetadata().getName(),
+            Duration.ofMinutes(6));
+    assertThat(backup.getStatus().getPhase())
+        .as("backup: %s", backup.getStatus().getMessage())
+        .isEqualTo(Phase.Succeeded);
+    var encryption = backup.getStatus().getEncryption();
+    assertThat(encryption.getForm()).isEqualTo("Passphrase");
+    assertThat(encryption.getKeySecretName()).isEqualTo(PASSPHRASE_SECRET);
+    assertThat(encryption.getKeyId()).matches("[0-9a-f]{16}");
+    assertThat(
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(ns)
+                .withName("pass-sealed-backup")
+                .get()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getArgs())
+        .containsSubsequence("--encryption-passphrase-file", "/stowage/encryption/passphrase-0");
+    db.awaitReady(DB, Duration.ofMinutes(3));
+
+    MysqlRestore r =
+        StowageObjects.restoreIntoNewClaim(ns, "pass-unsealed", "pass-sealed", "pass-data");
+    SecretKeyRef ref = new SecretKeyRef();
+    ref.setName(PASSPHRASE_SECRET);
+    ref.setKey(PASSPHRASE_KEY);
+    RestoreEncryption e = new RestoreEncryption();
+    e.setPassphraseSecretRef(ref);
+    r.getSpec().setEncryption(e);
+    client.resources(MysqlRestore.class).inNamespace(ns).resource(r).create();
+    MysqlRestore restored = awaitRestore("pass-unsealed", Duration.ofMinutes(6));
+    assertThat(restored.getStatus().getPhase())
+        .as("restore: %s", restored.getStatus().getMessage())
+        .isEqualTo(Phase.Succeeded);
+    assertThat(restored.getStatus().getEncryption().getKeyId()).isEqualTo(encryption.getKeyId());
+    assertThat(restored.getStatus().getEncryption().getForm()).isEqualTo("Passphrase");
+    db.startPodOnClaim("pass-db", "pass-data");
+    assertThat(db.sql("read-pass", "pass-db", ShopData.READ)).isEqualTo(expected);
+
+    readEngineLogs();
+    assertThat(engineLogs.keySet())
+        .anyMatch(p -> p.startsWith("pass-sealed-backup-"))
+        .anyMatch(p -> p.startsWith("pass-unsealed-restore-"));
+    List<String> secrets = List.of(passphrase);
+    for (var log : engineLogs.entrySet()) {
+      assertNoKey("log of engine pod " + log.getKey(), log.getValue(), secrets);
+    }
+    assertNoKey("operator log", operatorLogsSince(since), secrets);
+    assertNoKey("events of " + ns, Cluster.events(client, ns), secrets);
+    assertNoKey("status of pass-sealed", JSON.writeValueAsString(backup.getStatus()), secrets);
+    assertNoKey("status of pass-unsealed", JSON.writeValueAsString(restored.getStatus()), secrets);
+  }
+
+  /**
+   * A key of 31 bytes: the pre-flight check Job reads the key file as the backup would and refuses
+   * it, so the database is never stopped for a backup that cannot run (issue 16).
+   */
+  @Test
+  void aMalformedKeyFailsTheBackupBeforeAnythingIsStopped() {
+    createBackup("short-key", "short-key");
+    List<Integer> replicasSeen = new ArrayList<>();
+    await("short-key finished")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              var sts = client.apps().statefulSets().inNamespace(ns).withName(DB).get();
+              replicasSeen.add(sts.getSpec().getReplicas());
+              MysqlBackup got =
+                  client.resources(MysqlBackup.class).inNamespace(ns).withName("short-key").get();
+              Phase p = got == null || got.getStatus() == null ? null : got.getStatus().getPhase();
+              return p == Phase.Succeeded || p == Phase.Failed;
+            });
+    MysqlBackup failed =
+        client.resources(MysqlBackup.class).inNamespace(ns).withName("short-key").get();
+    assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(failed.getStatus().getMessage())
+        .contains("nothing was stopped")
+        .contains("31 bytes")
+        .contains("spec.encryption");
+    assertThat(replicasSeen).as("replicas of %s while the backup ran", DB).containsOnly(1);
+    assertThat(failed.getStatus().getQuiesce()).isNull();
+  }
+
   // ------------------------------------------------------------------ helpers
+
+  /** The shop data, written once for the whole class; what ShopData.READ then reads. */
+  static synchronized String data() {
+    if (expectedData == null) {
+      expectedData = ShopData.write(db, DB, 200);
+    }
+    return expectedData;
+  }
+
+  static BackupEncryption passphraseEncryption() {
+    SecretKeyRef ref = new SecretKeyRef();
+    ref.setName(PASSPHRASE_SECRET);
+    ref.setKey(PASSPHRASE_KEY);
+    BackupEncryption e = new BackupEncryption();
+    e.setPassphraseSecretRef(ref);
+    return e;
+  }
+
+  static void secret(String name, String key, byte[] value) {
+    client
+        .secrets()
+        .inNamespace(ns)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withData(Map.of(key, Base64.getEncoder().encodeToString(value)))
+                .build())
+        .create();
+  }
 
   /** The forms a key could leak in: base64 (with and without padding), hex in either case. */
   static List<String> keyForms(byte[] k) {
@@ -267,12 +407,16 @@ class EncryptionE2E {
   }
 
   static MysqlBackup createBackup(String name, String keySecret) {
-    var spec = StowageObjects.s3BackupOf(DB, ns, s3, CREDENTIALS);
     SecretKeyRef ref = new SecretKeyRef();
     ref.setName(keySecret);
     ref.setKey(KEY);
     BackupEncryption encryption = new BackupEncryption();
     encryption.setKeySecretRef(ref);
+    return createBackup(name, encryption);
+  }
+
+  static MysqlBackup createBackup(String name, BackupEncryption encryption) {
+    var spec = StowageObjects.s3BackupOf(DB, ns, s3, CREDENTIALS);
     spec.setEncryption(encryption);
     MysqlBackup backup = new MysqlBackup();
     backup.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
