@@ -598,6 +598,19 @@ class OperatorApiServerIT {
         .singleElement()
         .satisfies(o -> assertThat(o.getKind()).isEqualTo("MysqlBackupSchedule"));
     assertThat(child.getSpec().getDeletionPolicy()).isEqualTo(DeletionPolicy.Delete);
+    // Created with the MysqlBackup controller's finalizer (issue 14): its first reconcile does the
+    // work, JOSDK never spends one on adding the finalizer (its server-side apply would show in
+    // managedFields).
+    assertThat(child.getMetadata().getFinalizers())
+        .containsExactly(dev.stowage.operator.backup.MysqlBackupReconciler.FINALIZER);
+    MysqlBackup reconciled =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> backups.withName(child.getMetadata().getName()).get(),
+                b -> b.getStatus() != null && b.getStatus().getPhase() != null);
+    assertThat(reconciled.getMetadata().getManagedFields())
+        .noneMatch(f -> "Apply".equals(f.getOperation()));
     MysqlBackupSchedule recorded =
         await()
             .atMost(WAIT)
