@@ -1391,6 +1391,35 @@ class MysqlBackupReconcilerTest {
 
   // Issue 17, item 2: the storage is checked before anything is stopped.
 
+  /**
+   * A check Job of this backup's check-Job name that someone else made (without the engine's label,
+   * so the operator's Job cache never holds it): found, by a read or by the create that would have
+   * made ours (issue 14: no read before the create), and never taken for ours: Blocked with nothing
+   * held or stopped, and it is not deleted.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aForeignCheckJobBlocksBeforeAnythingStopsWhetherOrNotTheCacheHoldsIt(
+      boolean onlyEngineJobs) {
+    cluster.jobCacheHoldsOnlyEngineJobs = onlyEngineJobs;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    foreignJob("nightly-check", null);
+    cluster.finishJob("nightly-check", true, 0, InMemoryCluster.CHECK_OK);
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith(
+            "True ForeignJob: Job nightly-check in prod has the name of this MysqlBackup's");
+    assertThat(condition(b, Conditions.STORAGE_CHECKED)).isEqualTo("none");
+    assertThat(cluster.locks).isEmpty();
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.startsWith("delete job"));
+    assertThat(cluster.jobs.get("nightly-check").getMetadata().getUid())
+        .isEqualTo("uid-forged-nightly-check");
+  }
+
   @Test
   void thePreflightRunsBeforeTheQuiesceAndNothingStopsUntilItPassed() {
     cluster.autoPassChecks = false;
