@@ -1,7 +1,6 @@
 package dev.stowage.operator.backup;
 
 import static dev.stowage.api.v1alpha1.ConditionStatus.True;
-import static dev.stowage.operator.backup.MysqlBackupReconciler.QUIESCE_POLL;
 import static dev.stowage.operator.backup.MysqlBackupReconciler.WAIT;
 
 import dev.stowage.api.v1alpha1.MysqlBackup;
@@ -166,7 +165,9 @@ final class Preflight {
                 + " is reachable, writable and free before stopping anything (Job "
                 + checkName
                 + ")",
-            QUIESCE_POLL);
+            // The Job's end is an event (the Job informer reconciles at once); this look only
+            // finds a pod that cannot start, whose deadline is minutes: no need for 2 s (issue 14).
+            WAIT);
       }
     }
   }

@@ -1420,6 +1420,26 @@ class MysqlBackupReconcilerTest {
         .isEqualTo("uid-forged-nightly-check");
   }
 
+  /**
+   * Issue 14: while its check runs, a backup looks again every {@link MysqlBackupReconciler#WAIT}
+   * (5 s), not every 2 s: the check Job's end is an event of the Job informer, which reconciles at
+   * once; the look only finds a pod that cannot start (its deadline is minutes). With 500 backups
+   * checking at once, a look every 2 s was most of the requests.
+   */
+  @Test
+  void aBackupWhoseCheckRunsLooksAgainEveryWaitNotEveryQuiescePoll() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+
+    UpdateControl<MysqlBackup> first = reconcile(b);
+    UpdateControl<MysqlBackup> again = reconcile(b);
+
+    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True CheckingStorage: checking that");
+    assertThat(first.getScheduleDelay()).contains(MysqlBackupReconciler.WAIT.toMillis());
+    assertThat(again.getScheduleDelay()).contains(MysqlBackupReconciler.WAIT.toMillis());
+  }
+
   @Test
   void thePreflightRunsBeforeTheQuiesceAndNothingStopsUntilItPassed() {
     cluster.autoPassChecks = false;
