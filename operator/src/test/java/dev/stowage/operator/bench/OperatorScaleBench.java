@@ -332,10 +332,19 @@ class OperatorScaleBench {
     Map<String, Long> kindsAtSlot = requestsByKind();
     String loadAtSlot = Files.readString(Path.of("/proc/loadavg")).strip();
     double cpuAtSlot = cpuSeconds(pid);
+    String metricsAtSlot = operatorMetrics(httpPort);
+    double maxRunning = 0;
+    double maxQueued = 0;
     Map<String, Instant> firstJob = new HashMap<>();
     Instant deadline = slot.plusSeconds(600);
     while (Instant.now().isBefore(deadline) && firstJob.size() < SCHEDULES) {
       Thread.sleep(2000);
+      // How busy the operator's reconcile threads (JOSDK: 50) and its work queue are.
+      String m = operatorMetrics(httpPort);
+      if (m != null) {
+        maxRunning = Math.max(maxRunning, sum(m, "stowage_reconcile_running", ""));
+        maxQueued = Math.max(maxQueued, sum(m, "stowage_reconcile_queue", ""));
+      }
       for (Job j : admin.batch().v1().jobs().inAnyNamespace().list().getItems()) {
         var owners = j.getMetadata().getOwnerReferences();
         if (owners == null || owners.isEmpty() || !owners.get(0).getName().startsWith("nightly-")) {
@@ -348,6 +357,18 @@ class OperatorScaleBench {
     }
     Map<String, Long> kindsAfterFiring = requestsByKind();
     Instant firingEnd = Instant.now();
+    String metricsAfterFiring = operatorMetrics(httpPort);
+    List<String> reconciles = new ArrayList<>();
+    if (metricsAtSlot != null && metricsAfterFiring != null) {
+      for (String controller : List.of("mysqlbackupschedule", "mysqlbackup")) {
+        for (String result : List.of("success", "error")) {
+          double n =
+              sumWith(metricsAfterFiring, controller, result)
+                  - sumWith(metricsAtSlot, controller, result);
+          reconciles.add(String.format(Locale.ROOT, "%s %s %.0f", controller, result, n));
+        }
+      }
+    }
     double firingCpu = cpuSeconds(pid) - cpuAtSlot;
     List<Long> latencies = new ArrayList<>();
     for (Instant created : firstJob.values()) {
@@ -489,6 +510,16 @@ class OperatorScaleBench {
     report.add(row("those requests by kind (the most)", String.join(", ", firingKinds), ""));
     report.add(
         row(
+            "reconciles over the same time, by controller and result",
+            String.join(", ", reconciles),
+            ""));
+    report.add(
+        row(
+            "most reconciles running at once / most queued (sampled every 2 s)",
+            String.format(Locale.ROOT, "%.0f / %.0f", maxRunning, maxQueued),
+            ""));
+    report.add(
+        row(
             "operator CPU over the same time; load average at the slot",
             String.format(Locale.ROOT, "%.0f s; %s", firingCpu, loadAtSlot),
             ""));
@@ -526,6 +557,21 @@ class OperatorScaleBench {
     Matcher m = Pattern.compile("(?m)^" + name + "\\{([^}]*)\\} ([0-9.eE+-]+)$").matcher(metrics);
     while (m.find()) {
       if (controller.isEmpty() || label(m.group(1), "controller").equals(controller)) {
+        total += Double.parseDouble(m.group(2));
+      }
+    }
+    return total;
+  }
+
+  /** stowage_reconciles_total of one controller and result. */
+  static double sumWith(String metrics, String controller, String result) {
+    double total = 0;
+    Matcher m =
+        Pattern.compile("(?m)^stowage_reconciles_total\\{([^}]*)\\} ([0-9.eE+-]+)$")
+            .matcher(metrics);
+    while (m.find()) {
+      if (label(m.group(1), "controller").equals(controller)
+          && label(m.group(1), "result").equals(result)) {
         total += Double.parseDouble(m.group(2));
       }
     }
