@@ -161,9 +161,20 @@ public final class MysqlBackupScheduleReconciler
         InformerEventSourceConfiguration.from(MysqlBackup.class, MysqlBackupSchedule.class)
             .withLabelSelector(ScheduleChildren.SCHEDULE_LABEL)
             .withInformerListLimit(dev.stowage.operator.cluster.ClusterCaches.LIST_PAGE)
+            // Only the changes a schedule reads (issue 14): not every status write of a child.
+            .withOnUpdateFilter(ScheduleChildren::changeSeenBySchedule)
             .build();
-    return List.of(new InformerEventSource<>(config, context));
+    InformerEventSource<MysqlBackup, MysqlBackupSchedule> source =
+        new InformerEventSource<>(config, context);
+    this.childEvents = source;
+    return List.of(source);
   }
+
+  /**
+   * The children's event source once registered: a child this reconciler creates is put into its
+   * cache, so that the watch event of our own create does not reconcile the schedule again.
+   */
+  private volatile InformerEventSource<MysqlBackup, MysqlBackupSchedule> childEvents;
 
   @Override
   public UpdateControl<MysqlBackupSchedule> reconcile(
@@ -496,6 +507,12 @@ public final class MysqlBackupScheduleReconciler
         return Optional.empty();
       }
       remember(created.get());
+      var source = childEvents;
+      if (source != null) {
+        source.handleRecentResourceCreate(
+            io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(created.get()),
+            created.get());
+      }
       String note =
           schedule.getSpec().getBackupTemplate().getSpec().getActiveDeadlineSeconds() == null
               ? " with activeDeadlineSeconds "

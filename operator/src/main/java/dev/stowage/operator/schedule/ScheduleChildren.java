@@ -127,6 +127,33 @@ public final class ScheduleChildren {
         && b.getMetadata().getDeletionTimestamp() == null;
   }
 
+  /**
+   * Whether a change of a child is one its schedule reads (issue 14): whether it is active, or,
+   * once it finished, anything in its status (outcome, completion time, message, sizes); its
+   * deletion, labels, annotations and owners. Every other status write of a pending or running
+   * backup (conditions, messages, progress) changes nothing the schedule decides or shows, and
+   * reconciling the schedule on it cost a live LIST of its children each time: with 500 slots in
+   * one minute, most of the API requests. A schedule still looks at least hourly and at every slot,
+   * and reads its children live whenever it looks.
+   */
+  public static boolean changeSeenBySchedule(MysqlBackup now, MysqlBackup before) {
+    if (before == null || now == null) {
+      return true;
+    }
+    if (active(now) != active(before)
+        || !java.util.Objects.equals(
+            now.getMetadata().getDeletionTimestamp(), before.getMetadata().getDeletionTimestamp())
+        || !java.util.Objects.equals(
+            now.getMetadata().getLabels(), before.getMetadata().getLabels())
+        || !java.util.Objects.equals(
+            now.getMetadata().getAnnotations(), before.getMetadata().getAnnotations())
+        || !java.util.Objects.equals(
+            now.getMetadata().getOwnerReferences(), before.getMetadata().getOwnerReferences())) {
+      return true;
+    }
+    return !active(now) && !StatusCopies.same(now.getStatus(), before.getStatus());
+  }
+
   /** The annotation {@link #SCHEDULED_TIME}, else the creation time. */
   public static Instant scheduledTime(MysqlBackup b) {
     Map<String, String> a = b.getMetadata().getAnnotations();
