@@ -603,6 +603,8 @@ class OperatorApiServerIT {
     // managedFields).
     assertThat(child.getMetadata().getFinalizers())
         .containsExactly(dev.stowage.operator.backup.MysqlBackupReconciler.FINALIZER);
+    // JOSDK's mark of the schedule's own create: its watch event does not reconcile the schedule.
+    assertThat(child.getMetadata().getAnnotations()).containsKey("javaoperatorsdk.io/previous");
     MysqlBackup reconciled =
         await()
             .atMost(WAIT)
