@@ -559,7 +559,7 @@ class OperatorApiServerIT {
    * schedule is deleted (deletionPolicy Retain).
    */
   @Test
-  void aScheduleCreatesOwnedChildrenAndDeletingItWithRetainKeepsThem() {
+  void aScheduleCreatesOwnedChildrenAndDeletingItWithRetainKeepsThem() throws Exception {
     var schedules = admin.resources(MysqlBackupSchedule.class).inNamespace(NS);
     schedules
         .resource(
@@ -598,6 +598,21 @@ class OperatorApiServerIT {
         .singleElement()
         .satisfies(o -> assertThat(o.getKind()).isEqualTo("MysqlBackupSchedule"));
     assertThat(child.getSpec().getDeletionPolicy()).isEqualTo(DeletionPolicy.Delete);
+    // Created with the MysqlBackup controller's finalizer (issue 14): its first reconcile does the
+    // work, JOSDK never spends one on adding the finalizer (its server-side apply would show in
+    // managedFields).
+    assertThat(child.getMetadata().getFinalizers())
+        .containsExactly(dev.stowage.operator.backup.MysqlBackupReconciler.FINALIZER);
+    // JOSDK's mark of the schedule's own create: its watch event does not reconcile the schedule.
+    assertThat(child.getMetadata().getAnnotations()).containsKey("javaoperatorsdk.io/previous");
+    MysqlBackup reconciled =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> backups.withName(child.getMetadata().getName()).get(),
+                b -> b.getStatus() != null && b.getStatus().getPhase() != null);
+    assertThat(reconciled.getMetadata().getManagedFields())
+        .noneMatch(f -> "Apply".equals(f.getOperation()));
     MysqlBackupSchedule recorded =
         await()
             .atMost(WAIT)
@@ -613,11 +628,50 @@ class OperatorApiServerIT {
     assertThat(recorded.getStatus().getNextScheduleTime()).endsWith("-01-01T00:00:00Z");
     assertThat(recorded.getMetadata().getFinalizers()).isNotEmpty();
 
+    // Issue 14: a status write of an active child that the schedule does not read (its message)
+    // does not reconcile the schedule; a label it reads (keep) does.
+    // The schedule at rest first: no reconcile over 3 s.
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              double n = scheduleReconciles();
+              Thread.sleep(3000);
+              return scheduleReconciles() == n;
+            });
+    double settled = scheduleReconciles();
+    MysqlBackup current = backups.withName(child.getMetadata().getName()).get();
+    current.getStatus().setMessage("a message the schedule does not read");
+    backups.resource(current).updateStatus();
+    Thread.sleep(3000);
+    assertThat(scheduleReconciles())
+        .as("schedule reconciles after a child's message")
+        .isEqualTo(settled);
+    backups
+        .withName(child.getMetadata().getName())
+        .edit(
+            b -> {
+              b.getMetadata().getLabels().put("stowage.dev/keep", "true");
+              return b;
+            });
+    await().atMost(WAIT).until(() -> scheduleReconciles() > settled);
+
     schedules.withName("yearly").delete();
     await().atMost(WAIT).until(() -> schedules.withName("yearly").get() == null);
     MysqlBackup kept = backups.withName(child.getMetadata().getName()).get();
     assertThat(kept).as("deletionPolicy Retain keeps the children").isNotNull();
     assertThat(kept.getMetadata().getOwnerReferences()).isNullOrEmpty();
+  }
+
+  /** The schedule controller's finished reconciles so far (ReconcileMetrics). */
+  static double scheduleReconciles() {
+    return registry
+        .find("stowage.reconciles")
+        .tag("controller", "mysqlbackupschedule")
+        .counters()
+        .stream()
+        .mapToDouble(c -> c.count())
+        .sum();
   }
 
   static void statefulSet(String name, int replicas) {

@@ -69,10 +69,18 @@ import org.slf4j.LoggerFactory;
     initialInterval = 2000,
     intervalMultiplier = 1.5,
     maxInterval = 60000)
-@ControllerConfiguration(name = MysqlBackupReconciler.NAME)
+@ControllerConfiguration(
+    name = MysqlBackupReconciler.NAME,
+    finalizerName = MysqlBackupReconciler.FINALIZER)
 public final class MysqlBackupReconciler implements Reconciler<MysqlBackup>, Cleaner<MysqlBackup> {
 
   public static final String NAME = "mysqlbackup";
+
+  /**
+   * The finalizer through which a deleted MysqlBackup gives back what it took and deletes its data
+   * (JOSDK's default name for the resource). A schedule creates its backups with it already set.
+   */
+  public static final String FINALIZER = "mysqlbackups.stowage.dev/finalizer";
 
   private static final Logger log = LoggerFactory.getLogger(MysqlBackupReconciler.class);
 

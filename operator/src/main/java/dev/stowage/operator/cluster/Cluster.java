@@ -39,6 +39,16 @@ public interface Cluster {
 
   Optional<Job> job(String namespace, String name);
 
+  /**
+   * A Job that is known without asking the API server (the cache holds it); empty when it is not,
+   * which does not say that no Job of that name exists: for a caller about to create the Job
+   * anyway, whose create then finds any Job of that name ({@link #createJob} returns it) and checks
+   * whose it is. By default a read as {@link #job}.
+   */
+  default Optional<Job> knownJob(String namespace, String name) {
+    return job(namespace, name);
+  }
+
   /** Creates the Job; when one of that name already exists, returns it unchanged. */
   Job createJob(Job job);
 

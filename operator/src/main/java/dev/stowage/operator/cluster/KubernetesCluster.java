@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,15 @@ public final class KubernetesCluster implements Cluster {
   private final Clock clock;
   private final ClusterCaches caches;
 
+  /**
+   * Which holder (uid) took which lock (namespace/lease) through this process and has not given it
+   * back: only which request to make first, never whether the lock is held (that is always read).
+   */
+  private final Map<String, String> taken = new ConcurrentHashMap<>();
+
+  /** At most this many entries in {@link #taken}: a holder deleted without unlocking leaves one. */
+  static final int MAX_TAKEN = 10_000;
+
   public KubernetesCluster(KubernetesClient client, Clock clock) {
     this.client = client;
     this.clock = clock;
@@ -72,6 +82,12 @@ public final class KubernetesCluster implements Cluster {
   @Override
   public Optional<Job> job(String namespace, String name) {
     return caches.job(namespace, name).or(() -> liveJob(namespace, name));
+  }
+
+  /** Only a cache hit: a miss is answered by the caller's create (a conflict reads it live). */
+  @Override
+  public Optional<Job> knownJob(String namespace, String name) {
+    return caches.job(namespace, name);
   }
 
   private Optional<Job> liveJob(String namespace, String name) {
@@ -466,9 +482,22 @@ public final class KubernetesCluster implements Cluster {
   @Override
   public String lock(String namespace, String leaseName, HasMetadata holder) {
     String me = ClaimLocks.holderIdentity(holder);
+    String key = namespace + "/" + leaseName;
+    String uid = holder.getMetadata().getUid();
+    if (uid.equals(taken.get(key))) {
+      // Taken by this holder before (a waiting backup takes its lock on every look): one read
+      // confirms it, instead of a create the API server refuses and then the same read. Anything
+      // else than our Lease (gone, someone else's) is decided below as for a first take.
+      Lease lease = leases(namespace).withName(leaseName).get();
+      if (lease != null && foreignWhy(lease).isEmpty() && heldBy(lease, holder)) {
+        return me;
+      }
+      taken.remove(key, uid);
+    }
     for (int attempt = 0; attempt < 3; attempt++) {
       try {
         client.resource(lease(namespace, leaseName, holder)).create();
+        remember(key, uid);
         return me;
       } catch (KubernetesClientException e) {
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
@@ -484,6 +513,7 @@ public final class KubernetesCluster implements Cluster {
         throw new ForeignLeaseException(namespace, leaseName, foreign.get());
       }
       if (heldBy(lease, holder)) {
+        remember(key, uid);
         return me;
       }
       if (ownerExists(lease)) {
@@ -506,8 +536,16 @@ public final class KubernetesCluster implements Cluster {
             + " after 3 attempts; will retry");
   }
 
+  private void remember(String key, String uid) {
+    if (taken.size() >= MAX_TAKEN) {
+      taken.clear();
+    }
+    taken.put(key, uid);
+  }
+
   @Override
   public void unlock(String namespace, String leaseName, HasMetadata holder) {
+    taken.remove(namespace + "/" + leaseName, holder.getMetadata().getUid());
     Lease lease = leases(namespace).withName(leaseName).get();
     if (lease != null && heldBy(lease, holder)) {
       leases(namespace)

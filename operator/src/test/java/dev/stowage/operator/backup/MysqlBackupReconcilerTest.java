@@ -1391,6 +1391,55 @@ class MysqlBackupReconcilerTest {
 
   // Issue 17, item 2: the storage is checked before anything is stopped.
 
+  /**
+   * A check Job of this backup's check-Job name that someone else made (without the engine's label,
+   * so the operator's Job cache never holds it): found, by a read or by the create that would have
+   * made ours (issue 14: no read before the create), and never taken for ours: Blocked with nothing
+   * held or stopped, and it is not deleted.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aForeignCheckJobBlocksBeforeAnythingStopsWhetherOrNotTheCacheHoldsIt(
+      boolean onlyEngineJobs) {
+    cluster.jobCacheHoldsOnlyEngineJobs = onlyEngineJobs;
+    cluster.claim("data-db-1").statefulSet("db", 3).pod("db-1", "data-db-1");
+    foreignJob("nightly-check", null);
+    cluster.finishJob("nightly-check", true, 0, InMemoryCluster.CHECK_OK);
+    MysqlBackup b = quiesced();
+
+    reconcile(b);
+
+    assertThat(condition(b, Conditions.BLOCKED))
+        .startsWith(
+            "True ForeignJob: Job nightly-check in prod has the name of this MysqlBackup's");
+    assertThat(condition(b, Conditions.STORAGE_CHECKED)).isEqualTo("none");
+    assertThat(cluster.locks).isEmpty();
+    assertThat(cluster.statefulSets.get("db").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(log).noneMatch(l -> l.startsWith("scale ") || l.startsWith("delete job"));
+    assertThat(cluster.jobs.get("nightly-check").getMetadata().getUid())
+        .isEqualTo("uid-forged-nightly-check");
+  }
+
+  /**
+   * Issue 14: while its check runs, a backup looks again every {@link MysqlBackupReconciler#WAIT}
+   * (5 s), not every 2 s: the check Job's end is an event of the Job informer, which reconciles at
+   * once; the look only finds a pod that cannot start (its deadline is minutes). With 500 backups
+   * checking at once, a look every 2 s was most of the requests.
+   */
+  @Test
+  void aBackupWhoseCheckRunsLooksAgainEveryWaitNotEveryQuiescePoll() {
+    cluster.autoPassChecks = false;
+    cluster.claim("data-db-1");
+    MysqlBackup b = plain();
+
+    UpdateControl<MysqlBackup> first = reconcile(b);
+    UpdateControl<MysqlBackup> again = reconcile(b);
+
+    assertThat(condition(b, Conditions.BLOCKED)).startsWith("True CheckingStorage: checking that");
+    assertThat(first.getScheduleDelay()).contains(MysqlBackupReconciler.WAIT.toMillis());
+    assertThat(again.getScheduleDelay()).contains(MysqlBackupReconciler.WAIT.toMillis());
+  }
+
   @Test
   void thePreflightRunsBeforeTheQuiesceAndNothingStopsUntilItPassed() {
     cluster.autoPassChecks = false;

@@ -325,10 +325,26 @@ class OperatorScaleBench {
       admin.resource(s).update();
     }
     say("schedules moved to '%s' (slot %s)", cron, slot);
+    // What the firing costs the API server, by kind, from just before the slot to the last Job.
+    while (Instant.now().isBefore(slot.minusSeconds(2))) {
+      Thread.sleep(500);
+    }
+    Map<String, Long> kindsAtSlot = requestsByKind();
+    String loadAtSlot = Files.readString(Path.of("/proc/loadavg")).strip();
+    double cpuAtSlot = cpuSeconds(pid);
+    String metricsAtSlot = operatorMetrics(httpPort);
+    double maxRunning = 0;
+    double maxQueued = 0;
     Map<String, Instant> firstJob = new HashMap<>();
     Instant deadline = slot.plusSeconds(600);
     while (Instant.now().isBefore(deadline) && firstJob.size() < SCHEDULES) {
       Thread.sleep(2000);
+      // How busy the operator's reconcile threads (JOSDK: 50) and its work queue are.
+      String m = operatorMetrics(httpPort);
+      if (m != null) {
+        maxRunning = Math.max(maxRunning, sum(m, "stowage_reconcile_running", ""));
+        maxQueued = Math.max(maxQueued, sum(m, "stowage_reconcile_queue", ""));
+      }
       for (Job j : admin.batch().v1().jobs().inAnyNamespace().list().getItems()) {
         var owners = j.getMetadata().getOwnerReferences();
         if (owners == null || owners.isEmpty() || !owners.get(0).getName().startsWith("nightly-")) {
@@ -339,11 +355,60 @@ class OperatorScaleBench {
         firstJob.merge(key, created, (a, b) -> a.isBefore(b) ? a : b);
       }
     }
+    Map<String, Long> kindsAfterFiring = requestsByKind();
+    Instant firingEnd = Instant.now();
+    String metricsAfterFiring = operatorMetrics(httpPort);
+    List<String> reconciles = new ArrayList<>();
+    if (metricsAtSlot != null && metricsAfterFiring != null) {
+      for (String controller : List.of("mysqlbackupschedule", "mysqlbackup")) {
+        for (String result : List.of("success", "error")) {
+          double n =
+              sumWith(metricsAfterFiring, controller, result)
+                  - sumWith(metricsAtSlot, controller, result);
+          reconciles.add(String.format(Locale.ROOT, "%s %s %.0f", controller, result, n));
+        }
+      }
+    }
+    double firingCpu = cpuSeconds(pid) - cpuAtSlot;
     List<Long> latencies = new ArrayList<>();
     for (Instant created : firstJob.values()) {
       latencies.add(Math.max(0, Duration.between(slot, created).toSeconds()));
     }
     latencies.sort(Long::compare);
+    // The two halves of each latency: the schedule's reconcile (slot to its MysqlBackup) and the
+    // backup's (MysqlBackup to its first Job), from the objects' creation timestamps.
+    List<Long> toBackup = new ArrayList<>();
+    List<Long> backupToJob = new ArrayList<>();
+    for (MysqlBackup b : admin.resources(MysqlBackup.class).inAnyNamespace().list().getItems()) {
+      var owners = b.getMetadata().getOwnerReferences();
+      if (owners == null || owners.isEmpty()) {
+        continue;
+      }
+      Instant job = firstJob.get(b.getMetadata().getNamespace() + "/" + b.getMetadata().getName());
+      if (job == null) {
+        continue;
+      }
+      Instant made = Instant.parse(b.getMetadata().getCreationTimestamp());
+      toBackup.add(Math.max(0, Duration.between(slot, made).toSeconds()));
+      backupToJob.add(Math.max(0, Duration.between(made, job).toSeconds()));
+    }
+    toBackup.sort(Long::compare);
+    backupToJob.sort(Long::compare);
+    long firingSeconds = Math.max(1, Duration.between(slot.minusSeconds(2), firingEnd).toSeconds());
+    long firingRequests = 0;
+    List<String> firingKinds = new ArrayList<>();
+    for (var e :
+        kindsAfterFiring.entrySet().stream()
+            .map(
+                e -> Map.entry(e.getKey(), e.getValue() - kindsAtSlot.getOrDefault(e.getKey(), 0L)))
+            .filter(e -> e.getValue() > 0)
+            .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+            .toList()) {
+      firingRequests += e.getValue();
+      if (firingKinds.size() < 12) {
+        firingKinds.add(e.getKey() + " " + e.getValue());
+      }
+    }
     long rssPeakKiB = status(pid, "VmHWM");
     double totalCpu = cpuSeconds(pid);
 
@@ -421,6 +486,45 @@ class OperatorScaleBench {
             ""));
     report.add(
         row(
+            "slot to MysqlBackup created (the schedule's part), p50 / p99",
+            toBackup.isEmpty() ? "-" : pct(toBackup, 0.5) + " s / " + pct(toBackup, 0.99) + " s",
+            ""));
+    report.add(
+        row(
+            "MysqlBackup created to first Job (the backup's part), p50 / p99",
+            backupToJob.isEmpty()
+                ? "-"
+                : pct(backupToJob, 0.5) + " s / " + pct(backupToJob, 0.99) + " s",
+            ""));
+    report.add(
+        row(
+            "API requests from 2 s before the slot until the harness saw the last Job (includes"
+                + " its own Job lists every 2 s)",
+            String.format(
+                Locale.ROOT,
+                "%d in %d s (%.0f a second)",
+                firingRequests,
+                firingSeconds,
+                firingRequests / (double) firingSeconds),
+            ""));
+    report.add(row("those requests by kind (the most)", String.join(", ", firingKinds), ""));
+    report.add(
+        row(
+            "reconciles over the same time, by controller and result",
+            String.join(", ", reconciles),
+            ""));
+    report.add(
+        row(
+            "most reconciles running at once / most queued (sampled every 2 s)",
+            String.format(Locale.ROOT, "%.0f / %.0f", maxRunning, maxQueued),
+            ""));
+    report.add(
+        row(
+            "operator CPU over the same time; load average at the slot",
+            String.format(Locale.ROOT, "%.0f s; %s", firingCpu, loadAtSlot),
+            ""));
+    report.add(
+        row(
             "operator peak RSS",
             (rssPeakKiB / 1024) + " MiB",
             "≤ 512 MiB",
@@ -453,6 +557,21 @@ class OperatorScaleBench {
     Matcher m = Pattern.compile("(?m)^" + name + "\\{([^}]*)\\} ([0-9.eE+-]+)$").matcher(metrics);
     while (m.find()) {
       if (controller.isEmpty() || label(m.group(1), "controller").equals(controller)) {
+        total += Double.parseDouble(m.group(2));
+      }
+    }
+    return total;
+  }
+
+  /** stowage_reconciles_total of one controller and result. */
+  static double sumWith(String metrics, String controller, String result) {
+    double total = 0;
+    Matcher m =
+        Pattern.compile("(?m)^stowage_reconciles_total\\{([^}]*)\\} ([0-9.eE+-]+)$")
+            .matcher(metrics);
+    while (m.find()) {
+      if (label(m.group(1), "controller").equals(controller)
+          && label(m.group(1), "result").equals(result)) {
         total += Double.parseDouble(m.group(2));
       }
     }

@@ -3,6 +3,7 @@ package dev.stowage.operator.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.testing.LocalApiServer;
 import dev.stowage.operator.OperatorConfig;
 import dev.stowage.operator.OperatorMain;
@@ -268,6 +269,76 @@ class ClusterCachesApiServerIT {
     assertThat(cluster.claim(NS, "no-such-claim")).isEmpty();
 
     await().atMost(Duration.ofSeconds(10)).until(() -> requests("GET", "jobs") == gets + 2);
+  }
+
+  /**
+   * Issue 14: a Job the caller is about to create is not read first. knownJob answers from the
+   * cache only; the create then finds a Job of that name that the cache cannot hold (no engine
+   * label) and returns it, for the caller to see that it is not its own.
+   */
+  @Test
+  void aJobAboutToBeCreatedIsNotReadFirstAndTheCreateReturnsAForeignOne() {
+    Job foreign = engineJob("foreign-check");
+    foreign.getMetadata().setLabels(Map.of("made-by", "someone-else"));
+    String foreignUid = admin.resource(foreign).create().getMetadata().getUid();
+    long gets = requests("GET", "jobs");
+
+    assertThat(cluster.knownJob(NS, "foreign-check")).isEmpty();
+    assertThat(cluster.knownJob(NS, "new-check")).isEmpty();
+    assertThat(requests("GET", "jobs")).as("GETs of Jobs by knownJob").isEqualTo(gets);
+
+    assertThat(cluster.createJob(engineJob("foreign-check")).getMetadata().getUid())
+        .isEqualTo(foreignUid);
+    Job made = cluster.createJob(engineJob("new-check"));
+    assertThat(cluster.knownJob(NS, "new-check").orElseThrow().getMetadata().getUid())
+        .isEqualTo(made.getMetadata().getUid());
+    // The one GET: the foreign Job read after the API server refused the create.
+    await().atMost(Duration.ofSeconds(10)).until(() -> requests("GET", "jobs") == gets + 1);
+  }
+
+  /**
+   * Issue 14: a waiting backup takes its lock on every look; once it holds it, one GET confirms it
+   * (no create the API server refuses). A Lease deleted by someone in between is taken again.
+   */
+  @Test
+  void aLockItHoldsIsConfirmedWithOneReadAndTakenAgainWhenDeleted() {
+    MysqlBackup holder =
+        admin
+            .resource(
+                YAML.unmarshal(
+                    """
+                    apiVersion: stowage.dev/v1alpha1
+                    kind: MysqlBackup
+                    metadata: {name: lock-holder, namespace: caches}
+                    spec:
+                      source: {persistentVolumeClaim: data-lock-0}
+                      storage: {s3: {bucket: backups}}
+                    """,
+                    MysqlBackup.class))
+            .create();
+    String me = ClaimLocks.holderIdentity(holder);
+    assertThat(cluster.lock(NS, "stowage-claim-data-lock-0", holder)).isEqualTo(me);
+    long posts = requests("POST", "leases");
+    long gets = requests("GET", "leases");
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(cluster.lock(NS, "stowage-claim-data-lock-0", holder)).isEqualTo(me);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> requests("GET", "leases") == gets + 3);
+    assertThat(requests("POST", "leases")).as("creates of Leases").isEqualTo(posts);
+
+    admin.leases().inNamespace(NS).withName("stowage-claim-data-lock-0").delete();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                admin.leases().inNamespace(NS).withName("stowage-claim-data-lock-0").get() == null);
+    assertThat(cluster.lock(NS, "stowage-claim-data-lock-0", holder)).isEqualTo(me);
+    assertThat(admin.leases().inNamespace(NS).withName("stowage-claim-data-lock-0").get())
+        .isNotNull();
+
+    cluster.unlock(NS, "stowage-claim-data-lock-0", holder);
+    assertThat(admin.leases().inNamespace(NS).withName("stowage-claim-data-lock-0").get()).isNull();
   }
 
   /** Pods without the engine's label (no cache holds them) are listed live. */

@@ -8,6 +8,7 @@ import dev.stowage.api.v1alpha1.MysqlBackup;
 import dev.stowage.api.v1alpha1.MysqlBackupSchedule;
 import dev.stowage.api.v1alpha1.MysqlBackupStatus;
 import dev.stowage.api.v1alpha1.Phase;
+import dev.stowage.operator.backup.MysqlBackupReconciler;
 import dev.stowage.operator.metrics.ScheduleMetrics;
 import dev.stowage.operator.status.Conditions;
 import dev.stowage.operator.testing.InMemoryCluster;
@@ -208,6 +209,33 @@ class MysqlBackupScheduleReconcilerTest {
 
     reconcile(s); // the same minute again: nothing new
     assertThat(childNames()).hasSize(1);
+  }
+
+  /**
+   * Issue 14 (500 slots in one minute): a child is created with the MysqlBackup controller's
+   * finalizer, so its first reconcile does its work at once instead of only adding the finalizer (a
+   * patch, then a second trip through the work queue behind every other resource).
+   */
+  @Test
+  void everyChildIsCreatedWithTheBackupControllersFinalizer() {
+    MysqlBackupSchedule s = schedule("0 * * * *", "");
+    clock.set("2030-01-01T01:00:07Z");
+    reconcile(s);
+    finish("nightly-203001010100", Phase.Succeeded, "2030-01-01T01:05:00Z");
+    s.getSpec().setTrigger("now");
+    clock.set("2030-01-01T01:10:00Z");
+    reconcile(s);
+    assertThat(cluster.backups.values())
+        .hasSize(2) // the slot's child and the manual one
+        .allSatisfy(
+            child ->
+                assertThat(child.getMetadata().getFinalizers())
+                    .containsExactly("mysqlbackups.stowage.dev/finalizer"));
+    assertThat(MysqlBackupReconciler.FINALIZER).isEqualTo("mysqlbackups.stowage.dev/finalizer");
+    assertThat(
+            io.javaoperatorsdk.operator.ReconcilerUtils.getDefaultFinalizerName(MysqlBackup.class))
+        .as("the name JOSDK gave the finalizer before it was set explicitly")
+        .isEqualTo(MysqlBackupReconciler.FINALIZER);
   }
 
   @Test

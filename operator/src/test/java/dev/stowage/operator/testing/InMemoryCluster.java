@@ -328,6 +328,25 @@ public final class InMemoryCluster implements Cluster {
     return Optional.ofNullable(jobs.get(name));
   }
 
+  /**
+   * Whether {@link #knownJob} answers as the operator's Job cache does: only Jobs with the engine's
+   * {@code app.kubernetes.io/managed-by} label; otherwise it answers as {@link #job}.
+   */
+  public boolean jobCacheHoldsOnlyEngineJobs;
+
+  @Override
+  public Optional<Job> knownJob(String namespace, String name) {
+    Optional<Job> job = job(namespace, name);
+    if (!jobCacheHoldsOnlyEngineJobs) {
+      return job;
+    }
+    return job.filter(
+        j ->
+            j.getMetadata().getLabels() != null
+                && "stowage-operator"
+                    .equals(j.getMetadata().getLabels().get("app.kubernetes.io/managed-by")));
+  }
+
   @Override
   public Job createJob(Job job) {
     String name = job.getMetadata().getName();
