@@ -213,21 +213,8 @@ class EncryptionE2E {
   void aMissingKeySecretFailsTheBackupBeforeAnythingIsStopped() {
     createBackup("missing-key", "no-such-key");
     List<Integer> replicasSeen = new ArrayList<>();
-
-    await("missing-key finished")
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () -> {
-              var sts = client.apps().statefulSets().inNamespace(ns).withName(DB).get();
-              replicasSeen.add(sts.getSpec().getReplicas());
-              MysqlBackup got =
-                  client.resources(MysqlBackup.class).inNamespace(ns).withName("missing-key").get();
-              Phase p = got == null || got.getStatus() == null ? null : got.getStatus().getPhase();
-              return p == Phase.Succeeded || p == Phase.Failed;
-            });
     MysqlBackup failed =
-        client.resources(MysqlBackup.class).inNamespace(ns).withName("missing-key").get();
+        awaitBackupWatchingReplicas("missing-key", Duration.ofSeconds(90), replicasSeen);
 
     assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
     assertThat(failed.getStatus().getMessage())
@@ -314,20 +301,8 @@ class EncryptionE2E {
   void aMalformedKeyFailsTheBackupBeforeAnythingIsStopped() {
     createBackup("short-key", "short-key");
     List<Integer> replicasSeen = new ArrayList<>();
-    await("short-key finished")
-        .atMost(Duration.ofMinutes(3))
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () -> {
-              var sts = client.apps().statefulSets().inNamespace(ns).withName(DB).get();
-              replicasSeen.add(sts.getSpec().getReplicas());
-              MysqlBackup got =
-                  client.resources(MysqlBackup.class).inNamespace(ns).withName("short-key").get();
-              Phase p = got == null || got.getStatus() == null ? null : got.getStatus().getPhase();
-              return p == Phase.Succeeded || p == Phase.Failed;
-            });
     MysqlBackup failed =
-        client.resources(MysqlBackup.class).inNamespace(ns).withName("short-key").get();
+        awaitBackupWatchingReplicas("short-key", Duration.ofMinutes(3), replicasSeen);
     assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
     assertThat(failed.getStatus().getMessage())
         .contains("nothing was stopped")
@@ -338,6 +313,27 @@ class EncryptionE2E {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /**
+   * Waits for backup {@code name} to finish, adding the StatefulSet's replica count to {@code
+   * replicasSeen} at every poll (a backup refused before the quiesce must never show 0).
+   */
+  static MysqlBackup awaitBackupWatchingReplicas(
+      String name, Duration timeout, List<Integer> replicasSeen) {
+    await(name + " finished")
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              var sts = client.apps().statefulSets().inNamespace(ns).withName(DB).get();
+              replicasSeen.add(sts.getSpec().getReplicas());
+              MysqlBackup got =
+                  client.resources(MysqlBackup.class).inNamespace(ns).withName(name).get();
+              Phase p = got == null || got.getStatus() == null ? null : got.getStatus().getPhase();
+              return p == Phase.Succeeded || p == Phase.Failed;
+            });
+    return client.resources(MysqlBackup.class).inNamespace(ns).withName(name).get();
+  }
 
   /** The shop data, written once for the whole class; what ShopData.READ then reads. */
   static synchronized String data() {

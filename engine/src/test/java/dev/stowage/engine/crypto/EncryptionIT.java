@@ -99,8 +99,22 @@ class EncryptionIT {
     return r;
   }
 
-  private static ProcessRunner.Result engine(String... args) {
-    return engine(List.of(args));
+  /** Arguments as strings, or lists of them (such as {@link #at}) spliced in. */
+  private static ProcessRunner.Result engine(Object... args) {
+    List<String> flat = new ArrayList<>();
+    for (Object a : args) {
+      if (a instanceof List<?> l) {
+        l.forEach(x -> flat.add((String) x));
+      } else {
+        flat.add((String) a);
+      }
+    }
+    return engine(flat);
+  }
+
+  /** The backup {@code name} under it/db of {@code url}. */
+  private static List<String> at(String url, String name) {
+    return List.of("--storage", url, "--directory", "it/db", "--name", name);
   }
 
   private static JsonNode result(Path f) throws Exception {
@@ -124,12 +138,7 @@ class EncryptionIT {
             "backup",
             "--datadir",
             source.toString(),
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            name,
+            at(url, name),
             "--chunk-threshold",
             threshold,
             "--chunk-size",
@@ -147,24 +156,14 @@ class EncryptionIT {
         .isEqualTo(KeyRing.of(key).primary().id());
     assertThat(b.output()).contains("AES-256-GCM").contains(KeyRing.of(key).primary().id());
 
-    ProcessRunner.Result i =
-        engine("inspect", "--storage", url, "--directory", "it/db", "--name", name);
+    ProcessRunner.Result i = engine("inspect", at(url, name));
     assertThat(i.exitCode()).as("%s", i).isZero();
     assertThat(i.stdout())
         .contains("Encryption:   AES-256-GCM, key id " + KeyRing.of(key).primary().id())
         .contains("Stowage only");
 
     ProcessRunner.Result v =
-        engine(
-            "verify",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            name,
-            "--encryption-key-file",
-            keyFile.toString());
+        engine("verify", at(url, name), "--encryption-key-file", keyFile.toString());
     assertThat(v.exitCode()).as("%s", v).isZero();
 
     Path target = shared.resolve("restored-" + name);
@@ -172,12 +171,7 @@ class EncryptionIT {
     ProcessRunner.Result r =
         engine(
             "restore",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            name,
+            at(url, name),
             "--datadir",
             target.toString(),
             "--encryption-key-file",
@@ -224,12 +218,7 @@ class EncryptionIT {
             "backup",
             "--datadir",
             source.toString(),
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            name,
+            at(url, name),
             "--chunk-threshold",
             "4Mi",
             "--chunk-size",
@@ -246,24 +235,14 @@ class EncryptionIT {
     assertThat(keyId).matches("[0-9a-f]{16}");
     assertThat(b.output()).contains("AES-256-GCM").contains(keyId).contains("passphrase file");
 
-    ProcessRunner.Result i =
-        engine("inspect", "--storage", url, "--directory", "it/db", "--name", name);
+    ProcessRunner.Result i = engine("inspect", at(url, name));
     assertThat(i.exitCode()).as("%s", i).isZero();
     assertThat(i.stdout())
         .contains("Encryption:   AES-256-GCM, key id " + keyId)
         .contains("PBKDF2-HMAC-SHA256");
 
     ProcessRunner.Result v =
-        engine(
-            "verify",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            name,
-            "--encryption-passphrase-file",
-            passphraseFile.toString());
+        engine("verify", at(url, name), "--encryption-passphrase-file", passphraseFile.toString());
     assertThat(v.exitCode()).as("%s", v).isZero();
 
     Path target = shared.resolve("restored-" + name);
@@ -271,12 +250,7 @@ class EncryptionIT {
     ProcessRunner.Result r =
         engine(
             "restore",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            name,
+            at(url, name),
             "--datadir",
             target.toString(),
             "--encryption-key-file",
@@ -298,12 +272,7 @@ class EncryptionIT {
     ProcessRunner.Result wrong =
         engine(
             "restore",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            name,
+            at(url, name),
             "--datadir",
             wrongTarget.toString(),
             "--encryption-passphrase-file",
@@ -337,12 +306,7 @@ class EncryptionIT {
             "backup",
             "--datadir",
             source.toString(),
-            "--storage",
-            s3.storageUrl(BUCKET, "short"),
-            "--directory",
-            "it/db",
-            "--name",
-            "never",
+            at(s3.storageUrl(BUCKET, "short"), "never"),
             "--encryption-passphrase-file",
             shortFile.toString(),
             "--result-file",
@@ -366,12 +330,7 @@ class EncryptionIT {
             "backup",
             "--datadir",
             source.toString(),
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            "b1",
+            at(url, "b1"),
             "--chunk-size",
             "4Mi",
             "--chunk-threshold",
@@ -386,12 +345,7 @@ class EncryptionIT {
     ProcessRunner.Result wrong =
         engine(
             "restore",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            "b1",
+            at(url, "b1"),
             "--datadir",
             target.toString(),
             "--encryption-key-file",
@@ -409,12 +363,7 @@ class EncryptionIT {
     ProcessRunner.Result none =
         engine(
             "restore",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            "b1",
+            at(url, "b1"),
             "--datadir",
             target.toString(),
             "--result-file",
@@ -438,12 +387,7 @@ class EncryptionIT {
     ProcessRunner.Result flipped =
         engine(
             "restore",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            "b1",
+            at(url, "b1"),
             "--datadir",
             target.toString(),
             "--encryption-key-file",
@@ -459,12 +403,7 @@ class EncryptionIT {
     ProcessRunner.Result badKeyFile =
         engine(
             "restore",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            "b1",
+            at(url, "b1"),
             "--datadir",
             shared.resolve("x").toString(),
             "--encryption-key-file",
@@ -537,12 +476,7 @@ class EncryptionIT {
     ProcessRunner.Result wrong =
         engine(
             "restore",
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            "secrets",
+            at(url, "secrets"),
             "--datadir",
             shared.resolve("secrets-wrong").toString(),
             "--encryption-key-file",
@@ -558,12 +492,7 @@ class EncryptionIT {
             "backup",
             "--datadir",
             source.toString(),
-            "--storage",
-            url,
-            "--directory",
-            "it/db",
-            "--name",
-            "never",
+            at(url, "never"),
             "--encryption-key-file",
             badKey.toString(),
             "--result-file",
