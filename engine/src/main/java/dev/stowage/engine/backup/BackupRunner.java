@@ -64,8 +64,7 @@ public final class BackupRunner {
   private final BackupStorage storage;
   private final Retrier retrier;
   private final KeyRing keys;
-  private volatile String keyIdUsed;
-  private volatile String keyFormUsed;
+  private volatile BackupEncryption encryptionUsed;
 
   public BackupRunner(BackupSettings settings, BackupStorage storage, Retrier retrier) {
     this(settings, storage, retrier, null);
@@ -84,15 +83,11 @@ public final class BackupRunner {
   }
 
   /**
-   * The id of the key the backup is encrypted with, once chosen (null: not encrypted, or not yet).
+   * The encryption the backup is written with (its key id and form), once chosen; null when not
+   * encrypted, or not yet (a passphrase's key exists only once the backup's salt is drawn).
    */
-  public String keyIdUsed() {
-    return keyIdUsed;
-  }
-
-  /** "Key" (a key file) or "Passphrase", once the key is chosen; null when not encrypted. */
-  public String keyFormUsed() {
-    return keyFormUsed;
+  public BackupEncryption encryptionUsed() {
+    return encryptionUsed;
   }
 
   public RunSummary run() {
@@ -161,8 +156,7 @@ public final class BackupRunner {
     Manifest manifest = newManifest(tree, codec, startedAt);
     BackupEncryption enc = keys == null ? null : keys.forNewBackup();
     if (enc != null) {
-      keyIdUsed = enc.keyId();
-      keyFormUsed = enc.form();
+      encryptionUsed = enc;
       manifest.stowageEncryption = enc.info();
       LOG.info(
           "encrypting every object with AES-256-GCM (key id {}, {}); the MANIFEST is"

@@ -9,6 +9,7 @@ import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.crypto.BackupEncryption;
+import dev.stowage.engine.crypto.KeyRing;
 import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
@@ -123,11 +124,10 @@ final class BackupCommand extends EngineCommand {
 
   private String resolvedName;
 
-  /** The id of the key the backup was encrypted with, or null. */
-  private String encryptionKeyId;
+  /** The keys given (null: a plain backup) and the run, for the result's key id and form. */
+  private KeyRing keys;
 
-  /** "Key" or "Passphrase", with the key id. */
-  private String encryptionKeyForm;
+  private BackupRunner runner;
 
   @Override
   String commandName() {
@@ -143,9 +143,7 @@ final class BackupCommand extends EngineCommand {
   RunSummary execute() {
     resolvedName = name != null ? name : defaultName();
     BackupCatalog.checkNewName(resolvedName);
-    var keys = encryption.forBackup(); // a bad key file fails before the storage is touched
-    encryptionKeyId = keys == null || keys.keys().isEmpty() ? null : keys.primary().id();
-    encryptionKeyForm = encryptionKeyId == null ? null : BackupEncryption.FORM_KEY;
+    keys = encryption.forBackup(); // a bad key file fails before the storage is touched
     try (BackupStorage s = where.open()) {
       BackupSettings settings =
           new BackupSettings(
@@ -161,22 +159,21 @@ final class BackupCommand extends EngineCommand {
               lockOptions.staleAfter(),
               BackupLock.parseWait("--lock-wait", lockWait),
               consistency);
-      BackupRunner runner = new BackupRunner(settings, s, Retrier.defaults(), keys);
-      try {
-        return runner.run();
-      } finally {
-        // A passphrase's key (and id) exists once the backup's salt is drawn.
-        if (runner.keyIdUsed() != null) {
-          encryptionKeyId = runner.keyIdUsed();
-          encryptionKeyForm = runner.keyFormUsed();
-        }
-      }
+      runner = new BackupRunner(settings, s, Retrier.defaults(), keys);
+      return runner.run();
     }
   }
 
   @Override
   void addToResult(ObjectNode result) {
-    ResultFile.addEncryptionKeyId(result, encryptionKeyId, encryptionKeyForm);
+    BackupEncryption used = runner == null ? null : runner.encryptionUsed();
+    if (used != null) {
+      ResultFile.addEncryption(result, used);
+    } else if (keys != null && !keys.keys().isEmpty()) {
+      // Failed before the run chose its encryption: a key file's id is known all the same (a
+      // passphrase's exists only once the backup's salt is drawn).
+      ResultFile.addEncryptionKeyId(result, keys.primary().id(), BackupEncryption.FORM_KEY);
+    }
   }
 
   static String defaultName() {

@@ -6,6 +6,7 @@ import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Sizes;
+import dev.stowage.engine.crypto.BackupEncryption;
 import dev.stowage.engine.restore.RestoreRunner;
 import dev.stowage.engine.restore.RestoreSettings;
 import dev.stowage.engine.storage.BackupStorage;
@@ -86,10 +87,8 @@ final class RestoreCommand extends EngineCommand {
   @Option(names = "--quiet", description = "No progress output.")
   boolean quiet;
 
-  /** The id of the key the backup was decrypted with, or null. */
-  private String encryptionKeyId;
-
-  private String encryptionKeyForm;
+  /** The encryption the backup was opened with (key id and form), or null. */
+  private BackupEncryption encryptionUsed;
 
   @Override
   String commandName() {
@@ -127,15 +126,14 @@ final class RestoreCommand extends EngineCommand {
           new RestoreRunner(settings, s, Retrier.defaults(), RestoreRunner.FSYNC, keys);
       RunSummary summary = runner.run();
       // The key the MANIFEST authenticated under, as the run knew it: no second MANIFEST read.
-      encryptionKeyId = runner.keyIdUsed();
-      encryptionKeyForm = runner.keyFormUsed();
+      encryptionUsed = runner.encryptionUsed();
       return summary;
     }
   }
 
   @Override
   void addToResult(ObjectNode result) {
-    ResultFile.addEncryptionKeyId(result, encryptionKeyId, encryptionKeyForm);
+    ResultFile.addEncryption(result, encryptionUsed);
     ResultFile.addTargetHeldMarker(result, targetHeldMarker);
   }
 

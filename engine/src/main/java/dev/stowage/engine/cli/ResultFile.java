@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.stowage.engine.core.RunSummary;
 import dev.stowage.engine.core.Version;
+import dev.stowage.engine.crypto.BackupEncryption;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.redact.Redactor;
@@ -60,6 +61,13 @@ final class ResultFile {
    * Names the key an encrypted backup was written or restored with by its key id (a one-way
    * fingerprint, not secret), so the operator can show it in status.
    */
+  static void addEncryption(ObjectNode n, BackupEncryption used) {
+    if (used != null) {
+      addEncryptionKeyId(n, used.keyId(), used.form());
+    }
+  }
+
+  /** As {@link #addEncryption}, from a key id and form known without a run. */
   static void addEncryptionKeyId(ObjectNode n, String keyId, String form) {
     if (keyId != null) {
       n.put("encryptionKeyId", keyId);

@@ -88,8 +88,7 @@ public final class RestoreRunner {
   private final Retrier retrier;
   private final Durability durability;
   private final KeyRing keys;
-  private String keyIdUsed;
-  private String keyFormUsed;
+  private BackupEncryption encryptionUsed;
 
   public RestoreRunner(
       RestoreSettings settings, BackupStorage storage, Retrier retrier, Durability durability) {
@@ -111,16 +110,11 @@ public final class RestoreRunner {
   }
 
   /**
-   * The id of the key the MANIFEST authenticated under (an encrypted backup), once {@link #run} has
-   * opened the backup; null for a plain backup.
+   * The encryption the MANIFEST authenticated under (its key id and form: a key file's or stretched
+   * from a passphrase), once {@link #run} has opened the backup; null for a plain backup.
    */
-  public String keyIdUsed() {
-    return keyIdUsed;
-  }
-
-  /** Whether that key was a key file's ("Key") or stretched from a passphrase ("Passphrase"). */
-  public String keyFormUsed() {
-    return keyFormUsed;
+  public BackupEncryption encryptionUsed() {
+    return encryptionUsed;
   }
 
   public RunSummary run() {
@@ -134,8 +128,7 @@ public final class RestoreRunner {
     BackupCatalog.Opened opened = catalog.open(loc, keys);
     Manifest m = opened.manifest();
     BackupEncryption enc = opened.encryption();
-    keyIdUsed = enc == null ? null : enc.keyId();
-    keyFormUsed = enc == null ? null : enc.form();
+    encryptionUsed = enc;
     String where = opened.where();
     Codec codec = opened.codec();
     List<String> skipped = new ArrayList<>();

@@ -131,7 +131,7 @@ class PassphraseBackupTest {
     assertThat(TreeSnapshot.of(target).filter(BACKED_UP).withoutTimes())
         .isEqualTo(TreeSnapshot.of(data).filter(BACKED_UP).withoutTimes());
     assertThat(target.resolve(RestoreMarker.NAME)).doesNotExist();
-    assertThat(r.keyIdUsed()).isEqualTo(enc.path("KeyId").asText());
+    assertThat(r.encryptionUsed().keyId()).isEqualTo(enc.path("KeyId").asText());
     new VerifyRunner(files, EngineFixture.fastRetrier(), passphrase(PASSPHRASE))
         .run(DIR, "p1", 2, true);
   }
@@ -249,13 +249,13 @@ class PassphraseBackupTest {
             .withPassphrases(Passphrase.of(OTHER_PASSPHRASE), Passphrase.of(PASSPHRASE));
     RestoreRunner fromKey = restorer(tmp.resolve("rk"), "k1", both, false);
     fromKey.run();
-    assertThat(fromKey.keyIdUsed()).isEqualTo(KeyRing.of(KEY).primary().id());
-    assertThat(fromKey.keyFormUsed()).isEqualTo("Key");
+    assertThat(fromKey.encryptionUsed().keyId()).isEqualTo(KeyRing.of(KEY).primary().id());
+    assertThat(fromKey.encryptionUsed().form()).isEqualTo("Key");
     RestoreRunner fromPassphrase = restorer(tmp.resolve("rp"), "p1", both, false);
     fromPassphrase.run();
-    assertThat(fromPassphrase.keyIdUsed())
+    assertThat(fromPassphrase.encryptionUsed().keyId())
         .isEqualTo(p1.manifest().path("StowageEncryption").path("KeyId").asText());
-    assertThat(fromPassphrase.keyFormUsed()).isEqualTo("Passphrase");
+    assertThat(fromPassphrase.encryptionUsed().form()).isEqualTo("Passphrase");
     assertThat(TreeSnapshot.of(tmp.resolve("rk")).contentOnly())
         .isEqualTo(TreeSnapshot.of(tmp.resolve("rp")).contentOnly());
   }
@@ -280,8 +280,8 @@ class PassphraseBackupTest {
             .path("StowageEncryption")
             .path("KeyId")
             .asText();
-    assertThat(r.keyIdUsed()).isEqualTo(inManifest).matches("[0-9a-f]{16}");
-    assertThat(r.keyFormUsed()).isEqualTo("Passphrase");
+    assertThat(r.encryptionUsed().keyId()).isEqualTo(inManifest).matches("[0-9a-f]{16}");
+    assertThat(r.encryptionUsed().form()).isEqualTo("Passphrase");
     assertThat(HexFormat.of().parseHex(inManifest)).hasSize(8);
   }
 }
