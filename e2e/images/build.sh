@@ -180,14 +180,17 @@ java_stage() {
   local m; for m in dev proc tmp/cds/r; do umount -l "$stage/$m" 2>/dev/null || true; done
   rm -rf --one-file-system "$work" "$stage"; mkdir -p "$work/native"
   install -m 0644 "$jar" "$work/app.jar"
-  # Native libraries inside the jar (zstd-jni, lz4-java, netty...) for linux/amd64: their
-  # libraries must be in the image too.
+  # Native libraries inside the jar (zstd-jni, lz4-java, ACCP's AWS-LC...) for linux/amd64,
+  # told by their ELF header (64-bit, x86-64, System V or GNU/Linux ABI: not FreeBSD's), not by
+  # a path that each library names its own way: the libraries they load must be in the image too.
   (cd "$work/native" && python3 - "$work/app.jar" <<'PY'
 import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 for n in z.namelist():
-    l = n.lower()
-    if n.endswith(".so") and ("linux" in l) and ("amd64" in l or "x86_64" in l or "x86-64" in l):
+    if not n.endswith(".so"):
+        continue
+    head = z.open(n).read(20)
+    if head[:5] == b"\x7fELF\x02" and head[7] in (0, 3) and head[18:20] == b"\x3e\x00":
         with open(n.replace("/", "_"), "wb") as f:
             f.write(z.read(n))
 PY

@@ -1,6 +1,7 @@
 package dev.stowage.engine.cli;
 
 import dev.stowage.engine.core.Version;
+import dev.stowage.engine.crypto.CryptoProviders;
 import dev.stowage.engine.error.ExitCode;
 import dev.stowage.engine.redact.RedactingOutputStream;
 import dev.stowage.engine.redact.Redactor;
@@ -47,10 +48,25 @@ public final class StowageCli implements Runnable {
     PrintStream err = redacting(System.err, "sun.stderr.encoding", redactor);
     System.setOut(out);
     System.setErr(err);
+    if (needsCrypto(args)) {
+      CryptoProviders.startLoading();
+    }
     int code = execute(args);
     out.flush(); // a last line without a newline is still held by the redacting stream
     err.flush();
     System.exit(code);
+  }
+
+  /** Whether a command line will encrypt or reach S3 (a hint only: the commands decide). */
+  static boolean needsCrypto(String[] args) {
+    for (String a : args) {
+      if (a.startsWith("--encryption-")
+          || a.startsWith("s3://")
+          || a.startsWith("--storage=s3://")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static PrintStream redacting(PrintStream original, String encodingProperty, Redactor r) {

@@ -24,6 +24,7 @@ public final class KeyRing {
   private final List<Passphrase> passphrases;
 
   private KeyRing(List<MasterKey> keys, List<Passphrase> passphrases) {
+    CryptoProviders.preferNative(); // before the run's first Cipher
     this.keys = List.copyOf(keys);
     this.passphrases = List.copyOf(passphrases);
   }

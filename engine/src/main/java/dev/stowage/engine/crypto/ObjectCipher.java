@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.security.GeneralSecurityException;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
@@ -30,6 +31,12 @@ public final class ObjectCipher {
   public static final int TAG_BYTES = 16;
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /**
+   * Sealed bytes moved to and from storage at a time: many segments per read or write, so the 8 KiB
+   * segments do not become 8 KiB system calls and channel hops.
+   */
+  static final int IO_BATCH = 256 * 1024;
+
   private final SecretKey key;
   private final int segmentSize;
   private final Cipher cipher;
@@ -37,15 +44,25 @@ public final class ObjectCipher {
   private final byte[] sealed;
 
   ObjectCipher(SecretKey key, int segmentSize) {
+    this(key, segmentSize, null);
+  }
+
+  /** With the cipher of one {@code provider} (null: the first that has it); for tests. */
+  ObjectCipher(SecretKey key, int segmentSize, Provider provider) {
     this.key = key;
     this.segmentSize = segmentSize;
     try {
-      this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      this.cipher =
+          provider == null
+              ? Cipher.getInstance("AES/GCM/NoPadding")
+              : Cipher.getInstance("AES/GCM/NoPadding", provider);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK lacks AES/GCM/NoPadding", e);
     }
     this.plain = new byte[segmentSize];
-    this.sealed = new byte[segmentSize + TAG_BYTES + 1];
+    int segments = Math.max(1, IO_BATCH / segmentSize);
+    // Room for the header, whole segments, and one byte more that tells whether a segment follows.
+    this.sealed = new byte[HEADER_BYTES + segments * (segmentSize + TAG_BYTES) + 1];
   }
 
   /** Stored size of an object of {@code n} compressed bytes. */
@@ -101,6 +118,7 @@ public final class ObjectCipher {
     private int filled;
     private long segment;
     private boolean headerWritten;
+    private int outFill; // sealed bytes not yet written to `out`
 
     private Sealing(WritableByteChannel out, byte[] aad, byte[] header, byte[] nonce) {
       this.out = out;
@@ -130,25 +148,32 @@ public final class ObjectCipher {
 
     private void flush(boolean last) throws IOException {
       if (!headerWritten) {
-        writeFully(ByteBuffer.wrap(header));
+        System.arraycopy(header, 0, sealed, 0, HEADER_BYTES);
+        outFill = HEADER_BYTES;
         headerWritten = true;
       }
-      int len;
+      if (sealed.length - outFill < filled + TAG_BYTES) {
+        writeOut();
+      }
       try {
         init(Cipher.ENCRYPT_MODE, nonce, segment, aad, header, last);
-        len = cipher.doFinal(plain, 0, filled, sealed, 0);
+        outFill += cipher.doFinal(plain, 0, filled, sealed, outFill);
       } catch (GeneralSecurityException e) {
         throw new IOException("cannot seal segment " + segment + ": " + e.getMessage(), e);
       }
-      writeFully(ByteBuffer.wrap(sealed, 0, len));
       segment++;
       filled = 0;
+      if (last) {
+        writeOut();
+      }
     }
 
-    private void writeFully(ByteBuffer b) throws IOException {
+    private void writeOut() throws IOException {
+      ByteBuffer b = ByteBuffer.wrap(sealed, 0, outFill);
       while (b.hasRemaining()) {
         out.write(b);
       }
+      outFill = 0;
     }
 
     @Override
@@ -166,12 +191,15 @@ public final class ObjectCipher {
     private final byte[] aad;
     private final byte[] header = new byte[HEADER_BYTES];
     private byte[] nonce;
-    private int sealedFill; // bytes of `sealed` read so far (the next segment, maybe one more)
+    private int inPos; // next unread byte of `sealed`
+    private int inLim; // end of the bytes read into `sealed`
+    private boolean eof;
     private int plainPos;
     private int plainLen;
     private long segment;
     private long storedOffset = HEADER_BYTES;
     private boolean done;
+    private IOException failed;
 
     private Opening(ReadableByteChannel in, byte[] aad) {
       this.in = in;
@@ -180,34 +208,61 @@ public final class ObjectCipher {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-      while (plainPos == plainLen) {
-        if (done) {
-          return -1;
-        }
-        nextSegment();
+      if (failed != null) {
+        throw failed;
       }
-      int n = Math.min(dst.remaining(), plainLen - plainPos);
-      dst.put(plain, plainPos, n);
-      plainPos += n;
-      return n;
+      int n = 0;
+      while (dst.hasRemaining()) {
+        if (plainPos == plainLen) {
+          if (done) {
+            break;
+          }
+          try {
+            nextSegment();
+          } catch (IOException e) {
+            if (n == 0) {
+              throw e;
+            }
+            failed = e; // hand on what did authenticate first; the failure comes next read
+            break;
+          }
+          continue;
+        }
+        int k = Math.min(dst.remaining(), plainLen - plainPos);
+        dst.put(plain, plainPos, k);
+        plainPos += k;
+        n += k;
+      }
+      return n == 0 && done && dst.hasRemaining() ? -1 : n;
+    }
+
+    /** Reads from {@code in} until {@code sealed} is full or the object ends. */
+    private void fill() throws IOException {
+      if (inPos > 0) {
+        System.arraycopy(sealed, inPos, sealed, 0, inLim - inPos);
+        inLim -= inPos;
+        inPos = 0;
+      }
+      ByteBuffer b = ByteBuffer.wrap(sealed, inLim, sealed.length - inLim);
+      while (b.hasRemaining() && !eof) {
+        if (in.read(b) < 0) {
+          eof = true;
+        }
+      }
+      inLim = b.position();
     }
 
     private void nextSegment() throws IOException {
       if (nonce == null) {
         readHeader();
       }
-      int want = segmentSize + TAG_BYTES + 1; // one byte more tells whether a segment follows
-      ByteBuffer b = ByteBuffer.wrap(sealed, sealedFill, want - sealedFill);
-      boolean eof = false;
-      while (b.hasRemaining()) {
-        if (in.read(b) < 0) {
-          eof = true;
-          break;
-        }
+      int whole = segmentSize + TAG_BYTES;
+      if (inLim - inPos <= whole && !eof) {
+        fill(); // one byte past a whole segment tells whether another follows
       }
-      int got = b.position();
-      boolean last = eof;
-      int len = last ? got : want - 1;
+      int available = inLim - inPos;
+      boolean last = available <= whole; // fill() stops short of that only at the end
+      int len = last ? available : whole;
       if (len < TAG_BYTES) {
         throw new ObjectAuthenticationException(
             "object ends inside the tag of segment "
@@ -218,7 +273,7 @@ public final class ObjectCipher {
       }
       try {
         init(Cipher.DECRYPT_MODE, nonce, segment, aad, header, last);
-        plainLen = cipher.doFinal(sealed, 0, len, plain, 0);
+        plainLen = cipher.doFinal(sealed, inPos, len, plain, 0);
       } catch (AEADBadTagException e) {
         throw new ObjectAuthenticationException(
             "segment "
@@ -234,15 +289,10 @@ public final class ObjectCipher {
             "segment " + segment + " cannot be opened: " + e.getMessage());
       }
       plainPos = 0;
+      inPos += len;
       storedOffset += len;
       segment++;
-      if (last) {
-        done = true;
-        sealedFill = 0;
-      } else {
-        sealed[0] = sealed[want - 1];
-        sealedFill = 1;
-      }
+      done = last;
     }
 
     /**
@@ -250,6 +300,9 @@ public final class ObjectCipher {
      * read; plaintext left after the compressed stream is an error.
      */
     public void finish() throws IOException {
+      if (failed != null) {
+        throw failed;
+      }
       long extra = plainLen - plainPos;
       plainPos = plainLen;
       while (!done) {
@@ -264,17 +317,17 @@ public final class ObjectCipher {
     }
 
     private void readHeader() throws IOException {
-      ByteBuffer b = ByteBuffer.wrap(header);
-      while (b.hasRemaining()) {
-        if (in.read(b) < 0) {
-          throw new ObjectAuthenticationException(
-              "object is "
-                  + b.position()
-                  + " bytes long, shorter than the "
-                  + HEADER_BYTES
-                  + "-byte header of an encrypted object: it is truncated or not encrypted");
-        }
+      fill();
+      if (inLim < HEADER_BYTES) {
+        throw new ObjectAuthenticationException(
+            "object is "
+                + inLim
+                + " bytes long, shorter than the "
+                + HEADER_BYTES
+                + "-byte header of an encrypted object: it is truncated or not encrypted");
       }
+      System.arraycopy(sealed, 0, header, 0, HEADER_BYTES);
+      inPos = HEADER_BYTES;
       if (!Arrays.equals(Arrays.copyOf(header, MAGIC.length), MAGIC)
           || header[MAGIC.length] != VERSION) {
         throw new ObjectAuthenticationException(

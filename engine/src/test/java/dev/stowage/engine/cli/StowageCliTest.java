@@ -299,4 +299,13 @@ class StowageCliTest {
     assertThat(run(backupArgs("--name", "c3", "--consistency", "Snapshot"))).isEqualTo(2);
     assertThat(tmp.resolve("backups/ns/db/c3")).doesNotExist();
   }
+
+  @Test
+  void nativeCryptoIsLoadedAheadOnlyForRunsThatEncryptOrReachS3() {
+    assertThat(StowageCli.needsCrypto(backupArgs("--encryption-key-file", "/k"))).isTrue();
+    assertThat(StowageCli.needsCrypto(backupArgs("--encryption-passphrase-file=/p"))).isTrue();
+    assertThat(StowageCli.needsCrypto(new String[] {"ls", "--storage", "s3://b/p"})).isTrue();
+    assertThat(StowageCli.needsCrypto(new String[] {"ls", "--storage=s3://b/p"})).isTrue();
+    assertThat(StowageCli.needsCrypto(backupArgs())).isFalse();
+  }
 }

@@ -80,6 +80,82 @@ class ObjectCipherTest {
     }
   }
 
+  /** Segments per read of sealed bytes from storage (the opener reads many at a time). */
+  private static final int PER_BATCH = ObjectCipher.IO_BATCH / SEG;
+
+  /** A channel over {@code bytes} that hands out 1 to 5,000 bytes per read, as a socket may. */
+  private static ReadableByteChannel shortReads(byte[] bytes) {
+    Random r = new Random(bytes.length);
+    ReadableByteChannel whole = Channels.newChannel(new java.io.ByteArrayInputStream(bytes));
+    return new ReadableByteChannel() {
+      @Override
+      public int read(ByteBuffer dst) throws IOException {
+        ByteBuffer part = dst.slice();
+        part.limit(Math.min(part.limit(), 1 + r.nextInt(5000)));
+        int n = whole.read(part);
+        if (n > 0) {
+          dst.position(dst.position() + n);
+        }
+        return n;
+      }
+
+      @Override
+      public boolean isOpen() {
+        return true;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private static byte[] openThroughShortReads(byte[] sealed, ByteArrayOutputStream handed)
+      throws IOException {
+    ObjectCipher.Opening o = ENC.newCipher().opening(shortReads(sealed), PLACE);
+    ByteBuffer b = ByteBuffer.allocate(3 * SEG + 5);
+    while (o.read(b.clear()) >= 0) {
+      handed.write(b.array(), 0, b.position());
+    }
+    o.finish();
+    return handed.toByteArray();
+  }
+
+  @Test
+  void objectsLongerThanOneBatchRoundTripThroughShortReads() throws Exception {
+    int batch = PER_BATCH * SEG;
+    for (int n : new int[] {batch - 1, batch, batch + 1, batch + SEG, 3 * batch + 17}) {
+      byte[] plain = data(n);
+      byte[] sealed = seal(plain, PLACE);
+      assertThat(sealed.length).as("size %d", n).isEqualTo(ObjectCipher.sealedSize(n, SEG));
+      assertThat(openThroughShortReads(sealed, new ByteArrayOutputStream()))
+          .as("size %d", n)
+          .isEqualTo(plain);
+    }
+  }
+
+  @Test
+  void aFlippedByteInALaterBatchHandsOnEverySegmentBeforeIt() throws Exception {
+    byte[] plain = data(3 * PER_BATCH * SEG);
+    byte[] sealed = seal(plain, PLACE);
+    int bad = PER_BATCH + 3;
+    sealed[ObjectCipher.HEADER_BYTES + bad * (SEG + ObjectCipher.TAG_BYTES) + 7] ^= 1;
+    ByteArrayOutputStream handed = new ByteArrayOutputStream();
+    assertThatThrownBy(() -> openThroughShortReads(sealed, handed))
+        .isInstanceOf(ObjectAuthenticationException.class)
+        .hasMessageContaining("segment " + bad + " ");
+    assertThat(handed.toByteArray()).isEqualTo(Arrays.copyOf(plain, bad * SEG));
+  }
+
+  @Test
+  void anObjectCutAtASegmentBoundaryInALaterBatchFails() throws Exception {
+    byte[] sealed = seal(data(3 * PER_BATCH * SEG), PLACE);
+    int kept = ObjectCipher.HEADER_BYTES + (PER_BATCH + 1) * (SEG + ObjectCipher.TAG_BYTES);
+    assertThatThrownBy(
+            () -> openThroughShortReads(Arrays.copyOf(sealed, kept), new ByteArrayOutputStream()))
+        .isInstanceOf(ObjectAuthenticationException.class)
+        .hasMessageContaining("the last");
+  }
+
   @Test
   void theSameBytesSealTwiceDifferently() throws Exception {
     byte[] plain = data(100);

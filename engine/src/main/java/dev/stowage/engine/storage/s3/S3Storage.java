@@ -2,6 +2,7 @@ package dev.stowage.engine.storage.s3;
 
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Sizes;
+import dev.stowage.engine.crypto.CryptoProviders;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.error.StorageException.Kind;
@@ -97,6 +98,7 @@ public final class S3Storage implements BackupStorage {
       int bufferedParts,
       RangedGets ranged,
       List<ExecutionInterceptor> interceptors) {
+    CryptoProviders.preferNative(); // before the client's first TLS connection
     this.options = options;
     this.sse = options.encryption();
     this.ranged = ranged;

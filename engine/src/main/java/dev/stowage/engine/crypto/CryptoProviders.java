@@ -1,0 +1,109 @@
+package dev.stowage.engine.crypto;
+
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
+import dev.stowage.engine.error.EngineException;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the engine's AES-GCM, SHA-2 and HMAC come from: AWS-LC through the Amazon Corretto Crypto
+ * Provider (ACCP, native code with AES-NI/VAES) put first in the JDK's provider list, else the
+ * JDK's own providers. The JDK's GCM runs interpreted until the JIT has compiled it, which in a
+ * process that lives seconds to minutes is a large part of its work (engine/README, "Where the CPU
+ * of encryption goes"); the JDK's TLS uses the same {@code Cipher}, so S3 over https gains too.
+ *
+ * <p>Loading ACCP costs about 0.2 to 0.3 CPU-seconds (it unpacks its library and loads its
+ * classes), so only runs that encrypt or talk to S3 ask for it. {@code STOWAGE_CRYPTO=jdk} keeps
+ * the JDK's providers (for a comparison, or on a platform ACCP does not ship for); a platform
+ * without ACCP's library falls back to them by itself and says so in the log. Either way the bytes
+ * written are the same: AES-GCM and HMAC-SHA256 are fully specified, and backups made with one are
+ * read with the other.
+ */
+public final class CryptoProviders {
+  /** Environment variable: {@code native} (default) or {@code jdk}. */
+  public static final String ENV = "STOWAGE_CRYPTO";
+
+  private static final Logger LOG = LoggerFactory.getLogger("stowage");
+  private static volatile String inUse;
+
+  private CryptoProviders() {}
+
+  /**
+   * Starts loading ACCP on a background thread (unpacking and linking its library, its self-tests),
+   * so that it overlaps the JVM's own start-up instead of adding to it: a hint from a command line
+   * that will encrypt or reach S3. {@link #preferNative()} still decides; it waits for a load in
+   * progress (the JVM's class initialisation lock), never uses a half-loaded one.
+   */
+  public static void startLoading() {
+    String setting = System.getenv(ENV);
+    if (inUse != null || setting != null && setting.trim().equalsIgnoreCase("jdk")) {
+      return;
+    }
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
+                if (p.getLoadingError() == null) {
+                  javax.crypto.Cipher.getInstance("AES/GCM/NoPadding", p);
+                  javax.crypto.Mac.getInstance("HmacSHA256", p);
+                }
+              } catch (Throwable e) {
+                // preferNative() sees the same failure and reports it
+              }
+            },
+            "stowage-crypto-load");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * Puts ACCP first unless told not to or unable to; once per process, later calls return at once.
+   * Call before the first {@code Cipher}, {@code Mac} or TLS connection of a run.
+   *
+   * @return what is in use, as logged
+   */
+  public static String preferNative() {
+    String known = inUse;
+    return known != null ? known : choose(System.getenv(ENV));
+  }
+
+  static synchronized String choose(String setting) {
+    boolean jdk = jdkAsked(setting);
+    if (inUse != null) {
+      return inUse;
+    }
+    String chosen = jdk ? "the JDK's providers (" + ENV + "=jdk)" : installAccp();
+    LOG.info("cryptography: {}", chosen);
+    inUse = chosen;
+    return chosen;
+  }
+
+  /** Whether {@code setting} asks for the JDK's providers; exit 2 on anything but the two. */
+  static boolean jdkAsked(String setting) {
+    String s = setting == null ? "" : setting.trim().toLowerCase(Locale.ROOT);
+    return switch (s) {
+      case "", "native" -> false;
+      case "jdk" -> true;
+      default ->
+          throw EngineException.invalid(
+              ENV + "=" + setting + " is not a choice: use native (the default) or jdk");
+    };
+  }
+
+  private static String installAccp() {
+    Throwable loading;
+    try {
+      loading = AmazonCorrettoCryptoProvider.INSTANCE.getLoadingError();
+    } catch (LinkageError e) {
+      loading = e;
+    }
+    if (loading != null) {
+      return "the JDK's providers (AWS-LC could not be loaded on this platform: " + loading + ")";
+    }
+    AmazonCorrettoCryptoProvider.install();
+    AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
+    return p.getAwsLcVersionStr() + " through ACCP " + p.getVersionStr();
+  }
+}

@@ -1,0 +1,113 @@
+package dev.stowage.engine.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ExitCode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.security.Provider;
+import java.security.Security;
+import java.util.Random;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import org.junit.jupiter.api.Test;
+
+/**
+ * AWS-LC (through ACCP) is what this machine's engine uses, and it writes exactly the bytes the
+ * JDK's GCM writes: a backup sealed with either opens with the other.
+ */
+class CryptoProvidersTest {
+  private static final Provider JDK = Security.getProvider("SunJCE");
+  private static final BackupEncryption ENC =
+      BackupEncryption.forNewBackup(KeyRing.of(key()).primary(), null);
+
+  private static byte[] key() {
+    byte[] k = new byte[32];
+    new Random(11).nextBytes(k);
+    return k;
+  }
+
+  private static Provider awsLc() {
+    CryptoProviders.preferNative();
+    return Security.getProvider("AmazonCorrettoCryptoProvider");
+  }
+
+  @Test
+  void awsLcIsFirstForGcmAndHmacOnLinuxX86() throws Exception {
+    // CI runs on linux-x86_64, the platform whose library the engine ships: a fallback here
+    // would silently lose the speed, so it fails instead.
+    assertThat(CryptoProviders.preferNative()).contains("AWS-LC").contains("ACCP");
+    assertThat(Cipher.getInstance("AES/GCM/NoPadding").getProvider().getName())
+        .isEqualTo("AmazonCorrettoCryptoProvider");
+    assertThat(Mac.getInstance("HmacSHA256").getProvider().getName())
+        .isEqualTo("AmazonCorrettoCryptoProvider");
+  }
+
+  @Test
+  void anObjectSealedByTheJdkOpensWithAwsLcAndBack() throws Exception {
+    Provider awsLc = awsLc();
+    assertThat(awsLc).isNotNull();
+    assertThat(JDK).isNotNull();
+    int seg = ENC.info().segmentSize;
+    ObjectPlace place = new ObjectPlace("b1", "Data", "db/t.ibd", "0-2", 0, 3L * seg);
+    for (int size : new int[] {0, 1, seg - 1, seg, seg + 1, 3 * seg + 17}) {
+      byte[] plain = new byte[size];
+      new Random(size).nextBytes(plain);
+      byte[] byJdk = seal(ENC.newCipher(JDK), plain, place);
+      byte[] byAwsLc = seal(ENC.newCipher(awsLc), plain, place);
+      assertThat(byAwsLc).as("stored size at %d bytes", size).hasSameSizeAs(byJdk);
+      assertThat(open(ENC.newCipher(awsLc), byJdk, place)).as("JDK to AWS-LC").isEqualTo(plain);
+      assertThat(open(ENC.newCipher(JDK), byAwsLc, place)).as("AWS-LC to JDK").isEqualTo(plain);
+    }
+  }
+
+  @Test
+  void aFlippedByteSealedByTheJdkFailsUnderAwsLc() throws Exception {
+    int seg = ENC.info().segmentSize;
+    ObjectPlace place = new ObjectPlace("b1", "Data", "db/t.ibd", "0-1", 0, 2L * seg);
+    byte[] plain = new byte[2 * seg];
+    new Random(5).nextBytes(plain);
+    byte[] sealed = seal(ENC.newCipher(JDK), plain, place);
+    sealed[sealed.length - 40] ^= 1;
+    assertThatThrownBy(() -> open(ENC.newCipher(awsLc()), sealed, place))
+        .isInstanceOf(ObjectAuthenticationException.class);
+  }
+
+  @Test
+  void anUnknownSettingIsRefusedNamingTheVariable() {
+    assertThatThrownBy(() -> CryptoProviders.jdkAsked("openssl"))
+        .isInstanceOf(EngineException.class)
+        .hasMessageContaining("STOWAGE_CRYPTO=openssl")
+        .hasMessageContaining("native")
+        .satisfies(
+            e ->
+                assertThat(((EngineException) e).exitCode()).isEqualTo(ExitCode.INVALID_ARGUMENTS));
+    assertThat(CryptoProviders.jdkAsked(null)).isFalse();
+    assertThat(CryptoProviders.jdkAsked(" Native ")).isFalse();
+    assertThat(CryptoProviders.jdkAsked("JDK")).isTrue();
+  }
+
+  private static byte[] seal(ObjectCipher c, byte[] plain, ObjectPlace place) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ObjectCipher.Sealing s = c.sealing(Channels.newChannel(out), place);
+    s.write(ByteBuffer.wrap(plain));
+    s.finish();
+    return out.toByteArray();
+  }
+
+  private static byte[] open(ObjectCipher c, byte[] sealed, ObjectPlace place) throws Exception {
+    ObjectCipher.Opening o =
+        c.opening(Channels.newChannel(new ByteArrayInputStream(sealed)), place);
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    ByteBuffer b = ByteBuffer.allocate(1000);
+    while (o.read(b.clear()) >= 0) {
+      got.write(b.array(), 0, b.position());
+    }
+    o.finish();
+    return got.toByteArray();
+  }
+}
