@@ -157,6 +157,31 @@ class ObjectCipherTest {
   }
 
   @Test
+  void oneWorkersCipherSealsAndOpensObjectAfterObject() throws Exception {
+    // A worker keeps one cipher and its buffers for every object it handles, big after small.
+    ObjectCipher worker = ENC.newCipher();
+    int[] sizes = {SEG + 5, 3 * SEG, 17, PER_BATCH * SEG + 1, 0, 2 * SEG - 1};
+    byte[][] sealed = new byte[sizes.length][];
+    for (int i = 0; i < sizes.length; i++) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ObjectCipher.Sealing s = worker.sealing(Channels.newChannel(out), PLACE);
+      s.write(ByteBuffer.wrap(data(sizes[i])));
+      s.finish();
+      sealed[i] = out.toByteArray();
+    }
+    for (int i = 0; i < sizes.length; i++) {
+      ObjectCipher.Opening o =
+          worker.opening(Channels.newChannel(new java.io.ByteArrayInputStream(sealed[i])), PLACE);
+      ByteBuffer all = ByteBuffer.allocate(sizes[i] + 1);
+      while (o.read(all) > 0) {}
+      o.finish();
+      assertThat(Arrays.copyOf(all.array(), all.position()))
+          .as("object %d", i)
+          .isEqualTo(data(sizes[i]));
+    }
+  }
+
+  @Test
   void theSameBytesSealTwiceDifferently() throws Exception {
     byte[] plain = data(100);
     assertThat(seal(plain, PLACE)).isNotEqualTo(seal(plain, PLACE)); // a fresh nonce per object
