@@ -32,7 +32,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 KEY=$OUT/bench-encryption.key
 head -c 32 /dev/urandom >"$KEY"
 STORE=$OUT/enc-store
-STOWAGE=("$JAVA" -jar "$JAR")
+STOWAGE=("$JAVA" "${ENGINE_JVM[@]}" -jar "$JAR")
 CONC_ARGS=()
 [ -n "$CONC" ] && CONC_ARGS=(--concurrency "$CONC")
 

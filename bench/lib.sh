@@ -25,6 +25,14 @@ require_tools() {
   # BENCH_JAVA names another java (to compare runtimes on the same jar).
   JAVA=${BENCH_JAVA:-$(command -v java)}
   [ -x "$JAVA" ] || die "java ${JAVA:-(none on PATH)} not found"
+  # The engine's JVM flags as its image runs it (engine/jvm.options, the entrypoint's argument
+  # file), so the numbers are those of the engine as it ships; BENCH_JVM_OPTIONS replaces them
+  # ("" for the JVM's own defaults, to compare).
+  if [ -n "${BENCH_JVM_OPTIONS+set}" ]; then
+    read -r -a ENGINE_JVM <<<"$BENCH_JVM_OPTIONS"
+  else
+    ENGINE_JVM=("@$ROOT/engine/jvm.options")
+  fi
 }
 
 # Finds out whether the page cache can be dropped (root); sets CAN_DROP=yes|no.

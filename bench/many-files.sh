@@ -83,7 +83,7 @@ tree_listing() { # type and path of every entry, and the size of every file (not
 
 rm -rf "$SCRATCH"
 mkdir -p "$SCRATCH/store"
-STOWAGE=("$JAVA" -jar "$JAR")
+STOWAGE=("$JAVA" "${ENGINE_JVM[@]}" -jar "$JAR")
 
 log "backup: tar -c"
 measure tar-backup tar -C "$SRC" -cf "$SCRATCH/base.tar" .

@@ -83,7 +83,7 @@ record() {
     "$BEST_RC" "$6" "$BEST_CPU" >>"$RAW"
 }
 
-STOWAGE=("$JAVA" -jar "$JAR") # an array, not a function: GNU time runs it
+STOWAGE=("$JAVA" "${ENGINE_JVM[@]}" -jar "$JAR") # an array, not a function: GNU time runs it
 STORE="file://$OUT/store"
 
 # ---------------------------------------------------------------- ceilings
@@ -240,7 +240,7 @@ log "disk: write+fsync at the end $DISK_WRITE_END MB/s"
   echo "# Stowage benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "Command: \`$( [ "$QUICK" = 1 ] && echo "BENCH_QUICK=1 " )make bench\` (bench/run.sh)." \
-    "Engine $ENGINE_VERSION; $(java -version 2>&1 | head -1); zstd $(zstd -V | sed -E 's/.* v([0-9.]+).*/\1/');" \
+    "Engine $ENGINE_VERSION; $(java -version 2>&1 | head -1), engine JVM flags \`${ENGINE_JVM[*]}\`; zstd $(zstd -V | sed -E 's/.* v([0-9.]+).*/\1/');" \
     "$CORES cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM," \
     "kernel $(uname -r). zstd level $LEVEL everywhere. Page cache dropped before every run: $CAN_DROP." \
     "Each time is the best of $REPEAT run(s) and includes a final \`sync\`. MB = 10^6 bytes; MB/s is" \

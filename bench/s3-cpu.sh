@@ -91,18 +91,18 @@ for r in $(seq 1 "$REPEAT"); do
     for kind in file s3; do
       if [ "$kind" = file ]; then storage="file://$FSTORE"; else storage=$S3URL; fi
       name=j$j-r$r
-      m=$(cpu_run "backup-$kind-$name" "${JAVAS[$j]}" -jar "$JAR" backup --datadir "$SRC" \
+      m=$(cpu_run "backup-$kind-$name" "${JAVAS[$j]}" "${ENGINE_JVM[@]}" -jar "$JAR" backup --datadir "$SRC" \
         --storage "$storage" --directory bench --name "$name" --compression zstd --level "$LEVEL" --quiet)
       read -r secs cpu <<<"$m"
       printf '%s\t%s\tbackup\t%s\t%s\n' "$j" "$kind" "$secs" "$cpu" >>"$RAW"
       rm -rf "$TARGET" && mkdir -p "$TARGET"
-      m=$(cpu_run "restore-$kind-$name" "${JAVAS[$j]}" -jar "$JAR" restore --storage "$storage" \
+      m=$(cpu_run "restore-$kind-$name" "${JAVAS[$j]}" "${ENGINE_JVM[@]}" -jar "$JAR" restore --storage "$storage" \
         --directory bench --name "$name" --datadir "$TARGET" --quiet)
       read -r secs cpu <<<"$m"
       printf '%s\t%s\trestore\t%s\t%s\n' "$j" "$kind" "$secs" "$cpu" >>"$RAW"
       # What a run costs whatever its size (JVM start, class loading, the storage client's
       # set-up, one listing): subtracted for the per-GiB figures.
-      m=$(cpu_run "ls-$kind-$name" "${JAVAS[$j]}" -jar "$JAR" ls --storage "$storage" --directory bench)
+      m=$(cpu_run "ls-$kind-$name" "${JAVAS[$j]}" "${ENGINE_JVM[@]}" -jar "$JAR" ls --storage "$storage" --directory bench)
       read -r secs cpu <<<"$m"
       printf '%s\t%s\tls\t%s\t%s\n' "$j" "$kind" "$secs" "$cpu" >>"$RAW"
       log "run $r, $(basename "$(dirname "$(dirname "${JAVAS[$j]}")")"), $kind: done"
@@ -115,10 +115,10 @@ cmp -s <(cd "$SRC" && find . -type f -exec md5sum {} + | sort) \
 
 # One profiled S3 backup and restore on the first runtime (not timed: JFR adds its own cost).
 rm -rf "$TARGET" && mkdir -p "$TARGET"
-"$JAVA" -XX:StartFlightRecording=filename="$LOGS/s3-backup.jfr",settings=profile -jar "$JAR" backup \
+"$JAVA" "${ENGINE_JVM[@]}" -XX:StartFlightRecording=filename="$LOGS/s3-backup.jfr",settings=profile -jar "$JAR" backup \
   --datadir "$SRC" --storage "$S3URL" --directory bench --name profiled --compression zstd \
   --level "$LEVEL" --quiet >"$LOGS/profile-backup.out" 2>&1 || die "profiled backup failed"
-"$JAVA" -XX:StartFlightRecording=filename="$LOGS/s3-restore.jfr",settings=profile -jar "$JAR" restore \
+"$JAVA" "${ENGINE_JVM[@]}" -XX:StartFlightRecording=filename="$LOGS/s3-restore.jfr",settings=profile -jar "$JAR" restore \
   --storage "$S3URL" --directory bench --name profiled --datadir "$TARGET" --quiet \
   >"$LOGS/profile-restore.out" 2>&1 || die "profiled restore failed"
 # hot_methods FILE: the methods on top of the stack in the recording's execution samples, most

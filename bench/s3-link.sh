@@ -56,7 +56,7 @@ s3link_tls "$LOGS/tls"
 s3link_server "$VGW" "$LOGS/tls"
 s3link_shape on
 S3URL=$(s3link_url stowage)
-STOWAGE=("$JAVA" -jar "$JAR")
+STOWAGE=("$JAVA" "${ENGINE_JVM[@]}" -jar "$JAR")
 
 # row SET OPERATION VARIANT SECONDS CPU RSS_KB BYTES: one line of the raw table
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }

@@ -56,7 +56,7 @@ trap 'exit 143' TERM
 s3link_up
 s3link_server "$VGW"
 S3URL=$(s3link_url stowage)
-STOWAGE=("$JAVA" -jar "$JAR")
+STOWAGE=("$JAVA" "${ENGINE_JVM[@]}" -jar "$JAR")
 
 # ---------------------------------------------------------------- backup once (unchunked), unshaped
 s3link_shape off

@@ -168,7 +168,7 @@ record() {
     "$BEST_CPU" "$BEST_SRV" "$6" >>"$RAW"
 }
 
-STOWAGE=("$JAVA" -jar "$JAR")
+STOWAGE=("$JAVA" "${ENGINE_JVM[@]}" -jar "$JAR")
 join_notes() { if [ -n "$1" ] && [ -n "$2" ]; then echo "$1; $2"; else echo "$1$2"; fi; }
 workers_of() { # ID -> the worker count the engine logged for that run ("... N workers")
   sed -nE 's/.* ([0-9]+) workers$/\1/p' "$LOGS/$1.err" 2>/dev/null | head -1

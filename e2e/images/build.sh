@@ -360,7 +360,7 @@ engine_cds() {
     n=$((n + 1))
     env -i LANG=C.UTF-8 LC_ALL=C.UTF-8 PATH=/opt/java/bin:/usr/bin HOME=/home/stowage \
       AWS_ACCESS_KEY_ID=cdstrain AWS_SECRET_ACCESS_KEY=cdstrainsecret AWS_REGION=us-east-1 \
-      "$CHROOT" "$stage" /opt/java/bin/java -XX:DumpLoadedClassList="/tmp/cds/lists/$n.lst" \
+      "$CHROOT" "$stage" /opt/java/bin/java @/opt/stowage/jvm.options -XX:DumpLoadedClassList="/tmp/cds/lists/$n.lst" \
       -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8 -jar /opt/stowage/stowage.jar "$@" \
       >>"$t/train.log" 2>&1 || failed="$failed $1($?)"
   }
@@ -406,11 +406,13 @@ do_engine() {
   # --overwrite frees in its free-space check; it is the only program the engine runs.
   java_stage "$stage" "$REPO_DIR/engine/target/stowage.jar" "$REPO_DIR/engine/target/stowage-engine.cdx.json" \
     "$ENGINE_EXTRA_MODULES" "du"
+  # The JVM flags are engine/jvm.options (C1 only; why: that file).
+  install -m 0644 "$REPO_DIR/engine/jvm.options" "$stage/opt/stowage/jvm.options"
   engine_cds "$stage"
   # The C.UTF-8 locale: the JVM decodes file names with it (sun.jnu.encoding), so without it a
   # name such as cafe-with-an-accent.ibd is stored mangled; the engine refuses such names (exit 5).
   pack "$1" "$2" "$stage" "$3" \
-    --entrypoint '["/opt/java/bin/java", "-XX:SharedArchiveFile=/opt/stowage/engine.jsa", "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-jar", "/opt/stowage/stowage.jar"]' \
+    --entrypoint '["/opt/java/bin/java", "-XX:SharedArchiveFile=/opt/stowage/engine.jsa", "@/opt/stowage/jvm.options", "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-jar", "/opt/stowage/stowage.jar"]' \
     --env PATH=/opt/java/bin:/usr/bin --env JAVA_HOME=/opt/java --env LANG=C.UTF-8 --env LC_ALL=C.UTF-8 \
     --user "$ENGINE_UID:$ENGINE_UID" --workdir /home/stowage
   rm -rf "$stage"
@@ -482,7 +484,7 @@ for w in "${what[@]}"; do
           die "engine/target/$f is missing: mvn -B -ntp -DskipTests -pl engine -am package (make images does when a source changed)"
       done
       build_image engine stowage/engine:dev \
-        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $ENGINE_EXTRA_MODULES" | cat - "$REPO_DIR/engine/target/stowage.jar" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_engine ;;
+        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $ENGINE_EXTRA_MODULES" | cat - "$REPO_DIR/engine/target/stowage.jar" "$REPO_DIR/engine/jvm.options" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_engine ;;
     operator)
       for f in stowage-operator.jar stowage-operator.cdx.json; do
         [ -s "$REPO_DIR/operator/target/$f" ] ||
