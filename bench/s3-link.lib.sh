@@ -1,5 +1,5 @@
 # Stowage benchmarks: an S3 server on a link shaped like object storage, for the scripts that
-# source this file (bench/s3-ranged.sh, bench/s3-link.sh) after bench/lib.sh.
+# source this file (bench/s3-ranged.sh, s3-link.sh, s3-cpu.sh, s3-perf.sh) after bench/lib.sh.
 #
 # VersityGW runs inside a network namespace the script creates, reached over a veth pair with
 # addresses of the 198.18.0.0/15 benchmarking range (nothing leaves the machine). "Shaped" puts a
@@ -115,6 +115,16 @@ s3link_server() {
   [ "$ready" = yes ] || die "versitygw did not start in namespace $NS; see $LOGS/versitygw.log"
   export AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET AWS_REGION=$REGION
   unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE 2>/dev/null || true
+}
+
+# s3link_start_tls VGW on|off: the namespace, a certificate made for the run (in LOGS/tls), VersityGW
+# over TLS, the per-connection cap on or off; sets S3URL, the engine's URL of the prefix stowage
+s3link_start_tls() {
+  s3link_up
+  s3link_tls "$LOGS/tls"
+  s3link_server "$1" "$LOGS/tls"
+  s3link_shape "$2"
+  S3URL=$(s3link_url stowage)
 }
 
 # s3link_url PREFIX: the engine's storage URL for PREFIX in the bench bucket

@@ -51,11 +51,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-s3link_up
-s3link_tls "$LOGS/tls"
-s3link_server "$VGW" "$LOGS/tls"
-s3link_shape on
-S3URL=$(s3link_url stowage)
+s3link_start_tls "$VGW" on
 STOWAGE=("$JAVA" "${ENGINE_JVM[@]}" -jar "$JAR")
 
 # row SET OPERATION VARIANT SECONDS CPU RSS_KB BYTES: one line of the raw table

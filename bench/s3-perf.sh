@@ -44,11 +44,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-s3link_up
-s3link_tls "$LOGS/tls"
-s3link_server "$VGW" "$LOGS/tls"
-s3link_shape off
-S3URL=$(s3link_url stowage)
+s3link_start_tls "$VGW" off
 
 # profiled OP ARGS...: the engine under perf (999 samples per second of CPU); the JVM's perf map
 # names the JIT-compiled frames.
