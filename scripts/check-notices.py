@@ -23,7 +23,10 @@ def main():
     missing, checked, nojar = [], 0, []
     for c in d.get("components", []):
         g, a, v = c.get("group", ""), c["name"], c["version"]
-        p = os.path.expanduser(f"~/.m2/repository/{g.replace('.', '/')}/{a}/{v}/{a}-{v}.jar")
+        # A classified jar (ACCP's linux-x86_64) is named by the classifier in its package URL.
+        m = re.search(r"[?&]classifier=([^&]+)", c.get("purl", ""))
+        suffix = f"-{m.group(1)}" if m else ""
+        p = os.path.expanduser(f"~/.m2/repository/{g.replace('.', '/')}/{a}/{v}/{a}-{v}{suffix}.jar")
         if not os.path.exists(p):
             nojar.append(p)
             continue
