@@ -62,7 +62,8 @@ rm -rf "$TARGET" && mkdir -p "$TARGET"
 profiled restore --storage "$S3URL" --directory bench --name profiled --datadir "$TARGET"
 
 # Self time (no children) by library, then by symbol; the JVM's compiled code is the perf map
-# (/tmp/perf-PID.map), the interpreter and stubs show as [unknown] or the JIT's anonymous memory.
+# (the map file the JVM writes in /tmp at exit); the interpreter and the JIT's stubs show under
+# perf's own labels for anonymous memory.
 # (`|| true`: head stops reading early, and pipefail would count perf's SIGPIPE as a failure.)
 for op in backup restore; do
   { perf report -i "$LOGS/$op.perf" --no-children -g none --sort dso --stdio 2>/dev/null |

@@ -36,9 +36,12 @@ public final class CryptoProviders {
    * progress (the JVM's class initialisation lock), never uses a half-loaded one.
    */
   public static void startLoading() {
-    String setting = System.getenv(ENV);
-    if (inUse != null || setting != null && setting.trim().equalsIgnoreCase("jdk")) {
-      return;
+    try {
+      if (inUse != null || jdkAsked(System.getenv(ENV))) {
+        return;
+      }
+    } catch (EngineException e) {
+      return; // a bad setting: preferNative() refuses it with exit 2 when the command asks
     }
     Thread t =
         new Thread(
