@@ -11,13 +11,25 @@ public final class Buffers {
 
   private Buffers() {}
 
-  /** A direct buffer whose pages are touched now, so the first object does not pay for faults. */
+  /** The alignment of {@link #direct} buffers: a page, what O_DIRECT writes ask of memory. */
+  public static final int ALIGNMENT = 4096;
+
+  /**
+   * A page-aligned direct buffer whose pages are touched now, so the first object does not pay for
+   * faults. Aligned so that a restore can hand the decompressor's output to O_DIRECT as it is.
+   */
   public static ByteBuffer direct(int size) {
-    ByteBuffer b = ByteBuffer.allocateDirect(size);
+    ByteBuffer b = aligned(size, ALIGNMENT);
     for (int i = 0; i < size; i += 4096) {
       b.put(i, (byte) 0);
     }
     return b;
+  }
+
+  /** A direct buffer of exactly {@code size} bytes whose address is a multiple of {@code unit}. */
+  public static ByteBuffer aligned(int size, int unit) {
+    // alignedSlice moves the start up and the end down to multiples of unit: room for both.
+    return ByteBuffer.allocateDirect(size + 2 * unit).alignedSlice(unit).limit(size).slice();
   }
 
   /** Writes the flipped buffer fully, then clears it. */

@@ -150,6 +150,7 @@ public final class ZstdCodec implements Codec {
         // Run the context until it neither consumes input nor produces output.
         while (true) {
           int before = in.position();
+          int outBefore = out.position();
           boolean ended;
           try {
             ended = ctx.decompressDirectByteBufferStream(out, in);
@@ -166,13 +167,14 @@ public final class ZstdCodec implements Codec {
             }
             throw new CorruptStreamException("not a valid zstd stream: " + e.getMessage(), e);
           }
-          boolean produced = out.position() > 0;
-          if (!produced && in.position() == before) {
+          if (out.position() == outBefore && in.position() == before) {
             break; // an idle call says nothing about frames (after a frame it asks for the next
             // one)
           }
           frameDone = ended;
-          if (produced) {
+          // Only full buffers go out before the end: whole pages, which a restore writes with
+          // O_DIRECT without copying them (restore/DirectWriter).
+          if (!out.hasRemaining()) {
             out.flip();
             sink.accept(out);
             out.clear();
@@ -186,6 +188,11 @@ public final class ZstdCodec implements Codec {
           if (!frameDone || in.position() > 0) {
             throw new CorruptStreamException(
                 "zstd stream ends in the middle of a frame (the object is truncated)");
+          }
+          if (out.position() > 0) {
+            out.flip();
+            sink.accept(out);
+            out.clear();
           }
           return;
         }

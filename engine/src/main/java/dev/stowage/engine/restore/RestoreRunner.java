@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -89,6 +90,17 @@ public final class RestoreRunner {
   private final Durability durability;
   private final KeyRing keys;
   private BackupEncryption encryptionUsed;
+  private final DirectWriter.Opener directOpener;
+  private final AtomicLong directBytes = new AtomicLong();
+  private final AtomicBoolean directRefusalLogged = new AtomicBoolean();
+
+  /** One worker's reusable parts: its reader (decompressor, cipher) and its direct-write buffer. */
+  private record Worker(ObjectReader reader, DirectWriter direct) implements AutoCloseable {
+    @Override
+    public void close() {
+      reader.close();
+    }
+  }
 
   public RestoreRunner(
       RestoreSettings settings, BackupStorage storage, Retrier retrier, Durability durability) {
@@ -102,11 +114,28 @@ public final class RestoreRunner {
       Retrier retrier,
       Durability durability,
       KeyRing keys) {
+    this(settings, storage, retrier, durability, keys, DirectWriter.O_DIRECT);
+  }
+
+  /** With {@code directOpener}: how chunks are opened for O_DIRECT (tests make it refuse). */
+  RestoreRunner(
+      RestoreSettings settings,
+      BackupStorage storage,
+      Retrier retrier,
+      Durability durability,
+      KeyRing keys,
+      DirectWriter.Opener directOpener) {
     this.settings = settings;
     this.storage = storage;
     this.retrier = retrier;
     this.durability = durability;
     this.keys = keys;
+    this.directOpener = directOpener;
+  }
+
+  /** Raw bytes the last {@link #run} wrote with O_DIRECT (the rest went through the page cache). */
+  public long directBytes() {
+    return directBytes.get();
   }
 
   /**
@@ -162,12 +191,14 @@ public final class RestoreRunner {
               settings.concurrency(),
               plan.items(),
               () ->
-                  new ObjectReader(
-                      storage,
-                      loc,
-                      codec.newDecompressor(),
-                      maxUnsized,
-                      enc == null ? null : enc.newCipher()),
+                  new Worker(
+                      new ObjectReader(
+                          storage,
+                          loc,
+                          codec.newDecompressor(),
+                          maxUnsized,
+                          enc == null ? null : enc.newCipher()),
+                      new DirectWriter()),
               (w, item) -> {
                 restoreItem(w, states[item.file().index()], item, progress, read, written, syncs);
                 progress.objectDone();
@@ -200,10 +231,11 @@ public final class RestoreRunner {
     double secs = (System.nanoTime() - start) / 1e9;
     long chunks = plan.items().stream().filter(i -> i.file().entry().isChunked()).count();
     LOG.info(
-        "restore of {} complete: {} files, {} written, {} s",
+        "restore of {} complete: {} files, {} written ({} of it with O_DIRECT), {} s",
         storage.describe(loc, null),
         plan.files().size(),
         Sizes.human(written.get()),
+        Sizes.human(directBytes.get()),
         String.format("%.1f", secs));
     return new RunSummary(
         loc.name(),
@@ -562,11 +594,37 @@ public final class RestoreRunner {
     private boolean created;
     private FileChannel channel; // a whole file's, from its creation to its fsync
     private boolean holdsPermit;
+    private int alignment =
+        -1; // of direct writes into a chunked file; 0: page cache; -1: not asked
 
     FileState(RestorePlan.TargetFile file, int items, boolean chunked) {
       this.file = file;
       this.remaining = new AtomicInteger(items);
       this.chunked = chunked;
+    }
+
+    /**
+     * The alignment of O_DIRECT writes into this chunked file, or 0 for the page cache: asked once,
+     * by opening the file that way (a file system may refuse it).
+     */
+    synchronized int directAlignment() {
+      if (alignment < 0) {
+        alignment = 0;
+        if (settings.directIo()) {
+          try {
+            int a = DirectWriter.alignmentFor(file.path());
+            if (a == 0) {
+              logDirectRefused(file.path(), "its file system's block size does not suit O_DIRECT");
+            } else {
+              directOpener.open(file.path()).close();
+              alignment = a;
+            }
+          } catch (IOException | UnsupportedOperationException e) {
+            logDirectRefused(file.path(), "O_DIRECT refused: " + e);
+          }
+        }
+      }
+      return alignment;
     }
 
     /** A whole file's channel, created once (a retried object writes into the file it created). */
@@ -658,7 +716,7 @@ public final class RestoreRunner {
   }
 
   private void restoreItem(
-      ObjectReader reader,
+      Worker worker,
       FileState state,
       RestorePlan.Item item,
       Progress progress,
@@ -667,45 +725,51 @@ public final class RestoreRunner {
       ParallelSync syncs)
       throws Exception {
     ObjectReader.Transfer t;
-    FileChannel ch =
-        state.chunked
-            ? FileChannel.open(state.file.path(), StandardOpenOption.WRITE)
-            : state.wholeFileChannel();
+    Path path = state.file.path();
+    int alignment = state.chunked ? state.directAlignment() : 0;
+    DirectWriter.Chunk direct = null;
+    FileChannel ch = null;
     boolean ok = false;
     try {
-      t =
-          reader.readWithRetries(
-              retrier,
-              item.expected(),
-              (buf, pos) -> {
-                long at = item.offset() + pos;
-                while (buf.hasRemaining()) {
-                  at += ch.write(buf, at);
-                }
-              },
-              progress);
-      if (state.chunked) {
+      ObjectReader.PositionalSink sink;
+      if (alignment > 0 && item.offset() % alignment == 0) {
+        direct = worker.direct().chunk(path, directOpener.open(path), item.offset(), alignment);
+        sink = direct;
+      } else {
+        FileChannel out =
+            state.chunked
+                ? FileChannel.open(path, StandardOpenOption.WRITE)
+                : state.wholeFileChannel();
+        ch = out;
+        sink =
+            (buf, pos) -> {
+              long at = item.offset() + pos;
+              while (buf.hasRemaining()) {
+                at += out.write(buf, at);
+              }
+            };
+      }
+      t = worker.reader().readWithRetries(retrier, item.expected(), sink, progress);
+      if (direct != null) {
+        direct.finish(); // the staged end of the chunk
+        direct.close();
+        directBytes.addAndGet(direct.directBytes());
+      } else if (state.chunked) {
         ch.close(); // an error here is a write error; the fsync comes after the last chunk
       }
       ok = true;
     } catch (ObjectReader.SinkException e) {
       throw new EngineException(
-          ExitCode.OTHER,
-          state.file.path().toString(),
-          "cannot write " + state.file.path() + ": " + e.io(),
-          e.io());
+          ExitCode.OTHER, path.toString(), "cannot write " + path + ": " + e.io(), e.io());
     } catch (IOException e) {
       throw new EngineException(
-          ExitCode.OTHER,
-          state.file.path().toString(),
-          "cannot write " + state.file.path() + ": " + e,
-          e);
+          ExitCode.OTHER, path.toString(), "cannot write " + path + ": " + e, e);
     } finally {
-      if (state.chunked) {
-        try {
-          ch.close();
-        } catch (IOException ignored) {
-          // reported above when it mattered
+      if (direct != null) {
+        closeQuietly(direct);
+      } else if (state.chunked) {
+        if (ch != null) {
+          closeQuietly(ch);
         }
       } else if (!ok) {
         state.closeQuietly(); // gives its sync permit back, so other workers cannot wait forever
@@ -716,6 +780,26 @@ public final class RestoreRunner {
     if (state.remaining.decrementAndGet() == 0) {
       // fsync, close, mode and mtime on the sync threads: workers go on decompressing meanwhile.
       syncs.submit(state::finish);
+    }
+  }
+
+  /** After a failure (reported already) or a second close of what was closed. */
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // reported above when it mattered
+    }
+  }
+
+  /** Says once per run why chunks go through the page cache where O_DIRECT was wanted. */
+  private void logDirectRefused(Path file, String why) {
+    if (directRefusalLogged.compareAndSet(false, true)) {
+      LOG.info(
+          "writing chunks through the page cache, not with O_DIRECT: {} ({}); the restore is as"
+              + " durable, only slower",
+          why,
+          file);
     }
   }
 

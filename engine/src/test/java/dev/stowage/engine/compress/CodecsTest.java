@@ -163,4 +163,54 @@ class CodecsTest {
     System.arraycopy(b, 0, c, a.length, b.length);
     return c;
   }
+
+  @Test
+  void zstdHandsOutWholePageAlignedBuffersUntilTheLast() throws IOException {
+    // A restore writes these straight to the device with O_DIRECT (restore/DirectWriter): every
+    // buffer but the last must be full, and its memory page-aligned.
+    Codec zstd = new ZstdCodec();
+    byte[] raw = sample(5 * Buffers.CODEC_BUFFER + 12_345, 11);
+    byte[] stored = compress(zstd, raw, 1);
+    java.util.List<Integer> sizes = new java.util.ArrayList<>();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Decompressor d = zstd.newDecompressor()) {
+      // A source that gives few bytes per read, so the input runs out mid-buffer again and again.
+      ReadableByteChannel trickle =
+          new ReadableByteChannel() {
+            int pos;
+
+            @Override
+            public int read(ByteBuffer dst) {
+              if (pos == stored.length) {
+                return -1;
+              }
+              int n = Math.min(Math.min(dst.remaining(), 10_000), stored.length - pos);
+              dst.put(stored, pos, n);
+              pos += n;
+              return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+              return true;
+            }
+
+            @Override
+            public void close() {}
+          };
+      d.decompress(
+          trickle,
+          buf -> {
+            assertThat(buf.isDirect()).isTrue();
+            assertThat(buf.alignmentOffset(buf.position(), Buffers.ALIGNMENT)).isZero();
+            sizes.add(buf.remaining());
+            byte[] tmp = new byte[buf.remaining()];
+            buf.get(tmp);
+            out.write(tmp, 0, tmp.length);
+          });
+    }
+    assertThat(out.toByteArray()).isEqualTo(raw);
+    assertThat(sizes.subList(0, sizes.size() - 1)).containsOnly(Buffers.CODEC_BUFFER);
+    assertThat(sizes.get(sizes.size() - 1)).isEqualTo(12_345);
+  }
 }
