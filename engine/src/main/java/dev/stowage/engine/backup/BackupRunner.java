@@ -5,6 +5,7 @@ import dev.stowage.engine.compress.Codec;
 import dev.stowage.engine.compress.Codecs;
 import dev.stowage.engine.compress.Compressor;
 import dev.stowage.engine.core.ChecksumChannels;
+import dev.stowage.engine.core.DirectIo;
 import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
@@ -64,6 +65,8 @@ public final class BackupRunner {
   private final BackupStorage storage;
   private final Retrier retrier;
   private final KeyRing keys;
+  private int directAlignment; // of O_DIRECT reads of the source files; 0: the page cache
+  private final AtomicLong directBytes = new AtomicLong();
   private volatile BackupEncryption encryptionUsed;
 
   public BackupRunner(BackupSettings settings, BackupStorage storage, Retrier retrier) {
@@ -90,6 +93,22 @@ public final class BackupRunner {
     return encryptionUsed;
   }
 
+  /**
+   * Source bytes the last {@link #run} read with O_DIRECT (the rest came through the page cache).
+   */
+  public long directBytes() {
+    return directBytes.get();
+  }
+
+  private static int directAlignmentOf(Path root) {
+    try {
+      return DirectIo.alignmentFor(root);
+    } catch (IOException e) {
+      LOG.info("reading through the page cache: cannot tell the block size of {} ({})", root, e);
+      return 0;
+    }
+  }
+
   public RunSummary run() {
     long start = System.nanoTime();
     Instant startedAt = Instant.now();
@@ -101,6 +120,7 @@ public final class BackupRunner {
       }
     }
     checkNoSecondSystemTablespace();
+    directAlignment = settings.directIo() ? directAlignmentOf(settings.roots().data()) : 0;
     try (LiveServerGuard guard =
         settings.allowLive()
             ? LiveServerGuard.none()
@@ -210,10 +230,11 @@ public final class BackupRunner {
     writeManifest(loc, manifest, enc);
     double secs = (System.nanoTime() - start) / 1e9;
     LOG.info(
-        "backup {} complete: {} files, {} read, {} stored, {} s",
+        "backup {} complete: {} files, {} read ({} of it with O_DIRECT), {} stored, {} s",
         storage.describe(loc, null),
         tree.files().size(),
         Sizes.human(total),
+        Sizes.human(directBytes.get()),
         Sizes.human(stored.get()),
         String.format("%.1f", secs));
     return new RunSummary(
@@ -511,6 +532,7 @@ public final class BackupRunner {
                   progress.add(n);
                 }
                 w.compressor.finish();
+                directBytes.addAndGet(in.directBytes());
                 if (sealing != null) {
                   sealing.finish();
                 }
@@ -542,9 +564,9 @@ public final class BackupRunner {
     }
   }
 
-  private static SourceReader openSource(LiveServerGuard guard, ScannedTree.SourceFile src) {
+  private SourceReader openSource(LiveServerGuard guard, ScannedTree.SourceFile src) {
     try {
-      return guard.openForReading(src.path());
+      return guard.openForReading(src.path(), directAlignment);
     } catch (IOException e) {
       throw new EngineException(
           ExitCode.OTHER,

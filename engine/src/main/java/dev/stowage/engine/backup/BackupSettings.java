@@ -8,7 +8,10 @@ import dev.stowage.engine.lock.BackupLock;
 import dev.stowage.engine.storage.BackupLocation;
 import java.time.Duration;
 
-/** Everything a backup needs to know, validated before any work starts. */
+/**
+ * Everything a backup needs to know, validated before any work starts. {@code directIo}: read the
+ * source files with O_DIRECT where the file system allows (the default).
+ */
 public record BackupSettings(
     Roots roots,
     BackupLocation location,
@@ -21,7 +24,8 @@ public record BackupSettings(
     boolean quiet,
     Duration lockStaleAfter,
     Duration lockWait,
-    String consistency) {
+    String consistency,
+    boolean directIo) {
 
   public BackupSettings {
     ChunkPlanner.validate(chunkThreshold, chunkSize);
@@ -52,6 +56,54 @@ public record BackupSettings(
    */
   public static final java.util.List<String> CONSISTENCIES =
       java.util.List.of("Stopped", "CrashConsistent", "FlushTablesWithReadLock");
+
+  /** With direct reads of the source files. */
+  public BackupSettings(
+      Roots roots,
+      BackupLocation location,
+      long chunkThreshold,
+      long chunkSize,
+      String compression,
+      int level,
+      int concurrency,
+      boolean allowLive,
+      boolean quiet,
+      Duration lockStaleAfter,
+      Duration lockWait,
+      String consistency) {
+    this(
+        roots,
+        location,
+        chunkThreshold,
+        chunkSize,
+        compression,
+        level,
+        concurrency,
+        allowLive,
+        quiet,
+        lockStaleAfter,
+        lockWait,
+        consistency,
+        true);
+  }
+
+  /** The same settings, with or without direct reads. */
+  public BackupSettings withDirectIo(boolean on) {
+    return new BackupSettings(
+        roots,
+        location,
+        chunkThreshold,
+        chunkSize,
+        compression,
+        level,
+        concurrency,
+        allowLive,
+        quiet,
+        lockStaleAfter,
+        lockWait,
+        consistency,
+        on);
+  }
 
   /** As the canonical constructor, with no consistency recorded. */
   public BackupSettings(

@@ -30,16 +30,34 @@ public final class LiveServerGuard implements AutoCloseable {
   }
 
   /**
-   * Opens a source file for reading. POSIX locks belong to the process and closing ANY descriptor
-   * of the locked file drops them, so the locked file is read through the guard's own channel,
-   * which only the guard closes.
+   * Opens a source file for reading: with O_DIRECT when {@code directAlignment} is not 0 and the
+   * file system allows it, else through the page cache. POSIX locks belong to the process and
+   * closing ANY descriptor of the locked file drops them, so the locked file is read through the
+   * guard's own channel (buffered), which only the guard closes.
    */
-  SourceReader openForReading(Path file) throws IOException {
+  SourceReader openForReading(Path file, int directAlignment) throws IOException {
     if (channel != null && file.equals(lockedFile)) {
       return SourceReader.borrowing(channel);
     }
+    if (directAlignment > 0 && !directRefused) {
+      try {
+        return SourceReader.direct(file, directAlignment);
+      } catch (IOException | UnsupportedOperationException e) {
+        // Opened buffered first: a file that cannot be read at all fails here with its own error.
+        FileChannel buffered = FileChannel.open(file, StandardOpenOption.READ);
+        directRefused = true; // one file system for the tree, as a rule: not asked again
+        LOG.info(
+            "reading through the page cache, not with O_DIRECT: {} refused it ({}); the backup is"
+                + " the same, only slower",
+            file,
+            e.toString());
+        return SourceReader.owning(buffered);
+      }
+    }
     return SourceReader.owning(FileChannel.open(file, StandardOpenOption.READ));
   }
+
+  private volatile boolean directRefused;
 
   /** Locks {@code ibdata1} in {@code innodbDataDir}; exit 5 when a server holds it. */
   public static LiveServerGuard acquire(Path innodbDataDir) {

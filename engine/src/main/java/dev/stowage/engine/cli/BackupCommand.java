@@ -109,6 +109,13 @@ final class BackupCommand extends EngineCommand {
               + " over from a pod that died.")
   String lockWait;
 
+  @Option(
+      names = "--no-direct-io",
+      description =
+          "Read every file through the page cache. By default files are read with O_DIRECT where"
+              + " the file system allows it (faster, less CPU; the same bytes either way).")
+  boolean noDirectIo;
+
   @Option(names = "--quiet", description = "No progress output.")
   boolean quiet;
 
@@ -158,7 +165,8 @@ final class BackupCommand extends EngineCommand {
               quiet,
               lockOptions.staleAfter(),
               BackupLock.parseWait("--lock-wait", lockWait),
-              consistency);
+              consistency,
+              !noDirectIo);
       runner = new BackupRunner(settings, s, Retrier.defaults(), keys);
       return runner.run();
     }

@@ -2,10 +2,10 @@ package dev.stowage.engine.restore;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.stowage.engine.compress.Buffers;
+import dev.stowage.engine.core.DirectIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -28,10 +28,7 @@ final class DirectWriter {
   /** Bytes gathered before one direct write; also the decompressor's output size (1 MiB). */
   static final int STAGING = 1 << 20;
 
-  /** The buffer's alignment: the largest block size a file system may ask of direct I/O here. */
-  static final int MAX_ALIGNMENT = 1 << 16;
-
-  private final ByteBuffer staging = Buffers.aligned(STAGING, MAX_ALIGNMENT);
+  private final ByteBuffer staging = Buffers.aligned(STAGING, DirectIo.MAX_ALIGNMENT);
 
   /** Opens a file for direct writes; the restore's, or a test's that refuses. */
   interface Opener {
@@ -40,15 +37,6 @@ final class DirectWriter {
 
   static final Opener O_DIRECT =
       file -> FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-
-  /**
-   * The alignment direct writes to {@code file} need (its file system's block size, at least 4096),
-   * or 0 when they cannot be used there: not a power of two, or larger than {@link #MAX_ALIGNMENT}.
-   */
-  static int alignmentFor(Path file) throws IOException {
-    long block = Math.max(4096, Files.getFileStore(file).getBlockSize());
-    return Long.bitCount(block) == 1 && block <= MAX_ALIGNMENT ? (int) block : 0;
-  }
 
   /**
    * A sink for one object whose raw bytes start at {@code base} in {@code file}, already created at

@@ -2,6 +2,7 @@ package dev.stowage.engine.restore;
 
 import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.compress.Codec;
+import dev.stowage.engine.core.DirectIo;
 import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.core.Progress;
@@ -612,7 +613,7 @@ public final class RestoreRunner {
         alignment = 0;
         if (settings.directIo()) {
           try {
-            int a = DirectWriter.alignmentFor(file.path());
+            int a = DirectIo.alignmentFor(file.path());
             if (a == 0) {
               logDirectRefused(file.path(), "its file system's block size does not suit O_DIRECT");
             } else {

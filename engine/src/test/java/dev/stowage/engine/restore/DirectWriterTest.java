@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.engine.compress.Buffers;
+import dev.stowage.engine.core.DirectIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -32,7 +33,7 @@ class DirectWriterTest {
         FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[1]), BASE + 4 * DirectWriter.STAGING + 10_000);
     }
-    alignment = DirectWriter.alignmentFor(file);
+    alignment = DirectIo.alignmentFor(file);
     assertThat(alignment).as("the temp dir's file system takes O_DIRECT").isPositive();
   }
 
