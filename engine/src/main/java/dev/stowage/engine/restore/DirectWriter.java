@@ -18,7 +18,7 @@ import java.nio.file.StandardOpenOption;
  * chunks of one big file wait for each other, spinning on the lock (perf: {@code
  * rwsem_spin_on_owner} 7-11% of a 2 GiB restore), and every byte is copied into the page cache to
  * be written back later. Two `dd`s writing halves of one 2 GiB file took 8 CPU-s buffered, 0.3 with
- * O_DIRECT (engine/README.md, "Direct writes").
+ * O_DIRECT (engine/README.md, "Direct I/O").
  *
  * <p>Durability is unchanged: the file is fsynced after its last chunk as before, which commits the
  * block allocations and flushes the device's cache. A file system that refuses O_DIRECT gets the
