@@ -44,6 +44,7 @@ class DirectRestoreTest {
     files = new FileStorage(tmp.resolve("backups"));
   }
 
+  /** With {@code chunkSize} 0: chunking off, every file one object. */
   private void backUp(long chunkSize) {
     BackupSettings s =
         new BackupSettings(
@@ -141,6 +142,28 @@ class DirectRestoreTest {
     RestoreRunner r = runner(s, target, true, DirectWriter.O_DIRECT);
     r.run();
     assertThat(s.opens.get("0-1").get()).isEqualTo(3);
+    assertRestored(target);
+  }
+
+  @Test
+  void wholeFilesOfEightMebibytesOrMoreAreWrittenWithDirectIoToo() throws Exception {
+    backUp(0);
+    Path target = tmp.resolve("r");
+    RestoreRunner r = runner(files, target, true, DirectWriter.O_DIRECT);
+    r.run();
+    assertRestored(target);
+    // ibdata1 and orders.ibd, one object each; small.ibd (100 kB) through the page cache.
+    assertThat(r.directBytes()).isEqualTo(aligned(IBDATA) + 13 * MI);
+  }
+
+  @Test
+  void aWholeFileRetriedAfterADamagedDownloadIsRewrittenWithDirectIo() throws Exception {
+    backUp(0);
+    FaultyStorage s = new FaultyStorage(files).corruptRead("0", 2); // shop/orders.ibd
+    Path target = tmp.resolve("r");
+    RestoreRunner r = runner(s, target, true, DirectWriter.O_DIRECT);
+    r.run();
+    assertThat(s.opens.get("0").get()).isEqualTo(3);
     assertRestored(target);
   }
 }
