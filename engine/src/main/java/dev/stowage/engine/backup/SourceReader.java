@@ -58,8 +58,20 @@ interface SourceReader extends AutoCloseable {
    * @throws IOException also when the file system refuses O_DIRECT: the caller reads buffered
    */
   static SourceReader direct(Path file, int alignment) throws IOException {
-    FileChannel direct = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+    return direct(
+        file,
+        FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT),
+        alignment);
+  }
+
+  /**
+   * As {@link #direct(Path, int)}, on {@code direct}, the file already opened with O_DIRECT. If the
+   * first direct read fails (a file system that takes O_DIRECT at open but not the reads), that
+   * read and all after it go through the page cache, which reports a real read error anew.
+   */
+  static SourceReader direct(Path file, FileChannel direct, int alignment) {
     return new SourceReader() {
+      private boolean directFailed;
       private FileChannel buffered;
       private long directBytes;
 
@@ -73,7 +85,8 @@ interface SourceReader extends AutoCloseable {
         int want = dst.remaining();
         int ask = (want + alignment - 1) / alignment * alignment;
         int start = dst.position();
-        if (position % alignment != 0
+        if (directFailed
+            || position % alignment != 0
             || !dst.isDirect()
             || dst.alignmentOffset(start, alignment) != 0
             || start + ask > dst.capacity()) {
@@ -87,6 +100,13 @@ interface SourceReader extends AutoCloseable {
         int n;
         try {
           n = direct.read(dst, position);
+        } catch (IOException e) {
+          if (directBytes > 0) {
+            throw e; // direct reads worked before: a real read error
+          }
+          directFailed = true;
+          dst.limit(limit).position(start);
+          return read(dst, position);
         } finally {
           dst.limit(limit);
         }

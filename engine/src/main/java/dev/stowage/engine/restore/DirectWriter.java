@@ -39,6 +39,20 @@ final class DirectWriter {
       file -> FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
 
   /**
+   * Opens {@code file} with {@code opener} and writes one block of zeros at its start, before any
+   * object is written into it (the object at offset 0 overwrites it): a file system that takes
+   * O_DIRECT at open but refuses the writes themselves is found here, not in the middle of a chunk.
+   */
+  static void probe(Opener opener, Path file, int alignment) throws IOException {
+    try (FileChannel ch = opener.open(file)) {
+      ByteBuffer zeros = Buffers.aligned(alignment, alignment);
+      while (zeros.hasRemaining()) {
+        ch.write(zeros, zeros.position());
+      }
+    }
+  }
+
+  /**
    * A sink for one object whose raw bytes start at {@code base} in {@code file}, already created at
    * its final size; {@code direct} is the file opened by {@link #O_DIRECT}. Call {@link
    * Chunk#finish} after the object's last byte, then close it.

@@ -620,7 +620,7 @@ public final class RestoreRunner {
 
     /**
      * The alignment of O_DIRECT writes into this file (which exists), or 0 for the page cache:
-     * asked once, by opening the file that way (a file system may refuse it).
+     * asked once, before any worker writes it, by a direct write (a file system may refuse it).
      */
     synchronized int directAlignment() {
       if (alignment < 0) {
@@ -631,7 +631,7 @@ public final class RestoreRunner {
             if (a == 0) {
               logDirectRefused(file.path(), "its file system's block size does not suit O_DIRECT");
             } else {
-              directOpener.open(file.path()).close();
+              DirectWriter.probe(directOpener, file.path(), a);
               alignment = a;
             }
           } catch (IOException | UnsupportedOperationException e) {

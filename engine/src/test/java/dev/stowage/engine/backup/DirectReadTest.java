@@ -4,16 +4,20 @@ import static dev.stowage.engine.EngineFixture.DIR;
 import static dev.stowage.engine.EngineFixture.MI;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import dev.stowage.engine.EngineFixture;
 import dev.stowage.engine.compress.Buffers;
 import dev.stowage.engine.core.DirectIo;
 import dev.stowage.engine.restore.RestoreRunner;
 import dev.stowage.engine.storage.file.FileStorage;
+import dev.stowage.engine.testing.RefusingFileChannel;
 import dev.stowage.engine.testing.TreeSnapshot;
 import dev.stowage.engine.testing.Trees;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -141,5 +145,24 @@ class DirectReadTest {
     b.run();
     assertThat(b.directBytes()).isZero();
     assertThat(tmp.resolve("backups").resolve(DIR).resolve("b1").resolve("MANIFEST")).exists();
+  }
+
+  @Test
+  void aFileSystemThatOpensForDirectIoButRefusesTheReadsGetsThePageCache() throws Exception {
+    Path f = fileOf(10_000);
+    byte[] all = Files.readAllBytes(f);
+    FileChannel refusing =
+        new RefusingFileChannel(
+            FileChannel.open(f, StandardOpenOption.READ, ExtendedOpenOption.DIRECT));
+    try (SourceReader r = SourceReader.direct(f, refusing, DirectIo.alignmentFor(f))) {
+      ByteBuffer buf = Buffers.direct(1 << 20);
+      buf.limit(8192);
+      assertThat(r.read(buf, 0)).isEqualTo(8192);
+      assertThat(bytes(buf)).isEqualTo(Arrays.copyOfRange(all, 0, 8192));
+      buf.clear();
+      assertThat(r.read(buf, 8192)).isEqualTo(10_000 - 8192);
+      assertThat(bytes(buf)).isEqualTo(Arrays.copyOfRange(all, 8192, 10_000));
+      assertThat(r.directBytes()).isZero();
+    }
   }
 }

@@ -12,6 +12,7 @@ import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.FaultyStorage;
 import dev.stowage.engine.storage.file.FileStorage;
+import dev.stowage.engine.testing.RefusingFileChannel;
 import dev.stowage.engine.testing.TreeSnapshot;
 import dev.stowage.engine.testing.Trees;
 import java.io.IOException;
@@ -165,5 +166,17 @@ class DirectRestoreTest {
     r.run();
     assertThat(s.opens.get("0").get()).isEqualTo(3);
     assertRestored(target);
+  }
+
+  @Test
+  void aFileSystemThatOpensForDirectIoButRefusesTheWritesGetsThePageCache() throws Exception {
+    backUp(4 * MI);
+    Path target = tmp.resolve("r");
+    DirectWriter.Opener refusingWrites =
+        file -> new RefusingFileChannel(DirectWriter.O_DIRECT.open(file));
+    RestoreRunner r = runner(files, target, true, refusingWrites);
+    r.run();
+    assertRestored(target);
+    assertThat(r.directBytes()).isZero();
   }
 }
