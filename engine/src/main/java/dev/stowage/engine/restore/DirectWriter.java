@@ -10,9 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One worker's writer of chunks with O_DIRECT: whole aligned blocks go from the decompressor's
- * memory to the device, past the page cache; only an unaligned tail (the file's last partial block,
- * or the end of a chunk of a size that is not a multiple of the block) goes through it.
+ * One worker's writer of objects with O_DIRECT (the chunks of big files, and whole files of 8 MiB
+ * or more): whole aligned blocks go from the decompressor's memory to the device, past the page
+ * cache; only an unaligned tail (the file's last partial block, or the end of a chunk of a size
+ * that is not a multiple of the block) goes through it.
  *
  * <p>Why: ext4 takes a file's inode lock for every buffered write, so the workers writing the
  * chunks of one big file wait for each other, spinning on the lock (perf: {@code
@@ -20,9 +21,9 @@ import java.nio.file.StandardOpenOption;
  * be written back later. Two `dd`s writing halves of one 2 GiB file took 8 CPU-s buffered, 0.3 with
  * O_DIRECT (engine/README.md, "Direct I/O").
  *
- * <p>Durability is unchanged: the file is fsynced after its last chunk as before, which commits the
- * block allocations and flushes the device's cache. A file system that refuses O_DIRECT gets the
- * page cache, as before; so does a chunk whose offset is not aligned.
+ * <p>Durability is unchanged: the file is fsynced after its last object as before, which commits
+ * the block allocations and flushes the device's cache. A file system that refuses O_DIRECT gets
+ * the page cache, as before; so does a chunk whose offset is not aligned.
  */
 final class DirectWriter {
   /** Bytes gathered before one direct write; also the decompressor's output size (1 MiB). */
@@ -53,9 +54,9 @@ final class DirectWriter {
   }
 
   /**
-   * A sink for one object whose raw bytes start at {@code base} in {@code file}, already created at
-   * its final size; {@code direct} is the file opened by {@link #O_DIRECT}. Call {@link
-   * Chunk#finish} after the object's last byte, then close it.
+   * A sink for one object whose raw bytes start at {@code base} in {@code file} (created already: a
+   * chunked file at its final size, a whole file empty); {@code direct} is the file opened by
+   * {@link #O_DIRECT}. Call {@link Chunk#finish} after the object's last byte, then close it.
    */
   Chunk chunk(Path file, FileChannel direct, long base, int alignment) {
     if (base % alignment != 0) {
