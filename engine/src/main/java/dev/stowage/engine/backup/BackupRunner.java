@@ -532,12 +532,12 @@ public final class BackupRunner {
                   progress.add(n);
                 }
                 w.compressor.finish();
-                directBytes.addAndGet(in.directBytes());
                 if (sealing != null) {
                   sealing.finish();
                 }
                 lock.checkLease();
                 out.commit();
+                directBytes.addAndGet(in.directBytes()); // counted once, for the stored attempt
                 return new Result(
                     sink.hash(), ChecksumChannels.hex(w.raw.getValue()), sink.bytes());
               } catch (IOException e) {

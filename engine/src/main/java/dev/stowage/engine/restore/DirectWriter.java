@@ -26,10 +26,10 @@ import java.nio.file.StandardOpenOption;
  * the page cache, as before; so does a chunk whose offset is not aligned.
  */
 final class DirectWriter {
-  /** Bytes gathered before one direct write; also the decompressor's output size (1 MiB). */
-  static final int STAGING = 1 << 20;
+  /** Bytes gathered before one direct write: the size of the decompressor's output buffer. */
+  static final int STAGING = Buffers.CODEC_BUFFER;
 
-  private final ByteBuffer staging = Buffers.aligned(STAGING, DirectIo.MAX_ALIGNMENT);
+  private ByteBuffer staging; // allocated for the worker's first direct object
 
   /** Opens a file for direct writes; the restore's, or a test's that refuses. */
   interface Opener {
@@ -61,6 +61,9 @@ final class DirectWriter {
   Chunk chunk(Path file, FileChannel direct, long base, int alignment) {
     if (base % alignment != 0) {
       throw new IllegalArgumentException("offset " + base + " is not aligned to " + alignment);
+    }
+    if (staging == null) {
+      staging = Buffers.aligned(STAGING, DirectIo.MAX_ALIGNMENT);
     }
     staging.clear();
     return new Chunk(file, direct, base, alignment);

@@ -598,8 +598,8 @@ public final class RestoreRunner {
     private boolean created;
     private FileChannel channel; // a whole file's, from its creation to its fsync
     private boolean holdsPermit;
-    private int alignment =
-        -1; // of direct writes into a chunked file; 0: page cache; -1: not asked
+    // Of direct writes into this file: 0 for the page cache, -1 while not asked yet.
+    private int alignment = -1;
 
     FileState(RestorePlan.TargetFile file, int items, boolean chunked) {
       this.file = file;
@@ -808,11 +808,11 @@ public final class RestoreRunner {
     }
   }
 
-  /** Says once per run why chunks go through the page cache where O_DIRECT was wanted. */
+  /** Says once per run why big files go through the page cache where O_DIRECT was wanted. */
   private void logDirectRefused(Path file, String why) {
     if (directRefusalLogged.compareAndSet(false, true)) {
       LOG.info(
-          "writing chunks through the page cache, not with O_DIRECT: {} ({}); the restore is as"
+          "writing big files through the page cache, not with O_DIRECT: {} ({}); the restore is as"
               + " durable, only slower",
           why,
           file);
