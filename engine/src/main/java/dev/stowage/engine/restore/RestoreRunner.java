@@ -5,6 +5,7 @@ import dev.stowage.engine.compress.Codec;
 import dev.stowage.engine.core.DirectIo;
 import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.core.ParallelSync;
+import dev.stowage.engine.core.Preallocation;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.core.Retrier;
@@ -95,6 +96,8 @@ public final class RestoreRunner {
   private final KeyRing keys;
   private BackupEncryption encryptionUsed;
   private final DirectWriter.Opener directOpener;
+  private final Preallocation preallocation;
+  private final AtomicBoolean sparseLogged = new AtomicBoolean();
   private final AtomicLong directBytes = new AtomicLong();
   private final AtomicBoolean directRefusalLogged = new AtomicBoolean();
 
@@ -129,12 +132,25 @@ public final class RestoreRunner {
       Durability durability,
       KeyRing keys,
       DirectWriter.Opener directOpener) {
+    this(settings, storage, retrier, durability, keys, directOpener, Preallocation.FALLOCATE);
+  }
+
+  /** With {@code preallocation}: how chunked files get their blocks (tests make it fail). */
+  RestoreRunner(
+      RestoreSettings settings,
+      BackupStorage storage,
+      Retrier retrier,
+      Durability durability,
+      KeyRing keys,
+      DirectWriter.Opener directOpener,
+      Preallocation preallocation) {
     this.settings = settings;
     this.storage = storage;
     this.retrier = retrier;
     this.durability = durability;
     this.keys = keys;
     this.directOpener = directOpener;
+    this.preallocation = preallocation;
   }
 
   /** Raw bytes the last {@link #run} wrote with O_DIRECT (the rest went through the page cache). */
@@ -557,8 +573,10 @@ public final class RestoreRunner {
 
   /**
    * Creates every chunked file once, at its final size, so parallel chunk writes never truncate or
-   * extend it. A file stored as one object is created by the worker that writes it (CREATE_NEW all
-   * the same: nothing existing is ever written through).
+   * extend it: allocated where the file system can (see {@link Preallocation}; a target without the
+   * space fails here, before any object is read), else sparse. A file stored as one object is
+   * created by the worker that writes it (CREATE_NEW all the same: nothing existing is ever written
+   * through).
    */
   private FileState[] createFiles(RestorePlan plan, int entries) {
     FileState[] states = new FileState[entries];
@@ -571,9 +589,17 @@ public final class RestoreRunner {
       if (chunked) {
         try (FileChannel ch =
             FileChannel.open(f.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          if (f.size() > 0) {
+          if (f.size() > 0 && !allocate(f)) {
             ch.write(ByteBuffer.wrap(new byte[1]), f.size() - 1);
           }
+        } catch (AllocationFailed e) {
+          throw new EngineException(
+              ExitCode.OTHER,
+              f.path().toString(),
+              e.getMessage()
+                  + ". Free space on the target (or raise its quota) and run the restore again"
+                  + " with --overwrite; no object has been written yet",
+              e.getCause());
         } catch (IOException e) {
           throw new EngineException(
               ExitCode.OTHER, f.path().toString(), "cannot create " + f.path() + ": " + e, e);
@@ -582,6 +608,34 @@ public final class RestoreRunner {
       states[f.index()] = new FileState(f, itemCounts.getOrDefault(f.index(), 0), chunked);
     }
     return states;
+  }
+
+  /**
+   * Allocates a chunked file's blocks; false when the platform or file system cannot (logged once:
+   * its chunks are then written into a sparse file, correct but slower on ext4).
+   */
+  private boolean allocate(RestorePlan.TargetFile f) throws AllocationFailed {
+    try {
+      preallocation.allocate(f.path(), f.size());
+      return true;
+    } catch (IOException e) {
+      throw new AllocationFailed(e);
+    } catch (UnsupportedOperationException e) {
+      if (sparseLogged.compareAndSet(false, true)) {
+        LOG.info(
+            "chunked files are created sparse, not allocated: {} (parallel O_DIRECT writes into"
+                + " one sparse file wait for each other on ext4)",
+            e.getMessage());
+      }
+      return false;
+    }
+  }
+
+  /** The file system could allocate but did not (no space, a quota): the restore stops. */
+  private static final class AllocationFailed extends IOException {
+    AllocationFailed(IOException cause) {
+      super(cause.getMessage(), cause);
+    }
   }
 
   /**

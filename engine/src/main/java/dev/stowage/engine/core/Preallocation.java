@@ -1,0 +1,34 @@
+package dev.stowage.engine.core;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Reserves the blocks of a file that is about to be written in pieces, before any piece is: a
+ * restore gives each chunked file its whole size this way (engine/README.md, "Preallocation"). Two
+ * reasons. ext4 takes a file's inode lock exclusively for an O_DIRECT write into a hole, and holds
+ * it until the device has the data, so parallel chunk writes into one sparse file wait for each
+ * other; into allocated (unwritten) blocks they share it. And a target that lacks the space says so
+ * before the first byte is written, not in the middle of the restore.
+ */
+public interface Preallocation {
+  /**
+   * Allocates {@code [0, size)} of the existing, empty regular {@code file} and sets its length to
+   * {@code size}; the blocks read as zeros until written.
+   *
+   * @throws UnsupportedOperationException when this platform or file system cannot (the caller
+   *     sizes the file sparse instead); its message says why
+   * @throws IOException when it could but failed (no space, a quota, a file too large): the file
+   *     must not be written
+   */
+  void allocate(Path file, long size) throws IOException;
+
+  /** fallocate(2) on Linux (x86-64 and arm64), through JNA; unsupported elsewhere. */
+  Preallocation FALLOCATE = LinuxFallocate::allocate;
+
+  /** Never allocates: files are sized sparse (for tests and comparisons). */
+  Preallocation NONE =
+      (file, size) -> {
+        throw new UnsupportedOperationException("preallocation is off");
+      };
+}
