@@ -8,6 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * One worker's writer of objects with O_DIRECT (the chunks of big files, and whole files of 8 MiB
@@ -30,6 +34,8 @@ final class DirectWriter {
   static final int STAGING = Buffers.CODEC_BUFFER;
 
   private ByteBuffer staging; // allocated for the worker's first direct object
+  private ByteBuffer other; // the second buffer of an overlapped object: free, or being written
+  private ExecutorService writer; // writes an overlapped object's buffers, one at a time
 
   /** Opens a file for direct writes; the restore's, or a test's that refuses. */
   interface Opener {
@@ -59,14 +65,42 @@ final class DirectWriter {
    * {@link #O_DIRECT}. Call {@link Chunk#finish} after the object's last byte, then close it.
    */
   Chunk chunk(Path file, FileChannel direct, long base, int alignment) {
+    return chunk(file, direct, base, alignment, false);
+  }
+
+  /**
+   * As {@link #chunk(Path, FileChannel, long, int)}; {@code overlapped}: each full buffer is
+   * written by the worker's writer thread while the worker decompresses the next (from a copy when
+   * it is the decompressor's), at most one write in flight. For an object that one worker streams
+   * alone, a whole file: otherwise it waits for the device at every write, a third of the time of a
+   * 2 GiB file's restore here. Chunks are not overlapped: other workers fill those waits.
+   */
+  Chunk chunk(Path file, FileChannel direct, long base, int alignment, boolean overlapped) {
     if (base % alignment != 0) {
       throw new IllegalArgumentException("offset " + base + " is not aligned to " + alignment);
     }
     if (staging == null) {
       staging = Buffers.aligned(STAGING, DirectIo.MAX_ALIGNMENT);
     }
+    if (overlapped && writer == null) {
+      other = Buffers.aligned(STAGING, DirectIo.MAX_ALIGNMENT);
+      writer =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, Thread.currentThread().getName() + "-direct-writer");
+                t.setDaemon(true);
+                return t;
+              });
+    }
     staging.clear();
-    return new Chunk(file, direct, base, alignment);
+    return new Chunk(file, direct, base, alignment, overlapped);
+  }
+
+  /** Stops the writer thread, if the worker had one (no write is in flight by then). */
+  void shutdown() {
+    if (writer != null) {
+      writer.shutdownNow();
+    }
   }
 
   /** One object being written; its bytes wait in the worker's staging buffer between writes. */
@@ -75,19 +109,22 @@ final class DirectWriter {
     private final FileChannel direct;
     private final long base;
     private final int alignment;
+    private final boolean overlapped;
     private long stagedAt; // the object-relative position of staging's first byte
     private long directBytes;
+    private Future<Integer> inFlight; // an overlapped write of `other`
 
-    private Chunk(Path file, FileChannel direct, long base, int alignment) {
+    private Chunk(Path file, FileChannel direct, long base, int alignment, boolean overlapped) {
       this.file = file;
       this.direct = direct;
       this.base = base;
       this.alignment = alignment;
+      this.overlapped = overlapped;
     }
 
     @Override
     public void write(ByteBuffer raw, long position) throws IOException {
-      if (staging.position() > 0 && position != stagedAt + staging.position()) {
+      if (position != stagedAt + staging.position()) {
         staging.clear(); // a retry starts the object again: what was staged is written again
       }
       if (staging.position() == 0) {
@@ -125,6 +162,7 @@ final class DirectWriter {
 
     /** Writes what is staged: its aligned part directly, the tail through the page cache. */
     void finish() throws IOException {
+      awaitInFlight();
       staging.flip();
       int staged = staging.remaining();
       int whole = staged / alignment * alignment;
@@ -149,17 +187,87 @@ final class DirectWriter {
       return directBytes;
     }
 
+    /**
+     * Writes all of {@code buf} at {@code at}: at once, or when overlapped, by the writer thread
+     * (staging is swapped for the free buffer, the decompressor's buffer is copied into it), so it
+     * can be refilled on return. Every write, and finish, first waits for the one in flight: writes
+     * land in order, a retry's after those of the attempt that failed (whose bytes may be the
+     * damaged ones). A failed overlapped write is thrown by the next call, or by finish.
+     */
     private void writeDirect(ByteBuffer buf, long at) throws IOException {
+      if (!overlapped || buf.remaining() < STAGING) {
+        awaitInFlight();
+        directBytes += writeFully(buf, at);
+        return;
+      }
+      awaitInFlight(); // `other` is free from here
+      ByteBuffer out;
+      if (buf == staging) {
+        out = staging;
+        staging = other;
+        staging.clear();
+      } else {
+        out = other;
+        out.clear();
+        out.put(buf);
+        out.flip();
+      }
+      other = out;
+      inFlight = writer.submit(() -> writeFully(out, at));
+    }
+
+    private int writeFully(ByteBuffer buf, long at) throws IOException {
+      int total = 0;
       while (buf.hasRemaining()) {
-        int n = direct.write(buf, at);
-        at += n;
-        directBytes += n;
+        total += direct.write(buf, at + total);
+      }
+      return total;
+    }
+
+    private void awaitInFlight() throws IOException {
+      Future<Integer> f = inFlight;
+      if (f == null) {
+        return;
+      }
+      inFlight = null;
+      try {
+        directBytes += getUninterruptibly(f);
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof IOException io) {
+          throw io;
+        }
+        throw new IOException("direct write of " + file + " failed: " + c, c);
+      }
+    }
+
+    /** Waits for the last write even if the worker is interrupted: none may land after close. */
+    private static int getUninterruptibly(Future<Integer> f) throws ExecutionException {
+      boolean interrupted = false;
+      try {
+        while (true) {
+          try {
+            return f.get();
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
 
     @Override
     public void close() throws IOException {
-      direct.close();
+      try {
+        awaitInFlight();
+      } catch (IOException e) {
+        // the object already failed (finish reports a failed write): only wait for it here
+      } finally {
+        direct.close();
+      }
     }
   }
 }

@@ -106,6 +106,7 @@ public final class RestoreRunner {
     @Override
     public void close() {
       reader.close();
+      direct.shutdown();
     }
   }
 
@@ -805,7 +806,11 @@ public final class RestoreRunner {
       int alignment = state.directWorthIt() ? state.directAlignment() : 0;
       ObjectReader.PositionalSink sink;
       if (alignment > 0 && item.offset() % alignment == 0) {
-        direct = worker.direct().chunk(path, directOpener.open(path), item.offset(), alignment);
+        // A whole file is one worker's stream: its writes overlap its decompression.
+        direct =
+            worker
+                .direct()
+                .chunk(path, directOpener.open(path), item.offset(), alignment, !state.chunked);
         sink = direct;
       } else {
         FileChannel out = state.chunked ? FileChannel.open(path, StandardOpenOption.WRITE) : whole;

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.engine.compress.Buffers;
 import dev.stowage.engine.core.DirectIo;
+import dev.stowage.engine.testing.DelegatingFileChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -136,5 +140,123 @@ class DirectWriterTest {
           .hasMessageContaining("not aligned");
     }
     assertThat(Arrays.equals(readBack(BASE, 10), new byte[10])).isTrue();
+  }
+
+  // --- overlapped objects (whole files): full buffers written by the worker's writer thread ---
+
+  @Test
+  void anOverlappedObjectWritesTheSameBytesFromPiecesOfAnySize() throws IOException {
+    byte[] data = bytes(5 * DirectWriter.STAGING + 4321, 7);
+    for (boolean direct : new boolean[] {true, false}) {
+      DirectWriter w = new DirectWriter();
+      try (DirectWriter.Chunk c =
+          w.chunk(file, DirectWriter.O_DIRECT.open(file), BASE, alignment, true)) {
+        feed(c, data, direct, DirectWriter.STAGING, 1, 4095, DirectWriter.STAGING + 3, 100_000);
+        c.finish();
+        assertThat(c.directBytes()).isEqualTo(data.length / alignment * alignment);
+      } finally {
+        w.shutdown();
+      }
+      assertThat(readBack(BASE, data.length)).as("direct buffers: " + direct).isEqualTo(data);
+    }
+  }
+
+  /** A channel whose positional writes take {@code delayMs}, recording their order. */
+  static final class SlowChannel extends DelegatingFileChannel {
+    final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    volatile long delayMs;
+    volatile IOException failure;
+
+    SlowChannel(FileChannel inner, long delayMs) {
+      super(inner);
+      this.delayMs = delayMs;
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+      log.add("start " + position);
+      try {
+        Thread.sleep(delayMs);
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      int n = super.write(src, position);
+      log.add("end " + position);
+      return n;
+    }
+  }
+
+  @Test
+  void anOverlappedWriteIsInFlightWhileTheWorkerGoesOn() throws IOException {
+    SlowChannel ch = new SlowChannel(DirectWriter.O_DIRECT.open(file), 800);
+    DirectWriter w = new DirectWriter();
+    byte[] data = bytes(2 * DirectWriter.STAGING, 8);
+    try (DirectWriter.Chunk c = w.chunk(file, ch, BASE, alignment, true)) {
+      long t0 = System.nanoTime();
+      feed(c, Arrays.copyOf(data, DirectWriter.STAGING), true, DirectWriter.STAGING);
+      long handedOverMs = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(handedOverMs).as("the worker did not wait for the device").isLessThan(800);
+      // The next buffer waits for the first write: at most one is in flight.
+      ByteBuffer next = Buffers.direct(DirectWriter.STAGING);
+      next.put(data, DirectWriter.STAGING, DirectWriter.STAGING).flip();
+      c.write(next, DirectWriter.STAGING);
+      assertThat(ch.log).startsWith("start " + BASE, "end " + BASE);
+      c.finish();
+    } finally {
+      w.shutdown();
+    }
+    assertThat(readBack(BASE, data.length)).isEqualTo(data);
+  }
+
+  @Test
+  void aRetryWaitsForTheFailedAttemptsWriteInFlight() throws IOException {
+    // The first attempt's buffer is still being written when the retry rewrites the same offset:
+    // if the old write landed last, the damaged attempt's bytes would stay in the file.
+    SlowChannel ch = new SlowChannel(DirectWriter.O_DIRECT.open(file), 400);
+    DirectWriter w = new DirectWriter();
+    byte[] damaged = bytes(DirectWriter.STAGING, 9);
+    byte[] good = bytes(DirectWriter.STAGING + 777, 10);
+    try (DirectWriter.Chunk c = w.chunk(file, ch, BASE, alignment, true)) {
+      feed(c, damaged, true, DirectWriter.STAGING);
+      ch.delayMs = 0;
+      feed(c, good, true, DirectWriter.STAGING);
+      c.finish();
+    } finally {
+      w.shutdown();
+    }
+    assertThat(readBack(BASE, good.length)).isEqualTo(good);
+    assertThat(ch.log).startsWith("start " + BASE, "end " + BASE, "start " + BASE);
+  }
+
+  @Test
+  void aFailedOverlappedWriteFailsTheObject() throws IOException {
+    SlowChannel ch = new SlowChannel(DirectWriter.O_DIRECT.open(file), 0);
+    ch.failure = new IOException("Input/output error (injected)");
+    DirectWriter w = new DirectWriter();
+    try (DirectWriter.Chunk c = w.chunk(file, ch, BASE, alignment, true)) {
+      feed(c, bytes(DirectWriter.STAGING, 11), true, DirectWriter.STAGING); // handed over
+      assertThatThrownBy(c::finish)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("Input/output error (injected)");
+    } finally {
+      w.shutdown();
+    }
+  }
+
+  @Test
+  void closingAnObjectWaitsForItsWriteInFlight() throws IOException {
+    SlowChannel ch = new SlowChannel(DirectWriter.O_DIRECT.open(file), 300);
+    DirectWriter w = new DirectWriter();
+    byte[] data = bytes(DirectWriter.STAGING, 12);
+    try (DirectWriter.Chunk c = w.chunk(file, ch, BASE, alignment, true)) {
+      feed(c, data, true, DirectWriter.STAGING); // then the object fails elsewhere: no finish
+    } finally {
+      w.shutdown();
+    }
+    assertThat(ch.log).containsExactly("start " + BASE, "end " + BASE);
+    assertThat(readBack(BASE, data.length)).isEqualTo(data);
   }
 }
