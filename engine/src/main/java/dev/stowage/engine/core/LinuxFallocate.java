@@ -10,14 +10,15 @@ import java.util.Arrays;
 
 /**
  * fallocate(2) through JNA (Java 17 has no call for it): open the file by name without following a
- * symlink, allocate, close. Loaded on first use, so a backup, or a restore without chunked files,
- * never loads JNA's native library.
+ * symlink, allocate, close. Only a lack of space is an error; any other refusal leaves the file to
+ * be sized sparse. Loaded on first use, so a backup, or a restore without chunked files, never
+ * loads JNA's native library.
  */
 final class LinuxFallocate {
   private static final int EINTR = 4;
-  private static final int EINVAL = 22;
-  private static final int ENOSYS = 38;
-  private static final int EOPNOTSUPP = 95;
+  private static final int EFBIG = 27;
+  private static final int ENOSPC = 28;
+  private static final int EDQUOT = 122;
 
   private LinuxFallocate() {}
 
@@ -72,12 +73,14 @@ final class LinuxFallocate {
           if (errno == EINTR) {
             continue;
           }
-          if (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL) {
-            throw new UnsupportedOperationException(
-                "the file system of " + file + " does not allocate (" + e.getMessage() + ")");
+          if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG) {
+            throw new IOException(
+                "cannot allocate " + size + " bytes for " + file + ": " + e.getMessage(), e);
           }
-          throw new IOException(
-              "cannot allocate " + size + " bytes for " + file + ": " + e.getMessage(), e);
+          // EOPNOTSUPP above all (a file system without fallocate): a sparse file is what the
+          // restore wrote before, and any other trouble with the file shows in its writes.
+          throw new UnsupportedOperationException(
+              "fallocate of " + file + " failed (" + e.getMessage() + ")");
         }
       }
     } finally {

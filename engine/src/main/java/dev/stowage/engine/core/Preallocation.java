@@ -16,10 +16,10 @@ public interface Preallocation {
    * Allocates {@code [0, size)} of the existing, empty regular {@code file} and sets its length to
    * {@code size}; the blocks read as zeros until written.
    *
-   * @throws UnsupportedOperationException when this platform or file system cannot (the caller
-   *     sizes the file sparse instead); its message says why
-   * @throws IOException when it could but failed (no space, a quota, a file too large): the file
-   *     must not be written
+   * @throws UnsupportedOperationException when this platform or file system cannot, or refuses for
+   *     any reason but space (the caller sizes the file sparse instead); its message says why
+   * @throws IOException when there is not the space (no space, a quota, a file too large), or the
+   *     file cannot be opened: the file must not be written
    */
   void allocate(Path file, long size) throws IOException;
 

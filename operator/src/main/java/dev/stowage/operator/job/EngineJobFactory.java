@@ -421,7 +421,8 @@ public final class EngineJobFactory {
       volumes.add(keys.volume());
       mounts.add(keys.mount());
     }
-    // The root file system is read-only; the JVM and zstd-jni's native library need a /tmp.
+    // The root file system is read-only; the JVM and the native libraries the engine unpacks
+    // (zstd-jni, ACCP, JNA) need a /tmp.
     volumes.add(
         new VolumeBuilder()
             .withName(TMP_VOLUME)

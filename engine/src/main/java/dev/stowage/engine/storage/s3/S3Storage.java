@@ -13,7 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.security.KeyStore;
@@ -363,7 +362,7 @@ public final class S3Storage implements BackupStorage {
             ranged.inFlight());
         return ch;
       }
-      return Channels.newChannel(new TranslatingInputStream(in, key));
+      return new BodyChannel(new TranslatingInputStream(in, key));
     } catch (SdkException e) {
       throw S3Errors.translate(e, options, options.describe(key), "download");
     }
