@@ -44,6 +44,15 @@ final class LinuxFallocate {
             + " "
             + System.getProperty("os.arch");
       }
+      // JNA unpacks its native library under ~/.cache unless told otherwise: the engine's other
+      // native libraries (zstd-jni, ACCP) go to java.io.tmpdir, the Job's writable /tmp, and so
+      // does JNA's. Its own copy, never one installed on the machine (another version).
+      if (System.getProperty("jna.tmpdir") == null) {
+        System.setProperty("jna.tmpdir", System.getProperty("java.io.tmpdir"));
+      }
+      if (System.getProperty("jna.nosys") == null) {
+        System.setProperty("jna.nosys", "true");
+      }
       try {
         Native.register(LibC.class, Platform.C_LIBRARY_NAME);
         return null;
