@@ -82,9 +82,18 @@ final class LinuxFallocate {
           if (errno == EINTR) {
             continue;
           }
-          if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG) {
-            throw new IOException(
-                "cannot allocate " + size + " bytes for " + file + ": " + e.getMessage(), e);
+          String fix =
+              switch (errno) {
+                case ENOSPC -> "free space on the target";
+                case EDQUOT -> "raise the target's quota, or free space under it";
+                case EFBIG ->
+                    "the target's file system (or the process's file size limit) does not allow a"
+                        + " file this large: restore onto one that does";
+                default -> null;
+              };
+          if (fix != null) {
+            throw new Preallocation.NoSpaceException(
+                "cannot allocate " + size + " bytes for " + file + ": " + e.getMessage(), fix, e);
           }
           // EOPNOTSUPP above all (a file system without fallocate): a sparse file is what the
           // restore wrote before, and any other trouble with the file shows in its writes.

@@ -18,13 +18,28 @@ public interface Preallocation {
    *
    * @throws UnsupportedOperationException when this platform or file system cannot, or refuses for
    *     any reason but space (the caller sizes the file sparse instead); its message says why
-   * @throws IOException when there is not the space (no space, a quota, a file too large), or the
-   *     file cannot be opened: the file must not be written
+   * @throws NoSpaceException when the file system has not the space for it (no space, a quota, a
+   *     file too large)
+   * @throws IOException when the file cannot be opened by its name (gone, or now a symlink)
    */
   void allocate(Path file, long size) throws IOException;
 
   /** fallocate(2) on Linux (x86-64 and arm64), through JNA; unsupported elsewhere. */
   Preallocation FALLOCATE = LinuxFallocate::allocate;
+
+  /** The file system cannot hold the file; {@link #fix()} says what a person can do. */
+  final class NoSpaceException extends IOException {
+    private final String fix;
+
+    public NoSpaceException(String message, String fix, Throwable cause) {
+      super(message, cause);
+      this.fix = fix;
+    }
+
+    public String fix() {
+      return fix;
+    }
+  }
 
   /** Never allocates: files are sized sparse (for tests and comparisons). */
   Preallocation NONE =

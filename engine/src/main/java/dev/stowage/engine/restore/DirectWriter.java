@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One worker's writer of objects with O_DIRECT (the chunks of big files, and whole files of 8 MiB
@@ -30,12 +32,15 @@ import java.util.concurrent.Future;
  * the page cache, as before; so does a chunk whose offset is not aligned.
  */
 final class DirectWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(DirectWriter.class);
+
   /** Bytes gathered before one direct write: the size of the decompressor's output buffer. */
   static final int STAGING = Buffers.CODEC_BUFFER;
 
   private ByteBuffer staging; // allocated for the worker's first direct object
   private ByteBuffer other; // the second buffer of an overlapped object: free, or being written
   private ExecutorService writer; // writes an overlapped object's buffers, one at a time
+  private Future<Integer> inFlight; // the write of `other`, if one is in flight
 
   /** Opens a file for direct writes; the restore's, or a test's that refuses. */
   interface Opener {
@@ -82,6 +87,7 @@ final class DirectWriter {
     if (staging == null) {
       staging = Buffers.aligned(STAGING, DirectIo.MAX_ALIGNMENT);
     }
+    settleInFlight(); // an earlier object's last write, had it not been closed
     if (overlapped && writer == null) {
       other = Buffers.aligned(STAGING, DirectIo.MAX_ALIGNMENT);
       writer =
@@ -96,10 +102,42 @@ final class DirectWriter {
     return new Chunk(file, direct, base, alignment, overlapped);
   }
 
-  /** Stops the writer thread, if the worker had one (no write is in flight by then). */
+  /** Stops the writer thread, if the worker had one, once no write is in flight. */
   void shutdown() {
+    settleInFlight();
     if (writer != null) {
       writer.shutdownNow();
+    }
+  }
+
+  /** Waits for a write in flight whose object is over; it failed already if this one did. */
+  private void settleInFlight() {
+    Future<Integer> f = inFlight;
+    inFlight = null;
+    if (f != null) {
+      try {
+        getUninterruptibly(f);
+      } catch (ExecutionException e) {
+        LOG.warn("a direct write of an abandoned object failed too: {}", e.getCause().toString());
+      }
+    }
+  }
+
+  /** Waits for the write even if the worker is interrupted: none may land after its file closes. */
+  private static int getUninterruptibly(Future<Integer> f) throws ExecutionException {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return f.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -112,7 +150,6 @@ final class DirectWriter {
     private final boolean overlapped;
     private long stagedAt; // the object-relative position of staging's first byte
     private long directBytes;
-    private Future<Integer> inFlight; // an overlapped write of `other`
 
     private Chunk(Path file, FileChannel direct, long base, int alignment, boolean overlapped) {
       this.file = file;
@@ -195,7 +232,7 @@ final class DirectWriter {
      * damaged ones). A failed overlapped write is thrown by the next call, or by finish.
      */
     private void writeDirect(ByteBuffer buf, long at) throws IOException {
-      if (!overlapped || buf.remaining() < STAGING) {
+      if (!overlapped || buf.remaining() != STAGING) {
         awaitInFlight();
         directBytes += writeFully(buf, at);
         return;
@@ -241,30 +278,13 @@ final class DirectWriter {
       }
     }
 
-    /** Waits for the last write even if the worker is interrupted: none may land after close. */
-    private static int getUninterruptibly(Future<Integer> f) throws ExecutionException {
-      boolean interrupted = false;
-      try {
-        while (true) {
-          try {
-            return f.get();
-          } catch (InterruptedException e) {
-            interrupted = true;
-          }
-        }
-      } finally {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    }
-
     @Override
     public void close() throws IOException {
       try {
-        awaitInFlight();
+        awaitInFlight(); // a successful object has none left: finish waited for it
       } catch (IOException e) {
-        // the object already failed (finish reports a failed write): only wait for it here
+        // The object failed before finish, for this or another reason; say that this write did.
+        LOG.warn("a direct write of {} failed too: {}", file, e.toString());
       } finally {
         direct.close();
       }

@@ -105,8 +105,11 @@ public final class RestoreRunner {
   private record Worker(ObjectReader reader, DirectWriter direct) implements AutoCloseable {
     @Override
     public void close() {
-      reader.close();
-      direct.shutdown();
+      try {
+        reader.close();
+      } finally {
+        direct.shutdown();
+      }
     }
   }
 
@@ -593,14 +596,15 @@ public final class RestoreRunner {
           if (f.size() > 0 && !allocate(f)) {
             ch.write(ByteBuffer.wrap(new byte[1]), f.size() - 1);
           }
-        } catch (AllocationFailed e) {
+        } catch (Preallocation.NoSpaceException e) {
           throw new EngineException(
               ExitCode.OTHER,
               f.path().toString(),
               e.getMessage()
-                  + ". Free space on the target (or raise its quota) and run the restore again"
-                  + " with --overwrite; no object has been written yet",
-              e.getCause());
+                  + ": "
+                  + e.fix()
+                  + ", then run the restore again with --overwrite; no object has been written yet",
+              e);
         } catch (IOException e) {
           throw new EngineException(
               ExitCode.OTHER, f.path().toString(), "cannot create " + f.path() + ": " + e, e);
@@ -615,12 +619,10 @@ public final class RestoreRunner {
    * Allocates a chunked file's blocks; false when the platform or file system cannot (logged once:
    * its chunks are then written into a sparse file, correct but slower on ext4).
    */
-  private boolean allocate(RestorePlan.TargetFile f) throws AllocationFailed {
+  private boolean allocate(RestorePlan.TargetFile f) throws IOException {
     try {
       preallocation.allocate(f.path(), f.size());
       return true;
-    } catch (IOException e) {
-      throw new AllocationFailed(e);
     } catch (UnsupportedOperationException e) {
       if (sparseLogged.compareAndSet(false, true)) {
         LOG.info(
@@ -629,13 +631,6 @@ public final class RestoreRunner {
             e.getMessage());
       }
       return false;
-    }
-  }
-
-  /** The file system could allocate but did not (no space, a quota): the restore stops. */
-  private static final class AllocationFailed extends IOException {
-    AllocationFailed(IOException cause) {
-      super(cause.getMessage(), cause);
     }
   }
 

@@ -73,7 +73,7 @@ class PreallocationTest {
     Path f = Files.createFile(tmp.resolve("huge"));
     // 1 EiB: beyond any file system here (EFBIG or ENOSPC), which must stop a restore.
     assertThatThrownBy(() -> Preallocation.FALLOCATE.allocate(f, 1L << 60))
-        .isInstanceOf(IOException.class)
+        .isInstanceOf(Preallocation.NoSpaceException.class)
         .hasMessageContaining("cannot allocate " + (1L << 60) + " bytes for " + f);
     assertThat(Files.size(f)).isZero();
   }

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,22 +162,33 @@ class DirectWriterTest {
     }
   }
 
-  /** A channel whose positional writes take {@code delayMs}, recording their order. */
+  /**
+   * A channel whose first {@code slowWrites} positional writes take {@code delayMs} each, recording
+   * when each starts and ends.
+   */
   static final class SlowChannel extends DelegatingFileChannel {
     final List<String> log = Collections.synchronizedList(new ArrayList<>());
-    volatile long delayMs;
+    final long delayMs;
+    final AtomicInteger slowWrites;
     volatile IOException failure;
 
     SlowChannel(FileChannel inner, long delayMs) {
+      this(inner, delayMs, Integer.MAX_VALUE);
+    }
+
+    SlowChannel(FileChannel inner, long delayMs, int slowWrites) {
       super(inner);
       this.delayMs = delayMs;
+      this.slowWrites = new AtomicInteger(slowWrites);
     }
 
     @Override
     public int write(ByteBuffer src, long position) throws IOException {
       log.add("start " + position);
       try {
-        Thread.sleep(delayMs);
+        if (slowWrites.getAndDecrement() > 0) {
+          Thread.sleep(delayMs);
+        }
       } catch (InterruptedException e) {
         throw new IOException(e);
       }
@@ -213,16 +225,16 @@ class DirectWriterTest {
 
   @Test
   void aRetryWaitsForTheFailedAttemptsWriteInFlight() throws IOException {
-    // The first attempt's buffer is still being written when the retry rewrites the same offset:
-    // if the old write landed last, the damaged attempt's bytes would stay in the file.
-    SlowChannel ch = new SlowChannel(DirectWriter.O_DIRECT.open(file), 400);
+    // The first attempt's buffer is still being written (slowly) when the retry writes the same
+    // offset, from the worker itself (a piece smaller than a buffer): if the old write landed
+    // last, the damaged attempt's bytes would stay in the file.
+    SlowChannel ch = new SlowChannel(DirectWriter.O_DIRECT.open(file), 500, 1);
     DirectWriter w = new DirectWriter();
     byte[] damaged = bytes(DirectWriter.STAGING, 9);
     byte[] good = bytes(DirectWriter.STAGING + 777, 10);
     try (DirectWriter.Chunk c = w.chunk(file, ch, BASE, alignment, true)) {
       feed(c, damaged, true, DirectWriter.STAGING);
-      ch.delayMs = 0;
-      feed(c, good, true, DirectWriter.STAGING);
+      feed(c, good, true, 4096, DirectWriter.STAGING);
       c.finish();
     } finally {
       w.shutdown();

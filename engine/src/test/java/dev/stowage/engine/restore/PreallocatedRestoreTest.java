@@ -18,7 +18,6 @@ import dev.stowage.engine.storage.FaultyStorage;
 import dev.stowage.engine.storage.file.FileStorage;
 import dev.stowage.engine.testing.TreeSnapshot;
 import dev.stowage.engine.testing.Trees;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -111,13 +110,15 @@ class PreallocatedRestoreTest {
     Path target = tmp.resolve("r");
     Preallocation full =
         (file, size) -> {
-          throw new IOException(
-              "cannot allocate " + size + " bytes for " + file + ": No space left on device");
+          throw new Preallocation.NoSpaceException(
+              "cannot allocate " + size + " bytes for " + file + ": No space left on device",
+              "free space on the target",
+              null);
         };
     assertThatThrownBy(() -> runner(s, target, full).run())
         .isInstanceOf(EngineException.class)
-        .hasMessageContaining("No space left on device")
-        .hasMessageContaining("Free space on the target")
+        .hasMessageContaining("cannot allocate " + ORDERS + " bytes for ")
+        .hasMessageContaining("No space left on device: free space on the target, then run")
         .hasMessageContaining("--overwrite");
     assertThat(objectsOpened(s)).isEmpty();
     assertThat(target.resolve(RestoreMarker.NAME)).exists();
