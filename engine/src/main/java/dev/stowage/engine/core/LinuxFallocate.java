@@ -62,9 +62,10 @@ final class LinuxFallocate {
     }
   }
 
-  static void allocate(Path file, long size) throws IOException {
+  static void allocate(Path file, long size)
+      throws IOException, Preallocation.UnavailableException {
     if (LibC.unavailable != null) {
-      throw new UnsupportedOperationException(LibC.unavailable);
+      throw new Preallocation.UnavailableException(LibC.unavailable);
     }
     int fd;
     try {
@@ -97,7 +98,7 @@ final class LinuxFallocate {
           }
           // EOPNOTSUPP above all (a file system without fallocate): a sparse file is what the
           // restore wrote before, and any other trouble with the file shows in its writes.
-          throw new UnsupportedOperationException(
+          throw new Preallocation.UnavailableException(
               "fallocate of " + file + " failed (" + e.getMessage() + ")");
         }
       }

@@ -16,16 +16,26 @@ public interface Preallocation {
    * Allocates {@code [0, size)} of the existing, empty regular {@code file} and sets its length to
    * {@code size}; the blocks read as zeros until written.
    *
-   * @throws UnsupportedOperationException when this platform or file system cannot, or refuses for
-   *     any reason but space (the caller sizes the file sparse instead); its message says why
+   * @throws UnavailableException when this platform or file system cannot, or refuses for any
+   *     reason but space (the caller sizes the file sparse instead); its message says why
    * @throws NoSpaceException when the file system has not the space for it (no space, a quota, a
    *     file too large)
    * @throws IOException when the file cannot be opened by its name (gone, or now a symlink)
    */
-  void allocate(Path file, long size) throws IOException;
+  void allocate(Path file, long size) throws IOException, UnavailableException;
 
   /** fallocate(2) on Linux (x86-64 and arm64), through JNA; unsupported elsewhere. */
   Preallocation FALLOCATE = LinuxFallocate::allocate;
+
+  /**
+   * Preallocation is not to be had here (platform, JNA, file system); checked, so that every caller
+   * decides what to do instead.
+   */
+  final class UnavailableException extends Exception {
+    public UnavailableException(String message) {
+      super(message);
+    }
+  }
 
   /** The file system cannot hold the file; {@link #fix()} says what a person can do. */
   final class NoSpaceException extends IOException {
@@ -44,6 +54,6 @@ public interface Preallocation {
   /** Never allocates: files are sized sparse (for tests and comparisons). */
   Preallocation NONE =
       (file, size) -> {
-        throw new UnsupportedOperationException("preallocation is off");
+        throw new UnavailableException("preallocation is off");
       };
 }

@@ -125,21 +125,20 @@ public final class RestoreRunner {
       Retrier retrier,
       Durability durability,
       KeyRing keys) {
-    this(settings, storage, retrier, durability, keys, DirectWriter.O_DIRECT);
+    this(
+        settings,
+        storage,
+        retrier,
+        durability,
+        keys,
+        DirectWriter.O_DIRECT,
+        Preallocation.FALLOCATE);
   }
 
-  /** With {@code directOpener}: how chunks are opened for O_DIRECT (tests make it refuse). */
-  RestoreRunner(
-      RestoreSettings settings,
-      BackupStorage storage,
-      Retrier retrier,
-      Durability durability,
-      KeyRing keys,
-      DirectWriter.Opener directOpener) {
-    this(settings, storage, retrier, durability, keys, directOpener, Preallocation.FALLOCATE);
-  }
-
-  /** With {@code preallocation}: how chunked files get their blocks (tests make it fail). */
+  /**
+   * With {@code directOpener}, how chunks are opened for O_DIRECT, and {@code preallocation}, how
+   * chunked files get their blocks: tests make them refuse or fail.
+   */
   RestoreRunner(
       RestoreSettings settings,
       BackupStorage storage,
@@ -623,7 +622,7 @@ public final class RestoreRunner {
     try {
       preallocation.allocate(f.path(), f.size());
       return true;
-    } catch (UnsupportedOperationException e) {
+    } catch (Preallocation.UnavailableException e) {
       if (sparseLogged.compareAndSet(false, true)) {
         LOG.info(
             "chunked files are created sparse, not allocated: {} (parallel O_DIRECT writes into"

@@ -82,7 +82,7 @@ class PreallocationTest {
   void noneNeverAllocates() throws Exception {
     Path f = Files.createFile(tmp.resolve("f"));
     assertThatThrownBy(() -> Preallocation.NONE.allocate(f, 4096))
-        .isInstanceOf(UnsupportedOperationException.class);
+        .isInstanceOf(Preallocation.UnavailableException.class);
     assertThat(Files.size(f)).isZero();
   }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stowage.engine.EngineFixture;
 import dev.stowage.engine.backup.BackupRunner;
 import dev.stowage.engine.backup.BackupSettings;
+import dev.stowage.engine.core.Preallocation;
 import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.storage.BackupLocation;
@@ -72,7 +73,8 @@ class DirectRestoreTest {
         EngineFixture.fastRetrier(),
         RestoreRunner.FSYNC,
         null,
-        opener);
+        opener,
+        Preallocation.FALLOCATE);
   }
 
   private void assertRestored(Path target) throws IOException {

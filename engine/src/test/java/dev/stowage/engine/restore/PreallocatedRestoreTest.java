@@ -1,18 +1,13 @@
 package dev.stowage.engine.restore;
 
-import static dev.stowage.engine.EngineFixture.DIR;
 import static dev.stowage.engine.EngineFixture.MI;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.engine.EngineFixture;
-import dev.stowage.engine.backup.BackupRunner;
-import dev.stowage.engine.backup.BackupSettings;
 import dev.stowage.engine.core.Preallocation;
 import dev.stowage.engine.core.RestoreMarker;
-import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.error.EngineException;
-import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.BackupStorage;
 import dev.stowage.engine.storage.FaultyStorage;
 import dev.stowage.engine.storage.file.FileStorage;
@@ -42,18 +37,7 @@ class PreallocatedRestoreTest {
     Trees.writePseudoData(data.resolve("shop/small.ibd"), 100_000, 3);
     Files.createDirectories(tmp.resolve("backups"));
     files = new FileStorage(tmp.resolve("backups"));
-    BackupSettings s =
-        new BackupSettings(
-            new Roots(data, null, null),
-            new BackupLocation(DIR, "b1"),
-            4 * MI,
-            4 * MI,
-            "zstd",
-            1,
-            3,
-            false,
-            true);
-    new BackupRunner(s, files, EngineFixture.fastRetrier()).run();
+    EngineFixture.backup(files, data, "b1"); // 4 MiB chunks
   }
 
   private RestoreRunner runner(BackupStorage s, Path target, Preallocation preallocation) {
