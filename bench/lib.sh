@@ -32,7 +32,59 @@ require_tools() {
     read -r -a ENGINE_JVM <<<"$BENCH_JVM_OPTIONS"
   else
     ENGINE_JVM=("@$ROOT/engine/jvm.options")
+    # The image's entrypoint also maps a class data sharing archive of the engine's classes
+    # (e2e/images/build.sh, engine_cds); so does the benchmark, made the same way for this jar
+    # and runtime (BENCH_CDS=0: without, as a bare `java -jar` runs it).
+    if [ "${BENCH_CDS:-1}" != 0 ]; then
+      engine_cds_archive
+      ENGINE_JVM=("-XX:SharedArchiveFile=$ENGINE_CDS" "${ENGINE_JVM[@]}")
+    fi
   fi
+}
+
+# engine_cds_archive: sets ENGINE_CDS to an AppCDS archive of the classes the engine loads for
+# check, backup, ls, inspect, verify, restore and rm on file storage, plain and encrypted (as the
+# image's training does, less its S3 runs), made once per jar, runtime and JVM flags and kept
+# under $BASE/cds. Fails loudly if the training or the dump fails, or the archive does not map.
+engine_cds_archive() {
+  local key dir t n=0 st k i failed=""
+  key=$({ sha256sum "$JAR" "$ROOT/engine/jvm.options"; "$JAVA" -version 2>&1; } | sha256sum | cut -c1-16)
+  dir=$BASE/cds/$key
+  ENGINE_CDS=$dir/engine.jsa
+  [ -s "$ENGINE_CDS" ] && return 0
+  t=$(mktemp -d "${TMPDIR:-/tmp}/stowage-bench-cds.XXXXXX")
+  mkdir -p "$dir" "$t/data/db" "$t/store" "$t/lists"
+  head -c 6291456 /dev/urandom >"$t/data/ibdata1"
+  head -c 65536 /dev/urandom >"$t/data/db/t.ibd"
+  head -c 32 /dev/urandom >"$t/key"
+  cds_train() { # ARGS...: one engine run, its loaded classes listed
+    n=$((n + 1))
+    "$JAVA" @"$ROOT/engine/jvm.options" -XX:DumpLoadedClassList="$t/lists/$n.lst" -jar "$JAR" "$@" \
+      >>"$t/train.log" 2>&1 || failed="$failed $1($?)"
+  }
+  st=file://$t/store
+  for k in plain encrypted; do
+    local keyargs=(); [ "$k" = encrypted ] && keyargs=(--encryption-key-file "$t/key")
+    i=cds-$k
+    cds_train check --storage "$st" --directory d --name "$i"
+    cds_train backup --datadir "$t/data" --storage "$st" --directory d --name "$i" \
+      --chunk-size 4Mi --chunk-threshold 4Mi --quiet "${keyargs[@]}"
+    cds_train ls --storage "$st" --directory d
+    cds_train inspect --storage "$st" --directory d --name "$i"
+    cds_train verify --storage "$st" --directory d --name "$i" --quiet "${keyargs[@]}"
+    cds_train restore --storage "$st" --directory d --name "$i" --datadir "$t/r-$k" --quiet "${keyargs[@]}"
+    cds_train rm --storage "$st" --directory d --name "$i"
+  done
+  [ -z "$failed" ] || die "CDS training runs failed:$failed; see $t/train.log (BENCH_CDS=0 runs without)"
+  cat "$t"/lists/*.lst | grep -v '^#' | awk '!seen[$0]++' >"$t/classes.lst"
+  "$JAVA" -Xshare:dump -XX:SharedClassListFile="$t/classes.lst" -XX:SharedArchiveFile="$ENGINE_CDS.tmp" \
+    -cp "$JAR" >"$t/dump.log" 2>&1 || die "CDS dump failed; see $t/dump.log"
+  # -Xshare:on fails instead of ignoring an archive the runtime cannot map.
+  "$JAVA" -Xshare:on -XX:SharedArchiveFile="$ENGINE_CDS.tmp" -jar "$JAR" --version >/dev/null 2>"$t/check.log" ||
+    die "the CDS archive does not load: $(cat "$t/check.log")"
+  mv "$ENGINE_CDS.tmp" "$ENGINE_CDS"
+  log "engine CDS archive: $(wc -l <"$t/classes.lst") classes in $ENGINE_CDS"
+  rm -rf "$t"
 }
 
 # Finds out whether the page cache can be dropped (root); sets CAN_DROP=yes|no.

@@ -8,6 +8,9 @@ import dev.stowage.engine.redact.Redactor;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,15 +22,6 @@ import picocli.CommandLine.Command;
     description =
         "Fast physical backup and restore of MySQL/MariaDB data directories"
             + " in the Vitess builtin backup format.",
-    subcommands = {
-      BackupCommand.class,
-      RestoreCommand.class,
-      VerifyCommand.class,
-      LsCommand.class,
-      InspectCommand.class,
-      RmCommand.class,
-      CheckCommand.class
-    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
@@ -50,6 +44,9 @@ public final class StowageCli implements Runnable {
     System.setErr(err);
     if (needsCrypto(args)) {
       CryptoProviders.startLoading();
+    }
+    if (args.length > 0 && COMMANDS.containsKey(args[0])) {
+      Warmup.start();
     }
     int code = execute(args);
     out.flush(); // a last line without a newline is still held by the redacting stream
@@ -82,9 +79,34 @@ public final class StowageCli implements Runnable {
     return new PrintStream(new RedactingOutputStream(original, r), false, charset);
   }
 
+  /**
+   * The subcommands, in the order {@code --help} lists them. Each is built only when the command
+   * line names it (or names none: help, errors): picocli reads every option of a command it is
+   * given by reflection, and a Job's JVM pays that before it does any work.
+   */
+  private static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+  private static Map<String, Supplier<Object>> commands() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("backup", BackupCommand::new);
+    m.put("restore", RestoreCommand::new);
+    m.put("verify", VerifyCommand::new);
+    m.put("ls", LsCommand::new);
+    m.put("inspect", InspectCommand::new);
+    m.put("rm", RmCommand::new);
+    m.put("check", CheckCommand::new);
+    return m;
+  }
+
   /** Runs a command line and returns its exit code. */
   public static int execute(String... args) {
     CommandLine cl = new CommandLine(new StowageCli());
+    Supplier<Object> named = args.length > 0 ? COMMANDS.get(args[0]) : null;
+    if (named != null) {
+      cl.addSubcommand(args[0], named.get());
+    } else {
+      COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+    }
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
@@ -121,7 +143,7 @@ public final class StowageCli implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "give a command: backup, restore," + " verify, ls, inspect or rm");
+        spec.commandLine(), "give a command: backup, restore, verify, ls, inspect, rm or check");
   }
 
   static final class VersionProvider implements CommandLine.IVersionProvider {

@@ -308,4 +308,36 @@ class StowageCliTest {
     assertThat(StowageCli.needsCrypto(new String[] {"ls", "--storage=s3://b/p"})).isTrue();
     assertThat(StowageCli.needsCrypto(backupArgs())).isFalse();
   }
+
+  @Test
+  void helpListsEveryCommandThoughOnlyTheNamedOneIsBuilt() {
+    String help = stdout("--help");
+    for (String command : new String[] {"backup", "restore", "verify", "ls", "inspect", "rm"}) {
+      assertThat(help)
+          .as("stowage --help lists " + command)
+          .containsPattern("(?m)^\\s+" + command + "\\b");
+    }
+    assertThat(help).containsPattern("(?m)^\\s+check\\b");
+    String restoreHelp = stdout("restore", "--help");
+    assertThat(restoreHelp).contains("Usage: stowage restore").contains("--datadir");
+    assertThat(stdout("check", "--help")).contains("Usage: stowage check");
+  }
+
+  @Test
+  void anUnknownCommandIsRefusedWithExitTwo() {
+    assertThat(run("restroe", "--datadir", "/x")).isEqualTo(2);
+    assertThat(run("--bogus")).isEqualTo(2);
+  }
+
+  private static String stdout(String... args) {
+    PrintStream original = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      assertThat(StowageCli.execute(args)).as(String.join(" ", args)).isZero();
+    } finally {
+      System.setOut(original);
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
 }

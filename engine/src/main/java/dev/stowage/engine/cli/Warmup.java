@@ -1,0 +1,34 @@
+package dev.stowage.engine.cli;
+
+import dev.stowage.engine.manifest.ManifestCodec;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Start-up work moved off the command's own thread: while picocli reads the command line, a second
+ * thread builds the MANIFEST parser (Jackson's deserializers, by reflection) and loads zstd's
+ * native library, which the command would otherwise do one after the other before its first object.
+ * Nothing here has effects beyond the JVM: a failure is left for the command to meet and report.
+ */
+final class Warmup {
+  private Warmup() {}
+
+  static void start() {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                ManifestCodec.read("{}".getBytes(StandardCharsets.US_ASCII), "(warm-up)");
+              } catch (RuntimeException | LinkageError e) {
+                // the command parses the real MANIFEST and reports what fails there
+              }
+              try {
+                com.github.luben.zstd.util.Native.load();
+              } catch (RuntimeException | LinkageError e) {
+                // the command's codec reports a zstd that cannot load
+              }
+            },
+            "stowage-warm-up");
+    t.setDaemon(true);
+    t.start();
+  }
+}
