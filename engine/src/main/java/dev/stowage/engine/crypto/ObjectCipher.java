@@ -96,7 +96,20 @@ public final class ObjectCipher {
     return new Opening(in, place.associatedData());
   }
 
-  private void init(int mode, byte[] nonce, long segment, byte[] aad, byte[] header, boolean last)
+  /**
+   * One object's associated data for every segment: its place, its header, and 9 bytes that {@link
+   * #init} fills per segment (the index and whether it is the last). GCM reads associated data as
+   * one byte string, so one {@code updateAAD} of the three is the same as one call for each, as
+   * objects were first sealed, and costs one call into the provider instead of three.
+   */
+  private static byte[] objectAad(byte[] place, byte[] header) {
+    byte[] aad = new byte[place.length + header.length + 9];
+    System.arraycopy(place, 0, aad, 0, place.length);
+    System.arraycopy(header, 0, aad, place.length, header.length);
+    return aad;
+  }
+
+  private void init(int mode, byte[] nonce, long segment, byte[] aad, boolean last)
       throws GeneralSecurityException {
     if (segment > 0xffffffffL) {
       throw new GeneralSecurityException("object has more than 2^32 segments");
@@ -108,14 +121,12 @@ public final class ObjectCipher {
     iv[10] ^= (byte) (s >>> 8);
     iv[11] ^= (byte) s;
     cipher.init(mode, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
-    cipher.updateAAD(aad);
-    cipher.updateAAD(header);
-    byte[] tail = new byte[9];
+    int tail = aad.length - 9;
     for (int i = 0; i < 8; i++) {
-      tail[i] = (byte) (segment >>> (56 - 8 * i));
+      aad[tail + i] = (byte) (segment >>> (56 - 8 * i));
     }
-    tail[8] = (byte) (last ? 1 : 0);
-    cipher.updateAAD(tail);
+    aad[tail + 8] = (byte) (last ? 1 : 0);
+    cipher.updateAAD(aad);
   }
 
   /** A channel the compressor writes into; sealed segments go to the storage channel. */
@@ -129,9 +140,9 @@ public final class ObjectCipher {
     private boolean headerWritten;
     private int outFill; // sealed bytes not yet written to `out`
 
-    private Sealing(WritableByteChannel out, byte[] aad, byte[] header, byte[] nonce) {
+    private Sealing(WritableByteChannel out, byte[] place, byte[] header, byte[] nonce) {
       this.out = out;
-      this.aad = aad;
+      this.aad = objectAad(place, header);
       this.header = header;
       this.nonce = nonce;
     }
@@ -165,7 +176,7 @@ public final class ObjectCipher {
         writeOut();
       }
       try {
-        init(Cipher.ENCRYPT_MODE, nonce, segment, aad, header, last);
+        init(Cipher.ENCRYPT_MODE, nonce, segment, aad, last);
         outFill += cipher.doFinal(plain, 0, filled, sealed, outFill);
       } catch (GeneralSecurityException e) {
         throw new IOException("cannot seal segment " + segment + ": " + e.getMessage(), e);
@@ -197,7 +208,8 @@ public final class ObjectCipher {
   /** A channel of authenticated plaintext over a sealed object. */
   public final class Opening implements ReadableByteChannel {
     private final ReadableByteChannel in;
-    private final byte[] aad;
+    private final byte[] place;
+    private byte[] aad; // objectAad, once the header is read
     private final byte[] header = new byte[HEADER_BYTES];
     private byte[] nonce;
     private int inPos; // next unread byte of `sealed`
@@ -210,9 +222,9 @@ public final class ObjectCipher {
     private boolean done;
     private IOException failed;
 
-    private Opening(ReadableByteChannel in, byte[] aad) {
+    private Opening(ReadableByteChannel in, byte[] place) {
       this.in = in;
-      this.aad = aad;
+      this.place = place;
     }
 
     @Override
@@ -287,7 +299,7 @@ public final class ObjectCipher {
                 + "): it is truncated");
       }
       try {
-        init(Cipher.DECRYPT_MODE, nonce, segment, aad, header, last);
+        init(Cipher.DECRYPT_MODE, nonce, segment, aad, last);
         plainLen = cipher.doFinal(sealed, inPos, len, plain, 0);
       } catch (AEADBadTagException e) {
         throw new ObjectAuthenticationException(
@@ -350,6 +362,7 @@ public final class ObjectCipher {
                 + " 1): it was replaced by an unencrypted or foreign object");
       }
       nonce = Arrays.copyOfRange(header, MAGIC.length + 1, HEADER_BYTES);
+      aad = objectAad(place, header);
     }
 
     @Override

@@ -299,4 +299,73 @@ class ObjectCipherTest {
         .doesNotContain(hex)
         .doesNotContain(Base64.getEncoder().encodeToString(KEY));
   }
+
+  /**
+   * Objects were first sealed with the associated data in three calls (place, header, segment
+   * tail); one call with the three together is the same GCM input. Both ways round, by a sealer and
+   * an opener written here with the JDK's own AES-GCM, three segments across a batch boundary.
+   */
+  @Test
+  void theAssociatedDataInOneCallIsTheFormatObjectsWereFirstSealedWith() throws Exception {
+    javax.crypto.SecretKey key = new javax.crypto.spec.SecretKeySpec(KEY, "AES");
+    byte[] plain = data(2 * SEG + 123);
+    byte[] nonce = new byte[ObjectCipher.NONCE_BYTES];
+    new Random(11).nextBytes(nonce);
+    ByteArrayOutputStream old = new ByteArrayOutputStream();
+    byte[] header = new byte[ObjectCipher.HEADER_BYTES];
+    System.arraycopy(ObjectCipher.MAGIC, 0, header, 0, 4);
+    header[4] = ObjectCipher.VERSION;
+    System.arraycopy(nonce, 0, header, 5, nonce.length);
+    old.write(header);
+    for (int i = 0; i * SEG < plain.length; i++) {
+      boolean last = (i + 1) * SEG >= plain.length;
+      javax.crypto.Cipher c =
+          threeCallCipher(javax.crypto.Cipher.ENCRYPT_MODE, key, header, i, last);
+      old.write(c.doFinal(plain, i * SEG, Math.min(SEG, plain.length - i * SEG)));
+    }
+    ObjectCipher cipher = new ObjectCipher(key, SEG);
+    ByteBuffer got = ByteBuffer.allocate(plain.length + 1);
+    ObjectCipher.Opening o =
+        cipher.opening(
+            Channels.newChannel(new java.io.ByteArrayInputStream(old.toByteArray())), PLACE);
+    while (o.read(got) >= 0 && got.hasRemaining()) {}
+    o.finish();
+    assertThat(Arrays.copyOf(got.array(), got.position())).isEqualTo(plain);
+
+    ByteArrayOutputStream sealedNow = new ByteArrayOutputStream();
+    ObjectCipher.Sealing sealing = cipher.sealing(Channels.newChannel(sealedNow), PLACE);
+    sealing.write(ByteBuffer.wrap(plain));
+    sealing.finish();
+    byte[] now = sealedNow.toByteArray();
+    byte[] nowHeader = Arrays.copyOf(now, ObjectCipher.HEADER_BYTES);
+    ByteArrayOutputStream opened = new ByteArrayOutputStream();
+    int pos = ObjectCipher.HEADER_BYTES;
+    for (int i = 0; pos < now.length; i++) {
+      int len = Math.min(SEG + ObjectCipher.TAG_BYTES, now.length - pos);
+      boolean last = pos + len == now.length;
+      javax.crypto.Cipher c =
+          threeCallCipher(javax.crypto.Cipher.DECRYPT_MODE, key, nowHeader, i, last);
+      opened.write(c.doFinal(now, pos, len));
+      pos += len;
+    }
+    assertThat(opened.toByteArray()).isEqualTo(plain);
+  }
+
+  private static javax.crypto.Cipher threeCallCipher(
+      int mode, javax.crypto.SecretKey key, byte[] header, int segment, boolean last)
+      throws Exception {
+    byte[] iv = Arrays.copyOfRange(header, 5, ObjectCipher.HEADER_BYTES);
+    iv[11] ^= (byte) segment;
+    javax.crypto.Cipher c =
+        javax.crypto.Cipher.getInstance(
+            "AES/GCM/NoPadding", java.security.Security.getProvider("SunJCE"));
+    c.init(mode, key, new javax.crypto.spec.GCMParameterSpec(128, iv));
+    c.updateAAD(PLACE.associatedData());
+    c.updateAAD(header);
+    byte[] tail = new byte[9];
+    tail[7] = (byte) segment;
+    tail[8] = (byte) (last ? 1 : 0);
+    c.updateAAD(tail);
+    return c;
+  }
 }
