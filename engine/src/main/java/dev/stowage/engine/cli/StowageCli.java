@@ -100,14 +100,7 @@ public final class StowageCli implements Runnable {
 
   /** Runs a command line and returns its exit code. */
   public static int execute(String... args) {
-    CommandLine cl = new CommandLine(new StowageCli());
-    Supplier<Object> named = args.length > 0 ? COMMANDS.get(args[0]) : null;
-    if (named != null) {
-      cl.addSubcommand(args[0], named.get());
-    } else {
-      COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
-    }
-    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    CommandLine cl = commandLine(args);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           CommandLine failed = ex.getCommandLine();
@@ -118,6 +111,21 @@ public final class StowageCli implements Runnable {
           return ExitCode.INVALID_ARGUMENTS.code();
         });
     return cl.execute(args);
+  }
+
+  /**
+   * The command line for {@code args}: the subcommand it names, or every one when it names none
+   * (help, errors); enum values in any letter case.
+   */
+  static CommandLine commandLine(String... args) {
+    CommandLine cl = new CommandLine(new StowageCli());
+    Supplier<Object> named = args.length > 0 ? COMMANDS.get(args[0]) : null;
+    if (named != null) {
+      cl.addSubcommand(args[0], named.get());
+    } else {
+      COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+    }
+    return cl.setCaseInsensitiveEnumValuesAllowed(true);
   }
 
   /**

@@ -108,8 +108,9 @@ public final class BackupEncryption {
     return key;
   }
 
-  /** One worker's cipher and buffers (about 2 x the segment size). */
+  /** One worker's cipher and buffers (a few MiB at most). */
   public ObjectCipher newCipher() {
+    CryptoProviders.preferNative(); // AWS-LC's AES-GCM for every object, once it is loaded
     return newCipher(null);
   }
 

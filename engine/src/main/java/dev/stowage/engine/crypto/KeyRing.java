@@ -24,7 +24,12 @@ public final class KeyRing {
   private final List<Passphrase> passphrases;
 
   private KeyRing(List<MasterKey> keys, List<Passphrase> passphrases) {
-    CryptoProviders.preferNative(); // before the run's first Cipher
+    if (!passphrases.isEmpty()) {
+      // AWS-LC's PBKDF2 stretches a passphrase faster than the JDK's under C1. A key file needs
+      // nothing before the first object's cipher (BackupEncryption.newCipher), so the MANIFEST's
+      // HMAC does not wait for the provider's load running beside it.
+      CryptoProviders.preferNative();
+    }
     this.keys = List.copyOf(keys);
     this.passphrases = List.copyOf(passphrases);
   }

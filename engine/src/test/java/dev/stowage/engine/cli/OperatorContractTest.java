@@ -29,7 +29,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The engine's side of the operator–engine contract (contract/README.md): the result files the
@@ -329,11 +328,7 @@ class OperatorContractTest {
       assertThat(argLists).as("engine argument lists in %s", golden).isNotEmpty();
       for (List<String> args : argLists) {
         String[] a = args.toArray(String[]::new);
-        assertThatCode(
-                () ->
-                    new CommandLine(new StowageCli())
-                        .setCaseInsensitiveEnumValuesAllowed(true)
-                        .parseArgs(a))
+        assertThatCode(() -> StowageCli.commandLine(a).parseArgs(a))
             .as("%s: %s", golden.getFileName(), args)
             .doesNotThrowAnyException();
         commands.add(a[0]);
