@@ -76,7 +76,7 @@ final class BackupCommand extends EngineCommand {
       names = "--concurrency",
       paramLabel = "N",
       description =
-          "Parallel workers (default: the number of cores, at least 2; for S3 at least 4).")
+          "Parallel workers (default: the number of cores, at least 4; S3 and a directory alike).")
   Integer concurrency;
 
   @Option(
