@@ -724,6 +724,10 @@ public final class RestoreRunner {
             throw new IOException("interrupted", e);
           }
           channel = ch;
+          // Before the fsync, which then makes them durable with the data (the writes that would
+          // move the mtime are all done); a mode without write permission does not stop the fsync
+          // of a descriptor already open.
+          applyAttributes(path);
           durability.force(ch);
         } catch (IOException e) {
           throw new EngineException(
@@ -754,6 +758,9 @@ public final class RestoreRunner {
       } finally {
         closeQuietly();
       }
+    }
+
+    private void applyAttributes(String path) {
       try {
         FileAttributes.apply(file.path(), file.entry().mode, file.entry().mtime);
       } catch (IOException | RuntimeException e) {

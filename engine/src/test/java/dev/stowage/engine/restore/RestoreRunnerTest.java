@@ -96,6 +96,66 @@ class RestoreRunnerTest {
     assertThat(target.resolve(RestoreMarker.NAME)).exists();
   }
 
+  /**
+   * A file's recorded mode and mtime are set before its fsync, so the fsync makes them durable with
+   * its data; set after, a crash could leave a restored file with the mode and mtime it was created
+   * with. Checked at each fsync on the files whose size names them alone.
+   */
+  @Test
+  void modeAndMtimeAreSetBeforeTheFileIsFsynced() throws Exception {
+    java.nio.file.attribute.FileTime past =
+        java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2020-01-02T03:04:05Z"));
+    java.util.Map<Long, Path> bySize = new java.util.HashMap<>();
+    java.util.Set<Long> shared = new java.util.HashSet<>();
+    try (var walk = Files.walk(data)) {
+      for (Path f : walk.filter(Files::isRegularFile).toList()) {
+        Files.setPosixFilePermissions(
+            f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        Files.setLastModifiedTime(f, past);
+        long size = Files.size(f);
+        if (bySize.put(size, data.relativize(f)) != null) {
+          shared.add(size);
+        }
+      }
+    }
+    shared.forEach(bySize::remove);
+    EngineFixture.backup(files, data, "b2");
+    Path target = tmp.resolve("r");
+    java.util.List<String> seen =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    RestoreRunner.Durability recording =
+        new RestoreRunner.Durability() {
+          @Override
+          public void force(FileChannel channel) throws IOException {
+            Path rel = bySize.get(channel.size());
+            if (rel != null && Files.exists(target.resolve(rel))) {
+              Path f = target.resolve(rel);
+              seen.add(
+                  rel
+                      + " "
+                      + java.nio.file.attribute.PosixFilePermissions.toString(
+                          Files.getPosixFilePermissions(f))
+                      + " "
+                      + Files.getLastModifiedTime(f));
+            }
+            channel.force(true);
+          }
+
+          @Override
+          public void close(FileChannel channel) throws IOException {
+            channel.close();
+          }
+        };
+    new RestoreRunner(
+            EngineFixture.restoreSettings(target, "b2", 2, false),
+            files,
+            EngineFixture.fastRetrier(),
+            recording)
+        .run();
+    assertThat(seen).as("fsyncs of files with a size of their own").hasSizeGreaterThanOrEqualTo(3);
+    assertThat(seen).allSatisfy(line -> assertThat(line).endsWith(" rw-r----- " + past));
+  }
+
   @Test
   void aFailedCloseIsFatalAndLeavesTheMarker() {
     Path target = tmp.resolve("r");
