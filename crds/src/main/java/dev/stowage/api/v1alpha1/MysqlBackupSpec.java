@@ -42,7 +42,7 @@ public class MysqlBackupSpec {
   @Max(64)
   @JsonPropertyDescription(
       "Files and chunks read, compressed and stored in parallel (1 to 64). Unset:"
-          + " the number of cores of the Job's container, at least 2, and at least 4 for S3.")
+          + " the number of cores of the Job's container, at least 4.")
   private Integer concurrency;
 
   // No schema default: a MysqlBackupSchedule's template reuses this class, and there unset means

@@ -57,7 +57,7 @@ public class MysqlRestoreSpec {
   @JsonPropertyDescription(
       "Objects downloaded, decompressed and written in parallel (1 to 64). Unset: from S3,"
           + " twice the cores of the Job's container, at least 8 (several GETs in flight keep"
-          + " the cores busy); from a volume, the number of cores, at least 4.")
+          + " the cores busy); from a volume, the number of cores, at least 8.")
   private Integer concurrency;
 
   @Min(0)

@@ -75,8 +75,7 @@ final class BackupCommand extends EngineCommand {
   @Option(
       names = "--concurrency",
       paramLabel = "N",
-      description =
-          "Parallel workers (default: the number of cores, at least 4; S3 and a directory alike).")
+      description = "Parallel workers (default: the number of cores, at least 4).")
   Integer concurrency;
 
   @Option(

@@ -46,7 +46,7 @@ final class RestoreCommand extends EngineCommand {
       names = "--concurrency",
       paramLabel = "N",
       description =
-          "Parallel workers (default: max(8, 2 x cores), from S3 and from a directory alike).")
+          "Parallel workers (default: from S3 max(8, 2 x cores), from a directory max(8, cores)).")
   Integer concurrency;
 
   @Option(

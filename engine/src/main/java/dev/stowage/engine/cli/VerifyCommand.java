@@ -29,7 +29,7 @@ final class VerifyCommand extends EngineCommand {
       names = "--concurrency",
       paramLabel = "N",
       description =
-          "Parallel workers (default: max(8, 2 x cores), from S3 and from a directory alike).")
+          "Parallel workers (default: from S3 max(8, 2 x cores), from a directory max(8, cores)).")
   Integer concurrency;
 
   @Option(names = "--quiet", description = "No progress output.")

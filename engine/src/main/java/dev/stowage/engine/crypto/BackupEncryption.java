@@ -108,7 +108,7 @@ public final class BackupEncryption {
     return key;
   }
 
-  /** One worker's cipher and buffers (a few MiB at most). */
+  /** One worker's cipher and buffers (about 2 MiB and twice the segment size). */
   public ObjectCipher newCipher() {
     CryptoProviders.preferNative(); // AWS-LC's AES-GCM for every object, once it is loaded
     return newCipher(null);

@@ -63,7 +63,8 @@ public final class CryptoProviders {
 
   /**
    * Puts ACCP first unless told not to or unable to; once per process, later calls return at once.
-   * Call before the first {@code Cipher}, {@code Mac} or TLS connection of a run.
+   * Called before a run's first object cipher, passphrase stretch or TLS connection; a key file's
+   * HKDF and MANIFEST HMAC may run on the JDK's providers before it (the same bytes).
    *
    * @return what is in use, as logged
    */
@@ -81,6 +82,11 @@ public final class CryptoProviders {
     LOG.info("cryptography: {}", chosen);
     inUse = chosen;
     return chosen;
+  }
+
+  /** Refuses a {@code STOWAGE_CRYPTO} that is neither choice (exit 2) without loading anything. */
+  public static void checkSetting() {
+    jdkAsked(System.getenv(ENV));
   }
 
   /** Whether {@code setting} asks for the JDK's providers; exit 2 on anything but the two. */

@@ -29,6 +29,8 @@ public final class KeyRing {
       // nothing before the first object's cipher (BackupEncryption.newCipher), so the MANIFEST's
       // HMAC does not wait for the provider's load running beside it.
       CryptoProviders.preferNative();
+    } else {
+      CryptoProviders.checkSetting(); // a bad STOWAGE_CRYPTO is exit 2 before any work
     }
     this.keys = List.copyOf(keys);
     this.passphrases = List.copyOf(passphrases);

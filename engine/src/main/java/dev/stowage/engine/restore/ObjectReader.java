@@ -118,7 +118,10 @@ public final class ObjectReader implements AutoCloseable {
     try (ReadableByteChannel raw = storage.open(location, e.object())) {
       ChecksumChannels.Reading in = new ChecksumChannels.Reading(labelled(raw, e));
       CorruptStreamException corrupt = null;
-      ObjectCipher.Opening opened = cipher == null ? null : cipher.opening(in, e.place());
+      ObjectCipher.Opening opened =
+          cipher == null
+              ? null
+              : cipher.opening(in, e.place(), raw instanceof java.nio.channels.FileChannel);
       try {
         decompressor.decompress(
             opened != null ? opened : in,

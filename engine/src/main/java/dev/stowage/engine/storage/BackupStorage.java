@@ -64,16 +64,16 @@ public interface BackupStorage extends AutoCloseable {
   void delete(BackupLocation location, String object);
 
   /**
-   * Workers to use when the user does not say. For a local directory, more than one per core: a
-   * worker waits for its object's reads and writes (cold objects, direct I/O, fsync), and others
-   * keep the cores busy meanwhile. On 2 cores, 8 restore workers beat 4 on every dataset of {@code
-   * make bench} (7 to 10%), 4 backup workers beat 2 (6 to 15%), and 8 gain nothing more for a
-   * backup. The same numbers suit S3, where one connection gives roughly 80 MB/s: 8 GETs or 4 PUTs
-   * in flight at least. A store with other needs overrides this.
+   * Workers to use when the user does not say. For a local directory at least 8 for a restore and 4
+   * for a backup, and one per core beyond: a worker waits for its object's reads and writes (cold
+   * objects, direct I/O, fsync), and others keep the cores busy meanwhile. On 2 cores, 8 restore
+   * workers beat 4 on every dataset of {@code make bench} (7 to 10%), 4 backup workers beat 2 (6 to
+   * 15%), and 8 gain nothing more for a backup. One per core beyond those floors, as before: a
+   * worker's buffers and decompression window count against the Job's memory.
    */
   default int defaultConcurrency(boolean restore) {
     int cores = Runtime.getRuntime().availableProcessors();
-    return restore ? Math.max(8, 2 * cores) : Math.max(4, cores);
+    return restore ? Math.max(8, cores) : Math.max(4, cores);
   }
 
   /**

@@ -321,6 +321,10 @@ class StowageCliTest {
     String restoreHelp = stdout("restore", "--help");
     assertThat(restoreHelp).contains("Usage: stowage restore").contains("--datadir");
     assertThat(stdout("check", "--help")).contains("Usage: stowage check");
+    assertThat(StowageCli.commandLine("restore", "--help").getSubcommands().keySet())
+        .containsExactly("restore");
+    assertThat(StowageCli.commandLine("--help").getSubcommands().keySet())
+        .containsExactly("backup", "restore", "verify", "ls", "inspect", "rm", "check");
   }
 
   @Test

@@ -109,9 +109,13 @@ class ObjectCipherTest {
     };
   }
 
-  private static byte[] openThroughShortReads(byte[] sealed, ByteArrayOutputStream handed)
-      throws IOException {
-    ObjectCipher.Opening o = ENC.newCipher().opening(shortReads(sealed), PLACE);
+  /**
+   * Opens through short reads, straight into the cipher's array or (staged, as from a file) through
+   * its direct buffer.
+   */
+  private static byte[] openThroughShortReads(
+      byte[] sealed, ByteArrayOutputStream handed, boolean staged) throws IOException {
+    ObjectCipher.Opening o = ENC.newCipher().opening(shortReads(sealed), PLACE, staged);
     ByteBuffer b = ByteBuffer.allocate(3 * SEG + 5);
     while (o.read(b.clear()) >= 0) {
       handed.write(b.array(), 0, b.position());
@@ -127,9 +131,11 @@ class ObjectCipherTest {
       byte[] plain = data(n);
       byte[] sealed = seal(plain, PLACE);
       assertThat(sealed.length).as("size %d", n).isEqualTo(ObjectCipher.sealedSize(n, SEG));
-      assertThat(openThroughShortReads(sealed, new ByteArrayOutputStream()))
-          .as("size %d", n)
-          .isEqualTo(plain);
+      for (boolean staged : new boolean[] {false, true}) {
+        assertThat(openThroughShortReads(sealed, new ByteArrayOutputStream(), staged))
+            .as("size %d, staged %s", n, staged)
+            .isEqualTo(plain);
+      }
     }
   }
 
@@ -139,21 +145,29 @@ class ObjectCipherTest {
     byte[] sealed = seal(plain, PLACE);
     int bad = PER_BATCH + 3;
     sealed[ObjectCipher.HEADER_BYTES + bad * (SEG + ObjectCipher.TAG_BYTES) + 7] ^= 1;
-    ByteArrayOutputStream handed = new ByteArrayOutputStream();
-    assertThatThrownBy(() -> openThroughShortReads(sealed, handed))
-        .isInstanceOf(ObjectAuthenticationException.class)
-        .hasMessageContaining("segment " + bad + " ");
-    assertThat(handed.toByteArray()).isEqualTo(Arrays.copyOf(plain, bad * SEG));
+    for (boolean staged : new boolean[] {false, true}) {
+      ByteArrayOutputStream handed = new ByteArrayOutputStream();
+      assertThatThrownBy(() -> openThroughShortReads(sealed, handed, staged))
+          .isInstanceOf(ObjectAuthenticationException.class)
+          .hasMessageContaining("segment " + bad + " ");
+      assertThat(handed.toByteArray())
+          .as("staged %s", staged)
+          .isEqualTo(Arrays.copyOf(plain, bad * SEG));
+    }
   }
 
   @Test
   void anObjectCutAtASegmentBoundaryInALaterBatchFails() throws Exception {
     byte[] sealed = seal(data(3 * PER_BATCH * SEG), PLACE);
     int kept = ObjectCipher.HEADER_BYTES + (PER_BATCH + 1) * (SEG + ObjectCipher.TAG_BYTES);
-    assertThatThrownBy(
-            () -> openThroughShortReads(Arrays.copyOf(sealed, kept), new ByteArrayOutputStream()))
-        .isInstanceOf(ObjectAuthenticationException.class)
-        .hasMessageContaining("the last");
+    for (boolean staged : new boolean[] {false, true}) {
+      assertThatThrownBy(
+              () ->
+                  openThroughShortReads(
+                      Arrays.copyOf(sealed, kept), new ByteArrayOutputStream(), staged))
+          .isInstanceOf(ObjectAuthenticationException.class)
+          .hasMessageContaining("the last");
+    }
   }
 
   @Test
@@ -171,7 +185,11 @@ class ObjectCipherTest {
     }
     for (int i = 0; i < sizes.length; i++) {
       ObjectCipher.Opening o =
-          worker.opening(Channels.newChannel(new java.io.ByteArrayInputStream(sealed[i])), PLACE);
+          worker.opening(
+              Channels.newChannel(new java.io.ByteArrayInputStream(sealed[i])),
+              PLACE,
+              i % 2
+                  == 1); // staged and not in turn: the one direct buffer serves object after object
       ByteBuffer all = ByteBuffer.allocate(sizes[i] + 1);
       while (o.read(all) > 0) {}
       o.finish();
@@ -303,7 +321,7 @@ class ObjectCipherTest {
   /**
    * Objects were first sealed with the associated data in three calls (place, header, segment
    * tail); one call with the three together is the same GCM input. Both ways round, by a sealer and
-   * an opener written here with the JDK's own AES-GCM, three segments across a batch boundary.
+   * an opener written here with the JDK's own AES-GCM, three segments.
    */
   @Test
   void theAssociatedDataInOneCallIsTheFormatObjectsWereFirstSealedWith() throws Exception {
