@@ -52,7 +52,7 @@ engine_cds_archive() {
   dir=$BASE/cds/$key
   ENGINE_CDS=$dir/engine.jsa
   [ -s "$ENGINE_CDS" ] && return 0
-  t=$(mktemp -d "${TMPDIR:-/tmp}/stowage-bench-cds.XXXXXX")
+  t=$(mktemp -d)
   mkdir -p "$dir" "$t/data/db" "$t/store" "$t/lists"
   head -c 6291456 /dev/urandom >"$t/data/ibdata1"
   head -c 65536 /dev/urandom >"$t/data/db/t.ibd"
