@@ -4,6 +4,7 @@ import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.compress.Codec;
 import dev.stowage.engine.core.DirectIo;
 import dev.stowage.engine.core.FileAttributes;
+import dev.stowage.engine.core.FileSystemSync;
 import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.core.Preallocation;
 import dev.stowage.engine.core.Progress;
@@ -97,6 +98,12 @@ public final class RestoreRunner {
   private BackupEncryption encryptionUsed;
   private final DirectWriter.Opener directOpener;
   private final Preallocation preallocation;
+  private final FileSystemSync fileSystemSync;
+  // The target file systems' handles while a run writes, when syncfs replaces the fsync of each
+  // file written through the page cache; empty: every file is fsynced on its own.
+  private List<FileSystemSync.Handle> fileSystems = List.of();
+  private final Object unsyncedLock = new Object();
+  private long unsyncedBytes; // written through the page cache since the last syncfs
   private final AtomicBoolean sparseLogged = new AtomicBoolean();
   private final AtomicLong directBytes = new AtomicLong();
   private final AtomicBoolean directRefusalLogged = new AtomicBoolean();
@@ -132,12 +139,14 @@ public final class RestoreRunner {
         durability,
         keys,
         DirectWriter.O_DIRECT,
-        Preallocation.FALLOCATE);
+        Preallocation.FALLOCATE,
+        FileSystemSync.SYNCFS);
   }
 
   /**
-   * With {@code directOpener}, how chunks are opened for O_DIRECT, and {@code preallocation}, how
-   * chunked files get their blocks: tests make them refuse or fail.
+   * With {@code directOpener}, how chunks are opened for O_DIRECT, {@code preallocation}, how
+   * chunked files get their blocks, and {@code fileSystemSync}, how the files written through the
+   * page cache are made durable: tests make them refuse or fail.
    */
   RestoreRunner(
       RestoreSettings settings,
@@ -146,7 +155,9 @@ public final class RestoreRunner {
       Durability durability,
       KeyRing keys,
       DirectWriter.Opener directOpener,
-      Preallocation preallocation) {
+      Preallocation preallocation,
+      FileSystemSync fileSystemSync) {
+    this.fileSystemSync = fileSystemSync;
     this.settings = settings;
     this.storage = storage;
     this.retrier = retrier;
@@ -190,6 +201,31 @@ public final class RestoreRunner {
     long room = checkSpace(plan, roots, existing);
     long maxUnsized = unsizedCap(plan, room);
 
+    // Opened before the first write, so that a syncfs reports every write-back error from here on.
+    synchronized (unsyncedLock) {
+      unsyncedBytes = 0;
+    }
+    fileSystems = openFileSystems(roots);
+    try {
+      return write(start, roots, loc, m, enc, where, codec, skipped, plan, existing, maxUnsized);
+    } finally {
+      fileSystems.forEach(RestoreRunner::closeQuietly);
+      fileSystems = List.of();
+    }
+  }
+
+  private RunSummary write(
+      long start,
+      Roots roots,
+      BackupLocation loc,
+      Manifest m,
+      BackupEncryption enc,
+      String where,
+      Codec codec,
+      List<String> skipped,
+      RestorePlan plan,
+      Map<Path, List<Path>> existing,
+      long maxUnsized) {
     prepareTargets(roots, loc, existing);
     createDirectories(plan, m, roots);
     FileState[] states = createFiles(plan, m.fileEntries.size());
@@ -242,6 +278,7 @@ public final class RestoreRunner {
       throw failed(loc, roots, failures);
     }
     finishTree(m, roots, plan);
+    syncFileSystems(); // what the page cache holds, before the marker says the copy is whole
     try {
       RestoreMarker.remove(roots.data());
     } catch (IOException e) {
@@ -728,7 +765,11 @@ public final class RestoreRunner {
           // move the mtime are all done); a mode without write permission does not stop the fsync
           // of a descriptor already open.
           applyAttributes(path);
-          durability.force(ch);
+          if (fileSystems.isEmpty() || alignment > 0) {
+            durability.force(ch);
+          } else {
+            unsynced(ch.size()); // made durable by a syncfs of its file system
+          }
         } catch (IOException e) {
           throw new EngineException(
               ExitCode.OTHER,
@@ -856,6 +897,73 @@ public final class RestoreRunner {
     if (state.remaining.decrementAndGet() == 0) {
       // fsync, close, mode and mtime on the sync threads: workers go on decompressing meanwhile.
       syncs.submit(state::finish);
+    }
+  }
+
+  /**
+   * Page-cache bytes that a syncfs makes durable instead of an fsync per file: one syncfs of every
+   * target file system once they pass {@link #SYNC_EVERY}, so the dirty pages a Job's memory holds
+   * stay bounded, and one at the end.
+   */
+  static final long SYNC_EVERY = 256L << 20;
+
+  long syncEvery = SYNC_EVERY; // tests lower it
+
+  /**
+   * Handles on the file systems of {@code roots} when every one offers a trusted syncfs; else none,
+   * and each file is fsynced on its own (logged with the reason).
+   */
+  private List<FileSystemSync.Handle> openFileSystems(Roots roots) {
+    List<FileSystemSync.Handle> handles = new ArrayList<>();
+    try {
+      for (Path root : roots.distinct()) {
+        Path dir = root;
+        while (dir != null && !Files.isDirectory(dir)) {
+          dir = dir.getParent(); // a root created later: its file system is its parent's
+        }
+        if (dir == null) {
+          throw new FileSystemSync.UnavailableException(
+              root + " has no existing directory above it");
+        }
+        handles.add(fileSystemSync.open(dir));
+      }
+      return List.copyOf(handles);
+    } catch (FileSystemSync.UnavailableException | IOException e) {
+      handles.forEach(RestoreRunner::closeQuietly);
+      LOG.info("every restored file is fsynced on its own: {}", e.getMessage());
+      return List.of();
+    }
+  }
+
+  private void unsynced(long bytes) {
+    boolean due;
+    synchronized (unsyncedLock) {
+      unsyncedBytes += bytes;
+      due = unsyncedBytes >= syncEvery;
+      if (due) {
+        unsyncedBytes = 0;
+      }
+    }
+    if (due) {
+      syncFileSystems();
+    }
+  }
+
+  /** syncfs of every target file system; a failure is fatal (exit 1, the marker stays). */
+  private void syncFileSystems() {
+    for (FileSystemSync.Handle h : fileSystems) {
+      try {
+        h.sync();
+      } catch (IOException e) {
+        throw new EngineException(
+            ExitCode.OTHER,
+            null,
+            e.getMessage()
+                + ": data this restore wrote may not be on disk; the restore is not complete and "
+                + RestoreMarker.NAME
+                + " stays",
+            e);
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stowage.engine.EngineFixture;
 import dev.stowage.engine.backup.BackupRunner;
 import dev.stowage.engine.backup.BackupSettings;
+import dev.stowage.engine.core.FileSystemSync;
 import dev.stowage.engine.core.Preallocation;
 import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.core.Roots;
@@ -74,7 +75,8 @@ class DirectRestoreTest {
         RestoreRunner.FSYNC,
         null,
         opener,
-        Preallocation.FALLOCATE);
+        Preallocation.FALLOCATE,
+        FileSystemSync.SYNCFS);
   }
 
   private void assertRestored(Path target) throws IOException {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.engine.EngineFixture;
+import dev.stowage.engine.core.FileSystemSync;
 import dev.stowage.engine.core.Preallocation;
 import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.error.EngineException;
@@ -48,7 +49,8 @@ class PreallocatedRestoreTest {
         RestoreRunner.FSYNC,
         null,
         DirectWriter.O_DIRECT,
-        preallocation);
+        preallocation,
+        FileSystemSync.SYNCFS);
   }
 
   /** Objects of the backup (not its MANIFEST) that the restore opened. */

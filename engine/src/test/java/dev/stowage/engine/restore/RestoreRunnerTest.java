@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.engine.EngineFixture;
+import dev.stowage.engine.core.FileSystemSync;
+import dev.stowage.engine.core.Preallocation;
 import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
@@ -150,10 +152,145 @@ class RestoreRunnerTest {
             EngineFixture.restoreSettings(target, "b2", 2, false),
             files,
             EngineFixture.fastRetrier(),
-            recording)
+            recording,
+            null,
+            DirectWriter.O_DIRECT,
+            Preallocation.FALLOCATE,
+            FileSystemSync.PER_FILE)
         .run();
     assertThat(seen).as("fsyncs of files with a size of their own").hasSizeGreaterThanOrEqualTo(3);
     assertThat(seen).allSatisfy(line -> assertThat(line).endsWith(" rw-r----- " + past));
+  }
+
+  /**
+   * A FileSystemSync whose handles record each sync and whether the marker was still there: the
+   * restore's side of the contract (LinuxSyncfsTest makes real calls).
+   */
+  private static final class RecordingSync implements FileSystemSync {
+    final java.util.List<Boolean> markerAtSync =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    final java.util.concurrent.atomic.AtomicInteger open =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private final Path target;
+    private final IOException failure;
+
+    RecordingSync(Path target, IOException failure) {
+      this.target = target;
+      this.failure = failure;
+    }
+
+    @Override
+    public Handle open(Path dir) {
+      open.incrementAndGet();
+      return new Handle() {
+        @Override
+        public void sync() throws IOException {
+          markerAtSync.add(Files.exists(target.resolve(RestoreMarker.NAME)));
+          if (failure != null) {
+            throw failure;
+          }
+        }
+
+        @Override
+        public void close() {
+          open.decrementAndGet();
+        }
+      };
+    }
+  }
+
+  /** Counts fsyncs by the size of the file forced. */
+  private static final class CountingFsync implements RestoreRunner.Durability {
+    final java.util.List<Long> sizes =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    @Override
+    public void force(FileChannel channel) throws IOException {
+      sizes.add(channel.size());
+      channel.force(true);
+    }
+
+    @Override
+    public void close(FileChannel channel) throws IOException {
+      channel.close();
+    }
+  }
+
+  private RestoreRunner runner(Path target, RestoreRunner.Durability d, FileSystemSync sync) {
+    return new RestoreRunner(
+        EngineFixture.restoreSettings(target, "b1", 2, false),
+        files,
+        EngineFixture.fastRetrier(),
+        d,
+        null,
+        DirectWriter.O_DIRECT,
+        Preallocation.FALLOCATE,
+        sync);
+  }
+
+  @Test
+  void filesThroughThePageCacheAreMadeDurableBySyncfsBeforeTheMarkerGoes() throws Exception {
+    Path target = tmp.resolve("r");
+    RecordingSync sync = new RecordingSync(target, null);
+    CountingFsync fsync = new CountingFsync();
+    runner(target, fsync, sync).run();
+    assertThat(TreeSnapshot.of(target).contentOnly())
+        .isEqualTo(TreeSnapshot.of(data).filter(BACKED_UP).contentOnly());
+    assertThat(target.resolve(RestoreMarker.NAME)).doesNotExist();
+    assertThat(sync.markerAtSync)
+        .as("one syncfs at the end, the marker still there")
+        .containsExactly(true);
+    // Only the chunked files (written with O_DIRECT) have an fsync of their own.
+    assertThat(fsync.sizes)
+        .containsExactlyInAnyOrder(
+            Files.size(data.resolve("ibdata1")), Files.size(data.resolve("shop/orders.ibd")));
+    assertThat(sync.open).as("handles closed").hasValue(0);
+  }
+
+  @Test
+  void aFailedSyncfsIsFatalAndLeavesTheMarker() {
+    Path target = tmp.resolve("r");
+    RecordingSync sync = new RecordingSync(target, new IOException("syncfs: EIO (injected)"));
+    assertThatThrownBy(() -> runner(target, RestoreRunner.FSYNC, sync).run())
+        .hasMessageContaining("EIO (injected)")
+        .hasMessageContaining("may not be on disk")
+        .hasMessageContaining(RestoreMarker.NAME)
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(1));
+    assertThat(target.resolve(RestoreMarker.NAME)).exists();
+    assertThat(sync.open).as("handles closed").hasValue(0);
+  }
+
+  @Test
+  void aSyncfsRunsWheneverEnoughPageCacheBytesWait() throws Exception {
+    Path target = tmp.resolve("r");
+    RecordingSync sync = new RecordingSync(target, null);
+    CountingFsync fsync = new CountingFsync();
+    RestoreRunner r = runner(target, fsync, sync);
+    r.syncEvery = 1; // every file through the page cache
+    r.run();
+    long pageCacheFiles; // with bytes: an empty file leaves nothing to write back
+    try (var walk = Files.walk(target)) {
+      pageCacheFiles =
+          walk.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                  .filter(f -> f.toFile().length() > 0)
+                  .count()
+              - fsync.sizes.size();
+    }
+    assertThat(pageCacheFiles).isGreaterThanOrEqualTo(3);
+    assertThat(sync.markerAtSync).hasSize((int) pageCacheFiles + 1).allMatch(m -> m);
+  }
+
+  @Test
+  void withoutATrustedSyncfsEveryFileIsFsyncedOnItsOwn() throws Exception {
+    Path target = tmp.resolve("r");
+    CountingFsync fsync = new CountingFsync();
+    runner(target, fsync, FileSystemSync.PER_FILE).run();
+    long restored;
+    try (var walk = Files.walk(target)) {
+      restored =
+          walk.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).count();
+    }
+    assertThat(fsync.sizes).hasSize((int) restored);
   }
 
   @Test
