@@ -62,6 +62,26 @@ class LinuxSyncfsTest {
     assertThatThrownBy(h::sync).isInstanceOf(IOException.class).hasMessageContaining("closed");
   }
 
+  /**
+   * The binding itself, whatever this machine's file system is trusted for: open, syncfs and close
+   * of the temporary directory answer as the kernel does (a missing directory: ENOENT).
+   */
+  @Test
+  void theSyncfsBindingCallsTheKernel() throws Exception {
+    assertThat(LibC.unavailable).isNull();
+    int fd = LibC.open(LibC.nameOf(tmp), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+    try {
+      assertThat(LibC.syncfs(fd)).isZero();
+    } finally {
+      LibC.close(fd);
+    }
+    assertThatThrownBy(
+            () -> LibC.open(LibC.nameOf(tmp.resolve("missing")), LibC.O_RDONLY | LibC.O_DIRECTORY))
+        .isInstanceOf(com.sun.jna.LastErrorException.class)
+        .satisfies(
+            e -> assertThat(((com.sun.jna.LastErrorException) e).getErrorCode()).isEqualTo(2));
+  }
+
   @Test
   void aFileSystemOutsideTheTrustedOnesIsNotOffered() {
     Path shm = Path.of("/dev/shm");
