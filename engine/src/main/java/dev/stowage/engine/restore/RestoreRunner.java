@@ -916,6 +916,12 @@ public final class RestoreRunner {
   private List<FileSystemSync.Handle> openFileSystems(Roots roots) {
     List<FileSystemSync.Handle> handles = new ArrayList<>();
     try {
+      Path nested = nestedMount(roots.distinct(), TargetGuard.mountPoints(MOUNT_INFO));
+      if (nested != null) {
+        // A syncfs of a root's file system would not reach files restored onto that one.
+        throw new FileSystemSync.UnavailableException(
+            "the mount point " + nested + " lies inside a restore target (or no mount table)");
+      }
       for (Path root : roots.distinct()) {
         Path dir = root;
         while (dir != null && !Files.isDirectory(dir)) {
@@ -933,6 +939,25 @@ public final class RestoreRunner {
       LOG.info("every restored file is fsynced on its own: {}", e.getMessage());
       return List.of();
     }
+  }
+
+  /**
+   * A mount point strictly inside one of {@code roots} (by real path), or the mount table itself
+   * when it could not be read (no mount point at all); null when there is none.
+   */
+  static Path nestedMount(List<Path> roots, List<Path> mountPoints) {
+    if (mountPoints.isEmpty()) {
+      return MOUNT_INFO;
+    }
+    for (Path root : roots) {
+      Path real = TargetGuard.realPath(root);
+      for (Path m : mountPoints) {
+        if (m.startsWith(real) && !m.equals(real)) {
+          return m;
+        }
+      }
+    }
+    return null;
   }
 
   private void unsynced(long bytes) {

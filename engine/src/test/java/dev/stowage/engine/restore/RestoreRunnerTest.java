@@ -294,6 +294,21 @@ class RestoreRunnerTest {
   }
 
   @Test
+  void aMountInsideATargetOrNoMountTableTurnsSyncfsOff() throws Exception {
+    Path d = Files.createDirectories(tmp.resolve("d"));
+    Path real = d.toRealPath();
+    java.util.List<Path> roots = java.util.List.of(d);
+    assertThat(
+            RestoreRunner.nestedMount(
+                roots, java.util.List.of(Path.of("/"), real.resolve("binlog"))))
+        .isEqualTo(real.resolve("binlog"));
+    assertThat(RestoreRunner.nestedMount(roots, java.util.List.of(Path.of("/"), real))).isNull();
+    assertThat(RestoreRunner.nestedMount(roots, java.util.List.of(Path.of("/"), tmp.resolve("dd"))))
+        .isNull();
+    assertThat(RestoreRunner.nestedMount(roots, java.util.List.of())).isNotNull();
+  }
+
+  @Test
   void aFailedCloseIsFatalAndLeavesTheMarker() {
     Path target = tmp.resolve("r");
     RestoreRunner.Durability failingClose =
