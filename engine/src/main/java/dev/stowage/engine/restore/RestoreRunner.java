@@ -922,6 +922,7 @@ public final class RestoreRunner {
         throw new FileSystemSync.UnavailableException(
             "the mount point " + nested + " lies inside a restore target (or no mount table)");
       }
+      Set<java.nio.file.FileStore> stores = new HashSet<>();
       for (Path root : roots.distinct()) {
         Path dir = root;
         while (dir != null && !Files.isDirectory(dir)) {
@@ -930,6 +931,14 @@ public final class RestoreRunner {
         if (dir == null) {
           throw new FileSystemSync.UnavailableException(
               root + " has no existing directory above it");
+        }
+        stores.add(Files.getFileStore(dir));
+        if (stores.size() > 1) {
+          // On a kernel before about 6.12, a syncfs of an ext4 that failed (shut down, or remounted
+          // read-only on an error) answers 0; with one file system the marker's removal then fails
+          // too, with two it need not: a file system per run, or an fsync per file.
+          throw new FileSystemSync.UnavailableException(
+              "the restore targets span several file systems (" + dir + " is on another)");
         }
         handles.add(fileSystemSync.open(dir));
       }

@@ -167,6 +167,10 @@ class RestoreRunnerTest {
    * restore's side of the contract (LinuxSyncfsTest makes real calls).
    */
   private static final class RecordingSync implements FileSystemSync {
+    final java.util.List<Integer> closedAtSync =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger closes =
+        new java.util.concurrent.atomic.AtomicInteger();
     final java.util.List<Boolean> markerAtSync =
         java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     final java.util.concurrent.atomic.AtomicInteger open =
@@ -186,6 +190,7 @@ class RestoreRunnerTest {
         @Override
         public void sync() throws IOException {
           markerAtSync.add(Files.exists(target.resolve(RestoreMarker.NAME)));
+          closedAtSync.add(closes.get());
           if (failure != null) {
             throw failure;
           }
@@ -210,9 +215,13 @@ class RestoreRunnerTest {
       channel.force(true);
     }
 
+    final java.util.concurrent.atomic.AtomicInteger closes =
+        new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public void close(FileChannel channel) throws IOException {
       channel.close();
+      closes.incrementAndGet();
     }
   }
 
@@ -233,7 +242,16 @@ class RestoreRunnerTest {
     Path target = tmp.resolve("r");
     RecordingSync sync = new RecordingSync(target, null);
     CountingFsync fsync = new CountingFsync();
+    sync.closes = fsync.closes;
     runner(target, fsync, sync).run();
+    long restored;
+    try (var walk = Files.walk(target)) {
+      restored =
+          walk.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).count();
+    }
+    assertThat(sync.closedAtSync)
+        .as("the syncfs after every file is closed")
+        .containsExactly((int) restored);
     assertThat(TreeSnapshot.of(target).contentOnly())
         .isEqualTo(TreeSnapshot.of(data).filter(BACKED_UP).contentOnly());
     assertThat(target.resolve(RestoreMarker.NAME)).doesNotExist();
@@ -255,6 +273,20 @@ class RestoreRunnerTest {
         .hasMessageContaining("EIO (injected)")
         .hasMessageContaining("may not be on disk")
         .hasMessageContaining(RestoreMarker.NAME)
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(1));
+    assertThat(target.resolve(RestoreMarker.NAME)).exists();
+    assertThat(sync.open).as("handles closed").hasValue(0);
+  }
+
+  @Test
+  void aFailedSyncfsOnASyncThreadIsFatalAndLeavesTheMarker() {
+    Path target = tmp.resolve("r");
+    RecordingSync sync = new RecordingSync(target, new IOException("syncfs: EIO (injected)"));
+    RestoreRunner r = runner(target, RestoreRunner.FSYNC, sync);
+    r.syncEvery = 1; // the first file through the page cache syncs, on a sync thread
+    assertThatThrownBy(r::run)
+        .hasMessageContaining("EIO (injected)")
+        .hasMessageContaining("may not be on disk")
         .satisfies(e -> assertThat(exit(e)).isEqualTo(1));
     assertThat(target.resolve(RestoreMarker.NAME)).exists();
     assertThat(sync.open).as("handles closed").hasValue(0);
