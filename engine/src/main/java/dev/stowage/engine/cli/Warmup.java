@@ -2,17 +2,22 @@ package dev.stowage.engine.cli;
 
 import dev.stowage.engine.manifest.ManifestCodec;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 
 /**
  * Start-up work moved off the command's own thread: while picocli reads the command line, a second
  * thread builds the MANIFEST parser (Jackson's deserializers, by reflection) and loads zstd's
- * native library, which the command would otherwise do one after the other before its first object.
- * Nothing here has effects beyond the JVM: a failure is left for the command to meet and report.
+ * native library (for the commands that compress or decompress), which the command would otherwise
+ * do one after the other before its first object. Nothing here has effects beyond the JVM: a
+ * failure is left for the command to meet and report.
  */
 final class Warmup {
+  /** The commands that compress or decompress objects: the others never load zstd. */
+  static final Set<String> COMPRESSING = Set.of("backup", "restore", "verify");
+
   private Warmup() {}
 
-  static void start() {
+  static void start(boolean codecs) {
     Thread t =
         new Thread(
             () -> {
@@ -20,6 +25,9 @@ final class Warmup {
                 ManifestCodec.read("{}".getBytes(StandardCharsets.US_ASCII), "(warm-up)");
               } catch (RuntimeException | LinkageError e) {
                 // the command parses the real MANIFEST and reports what fails there
+              }
+              if (!codecs) {
+                return;
               }
               try {
                 com.github.luben.zstd.util.Native.load();

@@ -2,6 +2,7 @@ package dev.stowage.engine.core;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Path;
 
 /**
@@ -11,8 +12,11 @@ import java.nio.file.Path;
  * #open} says why not and the caller fsyncs each file.
  */
 public interface FileSystemSync {
-  /** A handle on {@code dir}'s file system; its {@link Handle#sync} reports errors from now on. */
-  Handle open(Path dir) throws IOException, UnavailableException;
+  /**
+   * A handle on {@code dir}'s file system, {@code store} (which the caller has already looked up);
+   * its {@link Handle#sync} reports errors from now on.
+   */
+  Handle open(Path dir, FileStore store) throws IOException, UnavailableException;
 
   /** One file system's handle. */
   interface Handle extends Closeable {
@@ -32,7 +36,7 @@ public interface FileSystemSync {
 
   /** Never offered: every file is fsynced on its own. */
   FileSystemSync PER_FILE =
-      dir -> {
+      (dir, store) -> {
         throw new UnavailableException("every file is fsynced on its own");
       };
 }

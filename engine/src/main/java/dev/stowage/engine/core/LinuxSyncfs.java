@@ -19,7 +19,7 @@ final class LinuxSyncfs {
 
   private LinuxSyncfs() {}
 
-  static FileSystemSync.Handle open(Path dir)
+  static FileSystemSync.Handle open(Path dir, FileStore store)
       throws IOException, FileSystemSync.UnavailableException {
     String kernel = System.getProperty("os.version", "");
     if (!System.getProperty("os.name", "").equals("Linux") || !atLeast(kernel, 5, 17)) {
@@ -29,7 +29,6 @@ final class LinuxSyncfs {
               + " "
               + kernel);
     }
-    FileStore store = Files.getFileStore(dir);
     String type = store.type().toLowerCase(Locale.ROOT);
     if (!FILE_SYSTEMS.contains(type)) {
       throw new FileSystemSync.UnavailableException(

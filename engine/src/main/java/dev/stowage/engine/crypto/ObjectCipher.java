@@ -91,14 +91,10 @@ public final class ObjectCipher {
     return new Sealing(out, place.associatedData(), header, nonce);
   }
 
-  /** Reads one sealed object from {@code in}, handing on only authenticated plaintext. */
-  public Opening opening(ReadableByteChannel in, ObjectPlace place) {
-    return opening(in, place, false);
-  }
-
   /**
-   * As {@link #opening(ReadableByteChannel, ObjectPlace)}; {@code stagedReads} when {@code in} ends
-   * in a FileChannel, whose reads into a direct buffer cost less than into an array.
+   * Reads one sealed object from {@code in}, handing on only authenticated plaintext; {@code
+   * stagedReads} when {@code in} ends in a FileChannel, whose reads into a direct buffer cost less
+   * than into an array.
    */
   public Opening opening(ReadableByteChannel in, ObjectPlace place, boolean stagedReads) {
     return new Opening(in, place.associatedData(), stagedReads);

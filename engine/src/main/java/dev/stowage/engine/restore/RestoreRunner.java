@@ -207,26 +207,31 @@ public final class RestoreRunner {
     }
     fileSystems = openFileSystems(roots);
     try {
-      return write(start, roots, loc, m, enc, where, codec, skipped, plan, existing, maxUnsized);
+      return write(
+          start, roots, new Checked(loc, m, enc, codec, skipped, plan, existing, maxUnsized));
     } finally {
       fileSystems.forEach(RestoreRunner::closeQuietly);
       fileSystems = List.of();
     }
   }
 
-  private RunSummary write(
-      long start,
-      Roots roots,
+  /** What {@link #run} has read and checked before the first deletion or write. */
+  private record Checked(
       BackupLocation loc,
-      Manifest m,
+      Manifest manifest,
       BackupEncryption enc,
-      String where,
       Codec codec,
       List<String> skipped,
       RestorePlan plan,
       Map<Path, List<Path>> existing,
-      long maxUnsized) {
-    prepareTargets(roots, loc, existing);
+      long maxUnsized) {}
+
+  private RunSummary write(long start, Roots roots, Checked c) {
+    BackupLocation loc = c.loc();
+    Manifest m = c.manifest();
+    BackupEncryption enc = c.enc();
+    RestorePlan plan = c.plan();
+    prepareTargets(roots, loc, c.existing());
     createDirectories(plan, m, roots);
     FileState[] states = createFiles(plan, m.fileEntries.size());
 
@@ -254,8 +259,8 @@ public final class RestoreRunner {
                       new ObjectReader(
                           storage,
                           loc,
-                          codec.newDecompressor(),
-                          maxUnsized,
+                          c.codec().newDecompressor(),
+                          c.maxUnsized(),
                           enc == null ? null : enc.newCipher()),
                       new DirectWriter()),
               (w, item) -> {
@@ -307,7 +312,7 @@ public final class RestoreRunner {
         0,
         written.get(),
         secs,
-        skipped);
+        c.skipped());
   }
 
   /**
@@ -932,7 +937,8 @@ public final class RestoreRunner {
           throw new FileSystemSync.UnavailableException(
               root + " has no existing directory above it");
         }
-        stores.add(Files.getFileStore(dir));
+        java.nio.file.FileStore store = Files.getFileStore(dir);
+        stores.add(store);
         if (stores.size() > 1) {
           // On a kernel before about 6.12, a syncfs of an ext4 that failed (shut down, or remounted
           // read-only on an error) answers 0; with one file system the marker's removal then fails
@@ -940,7 +946,7 @@ public final class RestoreRunner {
           throw new FileSystemSync.UnavailableException(
               "the restore targets span several file systems (" + dir + " is on another)");
         }
-        handles.add(fileSystemSync.open(dir));
+        handles.add(fileSystemSync.open(dir, store));
       }
       return List.copyOf(handles);
     } catch (FileSystemSync.UnavailableException | IOException e) {

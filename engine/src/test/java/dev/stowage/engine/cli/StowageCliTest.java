@@ -328,6 +328,13 @@ class StowageCliTest {
   }
 
   @Test
+  void onlyCommandsThatCompressOrDecompressWarmUpZstd() {
+    assertThat(StowageCli.commandLine("--help").getSubcommands().keySet())
+        .containsAll(Warmup.COMPRESSING);
+    assertThat(Warmup.COMPRESSING).containsExactlyInAnyOrder("backup", "restore", "verify");
+  }
+
+  @Test
   void anUnknownCommandIsRefusedWithExitTwo() {
     assertThat(run("restroe", "--datadir", "/x")).isEqualTo(2);
     assertThat(run("--bogus")).isEqualTo(2);

@@ -50,12 +50,12 @@ class LinuxSyncfsTest {
     boolean journaled =
         !store.type().equals("ext4") || LinuxSyncfs.hasJournal(store.name(), LinuxSyncfs.JBD2);
     if (!journaled) {
-      assertThatThrownBy(() -> FileSystemSync.SYNCFS.open(tmp))
+      assertThatThrownBy(() -> FileSystemSync.SYNCFS.open(tmp, Files.getFileStore(tmp)))
           .isInstanceOf(FileSystemSync.UnavailableException.class)
           .hasMessageContaining("without a journal");
       return;
     }
-    FileSystemSync.Handle h = FileSystemSync.SYNCFS.open(tmp);
+    FileSystemSync.Handle h = FileSystemSync.SYNCFS.open(tmp, Files.getFileStore(tmp));
     h.sync();
     h.sync();
     h.close();
@@ -86,14 +86,14 @@ class LinuxSyncfsTest {
   void aFileSystemOutsideTheTrustedOnesIsNotOffered() {
     Path shm = Path.of("/dev/shm");
     assertThat(shm).as("a tmpfs to try").isDirectory();
-    assertThatThrownBy(() -> FileSystemSync.SYNCFS.open(shm))
+    assertThatThrownBy(() -> FileSystemSync.SYNCFS.open(shm, Files.getFileStore(shm)))
         .isInstanceOf(FileSystemSync.UnavailableException.class)
         .hasMessageContaining("tmpfs");
   }
 
   @Test
   void perFileIsNeverOffered() {
-    assertThatThrownBy(() -> FileSystemSync.PER_FILE.open(tmp))
+    assertThatThrownBy(() -> FileSystemSync.PER_FILE.open(tmp, Files.getFileStore(tmp)))
         .isInstanceOf(FileSystemSync.UnavailableException.class);
   }
 }

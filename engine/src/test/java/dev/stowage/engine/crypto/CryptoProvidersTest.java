@@ -101,7 +101,7 @@ class CryptoProvidersTest {
 
   private static byte[] open(ObjectCipher c, byte[] sealed, ObjectPlace place) throws Exception {
     ObjectCipher.Opening o =
-        c.opening(Channels.newChannel(new ByteArrayInputStream(sealed)), place);
+        c.opening(Channels.newChannel(new ByteArrayInputStream(sealed)), place, false);
     ByteArrayOutputStream got = new ByteArrayOutputStream();
     ByteBuffer b = ByteBuffer.allocate(1000);
     while (o.read(b.clear()) >= 0) {

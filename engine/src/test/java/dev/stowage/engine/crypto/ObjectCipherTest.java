@@ -51,7 +51,7 @@ class ObjectCipherTest {
   private static byte[] open(byte[] sealed, ObjectPlace place, ByteArrayOutputStream handed)
       throws IOException {
     ReadableByteChannel in = Channels.newChannel(new java.io.ByteArrayInputStream(sealed));
-    ObjectCipher.Opening o = ENC.newCipher().opening(in, place);
+    ObjectCipher.Opening o = ENC.newCipher().opening(in, place, false);
     ByteBuffer b = ByteBuffer.allocate(1000);
     while (o.read(b.clear()) >= 0) {
       handed.write(b.array(), 0, b.position());
@@ -300,7 +300,7 @@ class ObjectCipherTest {
     BackupEncryption wrong = BackupEncryption.forExisting(KeyRing.of(other).primary(), e, "test");
     byte[] sealed = seal(data(100), PLACE);
     ReadableByteChannel in = Channels.newChannel(new java.io.ByteArrayInputStream(sealed));
-    ObjectCipher.Opening o = wrong.newCipher().opening(in, PLACE);
+    ObjectCipher.Opening o = wrong.newCipher().opening(in, PLACE, false);
     assertThatThrownBy(() -> o.read(ByteBuffer.allocate(10)))
         .isInstanceOf(ObjectAuthenticationException.class);
   }
@@ -345,7 +345,7 @@ class ObjectCipherTest {
     ByteBuffer got = ByteBuffer.allocate(plain.length + 1);
     ObjectCipher.Opening o =
         cipher.opening(
-            Channels.newChannel(new java.io.ByteArrayInputStream(old.toByteArray())), PLACE);
+            Channels.newChannel(new java.io.ByteArrayInputStream(old.toByteArray())), PLACE, false);
     while (o.read(got) >= 0 && got.hasRemaining()) {}
     o.finish();
     assertThat(Arrays.copyOf(got.array(), got.position())).isEqualTo(plain);

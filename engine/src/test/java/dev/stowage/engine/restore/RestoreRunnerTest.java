@@ -184,7 +184,7 @@ class RestoreRunnerTest {
     }
 
     @Override
-    public Handle open(Path dir) {
+    public Handle open(Path dir, java.nio.file.FileStore store) {
       open.incrementAndGet();
       return new Handle() {
         @Override
