@@ -117,10 +117,8 @@ public final class S3Storage implements BackupStorage {
             .maxConnections(maxConnections)
             .connectionTimeout(Duration.ofSeconds(10))
             .socketTimeout(o.readTimeout());
-    if (o.caBundle() != null) {
-      TrustManager[] tms = trustManagers(o);
-      http.tlsTrustManagersProvider(() -> tms);
-    }
+    // TLS read through a buffer (BufferedTlsStrategy), trusting the CA bundle when one is given.
+    http.tlsSocketStrategy(BufferedTlsStrategy.of(o.caBundle() == null ? null : trustManagers(o)));
     var b =
         S3Client.builder()
             .httpClientBuilder(http)
