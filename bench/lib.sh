@@ -43,15 +43,20 @@ require_tools() {
 }
 
 # engine_cds_archive: sets ENGINE_CDS to an AppCDS archive of the classes the engine loads for
-# check, backup, ls, inspect, verify, restore and rm on file storage, plain and encrypted (as the
-# image's training does, less its S3 runs), made once per jar, runtime and JVM flags and kept
-# under $BASE/cds. Fails loudly if the training or the dump fails, or the archive does not map.
+# check, backup, ls, inspect, verify, restore and rm, plain and encrypted, on file storage and on
+# S3 over TLS (a VersityGW on 127.0.0.1 with a certificate made for the training), as the image's
+# training does (e2e/images/build.sh, engine_cds); made once per jar, runtime and JVM flags and
+# kept under $BASE/cds. Fails loudly if the training or the dump fails, or the archive does not
+# map.
 engine_cds_archive() {
-  local key dir t n=0 st k i failed=""
-  key=$({ sha256sum "$JAR" "$ROOT/engine/jvm.options"; "$JAVA" -version 2>&1; } | sha256sum | cut -c1-16)
+  local key dir t n=0 st k i failed="" vgw port pid ready=no
+  key=$({ echo "training: file and s3"; sha256sum "$JAR" "$ROOT/engine/jvm.options"; "$JAVA" -version 2>&1; } |
+    sha256sum | cut -c1-16)
   dir=$BASE/cds/$key
   ENGINE_CDS=$dir/engine.jsa
   [ -s "$ENGINE_CDS" ] && return 0
+  command -v openssl >/dev/null && command -v python3 >/dev/null ||
+    die "the CDS training needs openssl and python3 (apt-get install openssl python3), or BENCH_CDS=0"
   t=$(mktemp -d)
   mkdir -p "$dir" "$t/data/db" "$t/store" "$t/lists"
   head -c 6291456 /dev/urandom >"$t/data/ibdata1"
@@ -62,19 +67,52 @@ engine_cds_archive() {
     "$JAVA" @"$ROOT/engine/jvm.options" -XX:DumpLoadedClassList="$t/lists/$n.lst" -jar "$JAR" "$@" \
       >>"$t/train.log" 2>&1 || failed="$failed $1($?)"
   }
-  st=file://$t/store
-  for k in plain encrypted; do
-    local keyargs=(); [ "$k" = encrypted ] && keyargs=(--encryption-key-file "$t/key")
-    i=cds-$k
+  cds_train_all() { # STORAGE NAME plain|encrypted [KEY ARGS...]: every command once
+    local st=$1 i=$2 k=$3
+    shift 3
     cds_train check --storage "$st" --directory d --name "$i"
     cds_train backup --datadir "$t/data" --storage "$st" --directory d --name "$i" \
-      --chunk-size 4Mi --chunk-threshold 4Mi --quiet "${keyargs[@]}"
+      --chunk-size 4Mi --chunk-threshold 4Mi --quiet "$@"
     cds_train ls --storage "$st" --directory d
     cds_train inspect --storage "$st" --directory d --name "$i"
-    cds_train verify --storage "$st" --directory d --name "$i" --quiet "${keyargs[@]}"
-    cds_train restore --storage "$st" --directory d --name "$i" --datadir "$t/r-$k" --quiet "${keyargs[@]}"
+    cds_train verify --storage "$st" --directory d --name "$i" --quiet "$@"
+    cds_train restore --storage "$st" --directory d --name "$i" --datadir "$t/r-$i" --quiet "$@"
     cds_train rm --storage "$st" --directory d --name "$i"
+  }
+  # S3 over TLS: a VersityGW of the training's own on 127.0.0.1 (stopped below on every path).
+  vgw=$(bash "$ROOT/scripts/ensure-versitygw.sh") || die "no versitygw for the CDS training (BENCH_CDS=0 runs without)"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=stowage cds CA" \
+    -keyout "$t/ca.key" -out "$t/ca.crt" >/dev/null 2>&1 || die "openssl: CA for the CDS training"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$t/server.key" \
+    -out "$t/server.csr" >/dev/null 2>&1 || die "openssl: server key for the CDS training"
+  printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$t/server.ext"
+  openssl x509 -req -in "$t/server.csr" -CA "$t/ca.crt" -CAkey "$t/ca.key" -CAcreateserial \
+    -days 1 -extfile "$t/server.ext" -out "$t/server.crt" >/dev/null 2>&1 || die "openssl: server certificate for the CDS training"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$t/s3/cds"
+  ROOT_ACCESS_KEY=cdstrain ROOT_SECRET_KEY=cdstrainsecret "$vgw" --port "127.0.0.1:$port" \
+    --region us-east-1 --quiet --cert "$t/server.crt" --key "$t/server.key" posix "$t/s3" \
+    </dev/null >"$t/versitygw.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 200); do
+    kill -0 "$pid" 2>/dev/null || break
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { ready=yes; break; }
+    sleep 0.05
   done
+  if [ "$ready" != yes ]; then
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    die "versitygw for the CDS training did not start; see $t/versitygw.log"
+  fi
+  for st in "file://$t/store" \
+    "s3://cds/p?endpoint=https%3A%2F%2F127.0.0.1%3A$port&region=us-east-1&pathStyle=true&caBundle=$t/ca.crt"; do
+    for k in plain encrypted; do
+      local keyargs=(); [ "$k" = encrypted ] && keyargs=(--encryption-key-file "$t/key")
+      i=cds-${st%%:*}-$k
+      AWS_ACCESS_KEY_ID=cdstrain AWS_SECRET_ACCESS_KEY=cdstrainsecret AWS_REGION=us-east-1 \
+        cds_train_all "$st" "$i" "$k" "${keyargs[@]}"
+    done
+  done
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   [ -z "$failed" ] || die "CDS training runs failed:$failed; see $t/train.log (BENCH_CDS=0 runs without)"
   cat "$t"/lists/*.lst | grep -v '^#' | awk '!seen[$0]++' >"$t/classes.lst"
   "$JAVA" -Xshare:dump -XX:SharedClassListFile="$t/classes.lst" -XX:SharedArchiveFile="$ENGINE_CDS.tmp" \
