@@ -50,11 +50,22 @@ require_tools() {
 # map.
 engine_cds_archive() {
   local key dir t n=0 st k i failed="" vgw port pid ready=no
-  key=$({ echo "training: file and s3"; sha256sum "$JAR" "$ROOT/engine/jvm.options"; "$JAVA" -version 2>&1; } |
-    sha256sum | cut -c1-16)
+  # The JVM maps an archive only for the jar it was dumped with, by path, size and mtime: a
+  # rebuild with the same bytes (the build is reproducible) still needs a new one.
+  key=$({
+    echo "training: file and s3"
+    sha256sum "$JAR" "$ROOT/engine/jvm.options"
+    stat -c '%s %Y' "$JAR"
+    realpath "$JAR"
+    "$JAVA" -version 2>&1
+  } | sha256sum | cut -c1-16)
   dir=$BASE/cds/$key
   ENGINE_CDS=$dir/engine.jsa
-  [ -s "$ENGINE_CDS" ] && return 0
+  # -Xshare:on fails instead of ignoring an archive the runtime cannot map.
+  if [ -s "$ENGINE_CDS" ] &&
+    "$JAVA" -Xshare:on -XX:SharedArchiveFile="$ENGINE_CDS" -jar "$JAR" --version >/dev/null 2>&1; then
+    return 0
+  fi
   command -v openssl >/dev/null && command -v python3 >/dev/null ||
     die "the CDS training needs openssl and python3 (apt-get install openssl python3), or BENCH_CDS=0"
   t=$(mktemp -d)
