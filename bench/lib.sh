@@ -42,6 +42,16 @@ require_tools() {
   fi
 }
 
+CDS_VGW_PID=
+_urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe="/"))' "$1"; }
+_cds_vgw_stop() {
+  if [ -n "$CDS_VGW_PID" ]; then
+    kill "$CDS_VGW_PID" 2>/dev/null || true
+    wait "$CDS_VGW_PID" 2>/dev/null || true
+    CDS_VGW_PID=
+  fi
+}
+
 # engine_cds_archive: sets ENGINE_CDS to an AppCDS archive of the classes the engine loads for
 # check, backup, ls, inspect, verify, restore and rm, plain and encrypted, on file storage and on
 # S3 over TLS (a VersityGW on 127.0.0.1 with a certificate made for the training), as the image's
@@ -105,17 +115,19 @@ engine_cds_archive() {
     --region us-east-1 --quiet --cert "$t/server.crt" --key "$t/server.key" posix "$t/s3" \
     </dev/null >"$t/versitygw.log" 2>&1 &
   pid=$!
+  # Stopped on every way out (the scripts set their own traps only after require_tools).
+  CDS_VGW_PID=$pid
+  trap _cds_vgw_stop EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   for _ in $(seq 1 200); do
     kill -0 "$pid" 2>/dev/null || break
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { ready=yes; break; }
     sleep 0.05
   done
-  if [ "$ready" != yes ]; then
-    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-    die "versitygw for the CDS training did not start; see $t/versitygw.log"
-  fi
+  [ "$ready" = yes ] || die "versitygw for the CDS training did not start; see $t/versitygw.log"
   for st in "file://$t/store" \
-    "s3://cds/p?endpoint=https%3A%2F%2F127.0.0.1%3A$port&region=us-east-1&pathStyle=true&caBundle=$t/ca.crt"; do
+    "s3://cds/p?endpoint=https%3A%2F%2F127.0.0.1%3A$port&region=us-east-1&pathStyle=true&caBundle=$(_urlencode "$t/ca.crt")"; do
     for k in plain encrypted; do
       local keyargs=(); [ "$k" = encrypted ] && keyargs=(--encryption-key-file "$t/key")
       i=cds-${st%%:*}-$k
@@ -123,7 +135,8 @@ engine_cds_archive() {
         cds_train_all "$st" "$i" "$k" "${keyargs[@]}"
     done
   done
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  _cds_vgw_stop
+  trap - EXIT INT TERM
   [ -z "$failed" ] || die "CDS training runs failed:$failed; see $t/train.log (BENCH_CDS=0 runs without)"
   cat "$t"/lists/*.lst | grep -v '^#' | awk '!seen[$0]++' >"$t/classes.lst"
   "$JAVA" -Xshare:dump -XX:SharedClassListFile="$t/classes.lst" -XX:SharedArchiveFile="$ENGINE_CDS.tmp" \

@@ -1,6 +1,7 @@
 package dev.stowage.engine.storage.s3;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,7 +32,16 @@ final class BufferedReadSocket extends Socket {
   BufferedReadSocket(Socket socket) throws IOException {
     super((SocketImpl) null); // every method below goes to `socket`
     this.socket = socket;
-    this.in = new BufferedInputStream(socket.getInputStream(), BUFFER);
+    // available() of 0: a short read returns at once instead of asking the socket (an ioctl each
+    // time) whether more has come; the JDK's TLS reads again for the rest of a record.
+    InputStream raw =
+        new FilterInputStream(socket.getInputStream()) {
+          @Override
+          public int available() {
+            return 0;
+          }
+        };
+    this.in = new BufferedInputStream(raw, BUFFER);
   }
 
   @Override
@@ -89,9 +99,10 @@ final class BufferedReadSocket extends Socket {
     return socket.getLocalSocketAddress();
   }
 
+  /** None: reading a channel of the wrapped socket would bypass the buffer. */
   @Override
   public SocketChannel getChannel() {
-    return socket.getChannel();
+    return null;
   }
 
   @Override

@@ -10,9 +10,11 @@ import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.DefaultHostnameVerifier;
 import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
 import org.apache.hc.core5.http.protocol.HttpContext;
+import software.amazon.awssdk.http.SystemPropertyTlsKeyManagersProvider;
 
 /**
- * TLS for the S3 client as the SDK sets it up by default (an {@code SSLContext} of the given trust
+ * TLS for the S3 client as the SDK sets it up by default (an {@code SSLContext} with the client
+ * certificate of the {@code javax.net.ssl.keyStore} system properties, if any, and the given trust
  * managers, the JDK's when null; the host name checked against the certificate by the HTTP client's
  * verifier), layered over a {@link BufferedReadSocket} so that reading records costs fewer system
  * calls.
@@ -26,7 +28,8 @@ final class BufferedTlsStrategy extends DefaultClientTlsStrategy {
   static BufferedTlsStrategy of(TrustManager[] trustManagers) {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, trustManagers, null);
+      context.init(
+          SystemPropertyTlsKeyManagersProvider.create().keyManagers(), trustManagers, null);
       return new BufferedTlsStrategy(context);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK cannot set up TLS: " + e.getMessage(), e);
