@@ -2,20 +2,16 @@ package dev.stowage.engine.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stowage.engine.testing.ProcessRunner;
+import dev.stowage.engine.testing.LoopbackCertificate;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -24,60 +20,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The strategy against a TLS server in the test's own JVM on 127.0.0.1 (a certificate made by the
- * JDK's keytool): the TLS socket it returns reads its records through the buffer.
+ * The strategy against a TLS server in the test's own JVM on 127.0.0.1 ({@link
+ * LoopbackCertificate}): the TLS socket it returns reads its records through the buffer.
  */
 class BufferedTlsStrategyTest {
-  private static final char[] PASSWORD = "changeit".toCharArray();
   private static final int RECORDS = 12;
   private static final int RECORD_BODY = 1000;
 
   @TempDir Path tmp;
 
-  private KeyStore keyStore() throws Exception {
-    Path p12 = tmp.resolve("server.p12");
-    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    ProcessRunner.Result r =
-        ProcessRunner.run(
-            Duration.ofMinutes(1),
-            keytool.toString(),
-            "-genkeypair",
-            "-alias",
-            "server",
-            "-keyalg",
-            "EC",
-            "-groupname",
-            "secp256r1",
-            "-dname",
-            "CN=127.0.0.1",
-            "-ext",
-            "SAN=ip:127.0.0.1",
-            "-validity",
-            "2",
-            "-storetype",
-            "PKCS12",
-            "-keystore",
-            p12.toString(),
-            "-storepass",
-            new String(PASSWORD));
-    assertThat(r.exitCode()).as("keytool: %s", r).isZero();
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(p12)) {
-      ks.load(in, PASSWORD);
-    }
-    return ks;
-  }
-
   @Test
   void theTlsSocketReadsEveryRecordThatHasArrivedInOneGo() throws Exception {
-    KeyStore ks = keyStore();
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, PASSWORD);
-    SSLContext server = SSLContext.getInstance("TLS");
-    server.init(kmf.getKeyManagers(), null, null);
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
+    LoopbackCertificate cert = LoopbackCertificate.create(tmp);
+    SSLContext server = cert.serverContext();
+    TrustManagerFactory tmf = cert.trust();
 
     byte[] body = new byte[RECORD_BODY];
     Arrays.fill(body, (byte) 'x');

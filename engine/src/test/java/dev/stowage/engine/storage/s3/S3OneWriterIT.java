@@ -39,15 +39,11 @@ class S3OneWriterIT {
     s3.createBucket(BUCKET);
     data = shared.resolve("data");
     EngineFixture.writeDatadir(data);
-    // The in-process S3Storage finds the server's credentials the way the SDK's chain does.
-    System.setProperty("aws.accessKeyId", s3.accessKey());
-    System.setProperty("aws.secretAccessKey", s3.secretKey());
+    s3.useAsJvmCredentials();
   }
 
   @AfterAll
   static void stop() {
-    System.clearProperty("aws.accessKeyId");
-    System.clearProperty("aws.secretAccessKey");
     if (s3 != null) {
       s3.close();
     }

@@ -62,9 +62,7 @@ class S3RangedGetIT {
     EngineProcess.jar();
     s3 = VersityGw.start();
     s3.createBucket(BUCKET);
-    // The in-process S3Storage finds the server's credentials the way the SDK's chain does.
-    System.setProperty("aws.accessKeyId", s3.accessKey());
-    System.setProperty("aws.secretAccessKey", s3.secretKey());
+    s3.useAsJvmCredentials();
     source = shared.resolve("source");
     Files.createDirectories(source.resolve("db"));
     Files.write(source.resolve("db/big.ibd"), halfRandom(40 * MIB, 1));
@@ -88,8 +86,6 @@ class S3RangedGetIT {
 
   @AfterAll
   static void stop() {
-    System.clearProperty("aws.accessKeyId");
-    System.clearProperty("aws.secretAccessKey");
     if (s3 != null) {
       s3.close();
     }

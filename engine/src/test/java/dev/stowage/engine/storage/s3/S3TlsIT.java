@@ -34,14 +34,11 @@ class S3TlsIT {
   static void start() {
     s3 = VersityGw.startTls();
     s3.createBucket(BUCKET);
-    System.setProperty("aws.accessKeyId", s3.accessKey());
-    System.setProperty("aws.secretAccessKey", s3.secretKey());
+    s3.useAsJvmCredentials();
   }
 
   @AfterAll
   static void stop() {
-    System.clearProperty("aws.accessKeyId");
-    System.clearProperty("aws.secretAccessKey");
     if (s3 != null) {
       s3.close();
     }

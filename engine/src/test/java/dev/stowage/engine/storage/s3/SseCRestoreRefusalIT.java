@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.stowage.engine.testing.EngineProcess;
+import dev.stowage.engine.testing.LoopbackCertificate;
 import dev.stowage.engine.testing.ProcessRunner;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +23,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,52 +61,9 @@ class SseCRestoreRefusalIT {
   void start() throws Exception {
     objectKeyMd5 =
         Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(OBJECT_KEY));
-    Path p12 = tmp.resolve("tls.p12");
-    caPem = tmp.resolve("tls.pem");
-    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    run(
-        keytool,
-        "-genkeypair",
-        "-alias",
-        "s3",
-        "-keyalg",
-        "EC",
-        "-groupname",
-        "secp256r1",
-        "-dname",
-        "CN=127.0.0.1",
-        "-ext",
-        "san=ip:127.0.0.1",
-        "-validity",
-        "2",
-        "-storetype",
-        "PKCS12",
-        "-keystore",
-        p12.toString(),
-        "-storepass",
-        "changeit",
-        "-keypass",
-        "changeit");
-    run(
-        keytool,
-        "-exportcert",
-        "-rfc",
-        "-alias",
-        "s3",
-        "-keystore",
-        p12.toString(),
-        "-storepass",
-        "changeit",
-        "-file",
-        caPem.toString());
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(p12)) {
-      ks.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, "changeit".toCharArray());
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(kmf.getKeyManagers(), null, null);
+    LoopbackCertificate cert = LoopbackCertificate.create(tmp);
+    caPem = cert.exportPem(tmp.resolve("tls.pem"));
+    SSLContext ssl = cert.serverContext();
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(ssl));
     server.createContext("/", this::answer);

@@ -76,6 +76,7 @@ public final class VersityGw implements AutoCloseable {
   private final String secretKey;
   private final boolean sidecar;
   private final Path tlsCa;
+  private boolean jvmCredentials;
   private final int port;
   private final Process process;
   private final Thread shutdownHook;
@@ -416,9 +417,25 @@ public final class VersityGw implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * Makes this server's credentials the SDK's in this JVM (the {@code aws.accessKeyId} and {@code
+   * aws.secretAccessKey} system properties its default chain reads), for an in-process S3Storage;
+   * {@link #close} clears them.
+   */
+  public void useAsJvmCredentials() {
+    System.setProperty("aws.accessKeyId", accessKey());
+    System.setProperty("aws.secretAccessKey", secretKey());
+    jvmCredentials = true;
+  }
+
   /** Stops the server (and anything it started) and deletes its directory. */
   @Override
   public void close() {
+    if (jvmCredentials) {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+      jvmCredentials = false;
+    }
     try {
       stopProcess();
       try {
