@@ -101,7 +101,9 @@ public final class RestoreRunner {
   private final FileSystemSync fileSystemSync;
   // The target file systems' handles while a run writes, when syncfs replaces the fsync of each
   // file written through the page cache; empty: every file is fsynced on its own.
-  private List<FileSystemSync.Handle> fileSystems = List.of();
+  // The targets' one file system, when a syncfs of it stands in for each page-cache file's fsync;
+  // null: every file is fsynced on its own.
+  private FileSystemSync.Handle fileSystem;
   private final Object unsyncedLock = new Object();
   private long unsyncedBytes; // written through the page cache since the last syncfs
   private final AtomicBoolean sparseLogged = new AtomicBoolean();
@@ -205,13 +207,15 @@ public final class RestoreRunner {
     synchronized (unsyncedLock) {
       unsyncedBytes = 0;
     }
-    fileSystems = openFileSystems(roots);
+    fileSystem = openFileSystem(roots);
     try {
       return write(
           start, roots, new Checked(loc, m, enc, codec, skipped, plan, existing, maxUnsized));
     } finally {
-      fileSystems.forEach(RestoreRunner::closeQuietly);
-      fileSystems = List.of();
+      if (fileSystem != null) {
+        closeQuietly(fileSystem);
+        fileSystem = null;
+      }
     }
   }
 
@@ -283,7 +287,7 @@ public final class RestoreRunner {
       throw failed(loc, roots, failures);
     }
     finishTree(m, roots, plan);
-    syncFileSystems(); // what the page cache holds, before the marker says the copy is whole
+    syncFileSystem(); // what the page cache holds, before the marker says the copy is whole
     try {
       RestoreMarker.remove(roots.data());
     } catch (IOException e) {
@@ -770,7 +774,7 @@ public final class RestoreRunner {
           // move the mtime are all done); a mode without write permission does not stop the fsync
           // of a descriptor already open.
           applyAttributes(path);
-          if (fileSystems.isEmpty() || alignment > 0) {
+          if (fileSystem == null || alignment > 0) {
             durability.force(ch);
           } else {
             unsynced(ch.size()); // made durable by a syncfs of its file system
@@ -915,11 +919,10 @@ public final class RestoreRunner {
   long syncEvery = SYNC_EVERY; // tests lower it
 
   /**
-   * Handles on the file systems of {@code roots} when every one offers a trusted syncfs; else none,
+   * A handle on the one file system of {@code roots} when it offers a trusted syncfs; else null,
    * and each file is fsynced on its own (logged with the reason).
    */
-  private List<FileSystemSync.Handle> openFileSystems(Roots roots) {
-    List<FileSystemSync.Handle> handles = new ArrayList<>();
+  private FileSystemSync.Handle openFileSystem(Roots roots) {
     try {
       Path nested = nestedMount(roots.distinct(), TargetGuard.mountPoints(MOUNT_INFO));
       if (nested != null) {
@@ -927,7 +930,8 @@ public final class RestoreRunner {
         throw new FileSystemSync.UnavailableException(
             "the mount point " + nested + " lies inside a restore target (or no mount table)");
       }
-      Set<java.nio.file.FileStore> stores = new HashSet<>();
+      Path first = null;
+      FileStore store = null;
       for (Path root : roots.distinct()) {
         Path dir = root;
         while (dir != null && !Files.isDirectory(dir)) {
@@ -937,22 +941,23 @@ public final class RestoreRunner {
           throw new FileSystemSync.UnavailableException(
               root + " has no existing directory above it");
         }
-        java.nio.file.FileStore store = Files.getFileStore(dir);
-        stores.add(store);
-        if (stores.size() > 1) {
+        FileStore s = Files.getFileStore(dir);
+        if (store == null) {
+          first = dir;
+          store = s;
+        } else if (!store.equals(s)) {
           // On a kernel before about 6.12, a syncfs of an ext4 that failed (shut down, or remounted
           // read-only on an error) answers 0; with one file system the marker's removal then fails
           // too, with two it need not: a file system per run, or an fsync per file.
           throw new FileSystemSync.UnavailableException(
               "the restore targets span several file systems (" + dir + " is on another)");
         }
-        handles.add(fileSystemSync.open(dir, store));
       }
-      return List.copyOf(handles);
+      // One handle: a syncfs covers the whole file system, whichever of its directories it names.
+      return fileSystemSync.open(first, store);
     } catch (FileSystemSync.UnavailableException | IOException e) {
-      handles.forEach(RestoreRunner::closeQuietly);
       LOG.info("every restored file is fsynced on its own: {}", e.getMessage());
-      return List.of();
+      return null;
     }
   }
 
@@ -985,13 +990,16 @@ public final class RestoreRunner {
       }
     }
     if (due) {
-      syncFileSystems();
+      syncFileSystem();
     }
   }
 
-  /** syncfs of every target file system; a failure is fatal (exit 1, the marker stays). */
-  private void syncFileSystems() {
-    for (FileSystemSync.Handle h : fileSystems) {
+  /**
+   * syncfs of the targets' file system, if in use; a failure is fatal (exit 1, the marker stays).
+   */
+  private void syncFileSystem() {
+    FileSystemSync.Handle h = fileSystem;
+    if (h != null) {
       try {
         h.sync();
       } catch (IOException e) {

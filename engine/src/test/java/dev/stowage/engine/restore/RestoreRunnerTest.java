@@ -175,6 +175,8 @@ class RestoreRunnerTest {
         java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     final java.util.concurrent.atomic.AtomicInteger open =
         new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger opened =
+        new java.util.concurrent.atomic.AtomicInteger();
     private final Path target;
     private final IOException failure;
 
@@ -186,6 +188,7 @@ class RestoreRunnerTest {
     @Override
     public Handle open(Path dir, java.nio.file.FileStore store) {
       open.incrementAndGet();
+      opened.incrementAndGet();
       return new Handle() {
         @Override
         public void sync() throws IOException {
@@ -262,6 +265,33 @@ class RestoreRunnerTest {
     assertThat(fsync.sizes)
         .containsExactlyInAnyOrder(
             Files.size(data.resolve("ibdata1")), Files.size(data.resolve("shop/orders.ibd")));
+    assertThat(sync.open).as("handles closed").hasValue(0);
+  }
+
+  @Test
+  void targetsOnOneFileSystemShareOneHandleAndOneSyncfs() throws Exception {
+    Path target = tmp.resolve("r");
+    RecordingSync sync = new RecordingSync(target, null);
+    new RestoreRunner(
+            new RestoreSettings(
+                new dev.stowage.engine.core.Roots(
+                    target, tmp.resolve("r-innodb"), tmp.resolve("r-logs")),
+                DIR,
+                "b1",
+                2,
+                false,
+                true),
+            files,
+            EngineFixture.fastRetrier(),
+            RestoreRunner.FSYNC,
+            null,
+            DirectWriter.O_DIRECT,
+            Preallocation.FALLOCATE,
+            sync)
+        .run();
+    assertThat(Files.exists(tmp.resolve("r-innodb").resolve("ibdata1"))).isTrue();
+    assertThat(sync.opened).as("handles opened for three roots on one file system").hasValue(1);
+    assertThat(sync.markerAtSync).as("one syncfs at the end").containsExactly(true);
     assertThat(sync.open).as("handles closed").hasValue(0);
   }
 
