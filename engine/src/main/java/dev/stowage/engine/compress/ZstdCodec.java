@@ -60,15 +60,36 @@ public final class ZstdCodec implements Codec {
     return new ZstdDecompressor(maxWindowLog);
   }
 
+  /**
+   * Raw bytes per frame at {@link #FRAMED_MAX_LEVEL} and below: each such piece is compressed in
+   * one call into a frame of its own, the object a sequence of frames (FORMAT.md). zstd's streaming
+   * mode copies input into a ring of one window plus one block, so most blocks are matched against
+   * a window split in two (its "extDict" match finder); a whole piece in one call keeps the window
+   * in one piece, the faster finder. Level 1 on the 2 GiB benchmark file: about 400 MB/s a core
+   * streaming, 500 in 1 MiB frames, for 0.3% more bytes (its window is 512 KiB, so a frame loses
+   * little history). Above that level windows grow, and streaming keeps them.
+   */
+  static final int FRAME = Buffers.CODEC_BUFFER;
+
+  /** The highest level written in {@link #FRAME}-sized frames. */
+  static final int FRAMED_MAX_LEVEL = 1;
+
   private static final class ZstdCompressor implements Compressor {
     private final ZstdCompressCtx ctx = new ZstdCompressCtx();
-    private final ByteBuffer out = Buffers.direct(Buffers.CODEC_BUFFER);
-    private WritableByteChannel sink;
-
     private final int level;
+    private final boolean framed;
+    private final ByteBuffer out;
+    private WritableByteChannel sink;
+    // Framed: raw bytes of the object still to come (-1 unknown), and a piece gathered from
+    // writes smaller than a frame (made on first need: the backup's reads are frame-sized).
+    private long rawLeft;
+    private ByteBuffer gathered;
+    private boolean frameWritten;
 
     ZstdCompressor(int level) {
       this.level = level;
+      this.framed = level <= FRAMED_MAX_LEVEL;
+      this.out = Buffers.direct(framed ? (int) Zstd.compressBound(FRAME) : Buffers.CODEC_BUFFER);
     }
 
     @Override
@@ -81,16 +102,25 @@ public final class ZstdCodec implements Codec {
         // Levels 21 and 22 want 64/128 MiB windows; a restore accepts 32 MiB by default.
         ctx.setWindowLog(WRITER_MAX_WINDOW_LOG);
       }
-      if (rawLength >= 0) {
+      if (rawLength >= 0 && !framed) {
         ctx.setPledgedSrcSize(
             rawLength); // small objects get small tables; the size goes in the header
       }
       this.out.clear();
       this.sink = out;
+      this.rawLeft = rawLength;
+      this.frameWritten = false;
+      if (gathered != null) {
+        gathered.clear();
+      }
     }
 
     @Override
     public void write(ByteBuffer raw) throws IOException {
+      if (framed) {
+        writeFrames(raw);
+        return;
+      }
       while (raw.hasRemaining()) {
         ctx.compressDirectByteBufferStream(out, raw, EndDirective.CONTINUE);
         if (!out.hasRemaining() || raw.hasRemaining()) {
@@ -102,8 +132,55 @@ public final class ZstdCodec implements Codec {
       }
     }
 
+    private void writeFrames(ByteBuffer raw) throws IOException {
+      while (raw.hasRemaining()) {
+        // A whole frame, or the whole rest of an object of known size, goes straight from the
+        // caller's buffer; anything shorter is gathered first.
+        int whole = rawLeft > 0 ? (int) Math.min(FRAME, rawLeft) : FRAME;
+        if ((gathered == null || gathered.position() == 0) && raw.remaining() >= whole) {
+          int end = raw.position() + whole;
+          ByteBuffer piece = raw.duplicate().limit(end);
+          raw.position(end);
+          frame(piece);
+          continue;
+        }
+        if (gathered == null) {
+          gathered = Buffers.direct(FRAME);
+        }
+        int n = Math.min(gathered.remaining(), raw.remaining());
+        gathered.put(raw.duplicate().limit(raw.position() + n));
+        raw.position(raw.position() + n);
+        if (!gathered.hasRemaining() || (rawLeft > 0 && gathered.position() >= rawLeft)) {
+          gathered.flip();
+          frame(gathered);
+          gathered.clear();
+        }
+      }
+    }
+
+    /** Compresses all of {@code piece} into one frame and hands it on. */
+    private void frame(ByteBuffer piece) throws IOException {
+      if (rawLeft >= 0) {
+        rawLeft -= piece.remaining();
+      }
+      out.clear();
+      ctx.compress(out, piece); // one call: level and checksum from the context
+      Buffers.drain(out, sink);
+      frameWritten = true;
+    }
+
     @Override
     public void finish() throws IOException {
+      if (framed) {
+        // What is gathered, or for an empty object one empty frame: a stream is never empty.
+        if ((gathered != null && gathered.position() > 0) || !frameWritten) {
+          ByteBuffer rest = gathered != null ? gathered.flip() : ByteBuffer.allocateDirect(0);
+          frame(rest);
+          rest.clear();
+        }
+        sink = null;
+        return;
+      }
       ByteBuffer empty = ByteBuffer.allocateDirect(0);
       boolean done;
       do {

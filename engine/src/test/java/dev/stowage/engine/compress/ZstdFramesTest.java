@@ -1,0 +1,136 @@
+package dev.stowage.engine.compress;
+
+import static dev.stowage.engine.compress.CodecsTest.decompress;
+import static dev.stowage.engine.compress.CodecsTest.sample;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Level 1 writes an object as frames of {@link ZstdCodec#FRAME} raw bytes each, compressed in one
+ * call; higher levels stream one frame. Either is one zstd stream that any decoder reads (the
+ * reference library's stream here, Stowage's decompressor, and Vitess's, klauspost/compress, which
+ * reads every frame of a stream).
+ */
+class ZstdFramesTest {
+  private static final int FRAME = ZstdCodec.FRAME;
+
+  /** Compresses {@code raw} fed in writes of {@code step} bytes; {@code known}: say its length. */
+  private static byte[] compress(byte[] raw, int level, int step, boolean known)
+      throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Compressor c = new ZstdCodec().newCompressor(level)) {
+      c.begin(Channels.newChannel(out), known ? raw.length : -1);
+      for (int pos = 0; pos < raw.length; pos += step) {
+        int n = Math.min(step, raw.length - pos);
+        ByteBuffer d = ByteBuffer.allocateDirect(n).put(raw, pos, n).flip();
+        c.write(d);
+        assertThat(d.hasRemaining()).isFalse();
+      }
+      c.finish();
+    }
+    return out.toByteArray();
+  }
+
+  /** The raw size of each frame of {@code stored}, in order. */
+  private static List<Long> frames(byte[] stored) {
+    List<Long> sizes = new ArrayList<>();
+    int pos = 0;
+    while (pos < stored.length) {
+      byte[] rest = Arrays.copyOfRange(stored, pos, stored.length);
+      sizes.add(Zstd.getFrameContentSize(rest));
+      pos += (int) Zstd.findFrameCompressedSize(rest);
+    }
+    return sizes;
+  }
+
+  private static byte[] readByReferenceLibrary(byte[] stored) throws IOException {
+    try (ZstdInputStream in = new ZstdInputStream(new ByteArrayInputStream(stored))) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void levelOneWritesOneFramePerMebibyteWithItsSizeAndChecksum() throws IOException {
+    byte[] raw = sample(3 * FRAME + FRAME / 2, 1);
+    byte[] stored = compress(raw, 1, FRAME, true);
+
+    assertThat(frames(stored))
+        .containsExactly((long) FRAME, (long) FRAME, (long) FRAME, FRAME / 2L);
+    // Frame header descriptor, bit 2: a content checksum ends the frame.
+    assertThat(stored[4] & 0x04).as("checksum flag of the first frame").isNotZero();
+    assertThat(readByReferenceLibrary(stored)).isEqualTo(raw);
+    assertThat(decompress(new ZstdCodec(), stored)).isEqualTo(raw);
+  }
+
+  @Test
+  void framesAreTheSameWhateverTheWriteSizesAndWhetherTheLengthIsKnown() throws IOException {
+    byte[] raw = sample(2 * FRAME + 12_345, 2);
+    byte[] frameSized = compress(raw, 1, FRAME, true);
+
+    assertThat(compress(raw, 1, 4096, true)).isEqualTo(frameSized);
+    assertThat(compress(raw, 1, FRAME + 7, true)).isEqualTo(frameSized);
+    assertThat(compress(raw, 1, 3 * FRAME, true)).isEqualTo(frameSized);
+    assertThat(compress(raw, 1, 777_777, false)).isEqualTo(frameSized);
+  }
+
+  @Test
+  void anObjectSmallerThanAFrameIsOneFrame() throws IOException {
+    byte[] raw = sample(100_000, 3);
+    byte[] stored = compress(raw, 1, FRAME, true);
+
+    assertThat(frames(stored)).containsExactly(100_000L);
+    assertThat(decompress(new ZstdCodec(), stored)).isEqualTo(raw);
+  }
+
+  @Test
+  void anEmptyObjectIsOneEmptyFrame() throws IOException {
+    byte[] stored = compress(new byte[0], 1, FRAME, true);
+
+    assertThat(frames(stored)).containsExactly(0L);
+    assertThat(readByReferenceLibrary(stored)).isEmpty();
+    assertThat(decompress(new ZstdCodec(), stored)).isEmpty();
+  }
+
+  @Test
+  void higherLevelsStreamOneFrame() throws IOException {
+    byte[] raw = sample(3 * FRAME, 4);
+    byte[] stored = compress(raw, 3, 777_777, true);
+
+    assertThat(frames(stored)).containsExactly(3L * FRAME);
+    assertThat(decompress(new ZstdCodec(), stored)).isEqualTo(raw);
+  }
+
+  @Test
+  void theCompressorStartsAfreshForEachObject() throws IOException {
+    byte[] first = sample(FRAME + 5, 5);
+    byte[] second = sample(FRAME / 3, 6);
+    ByteArrayOutputStream a = new ByteArrayOutputStream();
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (Compressor c = new ZstdCodec().newCompressor(1)) {
+      // The first object is fed in small writes, so a piece of it is gathered when it ends.
+      c.begin(Channels.newChannel(a), -1);
+      for (int pos = 0; pos < first.length; pos += 1000) {
+        int n = Math.min(1000, first.length - pos);
+        c.write(ByteBuffer.allocateDirect(n).put(first, pos, n).flip());
+      }
+      c.finish();
+      c.begin(Channels.newChannel(b), second.length);
+      c.write(ByteBuffer.allocateDirect(second.length).put(second).flip());
+      c.finish();
+    }
+    assertThat(decompress(new ZstdCodec(), a.toByteArray())).isEqualTo(first);
+    assertThat(decompress(new ZstdCodec(), b.toByteArray())).isEqualTo(second);
+    assertThat(frames(b.toByteArray())).containsExactly((long) second.length);
+  }
+}
