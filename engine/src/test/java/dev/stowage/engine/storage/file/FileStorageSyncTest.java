@@ -1,0 +1,149 @@
+package dev.stowage.engine.storage.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.engine.error.StorageException;
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.ObjectWriter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * When a backup's objects become durable: a large object's fsync starts at its commit, small
+ * objects are fsynced by {@code sync}, and {@code sync} returns only when every object is durable,
+ * throwing if any fsync failed.
+ */
+class FileStorageSyncTest {
+  private static final BackupLocation LOC = new BackupLocation("ns/db", "b1");
+  private static final int LARGE = (int) FileStorage.EARLY_SYNC_BYTES;
+
+  @TempDir Path tmp;
+
+  private final List<String> fsynced = new CopyOnWriteArrayList<>();
+
+  private static void put(FileStorage storage, String object, int bytes) throws IOException {
+    try (ObjectWriter w = storage.create(LOC, object, true)) {
+      w.write(ByteBuffer.allocate(bytes));
+      w.commit();
+    }
+  }
+
+  @Test
+  void aLargeObjectIsFsyncedFromItsCommitOnBeforeSync() throws Exception {
+    CountDownLatch forced = new CountDownLatch(1);
+    try (FileStorage storage =
+        new FileStorage(
+            tmp,
+            p -> {
+              fsynced.add(p.getFileName().toString());
+              forced.countDown();
+            })) {
+      put(storage, "0-0", LARGE);
+
+      assertThat(forced.await(10, TimeUnit.SECONDS)).as("fsync started before sync()").isTrue();
+      assertThat(fsynced).containsExactly("0-0");
+      storage.sync(LOC);
+      assertThat(fsynced).as("not fsynced twice").containsExactly("0-0");
+    }
+  }
+
+  @Test
+  void smallObjectsAreFsyncedTogetherBySync() throws Exception {
+    try (FileStorage storage = new FileStorage(tmp, p -> fsynced.add(p.getFileName().toString()))) {
+      put(storage, "1", 100);
+      put(storage, "2", LARGE - 1);
+      Thread.sleep(200); // a fsync started at commit would have run by now
+      assertThat(fsynced).isEmpty();
+
+      storage.sync(LOC);
+      assertThat(fsynced).containsExactlyInAnyOrder("1", "2");
+    }
+  }
+
+  @Test
+  void syncWaitsForAnFsyncStartedAtCommit() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (FileStorage storage =
+        new FileStorage(
+            tmp,
+            p -> {
+              try {
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+              fsynced.add(p.getFileName().toString());
+            })) {
+      put(storage, "0-0", LARGE);
+      Thread releaser =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(300);
+                } catch (InterruptedException ignored) {
+                  // released now
+                }
+                release.countDown();
+              });
+      releaser.start();
+      storage.sync(LOC);
+      assertThat(fsynced).as("durable when sync() returns").containsExactly("0-0");
+      releaser.join();
+    }
+  }
+
+  @Test
+  void aFailedFsyncStartedAtCommitFailsSync() throws Exception {
+    try (FileStorage storage =
+        new FileStorage(
+            tmp,
+            p -> {
+              throw new IOException("Input/output error");
+            })) {
+      put(storage, "0-0", LARGE);
+
+      assertThatThrownBy(() -> storage.sync(LOC))
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining("ns/db/b1")
+          .hasMessageContaining("Input/output error");
+    }
+  }
+
+  @Test
+  void anObjectDeletedBeforeItsFsyncIsNotAFailure() throws Exception {
+    CountDownLatch deleted = new CountDownLatch(1);
+    try (FileStorage storage =
+        new FileStorage(
+            tmp,
+            p -> {
+              try {
+                deleted.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+              FileStorageSyncTest.realFsync(p); // the file is gone: NoSuchFileException
+            })) {
+      put(storage, "0-0", LARGE);
+      storage.delete(LOC, "0-0");
+      deleted.countDown();
+
+      storage.sync(LOC); // no exception
+      assertThat(tmp.resolve("ns/db/b1/0-0")).doesNotExist();
+    }
+  }
+
+  private static void realFsync(Path p) throws IOException {
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}
