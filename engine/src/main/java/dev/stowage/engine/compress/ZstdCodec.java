@@ -82,7 +82,9 @@ public final class ZstdCodec implements Codec {
     private WritableByteChannel sink;
     // Framed: raw bytes of the object still to come (-1 unknown), and a piece gathered from
     // writes smaller than a frame (made on first need: the backup's reads are frame-sized).
+    private long announced;
     private long rawLeft;
+    private long taken;
     private ByteBuffer gathered;
     private boolean frameWritten;
 
@@ -108,7 +110,9 @@ public final class ZstdCodec implements Codec {
       }
       this.out.clear();
       this.sink = out;
+      this.announced = rawLength;
       this.rawLeft = rawLength;
+      this.taken = 0;
       this.frameWritten = false;
       if (gathered != null) {
         gathered.clear();
@@ -133,6 +137,7 @@ public final class ZstdCodec implements Codec {
     }
 
     private void writeFrames(ByteBuffer raw) throws IOException {
+      taken += raw.remaining();
       while (raw.hasRemaining()) {
         // A whole frame, or the whole rest of an object of known size, goes straight from the
         // caller's buffer; anything shorter is gathered first.
@@ -172,6 +177,15 @@ public final class ZstdCodec implements Codec {
     @Override
     public void finish() throws IOException {
       if (framed) {
+        if (announced >= 0 && taken != announced) {
+          // What the streaming mode's pledged size makes zstd refuse.
+          throw new IllegalStateException(
+              "zstd: the object was announced as "
+                  + announced
+                  + " raw bytes but "
+                  + taken
+                  + " were written");
+        }
         // What is gathered, or for an empty object one empty frame: a stream is never empty.
         if ((gathered != null && gathered.position() > 0) || !frameWritten) {
           ByteBuffer rest = gathered != null ? gathered.flip() : ByteBuffer.allocateDirect(0);

@@ -3,6 +3,7 @@ package dev.stowage.engine.compress;
 import static dev.stowage.engine.compress.CodecsTest.decompress;
 import static dev.stowage.engine.compress.CodecsTest.sample;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdInputStream;
@@ -100,6 +101,59 @@ class ZstdFramesTest {
     assertThat(frames(stored)).containsExactly(0L);
     assertThat(readByReferenceLibrary(stored)).isEmpty();
     assertThat(decompress(new ZstdCodec(), stored)).isEmpty();
+  }
+
+  @Test
+  void anEmptyObjectOfUnknownLengthWithEmptyWritesIsOneEmptyFrame() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Compressor c = new ZstdCodec().newCompressor(1)) {
+      c.begin(Channels.newChannel(out), -1);
+      c.write(ByteBuffer.allocateDirect(0));
+      c.write(ByteBuffer.allocateDirect(0));
+      c.finish();
+    }
+    assertThat(frames(out.toByteArray())).containsExactly(0L);
+  }
+
+  @Test
+  void writingMoreOrLessThanAnnouncedIsRefused() {
+    for (int written : new int[] {FRAME - 1, FRAME + 1}) {
+      assertThatThrownBy(
+              () -> {
+                try (Compressor c = new ZstdCodec().newCompressor(1)) {
+                  c.begin(Channels.newChannel(new ByteArrayOutputStream()), FRAME);
+                  c.write(ByteBuffer.allocateDirect(written));
+                  c.finish();
+                }
+              })
+          .as("%d bytes written of %d announced", written, FRAME)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("announced as " + FRAME + " raw bytes but " + written);
+    }
+  }
+
+  @Test
+  void beginDropsWhatAnUnfinishedObjectGathered() throws IOException {
+    byte[] raw = sample(FRAME / 2, 7);
+    ByteArrayOutputStream fresh = new ByteArrayOutputStream();
+    try (Compressor c = new ZstdCodec().newCompressor(1)) {
+      c.begin(Channels.newChannel(fresh), raw.length);
+      c.write(ByteBuffer.allocateDirect(raw.length).put(raw).flip());
+      c.finish();
+    }
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    try (Compressor c = new ZstdCodec().newCompressor(1)) {
+      // An attempt that failed half way: 1000 bytes gathered, never finished.
+      c.begin(Channels.newChannel(new ByteArrayOutputStream()), -1);
+      c.write(ByteBuffer.allocateDirect(1000).put(sample(1000, 8)).flip());
+      c.begin(Channels.newChannel(again), raw.length);
+      for (int pos = 0; pos < raw.length; pos += 4096) {
+        int n = Math.min(4096, raw.length - pos);
+        c.write(ByteBuffer.allocateDirect(n).put(raw, pos, n).flip());
+      }
+      c.finish();
+    }
+    assertThat(again.toByteArray()).isEqualTo(fresh.toByteArray());
   }
 
   @Test

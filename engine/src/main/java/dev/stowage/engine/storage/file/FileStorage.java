@@ -45,6 +45,13 @@ public final class FileStorage implements BackupStorage {
   private final java.util.Map<Path, ParallelSync> objectSyncs =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Directories where an fsync failed, with the failure: every later sync() of it fails too (on
+   * Linux a second fsync after a write-back error may report success for data that is lost).
+   */
+  private final java.util.Map<Path, StorageException> failedSyncs =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Objects whose fsync has started (see {@link #objectSyncs}). */
   private final java.util.Set<Path> syncing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -276,6 +283,7 @@ public final class FileStorage implements BackupStorage {
     try {
       Path p = backupDir(location).resolve(object);
       unsynced.remove(p); // nothing left to fsync
+      syncing.remove(p);
       Files.deleteIfExists(p);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "delete");
@@ -296,12 +304,17 @@ public final class FileStorage implements BackupStorage {
     }
   }
 
-  /** Called by a writer's commit: the object is in place; a large one's fsync starts now. */
+  /**
+   * Called by a writer's commit: the object is in place; a large one's fsync starts now. The latest
+   * commit of a name decides: a small file committed over a large one waits for sync().
+   */
   private void committed(Path object, long bytes) {
     unsynced.add(object);
     if (bytes >= EARLY_SYNC_BYTES) {
       syncing.add(object);
       startSync(object);
+    } else {
+      syncing.remove(object);
     }
   }
 
@@ -313,16 +326,26 @@ public final class FileStorage implements BackupStorage {
               try {
                 fsync.force(object);
               } catch (NoSuchFileException e) {
-                if (unsynced.contains(object)) {
-                  throw e; // not deleted on purpose: an object is missing
+                if (unsynced.contains(object)) { // not deleted on purpose: an object is missing
+                  throw translate(e, "file://" + object, "fsync");
                 }
+              } catch (IOException e) {
+                throw translate(e, "file://" + object, "fsync");
               }
             });
   }
 
+  /**
+   * {@inheritDoc} Covers the objects committed before the call; the backup's writers have all
+   * finished by then (a commit racing a sync of the same backup is not covered).
+   */
   @Override
   public void sync(BackupLocation location) {
     Path dir = backupDir(location);
+    StorageException failedBefore = failedSyncs.get(dir);
+    if (failedBefore != null) {
+      throw failedBefore;
+    }
     List<Path> mine = unsynced.stream().filter(p -> dir.equals(p.getParent())).toList();
     mine.stream().filter(p -> !syncing.contains(p)).forEach(this::startSync);
     ParallelSync syncs = objectSyncs.remove(dir);
@@ -335,19 +358,28 @@ public final class FileStorage implements BackupStorage {
       Files.createDirectories(dir); // a backup of an empty tree has no objects, only a MANIFEST
       fsyncDirectory(dir);
       fsyncDirectory(dir.getParent());
+    } catch (StorageException e) {
+      throw remember(dir, e); // an object's fsync, named
     } catch (IOException e) {
-      throw translate(e, describe(location, null), "fsync");
+      throw remember(dir, translate(e, describe(location, null), "fsync"));
     } catch (Exception e) {
-      throw new StorageException(
-          Kind.OTHER,
-          describe(location, null),
-          "cannot fsync the objects of " + describe(location, null) + ": " + e,
-          e);
+      throw remember(
+          dir,
+          new StorageException(
+              Kind.OTHER,
+              describe(location, null),
+              "cannot fsync the objects of " + describe(location, null) + ": " + e,
+              e));
     } finally {
       if (syncs != null) {
         syncs.close();
       }
     }
+  }
+
+  private StorageException remember(Path dir, StorageException e) {
+    failedSyncs.put(dir, e);
+    return e;
   }
 
   static void fsyncDirectory(Path dir) throws IOException {
@@ -433,9 +465,13 @@ public final class FileStorage implements BackupStorage {
     @Override
     public void commit() throws IOException {
       try {
-        // Not fsynced here: a sync thread does (committed), and sync() waits for it before the
-        // MANIFEST.
         channel.close();
+        if (!replace) {
+          // The MANIFEST: durable before its name exists, so a crash cannot leave a named but
+          // empty one, which would pass for a complete backup that cannot be written again.
+          storage.fsync.force(path);
+        }
+        // Other objects: a sync thread fsyncs them (committed); sync() waits before the MANIFEST.
         if (replace) {
           Files.move(
               path,

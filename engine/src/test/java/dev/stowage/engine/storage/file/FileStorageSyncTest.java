@@ -101,20 +101,92 @@ class FileStorageSyncTest {
   }
 
   @Test
-  void aFailedFsyncStartedAtCommitFailsSync() throws Exception {
+  void aFailedFsyncStartedAtCommitFailsSyncThenAndLater() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
     try (FileStorage storage =
         new FileStorage(
             tmp,
             p -> {
-              throw new IOException("Input/output error");
+              // Only the first fsync fails: a second may report success after a lost write-back.
+              if (calls.getAndIncrement() == 0) {
+                throw new IOException("Input/output error");
+              }
             })) {
       put(storage, "0-0", LARGE);
 
+      for (int i = 0; i < 2; i++) {
+        assertThatThrownBy(() -> storage.sync(LOC))
+            .as("sync number %d", i + 1)
+            .isInstanceOf(StorageException.class)
+            .hasMessageContaining("ns/db/b1")
+            .hasMessageContaining("Input/output error");
+      }
+    }
+  }
+
+  @Test
+  void anObjectMissingWithoutADeleteFailsSync() throws Exception {
+    CountDownLatch gone = new CountDownLatch(1);
+    try (FileStorage storage =
+        new FileStorage(
+            tmp,
+            p -> {
+              try {
+                gone.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+              realFsync(p);
+            })) {
+      put(storage, "0-0", LARGE);
+      java.nio.file.Files.delete(tmp.resolve("ns/db/b1/0-0")); // not through the storage
+      gone.countDown();
+
       assertThatThrownBy(() -> storage.sync(LOC))
           .isInstanceOf(StorageException.class)
-          .hasMessageContaining("ns/db/b1")
-          .hasMessageContaining("Input/output error");
+          .hasMessageContaining("0-0");
     }
+  }
+
+  @Test
+  void aSmallObjectCommittedOverALargeOneIsFsyncedBySync() throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    try (FileStorage storage =
+        new FileStorage(
+            tmp,
+            p -> {
+              fsynced.add(p.getFileName().toString());
+              first.countDown();
+            })) {
+      put(storage, "0", LARGE);
+      assertThat(first.await(10, TimeUnit.SECONDS)).isTrue(); // the large one's fsync is done
+      put(storage, "0", 100); // the same name, now small: its own bytes still need an fsync
+
+      storage.sync(LOC);
+      assertThat(fsynced).containsExactly("0", "0");
+    }
+  }
+
+  @Test
+  void theManifestIsDurableBeforeItsNameExists() throws Exception {
+    Path manifest = tmp.resolve("ns/db/b1/MANIFEST");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (FileStorage storage =
+        new FileStorage(
+            tmp,
+            p ->
+                seen.add(
+                    p.getFileName().toString()
+                        + (java.nio.file.Files.exists(manifest) ? " named" : " unnamed")))) {
+      try (ObjectWriter w = storage.create(LOC, "MANIFEST", false)) {
+        w.write(ByteBuffer.wrap("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        w.commit();
+      }
+      storage.sync(LOC);
+    }
+    assertThat(seen).anyMatch(s -> s.startsWith(".tmp-MANIFEST") && s.endsWith(" unnamed"));
+    assertThat(manifest).hasContent("{}");
   }
 
   @Test
