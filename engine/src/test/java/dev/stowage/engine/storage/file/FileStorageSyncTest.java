@@ -72,16 +72,7 @@ class FileStorageSyncTest {
   void syncWaitsForAnFsyncStartedAtCommit() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     try (FileStorage storage =
-        new FileStorage(
-            tmp,
-            p -> {
-              try {
-                release.await(10, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                throw new IOException(e);
-              }
-              fsynced.add(p.getFileName().toString());
-            })) {
+        new FileStorage(tmp, after(release, p -> fsynced.add(p.getFileName().toString())))) {
       put(storage, "0-0", LARGE);
       Thread releaser =
           new Thread(
@@ -128,17 +119,7 @@ class FileStorageSyncTest {
   @Test
   void anObjectMissingWithoutADeleteFailsSync() throws Exception {
     CountDownLatch gone = new CountDownLatch(1);
-    try (FileStorage storage =
-        new FileStorage(
-            tmp,
-            p -> {
-              try {
-                gone.await(10, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                throw new IOException(e);
-              }
-              realFsync(p);
-            })) {
+    try (FileStorage storage = new FileStorage(tmp, after(gone, FileStorageSyncTest::realFsync))) {
       put(storage, "0-0", LARGE);
       java.nio.file.Files.delete(tmp.resolve("ns/db/b1/0-0")); // not through the storage
       gone.countDown();
@@ -195,14 +176,8 @@ class FileStorageSyncTest {
     try (FileStorage storage =
         new FileStorage(
             tmp,
-            p -> {
-              try {
-                deleted.await(10, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                throw new IOException(e);
-              }
-              FileStorageSyncTest.realFsync(p); // the file is gone: NoSuchFileException
-            })) {
+            // the file is gone by then: NoSuchFileException
+            after(deleted, FileStorageSyncTest::realFsync))) {
       put(storage, "0-0", LARGE);
       storage.delete(LOC, "0-0");
       deleted.countDown();
@@ -210,6 +185,18 @@ class FileStorageSyncTest {
       storage.sync(LOC); // no exception
       assertThat(tmp.resolve("ns/db/b1/0-0")).doesNotExist();
     }
+  }
+
+  /** An fsync that first waits for {@code latch}. */
+  private static FileStorage.Fsync after(CountDownLatch latch, FileStorage.Fsync then) {
+    return p -> {
+      try {
+        latch.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      then.force(p);
+    };
   }
 
   private static void realFsync(Path p) throws IOException {
