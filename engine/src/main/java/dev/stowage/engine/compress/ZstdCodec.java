@@ -66,7 +66,7 @@ public final class ZstdCodec implements Codec {
    * mode copies input into a ring of one window plus one block, so most blocks are matched against
    * a window split in two (its "extDict" match finder); a whole piece in one call keeps the window
    * in one piece, the faster finder. Level 1 on the 2 GiB benchmark file: about 400 MB/s a core
-   * streaming, 500 in 1 MiB frames, for 0.3% more bytes (its window is 512 KiB, so a frame loses
+   * streaming, 500 in 1 MiB frames, for 0.1% more bytes (its window is 512 KiB, so a frame loses
    * little history). Above that level windows grow, and streaming keeps them.
    */
   static final int FRAME = Buffers.CODEC_BUFFER;
@@ -74,17 +74,20 @@ public final class ZstdCodec implements Codec {
   /** The highest level written in {@link #FRAME}-sized frames. */
   static final int FRAMED_MAX_LEVEL = 1;
 
+  /** No input: what ends a stream; duplicated for each use, as zstd-jni moves its position. */
+  private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
+
   private static final class ZstdCompressor implements Compressor {
     private final ZstdCompressCtx ctx = new ZstdCompressCtx();
     private final int level;
     private final boolean framed;
     private final ByteBuffer out;
     private WritableByteChannel sink;
-    // Framed: raw bytes of the object still to come (-1 unknown), and a piece gathered from
-    // writes smaller than a frame (made on first need: the backup's reads are frame-sized).
+    // Framed: the object's raw length (-1 unknown), the raw bytes in its frames so far, and a piece
+    // gathered from writes smaller than a frame (made on first need: the backup's reads are
+    // frame-sized).
     private long announced;
-    private long rawLeft;
-    private long taken;
+    private long framedBytes;
     private ByteBuffer gathered;
     private boolean frameWritten;
 
@@ -111,8 +114,7 @@ public final class ZstdCodec implements Codec {
       this.out.clear();
       this.sink = out;
       this.announced = rawLength;
-      this.rawLeft = rawLength;
-      this.taken = 0;
+      this.framedBytes = 0;
       this.frameWritten = false;
       if (gathered != null) {
         gathered.clear();
@@ -137,11 +139,11 @@ public final class ZstdCodec implements Codec {
     }
 
     private void writeFrames(ByteBuffer raw) throws IOException {
-      taken += raw.remaining();
       while (raw.hasRemaining()) {
         // A whole frame, or the whole rest of an object of known size, goes straight from the
         // caller's buffer; anything shorter is gathered first.
-        int whole = rawLeft > 0 ? (int) Math.min(FRAME, rawLeft) : FRAME;
+        long rawLeft = announced - framedBytes; // meaningless when announced < 0
+        int whole = announced >= 0 && rawLeft > 0 ? (int) Math.min(FRAME, rawLeft) : FRAME;
         if ((gathered == null || gathered.position() == 0) && raw.remaining() >= whole) {
           int end = raw.position() + whole;
           ByteBuffer piece = raw.duplicate().limit(end);
@@ -152,10 +154,10 @@ public final class ZstdCodec implements Codec {
         if (gathered == null) {
           gathered = Buffers.direct(FRAME);
         }
-        int n = Math.min(gathered.remaining(), raw.remaining());
+        int n = Math.min(whole - gathered.position(), raw.remaining());
         gathered.put(raw.duplicate().limit(raw.position() + n));
         raw.position(raw.position() + n);
-        if (!gathered.hasRemaining() || (rawLeft > 0 && gathered.position() >= rawLeft)) {
+        if (gathered.position() == whole) {
           gathered.flip();
           frame(gathered);
           gathered.clear();
@@ -165,9 +167,7 @@ public final class ZstdCodec implements Codec {
 
     /** Compresses all of {@code piece} into one frame and hands it on. */
     private void frame(ByteBuffer piece) throws IOException {
-      if (rawLeft >= 0) {
-        rawLeft -= piece.remaining();
-      }
+      framedBytes += piece.remaining();
       out.clear();
       ctx.compress(out, piece); // one call: level and checksum from the context
       Buffers.drain(out, sink);
@@ -177,6 +177,7 @@ public final class ZstdCodec implements Codec {
     @Override
     public void finish() throws IOException {
       if (framed) {
+        long taken = framedBytes + (gathered != null ? gathered.position() : 0);
         if (announced >= 0 && taken != announced) {
           // What the streaming mode's pledged size makes zstd refuse.
           throw new IllegalStateException(
@@ -188,14 +189,14 @@ public final class ZstdCodec implements Codec {
         }
         // What is gathered, or for an empty object one empty frame: a stream is never empty.
         if ((gathered != null && gathered.position() > 0) || !frameWritten) {
-          ByteBuffer rest = gathered != null ? gathered.flip() : ByteBuffer.allocateDirect(0);
+          ByteBuffer rest = gathered != null ? gathered.flip() : EMPTY.duplicate();
           frame(rest);
           rest.clear();
         }
         sink = null;
         return;
       }
-      ByteBuffer empty = ByteBuffer.allocateDirect(0);
+      ByteBuffer empty = EMPTY.duplicate();
       boolean done;
       do {
         done = ctx.compressDirectByteBufferStream(out, empty, EndDirective.END);

@@ -32,8 +32,12 @@ public final class FileStorage implements BackupStorage {
   private static final String TMP_PREFIX = ".tmp-";
   private final Path root;
 
-  /** Objects renamed into place whose durability sync() has not confirmed yet. */
-  private final java.util.Set<Path> unsynced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * Objects renamed into place whose durability sync() has not confirmed yet, each with whether its
+   * fsync started at its commit (the latest commit of a name decides).
+   */
+  private final java.util.Map<Path, Boolean> unsynced =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * The fsyncs of each backup directory's objects. A large object's starts at its commit, so the
@@ -52,9 +56,6 @@ public final class FileStorage implements BackupStorage {
   private final java.util.Map<Path, StorageException> failedSyncs =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** Objects whose fsync has started (see {@link #objectSyncs}). */
-  private final java.util.Set<Path> syncing = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
   /** Stored bytes from which an object's fsync starts at its commit. */
   static final long EARLY_SYNC_BYTES = 4 << 20;
 
@@ -66,18 +67,12 @@ public final class FileStorage implements BackupStorage {
   private final Fsync fsync;
 
   public FileStorage(Path root) {
-    this(root, FileStorage::fsyncFile);
+    this(root, FileStorage::force);
   }
 
   FileStorage(Path root, Fsync fsync) {
     this.root = root.toAbsolutePath().normalize();
     this.fsync = fsync;
-  }
-
-  private static void fsyncFile(Path object) throws IOException {
-    try (FileChannel ch = FileChannel.open(object, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
   }
 
   @Override
@@ -201,8 +196,8 @@ public final class FileStorage implements BackupStorage {
       } catch (FileAlreadyExistsException e) {
         return false;
       }
-      fsyncDirectory(dir);
-      fsyncDirectory(dir.getParent());
+      force(dir);
+      force(dir.getParent());
       return true;
     } catch (IOException e) {
       throw translate(e, describe(location, object), "create");
@@ -225,7 +220,7 @@ public final class FileStorage implements BackupStorage {
           StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
       tmp = null;
-      fsyncDirectory(dir);
+      force(dir);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "write");
     } finally {
@@ -283,7 +278,6 @@ public final class FileStorage implements BackupStorage {
     try {
       Path p = backupDir(location).resolve(object);
       unsynced.remove(p); // nothing left to fsync
-      syncing.remove(p);
       Files.deleteIfExists(p);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "delete");
@@ -297,24 +291,19 @@ public final class FileStorage implements BackupStorage {
       createdDirs.remove(dir);
       if (Files.isDirectory(dir)) {
         Files.delete(dir);
-        fsyncDirectory(dir.getParent());
+        force(dir.getParent());
       }
     } catch (IOException e) {
       throw translate(e, describe(location, null), "remove");
     }
   }
 
-  /**
-   * Called by a writer's commit: the object is in place; a large one's fsync starts now. The latest
-   * commit of a name decides: a small file committed over a large one waits for sync().
-   */
+  /** Called by a writer's commit: the object is in place; a large one's fsync starts now. */
   private void committed(Path object, long bytes) {
-    unsynced.add(object);
-    if (bytes >= EARLY_SYNC_BYTES) {
-      syncing.add(object);
+    boolean early = bytes >= EARLY_SYNC_BYTES;
+    unsynced.put(object, early);
+    if (early) {
       startSync(object);
-    } else {
-      syncing.remove(object);
     }
   }
 
@@ -326,7 +315,7 @@ public final class FileStorage implements BackupStorage {
               try {
                 fsync.force(object);
               } catch (NoSuchFileException e) {
-                if (unsynced.contains(object)) { // not deleted on purpose: an object is missing
+                if (unsynced.containsKey(object)) { // not deleted on purpose: an object is missing
                   throw translate(e, "file://" + object, "fsync");
                 }
               } catch (IOException e) {
@@ -346,18 +335,17 @@ public final class FileStorage implements BackupStorage {
     if (failedBefore != null) {
       throw failedBefore;
     }
-    List<Path> mine = unsynced.stream().filter(p -> dir.equals(p.getParent())).toList();
-    mine.stream().filter(p -> !syncing.contains(p)).forEach(this::startSync);
+    List<Path> mine = unsynced.keySet().stream().filter(p -> dir.equals(p.getParent())).toList();
+    mine.stream().filter(p -> !unsynced.get(p)).forEach(this::startSync);
     ParallelSync syncs = objectSyncs.remove(dir);
     try {
       if (syncs != null) {
         syncs.awaitAll(); // every object committed in dir, fsynced; the first failure thrown
       }
       mine.forEach(unsynced::remove);
-      mine.forEach(syncing::remove);
       Files.createDirectories(dir); // a backup of an empty tree has no objects, only a MANIFEST
-      fsyncDirectory(dir);
-      fsyncDirectory(dir.getParent());
+      force(dir);
+      force(dir.getParent());
     } catch (StorageException e) {
       throw remember(dir, e); // an object's fsync, named
     } catch (IOException e) {
@@ -382,8 +370,9 @@ public final class FileStorage implements BackupStorage {
     return e;
   }
 
-  static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+  /** fsync of a file or a directory. */
+  static void force(Path path) throws IOException {
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       ch.force(true);
     }
   }
@@ -466,24 +455,23 @@ public final class FileStorage implements BackupStorage {
     public void commit() throws IOException {
       try {
         channel.close();
-        if (!replace) {
-          // The MANIFEST: durable before its name exists, so a crash cannot leave a named but
-          // empty one, which would pass for a complete backup that cannot be written again.
-          storage.fsync.force(path);
-        }
-        // Other objects: a sync thread fsyncs them (committed); sync() waits before the MANIFEST.
         if (replace) {
           Files.move(
               path,
               linkTarget,
               StandardCopyOption.ATOMIC_MOVE,
               StandardCopyOption.REPLACE_EXISTING);
+          // A sync thread fsyncs it (large ones from now on); sync() waits before the MANIFEST.
+          storage.committed(linkTarget, written);
         } else {
+          // The MANIFEST: its bytes durable before its name exists, so a crash cannot leave a named
+          // but empty one, which would pass for a complete backup that cannot be written again;
+          // sync() makes the name durable.
+          storage.fsync.force(path);
           // link(2) fails when the name exists: no window in which an existing object is replaced.
           Files.createLink(linkTarget, path);
           Files.delete(path);
         }
-        storage.committed(linkTarget, written);
         done = true;
       } catch (FileAlreadyExistsException e) {
         abort();
