@@ -33,9 +33,9 @@ public final class ObjectCipher {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /**
-   * Sealed bytes moved to and from storage at a time: many segments per read or write, so the 8 KiB
-   * segments do not become 8 KiB system calls and channel hops. A MiB, as a plain object is read
-   * (the decompressor's input buffer).
+   * Sealed bytes moved to and from storage at a time: many segments per read or write, so the
+   * segments (64 KiB by default, 4 KiB at least) do not become as many system calls and channel
+   * hops. A MiB, as a plain object is read (the decompressor's input buffer).
    */
   static final int IO_BATCH = 1 << 20;
 

@@ -4,6 +4,7 @@ import static dev.stowage.engine.EngineFixture.DIR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stowage.engine.EngineFixture;
@@ -12,6 +13,7 @@ import dev.stowage.engine.backup.BackupSettings;
 import dev.stowage.engine.core.RestoreMarker;
 import dev.stowage.engine.core.Roots;
 import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.manifest.Encryption;
 import dev.stowage.engine.restore.RestoreRunner;
 import dev.stowage.engine.restore.RestoreSettings;
 import dev.stowage.engine.storage.BackupLocation;
@@ -19,14 +21,20 @@ import dev.stowage.engine.storage.file.FileStorage;
 import dev.stowage.engine.testing.StoredBackup;
 import dev.stowage.engine.testing.TreeSnapshot;
 import dev.stowage.engine.verify.VerifyRunner;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Predicate;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -287,6 +295,78 @@ class EncryptedBackupTest {
         .satisfies(e -> assertThat(exit(e)).isEqualTo(4))
         .hasMessageContaining("does not authenticate");
     assertThat(t.resolve(RestoreMarker.NAME)).exists();
+  }
+
+  /**
+   * Backups sealed before 2026-12-07 have 8 KiB segments (64 KiB since): every object of b1 opened
+   * and sealed again in 8 KiB segments, the MANIFEST saying so (with the objects' new hashes and
+   * stored sizes, signed again), restores and verifies.
+   */
+  @Test
+  void aBackupSealedIn8KiBSegmentsAsBeforeRestores() throws Exception {
+    ObjectNode m = b1.manifest();
+    ObjectNode info = (ObjectNode) m.path("StowageEncryption");
+    assertThat(info.path("SegmentSize").asInt()).isEqualTo(64 << 10);
+    MasterKey key = KeyRing.of(KEY).primary();
+    ObjectCipher opener = cipherFor(key, info);
+    info.put("SegmentSize", 8 << 10);
+    ObjectCipher sealer = cipherFor(key, info);
+    int manySegments = 0;
+    for (var fe : m.path("FileEntries")) {
+      String index = wholeFileObject(fe.path("Name").asText());
+      List<ObjectNode> objects = new ArrayList<>();
+      fe.path("Chunks").forEach(c -> objects.add((ObjectNode) c));
+      if (objects.isEmpty()) {
+        objects.add((ObjectNode) fe);
+      }
+      for (ObjectNode o : objects) {
+        boolean chunk = o.has("StorageName");
+        String name = chunk ? o.path("StorageName").asText() : index;
+        ObjectPlace place =
+            new ObjectPlace(
+                "b1",
+                fe.path("Base").asText(),
+                fe.path("Name").asText(),
+                name,
+                chunk ? o.path("Offset").asLong() : 0,
+                chunk ? o.path("Size").asLong() : fe.path("StowageSize").asLong());
+        Path path = b1.dir().resolve(name);
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (var in = FileChannel.open(path)) {
+          ObjectCipher.Opening open = opener.opening(in, place, false);
+          ByteBuffer buf = ByteBuffer.allocate(10_000);
+          while (open.read(buf.clear()) >= 0) {
+            compressed.write(buf.array(), 0, buf.position());
+          }
+        }
+        ByteArrayOutputStream sealed = new ByteArrayOutputStream();
+        ObjectCipher.Sealing seal = sealer.sealing(Channels.newChannel(sealed), place);
+        seal.write(ByteBuffer.wrap(compressed.toByteArray()));
+        seal.finish();
+        byte[] bytes = sealed.toByteArray();
+        Files.write(path, bytes);
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        o.put("Hash", String.format("%08x", crc.getValue()));
+        o.put("StowageStoredSize", bytes.length);
+        if (compressed.size() > 8 << 10) {
+          manySegments++;
+        }
+      }
+    }
+    assertThat(manySegments).as("objects of more than one 8 KiB segment").isPositive();
+    b1.writeManifest(m);
+    resign("b1");
+    Path target = tmp.resolve("r");
+    restorer(target, "b1", KeyRing.of(KEY), false).run();
+    assertThat(TreeSnapshot.of(target).filter(BACKED_UP).withoutTimes())
+        .isEqualTo(TreeSnapshot.of(data).filter(BACKED_UP).withoutTimes());
+    new VerifyRunner(files, EngineFixture.fastRetrier(), KeyRing.of(KEY)).run(DIR, "b1", 2, true);
+  }
+
+  private static ObjectCipher cipherFor(MasterKey key, ObjectNode info) throws Exception {
+    Encryption e = new ObjectMapper().treeToValue(info, Encryption.class);
+    return BackupEncryption.forExisting(key, e, "b1").newCipher();
   }
 
   @Test
