@@ -380,7 +380,19 @@ public final class BackupRunner {
         lock.checkLease();
         storage.delete(loc, o);
       }
-      storage.sync(loc);
+      try {
+        storage.sync(loc);
+      } catch (RuntimeException e) {
+        // After a failed fsync the storage refuses every later sync of this backup: the objects
+        // are gone, only the durability of their removal is unconfirmed.
+        LOG.warn(
+            "removed the {} objects this failed backup stored in {}, but their removal is not"
+                + " confirmed durable ({}); after a crash `stowage rm` removes any that come back",
+            objects.size(),
+            storage.describe(loc, null),
+            e.getMessage());
+        return true;
+      }
       LOG.info(
           "removed the {} objects this failed backup stored in {}",
           objects.size(),

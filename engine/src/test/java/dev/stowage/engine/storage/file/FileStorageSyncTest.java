@@ -3,11 +3,16 @@ package dev.stowage.engine.storage.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stowage.engine.EngineFixture;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.ObjectWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -198,6 +203,45 @@ class FileStorageSyncTest {
       }
       then.force(p);
     };
+  }
+
+  /**
+   * A backup whose fsync failed removes what it stored, and its log says so: the remembered failure
+   * that the clean-up's own sync meets again is not a failure to remove (it used to log "could not
+   * remove all objects" with every object gone).
+   */
+  @Test
+  void aBackupWhoseFsyncFailedRemovesItsObjectsAndSaysSo() throws Exception {
+    Path data = tmp.resolve("data");
+    EngineFixture.writeDatadir(data);
+    Path root = Files.createDirectories(tmp.resolve("backups"));
+    java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    PrintStream err = System.err;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+    try (FileStorage storage =
+        new FileStorage(
+            root,
+            p -> {
+              if (calls.getAndIncrement() == 0) {
+                throw new IOException("Input/output error");
+              }
+              realFsync(p);
+            })) {
+      assertThatThrownBy(() -> EngineFixture.backup(storage, data, "b1"))
+          .hasMessageContaining("Input/output error");
+    } finally {
+      System.setErr(err);
+    }
+    String text = log.toString(StandardCharsets.UTF_8);
+    assertThat(text).contains("removed the").doesNotContain("could not remove all objects");
+    Path dir = root.resolve(EngineFixture.DIR).resolve("b1");
+    if (Files.exists(dir)) {
+      try (var left = Files.list(dir)) {
+        assertThat(left.map(p -> p.getFileName().toString())).isEmpty();
+      }
+    }
   }
 
   private static void realFsync(Path p) throws IOException {
