@@ -1,11 +1,9 @@
 package dev.stowage.engine.core;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The file that marks a data directory as being restored: present from before the first byte is
@@ -25,20 +23,12 @@ public final class RestoreMarker {
                 + " started; the data here is incomplete until this"
                 + " file is gone\n")
             .getBytes(StandardCharsets.UTF_8));
-    try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
-    fsyncDirectory(dataDir);
+    Fsync.force(marker);
+    Fsync.force(dataDir);
   }
 
   public static void remove(Path dataDir) throws IOException {
     Files.delete(dataDir.resolve(NAME));
-    fsyncDirectory(dataDir);
-  }
-
-  public static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    Fsync.force(dataDir);
   }
 }

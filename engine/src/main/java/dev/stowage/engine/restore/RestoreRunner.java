@@ -5,6 +5,7 @@ import dev.stowage.engine.compress.Codec;
 import dev.stowage.engine.core.DirectIo;
 import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.core.FileSystemSync;
+import dev.stowage.engine.core.Fsync;
 import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.core.Preallocation;
 import dev.stowage.engine.core.Progress;
@@ -573,7 +574,7 @@ public final class RestoreRunner {
         for (Path p : entries) {
           deleteTree(p, keep);
         }
-        RestoreMarker.fsyncDirectory(e.getKey());
+        Fsync.force(e.getKey());
       }
     } catch (IOException e) {
       throw new EngineException(
@@ -1072,7 +1073,7 @@ public final class RestoreRunner {
         if (e != null) {
           FileAttributes.apply(d, e.mode, e.mtime);
         }
-        RestoreMarker.fsyncDirectory(d);
+        Fsync.force(d);
       }
     } catch (IOException e) {
       throw new EngineException(

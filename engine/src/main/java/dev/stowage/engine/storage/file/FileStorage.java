@@ -1,5 +1,6 @@
 package dev.stowage.engine.storage.file;
 
+import dev.stowage.engine.core.Fsync;
 import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.error.StorageException.Kind;
@@ -60,17 +61,17 @@ public final class FileStorage implements BackupStorage {
   static final long EARLY_SYNC_BYTES = 4 << 20;
 
   /** Makes one object durable; tests watch or fail it. */
-  interface Fsync {
+  interface ObjectSync {
     void force(Path object) throws IOException;
   }
 
-  private final Fsync fsync;
+  private final ObjectSync fsync;
 
   public FileStorage(Path root) {
-    this(root, FileStorage::force);
+    this(root, Fsync::force);
   }
 
-  FileStorage(Path root, Fsync fsync) {
+  FileStorage(Path root, ObjectSync fsync) {
     this.root = root.toAbsolutePath().normalize();
     this.fsync = fsync;
   }
@@ -196,8 +197,8 @@ public final class FileStorage implements BackupStorage {
       } catch (FileAlreadyExistsException e) {
         return false;
       }
-      force(dir);
-      force(dir.getParent());
+      Fsync.force(dir);
+      Fsync.force(dir.getParent());
       return true;
     } catch (IOException e) {
       throw translate(e, describe(location, object), "create");
@@ -220,7 +221,7 @@ public final class FileStorage implements BackupStorage {
           StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
       tmp = null;
-      force(dir);
+      Fsync.force(dir);
     } catch (IOException e) {
       throw translate(e, describe(location, object), "write");
     } finally {
@@ -291,7 +292,7 @@ public final class FileStorage implements BackupStorage {
       createdDirs.remove(dir);
       if (Files.isDirectory(dir)) {
         Files.delete(dir);
-        force(dir.getParent());
+        Fsync.force(dir.getParent());
       }
     } catch (IOException e) {
       throw translate(e, describe(location, null), "remove");
@@ -344,8 +345,8 @@ public final class FileStorage implements BackupStorage {
       }
       mine.forEach(unsynced::remove);
       Files.createDirectories(dir); // a backup of an empty tree has no objects, only a MANIFEST
-      force(dir);
-      force(dir.getParent());
+      Fsync.force(dir);
+      Fsync.force(dir.getParent());
     } catch (StorageException e) {
       throw remember(dir, e); // an object's fsync, named
     } catch (IOException e) {
@@ -368,13 +369,6 @@ public final class FileStorage implements BackupStorage {
   private StorageException remember(Path dir, StorageException e) {
     failedSyncs.put(dir, e);
     return e;
-  }
-
-  /** fsync of a file or a directory. */
-  static void force(Path path) throws IOException {
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.engine.EngineFixture;
+import dev.stowage.engine.core.Fsync;
 import dev.stowage.engine.error.StorageException;
 import dev.stowage.engine.storage.BackupLocation;
 import dev.stowage.engine.storage.ObjectWriter;
@@ -118,7 +119,7 @@ class FileStorageSyncTest {
   @Test
   void anObjectMissingWithoutADeleteFailsSync() throws Exception {
     CountDownLatch gone = new CountDownLatch(1);
-    try (FileStorage storage = new FileStorage(tmp, after(gone, FileStorageSyncTest::realFsync))) {
+    try (FileStorage storage = new FileStorage(tmp, after(gone, Fsync::force))) {
       put(storage, "0-0", LARGE);
       java.nio.file.Files.delete(tmp.resolve("ns/db/b1/0-0")); // not through the storage
       gone.countDown();
@@ -173,7 +174,7 @@ class FileStorageSyncTest {
         new FileStorage(
             tmp,
             // the file is gone by then: NoSuchFileException
-            after(deleted, FileStorageSyncTest::realFsync))) {
+            after(deleted, Fsync::force))) {
       put(storage, "0-0", LARGE);
       storage.delete(LOC, "0-0");
       deleted.countDown();
@@ -186,7 +187,7 @@ class FileStorageSyncTest {
   /**
    * An fsync that records the object's name in {@link #fsynced}, then counts {@code latch} down.
    */
-  private FileStorage.Fsync recordThenCountDown(CountDownLatch latch) {
+  private FileStorage.ObjectSync recordThenCountDown(CountDownLatch latch) {
     return p -> {
       fsynced.add(p.getFileName().toString());
       latch.countDown();
@@ -194,7 +195,7 @@ class FileStorageSyncTest {
   }
 
   /** An fsync that first waits for {@code latch}. */
-  private static FileStorage.Fsync after(CountDownLatch latch, FileStorage.Fsync then) {
+  private static FileStorage.ObjectSync after(CountDownLatch latch, FileStorage.ObjectSync then) {
     return p -> {
       try {
         latch.await(10, TimeUnit.SECONDS);
@@ -227,7 +228,7 @@ class FileStorageSyncTest {
               if (calls.getAndIncrement() == 0) {
                 throw new IOException("Input/output error");
               }
-              realFsync(p);
+              Fsync.force(p);
             })) {
       assertThatThrownBy(() -> EngineFixture.backup(storage, data, "b1"))
           .hasMessageContaining("Input/output error");
@@ -241,13 +242,6 @@ class FileStorageSyncTest {
       try (var left = Files.list(dir)) {
         assertThat(left.map(p -> p.getFileName().toString())).isEmpty();
       }
-    }
-  }
-
-  private static void realFsync(Path p) throws IOException {
-    try (java.nio.channels.FileChannel ch =
-        java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
-      ch.force(true);
     }
   }
 }
