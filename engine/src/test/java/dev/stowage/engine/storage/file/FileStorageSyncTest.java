@@ -93,17 +93,8 @@ class FileStorageSyncTest {
 
   @Test
   void aFailedFsyncStartedAtCommitFailsSyncThenAndLater() throws Exception {
-    java.util.concurrent.atomic.AtomicInteger calls =
-        new java.util.concurrent.atomic.AtomicInteger();
-    try (FileStorage storage =
-        new FileStorage(
-            tmp,
-            p -> {
-              // Only the first fsync fails: a second may report success after a lost write-back.
-              if (calls.getAndIncrement() == 0) {
-                throw new IOException("Input/output error");
-              }
-            })) {
+    // Only the first fsync fails: a second may report success after a lost write-back.
+    try (FileStorage storage = new FileStorage(tmp, firstFails(p -> {}))) {
       put(storage, "0-0", LARGE);
 
       for (int i = 0; i < 2; i++) {
@@ -195,6 +186,18 @@ class FileStorageSyncTest {
   }
 
   /** An fsync that first waits for {@code latch}. */
+  /** The first fsync fails with an I/O error; every later one is {@code then}. */
+  private static FileStorage.ObjectSync firstFails(FileStorage.ObjectSync then) {
+    java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    return p -> {
+      if (calls.getAndIncrement() == 0) {
+        throw new IOException("Input/output error");
+      }
+      then.force(p);
+    };
+  }
+
   private static FileStorage.ObjectSync after(CountDownLatch latch, FileStorage.ObjectSync then) {
     return p -> {
       try {
@@ -216,20 +219,10 @@ class FileStorageSyncTest {
     Path data = tmp.resolve("data");
     EngineFixture.writeDatadir(data);
     Path root = Files.createDirectories(tmp.resolve("backups"));
-    java.util.concurrent.atomic.AtomicInteger calls =
-        new java.util.concurrent.atomic.AtomicInteger();
     PrintStream err = System.err;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
-    try (FileStorage storage =
-        new FileStorage(
-            root,
-            p -> {
-              if (calls.getAndIncrement() == 0) {
-                throw new IOException("Input/output error");
-              }
-              Fsync.force(p);
-            })) {
+    try (FileStorage storage = new FileStorage(root, firstFails(Fsync::force))) {
       assertThatThrownBy(() -> EngineFixture.backup(storage, data, "b1"))
           .hasMessageContaining("Input/output error");
     } finally {
