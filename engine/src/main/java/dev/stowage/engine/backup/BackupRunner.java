@@ -383,8 +383,8 @@ public final class BackupRunner {
       try {
         storage.sync(loc);
       } catch (RuntimeException e) {
-        // After a failed fsync the storage refuses every later sync of this backup: the objects
-        // are gone, only the durability of their removal is unconfirmed.
+        // Every delete above returned: the objects are gone, only the durability of their removal
+        // is unconfirmed (after a failed fsync the storage refuses every later sync of a backup).
         LOG.warn(
             "removed the {} objects this failed backup stored in {}, but their removal is not"
                 + " confirmed durable ({}); after a crash `stowage rm` removes any that come back",

@@ -11,7 +11,7 @@ public final class Fsync {
 
   /**
    * Makes {@code path}'s data and metadata durable; for a directory, the names in it. Opened for
-   * reading, as a directory can only be; an fsync reports a write-back error to any descriptor.
+   * reading, as a directory can only be: fsync(2) needs no write access.
    */
   public static void force(Path path) throws IOException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * process that lives seconds to minutes is a large part of its work (engine/README, "Where the CPU
  * of encryption goes"); the JDK's TLS uses the same {@code Cipher}, so S3 over https gains too.
  *
- * <p>Loading ACCP costs about 0.2 to 0.3 CPU-seconds (it unpacks its library and loads its
+ * <p>Loading ACCP costs about 0.1 to 0.3 CPU-seconds (it unpacks its library and loads its
  * classes), so only runs that encrypt or talk to S3 ask for it. {@code STOWAGE_CRYPTO=jdk} keeps
  * the JDK's providers (for a comparison, or on a platform ACCP does not ship for); a platform
  * without ACCP's library falls back to them by itself and says so in the log. Either way the bytes

@@ -344,6 +344,7 @@ class EncryptedBackupTest {
         seal.write(ByteBuffer.wrap(compressed.toByteArray()));
         seal.finish();
         byte[] bytes = sealed.toByteArray();
+        assertThat(bytes.length).isEqualTo(ObjectCipher.sealedSize(compressed.size(), 8 << 10));
         Files.write(path, bytes);
         CRC32 crc = new CRC32();
         crc.update(bytes);
@@ -355,6 +356,15 @@ class EncryptedBackupTest {
       }
     }
     assertThat(manySegments).as("objects of more than one 8 KiB segment").isPositive();
+    // The MANIFEST decides: while it still says 64 KiB, the same objects do not authenticate.
+    info.put("SegmentSize", 64 << 10);
+    b1.writeManifest(m);
+    resign("b1");
+    Path wrong = tmp.resolve("wrong");
+    assertThatThrownBy(() -> restorer(wrong, "b1", KeyRing.of(KEY), false).run())
+        .satisfies(e -> assertThat(exit(e)).isEqualTo(4))
+        .hasMessageContaining("does not authenticate");
+    info.put("SegmentSize", 8 << 10);
     b1.writeManifest(m);
     resign("b1");
     Path target = tmp.resolve("r");

@@ -65,15 +65,15 @@ public final class FileStorage implements BackupStorage {
     void force(Path object) throws IOException;
   }
 
-  private final ObjectSync fsync;
+  private final ObjectSync objectSync;
 
   public FileStorage(Path root) {
     this(root, Fsync::force);
   }
 
-  FileStorage(Path root, ObjectSync fsync) {
+  FileStorage(Path root, ObjectSync objectSync) {
     this.root = root.toAbsolutePath().normalize();
-    this.fsync = fsync;
+    this.objectSync = objectSync;
   }
 
   @Override
@@ -314,7 +314,7 @@ public final class FileStorage implements BackupStorage {
         .submit(
             () -> {
               try {
-                fsync.force(object);
+                objectSync.force(object);
               } catch (NoSuchFileException e) {
                 if (unsynced.containsKey(object)) { // not deleted on purpose: an object is missing
                   throw translate(e, "file://" + object, "fsync");
@@ -461,7 +461,7 @@ public final class FileStorage implements BackupStorage {
           // The MANIFEST: its bytes durable before its name exists, so a crash cannot leave a named
           // but empty one, which would pass for a complete backup that cannot be written again;
           // sync() makes the name durable.
-          storage.fsync.force(path);
+          storage.objectSync.force(path);
           // link(2) fails when the name exists: no window in which an existing object is replaced.
           Files.createLink(linkTarget, path);
           Files.delete(path);
