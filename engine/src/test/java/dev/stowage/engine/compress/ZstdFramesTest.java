@@ -12,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -154,6 +155,69 @@ class ZstdFramesTest {
       c.finish();
     }
     assertThat(again.toByteArray()).isEqualTo(fresh.toByteArray());
+  }
+
+  /**
+   * The decoder tops its input up until a whole frame is in it (so zstd decodes each frame in one
+   * pass): the same bytes come out whatever pieces the source gives, a TLS record's, a file read's
+   * or one byte at a time, and a stream cut inside any frame is refused.
+   */
+  @Test
+  void framesAreDecodedWhateverPiecesTheSourceGives() throws IOException {
+    byte[] raw = sample(5 * FRAME + 12_345, 21);
+    byte[] stored = compress(raw, 1, FRAME, true);
+    for (int piece : new int[] {4093, 16_384 + 5, ZstdCodec.IN_BUFFER + 1, stored.length}) {
+      assertThat(decodeInPieces(stored, piece)).as("pieces of %d bytes", piece).isEqualTo(raw);
+    }
+    byte[] small = Arrays.copyOf(raw, FRAME + 100);
+    assertThat(decodeInPieces(compress(small, 1, FRAME, true), 1)).isEqualTo(small);
+    int end = 0;
+    for (int i = 0; i < frames(stored).size(); i++) {
+      end += (int) Zstd.findFrameCompressedSize(Arrays.copyOfRange(stored, end, stored.length));
+      byte[] cut = Arrays.copyOf(stored, end - 1);
+      assertThatThrownBy(() -> decodeInPieces(cut, 16_389))
+          .as("cut one byte short of the end of frame %d", i)
+          .isInstanceOf(CorruptStreamException.class)
+          .hasMessageContaining("ends in the middle of a frame");
+    }
+  }
+
+  /** Stowage's decoder reading {@code stored} from a source that gives {@code piece} at most. */
+  private static byte[] decodeInPieces(byte[] stored, int piece) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ReadableByteChannel source =
+        new ReadableByteChannel() {
+          private int pos;
+
+          @Override
+          public int read(ByteBuffer dst) {
+            if (pos == stored.length) {
+              return -1;
+            }
+            int n = Math.min(Math.min(dst.remaining(), piece), stored.length - pos);
+            dst.put(stored, pos, n);
+            pos += n;
+            return n;
+          }
+
+          @Override
+          public boolean isOpen() {
+            return true;
+          }
+
+          @Override
+          public void close() {}
+        };
+    try (Decompressor d = new ZstdCodec().newDecompressor()) {
+      d.decompress(
+          source,
+          buf -> {
+            byte[] tmp = new byte[buf.remaining()];
+            buf.get(tmp);
+            out.write(tmp, 0, tmp.length);
+          });
+    }
+    return out.toByteArray();
   }
 
   @Test
