@@ -158,10 +158,12 @@ class CodecsTest {
     return out.toByteArray();
   }
 
-  static byte[] concat(byte[] a, byte[] b) {
-    byte[] c = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, c, a.length, b.length);
-    return c;
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.write(p, 0, p.length);
+    }
+    return out.toByteArray();
   }
 
   @Test

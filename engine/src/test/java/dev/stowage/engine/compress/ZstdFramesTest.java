@@ -1,5 +1,6 @@
 package dev.stowage.engine.compress;
 
+import static dev.stowage.engine.compress.CodecsTest.concat;
 import static dev.stowage.engine.compress.CodecsTest.decompress;
 import static dev.stowage.engine.compress.CodecsTest.sample;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -159,40 +160,66 @@ class ZstdFramesTest {
 
   /**
    * The decoder tops its input up until a whole frame is in it (so zstd decodes each frame in one
-   * pass): the same bytes come out whatever pieces the source gives, a TLS record's, a file read's
-   * or one byte at a time, and a stream cut inside any frame is refused.
+   * pass), keeping what it has not decoded yet: the same bytes come out whatever pieces the source
+   * gives (a TLS record's, a file read's, one byte, none now and then), over streams several times
+   * the decoder's input buffer, and a stream cut inside any frame is refused.
    */
   @Test
   void framesAreDecodedWhateverPiecesTheSourceGives() throws IOException {
-    byte[] raw = sample(5 * FRAME + 12_345, 21);
-    byte[] stored = compress(raw, 1, FRAME, true);
+    // Incompressible bytes: the stored stream is about as long as the raw one, several refills.
+    byte[] noise = new byte[9 * FRAME + 12_345];
+    new java.util.Random(21).nextBytes(noise);
+    byte[] text = sample(2 * FRAME + 777, 22);
+    byte[] skippable = {0x50, 0x2A, 0x4D, 0x18, 3, 0, 0, 0, 'a', 'b', 'c'};
+    byte[] stored =
+        concat(
+            compress(noise, 1, FRAME, true),
+            skippable,
+            compress(text, 3, 65_536, false), // one streamed frame, its size not in its header
+            compress(text, 1, FRAME, true));
+    byte[] raw = concat(noise, text, text);
+    assertThat(stored.length).isGreaterThan(3 * ZstdCodec.IN_BUFFER);
     for (int piece : new int[] {4093, 16_384 + 5, ZstdCodec.IN_BUFFER + 1, stored.length}) {
-      assertThat(decodeInPieces(stored, piece)).as("pieces of %d bytes", piece).isEqualTo(raw);
+      assertThat(decodeInPieces(stored, piece, false))
+          .as("pieces of %d bytes", piece)
+          .isEqualTo(raw);
     }
-    byte[] small = Arrays.copyOf(raw, FRAME + 100);
-    assertThat(decodeInPieces(compress(small, 1, FRAME, true), 1)).isEqualTo(small);
+    assertThat(decodeInPieces(stored, 16_389, true))
+        .as("a source that gives none now and then")
+        .isEqualTo(raw);
+    byte[] small = Arrays.copyOf(text, FRAME + 100);
+    assertThat(decodeInPieces(compress(small, 1, FRAME, true), 1, false)).isEqualTo(small);
+    byte[] level1 = compress(noise, 1, FRAME, true);
     int end = 0;
-    for (int i = 0; i < frames(stored).size(); i++) {
-      end += (int) Zstd.findFrameCompressedSize(Arrays.copyOfRange(stored, end, stored.length));
-      byte[] cut = Arrays.copyOf(stored, end - 1);
-      assertThatThrownBy(() -> decodeInPieces(cut, 16_389))
+    for (int i = 0; i < frames(level1).size(); i++) {
+      end += (int) Zstd.findFrameCompressedSize(Arrays.copyOfRange(level1, end, level1.length));
+      byte[] cut = Arrays.copyOf(level1, end - 1);
+      assertThatThrownBy(() -> decodeInPieces(cut, 16_389, false))
           .as("cut one byte short of the end of frame %d", i)
           .isInstanceOf(CorruptStreamException.class)
           .hasMessageContaining("ends in the middle of a frame");
     }
   }
 
-  /** Stowage's decoder reading {@code stored} from a source that gives {@code piece} at most. */
-  private static byte[] decodeInPieces(byte[] stored, int piece) throws IOException {
+  /**
+   * Stowage's decoder reading {@code stored} from a source that gives {@code piece} bytes at most
+   * per read, and with {@code stutter} nothing every other read.
+   */
+  private static byte[] decodeInPieces(byte[] stored, int piece, boolean stutter)
+      throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ReadableByteChannel source =
         new ReadableByteChannel() {
           private int pos;
+          private int reads;
 
           @Override
           public int read(ByteBuffer dst) {
             if (pos == stored.length) {
               return -1;
+            }
+            if (stutter && reads++ % 2 == 0) {
+              return 0;
             }
             int n = Math.min(Math.min(dst.remaining(), piece), stored.length - pos);
             dst.put(stored, pos, n);
