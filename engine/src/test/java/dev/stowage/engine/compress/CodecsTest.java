@@ -3,6 +3,7 @@ package dev.stowage.engine.compress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stowage.engine.testing.PiecewiseChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,9 +49,13 @@ class CodecsTest {
   }
 
   static byte[] decompress(Codec codec, byte[] stored) throws IOException {
+    return decompress(codec, Channels.newChannel(new java.io.ByteArrayInputStream(stored)));
+  }
+
+  /** Everything {@code codec}'s decoder makes of what {@code in} gives. */
+  static byte[] decompress(Codec codec, ReadableByteChannel in) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (Decompressor d = codec.newDecompressor()) {
-      ReadableByteChannel in = Channels.newChannel(new java.io.ByteArrayInputStream(stored));
       d.decompress(
           in,
           buf -> {
@@ -177,29 +182,7 @@ class CodecsTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (Decompressor d = zstd.newDecompressor()) {
       // A source that gives few bytes per read, so the input runs out mid-buffer again and again.
-      ReadableByteChannel trickle =
-          new ReadableByteChannel() {
-            int pos;
-
-            @Override
-            public int read(ByteBuffer dst) {
-              if (pos == stored.length) {
-                return -1;
-              }
-              int n = Math.min(Math.min(dst.remaining(), 10_000), stored.length - pos);
-              dst.put(stored, pos, n);
-              pos += n;
-              return n;
-            }
-
-            @Override
-            public boolean isOpen() {
-              return true;
-            }
-
-            @Override
-            public void close() {}
-          };
+      ReadableByteChannel trickle = new PiecewiseChannel(stored, 10_000, false);
       d.decompress(
           trickle,
           buf -> {

@@ -8,12 +8,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdInputStream;
+import dev.stowage.engine.testing.PiecewiseChannel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -207,44 +207,7 @@ class ZstdFramesTest {
    */
   private static byte[] decodeInPieces(byte[] stored, int piece, boolean stutter)
       throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ReadableByteChannel source =
-        new ReadableByteChannel() {
-          private int pos;
-          private int reads;
-
-          @Override
-          public int read(ByteBuffer dst) {
-            if (pos == stored.length) {
-              return -1;
-            }
-            if (stutter && reads++ % 2 == 0) {
-              return 0;
-            }
-            int n = Math.min(Math.min(dst.remaining(), piece), stored.length - pos);
-            dst.put(stored, pos, n);
-            pos += n;
-            return n;
-          }
-
-          @Override
-          public boolean isOpen() {
-            return true;
-          }
-
-          @Override
-          public void close() {}
-        };
-    try (Decompressor d = new ZstdCodec().newDecompressor()) {
-      d.decompress(
-          source,
-          buf -> {
-            byte[] tmp = new byte[buf.remaining()];
-            buf.get(tmp);
-            out.write(tmp, 0, tmp.length);
-          });
-    }
-    return out.toByteArray();
+    return decompress(new ZstdCodec(), new PiecewiseChannel(stored, piece, stutter));
   }
 
   @Test
