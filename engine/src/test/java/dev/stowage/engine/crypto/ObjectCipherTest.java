@@ -3,6 +3,7 @@ package dev.stowage.engine.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stowage.engine.testing.PiecewiseChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -86,27 +87,7 @@ class ObjectCipherTest {
   /** A channel over {@code bytes} that hands out 1 to 5,000 bytes per read, as a socket may. */
   private static ReadableByteChannel shortReads(byte[] bytes) {
     Random r = new Random(bytes.length);
-    ReadableByteChannel whole = Channels.newChannel(new java.io.ByteArrayInputStream(bytes));
-    return new ReadableByteChannel() {
-      @Override
-      public int read(ByteBuffer dst) throws IOException {
-        ByteBuffer part = dst.slice();
-        part.limit(Math.min(part.limit(), 1 + r.nextInt(5000)));
-        int n = whole.read(part);
-        if (n > 0) {
-          dst.position(dst.position() + n);
-        }
-        return n;
-      }
-
-      @Override
-      public boolean isOpen() {
-        return true;
-      }
-
-      @Override
-      public void close() {}
-    };
+    return new PiecewiseChannel(bytes, () -> 1 + r.nextInt(5000), false);
   }
 
   /**
