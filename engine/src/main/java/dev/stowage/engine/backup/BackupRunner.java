@@ -7,6 +7,7 @@ import dev.stowage.engine.compress.Compressor;
 import dev.stowage.engine.core.ChecksumChannels;
 import dev.stowage.engine.core.DirectIo;
 import dev.stowage.engine.core.FileAttributes;
+import dev.stowage.engine.core.MemoryBudget;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.RunSummary;
@@ -187,6 +188,12 @@ public final class BackupRunner {
     }
     List<ChunkPlanner.Item> items = plan(tree, manifest);
     long total = tree.totalBytes();
+    int workers =
+        MemoryBudget.workers(
+            "backup",
+            settings.concurrency(),
+            workerMemory(codec, enc),
+            MemoryBudget.Limits.ofThisJvm());
     LOG.info(
         "backing up {} files ({}) from {} to {} as {} objects, {} workers",
         tree.files().size(),
@@ -194,7 +201,7 @@ public final class BackupRunner {
         settings.roots().data(),
         storage.describe(loc, null),
         items.size(),
-        settings.concurrency());
+        workers);
 
     AtomicLong stored = new AtomicLong();
     List<WorkerPool.Failure<ChunkPlanner.Item>> failures;
@@ -202,7 +209,7 @@ public final class BackupRunner {
       failures =
           WorkerPool.run(
               "backup",
-              settings.concurrency(),
+              workers,
               ChunkPlanner.schedule(items),
               () ->
                   new Worker(
@@ -452,6 +459,18 @@ public final class BackupRunner {
       items.addAll(fileItems);
     }
     return items;
+  }
+
+  /** What one worker holds: its read buffer, its compressor, its cipher and its upload buffer. */
+  private MemoryBudget.Need workerMemory(Codec codec, BackupEncryption enc) {
+    MemoryBudget.Need need =
+        MemoryBudget.Need.perWorker(
+                Buffers.reserved(READ_BUFFER, Buffers.ALIGNMENT)
+                    + codec.compressorDirectBytes()
+                    + MemoryBudget.JDK_TEMPORARY_PER_WORKER,
+                0)
+            .plus(storage.workerBuffers(true));
+    return enc == null ? need : need.plus(enc.cipherMemory());
   }
 
   /** Per-thread state: a reused compressor and a pre-touched read buffer. */

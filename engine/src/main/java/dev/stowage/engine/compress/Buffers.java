@@ -26,6 +26,11 @@ public final class Buffers {
     return b;
   }
 
+  /** The direct memory that {@link #direct} or {@link #aligned} reserves for {@code size} bytes. */
+  public static long reserved(long size, int unit) {
+    return size + 2L * unit;
+  }
+
   /** A direct buffer of exactly {@code size} bytes whose address is a multiple of {@code unit}. */
   public static ByteBuffer aligned(int size, int unit) {
     // alignedSlice moves the start up and the end down to multiples of unit: room for both.

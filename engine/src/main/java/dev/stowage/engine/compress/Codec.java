@@ -10,4 +10,14 @@ public interface Codec {
 
   /** A decompressor owned by one worker and reused for many objects. */
   Decompressor newDecompressor();
+
+  /** The direct buffers one compressor holds (MemoryBudget). */
+  default long compressorDirectBytes() {
+    return 0;
+  }
+
+  /** The direct buffers one decompressor holds (MemoryBudget). */
+  default long decompressorDirectBytes() {
+    return 0;
+  }
 }

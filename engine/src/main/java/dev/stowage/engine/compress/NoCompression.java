@@ -40,6 +40,11 @@ public final class NoCompression implements Codec {
   }
 
   @Override
+  public long decompressorDirectBytes() {
+    return Buffers.reserved(Buffers.CODEC_BUFFER, Buffers.ALIGNMENT);
+  }
+
+  @Override
   public Decompressor newDecompressor() {
     ByteBuffer buf = Buffers.direct(Buffers.CODEC_BUFFER);
     return new Decompressor() {

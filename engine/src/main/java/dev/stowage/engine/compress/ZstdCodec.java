@@ -56,6 +56,19 @@ public final class ZstdCodec implements Codec {
   }
 
   @Override
+  public long compressorDirectBytes() {
+    // out, and the piece gathered from small writes
+    return Buffers.reserved(Zstd.compressBound(FRAME), Buffers.ALIGNMENT)
+        + Buffers.reserved(FRAME, Buffers.ALIGNMENT);
+  }
+
+  @Override
+  public long decompressorDirectBytes() {
+    return Buffers.reserved(IN_BUFFER, Buffers.ALIGNMENT)
+        + Buffers.reserved(Buffers.CODEC_BUFFER, Buffers.ALIGNMENT);
+  }
+
+  @Override
   public Decompressor newDecompressor() {
     return new ZstdDecompressor(maxWindowLog);
   }

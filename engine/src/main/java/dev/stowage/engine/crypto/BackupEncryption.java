@@ -1,5 +1,6 @@
 package dev.stowage.engine.crypto;
 
+import dev.stowage.engine.core.MemoryBudget;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.manifest.Encryption;
 import dev.stowage.engine.manifest.PassphraseKdf;
@@ -110,6 +111,11 @@ public final class BackupEncryption {
 
   MasterKey key() {
     return key;
+  }
+
+  /** What one worker's cipher holds (MemoryBudget). */
+  public MemoryBudget.Need cipherMemory() {
+    return ObjectCipher.memory(info.segmentSize);
   }
 
   /** One worker's cipher and buffers (about 2 MiB and twice the segment size). */

@@ -1,6 +1,7 @@
 package dev.stowage.engine.crypto;
 
 import dev.stowage.engine.compress.Buffers;
+import dev.stowage.engine.core.MemoryBudget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
@@ -69,9 +70,25 @@ public final class ObjectCipher {
       throw new IllegalStateException("the JDK lacks AES/GCM/NoPadding", e);
     }
     this.plain = new byte[segmentSize];
+    this.sealed = new byte[sealedBuffer(segmentSize)];
+  }
+
+  /**
+   * Room for the header, whole segments, and one byte more that tells whether a segment follows.
+   */
+  private static int sealedBuffer(int segmentSize) {
     int segments = Math.max(1, IO_BATCH / segmentSize);
-    // Room for the header, whole segments, and one byte more that tells whether a segment follows.
-    this.sealed = new byte[HEADER_BYTES + segments * (segmentSize + TAG_BYTES) + 1];
+    return HEADER_BYTES + segments * (segmentSize + TAG_BYTES) + 1;
+  }
+
+  /**
+   * What one cipher holds: its staging buffer for file reads (direct), and a segment of plaintext
+   * and a batch of sealed bytes (heap).
+   */
+  static MemoryBudget.Need memory(int segmentSize) {
+    return MemoryBudget.Need.perWorker(
+        Buffers.reserved(IO_BATCH, Buffers.ALIGNMENT),
+        (long) segmentSize + sealedBuffer(segmentSize));
   }
 
   /** Stored size of an object of {@code n} compressed bytes. */

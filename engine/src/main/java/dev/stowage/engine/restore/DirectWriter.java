@@ -37,6 +37,9 @@ final class DirectWriter {
   /** Bytes gathered before one direct write: the size of the decompressor's output buffer. */
   static final int STAGING = Buffers.CODEC_BUFFER;
 
+  /** The most one writer holds in direct buffers: two staging buffers (MemoryBudget). */
+  static final long DIRECT_BYTES = 2 * Buffers.reserved(STAGING, DirectIo.MAX_ALIGNMENT);
+
   private ByteBuffer staging; // allocated for the worker's first direct object
   private ByteBuffer other; // the second buffer of an overlapped object: free, or being written
   private ExecutorService writer; // writes an overlapped object's buffers, one at a time

@@ -1,11 +1,14 @@
 package dev.stowage.engine.restore;
 
+import dev.stowage.engine.compress.Codec;
 import dev.stowage.engine.compress.CorruptStreamException;
 import dev.stowage.engine.compress.Decompressor;
 import dev.stowage.engine.core.ChecksumChannels;
+import dev.stowage.engine.core.MemoryBudget;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Retrier.RetryableException;
+import dev.stowage.engine.crypto.BackupEncryption;
 import dev.stowage.engine.crypto.ObjectAuthenticationException;
 import dev.stowage.engine.crypto.ObjectCipher;
 import dev.stowage.engine.crypto.ObjectPlace;
@@ -41,11 +44,31 @@ public final class ObjectReader implements AutoCloseable {
   private final BackupStorage storage;
   private final BackupLocation location;
   private final Decompressor decompressor;
-  private final ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 16);
+
+  /** The reader's own direct buffer, its codec's and cipher's aside (MemoryBudget). */
+  static final int DIRECT_BYTES = 1 << 16;
+
+  private final ByteBuffer scratch = ByteBuffer.allocateDirect(DIRECT_BYTES);
   private final CRC32C rawCrc = new CRC32C();
 
   private final long maxUnsizedBytes;
   private final ObjectCipher cipher; // null for a plain backup
+
+  /**
+   * What one reader holds with its decompressor, its cipher (null: a plain backup) and its storage
+   * connection, for MemoryBudget.
+   */
+  public static MemoryBudget.Need memory(
+      Codec codec, BackupEncryption encryption, BackupStorage storage) {
+    MemoryBudget.Need need =
+        MemoryBudget.Need.perWorker(
+                codec.decompressorDirectBytes()
+                    + DIRECT_BYTES
+                    + MemoryBudget.JDK_TEMPORARY_PER_WORKER,
+                0)
+            .plus(storage.workerBuffers(false));
+    return encryption == null ? need : need.plus(encryption.cipherMemory());
+  }
 
   /** One per worker thread: it owns a reusable decompressor and buffers. */
   public ObjectReader(BackupStorage storage, BackupLocation location, Decompressor decompressor) {

@@ -6,6 +6,7 @@ import dev.stowage.engine.core.DirectIo;
 import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.core.FileSystemSync;
 import dev.stowage.engine.core.Fsync;
+import dev.stowage.engine.core.MemoryBudget;
 import dev.stowage.engine.core.ParallelSync;
 import dev.stowage.engine.core.Preallocation;
 import dev.stowage.engine.core.Progress;
@@ -236,6 +237,13 @@ public final class RestoreRunner {
     Manifest m = c.manifest();
     BackupEncryption enc = c.enc();
     RestorePlan plan = c.plan();
+    int workers =
+        MemoryBudget.workers(
+            "restore",
+            settings.concurrency(),
+            ObjectReader.memory(c.codec(), enc, storage)
+                .plus(MemoryBudget.Need.perWorker(DirectWriter.DIRECT_BYTES, 0)),
+            MemoryBudget.Limits.ofThisJvm());
     prepareTargets(roots, loc, c.existing());
     createDirectories(plan, m, roots);
     FileState[] states = createFiles(plan, m.fileEntries.size());
@@ -249,7 +257,7 @@ public final class RestoreRunner {
         plan.files().size(),
         Sizes.human(total),
         roots.data(),
-        settings.concurrency(),
+        workers,
         enc == null ? "" : ", encrypted (AES-256-GCM, key id " + enc.keyId() + ")");
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
     try (Progress progress = new Progress("restore", total, plan.items().size(), settings.quiet());
@@ -257,7 +265,7 @@ public final class RestoreRunner {
       failures =
           WorkerPool.run(
               "restore",
-              settings.concurrency(),
+              workers,
               plan.items(),
               () ->
                   new Worker(

@@ -1,5 +1,6 @@
 package dev.stowage.engine.storage;
 
+import dev.stowage.engine.core.MemoryBudget;
 import java.nio.channels.ReadableByteChannel;
 import java.util.List;
 
@@ -74,6 +75,14 @@ public interface BackupStorage extends AutoCloseable {
   default int defaultConcurrency(boolean restore) {
     int cores = Runtime.getRuntime().availableProcessors();
     return restore ? Math.max(8, cores) : Math.max(4, cores);
+  }
+
+  /**
+   * What this storage holds for each worker when {@code writing} (a backup) or reading (a restore
+   * or verify), for MemoryBudget; nothing for a directory.
+   */
+  default MemoryBudget.Need workerBuffers(boolean writing) {
+    return MemoryBudget.Need.NONE;
   }
 
   /**

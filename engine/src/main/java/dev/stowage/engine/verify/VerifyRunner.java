@@ -2,6 +2,7 @@ package dev.stowage.engine.verify;
 
 import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.compress.Codec;
+import dev.stowage.engine.core.MemoryBudget;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.RunSummary;
@@ -48,6 +49,12 @@ public final class VerifyRunner {
     String where = opened.where();
     Codec codec = opened.codec();
     RestorePlan plan = RestorePlan.of(m, null);
+    int workers =
+        MemoryBudget.workers(
+            "verify",
+            concurrency,
+            ObjectReader.memory(codec, enc, storage),
+            MemoryBudget.Limits.ofThisJvm());
     AtomicLong raw = new AtomicLong();
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
     try (Progress progress =
@@ -55,7 +62,7 @@ public final class VerifyRunner {
       failures =
           WorkerPool.run(
               "verify",
-              concurrency,
+              workers,
               plan.items(),
               () ->
                   new ObjectReader(

@@ -49,8 +49,14 @@ public final class EngineProcess {
   }
 
   public static ProcessRunner.Result run(List<String> args) {
+    return runInJvm(List.of(), args);
+  }
+
+  /** Runs one engine command in a JVM started with {@code jvmOptions} (a memory cap, say). */
+  public static ProcessRunner.Result runInJvm(List<String> jvmOptions, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.addAll(args);

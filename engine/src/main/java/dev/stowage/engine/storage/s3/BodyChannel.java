@@ -19,7 +19,9 @@ final class BodyChannel implements ReadableByteChannel {
   static final int BATCH = 256 * 1024;
 
   private final InputStream in;
-  private final byte[] buf = new byte[64 * 1024];
+  static final int BUFFER = 64 * 1024;
+
+  private final byte[] buf = new byte[BUFFER];
   private boolean open = true;
 
   BodyChannel(InputStream in) {

@@ -1,5 +1,6 @@
 package dev.stowage.engine.storage.s3;
 
+import dev.stowage.engine.core.MemoryBudget;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.Sizes;
 import dev.stowage.engine.crypto.CryptoProviders;
@@ -547,6 +548,16 @@ public final class S3Storage implements BackupStorage {
   public int defaultConcurrency(boolean restore) {
     int cores = Runtime.getRuntime().availableProcessors();
     return restore ? Math.max(8, 2 * cores) : Math.max(4, cores);
+  }
+
+  /**
+   * A writer holds one upload part until it is sent; a reader its body buffer and its connection's
+   * TLS read buffer. Ranged GETs' buffers are bounded on their own (--s3-ranged-get's settings).
+   */
+  @Override
+  public MemoryBudget.Need workerBuffers(boolean writing) {
+    long heap = writing ? options.partSize() : BodyChannel.BUFFER + BufferedReadSocket.BUFFER;
+    return MemoryBudget.Need.perWorker(0, heap);
   }
 
   @Override

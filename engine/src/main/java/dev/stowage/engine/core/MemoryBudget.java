@@ -1,0 +1,148 @@
+package dev.stowage.engine.core;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import dev.stowage.engine.error.EngineException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How many workers this JVM can hold the buffers of. Each worker owns direct buffers (its codec's,
+ * its I/O staging) and heap buffers (an S3 upload part, its cipher's), made when it starts. The JVM
+ * caps direct buffers (-XX:MaxDirectMemorySize, by default its maximum heap, which is a quarter of
+ * a container's memory limit), so a --concurrency that is too high for a small pod used to fail
+ * half-way through with "Cannot reserve ... bytes of direct buffer memory" or "Java heap space".
+ * Now it runs with the workers that fit and says so; a JVM that cannot hold one worker's buffers is
+ * refused before any work.
+ */
+public final class MemoryBudget {
+  private static final Logger LOG = LoggerFactory.getLogger("stowage");
+
+  /**
+   * Direct bytes per worker that the JDK takes on its own: reads and writes of heap arrays through
+   * a FileChannel or a socket go through a temporary direct buffer of the call's size, kept per
+   * thread (an encrypted object's sealed bytes are written a MiB at a time).
+   */
+  public static final long JDK_TEMPORARY_PER_WORKER = (1 << 20) + (64 << 10);
+
+  /** The part of the heap that workers' buffers may take; the rest is the run's own. */
+  static final double HEAP_SHARE_FOR_BUFFERS = 0.5;
+
+  /**
+   * Bytes held by each worker and bytes held once, whatever the number of workers, in direct
+   * buffers and on the heap.
+   */
+  public record Need(long directPerWorker, long heapPerWorker, long directShared, long heapShared) {
+    public static final Need NONE = new Need(0, 0, 0, 0);
+
+    public static Need perWorker(long direct, long heap) {
+      return new Need(direct, heap, 0, 0);
+    }
+
+    public Need plus(Need o) {
+      return new Need(
+          directPerWorker + o.directPerWorker,
+          heapPerWorker + o.heapPerWorker,
+          directShared + o.directShared,
+          heapShared + o.heapShared);
+    }
+  }
+
+  /** What this JVM leaves for buffers: direct memory under its cap, and a share of its heap. */
+  public record Limits(long direct, long heap) {
+    public static Limits ofThisJvm() {
+      long direct = directCap() - directInUse();
+      long heap = (long) (Runtime.getRuntime().maxMemory() * HEAP_SHARE_FOR_BUFFERS);
+      return new Limits(Math.max(0, direct), heap);
+    }
+  }
+
+  private MemoryBudget() {}
+
+  /**
+   * The workers to run: {@code requested}, or fewer when their buffers would not fit (logged as a
+   * warning that says what to change).
+   *
+   * @throws EngineException (exit 2) when not even one worker's buffers fit
+   */
+  public static int workers(String operation, int requested, Need need, Limits limits) {
+    int direct = fit(need.directPerWorker(), need.directShared(), limits.direct());
+    int heap = fit(need.heapPerWorker(), need.heapShared(), limits.heap());
+    int fits = Math.min(direct, heap);
+    if (fits >= requested) {
+      return requested;
+    }
+    boolean directBinds = direct <= heap;
+    String what =
+        directBinds
+            ? "direct memory ("
+                + Sizes.human(need.directPerWorker())
+                + " a worker"
+                + shared(need.directShared())
+                + "; "
+                + Sizes.human(limits.direct())
+                + " left under -XX:MaxDirectMemorySize, by default the maximum heap, a quarter of"
+                + " a container's memory limit)"
+            : "heap ("
+                + Sizes.human(need.heapPerWorker())
+                + " a worker"
+                + shared(need.heapShared())
+                + "; buffers may take "
+                + Sizes.human(limits.heap())
+                + ", half the maximum heap: -Xmx, by default a quarter of a container's memory"
+                + " limit)";
+    if (fits < 1) {
+      throw EngineException.invalid(
+          "not enough memory for one "
+              + operation
+              + " worker in this JVM's "
+              + what
+              + ". Raise the memory limit of the engine's container (or set -Xmx or"
+              + " -XX:MaxDirectMemorySize in JAVA_TOOL_OPTIONS)");
+    }
+    LOG.warn(
+        "--concurrency {}: only {} {} workers fit in this JVM's {}: running {}. Raise the"
+            + " container's memory limit for more, or set --concurrency {} to run as now without"
+            + " this warning",
+        requested,
+        fits,
+        operation,
+        what,
+        fits,
+        fits);
+    return fits;
+  }
+
+  private static String shared(long bytes) {
+    return bytes == 0 ? "" : ", " + Sizes.human(bytes) + " shared";
+  }
+
+  /** Workers whose {@code perWorker} bytes fit in {@code limit} after {@code shared}. */
+  static int fit(long perWorker, long shared, long limit) {
+    long left = limit - shared;
+    if (left < perWorker || left <= 0) {
+      return 0;
+    }
+    return perWorker <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, left / perWorker);
+  }
+
+  /** The JVM's cap on direct buffers, as {@code java.nio.Bits} applies it. */
+  static long directCap() {
+    String set =
+        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+            .getVMOption("MaxDirectMemorySize")
+            .getValue();
+    long bytes = Long.parseLong(set);
+    return bytes > 0 ? bytes : Runtime.getRuntime().maxMemory();
+  }
+
+  private static long directInUse() {
+    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        return pool.getMemoryUsed();
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,79 @@
+package dev.stowage.engine.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.engine.core.MemoryBudget.Limits;
+import dev.stowage.engine.core.MemoryBudget.Need;
+import dev.stowage.engine.error.EngineException;
+import dev.stowage.engine.error.ExitCode;
+import org.junit.jupiter.api.Test;
+
+class MemoryBudgetTest {
+  private static final long MIB = 1 << 20;
+
+  @Test
+  void theRequestedWorkersRunWhenTheirBuffersFit() {
+    Need need = Need.perWorker(8 * MIB, 2 * MIB);
+
+    assertThat(MemoryBudget.workers("restore", 16, need, new Limits(128 * MIB, 64 * MIB)))
+        .isEqualTo(16);
+  }
+
+  @Test
+  void directMemoryBindsTheWorkers() {
+    Need need = Need.perWorker(8 * MIB, MIB);
+
+    assertThat(MemoryBudget.workers("restore", 64, need, new Limits(100 * MIB, 1024 * MIB)))
+        .isEqualTo(12);
+  }
+
+  @Test
+  void theHeapBindsTheWorkers() {
+    Need need = Need.perWorker(MIB, 8 * MIB);
+
+    assertThat(MemoryBudget.workers("backup", 64, need, new Limits(1024 * MIB, 24 * MIB)))
+        .isEqualTo(3);
+  }
+
+  @Test
+  void sharedBytesAreSetAsideBeforeTheWorkers() {
+    Need need = new Need(4 * MIB, 0, 20 * MIB, 0);
+
+    assertThat(MemoryBudget.workers("restore", 64, need, new Limits(40 * MIB, 1024 * MIB)))
+        .isEqualTo(5);
+  }
+
+  @Test
+  void notOneWorkerFittingIsExitTwoSayingWhatToRaise() {
+    Need need = Need.perWorker(8 * MIB, 0);
+
+    assertThatThrownBy(
+            () -> MemoryBudget.workers("restore", 8, need, new Limits(7 * MIB, 1024 * MIB)))
+        .isInstanceOf(EngineException.class)
+        .satisfies(
+            e -> assertThat(((EngineException) e).exitCode()).isEqualTo(ExitCode.INVALID_ARGUMENTS))
+        .hasMessageContaining(
+            "not enough memory for one restore worker in this JVM's direct memory")
+        .hasMessageContaining("8.00 MiB a worker")
+        .hasMessageContaining("7.00 MiB left under -XX:MaxDirectMemorySize")
+        .hasMessageContaining("Raise the memory limit");
+  }
+
+  @Test
+  void needsAddUp() {
+    Need sum = new Need(1, 2, 3, 4).plus(Need.perWorker(10, 20));
+
+    assertThat(sum).isEqualTo(new Need(11, 22, 3, 4));
+  }
+
+  @Test
+  void thisJvmsDirectCapIsItsMaximumHeapUnlessSet() {
+    // The test JVM runs without -XX:MaxDirectMemorySize: java.nio.Bits then caps at maxMemory().
+    assertThat(MemoryBudget.directCap()).isEqualTo(Runtime.getRuntime().maxMemory());
+    Limits limits = Limits.ofThisJvm();
+    assertThat(limits.direct()).isPositive().isLessThanOrEqualTo(MemoryBudget.directCap());
+    assertThat(limits.heap())
+        .isBetween(Runtime.getRuntime().maxMemory() / 2 - 1, Runtime.getRuntime().maxMemory() / 2);
+  }
+}

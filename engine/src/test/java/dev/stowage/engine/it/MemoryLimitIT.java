@@ -1,0 +1,146 @@
+package dev.stowage.engine.it;
+
+import static dev.stowage.engine.testing.EngineProcess.fileUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.engine.testing.EngineProcess;
+import dev.stowage.engine.testing.ProcessRunner;
+import dev.stowage.engine.testing.TreeSnapshot;
+import dev.stowage.engine.testing.Trees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A --concurrency whose workers' buffers do not fit in the JVM's memory (a small container: the JVM
+ * caps direct buffers at its maximum heap, a quarter of the memory limit) runs with the workers
+ * that fit and says so, instead of failing half-way with "Cannot reserve ... bytes of direct buffer
+ * memory"; a JVM that cannot hold one worker's buffers is refused before anything is written.
+ */
+class MemoryLimitIT {
+
+  private static final String DIRECTORY = "it/memory";
+  private static final String NAME = "2026-12-07.000000.memory";
+  private static final List<String> SMALL_DIRECT_MEMORY = List.of("-XX:MaxDirectMemorySize=16m");
+
+  @TempDir Path dir;
+  Path source;
+  Path storage;
+
+  @BeforeEach
+  void sourceOfManyObjects() throws IOException {
+    source = dir.resolve("source");
+    Trees.writeSampleDatadir(source);
+    Path many = Files.createDirectories(source.resolve("many"));
+    for (int i = 0; i < 40; i++) {
+      Trees.writePseudoData(many.resolve("t" + i + ".ibd"), 1 << 20, 100 + i);
+    }
+    storage = Files.createDirectories(dir.resolve("storage"));
+  }
+
+  @Test
+  void aBackupWithMoreWorkersThanDirectMemoryHoldsRunsWithFewerAndSaysSo() {
+    ProcessRunner.Result backup = backup(SMALL_DIRECT_MEMORY, "64");
+
+    assertThat(backup.exitCode()).as("backup\n%s", backup).isZero();
+    assertThat(backup.stderr())
+        .as("the warning says how many run and what binds")
+        .containsPattern(
+            "--concurrency 64: only \\d+ backup workers fit in this JVM's direct memory")
+        .contains("-XX:MaxDirectMemorySize");
+    ProcessRunner.Result restore = restore(List.of(), "8", dir.resolve("target"));
+    assertThat(restore.exitCode()).as("restore\n%s", restore).isZero();
+    assertThat(TreeSnapshot.of(dir.resolve("target")).withoutTimes())
+        .isEqualTo(TreeSnapshot.of(source).withoutTimes());
+  }
+
+  @Test
+  void aRestoreAndAVerifyWithMoreWorkersThanDirectMemoryHoldsRunWithFewerAndSaySo() {
+    ProcessRunner.Result backup = backup(List.of(), "4");
+    assertThat(backup.exitCode()).as("backup\n%s", backup).isZero();
+
+    ProcessRunner.Result verify =
+        EngineProcess.runInJvm(
+            SMALL_DIRECT_MEMORY,
+            List.of(
+                "verify",
+                "--storage",
+                fileUrl(storage),
+                "--directory",
+                DIRECTORY,
+                "--name",
+                NAME,
+                "--concurrency",
+                "64"));
+    assertThat(verify.exitCode()).as("verify\n%s", verify).isZero();
+    assertThat(verify.stderr()).containsPattern("--concurrency 64: only \\d+ verify workers fit");
+
+    Path target = dir.resolve("target");
+    ProcessRunner.Result restore = restore(SMALL_DIRECT_MEMORY, "64", target);
+    assertThat(restore.exitCode()).as("restore\n%s", restore).isZero();
+    assertThat(restore.stderr())
+        .containsPattern(
+            "--concurrency 64: only \\d+ restore workers fit in this JVM's direct memory");
+    assertThat(TreeSnapshot.of(target).withoutTimes())
+        .isEqualTo(TreeSnapshot.of(source).withoutTimes());
+  }
+
+  @Test
+  void aJvmThatCannotHoldOneWorkersBuffersIsRefusedBeforeAnyWrite() {
+    ProcessRunner.Result backup = backup(List.of(), "4");
+    assertThat(backup.exitCode()).as("backup\n%s", backup).isZero();
+    Path target = dir.resolve("target");
+
+    ProcessRunner.Result restore = restore(List.of("-XX:MaxDirectMemorySize=2m"), "8", target);
+
+    assertThat(restore.exitCode()).as("restore\n%s", restore).isEqualTo(2);
+    assertThat(restore.stderr())
+        .contains("not enough memory for one restore worker in this JVM's direct memory")
+        .contains("Raise the memory limit");
+    assertThat(target).as("nothing was written").doesNotExist();
+  }
+
+  private ProcessRunner.Result backup(List<String> jvm, String concurrency) {
+    return EngineProcess.runInJvm(
+        jvm,
+        List.of(
+            "backup",
+            "--storage",
+            fileUrl(storage),
+            "--directory",
+            DIRECTORY,
+            "--name",
+            NAME,
+            "--datadir",
+            source.toString(),
+            "--chunk-size",
+            "4Mi",
+            "--chunk-threshold",
+            "4Mi",
+            "--concurrency",
+            concurrency));
+  }
+
+  private ProcessRunner.Result restore(List<String> jvm, String concurrency, Path target) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "restore",
+                "--storage",
+                fileUrl(storage),
+                "--directory",
+                DIRECTORY,
+                "--name",
+                NAME,
+                "--datadir",
+                target.toString(),
+                "--concurrency",
+                concurrency));
+    return EngineProcess.runInJvm(jvm, args);
+  }
+}
