@@ -1,5 +1,6 @@
 package dev.stowage.engine.manifest;
 
+import dev.stowage.engine.core.FileAttributes;
 import dev.stowage.engine.error.EngineException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -285,7 +286,7 @@ public final class ManifestValidator {
       return;
     }
     try {
-      Instant t = Instant.parse(time);
+      Instant t = FileAttributes.parseInstant(time);
       if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
         throw new DateTimeParseException("out of range", time, 0);
       }
