@@ -1,5 +1,6 @@
 package dev.stowage.engine.cli;
 
+import dev.stowage.engine.core.MemoryBudget;
 import dev.stowage.engine.manifest.ManifestCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -7,9 +8,10 @@ import java.util.Set;
 /**
  * Start-up work moved off the command's own thread: while picocli reads the command line, a second
  * thread builds the MANIFEST parser (Jackson's deserializers, by reflection) and loads zstd's
- * native library (for the commands that compress or decompress), which the command would otherwise
- * do one after the other before its first object. Nothing here has effects beyond the JVM: a
- * failure is left for the command to meet and report.
+ * native library and the JVM's direct-memory cap (for the commands that compress or decompress:
+ * core/MemoryBudget), which the command would otherwise do one after the other before its first
+ * object. Nothing here has effects beyond the JVM: a failure is left for the command to meet and
+ * report.
  */
 final class Warmup {
   /** The commands that compress or decompress objects: the others never load zstd. */
@@ -34,6 +36,7 @@ final class Warmup {
               } catch (RuntimeException | LinkageError e) {
                 // the command's codec reports a zstd that cannot load
               }
+              MemoryBudget.directCap(); // read once, for the workers' count
             },
             "stowage-warm-up");
     t.setDaemon(true);

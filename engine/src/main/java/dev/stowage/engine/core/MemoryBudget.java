@@ -2,7 +2,6 @@ package dev.stowage.engine.core;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.stowage.engine.error.EngineException;
-import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,10 +50,13 @@ public final class MemoryBudget {
 
   /** What this JVM leaves for buffers: direct memory under its cap, and a share of its heap. */
   public record Limits(long direct, long heap) {
+    /**
+     * The whole direct-memory cap: what the run holds when it asks (the MANIFEST read, a TLS
+     * session) is within {@link #JDK_TEMPORARY_PER_WORKER}'s slack.
+     */
     public static Limits ofThisJvm() {
-      long direct = directCap() - directInUse();
       long heap = (long) (Runtime.getRuntime().maxMemory() * HEAP_SHARE_FOR_BUFFERS);
-      return new Limits(Math.max(0, direct), heap);
+      return new Limits(directCap(), heap);
     }
   }
 
@@ -82,7 +84,7 @@ public final class MemoryBudget {
                 + shared(need.directShared())
                 + "; "
                 + Sizes.human(limits.direct())
-                + " left under -XX:MaxDirectMemorySize, by default the maximum heap, a quarter of"
+                + " allowed by -XX:MaxDirectMemorySize, by default the maximum heap, a quarter of"
                 + " a container's memory limit)"
             : "heap ("
                 + Sizes.human(need.heapPerWorker())
@@ -127,22 +129,25 @@ public final class MemoryBudget {
     return perWorker <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, left / perWorker);
   }
 
-  /** The JVM's cap on direct buffers, as {@code java.nio.Bits} applies it. */
-  static long directCap() {
-    String set =
-        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-            .getVMOption("MaxDirectMemorySize")
-            .getValue();
-    long bytes = Long.parseLong(set);
-    return bytes > 0 ? bytes : Runtime.getRuntime().maxMemory();
+  /**
+   * The JVM's cap on direct buffers, as {@code java.nio.Bits} applies it; read once. The management
+   * beans take 10-20 ms to load, so the CLI's warm-up thread reads it while the command line is
+   * parsed, off the command's own path (a second caller waits for the first).
+   */
+  public static long directCap() {
+    return DirectCap.BYTES;
   }
 
-  private static long directInUse() {
-    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-      if (pool.getName().equals("direct")) {
-        return pool.getMemoryUsed();
-      }
+  private static final class DirectCap {
+    static final long BYTES = read();
+
+    private static long read() {
+      String set =
+          ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+              .getVMOption("MaxDirectMemorySize")
+              .getValue();
+      long bytes = Long.parseLong(set);
+      return bytes > 0 ? bytes : Runtime.getRuntime().maxMemory();
     }
-    return 0;
   }
 }
