@@ -17,7 +17,8 @@ import software.amazon.awssdk.http.SystemPropertyTlsKeyManagersProvider;
  * certificate of the {@code javax.net.ssl.keyStore} system properties, if any, and the given trust
  * managers, the JDK's when null; the host name checked against the certificate by the HTTP client's
  * verifier), layered over a {@link BufferedReadSocket} so that reading records costs fewer system
- * calls.
+ * calls, and written through a {@link BufferedWriteSslSocket} so that uploads go out in full
+ * records.
  */
 final class BufferedTlsStrategy extends DefaultClientTlsStrategy {
   private BufferedTlsStrategy(SSLContext context) {
@@ -40,6 +41,7 @@ final class BufferedTlsStrategy extends DefaultClientTlsStrategy {
   public SSLSocket upgrade(
       Socket socket, String target, int port, Object attachment, HttpContext context)
       throws IOException {
-    return super.upgrade(new BufferedReadSocket(socket), target, port, attachment, context);
+    return new BufferedWriteSslSocket(
+        super.upgrade(new BufferedReadSocket(socket), target, port, attachment, context));
   }
 }

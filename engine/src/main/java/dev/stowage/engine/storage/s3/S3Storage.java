@@ -551,12 +551,16 @@ public final class S3Storage implements BackupStorage {
   }
 
   /**
-   * A writer holds one upload part until it is sent; a reader its body buffer and its connection's
-   * TLS read buffer. Ranged GETs' buffers are bounded on their own (--s3-ranged-get's settings).
+   * A writer holds one upload part until it is sent and its connection's TLS write buffer; a reader
+   * its body buffer and its connection's TLS read buffer. Ranged GETs' buffers are bounded on their
+   * own (--s3-ranged-get's settings).
    */
   @Override
   public MemoryBudget.Need workerBuffers(boolean writing) {
-    long heap = writing ? options.partSize() : BodyChannel.BUFFER + BufferedReadSocket.BUFFER;
+    long heap =
+        writing
+            ? options.partSize() + BufferedWriteSslSocket.BUFFER
+            : BodyChannel.BUFFER + BufferedReadSocket.BUFFER;
     return MemoryBudget.Need.perWorker(0, heap);
   }
 

@@ -3,15 +3,19 @@ package dev.stowage.engine.storage.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.engine.testing.LoopbackCertificate;
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -21,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The strategy against a TLS server in the test's own JVM on 127.0.0.1 ({@link
- * LoopbackCertificate}): the TLS socket it returns reads its records through the buffer.
+ * LoopbackCertificate}): the TLS socket it returns reads its records through a buffer and writes
+ * through one.
  */
 class BufferedTlsStrategyTest {
   private static final int RECORDS = 12;
@@ -82,6 +87,84 @@ class BufferedTlsStrategyTest {
         done.countDown();
       }
       serving.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A body written 4 KiB at a time, as the HTTP client does, leaves as full 16 KiB records, not a
+   * record per write; a flush sends what is buffered at once; the socket gives one output stream.
+   */
+  @Test
+  void anUploadWrittenInSmallPiecesLeavesInFullRecordsAndAFlushSendsIt() throws Exception {
+    LoopbackCertificate cert = LoopbackCertificate.create(tmp);
+    SSLContext server = cert.serverContext();
+    TrustManagerFactory tmf = cert.trust();
+    int total = 1 << 20;
+    byte[] piece = new byte[4096];
+    Arrays.fill(piece, (byte) 'y');
+    try (SSLServerSocket listener =
+        (SSLServerSocket)
+            server
+                .getServerSocketFactory()
+                .createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<byte[]> received =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (SSLSocket s = (SSLSocket) listener.accept()) {
+                  InputStream in = s.getInputStream();
+                  byte[] head = in.readNBytes(5);
+                  s.getOutputStream().write('k'); // the client's flushed bytes arrived
+                  s.getOutputStream().flush();
+                  byte[] body = in.readNBytes(total);
+                  return head.length == 5 ? body : null;
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      AtomicInteger bigWrites = new AtomicInteger();
+      try (Socket raw =
+              new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort()) {
+                private OutputStream counted;
+
+                @Override
+                public synchronized OutputStream getOutputStream() throws IOException {
+                  if (counted == null) {
+                    counted =
+                        new FilterOutputStream(super.getOutputStream()) {
+                          @Override
+                          public void write(byte[] b, int off, int len) throws IOException {
+                            if (len > 1024) {
+                              bigWrites.incrementAndGet(); // a record of data, not a handshake
+                            }
+                            out.write(b, off, len);
+                          }
+                        };
+                  }
+                  return counted;
+                }
+              };
+          SSLSocket tls =
+              BufferedTlsStrategy.of(tmf.getTrustManagers())
+                  .upgrade(raw, "127.0.0.1", listener.getLocalPort(), null, null)) {
+        OutputStream out = tls.getOutputStream();
+        assertThat(tls.getOutputStream())
+            .as("one stream, so nothing waits in another")
+            .isSameAs(out);
+        out.write("hello".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        assertThat(tls.getInputStream().read())
+            .as("the server read the flushed bytes")
+            .isEqualTo('k');
+
+        bigWrites.set(0);
+        for (int i = 0; i < total / piece.length; i++) {
+          out.write(piece);
+        }
+        out.flush();
+        assertThat(received.get(30, TimeUnit.SECONDS)).hasSize(total).containsOnly('y');
+        // 64 records of 16 KiB; a record per write would be 256.
+        assertThat(bigWrites.get()).isBetween(64, 66);
+      }
     }
   }
 
