@@ -67,6 +67,7 @@ public final class BackupRunner {
   private final Retrier retrier;
   private final KeyRing keys;
   private int directAlignment; // of O_DIRECT reads of the source files; 0: the page cache
+  private int workers; // what fits in the JVM's memory, at most --concurrency (MemoryBudget)
   private final AtomicLong directBytes = new AtomicLong();
   private volatile BackupEncryption encryptionUsed;
 
@@ -122,6 +123,14 @@ public final class BackupRunner {
     }
     checkNoSecondSystemTablespace();
     directAlignment = settings.directIo() ? directAlignmentOf(settings.roots().data()) : 0;
+    // Before the lock and any deletion of leftovers: a JVM that cannot hold one worker changes
+    // nothing in the storage.
+    workers =
+        MemoryBudget.workers(
+            "backup",
+            settings.concurrency(),
+            workerMemory(Codecs.forWriting(settings.compression()), keys != null),
+            MemoryBudget.Limits.ofThisJvm());
     try (LiveServerGuard guard =
         settings.allowLive()
             ? LiveServerGuard.none()
@@ -188,12 +197,6 @@ public final class BackupRunner {
     }
     List<ChunkPlanner.Item> items = plan(tree, manifest);
     long total = tree.totalBytes();
-    int workers =
-        MemoryBudget.workers(
-            "backup",
-            settings.concurrency(),
-            workerMemory(codec, enc),
-            MemoryBudget.Limits.ofThisJvm());
     LOG.info(
         "backing up {} files ({}) from {} to {} as {} objects, {} workers",
         tree.files().size(),
@@ -462,7 +465,7 @@ public final class BackupRunner {
   }
 
   /** What one worker holds: its read buffer, its compressor, its cipher and its upload buffer. */
-  private MemoryBudget.Need workerMemory(Codec codec, BackupEncryption enc) {
+  private MemoryBudget.Need workerMemory(Codec codec, boolean encrypted) {
     MemoryBudget.Need need =
         MemoryBudget.Need.perWorker(
                 Buffers.reserved(READ_BUFFER, Buffers.ALIGNMENT)
@@ -470,7 +473,7 @@ public final class BackupRunner {
                     + MemoryBudget.JDK_TEMPORARY_PER_WORKER,
                 0)
             .plus(storage.workerBuffers(true));
-    return enc == null ? need : need.plus(enc.cipherMemory());
+    return encrypted ? need.plus(BackupEncryption.newBackupCipherMemory()) : need;
   }
 
   /** Per-thread state: a reused compressor and a pre-touched read buffer. */

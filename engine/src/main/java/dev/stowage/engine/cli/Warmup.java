@@ -36,7 +36,11 @@ final class Warmup {
               } catch (RuntimeException | LinkageError e) {
                 // the command's codec reports a zstd that cannot load
               }
-              MemoryBudget.directCap(); // read once, for the workers' count
+              try {
+                MemoryBudget.directCap(); // read once, for the workers' count
+              } catch (RuntimeException | LinkageError e) {
+                // the command reads it again and meets the failure itself
+              }
             },
             "stowage-warm-up");
     t.setDaemon(true);

@@ -20,4 +20,9 @@ public interface Codec {
   default long decompressorDirectBytes() {
     return 0;
   }
+
+  /** The heap one decompressor holds while it reads an object (MemoryBudget). */
+  default long decompressorHeapBytes() {
+    return 0;
+  }
 }

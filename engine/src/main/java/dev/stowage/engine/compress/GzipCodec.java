@@ -32,6 +32,12 @@ public final class GzipCodec implements Codec {
             });
   }
 
+  /** The buffered input's and the stream decompressor's buffers (inflater state aside). */
+  @Override
+  public long decompressorHeapBytes() {
+    return 2 * (1 << 16);
+  }
+
   @Override
   public Decompressor newDecompressor() {
     return new StreamDecompressor(

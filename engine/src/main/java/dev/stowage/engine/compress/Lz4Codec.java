@@ -18,6 +18,15 @@ public final class Lz4Codec implements Codec {
     return new StreamCompressor(LZ4FrameOutputStream::new);
   }
 
+  /**
+   * The frame reader's two block buffers (up to 4 MiB each: LZ4's largest block, the one Vitess
+   * writes), the buffered input's and the stream decompressor's.
+   */
+  @Override
+  public long decompressorHeapBytes() {
+    return 2 * (4L << 20) + 2 * (1 << 16);
+  }
+
   @Override
   public Decompressor newDecompressor() {
     // The bounds-checked decoder, named rather than left to a default: a block's match offset

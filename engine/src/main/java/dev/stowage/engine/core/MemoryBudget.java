@@ -1,6 +1,7 @@
 package dev.stowage.engine.core;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import com.sun.management.VMOption;
 import dev.stowage.engine.error.EngineException;
 import java.lang.management.ManagementFactory;
 import org.slf4j.Logger;
@@ -27,6 +28,12 @@ public final class MemoryBudget {
 
   /** The part of the heap that workers' buffers may take; the rest is the run's own. */
   static final double HEAP_SHARE_FOR_BUFFERS = 0.5;
+
+  /**
+   * Direct bytes kept back from the workers for the run's own threads (the main thread's and the
+   * range fetchers' temporary buffers, a probe's block of zeros).
+   */
+  static final long DIRECT_RESERVE = 2L << 20;
 
   /**
    * Bytes held by each worker and bytes held once, whatever the number of workers, in direct
@@ -69,10 +76,10 @@ public final class MemoryBudget {
    * @throws EngineException (exit 2) when not even one worker's buffers fit
    */
   public static int workers(String operation, int requested, Need need, Limits limits) {
-    int direct = fit(need.directPerWorker(), need.directShared(), limits.direct());
+    int direct = fit(need.directPerWorker(), need.directShared() + DIRECT_RESERVE, limits.direct());
     int heap = fit(need.heapPerWorker(), need.heapShared(), limits.heap());
     int fits = Math.min(direct, heap);
-    if (fits >= requested) {
+    if (fits >= 1 && fits >= requested) {
       return requested;
     }
     boolean directBinds = direct <= heap;
@@ -84,8 +91,8 @@ public final class MemoryBudget {
                 + shared(need.directShared())
                 + "; "
                 + Sizes.human(limits.direct())
-                + " allowed by -XX:MaxDirectMemorySize, by default the maximum heap, a quarter of"
-                + " a container's memory limit)"
+                + " allowed by -XX:MaxDirectMemorySize, by default the maximum heap: a quarter of"
+                + " a container's memory limit, more in small ones)"
             : "heap ("
                 + Sizes.human(need.heapPerWorker())
                 + " a worker"
@@ -93,7 +100,7 @@ public final class MemoryBudget {
                 + "; buffers may take "
                 + Sizes.human(limits.heap())
                 + ", half the maximum heap: -Xmx, by default a quarter of a container's memory"
-                + " limit)";
+                + " limit, more in small ones)";
     if (fits < 1) {
       throw EngineException.invalid(
           "not enough memory for one "
@@ -104,12 +111,13 @@ public final class MemoryBudget {
               + " -XX:MaxDirectMemorySize in JAVA_TOOL_OPTIONS)");
     }
     LOG.warn(
-        "--concurrency {}: only {} {} workers fit in this JVM's {}: running {}. Raise the"
+        "--concurrency {}: only {} {} {} fit in this JVM's {}: running {}. Raise the"
             + " container's memory limit for more, or set --concurrency {} to run as now without"
             + " this warning",
         requested,
         fits,
         operation,
+        fits == 1 ? "worker" : "workers",
         what,
         fits,
         fits);
@@ -141,13 +149,19 @@ public final class MemoryBudget {
   private static final class DirectCap {
     static final long BYTES = read();
 
+    /** The option when it was set (0 included: no direct buffers at all), else the heap's cap. */
     private static long read() {
-      String set =
-          ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-              .getVMOption("MaxDirectMemorySize")
-              .getValue();
-      long bytes = Long.parseLong(set);
-      return bytes > 0 ? bytes : Runtime.getRuntime().maxMemory();
+      try {
+        VMOption option =
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .getVMOption("MaxDirectMemorySize");
+        if (option.getOrigin() != VMOption.Origin.DEFAULT) {
+          return Long.parseLong(option.getValue());
+        }
+      } catch (RuntimeException | LinkageError e) {
+        // a JVM without the option or its bean: java.nio.Bits then caps at the heap's maximum
+      }
+      return Runtime.getRuntime().maxMemory();
     }
   }
 }

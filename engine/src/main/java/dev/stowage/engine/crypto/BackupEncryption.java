@@ -118,6 +118,11 @@ public final class BackupEncryption {
     return ObjectCipher.memory(info.segmentSize);
   }
 
+  /** What one worker's cipher holds for a new backup, before its key is derived. */
+  public static MemoryBudget.Need newBackupCipherMemory() {
+    return ObjectCipher.memory(DEFAULT_SEGMENT_SIZE);
+  }
+
   /** One worker's cipher and buffers (about 2 MiB and twice the segment size). */
   public ObjectCipher newCipher() {
     CryptoProviders.preferNative(); // AWS-LC's AES-GCM for every object, once it is loaded

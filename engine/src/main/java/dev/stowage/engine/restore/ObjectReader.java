@@ -65,7 +65,7 @@ public final class ObjectReader implements AutoCloseable {
                 codec.decompressorDirectBytes()
                     + DIRECT_BYTES
                     + MemoryBudget.JDK_TEMPORARY_PER_WORKER,
-                0)
+                codec.decompressorHeapBytes())
             .plus(storage.workerBuffers(false));
     return encryption == null ? need : need.plus(encryption.cipherMemory());
   }

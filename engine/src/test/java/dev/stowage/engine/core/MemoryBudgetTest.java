@@ -16,16 +16,17 @@ class MemoryBudgetTest {
   void theRequestedWorkersRunWhenTheirBuffersFit() {
     Need need = Need.perWorker(8 * MIB, 2 * MIB);
 
-    assertThat(MemoryBudget.workers("restore", 16, need, new Limits(128 * MIB, 64 * MIB)))
+    assertThat(MemoryBudget.workers("restore", 16, need, new Limits(256 * MIB, 64 * MIB)))
         .isEqualTo(16);
   }
 
   @Test
-  void directMemoryBindsTheWorkers() {
+  void directMemoryBindsTheWorkersAfterItsReserve() {
     Need need = Need.perWorker(8 * MIB, MIB);
 
-    assertThat(MemoryBudget.workers("restore", 64, need, new Limits(100 * MIB, 1024 * MIB)))
-        .isEqualTo(12);
+    // 97 MiB less the 2 MiB reserve: 11 workers of 8 MiB (12 without the reserve).
+    assertThat(MemoryBudget.workers("restore", 64, need, new Limits(97 * MIB, 1024 * MIB)))
+        .isEqualTo(11);
   }
 
   @Test
@@ -37,11 +38,20 @@ class MemoryBudgetTest {
   }
 
   @Test
-  void sharedBytesAreSetAsideBeforeTheWorkers() {
+  void sharedBytesAndTheReserveAreSetAsideBeforeTheWorkers() {
     Need need = new Need(4 * MIB, 0, 20 * MIB, 0);
 
+    // 40 MiB less 20 shared and the 2 MiB reserve: 4 workers of 4 MiB.
     assertThat(MemoryBudget.workers("restore", 64, need, new Limits(40 * MIB, 1024 * MIB)))
-        .isEqualTo(5);
+        .isEqualTo(4);
+  }
+
+  @Test
+  void noWorkerAskedForIsStillRefusedWhenNoneFits() {
+    Need need = Need.perWorker(8 * MIB, 0);
+
+    assertThatThrownBy(() -> MemoryBudget.workers("verify", 0, need, new Limits(MIB, MIB)))
+        .isInstanceOf(EngineException.class);
   }
 
   @Test

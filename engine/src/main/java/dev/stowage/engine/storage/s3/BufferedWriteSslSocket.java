@@ -198,8 +198,10 @@ final class BufferedWriteSslSocket extends SSLSocket {
     return ssl.getReuseAddress();
   }
 
+  /** What is still buffered is sent first, if the connection takes it. */
   @Override
   public void close() throws IOException {
+    flushQuietly();
     ssl.close();
   }
 
@@ -210,7 +212,22 @@ final class BufferedWriteSslSocket extends SSLSocket {
 
   @Override
   public void shutdownOutput() throws IOException {
+    flushQuietly();
     ssl.shutdownOutput();
+  }
+
+  private void flushQuietly() {
+    OutputStream o;
+    synchronized (this) {
+      o = out;
+    }
+    if (o != null && !ssl.isClosed()) {
+      try {
+        o.flush();
+      } catch (IOException e) {
+        // closing anyway: the HTTP client flushes every request itself and sees its failures
+      }
+    }
   }
 
   @Override

@@ -552,15 +552,17 @@ public final class S3Storage implements BackupStorage {
 
   /**
    * A writer holds one upload part until it is sent and its connection's TLS write buffer; a reader
-   * its body buffer and its connection's TLS read buffer. Ranged GETs' buffers are bounded on their
-   * own (--s3-ranged-get's settings).
+   * its body buffer and its connection's TLS buffers. Ranged GETs' buffers are bounded on their own
+   * (--s3-ranged-get's settings).
    */
   @Override
   public MemoryBudget.Need workerBuffers(boolean writing) {
+    // A part is one large array, which G1 gives whole regions: 1 MiB more covers that in the small
+    // heaps this count matters for.
     long heap =
         writing
-            ? options.partSize() + BufferedWriteSslSocket.BUFFER
-            : BodyChannel.BUFFER + BufferedReadSocket.BUFFER;
+            ? options.partSize() + (1 << 20) + BufferedWriteSslSocket.BUFFER
+            : BodyChannel.BUFFER + BufferedReadSocket.BUFFER + BufferedWriteSslSocket.BUFFER;
     return MemoryBudget.Need.perWorker(0, heap);
   }
 
