@@ -123,14 +123,6 @@ public final class BackupRunner {
     }
     checkNoSecondSystemTablespace();
     directAlignment = settings.directIo() ? directAlignmentOf(settings.roots().data()) : 0;
-    // Before the lock and any deletion of leftovers: a JVM that cannot hold one worker changes
-    // nothing in the storage.
-    workers =
-        MemoryBudget.workers(
-            "backup",
-            settings.concurrency(),
-            workerMemory(Codecs.forWriting(settings.compression()), keys != null),
-            MemoryBudget.Limits.ofThisJvm());
     try (LiveServerGuard guard =
         settings.allowLive()
             ? LiveServerGuard.none()
@@ -147,6 +139,15 @@ public final class BackupRunner {
                 + " data yet");
       }
       refuseComplete(loc);
+      // Before the lock and any deletion of leftovers: a JVM that cannot hold one worker changes
+      // nothing in the storage. After the scan, which leaves the warm-up thread time to read the
+      // JVM's cap.
+      workers =
+          MemoryBudget.workers(
+              "backup",
+              settings.concurrency(),
+              workerMemory(Codecs.forWriting(settings.compression()), keys != null),
+              MemoryBudget.Limits.ofThisJvm());
       BackupLock lock =
           BackupLock.acquire(
               storage, loc, settings.lockStaleAfter(), settings.lockWait(), hostname(), retrier);

@@ -46,7 +46,7 @@ public final class StowageCli implements Runnable {
       CryptoProviders.startLoading();
     }
     if (args.length > 0 && COMMANDS.containsKey(args[0])) {
-      Warmup.start(Warmup.COMPRESSING.contains(args[0]));
+      Warmup.start(args[0]);
     }
     int code = execute(args);
     out.flush(); // a last line without a newline is still held by the redacting stream

@@ -19,31 +19,45 @@ final class Warmup {
 
   private Warmup() {}
 
-  static void start(boolean codecs) {
+  /**
+   * Starts the warm-up for {@code command}. A backup needs zstd and the memory cap before it reads
+   * any MANIFEST (it writes one last), so it warms those first; restore and verify the other way.
+   */
+  static void start(String command) {
+    boolean codecs = COMPRESSING.contains(command);
+    boolean manifestLast = command.equals("backup");
     Thread t =
         new Thread(
             () -> {
-              try {
-                ManifestCodec.read("{}".getBytes(StandardCharsets.US_ASCII), "(warm-up)");
-              } catch (RuntimeException | LinkageError e) {
-                // the command parses the real MANIFEST and reports what fails there
+              if (!manifestLast) {
+                manifestParser();
               }
-              if (!codecs) {
-                return;
+              if (codecs) {
+                try {
+                  com.github.luben.zstd.util.Native.load();
+                } catch (RuntimeException | LinkageError e) {
+                  // the command's codec reports a zstd that cannot load
+                }
+                try {
+                  MemoryBudget.directCap(); // read once, for the workers' count
+                } catch (RuntimeException | LinkageError e) {
+                  // the command reads it again and meets the failure itself
+                }
               }
-              try {
-                com.github.luben.zstd.util.Native.load();
-              } catch (RuntimeException | LinkageError e) {
-                // the command's codec reports a zstd that cannot load
-              }
-              try {
-                MemoryBudget.directCap(); // read once, for the workers' count
-              } catch (RuntimeException | LinkageError e) {
-                // the command reads it again and meets the failure itself
+              if (manifestLast) {
+                manifestParser();
               }
             },
             "stowage-warm-up");
     t.setDaemon(true);
     t.start();
+  }
+
+  private static void manifestParser() {
+    try {
+      ManifestCodec.read("{}".getBytes(StandardCharsets.US_ASCII), "(warm-up)");
+    } catch (RuntimeException | LinkageError e) {
+      // the command parses the real MANIFEST and reports what fails there
+    }
   }
 }

@@ -58,7 +58,7 @@ public final class ZstdCodec implements Codec {
   @Override
   public long compressorDirectBytes() {
     // out, and the piece gathered from small writes
-    return Buffers.reserved(Zstd.compressBound(FRAME), Buffers.ALIGNMENT)
+    return Buffers.reserved(compressBound(FRAME), Buffers.ALIGNMENT)
         + Buffers.reserved(FRAME, Buffers.ALIGNMENT);
   }
 
@@ -233,7 +233,17 @@ public final class ZstdCodec implements Codec {
    * frame that arrives in pieces. An S3 body arrives a TLS record at a time: a 2 GiB restore from
    * S3 took about 0.4 CPU-s less (engine/README, "Restore").
    */
-  static final int REFILL_BELOW = (int) Zstd.compressBound(FRAME) + 64;
+  static final int REFILL_BELOW = (int) compressBound(FRAME) + 64;
+
+  /**
+   * zstd's ZSTD_COMPRESSBOUND, the most {@code n} bytes can be stored as, worked out here rather
+   * than by {@code Zstd.compressBound}: that call loads zstd's native library, and the sizes are
+   * needed before it (MemoryBudget, on the command's own thread, while the warm-up thread loads the
+   * library). ZstdFramesTest checks it against zstd's.
+   */
+  static long compressBound(long n) {
+    return n + (n >> 8) + (n < (128 << 10) ? ((128 << 10) - n) >> 11 : 0);
+  }
 
   /** Room for two frames more than a refill keeps, so a refill reads at least 2 MiB. */
   static final int IN_BUFFER = 2 * FRAME + REFILL_BELOW;

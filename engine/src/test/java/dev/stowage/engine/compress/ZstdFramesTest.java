@@ -64,6 +64,16 @@ class ZstdFramesTest {
   }
 
   @Test
+  void theCompressBoundWorkedOutInJavaIsZstds() {
+    for (long n :
+        new long[] {
+          0, 1, 1000, (128 << 10) - 1, 128 << 10, (128 << 10) + 1, 1 << 20, 3_000_001L, 64L << 20
+        }) {
+      assertThat(ZstdCodec.compressBound(n)).as("%d bytes", n).isEqualTo(Zstd.compressBound(n));
+    }
+  }
+
+  @Test
   void levelOneWritesOneFramePerMebibyteWithItsSizeAndChecksum() throws IOException {
     byte[] raw = sample(3 * FRAME + FRAME / 2, 1);
     byte[] stored = compress(raw, 1, FRAME, true);
