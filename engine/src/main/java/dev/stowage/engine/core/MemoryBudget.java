@@ -58,8 +58,8 @@ public final class MemoryBudget {
   /** What this JVM leaves for buffers: direct memory under its cap, and a share of its heap. */
   public record Limits(long direct, long heap) {
     /**
-     * The whole direct-memory cap: what the run holds when it asks (the MANIFEST read, a TLS
-     * session) is within {@link #JDK_TEMPORARY_PER_WORKER}'s slack.
+     * The whole direct-memory cap; {@link MemoryBudget#workers} keeps {@link #DIRECT_RESERVE} of it
+     * back for what the run holds besides its workers.
      */
     public static Limits ofThisJvm() {
       long heap = (long) (Runtime.getRuntime().maxMemory() * HEAP_SHARE_FOR_BUFFERS);
