@@ -57,8 +57,7 @@ class MemoryLimitIT {
         .contains("-XX:MaxDirectMemorySize");
     ProcessRunner.Result restore = restore(List.of(), "8", dir.resolve("target"));
     assertThat(restore.exitCode()).as("restore\n%s", restore).isZero();
-    assertThat(TreeSnapshot.of(dir.resolve("target")).withoutTimes())
-        .isEqualTo(TreeSnapshot.of(source).withoutTimes());
+    assertRestoredTreeIsTheSource(dir.resolve("target"));
   }
 
   @Test
@@ -66,19 +65,7 @@ class MemoryLimitIT {
     ProcessRunner.Result backup = backup(List.of(), "4");
     assertThat(backup.exitCode()).as("backup\n%s", backup).isZero();
 
-    ProcessRunner.Result verify =
-        EngineProcess.runInJvm(
-            SMALL_DIRECT_MEMORY,
-            List.of(
-                "verify",
-                "--storage",
-                fileUrl(storage),
-                "--directory",
-                DIRECTORY,
-                "--name",
-                NAME,
-                "--concurrency",
-                "64"));
+    ProcessRunner.Result verify = engine(SMALL_DIRECT_MEMORY, "verify", "64", List.of());
     assertThat(verify.exitCode()).as("verify\n%s", verify).isZero();
     assertThat(verify.stderr()).contains("--concurrency 64: only 2 verify workers fit");
 
@@ -87,8 +74,7 @@ class MemoryLimitIT {
     assertThat(restore.exitCode()).as("restore\n%s", restore).isZero();
     assertThat(restore.stderr())
         .contains("--concurrency 64: only 1 restore worker fit in this JVM's direct memory");
-    assertThat(TreeSnapshot.of(target).withoutTimes())
-        .isEqualTo(TreeSnapshot.of(source).withoutTimes());
+    assertRestoredTreeIsTheSource(target);
   }
 
   @Test
@@ -123,8 +109,7 @@ class MemoryLimitIT {
     assertThat(restore.exitCode()).as("restore\n%s", restore).isZero();
     assertThat(restore.stderr())
         .contains("--concurrency 64: only 1 restore worker fit in this JVM's direct memory");
-    assertThat(TreeSnapshot.of(target).withoutTimes())
-        .isEqualTo(TreeSnapshot.of(source).withoutTimes());
+    assertRestoredTreeIsTheSource(target);
   }
 
   /**
@@ -145,31 +130,20 @@ class MemoryLimitIT {
     assertThat(TreeSnapshot.of(storage)).as("nothing written or deleted").isEqualTo(before);
   }
 
+  private void assertRestoredTreeIsTheSource(Path target) {
+    assertThat(TreeSnapshot.of(target).withoutTimes())
+        .isEqualTo(TreeSnapshot.of(source).withoutTimes());
+  }
+
   private ProcessRunner.Result backup(List<String> jvm, String concurrency) {
     return backup(jvm, concurrency, List.of());
   }
 
   private ProcessRunner.Result backup(List<String> jvm, String concurrency, List<String> extra) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "backup",
-                "--storage",
-                fileUrl(storage),
-                "--directory",
-                DIRECTORY,
-                "--name",
-                NAME,
-                "--datadir",
-                source.toString(),
-                "--chunk-size",
-                "4Mi",
-                "--chunk-threshold",
-                "4Mi",
-                "--concurrency",
-                concurrency));
+    List<String> args = new ArrayList<>(List.of("--datadir", source.toString()));
+    args.addAll(List.of("--chunk-size", "4Mi", "--chunk-threshold", "4Mi"));
     args.addAll(extra);
-    return EngineProcess.runInJvm(jvm, args);
+    return engine(jvm, "backup", concurrency, args);
   }
 
   private ProcessRunner.Result restore(List<String> jvm, String concurrency, Path target) {
@@ -178,20 +152,16 @@ class MemoryLimitIT {
 
   private ProcessRunner.Result restore(
       List<String> jvm, String concurrency, Path target, List<String> extra) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "restore",
-                "--storage",
-                fileUrl(storage),
-                "--directory",
-                DIRECTORY,
-                "--name",
-                NAME,
-                "--datadir",
-                target.toString(),
-                "--concurrency",
-                concurrency));
+    List<String> args = new ArrayList<>(List.of("--datadir", target.toString()));
+    args.addAll(extra);
+    return engine(jvm, "restore", concurrency, args);
+  }
+
+  /** One engine command on this test's backup, in a JVM started with {@code jvm}. */
+  private ProcessRunner.Result engine(
+      List<String> jvm, String command, String concurrency, List<String> extra) {
+    List<String> args = new ArrayList<>(List.of(command, "--storage", fileUrl(storage)));
+    args.addAll(List.of("--directory", DIRECTORY, "--name", NAME, "--concurrency", concurrency));
     args.addAll(extra);
     return EngineProcess.runInJvm(jvm, args);
   }
