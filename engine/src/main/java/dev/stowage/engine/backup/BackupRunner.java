@@ -469,10 +469,7 @@ public final class BackupRunner {
   private MemoryBudget.Need workerMemory(Codec codec, boolean encrypted) {
     MemoryBudget.Need need =
         MemoryBudget.Need.perWorker(
-                Buffers.reserved(READ_BUFFER, Buffers.ALIGNMENT)
-                    + codec.compressorDirectBytes()
-                    + MemoryBudget.JDK_TEMPORARY_PER_WORKER,
-                0)
+                Buffers.reserved(READ_BUFFER, Buffers.ALIGNMENT) + codec.compressorDirectBytes(), 0)
             .plus(storage.workerBuffers(true));
     return encrypted ? need.plus(BackupEncryption.newBackupCipherMemory()) : need;
   }

@@ -22,9 +22,10 @@ public final class MemoryBudget {
   /**
    * Direct bytes per worker that the JDK takes on its own: reads and writes of heap arrays through
    * a FileChannel or a socket go through a temporary direct buffer of the call's size, kept per
-   * thread (an encrypted object's sealed bytes are written a MiB at a time).
+   * thread (an encrypted object's sealed bytes are written a MiB at a time). Added to every
+   * worker's count here, so no caller can leave it out.
    */
-  public static final long JDK_TEMPORARY_PER_WORKER = (1 << 20) + (64 << 10);
+  static final long JDK_TEMPORARY_PER_WORKER = (1 << 20) + (64 << 10);
 
   /** The part of the heap that workers' buffers may take; the rest is the run's own. */
   static final double HEAP_SHARE_FOR_BUFFERS = 0.5;
@@ -70,12 +71,13 @@ public final class MemoryBudget {
   private MemoryBudget() {}
 
   /**
-   * The workers to run: {@code requested}, or fewer when their buffers would not fit (logged as a
-   * warning that says what to change).
+   * The workers to run: {@code requested}, or fewer when their {@code buffers} (and the JDK's
+   * temporary buffer each) would not fit, logged as a warning that says what to change.
    *
    * @throws EngineException (exit 2) when not even one worker's buffers fit
    */
-  public static int workers(String operation, int requested, Need need, Limits limits) {
+  public static int workers(String operation, int requested, Need buffers, Limits limits) {
+    Need need = buffers.plus(Need.perWorker(JDK_TEMPORARY_PER_WORKER, 0));
     int direct = fit(need.directPerWorker(), need.directShared() + DIRECT_RESERVE, limits.direct());
     int heap = fit(need.heapPerWorker(), need.heapShared(), limits.heap());
     int fits = Math.min(direct, heap);

@@ -62,10 +62,7 @@ public final class ObjectReader implements AutoCloseable {
       Codec codec, BackupEncryption encryption, BackupStorage storage) {
     MemoryBudget.Need need =
         MemoryBudget.Need.perWorker(
-                codec.decompressorDirectBytes()
-                    + DIRECT_BYTES
-                    + MemoryBudget.JDK_TEMPORARY_PER_WORKER,
-                codec.decompressorHeapBytes())
+                codec.decompressorDirectBytes() + DIRECT_BYTES, codec.decompressorHeapBytes())
             .plus(storage.workerBuffers(false));
     return encryption == null ? need : need.plus(encryption.cipherMemory());
   }

@@ -24,9 +24,10 @@ class MemoryBudgetTest {
   void directMemoryBindsTheWorkersAfterItsReserve() {
     Need need = Need.perWorker(8 * MIB, MIB);
 
-    // 97 MiB less the 2 MiB reserve: 11 workers of 8 MiB (12 without the reserve).
+    // 97 MiB less the 2 MiB reserve: 10 workers of 8 MiB and the JDK's temporary buffer (11 of
+    // 8 MiB alone, 12 without the reserve).
     assertThat(MemoryBudget.workers("restore", 64, need, new Limits(97 * MIB, 1024 * MIB)))
-        .isEqualTo(11);
+        .isEqualTo(10);
   }
 
   @Test
@@ -41,8 +42,9 @@ class MemoryBudgetTest {
   void sharedBytesAndTheReserveAreSetAsideBeforeTheWorkers() {
     Need need = new Need(4 * MIB, 0, 20 * MIB, 0);
 
-    // 40 MiB less 20 shared and the 2 MiB reserve: 4 workers of 4 MiB.
-    assertThat(MemoryBudget.workers("restore", 64, need, new Limits(40 * MIB, 1024 * MIB)))
+    // 44 MiB less 20 shared and the 2 MiB reserve: 4 workers of 4 MiB and the JDK's temporary
+    // buffer (8 if the 20 MiB shared were not set aside).
+    assertThat(MemoryBudget.workers("restore", 64, need, new Limits(44 * MIB, 1024 * MIB)))
         .isEqualTo(4);
   }
 
@@ -65,9 +67,19 @@ class MemoryBudgetTest {
             e -> assertThat(((EngineException) e).exitCode()).isEqualTo(ExitCode.INVALID_ARGUMENTS))
         .hasMessageContaining(
             "not enough memory for one restore worker in this JVM's direct memory")
-        .hasMessageContaining("8.00 MiB a worker")
+        .hasMessageContaining("9.06 MiB a worker")
         .hasMessageContaining("7.00 MiB allowed by -XX:MaxDirectMemorySize")
         .hasMessageContaining("Raise the memory limit");
+  }
+
+  @Test
+  void everyWorkerIsCountedWithTheJdksTemporaryBufferWhetherTheCallerAddsItOrNot() {
+    Need need = Need.perWorker(8 * MIB, 0);
+
+    // 26 MiB less the 2 MiB reserve would hold 3 workers of 8 MiB, but each also takes the JDK's
+    // temporary buffer for heap-array I/O (1 MiB + 64 KiB): 2.
+    assertThat(MemoryBudget.workers("restore", 64, need, new Limits(26 * MIB, 1024 * MIB)))
+        .isEqualTo(2);
   }
 
   @Test
