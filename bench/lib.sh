@@ -164,6 +164,29 @@ drop_caches() {
   if [ "$CAN_DROP" = yes ]; then echo 3 >/proc/sys/vm/drop_caches; fi
 }
 
+# cpu_run ID COMMAND...: caches dropped, GNU time, sync inside the time; prints "seconds cpu" (wall
+# seconds, then the command's user + system CPU seconds). Output and GNU time's report go to
+# $LOGS/ID.{out,err,time}; a failed command stops the script.
+cpu_run() {
+  local id=$1 t0 t1 rc
+  shift
+  drop_caches
+  t0=$(date +%s.%N)
+  set +e
+  /usr/bin/time -v -o "$LOGS/$id.time" "$@" >"$LOGS/$id.out" 2>"$LOGS/$id.err"
+  rc=$?
+  sync
+  set -e
+  t1=$(date +%s.%N)
+  [ "$rc" = 0 ] || die "$id failed with exit $rc: $(tail -3 "$LOGS/$id.err")"
+  awk -v a="$t0" -v b="$t1" -F': ' '
+    /User time|System time/ { s += $2 }
+    END { printf "%.3f %.2f\n", b - a, s }' "$LOGS/$id.time"
+}
+
+# median: the median of the numbers on stdin, one a line (the mean of the middle two for an even count)
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 bytes_of() { du -sb --apparent-size "$1" | cut -f1; }
 
 # target AREA WHAT MEASURED GOAL VERDICT EVIDENCE: one row of issue 12's table of targets, appended

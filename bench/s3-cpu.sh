@@ -62,24 +62,6 @@ trap 'exit 143' TERM
 s3link_start_tls "$VGW" off
 mkdir -p "$FSTORE"
 
-# cpu_run ID COMMAND...: caches dropped, GNU time, sync inside; prints "seconds cpu"
-cpu_run() {
-  local id=$1 t0 t1 rc
-  shift
-  drop_caches
-  t0=$(date +%s.%N)
-  set +e
-  /usr/bin/time -v -o "$LOGS/$id.time" "$@" >"$LOGS/$id.out" 2>"$LOGS/$id.err"
-  rc=$?
-  sync
-  set -e
-  t1=$(date +%s.%N)
-  [ "$rc" = 0 ] || die "$id failed with exit $rc: $(tail -3 "$LOGS/$id.err")"
-  awk -v a="$t0" -v b="$t1" -F': ' '
-    /User time|System time/ { s += $2 }
-    END { printf "%.3f %.2f\n", b - a, s }' "$LOGS/$id.time"
-}
-
 RAW=$LOGS/raw.tsv
 : >"$RAW"
 for r in $(seq 1 "$REPEAT"); do
@@ -134,7 +116,6 @@ done
 ELAPSED=$(($(date +%s) - T_START))
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 cleanup
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 {
   echo "# Stowage benchmark: engine CPU on S3 over TLS vs file storage, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
