@@ -32,6 +32,13 @@ require_tools() {
     read -r -a ENGINE_JVM <<<"$BENCH_JVM_OPTIONS"
   else
     ENGINE_JVM=("@$ROOT/engine/jvm.options")
+    # The image loads AWS-LC and zstd-jni from libraries unpacked once (native.options, made by
+    # scripts/engine-native-libs.sh); so does the benchmark, from its own copy for this jar
+    # (BENCH_NATIVE=0: unpacked from the jar at every start, as a bare `java -jar` does).
+    if [ "${BENCH_NATIVE:-1}" != 0 ]; then
+      engine_native_libs
+      ENGINE_JVM+=("@$ENGINE_NATIVE/native.options")
+    fi
     # The image's entrypoint also maps a class data sharing archive of the engine's classes
     # (e2e/images/build.sh, engine_cds); so does the benchmark, made the same way for this jar
     # and runtime (BENCH_CDS=0: without, as a bare `java -jar` runs it).
@@ -43,6 +50,16 @@ require_tools() {
 }
 
 CDS_VGW_PID=
+
+# engine_native_libs: the jar's native libraries unpacked once under $BASE/native/<jar's hash>;
+# sets ENGINE_NATIVE to that directory (its native.options is the image's, with this path).
+engine_native_libs() {
+  ENGINE_NATIVE=$BASE/native/$(sha256sum "$JAR" "$ROOT/scripts/engine-native-libs.sh" | sha256sum | cut -c1-16)
+  [ -s "$ENGINE_NATIVE/native.options" ] && return 0
+  bash "$ROOT/scripts/engine-native-libs.sh" "$JAR" "$ENGINE_NATIVE.tmp" "$ENGINE_NATIVE" ||
+    die "cannot unpack the engine's native libraries (BENCH_NATIVE=0 runs without)"
+  rm -rf "$ENGINE_NATIVE" && mv "$ENGINE_NATIVE.tmp" "$ENGINE_NATIVE"
+}
 _urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe="/"))' "$1"; }
 _cds_vgw_stop() {
   if [ -n "$CDS_VGW_PID" ]; then
@@ -63,7 +80,7 @@ engine_cds_archive() {
   # The JVM maps an archive only for the jar it was dumped with, by path, size and mtime: a
   # rebuild with the same bytes (the build is reproducible) still needs a new one.
   key=$({
-    echo "training: file and s3"
+    echo "training: file and s3; flags: ${ENGINE_JVM[*]}"
     sha256sum "$JAR" "$ROOT/engine/jvm.options"
     stat -c '%s %Y' "$JAR"
     realpath "$JAR"
@@ -85,7 +102,7 @@ engine_cds_archive() {
   head -c 32 /dev/urandom >"$t/key"
   cds_train() { # ARGS...: one engine run, its loaded classes listed
     n=$((n + 1))
-    "$JAVA" @"$ROOT/engine/jvm.options" -XX:DumpLoadedClassList="$t/lists/$n.lst" -jar "$JAR" "$@" \
+    "$JAVA" "${ENGINE_JVM[@]}" -XX:DumpLoadedClassList="$t/lists/$n.lst" -jar "$JAR" "$@" \
       >>"$t/train.log" 2>&1 || failed="$failed $1($?)"
   }
   cds_train_all() { # STORAGE NAME plain|encrypted [KEY ARGS...]: every command once

@@ -11,7 +11,7 @@ TSV=${1:?usage: targets.sh TARGETS.tsv}
 echo "## Targets of issue 12, measured in this run"
 echo
 echo "$(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r);" \
-  "$(java -version 2>&1 | head -1); engine JVM flags \`${BENCH_JVM_OPTIONS-$(grep -v '^#' "$(dirname "$0")/../engine/jvm.options" | xargs)}\`; load average now $(cut -d' ' -f1-3 /proc/loadavg). Each row is a" \
+  "$(java -version 2>&1 | head -1); engine JVM flags \`${BENCH_JVM_OPTIONS-$(grep -v '^#' "$(dirname "$0")/../engine/jvm.options" | xargs)}\`$([ -z "${BENCH_JVM_OPTIONS+set}" ] && [ "${BENCH_NATIVE:-1}" != 0 ] && echo ", native libraries unpacked once as in the image")$([ -z "${BENCH_JVM_OPTIONS+set}" ] && [ "${BENCH_CDS:-1}" != 0 ] && echo ", the image's class data sharing archive"); load average now $(cut -d' ' -f1-3 /proc/loadavg). Each row is a" \
   "ratio of two measurements of the same run; the last column is what the run measured about what" \
   "binds the value. The reports above (and bench/results/) hold every number behind it."
 echo

@@ -360,7 +360,8 @@ engine_cds() {
     n=$((n + 1))
     env -i LANG=C.UTF-8 LC_ALL=C.UTF-8 PATH=/opt/java/bin:/usr/bin HOME=/home/stowage \
       AWS_ACCESS_KEY_ID=cdstrain AWS_SECRET_ACCESS_KEY=cdstrainsecret AWS_REGION=us-east-1 \
-      "$CHROOT" "$stage" /opt/java/bin/java @/opt/stowage/jvm.options -XX:DumpLoadedClassList="/tmp/cds/lists/$n.lst" \
+      "$CHROOT" "$stage" /opt/java/bin/java @/opt/stowage/jvm.options @/opt/stowage/native/native.options \
+      -XX:DumpLoadedClassList="/tmp/cds/lists/$n.lst" \
       -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8 -jar /opt/stowage/stowage.jar "$@" \
       >>"$t/train.log" 2>&1 || failed="$failed $1($?)"
   }
@@ -381,6 +382,11 @@ engine_cds() {
   local ok=yes
   if [ -n "$failed" ]; then
     ok="CDS training runs failed:$failed; see $t/train.log"
+  # The runs that encrypt or reach S3 must have loaded AWS-LC from /opt/stowage/native: a
+  # fallback to the JDK's providers works but costs every encrypted restore (engine/README.md,
+  # "Where the CPU of encryption goes"), so it fails the build instead of shipping unseen.
+  elif ! grep -q 'cryptography: AWS-LC' "$t/train.log" || grep -q 'AWS-LC could not be loaded' "$t/train.log"; then
+    ok="the engine did not load AWS-LC from /opt/stowage/native; see $t/train.log"
   else
     # One list, each class once, in first-seen order (a lambda's caller before the lambda).
     cat "$t"/lists/*.lst | grep -v '^#' | awk '!seen[$0]++' >"$t/classes.lst"
@@ -408,11 +414,15 @@ do_engine() {
     "$ENGINE_EXTRA_MODULES" "du"
   # The JVM flags are engine/jvm.options (C1 only; why: that file).
   install -m 0644 "$REPO_DIR/engine/jvm.options" "$stage/opt/stowage/jvm.options"
+  # AWS-LC (ACCP) and zstd-jni unpacked once, here, instead of into /tmp at every engine start
+  # (why: that script); /opt/stowage/native/native.options points the JVM at them.
+  bash "$REPO_DIR/scripts/engine-native-libs.sh" "$REPO_DIR/engine/target/stowage.jar" \
+    "$stage/opt/stowage/native" /opt/stowage/native >&2 || die "cannot unpack the engine's native libraries"
   engine_cds "$stage"
   # The C.UTF-8 locale: the JVM decodes file names with it (sun.jnu.encoding), so without it a
   # name such as cafe-with-an-accent.ibd is stored mangled; the engine refuses such names (exit 5).
   pack "$1" "$2" "$stage" "$3" \
-    --entrypoint '["/opt/java/bin/java", "-XX:SharedArchiveFile=/opt/stowage/engine.jsa", "@/opt/stowage/jvm.options", "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-jar", "/opt/stowage/stowage.jar"]' \
+    --entrypoint '["/opt/java/bin/java", "-XX:SharedArchiveFile=/opt/stowage/engine.jsa", "@/opt/stowage/jvm.options", "@/opt/stowage/native/native.options", "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-jar", "/opt/stowage/stowage.jar"]' \
     --env PATH=/opt/java/bin:/usr/bin --env JAVA_HOME=/opt/java --env LANG=C.UTF-8 --env LC_ALL=C.UTF-8 \
     --user "$ENGINE_UID:$ENGINE_UID" --workdir /home/stowage
   rm -rf "$stage"
@@ -484,7 +494,7 @@ for w in "${what[@]}"; do
           die "engine/target/$f is missing: mvn -B -ntp -DskipTests -pl engine -am package (make images does when a source changed)"
       done
       build_image engine stowage/engine:dev \
-        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $ENGINE_EXTRA_MODULES" | cat - "$REPO_DIR/engine/target/stowage.jar" "$REPO_DIR/engine/jvm.options" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_engine ;;
+        "$(echo "$JAVA_BUILD_PKGS $ROOTFS_EPOCH $ENGINE_EXTRA_MODULES" | cat - "$REPO_DIR/engine/target/stowage.jar" "$REPO_DIR/engine/jvm.options" "$REPO_DIR/scripts/engine-native-libs.sh" "$0" "$IMG_SRC/mkimage.py" | sha256sum | cut -c1-16)" do_engine ;;
     operator)
       for f in stowage-operator.jar stowage-operator.cdx.json; do
         [ -s "$REPO_DIR/operator/target/$f" ] ||
