@@ -24,8 +24,17 @@ public final class CryptoProviders {
   /** Environment variable: {@code native} (default) or {@code jdk}. */
   public static final String ENV = "STOWAGE_CRYPTO";
 
-  private static final Logger LOG = LoggerFactory.getLogger("stowage");
   private static volatile String inUse;
+
+  /**
+   * The logger, made at the first log line: {@link #startLoading()} runs on the command's thread
+   * before anything has logged, and making the logger there bound SLF4J on that thread (about 30 ms
+   * of an encrypted or S3 run's start, async-profiler's wall clock) instead of on the warm-up
+   * thread, where it overlaps picocli's work.
+   */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger("stowage");
+  }
 
   private CryptoProviders() {}
 
@@ -79,7 +88,7 @@ public final class CryptoProviders {
       return inUse;
     }
     String chosen = jdk ? "the JDK's providers (" + ENV + "=jdk)" : installAccp();
-    LOG.info("cryptography: {}", chosen);
+    Log.LOG.info("cryptography: {}", chosen);
     inUse = chosen;
     return chosen;
   }
