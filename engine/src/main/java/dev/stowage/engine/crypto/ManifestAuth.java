@@ -64,7 +64,7 @@ public final class ManifestAuth {
    */
   public static final class MacInput extends FilterInputStream {
     private final Map<String, Mac> macs = new LinkedHashMap<>();
-    private final MessageDigest digest = sha256();
+    private final MessageDigest digest;
     private final String backupName;
     private final Reopen reopen;
     private final String where;
@@ -78,6 +78,9 @@ public final class ManifestAuth {
       this.backupName = backupName;
       this.reopen = reopen;
       this.where = where;
+      // AWS-LC's SHA-256 when it is loaded by now: the same bytes, native speed, no wait.
+      CryptoProviders.preferNativeIfLoaded();
+      this.digest = sha256();
       for (MasterKey k : keys.keys()) {
         macs.put(k.id(), newMac(k, backupName));
       }

@@ -78,6 +78,20 @@ class CryptoProvidersTest {
   }
 
   @Test
+  void theBackgroundLoadFinishesAndIsThenUsedWithoutWaiting() throws Exception {
+    CryptoProviders.startLoading();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!CryptoProviders.loaded() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+
+    assertThat(CryptoProviders.loaded()).as("AWS-LC loaded by the background thread").isTrue();
+    assertThat(CryptoProviders.preferNativeIfLoaded()).contains("AWS-LC");
+    assertThat(java.security.MessageDigest.getInstance("SHA-256").getProvider().getName())
+        .isEqualTo("AmazonCorrettoCryptoProvider");
+  }
+
+  @Test
   void anUnknownSettingIsRefusedNamingTheVariable() {
     assertThatThrownBy(() -> CryptoProviders.jdkAsked("openssl"))
         .isInstanceOf(EngineException.class)
