@@ -35,7 +35,7 @@ require_tools() {
     # The image loads AWS-LC and zstd-jni from libraries unpacked once (native.options, made by
     # scripts/engine-native-libs.sh); so does the benchmark, from its own copy for this jar
     # (BENCH_NATIVE=0: unpacked from the jar at every start, as a bare `java -jar` does).
-    if [ "${BENCH_NATIVE:-1}" != 0 ]; then
+    if [ "${BENCH_NATIVE:-$([ "$(uname -m)" = x86_64 ] && echo 1 || echo 0)}" != 0 ]; then
       engine_native_libs
       ENGINE_JVM+=("@$ENGINE_NATIVE/native.options")
     fi
@@ -56,9 +56,14 @@ CDS_VGW_PID=
 engine_native_libs() {
   ENGINE_NATIVE=$BASE/native/$(sha256sum "$JAR" "$ROOT/scripts/engine-native-libs.sh" | sha256sum | cut -c1-16)
   [ -s "$ENGINE_NATIVE/native.options" ] && return 0
-  bash "$ROOT/scripts/engine-native-libs.sh" "$JAR" "$ENGINE_NATIVE.tmp" "$ENGINE_NATIVE" ||
+  local t
+  mkdir -p "$BASE/native"
+  t=$(mktemp -d "$ENGINE_NATIVE.XXXXXX")
+  bash "$ROOT/scripts/engine-native-libs.sh" "$JAR" "$t" "$ENGINE_NATIVE" ||
     die "cannot unpack the engine's native libraries (BENCH_NATIVE=0 runs without)"
-  rm -rf "$ENGINE_NATIVE" && mv "$ENGINE_NATIVE.tmp" "$ENGINE_NATIVE"
+  # A second benchmark may have made the same directory meanwhile: then its copy stays.
+  mv -T "$t" "$ENGINE_NATIVE" 2>/dev/null || rm -rf "$t"
+  [ -s "$ENGINE_NATIVE/native.options" ] || die "no $ENGINE_NATIVE/native.options after unpacking"
 }
 _urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe="/"))' "$1"; }
 _cds_vgw_stop() {
@@ -155,6 +160,11 @@ engine_cds_archive() {
   _cds_vgw_stop
   trap - EXIT INT TERM
   [ -z "$failed" ] || die "CDS training runs failed:$failed; see $t/train.log (BENCH_CDS=0 runs without)"
+  # As the image's build does: runs that encrypt or reach S3 must have loaded AWS-LC (a silent
+  # fallback to the JDK's providers would measure another engine).
+  if grep -q 'AWS-LC could not be loaded' "$t/train.log" || ! grep -q 'cryptography: AWS-LC' "$t/train.log"; then
+    die "the engine did not load AWS-LC in the CDS training; see $t/train.log"
+  fi
   cat "$t"/lists/*.lst | grep -v '^#' | awk '!seen[$0]++' >"$t/classes.lst"
   "$JAVA" -Xshare:dump -XX:SharedClassListFile="$t/classes.lst" -XX:SharedArchiveFile="$ENGINE_CDS.tmp" \
     -cp "$JAR" >"$t/dump.log" 2>&1 || die "CDS dump failed; see $t/dump.log"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# engine-native-libs.sh JAR DIR [RUN_DIR]: unpacks the engine's two native libraries for Linux on
-# x86-64 from JAR into DIR (AWS-LC through ACCP, 9.6 MB, and zstd-jni), and writes
+# engine-native-libs.sh JAR DIR [RUN_DIR]: unpacks the engine's AWS-LC (through ACCP, 9.6 MB) and
+# zstd-jni libraries for Linux on x86-64 from JAR into DIR, and writes
 # DIR/native.options, a java argument file that makes the engine load them from RUN_DIR (where DIR
 # is seen when the engine runs; default DIR) instead of unpacking them from the jar into /tmp at
 # every start. That unpacking cost every engine run about 45 ms of CPU and 10 MB written to /tmp
 # (async-profiler: ACCP's Loader.writeJarResourceToTemporaryFile); an engine Job is one short
-# process, so it paid it every time. Used by e2e/images/build.sh (the engine image) and
+# process, so it paid it every time. JNA's and lz4-java's libraries (small, loaded only by some
+# runs) are still unpacked when used. Used by e2e/images/build.sh (the engine image) and
 # bench/lib.sh (the engine as the image runs it).
 #
 # A library that fails to load from RUN_DIR is not silent: zstd-jni stops the engine
@@ -22,21 +23,34 @@ python3 - "$jar" "$dir" "$run_dir" <<'PY'
 import os, sys, zipfile
 
 jar, out, run_dir = sys.argv[1:4]
+# System.load takes absolute paths only, and an argument file splits on blanks: both made safe.
+run_dir = os.path.abspath(run_dir)
 z = zipfile.ZipFile(jar)
 names = z.namelist()
 accp = "com/amazon/corretto/crypto/provider/libamazonCorrettoCryptoProvider.so"
 zstd = [n for n in names if n.startswith("linux/amd64/libzstd-jni-") and n.endswith(".so")]
-if accp not in names or len(zstd) != 1:
-    sys.exit(f"{jar}: expected {accp} and one linux/amd64/libzstd-jni-*.so, found {zstd}")
-for n in (accp, zstd[0]):
-    dest = os.path.join(out, os.path.basename(n))
+if accp not in names:
+    sys.exit(f"{jar}: no {accp} (is ACCP's linux-x86_64 jar in the build?)")
+if len(zstd) != 1:
+    sys.exit(f"{jar}: expected one linux/amd64/libzstd-jni-*.so, found {zstd}")
+
+
+def write(name, data, mode):
+    dest = os.path.join(out, name)
     with open(dest + ".tmp", "wb") as f:
-        f.write(z.read(n))
-    os.chmod(dest + ".tmp", 0o644)
+        f.write(data)
+    os.chmod(dest + ".tmp", mode)
     os.replace(dest + ".tmp", dest)
-with open(os.path.join(out, "native.options"), "w") as f:
-    f.write("# The engine's native libraries, unpacked once (scripts/engine-native-libs.sh).\n")
-    f.write("-Dcom.amazon.corretto.crypto.provider.useExternalLib=true\n")
-    f.write(f"-Djava.library.path={run_dir}\n")
-    f.write(f"-DZstdNativePath={run_dir}/{os.path.basename(zstd[0])}\n")
+
+
+os.chmod(out, 0o755)  # the image runs the engine as a non-root user: whatever the umask
+for n in (accp, zstd[0]):
+    write(os.path.basename(n), z.read(n), 0o644)
+options = [
+    "# AWS-LC (ACCP) and zstd-jni, unpacked once (scripts/engine-native-libs.sh).",
+    '"-Dcom.amazon.corretto.crypto.provider.useExternalLib=true"',
+    f'"-Djava.library.path={run_dir}"',
+    f'"-DZstdNativePath={os.path.join(run_dir, os.path.basename(zstd[0]))}"',
+]
+write("native.options", ("\n".join(options) + "\n").encode(), 0o644)
 PY

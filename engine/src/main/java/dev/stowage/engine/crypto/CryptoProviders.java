@@ -13,12 +13,12 @@ import org.slf4j.LoggerFactory;
  * process that lives seconds to minutes is a large part of its work (engine/README, "Where the CPU
  * of encryption goes"); the JDK's TLS uses the same {@code Cipher}, so S3 over https gains too.
  *
- * <p>Loading ACCP costs about 0.1 to 0.3 CPU-seconds (it unpacks its library and loads its
- * classes), so only runs that encrypt or talk to S3 ask for it. {@code STOWAGE_CRYPTO=jdk} keeps
- * the JDK's providers (for a comparison, or on a platform ACCP does not ship for); a platform
- * without ACCP's library falls back to them by itself and says so in the log. Either way the bytes
- * written are the same: AES-GCM and HMAC-SHA256 are fully specified, and backups made with one are
- * read with the other.
+ * <p>Loading ACCP costs about 0.1 to 0.3 CPU-seconds (it links its library, unpacked from the jar
+ * unless the engine image's native.options points it at a copy, and loads its classes), so only
+ * runs that encrypt or talk to S3 ask for it. {@code STOWAGE_CRYPTO=jdk} keeps the JDK's providers
+ * (for a comparison, or on a platform ACCP does not ship for); a platform without ACCP's library
+ * falls back to them by itself and says so in the log. Either way the bytes written are the same:
+ * AES-GCM and HMAC-SHA256 are fully specified, and backups made with one are read with the other.
  */
 public final class CryptoProviders {
   /** Environment variable: {@code native} (default) or {@code jdk}. */
@@ -40,10 +40,10 @@ public final class CryptoProviders {
   private CryptoProviders() {}
 
   /**
-   * Starts loading ACCP on a background thread (unpacking and linking its library, its self-tests),
-   * so that it overlaps the JVM's own start-up instead of adding to it: a hint from a command line
-   * that will encrypt or reach S3. {@link #preferNative()} still decides; it waits for a load in
-   * progress (the JVM's class initialisation lock), never uses a half-loaded one.
+   * Starts loading ACCP on a background thread (linking its library, its self-tests), so that it
+   * overlaps the JVM's own start-up instead of adding to it: a hint from a command line that will
+   * encrypt or reach S3. {@link #preferNative()} still decides; it waits for a load in progress
+   * (the JVM's class initialisation lock), never uses a half-loaded one.
    */
   public static void startLoading() {
     try {
@@ -94,10 +94,12 @@ public final class CryptoProviders {
    */
   public static String preferNativeIfLoaded() {
     String known = inUse;
-    if (known == null && loaded) {
-      return preferNative();
-    }
-    return known;
+    return installNow(known, loaded) ? preferNative() : known;
+  }
+
+  /** Whether {@link #preferNativeIfLoaded()} installs now: nothing chosen yet, and ACCP loaded. */
+  static boolean installNow(String inUse, boolean loaded) {
+    return inUse == null && loaded;
   }
 
   /** Whether ACCP has loaded (startLoading's thread, or a run that chose it); for tests. */

@@ -73,7 +73,7 @@ class MemoryBudgetTest {
   }
 
   @Test
-  void everyWorkerIsCountedWithTheJdksTemporaryBufferWhetherTheCallerAddsItOrNot() {
+  void everyWorkerIsCountedWithTheJdksTemporaryBuffer() {
     Need need = Need.perWorker(8 * MIB, 0);
 
     // 26 MiB less the 2 MiB reserve would hold 3 workers of 8 MiB, but each also takes the JDK's

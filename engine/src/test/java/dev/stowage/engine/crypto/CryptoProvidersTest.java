@@ -92,6 +92,14 @@ class CryptoProvidersTest {
   }
 
   @Test
+  void onlyALoadThatFinishedIsInstalledWithoutWaitingAndAChoiceMadeStands() {
+    assertThat(CryptoProviders.installNow(null, false)).as("load not finished: no wait").isFalse();
+    assertThat(CryptoProviders.installNow(null, true)).isTrue();
+    assertThat(CryptoProviders.installNow("the JDK's providers (STOWAGE_CRYPTO=jdk)", true))
+        .isFalse();
+  }
+
+  @Test
   void anUnknownSettingIsRefusedNamingTheVariable() {
     assertThatThrownBy(() -> CryptoProviders.jdkAsked("openssl"))
         .isInstanceOf(EngineException.class)
