@@ -51,6 +51,49 @@ require_tools() {
 
 CDS_VGW_PID=
 
+# async_profiler: prints the path of async-profiler's agent for this machine (Apache-2.0; the
+# tools.profiler:async-profiler jar from Maven Central, unpacked once under $STOWAGE_CACHE); fails
+# when it cannot be had (no Maven, no network, another platform).
+async_profiler() {
+  local v=4.1 dir arch
+  dir=${STOWAGE_CACHE:-$HOME/.cache/stowage}/async-profiler-$v
+  case $(uname -m) in x86_64) arch=linux-x64 ;; aarch64) arch=linux-arm64 ;; *) return 1 ;; esac
+  if [ ! -s "$dir/libasyncProfiler.so" ]; then
+    mkdir -p "$dir"
+    mvn -q -B -ntp org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+      -Dartifact=tools.profiler:async-profiler:$v -DoutputDirectory="$dir" >&2 || return 1
+    python3 - "$dir/async-profiler-$v.jar" "$arch/libasyncProfiler.so" "$dir/libasyncProfiler.so" <<'PY' || return 1
+import os, sys, zipfile
+jar, entry, dest = sys.argv[1:4]
+with open(dest + ".tmp", "wb") as f:
+    f.write(zipfile.ZipFile(jar).read(entry))
+os.replace(dest + ".tmp", dest)
+PY
+  fi
+  echo "$dir/libasyncProfiler.so"
+}
+
+# cpu_buckets FILE: where the CPU of one run went, from async-profiler's collapsed stacks (event
+# cpu, interval 1 ms, with thread names): "bucket<TAB>CPU seconds" lines. A stack goes to the first
+# bucket it matches, in this order.
+cpu_buckets() {
+  awk '{
+    n = $NF; s = $0
+    if (s ~ /^\[C1 CompilerThre|^\[C2 CompilerThre/) b = "JIT compiler"
+    else if (s ~ /^\[GC |^\[G1 /) b = "garbage collector"
+    else if (s ~ /^\[stowage-crypto-load|^\[ForkJoinPool\.commonPool/) b = "AWS-LC load and self-tests"
+    else if (s ~ /sun\/security\/ssl/) b = "TLS (the JDK'"'"'s TLS and AES-GCM)"
+    else if (s ~ /ZSTD_|HUF_|FSE_/) b = "zstd"
+    else if (s ~ /BodyChannel\.read;java\/nio\/ByteBuffer\.put/) b = "copying S3 bodies into the decoder"
+    else if (s ~ /software\/amazon\/awssdk|org\/apache\/hc/) b = "S3 SDK and HTTP client"
+    else if (s ~ /CRC32|crc32/) b = "checksums"
+    else if (s ~ /FileChannelImpl|FileDispatcherImpl|DirectWriter|DirectReader|ext4_|iomap_/) b = "file I/O"
+    else if (s ~ /NioSocketImpl|BufferedReadSocket|tcp_|sock_/) b = "sockets"
+    else b = "other (start-up, JVM, kernel)"
+    t[b] += n
+  } END { for (b in t) printf "%s\t%.2f\n", b, t[b] / 1000 }' "$1" | sort -t$'\t' -k2 -rn
+}
+
 # engine_native_libs: the jar's native libraries unpacked once under $BASE/native/<jar's hash>;
 # sets ENGINE_NATIVE to that directory (its native.options is the image's, with this path).
 engine_native_libs() {

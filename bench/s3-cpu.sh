@@ -3,9 +3,9 @@
 # up and restored through S3 over TLS (VersityGW in a network namespace, link not shaped: the
 # cores are the limit) and through file storage, runs interleaved (file, S3, file, S3, ...) so a
 # busy neighbour slows both alike; the engine's user + system CPU seconds per GiB of raw data, and
-# the ratio S3 / file. Then one more S3 backup and restore under JFR (the JDK's Flight Recorder,
-# default "profile" settings), whose hot methods (`jfr view hot-methods`) say where the S3 CPU
-# goes. Opt-in (not part of make bench).
+# the ratio S3 / file. Then one more backup and restore on each storage under async-profiler
+# (fetched from Maven Central once; native frames included), whose CPU by bucket (TLS, SDK, zstd,
+# copies, JIT...) says where the S3 CPU goes. Part of make bench.
 #
 #   bash bench/s3-cpu.sh                      # writes bench/results/bench-s3-cpu-<UTC time>.md
 #   BENCH_QUICK=1 bash bench/s3-cpu.sh        # the small datasets
@@ -36,8 +36,6 @@ if [ -n "${BENCH_JAVA_B:-}" ]; then
   [ -x "$BENCH_JAVA_B" ] || die "BENCH_JAVA_B=$BENCH_JAVA_B is not executable"
   JAVAS+=("$BENCH_JAVA_B")
 fi
-JFR=$(dirname "$JAVA")/jfr
-[ -x "$JFR" ] || die "no jfr tool beside $JAVA"
 mkdir -p "$LOGS" "$OUT"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 T_START=$(date +%s)
@@ -91,27 +89,31 @@ cmp -s <(cd "$SRC" && find . -type f -exec md5sum {} + | sort) \
   <(cd "$TARGET" && find . -type f -exec md5sum {} + | sort) ||
   die "the last restore differs from $SRC"
 
-# One profiled S3 backup and restore on the first runtime (not timed: JFR adds its own cost).
-rm -rf "$TARGET" && mkdir -p "$TARGET"
-"$JAVA" "${ENGINE_JVM[@]}" -XX:StartFlightRecording=filename="$LOGS/s3-backup.jfr",settings=profile -jar "$JAR" backup \
-  --datadir "$SRC" --storage "$S3URL" --directory bench --name profiled --compression zstd \
-  --level "$LEVEL" --quiet >"$LOGS/profile-backup.out" 2>&1 || die "profiled backup failed"
-"$JAVA" "${ENGINE_JVM[@]}" -XX:StartFlightRecording=filename="$LOGS/s3-restore.jfr",settings=profile -jar "$JAR" restore \
-  --storage "$S3URL" --directory bench --name profiled --datadir "$TARGET" --quiet \
-  >"$LOGS/profile-restore.out" 2>&1 || die "profiled restore failed"
-# hot_methods FILE: the methods on top of the stack in the recording's execution samples, most
-# sampled first, with their share (what `jfr view hot-methods` shows on JDK 21+, done by hand so
-# that a JDK 17 jfr reads it too)
-hot_methods() {
-  "$JFR" print --events jdk.ExecutionSample "$1" |
-    awk '/stackTrace = \[/ { getline; sub(/^[ \t]+/, ""); sub(/[ \t]+line:.*/, ""); n[$0]++; t++ }
-      END { for (m in n) printf "%6d %5.1f%%  %s\n", n[m], 100 * n[m] / t, m; printf "%6d total samples\n", t > "/dev/stderr" }' |
-    sort -rn
-}
-for op in backup restore; do
-  hot_methods "$LOGS/s3-$op.jfr" >"$LOGS/s3-$op.hot-methods.txt" 2>"$LOGS/s3-$op.samples.txt" ||
-    die "jfr print failed on $LOGS/s3-$op.jfr"
+# One more backup and restore on each storage under async-profiler (first runtime; not timed: the
+# profiler adds its own cost), native frames included: the CPU of each run by where it went, and
+# what the S3 run spent more than the file run on.
+AP=$(async_profiler) || die "async-profiler could not be fetched (tools.profiler:async-profiler from Maven Central)"
+for kind in file s3; do
+  if [ "$kind" = file ]; then storage="file://$FSTORE"; else storage=$S3URL; fi
+  rm -rf "$TARGET" && mkdir -p "$TARGET"
+  for op in backup restore; do
+    prof=-agentpath:$AP=start,event=cpu,interval=1ms,threads,collapsed,file=$LOGS/$kind-$op.collapsed
+    if [ "$op" = backup ]; then
+      args=(backup --datadir "$SRC" --storage "$storage" --directory bench --name "profiled" --compression zstd --level "$LEVEL" --quiet)
+    else
+      args=(restore --storage "$storage" --directory bench --name "profiled" --datadir "$TARGET" --quiet)
+    fi
+    drop_caches
+    "$JAVA" "$prof" "${ENGINE_JVM[@]}" -jar "$JAR" "${args[@]}" >"$LOGS/profile-$kind-$op.out" 2>&1 ||
+      die "profiled $kind $op failed: $(tail -3 "$LOGS/profile-$kind-$op.out")"
+    cpu_buckets "$LOGS/$kind-$op.collapsed" >"$LOGS/$kind-$op.buckets.tsv"
+  done
 done
+# where_more OP: "bucket +x.xx" for the buckets where the S3 run spent the most more than the file run
+where_more() {
+  awk -F'\t' 'NR == FNR { f[$1] = $2; next } { d = $2 - f[$1]; if (d > 0.02) printf "%s\t%.2f\n", $1, d }' \
+    "$LOGS/file-$1.buckets.tsv" "$LOGS/s3-$1.buckets.tsv" | sort -t$'\t' -k2 -rn
+}
 
 ELAPSED=$(($(date +%s) - T_START))
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -153,28 +155,31 @@ cleanup
   echo "CPU per GiB <= 1.25x file storage's; S3 speed >= 0.8x file storage's."
   echo
   for op in backup restore; do
-    echo "Hot methods of one S3 $op under JFR (first runtime, settings=profile; the method on top of"
-    echo "each execution sample; $(cat "$LOGS/s3-$op.samples.txt"); top 25):"
+    echo "Where one $op's CPU went, file storage and S3 (async-profiler 4.1, \`event=cpu\`, native"
+    echo "frames included, one run each, not timed; a stack counts in the first bucket it matches:"
+    echo "bench/lib.sh, cpu_buckets):"
     echo
-    echo '```'
-    sed -n '1,25p' "$LOGS/s3-$op.hot-methods.txt"
-    echo '```'
+    echo "| bucket | file CPU s | S3 CPU s | S3 - file |"
+    echo "|---|---:|---:|---:|"
+    awk -F'\t' 'NR == FNR { f[$1] = $2; k[$1] = 1; next } { s[$1] = $2; k[$1] = 1 }
+      END { for (b in k) printf "%.3f\t| %s | %.2f | %.2f | %+.2f |\n", s[b] - f[b], b, f[b], s[b], s[b] - f[b] }' \
+      "$LOGS/file-$op.buckets.tsv" "$LOGS/s3-$op.buckets.tsv" | sort -t$'\t' -k1 -rg | cut -f2-
     echo
   done
-  echo "Logs and recordings: \`bench/results/bench-s3-cpu-$STAMP/\`."
+  echo "Logs and profiles (collapsed stacks, for a flame graph): \`bench/results/bench-s3-cpu-$STAMP/\`."
 } | tee "$REPORT"
 # Issue 12's targets this run measures (first runtime), as rows of the table make bench ends with.
 med() { awk -F'\t' -v o="$2" -v k="$1" -v f="$3" '$1 == 0 && $2 == k && $3 == o { print $f }' "$RAW" | median; }
 {
-  hot_b=$(sed -n '1,3p' "$LOGS/s3-backup.hot-methods.txt" | awk '{ m = $3; for (i = 4; i <= NF; i++) m = m " " $i; printf "%s%s %s", (NR > 1 ? "; " : ""), m, $2 }')
-  hot_r=$(sed -n '1,3p' "$LOGS/s3-restore.hot-methods.txt" | awk '{ m = $3; for (i = 4; i <= NF; i++) m = m " " $i; printf "%s%s %s", (NR > 1 ? "; " : ""), m, $2 }')
+  hot_b=$(where_more backup | sed -n '1,4p' | awk -F'\t' '{ printf "%s%s +%s", (NR > 1 ? ", " : ""), $1, $2 }')
+  hot_r=$(where_more restore | sed -n '1,4p' | awk -F'\t' '{ printf "%s%s +%s", (NR > 1 ? ", " : ""), $1, $2 }')
   for op in backup restore; do
     awk -v op="$op" -v n="$RAW_BYTES" -v fs="$(med file "$op" 4)" -v fc="$(med file "$op" 5)" \
       -v ss="$(med s3 "$op" 4)" -v sc="$(med s3 "$op" 5)" -v fl="$(med file ls 5)" -v sl="$(med s3 ls 5)" \
       -v hot="$([ "$op" = backup ] && echo "$hot_b" || echo "$hot_r")" -v set="$SET" 'BEGIN {
       area = "S3 over TLS, link not shaped (" set " dataset)"
       gib = n / 1073741824; c = (sc - sl) / (fc - fl); v = fs / ss
-      printf "%s\t%s: engine CPU-s per GiB, S3 vs file storage (start-up left out)\t%.2fx (%.2f vs %.2f)\t<= 1.25x\t%s\tJFR hot methods of the S3 %s: %s; start-up alone %.1f vs %.1f CPU-s\n",
+      printf "%s\t%s: engine CPU-s per GiB, S3 vs file storage (start-up left out)\t%.2fx (%.2f vs %.2f)\t<= 1.25x\t%s\twhat the S3 %s spent more than the file one (async-profiler, CPU-s): %s; start-up alone %.1f vs %.1f CPU-s\n",
         area, op, c, (sc - sl) / gib, (fc - fl) / gib, (c <= 1.25 ? "met" : "MISSED"), op, hot, sl, fl
       printf "%s\t%s: speed, S3 vs file storage\t%.2fx (%.2f vs %.2f s)\t>= 0.8x\t%s\tS3 run used %.1f CPU-s in %.2f s (engine; the S3 server shares the cores)\n",
         area, op, v, ss, fs, (v >= 0.8 ? "met" : "MISSED"), sc, ss
