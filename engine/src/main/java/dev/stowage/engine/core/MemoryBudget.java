@@ -126,6 +126,11 @@ public final class MemoryBudget {
     return fits;
   }
 
+  /** The heap share for buffers that {@code workers} workers of {@code need} leave unused. */
+  public static long heapLeft(int workers, Need need, Limits limits) {
+    return limits.heap() - need.heapShared() - (long) workers * need.heapPerWorker();
+  }
+
   private static String shared(long bytes) {
     return bytes == 0 ? "" : ", " + Sizes.human(bytes) + " shared";
   }

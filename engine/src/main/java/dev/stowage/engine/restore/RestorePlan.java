@@ -93,6 +93,23 @@ public record RestorePlan(List<TargetFile> files, List<Item> items) {
     return new RestorePlan(files, items);
   }
 
+  /**
+   * An upper bound on the stored size of the plan's largest object: its raw size with room for
+   * incompressible data's framing and encryption's tags, or {@code Long.MAX_VALUE} when the
+   * MANIFEST gives no size (a plain Vitess backup).
+   */
+  public long largestObjectBound() {
+    long max = 0;
+    for (Item it : items) {
+      Long raw = it.expected().rawSize();
+      if (raw == null) {
+        return Long.MAX_VALUE;
+      }
+      max = Math.max(max, raw + raw / 64 + (1 << 20));
+    }
+    return max;
+  }
+
   /** Bytes the restore will write where the MANIFEST says; unknown sizes count as zero. */
   public long knownBytes() {
     long sum = 0;

@@ -237,13 +237,13 @@ public final class RestoreRunner {
     Manifest m = c.manifest();
     BackupEncryption enc = c.enc();
     RestorePlan plan = c.plan();
-    int workers =
-        MemoryBudget.workers(
-            "restore",
-            settings.concurrency(),
-            ObjectReader.memory(c.codec(), enc, storage)
-                .plus(MemoryBudget.Need.perWorker(DirectWriter.DIRECT_BYTES, 0)),
-            MemoryBudget.Limits.ofThisJvm());
+    MemoryBudget.Need need =
+        ObjectReader.memory(c.codec(), enc, storage)
+            .plus(MemoryBudget.Need.perWorker(DirectWriter.DIRECT_BYTES, 0));
+    MemoryBudget.Limits limits = MemoryBudget.Limits.ofThisJvm();
+    int workers = MemoryBudget.workers("restore", settings.concurrency(), need, limits);
+    storage.fitSharedReadBuffers(
+        MemoryBudget.heapLeft(workers, need, limits), plan.largestObjectBound());
     prepareTargets(roots, loc, c.existing());
     createDirectories(plan, m, roots);
     FileState[] states = createFiles(plan, m.fileEntries.size());

@@ -86,6 +86,14 @@ public interface BackupStorage extends AutoCloseable {
   }
 
   /**
+   * Fits buffers that the storage shares between its readers (S3's ranged GETs) into {@code
+   * heapBytes}, what the heap leaves beside the workers' buffers, for objects of at most {@code
+   * largestObject} stored bytes; fewer of them (said in the log) rather than a "Java heap space"
+   * half-way through. Nothing for a directory.
+   */
+  default void fitSharedReadBuffers(long heapBytes, long largestObject) {}
+
+  /**
    * Local paths this storage keeps a backup in (its root and the backup's directory), so a restore
    * can refuse a target that overlaps them; empty for object stores.
    */

@@ -49,12 +49,11 @@ public final class VerifyRunner {
     String where = opened.where();
     Codec codec = opened.codec();
     RestorePlan plan = RestorePlan.of(m, null);
-    int workers =
-        MemoryBudget.workers(
-            "verify",
-            concurrency,
-            ObjectReader.memory(codec, enc, storage),
-            MemoryBudget.Limits.ofThisJvm());
+    MemoryBudget.Need need = ObjectReader.memory(codec, enc, storage);
+    MemoryBudget.Limits limits = MemoryBudget.Limits.ofThisJvm();
+    int workers = MemoryBudget.workers("verify", concurrency, need, limits);
+    storage.fitSharedReadBuffers(
+        MemoryBudget.heapLeft(workers, need, limits), plan.largestObjectBound());
     AtomicLong raw = new AtomicLong();
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
     try (Progress progress =

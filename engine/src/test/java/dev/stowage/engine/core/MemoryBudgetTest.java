@@ -83,6 +83,14 @@ class MemoryBudgetTest {
   }
 
   @Test
+  void theHeapLeftIsTheShareLessWhatIsSharedAndEveryWorkersPart() {
+    Need need = new Need(MIB, 2 * MIB, 0, 3 * MIB);
+
+    assertThat(MemoryBudget.heapLeft(4, need, new Limits(1024 * MIB, 64 * MIB)))
+        .isEqualTo(64 * MIB - 3 * MIB - 4 * 2 * MIB);
+  }
+
+  @Test
   void needsAddUp() {
     Need sum = new Need(1, 2, 3, 4).plus(Need.perWorker(10, 20));
 

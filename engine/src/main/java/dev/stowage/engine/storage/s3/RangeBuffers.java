@@ -18,9 +18,33 @@ final class RangeBuffers {
   private final AtomicInteger inUse = new AtomicInteger();
   private final AtomicInteger maxInUse = new AtomicInteger();
 
+  private int count;
+
   RangeBuffers(int count, int size) {
     this.size = size;
+    this.count = count;
     this.permits = new Semaphore(count, true);
+  }
+
+  /**
+   * Lowers the number of buffers to {@code fewer} (at least 1), before any is taken: the permits
+   * above it are held for good.
+   */
+  synchronized void limit(int fewer) {
+    int keep = Math.max(1, fewer);
+    if (keep < count) {
+      permits.acquireUninterruptibly(count - keep);
+      count = keep;
+    }
+  }
+
+  /** How many buffers may exist at once. */
+  synchronized int count() {
+    return count;
+  }
+
+  int size() {
+    return size;
   }
 
   /** Waits for a buffer (only for the range a reader needs next, which always gets one). */

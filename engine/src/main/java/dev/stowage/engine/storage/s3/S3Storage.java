@@ -567,6 +567,36 @@ public final class S3Storage implements BackupStorage {
   }
 
   @Override
+  public void fitSharedReadBuffers(long heapBytes, long largestObject) {
+    if (!ranged.applies(largestObject)) {
+      return; // no object is read with ranged GETs: their buffers are never made
+    }
+    int wanted = rangeBuffers.count();
+    long fit = Math.max(1, heapBytes / ranged.rangeSize());
+    if (fit >= wanted) {
+      return;
+    }
+    rangeBuffers.limit((int) fit);
+    LOG.warn(
+        "--s3-ranges-in-flight {}: only {} range buffer{} of {} fit in this JVM's heap beside the"
+            + " workers ({} left for them, half the maximum heap less the workers' buffers):"
+            + " large objects are read {} range{} at a time. Raise the container's memory limit"
+            + " (or -Xmx) for more, or lower --s3-range-size",
+        wanted,
+        fit,
+        fit == 1 ? "" : "s",
+        Sizes.quantity(ranged.rangeSize()),
+        Sizes.human(Math.max(0, heapBytes)),
+        fit,
+        fit == 1 ? "" : "s");
+  }
+
+  /** Range buffers allowed at once (tests). */
+  int rangeBuffersAllowed() {
+    return rangeBuffers.count();
+  }
+
+  @Override
   public void sync(BackupLocation location) {
     // A completed PUT is durable in S3: nothing to flush.
   }

@@ -343,15 +343,18 @@ class S3RangedGetIT {
     }
   }
 
-  @Test
-  void aRestoreOfAnObjectLargerThanTheHeapStaysWithinASmallHeap() throws Exception {
-    // 96 MiB stored, a 48 MiB heap: ranges held whole or buffered without bound would not fit.
+  private static Path heapSource;
+
+  /** A 96 MiB incompressible file backed up unchunked under prefix "h", made once. */
+  private static synchronized Path heapSource() throws Exception {
+    if (heapSource != null) {
+      return heapSource;
+    }
     Path src = shared.resolve("heap-src");
     Files.createDirectories(src.resolve("db"));
     byte[] big = new byte[96 * MIB];
     new Random(5).nextBytes(big);
     Files.write(src.resolve("db/big2.ibd"), big);
-    big = null;
     ProcessRunner.Result b =
         engine(
             "backup",
@@ -367,7 +370,12 @@ class S3RangedGetIT {
             "0",
             "--quiet");
     assertThat(b.exitCode()).as("%s", b).isZero();
-    Path target = shared.resolve("heap-target");
+    heapSource = src;
+    return src;
+  }
+
+  /** A restore of backup "h" in a JVM with a 48 MiB heap, with these ranged-GET settings. */
+  private static ProcessRunner.Result restoreInA48MiBHeap(Path target, String... ranged) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx48m");
@@ -384,21 +392,58 @@ class S3RangedGetIT {
             "b1",
             "--datadir",
             target.toString(),
-            "--quiet",
-            "--s3-ranged-get-threshold",
-            "16Mi",
-            "--s3-range-size",
-            "4Mi",
-            "--s3-ranges-in-flight",
-            "4"));
-    ProcessRunner.Result r =
-        ProcessRunner.run(Duration.ofMinutes(10), null, s3.sdkEnvironment(), cmd);
-    assertThat(r.exitCode()).as("%s", r).isZero();
-    assertThat(r.output()).containsPattern("2[45] ranged GETs of 4Mi");
+            "--quiet"));
+    cmd.addAll(List.of(ranged));
+    return ProcessRunner.run(Duration.ofMinutes(10), null, s3.sdkEnvironment(), cmd);
+  }
+
+  private static void assertRestoredWhole(Path src, Path target) throws Exception {
     assertThat(sha256(target.resolve("db/big2.ibd"))).isEqualTo(sha256(src.resolve("db/big2.ibd")));
     try (Stream<Path> s = Files.list(target)) {
       assertThat(s.map(p -> p.getFileName().toString()))
           .doesNotContain(".stowage-restore-in-progress");
     }
+  }
+
+  @Test
+  void aRestoreOfAnObjectLargerThanTheHeapStaysWithinASmallHeap() throws Exception {
+    // 96 MiB stored, a 48 MiB heap: ranges held whole or buffered without bound would not fit.
+    Path src = heapSource();
+    Path target = shared.resolve("heap-target");
+    ProcessRunner.Result r =
+        restoreInA48MiBHeap(
+            target,
+            "--s3-ranged-get-threshold",
+            "16Mi",
+            "--s3-range-size",
+            "4Mi",
+            "--s3-ranges-in-flight",
+            "4");
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    assertThat(r.output()).containsPattern("2[45] ranged GETs of 4Mi");
+    assertThat(r.output()).doesNotContain("range buffer");
+    assertRestoredWhole(src, target);
+  }
+
+  @Test
+  void rangeBuffersThatWouldNotFitInTheHeapAreLoweredAndSaid() throws Exception {
+    // 8 ranges of 8 MiB in flight are 64 MiB, more than the whole 48 MiB heap: before, the restore
+    // died half-way with "Java heap space". Half the heap less the workers' buffers holds 2.
+    Path src = heapSource();
+    Path target = shared.resolve("heap-target-lowered");
+    ProcessRunner.Result r =
+        restoreInA48MiBHeap(
+            target,
+            "--s3-ranged-get-threshold",
+            "16Mi",
+            "--s3-range-size",
+            "8Mi",
+            "--s3-ranges-in-flight",
+            "8");
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    assertThat(r.output())
+        .contains("--s3-ranges-in-flight 8: only 2 range buffers of 8Mi fit in this JVM's heap")
+        .contains("-Xmx");
+    assertRestoredWhole(src, target);
   }
 }

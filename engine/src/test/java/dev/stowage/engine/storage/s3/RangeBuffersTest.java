@@ -1,0 +1,33 @@
+package dev.stowage.engine.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class RangeBuffersTest {
+  @Test
+  void aLimitHoldsThePermitsAboveItSoNoMoreBuffersExistAtOnce() throws Exception {
+    RangeBuffers buffers = new RangeBuffers(8, 1024);
+
+    buffers.limit(2);
+
+    assertThat(buffers.count()).isEqualTo(2);
+    byte[] a = buffers.take();
+    byte[] b = buffers.tryTake();
+    assertThat(b).isNotNull();
+    assertThat(buffers.tryTake()).as("a third buffer beyond the limit").isNull();
+    buffers.give(a);
+    assertThat(buffers.tryTake()).as("a buffer given back is taken again").isNotNull();
+    assertThat(buffers.allocated()).isEqualTo(2);
+  }
+
+  @Test
+  void aLimitNeverGoesBelowOneNorRaisesTheCount() {
+    RangeBuffers buffers = new RangeBuffers(4, 1024);
+
+    buffers.limit(0);
+    assertThat(buffers.count()).isEqualTo(1);
+    buffers.limit(3);
+    assertThat(buffers.count()).as("a limit only lowers").isEqualTo(1);
+  }
+}
