@@ -105,6 +105,9 @@ public record RestorePlan(List<TargetFile> files, List<Item> items) {
       if (raw == null) {
         return Long.MAX_VALUE;
       }
+      if (raw > Long.MAX_VALUE / 2) {
+        return Long.MAX_VALUE; // no real object; the sum below must not wrap
+      }
       max = Math.max(max, raw + raw / 64 + (1 << 20));
     }
     return max;

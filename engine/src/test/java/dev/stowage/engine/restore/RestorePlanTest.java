@@ -39,6 +39,13 @@ class RestorePlanTest {
   }
 
   @Test
+  void aSizeNearTheLimitOfALongDoesNotWrap() {
+    Manifest m = manifest(file("db/t.ibd", Long.MAX_VALUE - 1));
+
+    assertThat(RestorePlan.of(m, null).largestObjectBound()).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
   void anObjectOfUnknownSizeMayBeAnySize() {
     Manifest m = manifest(file("db/t.ibd", 64 * MIB), file("ibdata1", null));
 

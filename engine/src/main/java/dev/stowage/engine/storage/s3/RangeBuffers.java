@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RangeBuffers {
   private final int size;
-  private final Semaphore permits;
+  private final Permits permits;
   private final ConcurrentLinkedQueue<byte[]> free = new ConcurrentLinkedQueue<>();
   private final AtomicInteger allocated = new AtomicInteger();
   private final AtomicInteger inUse = new AtomicInteger();
@@ -23,18 +23,33 @@ final class RangeBuffers {
   RangeBuffers(int count, int size) {
     this.size = size;
     this.count = count;
-    this.permits = new Semaphore(count, true);
+    this.permits = new Permits(count);
+  }
+
+  /** A fair semaphore whose permits can be taken away without waiting for them. */
+  private static final class Permits extends Semaphore {
+    Permits(int count) {
+      super(count, true);
+    }
+
+    void reduce(int n) {
+      reducePermits(n);
+    }
   }
 
   /**
-   * Lowers the number of buffers to {@code fewer} (at least 1), before any is taken: the permits
-   * above it are held for good.
+   * Lowers the number of buffers to {@code fewer} (at least 1) without waiting: buffers out now
+   * come back as usual and the count only binds new takes; spare buffers already made are dropped,
+   * so the heap keeps at most {@code fewer}.
    */
   synchronized void limit(int fewer) {
     int keep = Math.max(1, fewer);
     if (keep < count) {
-      permits.acquireUninterruptibly(count - keep);
+      permits.reduce(count - keep);
       count = keep;
+    }
+    while (free.size() > keep && free.poll() != null) {
+      allocated.decrementAndGet();
     }
   }
 

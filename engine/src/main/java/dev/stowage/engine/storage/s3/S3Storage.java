@@ -75,6 +75,8 @@ public final class S3Storage implements BackupStorage {
   private final BlockingQueue<byte[]> parts;
   private final RangedGets ranged;
   private final RangeBuffers rangeBuffers;
+  // Set once before the run's reads when not even two range buffers fit in the heap.
+  private volatile boolean rangedOff;
   private final Retrier rangeRetrier = Retrier.defaults();
   private ExecutorService rangeFetchers;
 
@@ -348,7 +350,10 @@ public final class S3Storage implements BackupStorage {
               },
               ResponseTransformer.toInputStream());
       GetObjectResponse r = in.response();
-      if (r.contentLength() != null && ranged.applies(r.contentLength()) && r.eTag() != null) {
+      if (r.contentLength() != null
+          && !rangedOff
+          && ranged.applies(r.contentLength())
+          && r.eTag() != null) {
         RangedObjectChannel ch =
             new RangedObjectChannel(
                 client, options, ranged, rangeBuffers, rangeFetchers(), rangeRetrier, key, in);
@@ -358,7 +363,7 @@ public final class S3Storage implements BackupStorage {
             Sizes.human(r.contentLength()),
             ch.ranges(),
             Sizes.quantity(ranged.rangeSize()),
-            ranged.inFlight());
+            rangeBuffers.count());
         return ch;
       }
       return new BodyChannel(new TranslatingInputStream(in, key));
@@ -568,32 +573,44 @@ public final class S3Storage implements BackupStorage {
 
   @Override
   public void fitSharedReadBuffers(long heapBytes, long largestObject) {
-    if (!ranged.applies(largestObject)) {
+    if (!ranged.applies(largestObject) || rangedOff) {
       return; // no object is read with ranged GETs: their buffers are never made
     }
     int wanted = rangeBuffers.count();
-    long fit = Math.max(1, heapBytes / ranged.rangeSize());
+    // A range is one large array: G1 gives it whole regions, 1 MiB more covers that in the small
+    // heaps this matters for (as workerBuffers counts an upload part).
+    long fit = Math.max(0, heapBytes) / ((long) ranged.rangeSize() + (1 << 20));
     if (fit >= wanted) {
+      return;
+    }
+    if (fit < 2) {
+      // One buffer would fetch each range only after the last was read: slower than one GET.
+      rangedOff = true;
+      LOG.warn(
+          "--s3-ranged-get: not even two range buffers of {} fit in this JVM's heap beside the"
+              + " workers ({} left for them, half the maximum heap less the workers' buffers):"
+              + " large objects are read with one GET each. Raise the container's memory limit"
+              + " (or -Xmx), or lower --s3-range-size",
+          Sizes.quantity(ranged.rangeSize()),
+          Sizes.human(Math.max(0, heapBytes)));
       return;
     }
     rangeBuffers.limit((int) fit);
     LOG.warn(
-        "--s3-ranges-in-flight {}: only {} range buffer{} of {} fit in this JVM's heap beside the"
-            + " workers ({} left for them, half the maximum heap less the workers' buffers):"
-            + " large objects are read {} range{} at a time. Raise the container's memory limit"
-            + " (or -Xmx) for more, or lower --s3-range-size",
+        "--s3-ranges-in-flight {}: only {} range buffers of {} fit in this JVM's heap beside the"
+            + " workers ({} left for them, half the maximum heap less the workers' buffers): {}"
+            + " ranges in flight, shared by every large object. Raise the container's memory"
+            + " limit (or -Xmx) for more, or lower --s3-range-size",
         wanted,
         fit,
-        fit == 1 ? "" : "s",
         Sizes.quantity(ranged.rangeSize()),
         Sizes.human(Math.max(0, heapBytes)),
-        fit,
-        fit == 1 ? "" : "s");
+        fit);
   }
 
-  /** Range buffers allowed at once (tests). */
+  /** Range buffers allowed at once, or 0 when ranged GETs are off for this run (tests). */
   int rangeBuffersAllowed() {
-    return rangeBuffers.count();
+    return rangedOff || !ranged.enabled() ? 0 : rangeBuffers.count();
   }
 
   @Override

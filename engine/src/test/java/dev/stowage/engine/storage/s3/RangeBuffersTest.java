@@ -22,6 +22,40 @@ class RangeBuffersTest {
   }
 
   @Test
+  void aLimitDropsSpareBuffersAlreadyMade() throws Exception {
+    RangeBuffers buffers = new RangeBuffers(8, 1024);
+    byte[][] taken = new byte[8][];
+    for (int i = 0; i < 8; i++) {
+      taken[i] = buffers.take();
+    }
+    for (byte[] b : taken) {
+      buffers.give(b);
+    }
+
+    buffers.limit(2);
+
+    assertThat(buffers.allocated()).as("buffers the heap keeps").isEqualTo(2);
+  }
+
+  @Test
+  void aLimitWhileBuffersAreOutBindsOnceTheyComeBack() throws Exception {
+    RangeBuffers buffers = new RangeBuffers(8, 1024);
+    byte[] a = buffers.take();
+    byte[] b = buffers.take();
+    byte[] c = buffers.take();
+
+    buffers.limit(2); // does not wait for the three out
+    assertThat(buffers.tryTake()).as("three out, two allowed").isNull();
+    buffers.give(a);
+    buffers.give(b);
+    buffers.give(c);
+
+    assertThat(buffers.tryTake()).isNotNull();
+    assertThat(buffers.tryTake()).isNotNull();
+    assertThat(buffers.tryTake()).isNull();
+  }
+
+  @Test
   void aLimitNeverGoesBelowOneNorRaisesTheCount() {
     RangeBuffers buffers = new RangeBuffers(4, 1024);
 
