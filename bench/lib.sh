@@ -234,24 +234,31 @@ drop_caches() {
   if [ "$CAN_DROP" = yes ]; then echo 3 >/proc/sys/vm/drop_caches; fi
 }
 
-# cpu_run ID COMMAND...: caches dropped, GNU time, sync inside the time; prints "seconds cpu" (wall
-# seconds, then the command's user + system CPU seconds). Output and GNU time's report go to
-# $LOGS/ID.{out,err,time}; a failed command stops the script.
-cpu_run() {
-  local id=$1 t0 t1 rc
+# measure ID COMMAND...: caches dropped, GNU time, sync inside the timing; sets M_RC M_SECS
+# M_RSS_KB M_CPU
+measure() {
+  local id=$1 t0 t1
   shift
   drop_caches
   t0=$(date +%s.%N)
   set +e
   /usr/bin/time -v -o "$LOGS/$id.time" "$@" >"$LOGS/$id.out" 2>"$LOGS/$id.err"
-  rc=$?
+  M_RC=$?
   sync
   set -e
   t1=$(date +%s.%N)
-  [ "$rc" = 0 ] || die "$id failed with exit $rc: $(tail -3 "$LOGS/$id.err")"
-  awk -v a="$t0" -v b="$t1" -F': ' '
-    /User time|System time/ { s += $2 }
-    END { printf "%.3f %.2f\n", b - a, s }' "$LOGS/$id.time"
+  M_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+  M_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$LOGS/$id.time")
+  M_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$LOGS/$id.time")
+  [ "$M_RC" = 0 ] || { log "$id failed with exit $M_RC; see $LOGS/$id.err"; tail -5 "$LOGS/$id.err" >&2; }
+}
+
+# cpu_run ID COMMAND...: measure, and a failed command stops the script; prints "seconds cpu" (wall
+# seconds, sync included, then the command's user + system CPU seconds).
+cpu_run() {
+  measure "$@"
+  [ "$M_RC" = 0 ] || die "$1 failed with exit $M_RC: $(tail -3 "$LOGS/$1.err")"
+  echo "$M_SECS $M_CPU"
 }
 
 # median: the median of the numbers on stdin, one a line (the mean of the middle two for an even count)

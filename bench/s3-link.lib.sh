@@ -135,22 +135,3 @@ s3link_url() {
     echo "s3://$BUCKET/$1?endpoint=http%3A%2F%2F$NS_IP%3A$PORT&region=$REGION&pathStyle=true"
   fi
 }
-
-# measure ID COMMAND...: caches dropped, GNU time, sync inside the timing; sets M_RC M_SECS
-# M_RSS_KB M_CPU
-measure() {
-  local id=$1 t0 t1
-  shift
-  drop_caches
-  t0=$(date +%s.%N)
-  set +e
-  /usr/bin/time -v -o "$LOGS/$id.time" "$@" >"$LOGS/$id.out" 2>"$LOGS/$id.err"
-  M_RC=$?
-  sync
-  set -e
-  t1=$(date +%s.%N)
-  M_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-  M_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$LOGS/$id.time")
-  M_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$LOGS/$id.time")
-  [ "$M_RC" = 0 ] || { log "$id failed with exit $M_RC; see $LOGS/$id.err"; tail -5 "$LOGS/$id.err" >&2; }
-}
