@@ -3,6 +3,8 @@ package dev.stowage.engine.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
+import com.amazon.corretto.crypto.provider.SelfTestStatus;
 import dev.stowage.engine.error.EngineException;
 import dev.stowage.engine.error.ExitCode;
 import java.io.ByteArrayInputStream;
@@ -11,7 +13,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.security.Provider;
 import java.security.Security;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import org.junit.jupiter.api.Test;
@@ -97,6 +103,34 @@ class CryptoProvidersTest {
     assertThat(CryptoProviders.installNow(null, true)).isTrue();
     assertThat(CryptoProviders.installNow("the JDK's providers (STOWAGE_CRYPTO=jdk)", true))
         .isFalse();
+  }
+
+  @Test
+  void theLoadWaitsForAccpsOwnSelfTestsInsteadOfRunningThemAgain() {
+    Iterator<SelfTestStatus> seen =
+        List.of(SelfTestStatus.NOT_RUN, SelfTestStatus.NOT_RUN, SelfTestStatus.PASSED).iterator();
+    AtomicInteger asked = new AtomicInteger();
+    Supplier<SelfTestStatus> status =
+        () -> {
+          asked.incrementAndGet();
+          return seen.next();
+        };
+    assertThat(CryptoProviders.awaitSelfTests(status, 5_000_000_000L)).isTrue();
+    assertThat(asked).hasValue(3);
+    // A failure is a result too: the cipher's check then reports it, as it would have.
+    assertThat(CryptoProviders.awaitSelfTests(() -> SelfTestStatus.FAILED, 0)).isTrue();
+    // Tests that never finish do not hold the load up past the bound.
+    long start = System.nanoTime();
+    assertThat(CryptoProviders.awaitSelfTests(() -> SelfTestStatus.NOT_RUN, 20_000_000L)).isFalse();
+    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(20_000_000L);
+  }
+
+  @Test
+  void theRealSelfTestsHaveAResultOnceTheBackgroundLoadIsDone() throws Exception {
+    CryptoProviders.startLoading();
+    AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
+    assertThat(CryptoProviders.awaitSelfTests(p::getSelfTestStatus, 10_000_000_000L)).isTrue();
+    assertThat(p.getSelfTestStatus()).isEqualTo(SelfTestStatus.PASSED);
   }
 
   @Test
