@@ -137,7 +137,7 @@ public final class S3Storage implements BackupStorage {
                 c ->
                     c.retryStrategy(RetryMode.STANDARD)
                         .retryStrategy(r -> r.maxAttempts(SDK_ATTEMPTS))
-                        .executionInterceptors(interceptors))
+                        .executionInterceptors(withOwn(interceptors)))
             // Many S3-compatible stores reject the SDK's newer default checksum headers.
             .requestChecksumCalculation(
                 o.checksumsWhenSupported()
@@ -152,6 +152,14 @@ public final class S3Storage implements BackupStorage {
     }
     b.region(Region.of(region(o)));
     return b.build();
+  }
+
+  /** The engine's own interceptors first, then a test's. */
+  private static List<ExecutionInterceptor> withOwn(List<ExecutionInterceptor> extra) {
+    List<ExecutionInterceptor> all = new ArrayList<>();
+    all.add(new UnreadResponseHeaders());
+    all.addAll(extra);
+    return all;
   }
 
   private static String region(S3Options o) {

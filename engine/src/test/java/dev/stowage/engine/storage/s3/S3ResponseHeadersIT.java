@@ -1,0 +1,95 @@
+package dev.stowage.engine.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.engine.storage.BackupLocation;
+import dev.stowage.engine.storage.ObjectWriter;
+import dev.stowage.engine.testing.s3.VersityGw;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkResponse;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * What the SDK hands the engine from a real VersityGW: GetObject responses come without the {@code
+ * Last-Modified} date the engine never reads ({@link UnreadResponseHeaders}), and the object's
+ * bytes are all there; a HEAD still has its date.
+ */
+class S3ResponseHeadersIT {
+  private static final String BUCKET = "stowage-response-headers";
+  private static final BackupLocation LOC = new BackupLocation("ns/db", "b1");
+  static VersityGw s3;
+
+  @BeforeAll
+  static void start() {
+    s3 = VersityGw.start();
+    s3.createBucket(BUCKET);
+    s3.useAsJvmCredentials();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  /** The responses as unmarshalled, after the engine's own interceptor ran. */
+  static final class Unmarshalled implements ExecutionInterceptor {
+    final List<SdkResponse> seen = new ArrayList<>();
+
+    @Override
+    public synchronized void afterUnmarshalling(
+        Context.AfterUnmarshalling context, ExecutionAttributes attributes) {
+      seen.add(context.response());
+    }
+  }
+
+  @Test
+  void aGetArrivesWithoutItsUnreadDateAndWithEveryByte() throws Exception {
+    byte[] data = new byte[300_000];
+    new Random(3).nextBytes(data);
+    Unmarshalled after = new Unmarshalled();
+    try (S3Storage storage =
+        new S3Storage(S3Options.parse(s3.storageUrl(BUCKET, "p")), 2, List.of(after))) {
+      try (ObjectWriter w = storage.create(LOC, "0", false)) {
+        w.write(ByteBuffer.wrap(data));
+        w.commit();
+      }
+      try (ReadableByteChannel ch = storage.open(LOC, "0");
+          InputStream in = Channels.newInputStream(ch)) {
+        assertThat(in.readAllBytes()).isEqualTo(data);
+      }
+      assertThat(storage.size(LOC, "0")).isEqualTo(data.length);
+    }
+    List<GetObjectResponse> gets =
+        after.seen.stream()
+            .filter(GetObjectResponse.class::isInstance)
+            .map(GetObjectResponse.class::cast)
+            .toList();
+    assertThat(gets).isNotEmpty();
+    assertThat(gets)
+        .allSatisfy(
+            g -> {
+              assertThat(g.lastModified()).isNull();
+              assertThat(g.eTag()).isNotBlank();
+              assertThat(g.contentLength()).isEqualTo(data.length);
+            });
+    assertThat(after.seen)
+        .filteredOn(HeadObjectResponse.class::isInstance)
+        .isNotEmpty()
+        .allSatisfy(h -> assertThat(((HeadObjectResponse) h).lastModified()).isNotNull());
+  }
+}
