@@ -3,6 +3,7 @@ package dev.stowage.engine.crypto;
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import com.amazon.corretto.crypto.provider.SelfTestStatus;
 import dev.stowage.engine.error.EngineException;
+import java.security.GeneralSecurityException;
 import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -62,9 +63,13 @@ public final class CryptoProviders {
               try {
                 AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
                 if (p.getLoadingError() == null) {
-                  awaitSelfTests(p::getSelfTestStatus, SELF_TEST_WAIT_NANOS);
-                  javax.crypto.Cipher.getInstance("AES/GCM/NoPadding", p);
-                  javax.crypto.Mac.getInstance("HmacSHA256", p);
+                  warm(
+                      p::getSelfTestStatus,
+                      SELF_TEST_WAIT_NANOS,
+                      () -> {
+                        javax.crypto.Cipher.getInstance("AES/GCM/NoPadding", p);
+                        javax.crypto.Mac.getInstance("HmacSHA256", p);
+                      });
                   loaded = true;
                 }
               } catch (Throwable e) {
@@ -76,8 +81,28 @@ public final class CryptoProviders {
     t.start();
   }
 
-  /** How long the background load waits for ACCP's own self-tests before asking for a cipher. */
-  static final long SELF_TEST_WAIT_NANOS = 2_000_000_000L;
+  /**
+   * How long the background load waits for ACCP's own self-tests before asking for a cipher: about
+   * ten times what the suite takes on 2 busy cores. Were the common pool unable to run them (a
+   * {@code ForkJoinPool.common.parallelism} of 0, which the engine's JVM flags do not set), the
+   * load runs them itself after this, as it did before the wait.
+   */
+  static final long SELF_TEST_WAIT_NANOS = 500_000_000L;
+
+  /** A step that asks ACCP for its first ciphers. */
+  interface CipherRequests {
+    void run() throws GeneralSecurityException;
+  }
+
+  /**
+   * The background load once ACCP's class is initialised: wait for its self-tests ({@link
+   * #awaitSelfTests}), then ask for the ciphers, whose check finds the results cached.
+   */
+  static void warm(Supplier<SelfTestStatus> status, long maxNanos, CipherRequests ciphers)
+      throws GeneralSecurityException {
+    awaitSelfTests(status, maxNanos);
+    ciphers.run();
+  }
 
   /**
    * Waits until ACCP's self-tests, which its constructor starts in the common fork-join pool, have

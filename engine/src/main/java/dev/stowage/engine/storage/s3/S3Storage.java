@@ -154,7 +154,11 @@ public final class S3Storage implements BackupStorage {
     return b.build();
   }
 
-  /** The engine's own interceptors first, then a test's. */
+  /**
+   * The engine's own interceptors, then a test's. The SDK runs request hooks in this order and
+   * response hooks in reverse, so a test's {@code modifyHttpResponse} sees a response as it
+   * arrived, and its {@code afterUnmarshalling} what the engine's own left of it.
+   */
   private static List<ExecutionInterceptor> withOwn(List<ExecutionInterceptor> extra) {
     List<ExecutionInterceptor> all = new ArrayList<>();
     all.add(new UnreadResponseHeaders());

@@ -19,13 +19,15 @@ import software.amazon.awssdk.core.SdkResponse;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /**
- * What the SDK hands the engine from a real VersityGW: GetObject responses come without the {@code
- * Last-Modified} date the engine never reads ({@link UnreadResponseHeaders}), and the object's
- * bytes are all there; a HEAD still has its date.
+ * What the SDK hands the engine from a real VersityGW: GetObject responses arrive with a {@code
+ * Last-Modified} date and are unmarshalled without it ({@link UnreadResponseHeaders}: the engine
+ * never reads it), and the object's bytes are all there; a HEAD still has its date.
  */
 class S3ResponseHeadersIT {
   private static final String BUCKET = "stowage-response-headers";
@@ -46,9 +48,23 @@ class S3ResponseHeadersIT {
     }
   }
 
-  /** The responses as unmarshalled, after the engine's own interceptor ran. */
+  /**
+   * GetObject responses as they arrived (the SDK runs response hooks in reverse order, so this
+   * one's {@code modifyHttpResponse} comes before the engine's) and every response as unmarshalled.
+   */
   static final class Unmarshalled implements ExecutionInterceptor {
     final List<SdkResponse> seen = new ArrayList<>();
+    final List<Boolean> arrivedWithDate = new ArrayList<>();
+
+    @Override
+    public synchronized SdkHttpResponse modifyHttpResponse(
+        Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
+      if (context.request() instanceof GetObjectRequest) {
+        arrivedWithDate.add(
+            context.httpResponse().firstMatchingHeader("Last-Modified").isPresent());
+      }
+      return context.httpResponse();
+    }
 
     @Override
     public synchronized void afterUnmarshalling(
@@ -80,6 +96,8 @@ class S3ResponseHeadersIT {
             .map(GetObjectResponse.class::cast)
             .toList();
     assertThat(gets).isNotEmpty();
+    // VersityGW does send the date: without the engine's interceptor the SDK would parse it.
+    assertThat(after.arrivedWithDate).hasSameSizeAs(gets).containsOnly(true);
     assertThat(gets)
         .allSatisfy(
             g -> {
