@@ -248,9 +248,9 @@ measure() {
   set -e
   t1=$(date +%s.%N)
   M_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-  M_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$LOGS/$id.time")
-  M_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$LOGS/$id.time")
-  [ "$M_RC" = 0 ] || { log "$id failed with exit $M_RC; see $LOGS/$id.err"; tail -5 "$LOGS/$id.err" >&2; }
+  M_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$LOGS/$id.time" 2>/dev/null || echo 0)
+  M_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$LOGS/$id.time" 2>/dev/null || echo 0)
+  [ "$M_RC" = 0 ] || { log "$id failed with exit $M_RC; see $LOGS/$id.err"; tail -5 "$LOGS/$id.err" >&2 || true; }
 }
 
 # cpu_run ID COMMAND...: measure, and a failed command stops the script; prints "seconds cpu" (wall

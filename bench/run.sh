@@ -42,29 +42,6 @@ bash "$HERE/datasets.sh" "$DATASETS"
 
 init_page_cache
 
-# measure ID COMMAND...: drops caches, runs COMMAND under GNU time, then sync; sets M_SECS
-# (wall time including the sync), M_RSS_KB (peak RSS of the largest process), M_RC.
-measure() {
-  local id=$1
-  shift
-  drop_caches
-  local t0 t1
-  t0=$(date +%s.%N)
-  set +e
-  /usr/bin/time -v -o "$LOGS/$id.time" "$@" >"$LOGS/$id.out" 2>"$LOGS/$id.err"
-  M_RC=$?
-  sync
-  set -e
-  t1=$(date +%s.%N)
-  M_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-  M_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$LOGS/$id.time" 2>/dev/null || echo 0)
-  M_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$LOGS/$id.time" 2>/dev/null || echo 0)
-  if [ "$M_RC" != 0 ]; then
-    log "$id failed with exit $M_RC; see $LOGS/$id.err"
-    tail -5 "$LOGS/$id.err" >&2 || true
-  fi
-}
-
 # record DATASET OP TOOL CONC BYTES STORED_BYTES: best (fastest) of the runs just measured.
 BEST_SECS=
 BEST_RSS=

@@ -67,6 +67,25 @@ public final class ObjectReader implements AutoCloseable {
     return encryption == null ? need : need.plus(encryption.cipherMemory());
   }
 
+  /**
+   * The workers that read the plan's objects, each holding {@code need}: as many as asked for that
+   * fit ({@link MemoryBudget#workers}), then the storage's shared read buffers fitted into what
+   * they leave of the heap for the plan's largest object. Restore and verify both size themselves
+   * here.
+   */
+  public static int workers(
+      String operation,
+      int requested,
+      MemoryBudget.Need need,
+      BackupStorage storage,
+      RestorePlan plan) {
+    MemoryBudget.Limits limits = MemoryBudget.Limits.ofThisJvm();
+    int workers = MemoryBudget.workers(operation, requested, need, limits);
+    storage.fitSharedReadBuffers(
+        MemoryBudget.heapLeft(workers, need, limits), plan.largestObjectBound());
+    return workers;
+  }
+
   /** One per worker thread: it owns a reusable decompressor and buffers. */
   public ObjectReader(BackupStorage storage, BackupLocation location, Decompressor decompressor) {
     this(storage, location, decompressor, Long.MAX_VALUE);

@@ -237,13 +237,14 @@ public final class RestoreRunner {
     Manifest m = c.manifest();
     BackupEncryption enc = c.enc();
     RestorePlan plan = c.plan();
-    MemoryBudget.Need need =
-        ObjectReader.memory(c.codec(), enc, storage)
-            .plus(MemoryBudget.Need.perWorker(DirectWriter.DIRECT_BYTES, 0));
-    MemoryBudget.Limits limits = MemoryBudget.Limits.ofThisJvm();
-    int workers = MemoryBudget.workers("restore", settings.concurrency(), need, limits);
-    storage.fitSharedReadBuffers(
-        MemoryBudget.heapLeft(workers, need, limits), plan.largestObjectBound());
+    int workers =
+        ObjectReader.workers(
+            "restore",
+            settings.concurrency(),
+            ObjectReader.memory(c.codec(), enc, storage)
+                .plus(MemoryBudget.Need.perWorker(DirectWriter.DIRECT_BYTES, 0)),
+            storage,
+            plan);
     prepareTargets(roots, loc, c.existing());
     createDirectories(plan, m, roots);
     FileState[] states = createFiles(plan, m.fileEntries.size());

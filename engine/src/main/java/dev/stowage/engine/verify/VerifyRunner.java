@@ -2,7 +2,6 @@ package dev.stowage.engine.verify;
 
 import dev.stowage.engine.catalog.BackupCatalog;
 import dev.stowage.engine.compress.Codec;
-import dev.stowage.engine.core.MemoryBudget;
 import dev.stowage.engine.core.Progress;
 import dev.stowage.engine.core.Retrier;
 import dev.stowage.engine.core.RunSummary;
@@ -49,11 +48,9 @@ public final class VerifyRunner {
     String where = opened.where();
     Codec codec = opened.codec();
     RestorePlan plan = RestorePlan.of(m, null);
-    MemoryBudget.Need need = ObjectReader.memory(codec, enc, storage);
-    MemoryBudget.Limits limits = MemoryBudget.Limits.ofThisJvm();
-    int workers = MemoryBudget.workers("verify", concurrency, need, limits);
-    storage.fitSharedReadBuffers(
-        MemoryBudget.heapLeft(workers, need, limits), plan.largestObjectBound());
+    int workers =
+        ObjectReader.workers(
+            "verify", concurrency, ObjectReader.memory(codec, enc, storage), storage, plan);
     AtomicLong raw = new AtomicLong();
     List<WorkerPool.Failure<RestorePlan.Item>> failures;
     try (Progress progress =

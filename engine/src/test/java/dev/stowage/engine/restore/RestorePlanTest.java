@@ -2,6 +2,7 @@ package dev.stowage.engine.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.engine.manifest.Base;
 import dev.stowage.engine.manifest.Chunk;
 import dev.stowage.engine.manifest.FileEntry;
 import dev.stowage.engine.manifest.Manifest;
@@ -12,9 +13,7 @@ class RestorePlanTest {
   private static final long MIB = 1 << 20;
 
   private static FileEntry file(String name, Long size) {
-    FileEntry fe = new FileEntry();
-    fe.base = "Data";
-    fe.name = name;
+    FileEntry fe = new FileEntry(Base.DATA, name);
     fe.size = size;
     return fe;
   }

@@ -15,10 +15,11 @@ final class RangeBuffers {
   private final Permits permits;
   private final ConcurrentLinkedQueue<byte[]> free = new ConcurrentLinkedQueue<>();
   private final AtomicInteger allocated = new AtomicInteger();
+  private final AtomicInteger made = new AtomicInteger();
   private final AtomicInteger inUse = new AtomicInteger();
   private final AtomicInteger maxInUse = new AtomicInteger();
 
-  private int count;
+  private volatile int count;
 
   RangeBuffers(int count, int size) {
     this.size = size;
@@ -39,8 +40,8 @@ final class RangeBuffers {
 
   /**
    * Lowers the number of buffers to {@code fewer} (at least 1) without waiting: buffers out now
-   * come back as usual and the count only binds new takes; spare buffers already made are dropped,
-   * so the heap keeps at most {@code fewer}.
+   * come back as usual and the count only binds new takes; spare buffers beyond it, made before or
+   * given back after, are dropped, so the heap keeps at most {@code fewer}.
    */
   synchronized void limit(int fewer) {
     int keep = Math.max(1, fewer);
@@ -48,7 +49,12 @@ final class RangeBuffers {
       permits.reduce(count - keep);
       count = keep;
     }
-    while (free.size() > keep && free.poll() != null) {
+    dropSpares();
+  }
+
+  /** Drops spare buffers while more exist than the count allows. */
+  private void dropSpares() {
+    while (allocated.get() > count && free.poll() != null) {
       allocated.decrementAndGet();
     }
   }
@@ -56,10 +62,6 @@ final class RangeBuffers {
   /** How many buffers may exist at once. */
   synchronized int count() {
     return count;
-  }
-
-  int size() {
-    return size;
   }
 
   /** Waits for a buffer (only for the range a reader needs next, which always gets one). */
@@ -78,6 +80,7 @@ final class RangeBuffers {
     byte[] b = free.poll();
     if (b == null) {
       allocated.incrementAndGet();
+      made.incrementAndGet();
       b = new byte[size];
     }
     return b;
@@ -86,12 +89,18 @@ final class RangeBuffers {
   void give(byte[] b) {
     free.offer(b);
     inUse.decrementAndGet();
+    dropSpares();
     permits.release();
   }
 
-  /** Buffers ever allocated (tests check the bound). */
+  /** Buffers the heap holds: made and not dropped (tests check the bound). */
   int allocated() {
     return allocated.get();
+  }
+
+  /** Buffers ever made, dropped ones included (tests check the bound). */
+  int made() {
+    return made.get();
   }
 
   /** The most buffers held at once (tests check the bound). */

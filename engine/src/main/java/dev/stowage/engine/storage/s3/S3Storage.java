@@ -658,7 +658,7 @@ public final class S3Storage implements BackupStorage {
 
   /** The most range buffers held at once, and how many were ever allocated (for tests). */
   int[] rangeBufferCounts() {
-    return new int[] {rangeBuffers.maxInUse(), rangeBuffers.allocated()};
+    return new int[] {rangeBuffers.maxInUse(), rangeBuffers.made()};
   }
 
   private byte[] takePart() {

@@ -50,6 +50,9 @@ class RangeBuffersTest {
     buffers.give(b);
     buffers.give(c);
 
+    assertThat(buffers.allocated())
+        .as("the third, given back over the limit, is dropped")
+        .isEqualTo(2);
     assertThat(buffers.tryTake()).isNotNull();
     assertThat(buffers.tryTake()).isNotNull();
     assertThat(buffers.tryTake()).isNull();
